@@ -1,0 +1,81 @@
+// Finds the manifest files under the paths given on the command line.
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Diagnostic, Location } from '../model.js';
+
+export interface DiscoveredFiles {
+  /** Absolute paths, sorted by code unit, each file once. */
+  files: string[];
+  /** Real paths of the arguments (a file argument's directory): where `fromFile` may read. */
+  roots: string[];
+  diagnostics: Diagnostic[];
+}
+
+const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
+
+export async function discoverManifestFiles(paths: string[], cwd: string): Promise<DiscoveredFiles> {
+  const found = new Map<string, string>(); // real path → path as found
+  const roots: string[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const arg of paths.length > 0 ? paths : ['.']) {
+    const absolute = path.resolve(cwd, arg);
+    const info = await stat(absolute).catch(() => undefined);
+    if (!info) {
+      diagnostics.push({ severity: 'error', message: `${arg}: no such file or directory` });
+      continue;
+    }
+    if (info.isDirectory()) {
+      roots.push(await realpath(absolute));
+      const before = found.size;
+      await walkDirectory(absolute, found, new Set(), diagnostics);
+      if (found.size === before) {
+        diagnostics.push({ severity: 'error', message: `${arg}: no manifest files (*.yaml, *.yml, *.json) found` });
+      }
+    } else {
+      roots.push(await realpath(path.dirname(absolute)));
+      addFile(found, await realpath(absolute), absolute);
+    }
+  }
+  const files = [...found.values()].sort(compareCodeUnits);
+  return { files, roots, diagnostics };
+}
+
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A path for messages: relative to `cwd` when inside it. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative === '' || relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative) ? file : relative;
+}
+
+export function formatLocation(location: Location, cwd: string): string {
+  return `${displayPath(location.file, cwd)}:${location.line}:${location.column}`;
+}
+
+function addFile(found: Map<string, string>, real: string, absolute: string): void {
+  if (!found.has(real)) found.set(real, absolute);
+}
+
+/** `visited` holds the real paths of directories entered, so symbolic link loops end. */
+async function walkDirectory(dir: string, found: Map<string, string>, visited: Set<string>, diagnostics: Diagnostic[]): Promise<void> {
+  const real = await realpath(dir);
+  if (visited.has(real)) return;
+  visited.add(real);
+  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    diagnostics.push({ severity: 'error', message: `${dir}: cannot read directory (${e.code ?? e.message})` });
+    return [];
+  });
+  for (const name of entries.sort(compareCodeUnits)) {
+    if (name.startsWith('.') || name === 'node_modules') continue;
+    const entry = path.join(dir, name);
+    const info = await stat(entry).catch(() => undefined);
+    if (info?.isDirectory()) {
+      await walkDirectory(entry, found, visited, diagnostics);
+    } else if (MANIFEST_EXTENSION.test(name)) {
+      if (info) addFile(found, await realpath(entry), entry);
+      else diagnostics.push({ severity: 'error', message: `${entry}: cannot read (broken symbolic link?)` });
+    }
+  }
+}

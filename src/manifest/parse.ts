@@ -1,0 +1,273 @@
+// Parses one manifest file into plain data plus source positions.
+//
+// `parseManifestFile` is a pure function of (path, bytes) returning only plain, structured-clone
+// friendly data, so it can be cached by content hash or run on a worker thread.
+//
+// Decisions:
+// - Input is the raw bytes: decoding here lets invalid UTF-8 and NUL bytes be reported with a
+//   line and column. A UTF-8 byte order mark is dropped; CRLF line ends work as LF.
+// - A file must hold at least one document. In a file with several, a document that is empty or
+//   only comments (say, after a trailing `---`) is skipped; a file with none is an error.
+// - YAML 1.2 core schema: no `<<` merge keys, no custom tags; mapping keys must be scalars.
+// - Nesting depth is checked on the CST before composing, because yaml's composer recurses and
+//   would overflow the stack (or worse) on a hostile file.
+// - Aliases share the anchored value rather than copying it, so converting never expands them;
+//   but every consumer that walks the value does, so the nodes that aliases would add are counted
+//   and capped (an alias bomb is refused in linear time).
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
+import type { CST, Document, ParsedNode, YAMLError } from 'yaml';
+import type { Diagnostic, Location } from '../model.js';
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ParsedDocument {
+  /** JSON-compatible data; a value reached through an alias is shared, not copied. */
+  value: unknown;
+  /** Where each value starts, by JSON pointer ('' is the document's root). */
+  valuePositions: Record<string, Position>;
+  /** Where each mapping key starts, by the JSON pointer of its value. */
+  keyPositions: Record<string, Position>;
+}
+
+export interface ParsedFile {
+  file: string;
+  documents: ParsedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+export const MAX_NESTING_DEPTH = 64;
+/** How many nodes the aliases of one document may add when expanded. */
+export const MAX_ALIAS_EXPANSION = 100_000;
+
+export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
+  const decoded = decodeUtf8(bytes);
+  if (decoded.error) return failed(file, decoded.error.message, decoded.error.position);
+  const text = decoded.text;
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    return failed(file, 'file contains a NUL byte; manifests must be UTF-8 text', positionInText(text, nul));
+  }
+
+  const lineCounter = new LineCounter();
+  const position = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const tooDeep = findTooDeepToken(tokens);
+  if (tooDeep) {
+    return failed(file, `nesting deeper than ${MAX_NESTING_DEPTH} levels; a manifest needs far fewer`, position(tooDeep.offset));
+  }
+
+  const result: ParsedFile = { file, documents: [], diagnostics: [] };
+  const composer = new Composer({ uniqueKeys: true, strict: true });
+  const docs = Array.from(composer.compose(tokens, true, text.length));
+  for (const doc of docs) {
+    const diagnostics = yamlDiagnostics(doc, text, file, position);
+    result.diagnostics.push(...diagnostics);
+    if (diagnostics.some((d) => d.severity === 'error') || isEmptyDocument(doc)) continue;
+    const converted = convertDocument(doc, file, position);
+    if ('error' in converted) result.diagnostics.push(converted.error);
+    else result.documents.push(converted);
+  }
+  if (result.documents.length === 0 && !result.diagnostics.some((d) => d.severity === 'error')) {
+    result.diagnostics.push(error(file, 'file has no manifest document; every *.yaml, *.yml and *.json file found must be a manifest starting with `version: 1`', { line: 1, column: 1 }));
+  }
+  return result;
+}
+
+/** The location of `pointer` in a document, or of its nearest ancestor that has one. */
+export function locate(file: string, doc: ParsedDocument, pointer: string, at: 'value' | 'key' = 'value'): Location {
+  const exact = at === 'key' ? doc.keyPositions[pointer] : undefined;
+  if (exact) return { file, ...exact };
+  for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    const found = doc.valuePositions[p];
+    if (found) return { file, ...found };
+    if (p === '') return { file, line: 1, column: 1 };
+  }
+}
+
+export function pointerSegment(key: string | number): string {
+  return '/' + String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function failed(file: string, message: string, position: Position): ParsedFile {
+  return { file, documents: [], diagnostics: [error(file, message, position)] };
+}
+
+function error(file: string, message: string, position: Position): Diagnostic {
+  return { severity: 'error', message, location: { file, ...position } };
+}
+
+type Decoded = { text: string; error?: undefined } | { text?: undefined; error: { message: string; position: Position } };
+
+function decodeUtf8(bytes: Uint8Array): Decoded {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return { error: { message: 'file is not valid UTF-8; save it as UTF-8 text', position: locateInvalidUtf8(bytes) } };
+  }
+}
+
+/** Newline bytes never occur inside a multi-byte UTF-8 sequence, so the first bad line can be decoded alone. */
+function locateInvalidUtf8(bytes: Uint8Array): Position {
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    const lineBytes = bytes.subarray(start, end);
+    if (!decodesAsUtf8(lineBytes, false)) return { line, column: validPrefixText(lineBytes).length + 1 };
+    start = end + 1;
+  }
+  return { line: 1, column: 1 };
+}
+
+function decodesAsUtf8(bytes: Uint8Array, stream: boolean): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The text of the longest prefix that is valid UTF-8 (ignoring a sequence cut short at its end). */
+function validPrefixText(bytes: Uint8Array): string {
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (decodesAsUtf8(bytes.subarray(0, mid), true)) low = mid;
+    else high = mid - 1;
+  }
+  return new TextDecoder('utf-8').decode(bytes.subarray(0, low), { stream: true });
+}
+
+function positionInText(text: string, offset: number): Position {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** Walks the CST iteratively: the first token nested deeper than allowed, if any. */
+function findTooDeepToken(tokens: CST.Token[]): CST.Token | undefined {
+  const stack: Array<{ token: CST.Token; depth: number }> = tokens.map((token) => ({ token, depth: 0 }));
+  for (let entry = stack.pop(); entry; entry = stack.pop()) {
+    const { token, depth } = entry;
+    if (depth > MAX_NESTING_DEPTH) return token;
+    if (token.type === 'document' && token.value) stack.push({ token: token.value, depth });
+    if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      for (const item of token.items) {
+        if (item.key) stack.push({ token: item.key, depth: depth + 1 });
+        if (item.value) stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
+function yamlDiagnostics(doc: Document.Parsed, text: string, file: string, position: (offset: number) => Position): Diagnostic[] {
+  const fromYaml = (severity: Diagnostic['severity']) => (e: YAMLError): Diagnostic => ({
+    severity,
+    message: e.code === 'DUPLICATE_KEY' ? `duplicate key \`${text.slice(e.pos[0], e.pos[1])}\`; a key may appear once per mapping` : e.message,
+    location: { file, ...position(e.pos[0]) },
+  });
+  return [...doc.errors.map(fromYaml('error')), ...doc.warnings.map(fromYaml('warning'))];
+}
+
+function isEmptyDocument(doc: Document.Parsed): boolean {
+  const contents = doc.contents;
+  return contents === null || (isScalar(contents) && contents.value === null && contents.range[0] === contents.range[1]);
+}
+
+class ConversionError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+type Converted = { value: unknown; size: number };
+
+/** Converts a composed document to plain values, recording where each one starts. */
+function convertDocument(doc: Document.Parsed, file: string, position: (offset: number) => Position): ParsedDocument | { error: Diagnostic } {
+  const out: ParsedDocument = { value: undefined, valuePositions: {}, keyPositions: {} };
+  const anchors = new Map<string, Converted>();
+  const openAnchors = new Set<string>();
+  let aliasExpansion = 0;
+
+  const convert = (node: ParsedNode | null, pointer: string): Converted => {
+    if (node === null) return { value: null, size: 1 };
+    out.valuePositions[pointer] = position(node.range[0]);
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (!target) {
+        const why = openAnchors.has(node.source) ? 'refers to a node that contains it' : 'has no anchor defined before it';
+        throw new ConversionError(`alias *${node.source} ${why}`, node.range[0]);
+      }
+      aliasExpansion += target.size;
+      if (aliasExpansion > MAX_ALIAS_EXPANSION) {
+        throw new ConversionError(`aliases expand to more than ${MAX_ALIAS_EXPANSION} values; refusing a likely alias bomb`, node.range[0]);
+      }
+      return target;
+    }
+    if (!node.anchor) return convertValue(node, pointer);
+    openAnchors.add(node.anchor);
+    const result = convertValue(node, pointer);
+    openAnchors.delete(node.anchor);
+    anchors.set(node.anchor, result);
+    return result;
+  };
+
+  const convertValue = (node: ParsedNode, pointer: string): Converted => {
+    if (isScalar(node)) {
+      if (isPlainScalar(node.value)) return { value: node.value, size: 1 };
+      throw new ConversionError(`unsupported YAML tag ${node.tag ?? ''}; write a plain string, number or boolean`, node.range[0]);
+    }
+    if (isSeq(node)) {
+      const value: unknown[] = [];
+      let size = 1;
+      node.items.forEach((item, index) => {
+        const child = convert(item as ParsedNode | null, pointer + pointerSegment(index));
+        value.push(child.value);
+        size += child.size;
+      });
+      return { value, size };
+    }
+    if (isMap(node)) {
+      const value: Record<string, unknown> = {};
+      let size = 1;
+      for (const pair of node.items) {
+        const keyNode = pair.key as ParsedNode | null;
+        const key = mappingKey(keyNode, node.range[0]);
+        const childPointer = pointer + pointerSegment(key);
+        out.keyPositions[childPointer] = position(keyNode?.range[0] ?? node.range[0]);
+        const child = convert(pair.value as ParsedNode | null, childPointer);
+        // defineProperty, because assigning a `__proto__` key would replace the prototype.
+        Object.defineProperty(value, key, { value: child.value, enumerable: true, writable: true, configurable: true });
+        size += child.size;
+      }
+      return { value, size };
+    }
+    throw new ConversionError('unsupported YAML node', node.range[0]);
+  };
+
+  try {
+    out.value = convert(doc.contents, '').value;
+    return out;
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    return { error: error(file, e.message, position(e.offset)) };
+  }
+}
+
+function isPlainScalar(value: unknown): value is string | number | boolean | null {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function mappingKey(key: ParsedNode | null, mapOffset: number): string {
+  if (isScalar(key) && key.value !== null && isPlainScalar(key.value)) return String(key.value);
+  throw new ConversionError('mapping keys must be plain strings', key?.range[0] ?? mapOffset);
+}
