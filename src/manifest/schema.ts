@@ -1,0 +1,208 @@
+// Checks one document against schemas/manifest.schema.json and turns Ajv's errors into located,
+// actionable diagnostics.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
+import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
+import { locate, pointerSegment } from './parse.js';
+import type { ParsedDocument } from './parse.js';
+
+/** A literal string, or where to read the value from. */
+export type SecretRef = string | { fromEnv: string } | { fromFile: string };
+
+export interface ManifestDocument {
+  version: 1;
+  portal?: { credentialTypes?: CredentialType[] };
+  developers?: ManifestDeveloper[];
+  moved?: ManifestMoved[];
+}
+
+export interface ManifestDeveloper {
+  email: string;
+  fullName: string;
+  status: Status;
+  customId?: string;
+  meta?: Record<string, string>;
+  credentials?: ManifestCredential[];
+}
+
+export interface ManifestMoved {
+  from: string;
+  to: string;
+}
+
+export type ManifestCredential =
+  | { type: 'acl'; group: string }
+  | { type: 'key-auth'; name: string; key?: SecretRef; ttl?: number }
+  | { type: 'basic-auth'; username: string; password?: SecretRef }
+  | {
+      type: 'oauth2';
+      name: string;
+      clientId?: string;
+      clientSecret?: SecretRef;
+      redirectUris?: string[];
+      clientType?: 'confidential' | 'public';
+      hashSecret?: boolean;
+    }
+  | { type: 'hmac-auth'; username: string; secret?: SecretRef }
+  | { type: 'jwt'; key: string; algorithm?: JwtAlgorithm; secret?: SecretRef; rsaPublicKey?: string | { fromFile: string } };
+
+const validateSchema = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(
+  JSON.parse(readFileSync(findSchemaFile(), 'utf8')),
+);
+
+export type SchemaResult = { manifest: ManifestDocument; diagnostics: [] } | { manifest: null; diagnostics: Diagnostic[] };
+
+export function checkDocumentSchema(file: string, doc: ParsedDocument): SchemaResult {
+  if (validateSchema(doc.value)) return { manifest: doc.value as ManifestDocument, diagnostics: [] };
+  const errors = relevantErrors(validateSchema.errors ?? []);
+  const diagnostics = errors.map((e): Diagnostic => {
+    const unknownKey = e.keyword === 'additionalProperties';
+    const pointer = unknownKey ? e.instancePath + pointerSegment(e.params.additionalProperty) : itemPointer(e);
+    return { severity: 'error', message: describeError(e), location: locate(file, doc, pointer, unknownKey ? 'key' : 'value') };
+  });
+  return { manifest: null, diagnostics };
+}
+
+/** Walks up from this module (src/manifest or dist/src/manifest) to the package's schemas directory. */
+function findSchemaFile(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'schemas', 'manifest.schema.json');
+    if (existsSync(candidate) && existsSync(path.join(dir, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('schemas/manifest.schema.json not found above ' + import.meta.url);
+  }
+}
+
+/**
+ * Drops the noise: the `if` errors that only say a credential's branch failed, and a missing
+ * required key that an unknown key's "did you mean" already names.
+ */
+function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
+  const suggested = new Set(
+    errors.filter((e) => e.keyword === 'additionalProperties').map((e) => `${e.instancePath}\0${suggestKey(e)}`),
+  );
+  return errors.filter(
+    (e) => e.keyword !== 'if' && !(e.keyword === 'required' && suggested.has(`${e.instancePath}\0${e.params.missingProperty}`)),
+  );
+}
+
+/** For a duplicate item, the later of the two. */
+function itemPointer(e: ErrorObject): string {
+  return e.keyword === 'uniqueItems' ? e.instancePath + pointerSegment(Math.max(e.params.i, e.params.j)) : e.instancePath;
+}
+
+function describeError(e: ErrorObject): string {
+  const field = fieldName(e.instancePath);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key: string = e.params.additionalProperty;
+      const suggestion = suggestKey(e);
+      const hint = suggestion ? `did you mean \`${suggestion}\`?` : `allowed here: ${allowedKeys(e).join(', ')}`;
+      return `unknown key ${quote(key)} in ${field}; ${hint}`;
+    }
+    case 'required':
+      return `${field} is missing required key \`${e.params.missingProperty}\`${credentialContext(e)}`;
+    case 'enum': {
+      const allowed = (e.params.allowedValues as unknown[]).map(String);
+      const suggestion = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
+      const hint = suggestion ? `did you mean \`${suggestion}\`? ` : '';
+      return `${field}: ${quote(String(e.data))} is not allowed; ${hint}allowed: ${allowed.join(', ')}`;
+    }
+    case 'const':
+      return `${field} must be ${JSON.stringify(e.params.allowedValue)}`;
+    case 'type':
+      return e.instancePath === ''
+        ? `a manifest document must be a mapping that starts with \`version: 1\`, not ${jsonTypeOf(e.data)}`
+        : `${field} must be ${expectedType(e)}, not ${jsonTypeOf(e.data)}`;
+    case 'minLength':
+      return `${field} must not be empty`;
+    case 'pattern':
+      return `${field} must not be blank`;
+    case 'minimum':
+      return `${field} must be at least ${e.params.limit}`;
+    case 'uniqueItems':
+      return `${field} lists the same item twice (at ${Math.min(e.params.i, e.params.j)} and ${Math.max(e.params.i, e.params.j)})`;
+    case 'minProperties':
+    case 'maxProperties':
+      return `${field} takes exactly one of \`fromEnv\` or \`fromFile\``;
+    default:
+      return `${field} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/** A value from the manifest for a message, cut short: a key or value may be huge. */
+function quote(text: string): string {
+  return '`' + (text.length > 40 ? text.slice(0, 40) + '…' : text) + '`';
+}
+
+/** `/developers/0/credentials/1/key` → `key`; an array item is named after its array: `redirectUris[0]`. */
+function fieldName(pointer: string): string {
+  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = segments.at(-1);
+  if (last === undefined) return 'the document';
+  const parent = segments.at(-2);
+  return /^\d+$/.test(last) && parent !== undefined ? `${parent}[${last}]` : `\`${last}\``;
+}
+
+function credentialContext(e: ErrorObject): string {
+  const type = (e.data as { type?: unknown } | null)?.type;
+  return /\/credentials\/\d+$/.test(e.instancePath) && typeof type === 'string' ? ` for a ${type} credential` : '';
+}
+
+function allowedKeys(e: ErrorObject): string[] {
+  return Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+}
+
+function suggestKey(e: ErrorObject): string | undefined {
+  return closest(e.params.additionalProperty, allowedKeys(e));
+}
+
+function expectedType(e: ErrorObject): string {
+  const types: string[] = [e.params.type].flat();
+  if (types.includes('string') && types.includes('object')) {
+    // A secret reference or a public key: name the mapping forms.
+    return ['a string', ...allowedKeys(e).map((k) => `{ ${k}: ... }`)].join(' or ');
+  }
+  return types.map(article).join(' or ');
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number' && Number.isInteger(value)) return 'an integer';
+  return article(typeof value);
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'an integer' };
+  return names[type] ?? `a ${type}`;
+}
+
+/** The candidate nearest to `word`, if it is near enough to be a likely typo. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/** Levenshtein distance, counting a swap of two adjacent characters as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) rows[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i][j] = d;
+    }
+  }
+  return rows[a.length][b.length];
+}
