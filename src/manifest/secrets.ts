@@ -1,0 +1,102 @@
+// Resolves secret references. A manifest may come from anyone who opens a pull request, so a
+// reference may only reach PORTALFORM_SECRET_* variables and files inside the directories the
+// operator named. No message here ever contains a secret's value.
+import { createPublicKey } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
+import type { SecretRef } from './schema.js';
+
+export const SECRET_ENV_PREFIX = 'PORTALFORM_SECRET_';
+
+export interface SecretContext {
+  env: Record<string, string | undefined>;
+  /** Real paths of the directories `fromFile` may read from. */
+  roots: string[];
+}
+
+/** Either a value (a literal comes with a warning) or the error that prevented it. */
+export type Resolution<T> = { value: T; diagnostic?: Diagnostic } | { value?: undefined; diagnostic: Diagnostic };
+
+/** `location` is where the reference is written; relative files are read from that file's directory. */
+export function resolveSecret(ref: SecretRef, location: Location, ctx: SecretContext): Resolution<ResolvedSecret> {
+  if (typeof ref === 'string') {
+    return {
+      value: { source: { kind: 'literal', location }, value: ref },
+      diagnostic: { severity: 'warning', message: 'literal secret in manifest; use fromEnv or fromFile', location },
+    };
+  }
+  if ('fromEnv' in ref) return readEnv(ref.fromEnv, location, ctx.env);
+  const file = readContainedFile(ref.fromFile, location, ctx.roots);
+  if (!file.value) return file;
+  if (file.value.text === '') return fail(location, `secret file ${file.value.realPath} is empty`);
+  return { value: { source: { kind: 'file', path: file.value.realPath }, value: file.value.text } };
+}
+
+/** A jwt `rsaPublicKey`: the PEM text, inline or from a file under the same rules as a secret file. */
+export function resolvePublicKey(ref: string | { fromFile: string }, location: Location, ctx: SecretContext): Resolution<string> {
+  if (typeof ref === 'string') return checkPublicKey(ref, location);
+  const file = readContainedFile(ref.fromFile, location, ctx.roots);
+  return file.value ? checkPublicKey(file.value.text, location) : file;
+}
+
+/** Refuses a private key too: Node would happily derive the public key from it, but it must not be stored. */
+function checkPublicKey(pem: string, location: Location): Resolution<string> {
+  if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem) && parsesAsPublicKey(pem)) return { value: pem };
+  return fail(location, 'rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)');
+}
+
+function parsesAsPublicKey(pem: string): boolean {
+  try {
+    createPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readEnv(name: string, location: Location, env: SecretContext['env']): Resolution<ResolvedSecret> {
+  if (!name.startsWith(SECRET_ENV_PREFIX)) {
+    return fail(
+      location,
+      `fromEnv may only read variables named ${SECRET_ENV_PREFIX}*, not ${name}: a manifest can come from anyone who opens a pull request, and must not read the pipeline's other variables`,
+    );
+  }
+  const value = env[name];
+  if (value === undefined) return fail(location, `environment variable ${name} is not set`);
+  if (value === '') return fail(location, `environment variable ${name} is empty`);
+  return { value: { source: { kind: 'env', name }, value } };
+}
+
+function readContainedFile(ref: string, location: Location, roots: string[]): Resolution<{ realPath: string; text: string }> {
+  const target = path.resolve(path.dirname(location.file), ref);
+  let realPath: string;
+  try {
+    realPath = realpathSync(target);
+  } catch {
+    return fail(location, `file ${target} not found`);
+  }
+  if (!roots.some((root) => isInside(realPath, root))) {
+    return fail(
+      location,
+      `${ref} resolves to ${realPath}, outside the manifest paths and --secrets-dir directories (${roots.join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
+    );
+  }
+  if (statSync(realPath).isDirectory()) return fail(location, `${realPath} is a directory, not a file`);
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(realPath));
+    return { value: { realPath, text: text.replace(/\r?\n$/, '') } };
+  } catch (e) {
+    const reason = e instanceof TypeError ? 'it is not UTF-8 text' : (e as NodeJS.ErrnoException).code ?? 'unknown error';
+    return fail(location, `cannot read ${realPath}: ${reason}`);
+  }
+}
+
+function isInside(file: string, root: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== '' && relative !== '..' && !relative.startsWith('..' + path.sep) && !path.isAbsolute(relative);
+}
+
+function fail(location: Location, message: string): { diagnostic: Diagnostic } {
+  return { diagnostic: { severity: 'error', message, location } };
+}
