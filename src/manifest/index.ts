@@ -1,0 +1,220 @@
+// Loads a manifest set: discover files → parse → check the schema → resolve references →
+// validate the set → build the desired state. Every problem found is reported; the desired state
+// exists only when there is no error.
+import { createHash } from 'node:crypto';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
+import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Diagnostic, MovedBlock, ResolvedSecret } from '../model.js';
+import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files.js';
+import { locate, parseManifestFile } from './parse.js';
+import { checkDocumentSchema } from './schema.js';
+import type { ManifestCredential, ManifestDeveloper, SecretRef } from './schema.js';
+import { resolvePublicKey, resolveSecret } from './secrets.js';
+import type { SecretContext } from './secrets.js';
+import { validateManifestSet } from './validate.js';
+import type { SourcedDocument } from './validate.js';
+
+export interface LoadOptions {
+  /** Files or directories; default: the current directory. */
+  paths: string[];
+  /** More directories `fromFile` may read from. */
+  secretsDirs?: string[];
+  /** Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** Default: process.cwd(). Relative paths are resolved against it. */
+  cwd?: string;
+  /** Default true. False leaves every credential's `secrets` empty (for tooling that needs no values). */
+  resolveSecrets?: boolean;
+}
+
+export interface LoadResult {
+  /** Null if and only if there is an error among the diagnostics. */
+  desired: DesiredState | null;
+  /** Sorted by file, line and column. */
+  diagnostics: Diagnostic[];
+}
+
+/** Resolved references of one document, by the JSON pointer of the field. */
+interface References {
+  secrets: Map<string, ResolvedSecret>;
+  publicKeys: Map<string, string>;
+}
+
+interface ManifestFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+export async function loadManifests(opts: LoadOptions): Promise<LoadResult> {
+  const cwd = path.resolve(opts.cwd ?? process.cwd());
+  const discovered = await discoverManifestFiles(opts.paths, cwd);
+  const diagnostics = [...discovered.diagnostics];
+  const secretsDirs = await resolveSecretsDirs(opts.secretsDirs ?? [], cwd, diagnostics);
+  const files = await readFiles(discovered.files, diagnostics);
+  const docs = parseAndCheckSchema(files, diagnostics);
+
+  const ctx: SecretContext = { env: opts.env ?? process.env, roots: [...discovered.roots, ...secretsDirs] };
+  const references = new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)]));
+  const secretValue = (doc: SourcedDocument, pointer: string) => references.get(doc)?.secrets.get(pointer)?.value;
+  diagnostics.push(...validateManifestSet(docs, { cwd, secretValue }));
+
+  diagnostics.sort(compareDiagnostics);
+  if (diagnostics.some((d) => d.severity === 'error')) return { desired: null, diagnostics };
+  return { desired: buildDesiredState(docs, references, files, cwd), diagnostics };
+}
+
+/** `path:line:col: error: message`, the path relative to `cwd` when inside it. */
+export function formatDiagnostic(d: Diagnostic, cwd: string = process.cwd()): string {
+  return d.location ? `${formatLocation(d.location, cwd)}: ${d.severity}: ${d.message}` : `${d.severity}: ${d.message}`;
+}
+
+async function resolveSecretsDirs(dirs: string[], cwd: string, diagnostics: Diagnostic[]): Promise<string[]> {
+  const roots: string[] = [];
+  for (const dir of dirs) {
+    const absolute = path.resolve(cwd, dir);
+    const info = await stat(absolute).catch(() => undefined);
+    if (info?.isDirectory()) roots.push(await realpath(absolute));
+    else diagnostics.push({ severity: 'error', message: `--secrets-dir ${dir}: ${info ? 'not a directory' : 'no such directory'}` });
+  }
+  return roots;
+}
+
+async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<ManifestFile[]> {
+  const files: ManifestFile[] = [];
+  for (const file of paths) {
+    try {
+      files.push({ path: file, bytes: await readFile(file) });
+    } catch (e) {
+      diagnostics.push({ severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+    }
+  }
+  return files;
+}
+
+function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[]): SourcedDocument[] {
+  const docs: SourcedDocument[] = [];
+  for (const file of files) {
+    const parsed = parseManifestFile(file.path, file.bytes);
+    diagnostics.push(...parsed.diagnostics);
+    for (const doc of parsed.documents) {
+      const schema = checkDocumentSchema(file.path, doc);
+      diagnostics.push(...schema.diagnostics);
+      if (schema.manifest) docs.push({ file: file.path, parsed: doc, manifest: schema.manifest });
+    }
+  }
+  return docs;
+}
+
+function resolveReferences(doc: SourcedDocument, ctx: SecretContext, withSecrets: boolean, diagnostics: Diagnostic[]): References {
+  const references: References = { secrets: new Map(), publicKeys: new Map() };
+  forEachCredential(doc, (credential, credentialPointer) => {
+    const fields = credential as Record<string, unknown>;
+    const referenced = withSecrets ? CREDENTIAL_SPECS[credential.type].secretFields.filter((f) => fields[f] !== undefined) : [];
+    for (const field of referenced) {
+      const pointer = `${credentialPointer}/${field}`;
+      const resolution = resolveSecret(fields[field] as SecretRef, locate(doc.file, doc.parsed, pointer), ctx);
+      if (resolution.diagnostic) diagnostics.push(resolution.diagnostic);
+      if (resolution.value) references.secrets.set(pointer, resolution.value);
+    }
+    if (credential.type === 'jwt' && credential.rsaPublicKey !== undefined) {
+      const pointer = `${credentialPointer}/rsaPublicKey`;
+      const resolution = resolvePublicKey(credential.rsaPublicKey, locate(doc.file, doc.parsed, pointer), ctx);
+      if (resolution.diagnostic) diagnostics.push(resolution.diagnostic);
+      if (resolution.value !== undefined) references.publicKeys.set(pointer, resolution.value);
+    }
+  });
+  return references;
+}
+
+function forEachCredential(doc: SourcedDocument, visit: (credential: ManifestCredential, pointer: string) => void): void {
+  (doc.manifest.developers ?? []).forEach((developer, i) =>
+    (developer.credentials ?? []).forEach((credential, j) => visit(credential, `/developers/${i}/credentials/${j}`)),
+  );
+}
+
+function buildDesiredState(docs: SourcedDocument[], references: Map<SourcedDocument, References>, files: ManifestFile[], cwd: string): DesiredState {
+  const developers = docs.flatMap((doc) =>
+    (doc.manifest.developers ?? []).map((developer, i) => toDesiredDeveloper(doc, `/developers/${i}`, developer, references.get(doc)!)),
+  );
+  const moved = docs.flatMap((doc) =>
+    (doc.manifest.moved ?? []).map((move, i): MovedBlock => ({
+      from: move.from.toLowerCase(),
+      to: move.to.toLowerCase(),
+      location: locate(doc.file, doc.parsed, `/moved/${i}`),
+    })),
+  );
+  const portal = docs.find((doc) => doc.manifest.portal)?.manifest.portal;
+  const enabled = new Set<CredentialType>(portal?.credentialTypes ?? CREDENTIAL_TYPES);
+  return {
+    credentialTypes: CREDENTIAL_TYPES.filter((type) => enabled.has(type)),
+    developers: developers.sort((a, b) => compareCodeUnits(a.email, b.email)),
+    moved,
+    manifestDigest: digestOf(files, cwd),
+    files: files.map((file) => file.path),
+  };
+}
+
+function toDesiredDeveloper(doc: SourcedDocument, pointer: string, developer: ManifestDeveloper, references: References): DesiredDeveloper {
+  const credentials = (developer.credentials ?? []).map((credential, i) =>
+    toDesiredCredential(doc, `${pointer}/credentials/${i}`, credential, references),
+  );
+  return {
+    email: developer.email.toLowerCase(),
+    fullName: developer.fullName,
+    status: developer.status,
+    customId: developer.customId ?? null,
+    meta: { ...developer.meta },
+    credentials: credentials.sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
+    location: locate(doc.file, doc.parsed, pointer),
+  };
+}
+
+function toDesiredCredential(doc: SourcedDocument, pointer: string, credential: ManifestCredential, references: References): DesiredCredential {
+  const spec = CREDENTIAL_SPECS[credential.type];
+  const fields = defaultFields(credential.type);
+  const secrets: Record<string, ResolvedSecret> = {};
+  for (const [name, value] of Object.entries(credential)) {
+    if (name === 'type') continue;
+    const fieldPointer = `${pointer}/${name}`;
+    if (spec.secretFields.includes(name)) {
+      const secret = references.secrets.get(fieldPointer);
+      if (secret) secrets[name] = secret;
+    } else if (name === 'rsaPublicKey') {
+      fields[name] = references.publicKeys.get(fieldPointer);
+    } else {
+      // Copied: an alias in the manifest makes several credentials share one array.
+      fields[name] = Array.isArray(value) ? [...value] : value;
+    }
+  }
+  return {
+    type: credential.type,
+    identity: String(fields[spec.identityField]),
+    fields,
+    secrets,
+    location: locate(doc.file, doc.parsed, pointer),
+  };
+}
+
+function defaultFields(type: CredentialType): Record<string, unknown> {
+  if (type === 'jwt') return { algorithm: 'HS256' };
+  if (type === 'oauth2') return { clientType: 'confidential', hashSecret: false, redirectUris: [] };
+  return {};
+}
+
+/** SHA-256 over `relativePath \0 content \0` of each file, in order. */
+function digestOf(files: ManifestFile[], cwd: string): string {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash.update(path.relative(cwd, file.path).split(path.sep).join('/'));
+    hash.update('\0');
+    hash.update(file.bytes);
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
+
+function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  if (!a.location || !b.location) return Number(Boolean(a.location)) - Number(Boolean(b.location));
+  return compareCodeUnits(a.location.file, b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column;
+}
