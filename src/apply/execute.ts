@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import { credentialsActive } from '../lifecycle.js';
+import { CREDENTIAL_SPECS, credentialAddress, type CredentialType, type Status } from '../model.js';
+import type { Action, Change, SecretPlan } from '../plan/types.js';
+import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
+import type { CredentialRowInput, DeveloperRowInput, StateWriter } from '../store/store.js';
+import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
+
+/** Supplies the value of a secret the manifest gives; checks it still matches the planned digest. */
+export type SecretValueSource = (
+  address: string,
+  type: CredentialType,
+  field: string,
+  plan: Extract<SecretPlan, { mode: 'given' }>,
+) => Promise<string>;
+
+export interface ExecuteOptions {
+  writer: StateWriter;
+  state: StateSnapshot;
+  vault: Vault;
+  secretValue: SecretValueSource;
+  now: string;
+  /** Called for each step as it runs, for progress. */
+  onStep?: (done: number, total: number) => void;
+}
+
+/** Generated values by address and field: they reach the user only through --secrets-out or reveal. */
+export type GeneratedSecrets = Record<string, Record<string, string>>;
+
+/** Batches of consecutive changes of one of these kinds become multi-row statements. */
+const BATCHED = new Set<Action['do']>(['developer.create', 'developer.delete', 'credential.create', 'credential.delete']);
+const HASH_CONCURRENCY = 8;
+
+/**
+ * Runs ordered changes inside the apply transaction. Keeps its own view of ids and statuses
+ * as it goes, so each step sees the effects of the ones before it.
+ */
+export class Executor {
+  private readonly developerIds = new Map<string, string>();
+  private readonly statuses = new Map<string, Status>();
+  private readonly credentials = new Map<string, StoredCredential>();
+  readonly generated: GeneratedSecrets = {};
+
+  constructor(private readonly options: ExecuteOptions) {
+    for (const developer of options.state.developers) {
+      this.developerIds.set(developer.email, developer.id);
+      this.statuses.set(developer.id, developer.status);
+      for (const credential of developer.credentials) {
+        this.credentials.set(credentialKey(developer.id, credential.type, credential.identity), credential);
+      }
+    }
+  }
+
+  async run(changes: Change[]): Promise<void> {
+    // Steps ordered before a move (credential deletions) already name the developer by its new email.
+    for (const change of changes) {
+      const action = change.action;
+      if (action.do === 'developer.move') this.developerIds.set(action.to, this.developerId(action.from));
+    }
+    let i = 0;
+    while (i < changes.length) {
+      const kind = changes[i]!.action.do;
+      let end = i + 1;
+      if (BATCHED.has(kind)) while (end < changes.length && changes[end]!.action.do === kind) end++;
+      await this.runBatch(changes.slice(i, end).map((c) => c.action));
+      i = end;
+      this.options.onStep?.(i, changes.length);
+    }
+  }
+
+  private async runBatch(actions: Action[]): Promise<void> {
+    const first = actions[0]!;
+    const { writer, now } = this.options;
+    switch (first.do) {
+      case 'developer.create':
+        return writer.insertDevelopers(actions.map((a) => this.newDeveloper(a as typeof first)), now);
+      case 'developer.delete':
+        return writer.deleteDevelopers(actions.map((a) => this.developerId((a as typeof first).email)));
+      case 'credential.create':
+        return writer.insertCredentials(await mapConcurrent(actions as (typeof first)[], (a) => this.newCredential(a)), now);
+      case 'credential.delete':
+        return writer.deleteCredentials(actions.map((a) => this.existingCredential(a as typeof first).id));
+      case 'developer.move':
+        return writer.updateDeveloper(this.developerId(first.from), { email: first.to }, now);
+      case 'developer.transition':
+        return this.transition(first);
+      case 'developer.update':
+        return writer.updateDeveloper(
+          this.developerId(first.email),
+          { ...withoutAdopt(first.set), ...(first.set.adopt ? { origin: 'manifest' as const } : {}) },
+          now,
+        );
+      case 'credential.update':
+        return this.updateCredential(first);
+    }
+  }
+
+  private newDeveloper(action: Extract<Action, { do: 'developer.create' }>): DeveloperRowInput {
+    const id = randomUUID();
+    this.developerIds.set(action.developer.email, id);
+    this.statuses.set(id, action.developer.status);
+    const { email, fullName, status, customId, meta } = action.developer;
+    return { id, email, fullName, status, customId, meta, origin: 'manifest' };
+  }
+
+  private async transition(action: Extract<Action, { do: 'developer.transition' }>): Promise<void> {
+    const id = this.developerId(action.email);
+    await this.options.writer.updateDeveloper(id, { status: action.to }, this.options.now);
+    // Credentials are active exactly while their developer is approved: flipped in the same transaction.
+    if (credentialsActive(action.from) !== credentialsActive(action.to)) {
+      await this.options.writer.setCredentialsActive([id], credentialsActive(action.to), this.options.now);
+    }
+    this.statuses.set(id, action.to);
+  }
+
+  private async newCredential(action: Extract<Action, { do: 'credential.create' }>): Promise<CredentialRowInput> {
+    const developerId = this.developerId(action.email);
+    const id = randomUUID();
+    const address = credentialAddress(action.email, action.type, action.identity);
+    const fields = { ...action.fields };
+    for (const field of CREDENTIAL_SPECS[action.type].generatedFields) {
+      if (fields[field] === undefined) fields[field] = generateSecretValue(32);
+    }
+    const secrets: Record<string, StoredSecret> = {};
+    for (const [field, plan] of Object.entries(action.secrets)) {
+      secrets[field] = await this.storeSecret(id, address, action.type, field, plan);
+    }
+    const row: CredentialRowInput = {
+      id,
+      developerId,
+      type: action.type,
+      identity: action.identity,
+      uniqueValue: uniqueValueOf(action.type, fields, secrets),
+      fields,
+      secrets,
+      active: credentialsActive(this.statuses.get(developerId)!),
+      origin: 'manifest',
+    };
+    this.credentials.set(credentialKey(developerId, action.type, action.identity), { ...row, secrets });
+    return row;
+  }
+
+  private async updateCredential(action: Extract<Action, { do: 'credential.update' }>): Promise<void> {
+    const existing = this.existingCredential(action);
+    const address = credentialAddress(action.email, action.type, action.identity);
+    const fields = action.fields ?? existing.fields;
+    const secrets = { ...existing.secrets };
+    for (const [field, plan] of Object.entries(action.secrets ?? {})) {
+      secrets[field] = await this.storeSecret(existing.id, address, action.type, field, plan);
+    }
+    const uniqueValue = action.clearUnique ? null : uniqueValueOf(action.type, fields, secrets);
+    await this.options.writer.updateCredential(
+      existing.id,
+      {
+        uniqueValue,
+        ...(action.fields ? { fields } : {}),
+        ...(action.secrets ? { secrets } : {}),
+        ...(action.adopt ? { origin: 'manifest' as const } : {}),
+      },
+      this.options.now,
+    );
+    this.credentials.set(credentialKey(existing.developerId, action.type, action.identity), { ...existing, fields, secrets, uniqueValue });
+  }
+
+  private async storeSecret(credentialId: string, address: string, type: CredentialType, field: string, plan: SecretPlan): Promise<StoredSecret> {
+    const { vault } = this.options;
+    let value: string;
+    if (plan.mode === 'given') {
+      value = await this.options.secretValue(address, type, field, plan);
+    } else {
+      value = generateSecretValue();
+      (this.generated[address] ??= {})[field] = value;
+    }
+    const stored: StoredSecret = { digest: vault.digest(type, field, value), generated: plan.mode === 'generate' };
+    const ciphertext = vault.seal(credentialId, field, value);
+    if (ciphertext) stored.ciphertext = ciphertext;
+    if (type === 'basic-auth') stored.hash = await hashPassword(value);
+    return stored;
+  }
+
+  private developerId(email: string): string {
+    const id = this.developerIds.get(email);
+    if (!id) throw new Error(`internal error: ${email} is not in the state`);
+    return id;
+  }
+
+  private existingCredential(action: { email: string; type: CredentialType; identity: string }): StoredCredential {
+    const credential = this.credentials.get(credentialKey(this.developerId(action.email), action.type, action.identity));
+    if (!credential) throw new Error(`internal error: ${credentialAddress(action.email, action.type, action.identity)} is not in the state`);
+    return credential;
+  }
+}
+
+/** The value Kong requires unique per type; key-auth keys are secret, so their digest stands in. */
+export function uniqueValueOf(type: CredentialType, fields: Record<string, unknown>, secrets: Record<string, StoredSecret>): string | null {
+  const field = CREDENTIAL_SPECS[type].uniqueField;
+  if (!field) return null;
+  const secret = secrets[field];
+  if (secret) return secret.digest;
+  const value = fields[field];
+  return typeof value === 'string' ? value : null;
+}
+
+function withoutAdopt<T extends { adopt?: true }>(set: T): Omit<T, 'adopt'> {
+  const { adopt: _adopt, ...rest } = set;
+  return rest;
+}
+
+function credentialKey(developerId: string, type: string, identity: string): string {
+  return `${developerId}\0${type}\0${identity}`;
+}
+
+async function mapConcurrent<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, items.length) }, worker));
+  return results;
+}

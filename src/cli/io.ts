@@ -1,0 +1,82 @@
+import { createInterface } from 'node:readline';
+import { PortalformError } from '../errors.js';
+import { formatDiagnostic } from '../manifest/index.js';
+import type { Diagnostic } from '../model.js';
+import { paint } from '../render/color.js';
+
+const FLUSH_BYTES = 1 << 16;
+
+/** stdout for results (text or JSON), stderr for everything else. */
+export class Output {
+  constructor(
+    readonly json: boolean,
+    readonly color: boolean,
+  ) {}
+
+  /** Prints `value` as JSON with --json, otherwise the text lines. */
+  result(value: unknown, text: () => Iterable<string>): void {
+    if (this.json) this.json_(value);
+    else this.lines(text());
+  }
+
+  json_(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** Writes lines in large chunks: a plan of many thousand changes streams without one giant string. */
+  lines(lines: Iterable<string>): void {
+    let buffer = '';
+    for (const line of lines) {
+      buffer += line + '\n';
+      if (buffer.length >= FLUSH_BYTES) {
+        process.stdout.write(buffer);
+        buffer = '';
+      }
+    }
+    if (buffer) process.stdout.write(buffer);
+  }
+
+  info(text: string): void {
+    if (!this.json) process.stdout.write(text + '\n');
+  }
+
+  warn(message: string): void {
+    process.stderr.write(`${paint('Warning:', 'yellow', this.color)} ${message}\n`);
+  }
+
+  diagnostics(diagnostics: Diagnostic[]): void {
+    for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  }
+}
+
+export async function askYes(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve));
+    return answer.trim() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "30s", "2m", "500ms", "1h"; a bare number is seconds. */
+export function parseDuration(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new PortalformError(`invalid duration ${JSON.stringify(text)}; use e.g. 30s, 2m or 500ms`);
+  return Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
+}
+
+/** A progress line on stderr for applies that run over a second, only on a terminal and never with --json. */
+export function progressReporter(out: Output): ((done: number, total: number) => void) | undefined {
+  if (out.json || !process.stderr.isTTY) return undefined;
+  const started = Date.now();
+  let shown = false;
+  return (done, total) => {
+    if (Date.now() - started < 1000 && !shown) return;
+    shown = true;
+    process.stderr.write(`\rApplying… ${done}/${total} steps${done === total ? '\n' : ''}`);
+  };
+}

@@ -1,0 +1,287 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { apply, load, plan, type ApplyOptions, type PlanOptions, type StateOptions } from '../engine.js';
+import { PortalformError } from '../errors.js';
+import { history, listState, readState, verifyHistory } from '../inspect.js';
+import { formatDiagnostic } from '../manifest/index.js';
+import type { Diagnostic } from '../model.js';
+import { TOOL_VERSION } from '../package-info.js';
+import { planJson } from '../plan/json.js';
+import { isPlanFileContent, readPlanFile, writePlanFile } from '../plan/planfile.js';
+import type { Plan } from '../plan/types.js';
+import { colorEnabled, paint } from '../render/color.js';
+import { renderPlanText } from '../render/text.js';
+import { renderHistoryText, renderStateText } from '../render/state.js';
+import { askYes, Output, parseDuration, progressReporter } from './io.js';
+
+interface CommonFlags {
+  state?: string;
+  json?: boolean;
+  color: boolean;
+  lockTimeout?: string;
+  secretsDir?: string[];
+  stateKeyFile?: string;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('portalform')
+    .description("Declarative management of an API developer portal's developers and credentials, the Terraform way.")
+    .version(TOOL_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  common(program.command('validate'))
+    .description('Check manifests (syntax, schema, references, uniqueness, secret sources); changes nothing')
+    .argument('[paths...]', 'manifest files or directories', [])
+    .action(async (paths: string[], flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const { desired, warnings } = await load(planOptions(paths, flags));
+      out.diagnostics(warnings);
+      const count = desired.developers.length;
+      out.result(
+        { valid: true, developers: count, files: desired.files.length, warnings: warnings.map(diagnosticJson) },
+        () => [paint(`Success! ${count} developer${count === 1 ? '' : 's'} in ${desired.files.length} file${desired.files.length === 1 ? '' : 's'} are valid.`, 'green', out.color)],
+      );
+    });
+
+  common(program.command('plan'))
+    .description('Show the ordered changes that apply would make')
+    .argument('[paths...]', 'manifest files or directories', [])
+    .option('--out <file>', 'save the plan for a later apply (created 0600; holds no secret values)')
+    .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
+    .option('--replace <address>', 'delete and create this object anew (repeatable)', collect, [])
+    .option('--target <address>', 'limit the plan to these objects and what they need (repeatable)', collect, [])
+    .option('--rotate <address>', "generate a new value for this credential's generated secrets (repeatable)", collect, [])
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff']).default('text'))
+    .action(async (paths: string[], flags: CommonFlags & PlanFlags) => {
+      const out = new Output(flags.json === true || flags.format === 'json', colorOf(flags));
+      const result = await plan({ ...planOptions(paths, flags), replace: flags.replace, target: flags.target, rotate: flags.rotate });
+      out.diagnostics(result.warnings);
+      failOnPlanErrors(result);
+      if (flags.out) writePlanFile(flags.out, result);
+      renderPlan(out, result, flags.format);
+      if (flags.out && !out.json) out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
+      if (flags.detailedExitcode && result.changes.length > 0) process.exitCode = 2;
+    });
+
+  common(program.command('apply'))
+    .description('Apply manifests (or a saved plan) to the state in one transaction')
+    .argument('[paths...]', 'manifest files or directories, or one saved plan file', [])
+    .option('--auto-approve', 'skip the interactive "yes" (required when not on a terminal)')
+    .option('--replace <address>', 'delete and create this object anew (repeatable)', collect, [])
+    .option('--target <address>', 'limit the apply to these objects and what they need (repeatable)', collect, [])
+    .option('--rotate <address>', "generate a new value for this credential's generated secrets (repeatable)", collect, [])
+    .option('--secrets-out <file>', 'write generated secret values here (JSON keyed by address, created 0600)')
+    .option('--actor <name>', 'who is applying, for the history (default: the CI user or the local user)')
+    .action(async (paths: string[], flags: CommonFlags & PlanFlags & ApplyFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const planFile = savedPlanArgument(paths);
+      const options: ApplyOptions = {
+        ...planOptions(planFile ? [] : paths, flags),
+        replace: flags.replace,
+        target: flags.target,
+        rotate: flags.rotate,
+        planFile,
+        actor: flags.actor,
+        secretsOut: flags.secretsOut,
+        lockTimeoutMs: parseDuration(flags.lockTimeout),
+        warn: (message) => out.warn(message),
+        onProgress: progressReporter(out),
+        confirm: async (thePlan) => {
+          if (!out.json) renderPlan(out, thePlan, 'text');
+          if (flags.autoApprove) return true;
+          if (!process.stdin.isTTY) {
+            throw new PortalformError('apply needs confirmation: pass --auto-approve when not on a terminal, or apply a saved plan');
+          }
+          const yes = await askYes('\nDo you want to perform these actions?\n  Only "yes" will be accepted to approve.\n\n  Enter a value: ');
+          if (!yes) out.info('\nApply cancelled.');
+          return yes;
+        },
+      };
+      const result = await apply(options);
+      failOnPlanErrors(result.plan);
+      out.diagnostics(result.plan.warnings);
+      if (result.plan.changes.length === 0 && !out.json) out.lines(renderPlanText(result.plan, out.color));
+      if (planFile && result.applied && !out.json) renderPlan(out, result.plan, 'text');
+      out.result(
+        {
+          applied: result.applied,
+          lineage: result.lineage,
+          serial: result.serial,
+          summary: result.plan.summary,
+          generated: result.generated,
+        },
+        () =>
+          result.applied
+            ? [
+                paint(`\nApply complete! ${summaryWords(result.plan)} State serial is now ${result.serial}.`, 'green', out.color),
+                ...(result.generated.length > 0 && flags.secretsOut ? [`Generated secrets were written to ${flags.secretsOut}.`] : []),
+              ]
+            : [],
+      );
+    });
+
+  common(program.command('show'))
+    .description('Render a saved plan, or the current state')
+    .argument('[planfile]', 'a saved plan file')
+    .action(async (planFile: string | undefined, flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      if (planFile) return renderPlan(out, readPlanFile(planFile), out.json ? 'json' : 'text');
+      const state = await readState(stateOptions(flags));
+      out.result(listStateJson(state), () => renderStateText(state, out.color));
+    });
+
+  const state = program.command('state').description('Inspect the stored state');
+  common(state.command('list'))
+    .description('List the stored developers and credentials (secrets redacted)')
+    .action(async (flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const listingJson = await listState(stateOptions(flags));
+      out.result(listingJson, () =>
+        listingJson.developers.flatMap((d) => [
+          `developer[${JSON.stringify(d.email)}]  ${d.status}`,
+          ...d.credentials.map(
+            (c) => `developer[${JSON.stringify(d.email)}].credential[${JSON.stringify(`${c.type}:${identityOf(c)}`)}]  ${c.active ? 'active' : 'inactive'}`,
+          ),
+        ]),
+      );
+    });
+
+  const historyCommand = common(program.command('history'))
+    .description('The record of applies, oldest first')
+    .action(async (flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const listingJson = await history(stateOptions(flags));
+      out.result(listingJson, () => renderHistoryText(listingJson.entries));
+    });
+  common(historyCommand.command('verify'))
+    .description('Recompute the hash chain of the history; exit 1 if any entry was altered, removed or reordered')
+    .action(async (flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const result = await verifyHistory(stateOptions(flags));
+      out.result(result, () =>
+        result.ok
+          ? [paint(`History verified: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}, head ${result.head}`, 'green', out.color)]
+          : [],
+      );
+      if (!result.ok) throw new PortalformError(`history verification failed at entry ${result.seq}: ${result.reason}`);
+    });
+
+  return program;
+}
+
+interface PlanFlags {
+  out?: string;
+  detailedExitcode?: boolean;
+  replace: string[];
+  target: string[];
+  rotate: string[];
+  format: 'text' | 'json' | 'markdown' | 'diff';
+}
+
+interface ApplyFlags {
+  autoApprove?: boolean;
+  secretsOut?: string;
+  actor?: string;
+}
+
+/** Flags every command takes. */
+export function common(command: Command): Command {
+  return command
+    .option('--state <path|url>', 'state file or postgres:// URL (env PORTALFORM_STATE, default ./portalform.db)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--no-color', 'no colors (also NO_COLOR)')
+    .option('--lock-timeout <duration>', 'wait this long for the state lock, e.g. 30s (default: fail at once)')
+    .option('--secrets-dir <dir>', 'a directory fromFile secrets may also come from (repeatable)', collect, [])
+    .option('--state-key-file <file>', 'read the state key from this file instead of PORTALFORM_STATE_KEY');
+}
+
+export function stateOptions(flags: CommonFlags): StateOptions {
+  return {
+    ...(flags.state ? { state: flags.state } : {}),
+    ...(flags.stateKeyFile ? { stateKey: readFileSync(flags.stateKeyFile, 'utf8').trim() } : {}),
+  };
+}
+
+function planOptions(paths: string[], flags: CommonFlags): PlanOptions {
+  return { ...stateOptions(flags), paths, secretsDirs: flags.secretsDir ?? [] };
+}
+
+function colorOf(flags: CommonFlags): boolean {
+  return colorEnabled(process.stdout, flags.color === false);
+}
+
+/** `apply PLANFILE`: a single argument whose content is a saved plan. */
+function savedPlanArgument(paths: string[]): string | undefined {
+  if (paths.length !== 1) return undefined;
+  try {
+    const head = readFileSync(paths[0]!, { encoding: 'utf8', flag: 'r' }).slice(0, 64);
+    return isPlanFileContent(head) ? paths[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function failOnPlanErrors(thePlan: Plan): void {
+  if (thePlan.errors.length > 0) {
+    throw new PortalformError(`the plan has ${thePlan.errors.length} error${thePlan.errors.length === 1 ? '' : 's'}; nothing was changed`, thePlan.errors);
+  }
+}
+
+function renderPlan(out: Output, thePlan: Plan, format: PlanFlags['format']): void {
+  if (format === 'json' || out.json) return out.json_(planJson(thePlan));
+  out.lines(renderPlanText(thePlan, out.color));
+}
+
+function summaryWords(thePlan: Plan): string {
+  const s = thePlan.summary;
+  return `${s.create} created, ${s.update} updated, ${s.delete} deleted, ${s.transition} status transitions, ${s.move} moved.`;
+}
+
+function listStateJson(state: Awaited<ReturnType<typeof readState>>) {
+  return { lineage: state.lineage, serial: state.serial, developers: state.developers.length };
+}
+
+function identityOf(credential: Record<string, unknown>): string {
+  const identityFields = ['group', 'name', 'username', 'key'];
+  for (const field of identityFields) if (typeof credential[field] === 'string') return credential[field] as string;
+  return '';
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function diagnosticJson(d: Diagnostic) {
+  return { severity: d.severity, message: d.message, ...(d.location ? { location: d.location } : {}) };
+}
+
+/** Runs the CLI: every error becomes one readable message on stderr and exit code 1. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 1;
+      return;
+    }
+    reportError(error, argv.includes('--json'));
+    process.exitCode = 1;
+  }
+}
+
+function reportError(error: unknown, json: boolean): void {
+  const diagnostics = error instanceof PortalformError ? error.diagnostics : [];
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) {
+    process.stdout.write(JSON.stringify({ error: message, diagnostics: diagnostics.map(diagnosticJson) }, null, 2) + '\n');
+  }
+  const color = colorEnabled(process.stderr, process.argv.includes('--no-color'));
+  for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  process.stderr.write(`${paint('Error:', 'red', color)} ${message}\n`);
+  if (process.env.PORTALFORM_DEBUG && error instanceof Error && !(error instanceof PortalformError)) {
+    process.stderr.write(`${error.stack}\n`);
+  }
+}

@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { normalizeAddress } from './address.js';
+import { Executor, type GeneratedSecrets } from './apply/execute.js';
+import { PortalformError, StalePlanError } from './errors.js';
+import { canonicalJson, GENESIS_HASH, sealEntry } from './history.js';
+import { loadManifests } from './manifest/index.js';
+import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
+import { TOOL_VERSION } from './package-info.js';
+import { diff } from './plan/diff.js';
+import { publicChanges } from './plan/json.js';
+import { orderChanges } from './plan/order.js';
+import { planDigest, readPlanFile } from './plan/planfile.js';
+import { summarize, type Change, type Plan } from './plan/types.js';
+import { Vault } from './secrets/vault.js';
+import { openStore, type Store } from './store/index.js';
+import type { StateSnapshot } from './store/types.js';
+
+export interface StateOptions {
+  /** A file path or postgres:// URL; default $PORTALFORM_STATE or ./portalform.db. */
+  state?: string;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Default $PORTALFORM_STATE_KEY. */
+  stateKey?: string | null;
+}
+
+export interface PlanOptions extends StateOptions {
+  paths?: string[];
+  secretsDirs?: string[];
+  replace?: string[];
+  target?: string[];
+  rotate?: string[];
+}
+
+export interface ApplyOptions extends PlanOptions {
+  /** Apply this saved plan instead of planning from manifests. */
+  planFile?: string;
+  actor?: string;
+  lockTimeoutMs?: number;
+  /** Where generated secret values go (created 0600). */
+  secretsOut?: string;
+  /** Asked before changing anything; returning false cancels. */
+  confirm?: (plan: Plan) => Promise<boolean>;
+  warn?: (message: string) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ApplyResult {
+  plan: Plan;
+  /** False when nothing changed or the user declined. */
+  applied: boolean;
+  lineage: string;
+  serial: number;
+  /** Addresses whose secrets were generated. */
+  generated: string[];
+}
+
+/** Loads and validates manifests; a manifest error stops everything before the state is touched. */
+export async function load(options: PlanOptions): Promise<{ desired: DesiredState; warnings: Diagnostic[] }> {
+  const env = envOf(options);
+  const result = await loadManifests({
+    paths: options.paths?.length ? options.paths : ['.'],
+    secretsDirs: options.secretsDirs ?? [],
+    env,
+    cwd: cwdOf(options),
+  });
+  const errors = result.diagnostics.filter((d) => d.severity === 'error');
+  if (!result.desired || errors.length > 0) {
+    throw new PortalformError(`${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests; nothing was changed`, errors);
+  }
+  return { desired: result.desired, warnings: result.diagnostics.filter((d) => d.severity === 'warning') };
+}
+
+/** Shows what apply would do. Illegal transitions and unknown addresses come back in `plan.errors`. */
+export async function plan(options: PlanOptions = {}): Promise<Plan> {
+  const { desired, warnings } = await load(options);
+  const store = storeOf(options);
+  try {
+    const state = await store.read();
+    const vault = state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options));
+    const result = makePlan(desired, state, vault, options);
+    result.warnings.unshift(...warnings);
+    return result;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Diffs and orders: pure, no I/O. */
+export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vault, options: PlanOptions): Plan {
+  const replace = new Set((options.replace ?? []).map(normalizeAddress));
+  const rotate = new Set((options.rotate ?? []).map(normalizeAddress));
+  const target = (options.target ?? []).map(normalizeAddress);
+  const { changes, errors } = diff(desired, state, vault, { replace, rotate });
+  errors.push(...unknownAddresses(desired, state, [...replace, ...rotate, ...target]));
+  let ordered = orderChanges(changes, state);
+  const warnings: Diagnostic[] = [];
+  if (target.length > 0) {
+    ordered = ordered.filter((change) => isTargeted(change, target));
+    warnings.push({
+      severity: 'warning',
+      message:
+        'Resource targeting is in effect: the plan may be incomplete, and changes outside the targets are not shown. ' +
+        'Use --target to recover from mistakes, not routinely.',
+    });
+  }
+  return {
+    formatVersion: '1',
+    state: { lineage: state.lineage, serial: state.serial },
+    changes: ordered,
+    summary: summarize(ordered),
+    errors,
+    warnings,
+    manifestDigest: desired.manifestDigest,
+    paths: (options.paths?.length ? options.paths : ['.']).map((p) => resolve(cwdOf(options), p)),
+    secretsDirs: (options.secretsDirs ?? []).map((p) => resolve(cwdOf(options), p)),
+    generates: generatedAddresses(ordered),
+  };
+}
+
+/**
+ * Applies manifests (or a saved plan) in one transaction under the state lock. The state,
+ * its history and the secrets file change together or not at all.
+ */
+export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
+  const saved = options.planFile ? readPlanFile(options.planFile) : null;
+  const desired = saved ? await desiredForSavedPlan(saved, options) : (await load(options)).desired;
+  const store = storeOf(options);
+  const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'apply' };
+  const warn = options.warn ?? (() => undefined);
+  try {
+    return await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, async (session) => {
+      const state = await session.read();
+      const lineage = state.lineage ?? randomUUID();
+      const vault = Vault.open(lineage, state.meta, stateKeyOf(options));
+      const thePlan = saved ?? makePlan(desired!, state, vault, options);
+      if (saved) await checkSavedPlan(saved, state, store);
+      if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
+      const result: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
+      if (thePlan.changes.length === 0) {
+        if (state.lineage === null) await session.transaction((w) => w.setMeta({ lineage, serial: '0', ...vault.metaToWrite }));
+        return result;
+      }
+      if (thePlan.generates.length > 0 && !vault.canEncrypt && !options.secretsOut) {
+        throw new PortalformError(
+          `this apply generates secrets (${thePlan.generates.slice(0, 3).join(', ')}${thePlan.generates.length > 3 ? ', …' : ''}) ` +
+            'but the state has no key to keep them recoverable: pass --secrets-out FILE to receive them, or set PORTALFORM_STATE_KEY',
+        );
+      }
+      if (!saved && options.confirm && !(await options.confirm(thePlan))) return result;
+
+      const at = new Date().toISOString();
+      const secretsByAddress = desired ? secretIndex(desired) : new Map();
+      let generated: GeneratedSecrets = {};
+      await session.transaction(async (writer) => {
+        const current = await writer.conn.selectFrom('pf_meta').select('value').where('key', '=', 'serial').executeTakeFirst();
+        if (Number(current?.value ?? 0) !== state.serial) throw new StalePlanError('Saved plan is stale: the state changed while planning');
+        if (state.lineage === null) await writer.setMeta({ lineage, created_at: at });
+        await writer.setMeta(vault.metaToWrite);
+        const executor = new Executor({
+          writer,
+          state,
+          vault,
+          now: at,
+          onStep: options.onProgress,
+          secretValue: async (address, type, field, secret) => {
+            const value = secretsByAddress.get(address)?.[field];
+            if (value === undefined || vault.digest(type, field, value) !== secret.digest) {
+              throw new PortalformError(`the ${field} of ${address} changed since the plan was made; make a new plan`);
+            }
+            return value;
+          },
+        });
+        await executor.run(thePlan.changes);
+        generated = executor.generated;
+        const serial = state.serial + 1;
+        await writer.setMeta({ serial: String(serial) });
+        const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
+        await writer.appendHistory(
+          sealEntry(
+            {
+              kind: 'apply',
+              serial,
+              serialBefore: state.serial,
+              lineage,
+              at,
+              actor: actorOf(options),
+              toolVersion: TOOL_VERSION,
+              manifestDigest: thePlan.manifestDigest,
+              planDigest: planDigest(thePlan),
+              summary: thePlan.summary,
+              changes: publicChanges(thePlan.changes),
+            },
+            prevHash,
+          ),
+        );
+        // Written before commit: if it cannot be written, nothing is applied and no value is lost.
+        if (options.secretsOut && Object.keys(generated).length > 0) writeSecretsOut(options.secretsOut, generated);
+      }).catch((error) => {
+        if (options.secretsOut && Object.keys(generated).length > 0) rmSync(options.secretsOut, { force: true });
+        throw error;
+      });
+      return { ...result, applied: true, serial: state.serial + 1, generated: Object.keys(generated) };
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+async function checkSavedPlan(saved: Plan, state: StateSnapshot, store: Store): Promise<void> {
+  if (saved.state.lineage === null || saved.state.lineage !== state.lineage) {
+    throw new StalePlanError(
+      saved.state.lineage === null
+        ? 'Saved plan does not match this state: it was made before the state existed; apply the manifests directly, or plan again'
+        : `Saved plan does not match this state: it was made for lineage ${saved.state.lineage}, this state is ${state.lineage ?? '(none)'}`,
+    );
+  }
+  if (saved.state.serial === state.serial) return;
+  const digest = planDigest(saved);
+  const history = await store.readHistory();
+  if (history.some((row) => row.kind === 'apply' && JSON.parse(row.entry).planDigest === digest)) {
+    throw new StalePlanError('Saved plan was already applied');
+  }
+  throw new StalePlanError(
+    `Saved plan is stale: it was made at serial ${saved.state.serial}, the state is now at serial ${state.serial}; make a new plan`,
+  );
+}
+
+/** A saved plan holds only secret sources: re-read the manifests it came from to resolve them. */
+async function desiredForSavedPlan(saved: Plan, options: ApplyOptions): Promise<DesiredState | null> {
+  const needsSecrets = saved.changes.some((c) => {
+    const secrets = c.action.do === 'credential.create' || c.action.do === 'credential.update' ? c.action.secrets : undefined;
+    return Object.values(secrets ?? {}).some((s) => s.mode === 'given');
+  });
+  if (!needsSecrets) return null;
+  return (await load({ ...options, paths: saved.paths, secretsDirs: saved.secretsDirs })).desired;
+}
+
+function secretIndex(desired: DesiredState): Map<string, Record<string, string>> {
+  const index = new Map<string, Record<string, string>>();
+  for (const developer of desired.developers) {
+    for (const credential of developer.credentials) {
+      const values = Object.fromEntries(Object.entries(credential.secrets).map(([field, s]) => [field, s.value]));
+      index.set(credentialAddress(developer.email, credential.type, credential.identity), values);
+    }
+  }
+  return index;
+}
+
+/** Credentials whose generated secrets someone must receive (an asymmetric jwt never uses its secret). */
+function generatedAddresses(changes: Change[]): string[] {
+  return changes
+    .filter((c) => {
+      const a = c.action;
+      if (a.do !== 'credential.create' && a.do !== 'credential.update') return false;
+      const fields = a.fields ?? {};
+      return Object.entries(a.secrets ?? {}).some(([field, s]) => s.mode === 'generate' && secretIsUsed(a.type, fields, field));
+    })
+    .map((c) => c.address);
+}
+
+function writeSecretsOut(path: string, generated: GeneratedSecrets): void {
+  writeFileSync(path, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
+}
+
+/** Every address named on the command line must exist in the manifests or the state. */
+function unknownAddresses(desired: DesiredState, state: StateSnapshot, addresses: string[]): Diagnostic[] {
+  const known = new Set<string>();
+  for (const developers of [desired.developers, state.developers]) {
+    for (const developer of developers) {
+      known.add(`developer[${JSON.stringify(developer.email)}]`);
+      for (const c of developer.credentials) known.add(credentialAddress(developer.email, c.type, c.identity));
+    }
+  }
+  return addresses
+    .filter((address) => !known.has(address))
+    .map((address) => ({ severity: 'error' as const, message: `${address} is neither in the manifests nor in the state` }));
+}
+
+function isTargeted(change: Change, targets: string[]): boolean {
+  return targets.some((target) => {
+    if (change.address === target || change.address.startsWith(`${target}.`)) return true;
+    // A targeted credential needs its developer to exist, under its name, in a status that allows it.
+    return target.startsWith(`${change.address}.`) && change.kind === 'developer' && change.op !== 'update' && change.op !== 'delete';
+  });
+}
+
+export function storeOf(options: StateOptions): Store {
+  return openStore(options.state ?? envOf(options).PORTALFORM_STATE ?? undefined, cwdOf(options));
+}
+
+export function stateKeyOf(options: StateOptions): string | null {
+  return options.stateKey ?? envOf(options).PORTALFORM_STATE_KEY ?? null;
+}
+
+function envOf(options: StateOptions): Record<string, string | undefined> {
+  return options.env ?? process.env;
+}
+
+function cwdOf(options: StateOptions): string {
+  return options.cwd ?? process.cwd();
+}
+
+/** Who applied: --actor, then the CI system's user, then the local user. */
+function actorOf(options: ApplyOptions): string {
+  const env = envOf(options);
+  return (
+    options.actor ??
+    env.PORTALFORM_ACTOR ??
+    env.GITHUB_ACTOR ??
+    env.GITLAB_USER_LOGIN ??
+    env.BUILDKITE_BUILD_CREATOR ??
+    env.CIRCLE_USERNAME ??
+    `${userName()}@${hostname()}`
+  );
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export { canonicalJson };

@@ -1,0 +1,13 @@
+// The library API: `import { plan, apply } from 'portalform'`.
+export { apply, load, makePlan, plan } from './engine.js';
+export type { ApplyOptions, ApplyResult, PlanOptions, StateOptions } from './engine.js';
+export { history, listState, readState, verifyHistory } from './inspect.js';
+export { loadManifests, formatDiagnostic } from './manifest/index.js';
+export { PortalformError, LockHeldError, StalePlanError } from './errors.js';
+export { planJson } from './plan/json.js';
+export { readPlanFile, writePlanFile } from './plan/planfile.js';
+export { renderPlanText } from './render/text.js';
+export { transitionPath, EDGES } from './lifecycle.js';
+export type { Plan, Change, Summary } from './plan/types.js';
+export type * from './model.js';
+export { verifyPassword } from './secrets/vault.js';

@@ -1,0 +1,111 @@
+// Plain data passed between the pipeline's stages:
+// load manifests → validate → resolve secrets → diff against state → order → render or apply → record.
+
+export const STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const CREDENTIAL_TYPES = ['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt', 'acl'] as const;
+export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
+
+export const JWT_ALGORITHMS = [
+  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512',
+  'PS256', 'PS384', 'PS512', 'EdDSA',
+] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** Where a value came from: every error a user sees points here. */
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  message: string;
+  location?: Location;
+}
+
+/** How each credential type names itself, which of its fields are secret, and which must be unique portal-wide. */
+export interface CredentialSpec {
+  identityField: string;
+  secretFields: readonly string[];
+  /** A field whose value Kong requires to be unique among credentials of this type. */
+  uniqueField?: string;
+  /** Non-secret fields generated at create when omitted (then kept). */
+  generatedFields: readonly string[];
+}
+
+export const CREDENTIAL_SPECS: Record<CredentialType, CredentialSpec> = {
+  acl: { identityField: 'group', secretFields: [], generatedFields: [] },
+  'key-auth': { identityField: 'name', secretFields: ['key'], uniqueField: 'key', generatedFields: [] },
+  'basic-auth': { identityField: 'username', secretFields: ['password'], uniqueField: 'username', generatedFields: [] },
+  oauth2: { identityField: 'name', secretFields: ['clientSecret'], uniqueField: 'clientId', generatedFields: ['clientId'] },
+  'hmac-auth': { identityField: 'username', secretFields: ['secret'], uniqueField: 'username', generatedFields: [] },
+  jwt: { identityField: 'key', secretFields: ['secret'], uniqueField: 'key', generatedFields: [] },
+};
+
+/** Kong verifies a jwt's signature with its secret only for HMAC algorithms; the others use rsaPublicKey. */
+export function secretIsUsed(type: CredentialType, fields: Record<string, unknown>, field: string): boolean {
+  return !(type === 'jwt' && field === 'secret' && typeof fields.algorithm === 'string' && !fields.algorithm.startsWith('HS'));
+}
+
+/** Where a secret value comes from. Never holds the value itself. */
+export type SecretSource =
+  | { kind: 'env'; name: string }
+  | { kind: 'file'; path: string } // absolute, after symbolic links
+  | { kind: 'literal'; location: Location };
+
+export interface ResolvedSecret {
+  source: SecretSource;
+  value: string;
+}
+
+export interface DesiredCredential {
+  type: CredentialType;
+  /** The value of the type's identity field. */
+  identity: string;
+  /**
+   * Non-secret manifest fields, the identity field included, defaults filled in
+   * (jwt algorithm HS256, oauth2 clientType confidential, hashSecret false, redirectUris []).
+   * jwt rsaPublicKey holds the PEM text whether written inline or via fromFile.
+   */
+  fields: Record<string, unknown>;
+  /** Secret fields present in the manifest, resolved. An omitted one means "generate at create, then keep". */
+  secrets: Record<string, ResolvedSecret>;
+  location: Location;
+}
+
+export interface DesiredDeveloper {
+  /** Lower-case. */
+  email: string;
+  fullName: string;
+  status: Status;
+  customId: string | null;
+  meta: Record<string, string>;
+  credentials: DesiredCredential[];
+  location: Location;
+}
+
+export interface MovedBlock {
+  from: string; // lower-case
+  to: string; // lower-case
+  location: Location;
+}
+
+export interface DesiredState {
+  credentialTypes: CredentialType[];
+  developers: DesiredDeveloper[];
+  moved: MovedBlock[];
+  /** SHA-256 over the sorted (path, content) pairs of the manifest files. */
+  manifestDigest: string;
+  files: string[];
+}
+
+export function developerAddress(email: string): string {
+  return `developer[${JSON.stringify(email)}]`;
+}
+
+export function credentialAddress(email: string, type: CredentialType, identity: string): string {
+  return `${developerAddress(email)}.credential[${JSON.stringify(`${type}:${identity}`)}]`;
+}

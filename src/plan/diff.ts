@@ -1,0 +1,313 @@
+import { credentialsActive, transitionPath } from '../lifecycle.js';
+import {
+  CREDENTIAL_SPECS,
+  credentialAddress,
+  developerAddress,
+  type DesiredCredential,
+  type DesiredDeveloper,
+  type DesiredState,
+  type Diagnostic,
+  type Status,
+} from '../model.js';
+import type { Vault } from '../secrets/vault.js';
+import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
+import {
+  KNOWN_AFTER_APPLY,
+  SENSITIVE,
+  SENSITIVE_CHANGED,
+  type Change,
+  type DeveloperAttributes,
+  type SecretPlan,
+} from './types.js';
+
+export interface DiffOptions {
+  /** Addresses to delete and create anew. */
+  replace: Set<string>;
+  /** Credential addresses whose generated secrets get new values. */
+  rotate: Set<string>;
+}
+
+export interface DiffResult {
+  /** Unordered; `orderChanges` puts them in execution order. */
+  changes: Change[];
+  errors: Diagnostic[];
+}
+
+/** Compares the wanted state with the stored one, developer by developer. */
+export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, options: DiffOptions): DiffResult {
+  const changes: Change[] = [];
+  const errors: Diagnostic[] = [];
+  const stored = new Map(state.developers.map((d) => [d.email, d]));
+
+  for (const move of desired.moved) {
+    const source = stored.get(move.from);
+    if (!source) continue; // already moved, or never existed: nothing to do
+    if (stored.has(move.to)) {
+      errors.push({
+        severity: 'error',
+        location: move.location,
+        message: `cannot move ${developerAddress(move.from)} to ${developerAddress(move.to)}: both exist in the state; remove the moved entry or delete one of them`,
+      });
+      continue;
+    }
+    changes.push({
+      address: developerAddress(move.to),
+      kind: 'developer',
+      op: 'move',
+      before: { email: move.from },
+      after: { email: move.to },
+      action: { do: 'developer.move', from: move.from, to: move.to },
+    });
+    stored.delete(move.from);
+    stored.set(move.to, { ...source, email: move.to });
+  }
+
+  const wanted = new Set<string>();
+  for (const developer of desired.developers) {
+    wanted.add(developer.email);
+    const current = stored.get(developer.email);
+    const replaced = options.replace.has(developerAddress(developer.email));
+    if (current && replaced) changes.push(...deleteDeveloper(current, true));
+    if (!current || replaced) changes.push(...createDeveloper(developer, vault, replaced));
+    else diffDeveloper(developer, current, vault, options, changes, errors);
+  }
+  for (const [email, current] of stored) {
+    if (!wanted.has(email) && current.origin === 'manifest') changes.push(...deleteDeveloper(current, false));
+  }
+  return { changes, errors };
+}
+
+function diffDeveloper(
+  developer: DesiredDeveloper,
+  current: StoredDeveloper,
+  vault: Vault,
+  options: DiffOptions,
+  changes: Change[],
+  errors: Diagnostic[],
+): void {
+  const address = developerAddress(developer.email);
+  const path = transitionPath(current.status, developer.status);
+  if (!path.ok) {
+    errors.push({ severity: 'error', location: developer.location, message: `${address}: ${path.reason}` });
+  } else {
+    for (const edge of path.edges) {
+      changes.push({
+        address,
+        kind: 'developer',
+        op: edge.op,
+        before: { status: edge.from },
+        after: { status: edge.to },
+        action: { do: 'developer.transition', email: developer.email, from: edge.from, to: edge.to },
+      });
+    }
+  }
+
+  const set: Extract<Change['action'], { do: 'developer.update' }>['set'] = {};
+  if (developer.fullName !== current.fullName) set.fullName = developer.fullName;
+  if (developer.customId !== current.customId) set.customId = developer.customId;
+  if (!sameJson(sortedObject(developer.meta), sortedObject(current.meta))) set.meta = developer.meta;
+  if (current.origin !== 'manifest') set.adopt = true;
+  if (Object.keys(set).length > 0) {
+    changes.push({
+      address,
+      kind: 'developer',
+      op: 'update',
+      before: { ...developerView(current), ...(set.adopt ? { origin: current.origin } : {}) },
+      after: { ...developerView({ ...developer, status: current.status }), ...(set.adopt ? { origin: 'manifest' } : {}) },
+      action: { do: 'developer.update', email: developer.email, set },
+    });
+  }
+
+  const active = credentialsActive(developer.status);
+  const storedCredentials = new Map(current.credentials.map((c) => [`${c.type}:${c.identity}`, c]));
+  for (const credential of developer.credentials) {
+    const key = `${credential.type}:${credential.identity}`;
+    const existing = storedCredentials.get(key);
+    storedCredentials.delete(key);
+    const credentialAddr = credentialAddress(developer.email, credential.type, credential.identity);
+    if (existing && options.replace.has(credentialAddr)) {
+      changes.push(deleteCredential(developer.email, existing, true));
+      changes.push(createCredential(developer.email, credential, vault, active, true));
+    } else if (existing) {
+      const update = diffCredential(developer.email, credential, existing, vault, options, active, errors);
+      if (update) changes.push(update);
+    } else {
+      changes.push(createCredential(developer.email, credential, vault, active, false));
+    }
+  }
+  for (const leftover of storedCredentials.values()) {
+    if (leftover.origin === 'manifest') changes.push(deleteCredential(developer.email, leftover, false));
+  }
+}
+
+function diffCredential(
+  email: string,
+  credential: DesiredCredential,
+  existing: StoredCredential,
+  vault: Vault,
+  options: DiffOptions,
+  active: boolean,
+  errors: Diagnostic[],
+): Change | null {
+  const spec = CREDENTIAL_SPECS[credential.type];
+  const address = credentialAddress(email, credential.type, credential.identity);
+  // A generated field the manifest leaves out keeps its stored value.
+  const wantedFields = { ...credential.fields };
+  for (const field of spec.generatedFields) {
+    if (wantedFields[field] === undefined && existing.fields[field] !== undefined) wantedFields[field] = existing.fields[field];
+  }
+  const fieldsChanged = !sameJson(sortedObject(wantedFields), sortedObject(existing.fields));
+
+  const secrets: Record<string, SecretPlan> = {};
+  const rotate = options.rotate.has(address);
+  for (const field of spec.secretFields) {
+    const given = credential.secrets[field];
+    if (given) {
+      const digest = vault.digest(credential.type, field, given.value);
+      if (digest !== existing.secrets[field]?.digest) secrets[field] = { mode: 'given', source: given.source, digest };
+      else if (rotate) {
+        errors.push({
+          severity: 'error',
+          location: credential.location,
+          message: `${address}: --rotate applies to generated secrets; ${field} comes from the manifest, so change it at its source to rotate it`,
+        });
+      }
+    } else if (rotate || existing.secrets[field] === undefined) {
+      secrets[field] = { mode: 'generate' };
+    }
+  }
+  const secretsChanged = Object.keys(secrets).length > 0;
+  const adopt = existing.origin !== 'manifest';
+  if (!fieldsChanged && !secretsChanged && !adopt) return null;
+
+  const before = credentialView(credential.type, existing.fields, Object.keys(existing.secrets), existing.active);
+  const after = credentialView(credential.type, wantedFields, Object.keys(existing.secrets), active);
+  for (const field of Object.keys(secrets)) after[field] = SENSITIVE_CHANGED;
+  if (adopt) {
+    before.origin = existing.origin;
+    after.origin = 'manifest';
+  }
+  return {
+    address,
+    kind: 'credential',
+    op: 'update',
+    before,
+    after,
+    action: {
+      do: 'credential.update',
+      email,
+      type: credential.type,
+      identity: credential.identity,
+      ...(fieldsChanged ? { fields: wantedFields } : {}),
+      ...(secretsChanged ? { secrets } : {}),
+      ...(adopt ? { adopt: true as const } : {}),
+    },
+  };
+}
+
+function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boolean): Change[] {
+  const attributes: DeveloperAttributes = {
+    email: developer.email,
+    fullName: developer.fullName,
+    status: developer.status,
+    customId: developer.customId,
+    meta: developer.meta,
+  };
+  const active = credentialsActive(developer.status);
+  return [
+    {
+      address: developerAddress(developer.email),
+      kind: 'developer',
+      op: 'create',
+      before: null,
+      after: developerView(developer),
+      ...(replace ? { replace: true as const } : {}),
+      action: { do: 'developer.create', developer: attributes },
+    },
+    ...developer.credentials.map((c) => createCredential(developer.email, c, vault, active, false)),
+  ];
+}
+
+function createCredential(email: string, credential: DesiredCredential, vault: Vault, active: boolean, replace: boolean): Change {
+  const spec = CREDENTIAL_SPECS[credential.type];
+  const secrets: Record<string, SecretPlan> = {};
+  for (const field of spec.secretFields) {
+    const given = credential.secrets[field];
+    secrets[field] = given
+      ? { mode: 'given', source: given.source, digest: vault.digest(credential.type, field, given.value) }
+      : { mode: 'generate' };
+  }
+  const after = credentialView(credential.type, credential.fields, spec.secretFields, active);
+  for (const field of spec.generatedFields) after[field] ??= KNOWN_AFTER_APPLY;
+  return {
+    address: credentialAddress(email, credential.type, credential.identity),
+    kind: 'credential',
+    op: 'create',
+    before: null,
+    after,
+    ...(replace ? { replace: true as const } : {}),
+    action: { do: 'credential.create', email, type: credential.type, identity: credential.identity, fields: credential.fields, secrets },
+  };
+}
+
+/** A developer leaves with its credentials, which go first. */
+function deleteDeveloper(developer: StoredDeveloper, replace: boolean): Change[] {
+  return [
+    ...developer.credentials.map((c) => deleteCredential(developer.email, c, replace)),
+    {
+      address: developerAddress(developer.email),
+      kind: 'developer',
+      op: 'delete',
+      before: developerView(developer),
+      after: null,
+      ...(replace ? { replace: true as const } : {}),
+      action: { do: 'developer.delete', email: developer.email },
+    },
+  ];
+}
+
+function deleteCredential(email: string, credential: StoredCredential, replace: boolean): Change {
+  return {
+    address: credentialAddress(email, credential.type, credential.identity),
+    kind: 'credential',
+    op: 'delete',
+    before: credentialView(credential.type, credential.fields, Object.keys(credential.secrets), credential.active),
+    after: null,
+    ...(replace ? { replace: true as const } : {}),
+    action: { do: 'credential.delete', email, type: credential.type, identity: credential.identity },
+  };
+}
+
+export function developerView(developer: { email: string; fullName: string; status: Status; customId: string | null; meta: Record<string, string> }): Record<string, unknown> {
+  return {
+    email: developer.email,
+    fullName: developer.fullName,
+    status: developer.status,
+    customId: developer.customId,
+    meta: sortedObject(developer.meta),
+  };
+}
+
+/** A credential as users see it: manifest field names, secrets as "(sensitive)". */
+export function credentialView(
+  type: string,
+  fields: Record<string, unknown>,
+  secretFields: readonly string[],
+  active: boolean,
+): Record<string, unknown> {
+  const identityField = CREDENTIAL_SPECS[type as keyof typeof CREDENTIAL_SPECS]?.identityField;
+  const view: Record<string, unknown> = { type };
+  if (identityField && identityField in fields) view[identityField] = fields[identityField];
+  for (const key of Object.keys(fields).sort()) view[key] = fields[key];
+  for (const field of secretFields) view[field] = SENSITIVE;
+  view.active = active;
+  return view;
+}
+
+export function sortedObject<T>(object: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

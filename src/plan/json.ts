@@ -1,0 +1,34 @@
+import type { Change, Plan } from './types.js';
+
+/** A change as scripts and auditors see it: no execution payload. */
+export interface PublicChange {
+  address: string;
+  kind: Change['kind'];
+  op: Change['op'];
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  replace?: true;
+}
+
+export function publicChanges(changes: Change[]): PublicChange[] {
+  return changes.map(({ address, kind, op, before, after, replace }) => ({
+    address,
+    kind,
+    op,
+    before,
+    after,
+    ...(replace ? { replace } : {}),
+  }));
+}
+
+/** The JSON of SPEC §4 (`plan --json`, `show --json PLANFILE`). */
+export function planJson(plan: Plan): Record<string, unknown> {
+  return {
+    format_version: plan.formatVersion,
+    state: plan.state,
+    changes: publicChanges(plan.changes),
+    summary: plan.summary,
+    errors: plan.errors.map(({ message, location }) => ({ message, ...(location ? { location } : {}) })),
+    warnings: plan.warnings.map(({ message, location }) => ({ message, ...(location ? { location } : {}) })),
+  };
+}

@@ -1,0 +1,209 @@
+import { CREDENTIAL_SPECS } from '../model.js';
+import type { StateSnapshot } from '../store/types.js';
+import type { Action, Change } from './types.js';
+
+/** SPEC §4's execution order. */
+const PHASES: Record<Action['do'], number> = {
+  'credential.delete': 0,
+  'developer.delete': 1,
+  'developer.move': 2,
+  'developer.create': 3,
+  'developer.transition': 4,
+  'developer.update': 5,
+  'credential.create': 6,
+  'credential.update': 6,
+};
+
+interface Claims {
+  takes: string[];
+  frees: string[];
+}
+
+/**
+ * Puts changes in execution order: by phase, and within that so that a unique value moving
+ * between objects is freed before it is taken. A swap (a cycle) is broken by an extra update
+ * that first clears one of the values.
+ */
+export function orderChanges(changes: Change[], state: StateSnapshot): Change[] {
+  const sorted = changes
+    .map((change, index) => ({ change, index }))
+    .sort((a, b) => PHASES[a.change.action.do] - PHASES[b.change.action.do] || a.index - b.index)
+    .map((entry) => entry.change);
+  const storedUnique = storedUniqueValues(state, sorted);
+  const claims = sorted.map((change) => claimsOf(change, storedUnique));
+
+  const freedBy = new Map<string, number>();
+  claims.forEach((c, i) => c.frees.forEach((value) => freedBy.set(value, i)));
+  const waitsFor = sorted.map(() => new Set<number>());
+  const dependents = sorted.map(() => [] as number[]);
+  claims.forEach((c, taker) => {
+    for (const value of c.takes) {
+      const freer = freedBy.get(value);
+      if (freer !== undefined && freer !== taker) {
+        waitsFor[taker]!.add(freer);
+        dependents[freer]!.push(taker);
+      }
+    }
+  });
+  if (waitsFor.every((w) => w.size === 0)) return sorted;
+  return scheduleWithDependencies(sorted, waitsFor, dependents, claims);
+}
+
+function scheduleWithDependencies(
+  sorted: Change[],
+  waitsFor: Set<number>[],
+  dependents: number[][],
+  claims: Claims[],
+): Change[] {
+  const out: Change[] = [];
+  const ready = new MinHeap();
+  const done = new Set<number>();
+  sorted.forEach((_, i) => waitsFor[i]!.size === 0 && ready.push(i));
+  const release = (freer: number) => {
+    for (const taker of dependents[freer]!) {
+      waitsFor[taker]!.delete(freer);
+      if (waitsFor[taker]!.size === 0 && !done.has(taker)) ready.push(taker);
+    }
+    dependents[freer] = [];
+  };
+  while (done.size < sorted.length) {
+    const next = ready.pop();
+    if (next === undefined) {
+      // Only a cycle of updates can stall: clear one value to let the others through.
+      const breaker = sorted.findIndex((_, i) => !done.has(i) && dependents[i]!.length > 0 && claims[i]!.frees.length > 0);
+      if (breaker < 0) throw new Error('internal error: unbreakable ordering cycle');
+      out.push(clearingUpdate(sorted[breaker]!));
+      release(breaker);
+      continue;
+    }
+    done.add(next);
+    out.push(sorted[next]!);
+    release(next);
+  }
+  return out;
+}
+
+function clearingUpdate(change: Change): Change {
+  const action = change.action;
+  if (action.do === 'developer.update') {
+    return {
+      address: change.address,
+      kind: 'developer',
+      op: 'update',
+      before: { customId: change.before?.customId ?? null },
+      after: { customId: null },
+      action: { do: 'developer.update', email: action.email, set: { customId: null } },
+    };
+  }
+  if (action.do === 'credential.update') {
+    const field = CREDENTIAL_SPECS[action.type].uniqueField!;
+    return {
+      address: change.address,
+      kind: 'credential',
+      op: 'update',
+      before: { [field]: change.before?.[field] },
+      after: { [field]: '(cleared to free it for another credential)' },
+      action: { do: 'credential.update', email: action.email, type: action.type, identity: action.identity, clearUnique: true },
+    };
+  }
+  throw new Error(`internal error: cannot break an ordering cycle at ${change.address}`);
+}
+
+/** Stored unique values by credential address, including the addresses developers are moved to. */
+function storedUniqueValues(state: StateSnapshot, changes: Change[]): Map<string, string> {
+  const movedTo = new Map<string, string>();
+  for (const c of changes) if (c.action.do === 'developer.move') movedTo.set(c.action.from, c.action.to);
+  const values = new Map<string, string>();
+  for (const developer of state.developers) {
+    const emails = [developer.email, movedTo.get(developer.email)].filter((e): e is string => e !== undefined);
+    for (const credential of developer.credentials) {
+      if (credential.uniqueValue === null) continue;
+      for (const email of emails) values.set(credentialKey(email, credential.type, credential.identity), credential.uniqueValue);
+    }
+  }
+  return values;
+}
+
+function claimsOf(change: Change, storedUnique: Map<string, string>): Claims {
+  const action = change.action;
+  const customId = (value: unknown) => (typeof value === 'string' ? [`customId:${value}`] : []);
+  switch (action.do) {
+    case 'developer.create':
+      return { takes: customId(action.developer.customId), frees: [] };
+    case 'developer.delete':
+      return { takes: [], frees: customId(change.before?.customId) };
+    case 'developer.update':
+      return 'customId' in action.set
+        ? { takes: customId(action.set.customId), frees: customId(change.before?.customId) }
+        : { takes: [], frees: [] };
+    case 'credential.create':
+      return { takes: wantedUnique(action), frees: [] };
+    case 'credential.delete':
+      return { takes: [], frees: storedClaim(action, storedUnique) };
+    case 'credential.update': {
+      const wanted = wantedUnique(action);
+      return wanted.length > 0 ? { takes: wanted, frees: storedClaim(action, storedUnique) } : { takes: [], frees: [] };
+    }
+    default:
+      return { takes: [], frees: [] };
+  }
+}
+
+type CredentialAction = Extract<Action, { do: 'credential.create' | 'credential.update' | 'credential.delete' }>;
+
+/** The unique value a create or update will hold, when it is known at plan time. */
+export function wantedUnique(action: Extract<Action, { do: 'credential.create' | 'credential.update' }>): string[] {
+  const field = CREDENTIAL_SPECS[action.type].uniqueField;
+  if (!field) return [];
+  const secret = action.secrets?.[field];
+  if (secret) return secret.mode === 'given' ? [`${action.type}:${secret.digest}`] : [];
+  const value = action.fields?.[field];
+  return typeof value === 'string' ? [`${action.type}:${value}`] : [];
+}
+
+function storedClaim(action: CredentialAction, storedUnique: Map<string, string>): string[] {
+  const value = storedUnique.get(credentialKey(action.email, action.type, action.identity));
+  return value === undefined ? [] : [`${action.type}:${value}`];
+}
+
+function credentialKey(email: string, type: string, identity: string): string {
+  return `${email}\0${type}\0${identity}`;
+}
+
+class MinHeap {
+  private items: number[] = [];
+
+  push(value: number): void {
+    const items = this.items;
+    items.push(value);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]! <= items[i]!) break;
+      [items[parent], items[i]] = [items[i]!, items[parent]!];
+      i = parent;
+    }
+  }
+
+  pop(): number | undefined {
+    const items = this.items;
+    if (items.length === 0) return undefined;
+    const top = items[0];
+    const last = items.pop()!;
+    if (items.length > 0) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let smallest = i;
+        if (left < items.length && items[left]! < items[smallest]!) smallest = left;
+        if (right < items.length && items[right]! < items[smallest]!) smallest = right;
+        if (smallest === i) break;
+        [items[smallest], items[i]] = [items[i]!, items[smallest]!];
+        i = smallest;
+      }
+    }
+    return top;
+  }
+}

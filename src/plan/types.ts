@@ -1,0 +1,100 @@
+import type { CredentialType, Diagnostic, SecretSource, Status } from '../model.js';
+
+export type Op = 'create' | 'update' | 'delete' | 'move' | 'approve' | 'reject' | 'revoke';
+export type ChangeKind = 'developer' | 'credential';
+
+export const SENSITIVE = '(sensitive)';
+export const SENSITIVE_CHANGED = '(sensitive value changed)';
+export const KNOWN_AFTER_APPLY = '(known after apply)';
+
+/** How apply obtains a secret value. A plan holds sources and digests, never values. */
+export type SecretPlan =
+  | { mode: 'given'; source: SecretSource; digest: string }
+  | { mode: 'generate' };
+
+export interface DeveloperAttributes {
+  email: string;
+  fullName: string;
+  status: Status;
+  customId: string | null;
+  meta: Record<string, string>;
+}
+
+/** What apply does for one change; plain JSON so a saved plan can carry it. */
+export type Action =
+  | { do: 'developer.create'; developer: DeveloperAttributes }
+  | { do: 'developer.update'; email: string; set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & { adopt?: true } }
+  | { do: 'developer.delete'; email: string }
+  | { do: 'developer.move'; from: string; to: string }
+  | { do: 'developer.transition'; email: string; from: Status; to: Status }
+  | {
+      do: 'credential.create';
+      email: string;
+      type: CredentialType;
+      identity: string;
+      fields: Record<string, unknown>;
+      secrets: Record<string, SecretPlan>;
+    }
+  | {
+      do: 'credential.update';
+      email: string;
+      type: CredentialType;
+      identity: string;
+      /** The credential's complete new non-secret fields, when any changed. */
+      fields?: Record<string, unknown>;
+      /** Only the secret fields that change. */
+      secrets?: Record<string, SecretPlan>;
+      adopt?: true;
+      /** Frees the credential's unique value to break a swap between two credentials. */
+      clearUnique?: true;
+    }
+  | { do: 'credential.delete'; email: string; type: CredentialType; identity: string };
+
+export interface Change {
+  address: string;
+  kind: ChangeKind;
+  op: Op;
+  /** Redacted attributes before and after; null for a create's before and a delete's after. */
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  /** Set on the delete and create of a forced replacement. */
+  replace?: true;
+  action: Action;
+}
+
+export interface Summary {
+  create: number;
+  update: number;
+  delete: number;
+  transition: number;
+  move: number;
+}
+
+export interface Plan {
+  formatVersion: '1';
+  state: { lineage: string | null; serial: number };
+  changes: Change[];
+  summary: Summary;
+  /** Problems that make the plan unusable (illegal transitions, unknown addresses). */
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+  manifestDigest: string;
+  /** Where the manifests were; apply of a saved plan re-reads literal secrets from them. */
+  paths: string[];
+  secretsDirs: string[];
+  /** Generated secrets apply will produce; without a state key they must go to --secrets-out. */
+  generates: string[];
+}
+
+export function summarize(changes: Change[]): Summary {
+  const summary: Summary = { create: 0, update: 0, delete: 0, transition: 0, move: 0 };
+  for (const change of changes) {
+    if (change.op === 'approve' || change.op === 'reject' || change.op === 'revoke') summary.transition++;
+    else summary[change.op]++;
+  }
+  return summary;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.length > 0;
+}

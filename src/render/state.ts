@@ -1,0 +1,45 @@
+import { CREDENTIAL_SPECS } from '../model.js';
+import type { StateSnapshot } from '../store/types.js';
+import { credentialView } from '../plan/diff.js';
+import { paint } from './color.js';
+
+/** The current state, developer by developer, secrets redacted. */
+export function* renderStateText(state: StateSnapshot, color: boolean): Generator<string> {
+  if (state.lineage === null) {
+    yield 'No state yet: run portalform apply to create it.';
+    return;
+  }
+  yield paint(`# state lineage ${state.lineage}, serial ${state.serial}`, 'dim', color);
+  for (const developer of state.developers) {
+    yield '';
+    yield paint(`developer ${JSON.stringify(developer.email)} {`, 'bold', color);
+    yield `    fullName = ${JSON.stringify(developer.fullName)}`;
+    yield `    status   = ${JSON.stringify(developer.status)}`;
+    if (developer.customId !== null) yield `    customId = ${JSON.stringify(developer.customId)}`;
+    if (Object.keys(developer.meta).length > 0) yield `    meta     = ${JSON.stringify(developer.meta)}`;
+    for (const credential of developer.credentials) {
+      const view = credentialView(credential.type, credential.fields, CREDENTIAL_SPECS[credential.type].secretFields, credential.active);
+      const { type, ...rest } = view;
+      yield `    credential ${JSON.stringify(`${type}:${credential.identity}`)} {`;
+      const width = Math.max(...Object.keys(rest).map((k) => k.length));
+      for (const [key, value] of Object.entries(rest)) yield `        ${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
+      yield '    }';
+    }
+    yield '}';
+  }
+}
+
+export function* renderHistoryText(entries: { seq: number; serial: number; at: string; actor: string; kind: string; hash: string; summary?: unknown; [k: string]: unknown }[]): Generator<string> {
+  if (entries.length === 0) {
+    yield 'No history yet.';
+    return;
+  }
+  yield 'SERIAL  KIND    AT                        ACTOR                 CHANGES                               HASH';
+  for (const e of entries) {
+    const summary = e.summary as Record<string, number> | undefined;
+    const changes = summary
+      ? `+${summary.create} ~${summary.update} -${summary.delete} ⇄${summary.transition} →${summary.move}`
+      : String(e.address ?? '');
+    yield `${String(e.serial).padEnd(7)} ${e.kind.padEnd(7)} ${e.at.padEnd(25)} ${e.actor.slice(0, 21).padEnd(21)} ${changes.padEnd(37)} ${e.hash.slice(0, 12)}`;
+  }
+}

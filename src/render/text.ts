@@ -1,0 +1,113 @@
+import { SENSITIVE, SENSITIVE_CHANGED, KNOWN_AFTER_APPLY, type Change, type Plan, type Summary } from '../plan/types.js';
+import { paint, type Style } from './color.js';
+
+const VERBS: Record<Change['op'], string> = {
+  create: 'will be created',
+  update: 'will be updated in-place',
+  delete: 'will be deleted',
+  move: 'has moved',
+  approve: 'will be approved',
+  reject: 'will be rejected',
+  revoke: 'will be revoked',
+};
+
+const SYMBOLS: Record<Change['op'], { symbol: string; style: Style }> = {
+  create: { symbol: '+', style: 'green' },
+  update: { symbol: '~', style: 'yellow' },
+  delete: { symbol: '-', style: 'red' },
+  move: { symbol: '→', style: 'cyan' },
+  approve: { symbol: '~', style: 'yellow' },
+  reject: { symbol: '~', style: 'yellow' },
+  revoke: { symbol: '~', style: 'red' },
+};
+
+const PLACEHOLDERS = new Set([SENSITIVE, SENSITIVE_CHANGED, KNOWN_AFTER_APPLY]);
+
+/** Renders a plan the way Terraform does, one line at a time so huge plans stream. */
+export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
+  if (plan.changes.length === 0) {
+    yield paint('No changes. The state matches the manifests.', 'bold', color);
+    return;
+  }
+  yield 'portalform will perform the following actions, in this order:';
+  yield '';
+  for (const change of plan.changes) yield* renderChange(change, color);
+  yield paint(summaryLine(plan.summary), 'bold', color);
+  const deletions = plan.changes.filter((c) => c.op === 'delete' && !c.replace);
+  if (deletions.length > 0) {
+    yield '';
+    yield paint(`Warning: this plan deletes ${deletions.length} object${deletions.length === 1 ? '' : 's'}:`, 'red', color);
+    for (const change of deletions.slice(0, 20)) yield paint(`  - ${change.address}`, 'red', color);
+    if (deletions.length > 20) yield paint(`  … and ${deletions.length - 20} more`, 'red', color);
+  }
+}
+
+export function* renderChange(change: Change, color: boolean): Generator<string> {
+  const { symbol, style } = change.replace ? { symbol: '-/+', style: 'magenta' as Style } : SYMBOLS[change.op];
+  const verb = change.replace
+    ? change.op === 'delete'
+      ? 'will be deleted, then created anew (--replace)'
+      : 'will be created anew (--replace)'
+    : VERBS[change.op];
+  yield paint(`  # ${change.address} ${verb}`, 'bold', color);
+  if (change.op === 'move') {
+    yield paint(`  ${symbol} ${String(change.before?.email)} -> ${String(change.after?.email)}`, style, color);
+    yield '';
+    return;
+  }
+  yield paint(`  ${symbol} ${change.kind} ${JSON.stringify(headline(change))} {`, style, color);
+  yield* renderAttributes(change, color);
+  yield '    }';
+  yield '';
+}
+
+function* renderAttributes(change: Change, color: boolean): Generator<string> {
+  const before = change.before ?? {};
+  const after = change.after ?? {};
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  const width = Math.max(...keys.map((k) => k.length));
+  let hidden = 0;
+  for (const key of keys) {
+    const name = key.padEnd(width);
+    const inBefore = key in before;
+    const inAfter = key in after;
+    if (change.op === 'create' && isEmpty(after[key])) continue;
+    if (change.op === 'create' || !inBefore) yield paint(`      + ${name} = ${show(after[key])}`, 'green', color);
+    else if (change.op === 'delete' || !inAfter) yield paint(`      - ${name} = ${show(before[key])}`, 'red', color);
+    else if (after[key] === SENSITIVE_CHANGED) yield paint(`      ~ ${name} = ${SENSITIVE_CHANGED}`, 'yellow', color);
+    else if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      yield paint(`      ~ ${name} = ${show(before[key])} -> ${show(after[key])}`, 'yellow', color);
+    } else hidden++;
+  }
+  if (hidden > 0) yield paint(`        # (${hidden} unchanged attribute${hidden === 1 ? '' : 's'} hidden)`, 'dim', color);
+}
+
+function headline(change: Change): string {
+  const match = /\.credential\["(.*)"\]$/.exec(change.address) ?? /^developer\["(.*)"\]$/.exec(change.address);
+  return match ? JSON.parse(`"${match[1]}"`) : change.address;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === null || (typeof value === 'object' && value !== undefined && Object.keys(value).length === 0 && !Array.isArray(value));
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string' && PLACEHOLDERS.has(value)) return value;
+  if (typeof value === 'string' && value.includes('\n')) {
+    const lines = value.trimEnd().split('\n');
+    return `${JSON.stringify(`${lines[0]}…`)} (${lines.length} lines)`;
+  }
+  if (value === undefined) return 'null';
+  return JSON.stringify(value);
+}
+
+export function summaryLine(summary: Summary): string {
+  const parts = [
+    `${summary.create} to create`,
+    `${summary.update} to update`,
+    `${summary.delete} to delete`,
+    `${summary.transition} status transition${summary.transition === 1 ? '' : 's'}`,
+    `${summary.move} to move`,
+  ];
+  return `Plan: ${parts.join(', ')}.`;
+}

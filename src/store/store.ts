@@ -1,0 +1,419 @@
+import { Kysely, Migrator, sql } from 'kysely';
+import { PortalformError } from '../errors.js';
+import type { CredentialType, Status } from '../model.js';
+import { SCHEMA_VERSIONS, migrationProvider, type CredentialTable, type Database, type DeveloperTable } from './schema.js';
+import type {
+  HistoryRow,
+  LockHolder,
+  LockInfo,
+  Origin,
+  StateSnapshot,
+  StoredCredential,
+  StoredDeveloper,
+} from './types.js';
+import { EMPTY_STATE } from './types.js';
+
+export type Conn = Kysely<Database>;
+
+/** What differs between SQLite and PostgreSQL; everything else is one Kysely query builder. */
+export interface Backend {
+  readonly kind: 'sqlite' | 'postgres';
+  /** The state's location for messages, without credentials. */
+  readonly display: string;
+  /** Largest number of bound parameters one statement may carry. */
+  readonly maxParams: number;
+  readonly beginWrite: string;
+  readonly beginRead: string;
+  /** The Kysely instance, or null when no state exists and opening would create one. */
+  db(): Conn | null;
+  tableExists(conn: Conn, name: string): Promise<boolean>;
+  /** Makes the database reachable for writing (creates the file or schema). Only apply calls it. */
+  create(): Promise<Conn>;
+  /** Removes a state this process created but never initialized (a failed first apply leaves nothing). */
+  discardNew(): Promise<void>;
+  acquireLock(conn: Conn, holder: LockHolder, timeoutMs: number, warn: (msg: string) => void): Promise<LockInfo>;
+  releaseLock(conn: Conn, lock: LockInfo): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DeveloperRowInput {
+  id: string;
+  email: string;
+  fullName: string;
+  status: Status;
+  customId: string | null;
+  meta: Record<string, string>;
+  origin: Origin;
+}
+
+export interface CredentialRowInput {
+  id: string;
+  developerId: string;
+  type: CredentialType;
+  identity: string;
+  uniqueValue: string | null;
+  fields: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+  active: boolean;
+  origin: Origin;
+}
+
+const MIGRATION_TABLE = 'pf_migration';
+const MIGRATION_LOCK_TABLE = 'pf_migration_lock';
+
+export class Store {
+  constructor(readonly backend: Backend) {}
+
+  get display(): string {
+    return this.backend.display;
+  }
+
+  /** Reads the whole state in one consistent snapshot; an absent state reads as empty. */
+  async read(): Promise<StateSnapshot> {
+    const db = this.backend.db();
+    if (!db || !(await this.initialized(db))) return EMPTY_STATE;
+    await this.checkSchemaVersion(db);
+    return db.connection().execute(async (conn) => {
+      await sql.raw(this.backend.beginRead).execute(conn);
+      try {
+        return await readSnapshot(conn);
+      } finally {
+        await sql`commit`.execute(conn);
+      }
+    });
+  }
+
+  async readHistory(): Promise<HistoryRow[]> {
+    const db = this.backend.db();
+    if (!db || !(await this.initialized(db))) return [];
+    await this.checkSchemaVersion(db);
+    return readHistory(db);
+  }
+
+  /**
+   * Runs `fn` holding the state's exclusive lock on one connection, creating and migrating the
+   * state first. Only apply (and other writers) come here.
+   */
+  async withWriteSession<T>(
+    holder: LockHolder,
+    timeoutMs: number,
+    warn: (msg: string) => void,
+    fn: (session: WriteSession) => Promise<T>,
+  ): Promise<T> {
+    const isNew = this.backend.db() === null;
+    try {
+      const db = await this.backend.create();
+      if (await this.initialized(db)) await this.checkSchemaVersion(db);
+      await this.migrate(db);
+      return await db.connection().execute(async (conn) => {
+        const lock = await this.backend.acquireLock(conn, holder, timeoutMs, warn);
+        try {
+          return await fn(new WriteSession(conn, this.backend));
+        } finally {
+          await this.backend.releaseLock(conn, lock).catch(() => undefined);
+        }
+      });
+    } catch (error) {
+      if (isNew) await this.backend.discardNew();
+      throw error;
+    }
+  }
+
+  /** Removes a lock record left by a crashed run. */
+  async forceUnlock(lockId: string): Promise<LockInfo> {
+    const db = this.backend.db();
+    if (!db || !(await this.initialized(db))) throw new PortalformError(`no state at ${this.display}; nothing to unlock`);
+    const row = await db.selectFrom('pf_locks').selectAll().where('lock_id', '=', lockId).executeTakeFirst();
+    if (!row) {
+      const current = await readLock(db);
+      throw new PortalformError(
+        current
+          ? `lock ${lockId} is not held; the current lock is ${current.id}, held by ${describeHolder(current)}`
+          : `lock ${lockId} is not held; the state is not locked`,
+      );
+    }
+    await db.deleteFrom('pf_locks').where('lock_id', '=', lockId).execute();
+    return toLockInfo(row);
+  }
+
+  async currentLock(): Promise<LockInfo | null> {
+    const db = this.backend.db();
+    if (!db || !(await this.initialized(db))) return null;
+    return readLock(db);
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+
+  private initialized(db: Conn): Promise<boolean> {
+    return this.backend.tableExists(db, 'pf_meta');
+  }
+
+  /** A state written by a newer portalform is refused rather than misread or overwritten. */
+  private async checkSchemaVersion(db: Conn): Promise<void> {
+    if (!(await this.backend.tableExists(db, MIGRATION_TABLE))) {
+      throw new PortalformError(`${this.display} is not a portalform state (no schema version recorded)`);
+    }
+    const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
+    const unknown = rows.rows.map((r) => r.name).filter((name) => !SCHEMA_VERSIONS.includes(name));
+    if (unknown.length > 0) {
+      throw new PortalformError(
+        `${this.display} was written by a newer portalform (schema ${unknown.sort().at(-1)}); upgrade portalform to use it`,
+      );
+    }
+  }
+
+  private async migrate(db: Conn): Promise<void> {
+    const migrator = new Migrator({
+      db,
+      provider: migrationProvider,
+      migrationTableName: MIGRATION_TABLE,
+      migrationLockTableName: MIGRATION_LOCK_TABLE,
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw new PortalformError(`could not migrate the state at ${this.display}: ${errorMessage(error)}`);
+  }
+}
+
+/** One connection holding the lock; apply runs its transaction here. */
+export class WriteSession {
+  constructor(
+    readonly conn: Conn,
+    private readonly backend: Backend,
+  ) {}
+
+  read(): Promise<StateSnapshot> {
+    return readSnapshot(this.conn);
+  }
+
+  /** All-or-nothing: commits when `fn` returns, rolls back when it throws. */
+  async transaction<T>(fn: (writer: StateWriter) => Promise<T>): Promise<T> {
+    await sql.raw(this.backend.beginWrite).execute(this.conn);
+    try {
+      const result = await fn(new StateWriter(this.conn, this.backend.maxParams));
+      await sql`commit`.execute(this.conn);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(this.conn).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** Writes inside the apply transaction. Inserts and deletes are batched into multi-row statements. */
+export class StateWriter {
+  constructor(
+    readonly conn: Conn,
+    private readonly maxParams: number,
+  ) {}
+
+  async setMeta(entries: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(entries)) {
+      await this.conn
+        .insertInto('pf_meta')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
+    }
+  }
+
+  async insertDevelopers(rows: DeveloperRowInput[], now: string): Promise<void> {
+    const values: DeveloperTable[] = rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      full_name: r.fullName,
+      status: r.status,
+      custom_id: r.customId,
+      meta: JSON.stringify(r.meta),
+      origin: r.origin,
+      created_at: now,
+      updated_at: now,
+    }));
+    for (const chunk of chunks(values, this.rowsPerStatement(9))) {
+      await this.conn.insertInto('pf_developers').values(chunk).execute();
+    }
+  }
+
+  async updateDeveloper(
+    id: string,
+    set: Partial<Pick<DeveloperRowInput, 'email' | 'fullName' | 'status' | 'customId' | 'meta' | 'origin'>>,
+    now: string,
+  ): Promise<void> {
+    const row: Partial<DeveloperTable> = { updated_at: now };
+    if (set.email !== undefined) row.email = set.email;
+    if (set.fullName !== undefined) row.full_name = set.fullName;
+    if (set.status !== undefined) row.status = set.status;
+    if (set.customId !== undefined) row.custom_id = set.customId;
+    if (set.meta !== undefined) row.meta = JSON.stringify(set.meta);
+    if (set.origin !== undefined) row.origin = set.origin;
+    await this.conn.updateTable('pf_developers').set(row).where('id', '=', id).execute();
+  }
+
+  async deleteDevelopers(ids: string[]): Promise<void> {
+    for (const chunk of chunks(ids, this.maxParams)) {
+      await this.conn.deleteFrom('pf_developers').where('id', 'in', chunk).execute();
+    }
+  }
+
+  async insertCredentials(rows: CredentialRowInput[], now: string): Promise<void> {
+    const values: CredentialTable[] = rows.map((r) => ({
+      id: r.id,
+      developer_id: r.developerId,
+      type: r.type,
+      identity: r.identity,
+      unique_value: r.uniqueValue,
+      fields: JSON.stringify(r.fields),
+      secrets: JSON.stringify(r.secrets),
+      active: r.active ? 1 : 0,
+      origin: r.origin,
+      created_at: now,
+      updated_at: now,
+    }));
+    for (const chunk of chunks(values, this.rowsPerStatement(11))) {
+      await this.conn.insertInto('pf_credentials').values(chunk).execute();
+    }
+  }
+
+  async updateCredential(
+    id: string,
+    set: Partial<Pick<CredentialRowInput, 'uniqueValue' | 'fields' | 'secrets' | 'origin'>>,
+    now: string,
+  ): Promise<void> {
+    const row: Partial<CredentialTable> = { updated_at: now };
+    if (set.uniqueValue !== undefined) row.unique_value = set.uniqueValue;
+    if (set.fields !== undefined) row.fields = JSON.stringify(set.fields);
+    if (set.secrets !== undefined) row.secrets = JSON.stringify(set.secrets);
+    if (set.origin !== undefined) row.origin = set.origin;
+    await this.conn.updateTable('pf_credentials').set(row).where('id', '=', id).execute();
+  }
+
+  async deleteCredentials(ids: string[]): Promise<void> {
+    for (const chunk of chunks(ids, this.maxParams)) {
+      await this.conn.deleteFrom('pf_credentials').where('id', 'in', chunk).execute();
+    }
+  }
+
+  /** Revoke and approve flip every credential of the developer in the same transaction. */
+  async setCredentialsActive(developerIds: string[], active: boolean, now: string): Promise<void> {
+    for (const chunk of chunks(developerIds, this.maxParams - 2)) {
+      await this.conn
+        .updateTable('pf_credentials')
+        .set({ active: active ? 1 : 0, updated_at: now })
+        .where('developer_id', 'in', chunk)
+        .execute();
+    }
+  }
+
+  async appendHistory(row: Omit<HistoryRow, 'seq'>): Promise<void> {
+    const last = await this.conn.selectFrom('pf_history').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    await this.conn
+      .insertInto('pf_history')
+      .values({
+        seq: Number(last?.seq ?? 0) + 1,
+        kind: row.kind,
+        serial: row.serial,
+        at: row.at,
+        actor: row.actor,
+        entry: row.entry,
+        prev_hash: row.prevHash,
+        hash: row.hash,
+      })
+      .execute();
+  }
+
+  lastHistoryHash(): Promise<string | null> {
+    return this.conn
+      .selectFrom('pf_history')
+      .select('hash')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+      .then((row) => row?.hash ?? null);
+  }
+
+  private rowsPerStatement(columns: number): number {
+    return Math.max(1, Math.floor(this.maxParams / columns));
+  }
+}
+
+async function readSnapshot(conn: Conn): Promise<StateSnapshot> {
+  const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
+  const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
+  const developerRows = await conn.selectFrom('pf_developers').selectAll().orderBy('email').execute();
+  const credentialRows = await conn
+    .selectFrom('pf_credentials')
+    .selectAll()
+    .orderBy('type')
+    .orderBy('identity')
+    .execute();
+  const byDeveloper = new Map<string, StoredCredential[]>();
+  for (const row of credentialRows) {
+    const list = byDeveloper.get(row.developer_id) ?? [];
+    list.push(toCredential(row));
+    byDeveloper.set(row.developer_id, list);
+  }
+  const developers: StoredDeveloper[] = developerRows.map((row) => ({
+    id: row.id,
+    email: row.email,
+    fullName: row.full_name,
+    status: row.status as Status,
+    customId: row.custom_id,
+    meta: JSON.parse(row.meta),
+    origin: row.origin as Origin,
+    credentials: byDeveloper.get(row.id) ?? [],
+  }));
+  return { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), developers, meta };
+}
+
+function toCredential(row: CredentialTable): StoredCredential {
+  return {
+    id: row.id,
+    developerId: row.developer_id,
+    type: row.type as CredentialType,
+    identity: row.identity,
+    uniqueValue: row.unique_value,
+    fields: JSON.parse(row.fields),
+    secrets: JSON.parse(row.secrets),
+    active: Number(row.active) === 1,
+    origin: row.origin as Origin,
+  };
+}
+
+async function readHistory(db: Conn): Promise<HistoryRow[]> {
+  const rows = await db.selectFrom('pf_history').selectAll().orderBy('seq').execute();
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    kind: r.kind,
+    serial: Number(r.serial),
+    at: r.at,
+    actor: r.actor,
+    entry: r.entry,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  }));
+}
+
+export async function readLock(conn: Conn): Promise<LockInfo | null> {
+  const row = await conn.selectFrom('pf_locks').selectAll().where('name', '=', 'apply').executeTakeFirst();
+  return row ? toLockInfo(row) : null;
+}
+
+export function toLockInfo(row: { lock_id: string; holder: string; since: string }): LockInfo {
+  return { id: row.lock_id, holder: JSON.parse(row.holder), since: row.since };
+}
+
+export function describeHolder(lock: LockInfo): string {
+  const h = lock.holder;
+  return `${h.user}@${h.host} (pid ${h.pid}, ${h.operation}) since ${lock.since}`;
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
