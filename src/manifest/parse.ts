@@ -14,7 +14,7 @@
 // - Aliases share the anchored value rather than copying it, so converting never expands them;
 //   but every consumer that walks the value does, so the nodes that aliases would add are counted
 //   and capped (an alias bomb is refused in linear time).
-import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
 import type { CST, Document, ParsedNode, YAMLError } from 'yaml';
 import type { Diagnostic, Location } from '../model.js';
 
@@ -66,7 +66,7 @@ export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
   const composer = new Composer({ uniqueKeys: true, strict: true });
   const docs = Array.from(composer.compose(tokens, true, text.length));
   for (const doc of docs) {
-    const diagnostics = yamlDiagnostics(doc, text, file, position);
+    const diagnostics = yamlDiagnostics(doc, file, position);
     result.diagnostics.push(...diagnostics);
     if (diagnostics.some((d) => d.severity === 'error') || isEmptyDocument(doc)) continue;
     const converted = convertDocument(doc, file, position);
@@ -169,13 +169,25 @@ function findTooDeepToken(tokens: CST.Token[]): CST.Token | undefined {
   return undefined;
 }
 
-function yamlDiagnostics(doc: Document.Parsed, text: string, file: string, position: (offset: number) => Position): Diagnostic[] {
+function yamlDiagnostics(doc: Document.Parsed, file: string, position: (offset: number) => Position): Diagnostic[] {
   const fromYaml = (severity: Diagnostic['severity']) => (e: YAMLError): Diagnostic => ({
     severity,
-    message: e.code === 'DUPLICATE_KEY' ? `duplicate key \`${text.slice(e.pos[0], e.pos[1])}\`; a key may appear once per mapping` : e.message,
+    message: e.code === 'DUPLICATE_KEY' ? `duplicate key \`${keyAt(doc, e.pos[0])}\`; a key may appear once per mapping` : e.message,
     location: { file, ...position(e.pos[0]) },
   });
   return [...doc.errors.map(fromYaml('error')), ...doc.warnings.map(fromYaml('warning'))];
+}
+
+function keyAt(doc: Document.Parsed, offset: number): string {
+  let key = '';
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
+      key = String(pair.key.value);
+      return visit.BREAK;
+    },
+  });
+  return key;
 }
 
 function isEmptyDocument(doc: Document.Parsed): boolean {
@@ -224,7 +236,8 @@ function convertDocument(doc: Document.Parsed, file: string, position: (offset: 
   const convertValue = (node: ParsedNode, pointer: string): Converted => {
     if (isScalar(node)) {
       if (isPlainScalar(node.value)) return { value: node.value, size: 1 };
-      throw new ConversionError(`unsupported YAML tag ${node.tag ?? ''}; write a plain string, number or boolean`, node.range[0]);
+      const tag = node.tag?.replace('tag:yaml.org,2002:', '!!');
+      throw new ConversionError(`unsupported YAML tag ${tag}; write a plain string, number or boolean`, node.range[0]);
     }
     if (isSeq(node)) {
       const value: unknown[] = [];
