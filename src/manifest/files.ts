@@ -47,7 +47,8 @@ export function compareCodeUnits(a: string, b: string): number {
 /** A path for messages: relative to `cwd` when inside it. */
 export function displayPath(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
-  return relative === '' || relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative) ? file : relative;
+  if (relative === '') return '.';
+  return relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative) ? file : relative;
 }
 
 export function formatLocation(location: Location, cwd: string): string {

@@ -54,7 +54,7 @@ export async function loadManifests(opts: LoadOptions): Promise<LoadResult> {
   const files = await readFiles(discovered.files, diagnostics);
   const docs = parseAndCheckSchema(files, diagnostics);
 
-  const ctx: SecretContext = { env: opts.env ?? process.env, roots: [...discovered.roots, ...secretsDirs] };
+  const ctx: SecretContext = { env: opts.env ?? process.env, cwd, roots: [...discovered.roots, ...secretsDirs] };
   const references = new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)]));
   const secretValue = (doc: SourcedDocument, pointer: string) => references.get(doc)?.secrets.get(pointer)?.value;
   diagnostics.push(...validateManifestSet(docs, { cwd, secretValue }));

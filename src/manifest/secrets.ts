@@ -5,12 +5,15 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
+import { displayPath } from './files.js';
 import type { SecretRef } from './schema.js';
 
 export const SECRET_ENV_PREFIX = 'PORTALFORM_SECRET_';
 
 export interface SecretContext {
   env: Record<string, string | undefined>;
+  /** Paths in messages are relative to it. */
+  cwd: string;
   /** Real paths of the directories `fromFile` may read from. */
   roots: string[];
 }
@@ -27,16 +30,16 @@ export function resolveSecret(ref: SecretRef, location: Location, ctx: SecretCon
     };
   }
   if ('fromEnv' in ref) return readEnv(ref.fromEnv, location, ctx.env);
-  const file = readContainedFile(ref.fromFile, location, ctx.roots);
+  const file = readContainedFile(ref.fromFile, location, ctx);
   if (!file.value) return file;
-  if (file.value.text === '') return fail(location, `secret file ${file.value.realPath} is empty`);
+  if (file.value.text === '') return fail(location, `secret file ${displayPath(file.value.realPath, ctx.cwd)} is empty`);
   return { value: { source: { kind: 'file', path: file.value.realPath }, value: file.value.text } };
 }
 
 /** A jwt `rsaPublicKey`: the PEM text, inline or from a file under the same rules as a secret file. */
 export function resolvePublicKey(ref: string | { fromFile: string }, location: Location, ctx: SecretContext): Resolution<string> {
   if (typeof ref === 'string') return checkPublicKey(ref, location);
-  const file = readContainedFile(ref.fromFile, location, ctx.roots);
+  const file = readContainedFile(ref.fromFile, location, ctx);
   return file.value ? checkPublicKey(file.value.text, location) : file;
 }
 
@@ -68,27 +71,28 @@ function readEnv(name: string, location: Location, env: SecretContext['env']): R
   return { value: { source: { kind: 'env', name }, value } };
 }
 
-function readContainedFile(ref: string, location: Location, roots: string[]): Resolution<{ realPath: string; text: string }> {
+function readContainedFile(ref: string, location: Location, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
   const target = path.resolve(path.dirname(location.file), ref);
+  const show = (file: string) => displayPath(file, ctx.cwd);
   let realPath: string;
   try {
     realPath = realpathSync(target);
   } catch {
-    return fail(location, `file ${target} not found`);
+    return fail(location, `file ${show(target)} not found`);
   }
-  if (!roots.some((root) => isInside(realPath, root))) {
+  if (!ctx.roots.some((root) => isInside(realPath, root))) {
     return fail(
       location,
-      `${ref} resolves to ${realPath}, outside the manifest paths and --secrets-dir directories (${roots.join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
+      `${ref} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
     );
   }
-  if (statSync(realPath).isDirectory()) return fail(location, `${realPath} is a directory, not a file`);
+  if (statSync(realPath).isDirectory()) return fail(location, `${show(realPath)} is a directory, not a file`);
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(realPath));
     return { value: { realPath, text: text.replace(/\r?\n$/, '') } };
   } catch (e) {
     const reason = e instanceof TypeError ? 'it is not UTF-8 text' : (e as NodeJS.ErrnoException).code ?? 'unknown error';
-    return fail(location, `cannot read ${realPath}: ${reason}`);
+    return fail(location, `cannot read ${show(realPath)}: ${reason}`);
   }
 }
 
