@@ -15,7 +15,7 @@ import { orderChanges } from './plan/order.js';
 import { planDigest, readPlanFile } from './plan/planfile.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type Store, type WriteSession } from './store/index.js';
 import type { StateSnapshot } from './store/types.js';
 
 export interface StateOptions {
@@ -137,7 +137,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       const lineage = state.lineage ?? randomUUID();
       const vault = Vault.open(lineage, state.meta, stateKeyOf(options));
       const thePlan = saved ?? makePlan(desired!, state, vault, options);
-      if (saved) await checkSavedPlan(saved, state, store);
+      if (saved) await checkSavedPlan(saved, state, session);
       if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
       const result: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
       if (thePlan.changes.length === 0) {
@@ -210,7 +210,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   }
 }
 
-async function checkSavedPlan(saved: Plan, state: StateSnapshot, store: Store): Promise<void> {
+async function checkSavedPlan(saved: Plan, state: StateSnapshot, session: WriteSession): Promise<void> {
   if (saved.state.lineage === null || saved.state.lineage !== state.lineage) {
     throw new StalePlanError(
       saved.state.lineage === null
@@ -220,7 +220,7 @@ async function checkSavedPlan(saved: Plan, state: StateSnapshot, store: Store): 
   }
   if (saved.state.serial === state.serial) return;
   const digest = planDigest(saved);
-  const history = await store.readHistory();
+  const history = await session.readHistory();
   if (history.some((row) => row.kind === 'apply' && JSON.parse(row.entry).planDigest === digest)) {
     throw new StalePlanError('Saved plan was already applied');
   }

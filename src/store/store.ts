@@ -24,6 +24,8 @@ export interface Backend {
   readonly maxParams: number;
   readonly beginWrite: string;
   readonly beginRead: string;
+  /** The schema that holds the state's tables, where the dialect has schemas. */
+  readonly schema?: string;
   /** The Kysely instance, or null when no state exists and opening would create one. */
   db(): Conn | null;
   tableExists(conn: Conn, name: string): Promise<boolean>;
@@ -155,7 +157,8 @@ export class Store {
     if (!(await this.backend.tableExists(db, MIGRATION_TABLE))) {
       throw new PortalformError(`${this.display} is not a portalform state (no schema version recorded)`);
     }
-    const rows = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)}`.execute(db);
+    const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
+    const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
     const unknown = rows.rows.map((r) => r.name).filter((name) => !SCHEMA_VERSIONS.includes(name));
     if (unknown.length > 0) {
       throw new PortalformError(
@@ -170,6 +173,7 @@ export class Store {
       provider: migrationProvider,
       migrationTableName: MIGRATION_TABLE,
       migrationLockTableName: MIGRATION_LOCK_TABLE,
+      ...(this.backend.schema ? { migrationTableSchema: this.backend.schema } : {}),
     });
     const { error } = await migrator.migrateToLatest();
     if (error) throw new PortalformError(`could not migrate the state at ${this.display}: ${errorMessage(error)}`);
@@ -185,6 +189,10 @@ export class WriteSession {
 
   read(): Promise<StateSnapshot> {
     return readSnapshot(this.conn);
+  }
+
+  readHistory(): Promise<HistoryRow[]> {
+    return readHistory(this.conn);
   }
 
   /** All-or-nothing: commits when `fn` returns, rolls back when it throws. */

@@ -1,0 +1,258 @@
+// `plan --format markdown`: a plan ready to post as a GitHub pull-request comment.
+//
+// Layout of one comment (a "part"):
+//   **Plan: … .**                       summary line, outside any fold (+ " · Part i of n" when split)
+//   > [!CAUTION] …                      deletions, replacements and revocations, counted and named
+//   errors, then warnings               plan.errors / plan.warnings
+//   <details><summary>…</summary>
+//   #### `developer["…"]`               one heading and one ```diff block per developer,
+//   ```diff … ```                       developers sorted by email, changes in execution order
+//   </details>
+//
+// A comment longer than maxChars is split between developer groups; a group too long on its own
+// is split between lines and continues under a "(continued)" heading. Every part carries its
+// own title and closes its fences and <details>, so each renders alone.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { formatDiagnostic } from '../manifest/index.js';
+import { developerAddress, type Diagnostic } from '../model.js';
+import type { Change, Plan } from '../plan/types.js';
+import { changesByDeveloper, type DeveloperChanges } from './diff.js';
+import { renderChange, summaryLine } from './text.js';
+
+export const DEFAULT_MAX_CHARS = 65_000;
+const LISTED_ADDRESSES = 20;
+
+export interface MarkdownOptions {
+  /** No part is longer than this (GitHub refuses comments over 65,536 characters). */
+  maxChars?: number;
+  /** Manifest paths in diagnostics are shown relative to it. Default: process.cwd(). */
+  cwd?: string;
+}
+
+/** A piece of a comment that parts are packed from. */
+type Chunk = { kind: 'notes'; lines: string[] } | { kind: 'diff'; heading: string; lines: string[] };
+
+interface Numbering {
+  index: number;
+  total: number;
+}
+
+/** The plan as one or more comments, each at most `maxChars` long. */
+export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string[] {
+  const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
+  const layout = layoutOf(plan);
+  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...developerChunks(plan.changes)];
+  const whole = renderPart(layout, chunks, null);
+  if (whole.length <= maxChars) return [whole];
+
+  // No split yields more parts than lines and chunks, so numbering with that count bounds every title.
+  const bound = chunks.reduce((n, c) => n + c.lines.length + 1, 0);
+  const worst: Numbering = { index: bound, total: bound };
+  const parts = packChunks(layout, fitChunks(layout, chunks, maxChars, worst), maxChars, worst);
+  return parts.map((part, i) => renderPart(layout, part, { index: i + 1, total: parts.length }));
+}
+
+/** Writes parts as plan-1.md, plan-2.md, … (removing stale higher-numbered ones); returns the paths. */
+export function writeMarkdownParts(parts: string[], outDir: string): string[] {
+  mkdirSync(outDir, { recursive: true });
+  for (const stale of readdirSync(outDir).filter((name) => isStalePart(name, parts.length))) rmSync(path.join(outDir, stale));
+  return parts.map((part, i) => {
+    const file = path.join(outDir, `plan-${i + 1}.md`);
+    writeFileSync(file, part.endsWith('\n') ? part : `${part}\n`);
+    return file;
+  });
+}
+
+function isStalePart(name: string, count: number): boolean {
+  const match = /^plan-(\d+)\.md$/.exec(name);
+  return match !== null && Number(match[1]) > count;
+}
+
+// ---- content ------------------------------------------------------------------------------
+
+function titleLine(plan: Plan, numbering: Numbering | null): string {
+  const summary = plan.changes.length === 0 ? '**No changes.** The state matches the manifests.' : `**${summaryLine(plan.summary)}**`;
+  return numbering ? `${summary} · Part ${numbering.index} of ${numbering.total}` : summary;
+}
+
+function noteChunks(plan: Plan, cwd: string): Chunk[] {
+  const notes = [cautionLines(plan.changes), diagnosticLines(plan.errors, 'error', cwd), diagnosticLines(plan.warnings, 'warning', cwd)];
+  return notes.filter((lines) => lines.length > 0).map((lines) => ({ kind: 'notes', lines }));
+}
+
+/** The loud part: what this plan destroys or cuts off, counted and named. */
+function cautionLines(changes: readonly Change[]): string[] {
+  const deleted = changes.filter((c) => c.op === 'delete' && !c.replace);
+  const replaced = changes.filter((c) => c.op === 'delete' && c.replace);
+  const revoked = changes.filter((c) => c.op === 'revoke');
+  const claims = [
+    deleted.length > 0 ? `deletes ${count(deleted.length, 'object')}` : '',
+    replaced.length > 0 ? `replaces ${count(replaced.length, 'object')} (deleted, then created anew)` : '',
+    revoked.length > 0 ? `revokes ${count(revoked.length, 'developer')}` : '',
+  ].filter(Boolean);
+  if (claims.length === 0) return [];
+  const named = [...deleted, ...replaced, ...revoked];
+  const listed = named.slice(0, LISTED_ADDRESSES).map((c) => `> - ${inlineCode(c.address)} ${destructiveVerb(c)}`);
+  const more = named.length > LISTED_ADDRESSES ? [`> - … and ${named.length - LISTED_ADDRESSES} more`] : [];
+  return ['', '> [!CAUTION]', `> ⚠️ **This plan ${joinClaims(claims)}.**`, '>', ...listed, ...more];
+}
+
+function destructiveVerb(change: Change): string {
+  if (change.op === 'revoke') return 'will be revoked (its credentials stop working)';
+  return change.replace ? 'will be deleted, then created anew (--replace)' : 'will be deleted';
+}
+
+function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' | 'warning', cwd: string): string[] {
+  if (diagnostics.length === 0) return [];
+  const heading =
+    severity === 'error'
+      ? `**❌ ${count(diagnostics.length, 'error')}: this plan cannot be applied.**`
+      : `**⚠️ ${count(diagnostics.length, 'warning')}:**`;
+  return ['', heading, '', ...diagnostics.map((d) => `- ${escapeHtml(formatDiagnostic(d, cwd).replace(/\s*\n\s*/g, ' '))}`)];
+}
+
+function developerChunks(changes: readonly Change[]): Chunk[] {
+  return changesByDeveloper(changes).map((group) => ({ kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group) }));
+}
+
+function diffLines(group: DeveloperChanges): string[] {
+  const lines = group.changes.flatMap((change) => [...renderChange(change, false)].map(asDiffLine));
+  return lines.at(-1) === '' ? lines.slice(0, -1) : lines;
+}
+
+const MARKERS: Record<string, string> = { '+': '+', '-': '-', '~': '!', '-/+': '!', '→': '!' };
+
+/**
+ * Moves the text renderer's change symbol to column 0 as the marker GitHub colours (`!` for an
+ * in-place change), keeping the alignment. Every line then starts with a marker or a space and
+ * holds only JSON-quoted values, so no line can close the code fence.
+ */
+function asDiffLine(line: string): string {
+  const match = /^(\s*)(-\/\+|[+\-~→])( .*)$/.exec(line);
+  if (!match) return line;
+  const [, indent, symbol, rest] = match;
+  return `${MARKERS[symbol!]}${indent}${' '.repeat(symbol!.length - 1)}${rest}`;
+}
+
+// ---- layout -------------------------------------------------------------------------------
+
+/** What every part of one plan shares. */
+interface Layout {
+  title(numbering: Numbering | null): string;
+  detailsOpen: string[];
+}
+
+function layoutOf(plan: Plan): Layout {
+  const developers = changesByDeveloper(plan.changes).length;
+  const summary = `Show the ${count(plan.changes.length, 'change')} to ${count(developers, 'developer')}`;
+  return { title: (numbering) => titleLine(plan, numbering), detailsOpen: ['', `<details><summary>${summary}</summary>`] };
+}
+
+const DETAILS_CLOSE = ['', '</details>'];
+
+function renderPart(layout: Layout, chunks: readonly Chunk[], numbering: Numbering | null): string {
+  const diffs = chunks.filter((c) => c.kind === 'diff');
+  const lines = [
+    layout.title(numbering),
+    ...chunks.filter((c) => c.kind === 'notes').flatMap(chunkLines),
+    ...(diffs.length > 0 ? [...layout.detailsOpen, ...diffs.flatMap(chunkLines), ...DETAILS_CLOSE] : []),
+  ];
+  return lines.join('\n');
+}
+
+function chunkLines(chunk: Chunk): string[] {
+  return chunk.kind === 'notes' ? chunk.lines : ['', `### ${inlineCode(chunk.heading)}`, '', '```diff', ...chunk.lines, '```'];
+}
+
+/**
+ * What lines add to a part: each is joined to the one before by a newline. A part's length is
+ * therefore its title's plus the added lengths of its chunks (and of the <details> wrapper).
+ */
+function addedLength(lines: readonly string[]): number {
+  return lines.reduce((sum, line) => sum + line.length + 1, 0);
+}
+
+function wrapperLength(layout: Layout): number {
+  return addedLength(layout.detailsOpen) + addedLength(DETAILS_CLOSE);
+}
+
+/** Splits every chunk too long for a part of its own into pieces that fit. */
+function fitChunks(layout: Layout, chunks: readonly Chunk[], maxChars: number, worst: Numbering): Chunk[] {
+  const title = layout.title(worst).length;
+  return chunks.flatMap((chunk) => {
+    const frame = chunk.kind === 'diff' ? addedLength(chunkLines({ ...chunk, heading: continued(chunk.heading), lines: [] })) + wrapperLength(layout) : 0;
+    const budget = maxChars - title - frame;
+    return addedLength(chunk.lines) <= budget ? [chunk] : splitChunk(chunk, budget);
+  });
+}
+
+function splitChunk(chunk: Chunk, budget: number): Chunk[] {
+  if (budget < 40) throw new RangeError(`maxChars leaves ${budget} characters for a part's content; raise it`);
+  const pieces: string[][] = [[]];
+  let used = 0;
+  for (const line of chunk.lines.map((l) => truncate(l, budget - 1))) {
+    if (used + line.length + 1 > budget) {
+      pieces.push([]);
+      used = 0;
+    }
+    pieces.at(-1)!.push(line);
+    used += line.length + 1;
+  }
+  return pieces.map((lines, i) => (chunk.kind === 'diff' && i > 0 ? { ...chunk, heading: continued(chunk.heading), lines } : { ...chunk, lines }));
+}
+
+function continued(heading: string): string {
+  return `${heading} (continued)`;
+}
+
+/** Greedy: each part takes chunks, in order, while it stays within maxChars. */
+function packChunks(layout: Layout, chunks: readonly Chunk[], maxChars: number, worst: Numbering): Chunk[][] {
+  const parts: Chunk[][] = [];
+  let current: Chunk[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    if (current.length > 0 && length + growth(layout, current, chunk) > maxChars) {
+      parts.push(current);
+      current = [];
+    }
+    if (current.length === 0) length = layout.title(worst).length;
+    length += growth(layout, current, chunk);
+    current.push(chunk);
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
+}
+
+/** How much longer `part` gets with `chunk`; the first diff also opens the <details> wrapper. */
+function growth(layout: Layout, part: readonly Chunk[], chunk: Chunk): number {
+  // Notes always precede diffs, so a part holds a diff exactly when its last chunk is one.
+  const opensDetails = chunk.kind === 'diff' && part.at(-1)?.kind !== 'diff';
+  return addedLength(chunkLines(chunk)) + (opensDetails ? wrapperLength(layout) : 0);
+}
+
+// ---- text helpers -------------------------------------------------------------------------
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function joinClaims(claims: string[]): string {
+  return claims.length === 1 ? claims[0]! : `${claims.slice(0, -1).join(', ')} and ${claims.at(-1)}`;
+}
+
+/** A code span that holds any text: its fence is longer than every backtick run inside. */
+function inlineCode(text: string): string {
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const padding = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${padding}${text}${padding}${fence}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function truncate(line: string, max: number): string {
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`;
+}
