@@ -16,7 +16,7 @@ import { planDigest, readPlanFile } from './plan/planfile.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
 import { openStore, type Store, type WriteSession } from './store/index.js';
-import type { StateSnapshot } from './store/types.js';
+import type { LockInfo, StateSnapshot } from './store/types.js';
 
 export interface StateOptions {
   /** A file path or postgres:// URL; default $PORTALFORM_STATE or ./portalform.db. */
@@ -205,6 +205,16 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       });
       return { ...result, applied: true, serial: state.serial + 1, generated: Object.keys(generated) };
     });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Clears a lock record left by a crashed run. */
+export async function forceUnlock(lockId: string, options: StateOptions = {}): Promise<LockInfo> {
+  const store = storeOf(options);
+  try {
+    return await store.forceUnlock(lockId);
   } finally {
     await store.close();
   }

@@ -1,5 +1,5 @@
 // The library API: `import { plan, apply } from 'portalform'`.
-export { apply, load, makePlan, plan } from './engine.js';
+export { apply, forceUnlock, load, makePlan, plan } from './engine.js';
 export type { ApplyOptions, ApplyResult, PlanOptions, StateOptions } from './engine.js';
 export { history, listState, readState, verifyHistory } from './inspect.js';
 export { loadManifests, formatDiagnostic } from './manifest/index.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { apply, load, plan, type ApplyOptions, type PlanOptions, type StateOptions } from '../engine.js';
+import { apply, forceUnlock, load, plan, type ApplyOptions, type PlanOptions, type StateOptions } from '../engine.js';
 import { PortalformError } from '../errors.js';
 import { history, listState, readState, verifyHistory } from '../inspect.js';
 import { formatDiagnostic } from '../manifest/index.js';
@@ -165,6 +165,15 @@ export function buildProgram(): Command {
           : [],
       );
       if (!result.ok) throw new PortalformError(`history verification failed at entry ${result.seq}: ${result.reason}`);
+    });
+
+  common(program.command('force-unlock'))
+    .description('Clear a state lock left by a crashed run (PostgreSQL advisory locks end with their session by themselves)')
+    .argument('<lock-id>', 'the lock ID printed by the refused run')
+    .action(async (lockId: string, flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const released = await forceUnlock(lockId, stateOptions(flags));
+      out.result({ released }, () => [`Lock ${released.id} held by ${released.holder.user}@${released.holder.host} (pid ${released.holder.pid}) since ${released.since} was cleared.`]);
     });
 
   return program;
