@@ -63,7 +63,7 @@ export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
   }
 
   const result: ParsedFile = { file, documents: [], diagnostics: [] };
-  const composer = new Composer({ uniqueKeys: true, strict: true });
+  const composer = new Composer({ uniqueKeys: true });
   const docs = Array.from(composer.compose(tokens, true, text.length));
   for (const doc of docs) {
     const diagnostics = yamlDiagnostics(doc, file, position);
@@ -258,8 +258,7 @@ function convertDocument(doc: Document.Parsed, file: string, position: (offset: 
         const childPointer = pointer + pointerSegment(key);
         out.keyPositions[childPointer] = position(keyNode?.range[0] ?? node.range[0]);
         const child = convert(pair.value as ParsedNode | null, childPointer);
-        // defineProperty, because assigning a `__proto__` key would replace the prototype.
-        Object.defineProperty(value, key, { value: child.value, enumerable: true, writable: true, configurable: true });
+        setOwn(value, key, child.value);
         size += child.size;
       }
       return { value, size };
@@ -274,6 +273,12 @@ function convertDocument(doc: Document.Parsed, file: string, position: (offset: 
     if (!(e instanceof ConversionError)) throw e;
     return { error: error(file, e.message, position(e.offset)) };
   }
+}
+
+/** Assigning a `__proto__` key would replace the prototype; defining it is slower, so only for that key. */
+function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
 }
 
 function isPlainScalar(value: unknown): value is string | number | boolean | null {

@@ -106,9 +106,10 @@ function describeError(e: ErrorObject): string {
       return `${field} is missing required key \`${e.params.missingProperty}\`${credentialContext(e)}`;
     case 'enum': {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
+      const given = typeof e.data === 'object' ? jsonTypeOf(e.data) : quote(String(e.data));
       const suggestion = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
       const hint = suggestion ? `did you mean \`${suggestion}\`? ` : '';
-      return `${field}: ${quote(String(e.data))} is not allowed; ${hint}allowed: ${allowed.join(', ')}`;
+      return `${field}: ${given} is not allowed; ${hint}allowed: ${allowed.join(', ')}`;
     }
     case 'const':
       return `${field} must be ${JSON.stringify(e.params.allowedValue)}`;
@@ -186,6 +187,7 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    if (Math.abs(word.length - candidate.length) > limit) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
   }

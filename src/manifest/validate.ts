@@ -44,7 +44,7 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
   ];
 }
 
-export function isValidEmail(email: string): boolean {
+function isValidEmail(email: string): boolean {
   const parts = email.split('@');
   if (parts.length !== 2 || email.length > 254) return false;
   const [local, domain] = parts;
