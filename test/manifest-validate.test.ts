@@ -24,7 +24,8 @@ describe('manifest set', () => {
   });
 
   it('refuses a developer declared twice, whatever the case, naming both files', async () => {
-    expect(await errorsOf({ 'a.yaml': developerDoc('Ada@Example.com'), 'b.yaml': developerDoc('ada@example.COM') })).toEqual([
+    const extra = '    customId: ada\n    credentials:\n      - { type: jwt, key: ada }\n';
+    expect(await errorsOf({ 'a.yaml': developerDoc('Ada@Example.com', extra), 'b.yaml': developerDoc('ada@example.COM', extra) })).toEqual([
       'b.yaml:3:12: error: developer ada@example.com is declared twice (also at a.yaml:3:12); emails are compared case-insensitively',
     ]);
   });

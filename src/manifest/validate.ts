@@ -39,7 +39,8 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
     ...enabled.diagnostics,
     ...checkDevelopers(developers, ctx),
     ...developers.flatMap((developer) => checkCredentials(developer, enabled, ctx)),
-    ...checkUniqueValues(developers, ctx),
+    // A developer declared twice is reported once; its second declaration would only repeat that.
+    ...checkUniqueValues(firstDeclarations(developers), ctx),
     ...checkMoved(docs, developers, ctx),
   ];
 }
@@ -52,6 +53,16 @@ function isValidEmail(email: string): boolean {
   const labels = domain.split('.');
   const labelOk = (label: string) => /^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u.test(label);
   return localOk && labels.length >= 2 && labels.every(labelOk) && !/^\d+$/.test(labels[labels.length - 1]);
+}
+
+function firstDeclarations(developers: Sourced<ManifestDeveloper>[]): Sourced<ManifestDeveloper>[] {
+  const seen = new Set<string>();
+  return developers.filter(({ value }) => {
+    const email = value.email.toLowerCase();
+    if (seen.has(email)) return false;
+    seen.add(email);
+    return true;
+  });
 }
 
 function at(doc: SourcedDocument, pointer: string, part: 'key' | 'value' = 'value'): Location {
