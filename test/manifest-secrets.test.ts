@@ -78,6 +78,13 @@ describe('fromFile', () => {
     expect(desired?.developers[0].credentials[0].secrets.key.value).toBe(SENTINEL);
   });
 
+  it('refuses a --secrets-dir that does not exist', async () => {
+    const ws = workspace();
+    ws.write('a.yaml', developerDoc('a@example.com'));
+    const { errors } = await ws.load({ secretsDirs: ['nope'] });
+    expect(errors).toEqual(['error: --secrets-dir nope: no such directory']);
+  });
+
   it('with a file argument, allows its directory', async () => {
     const ws = workspace();
     ws.write('m/ci.txt', SENTINEL);

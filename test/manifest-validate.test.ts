@@ -172,4 +172,9 @@ describe('moved blocks', () => {
       'm.yaml:4:13: error: moved blocks chain through x@example.com (something moves to it, and it moves to b@example.com); move straight to the final email instead',
     ]);
   });
+
+  it('refuses cycles', async () => {
+    const errors = await errorsOf({ 'd.yaml': declared, 'm.yaml': moved(['b', 'c'], ['c', 'b']) });
+    expect(errors.filter((e) => e.includes('chain through'))).toHaveLength(2);
+  });
 });
