@@ -8,7 +8,7 @@ import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
 import { displayPath } from './files.js';
 import type { SecretRef } from './schema.js';
 
-export const SECRET_ENV_PREFIX = 'PORTALFORM_SECRET_';
+const SECRET_ENV_PREFIX = 'PORTALFORM_SECRET_';
 
 export interface SecretContext {
   env: Record<string, string | undefined>;
@@ -45,7 +45,7 @@ export function resolvePublicKey(ref: string | { fromFile: string }, location: L
 
 /** Refuses a private key too: Node would happily derive the public key from it, but it must not be stored. */
 function checkPublicKey(pem: string, location: Location): Resolution<string> {
-  if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem) && parsesAsPublicKey(pem)) return { value: pem };
+  if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem) && !/PRIVATE KEY/.test(pem) && parsesAsPublicKey(pem)) return { value: pem };
   return fail(location, 'rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)');
 }
 
