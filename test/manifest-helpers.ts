@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { formatDiagnostic, loadManifests } from '../src/manifest/index.js';
 import type { LoadOptions, LoadResult } from '../src/manifest/index.js';
 
@@ -11,8 +12,10 @@ export interface Workspace {
   load(options?: Partial<LoadOptions>): Promise<LoadResult & { messages: string[]; errors: string[]; warnings: string[] }>;
 }
 
+/** A temporary directory, removed when the test ends. */
 export function workspace(): Workspace {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'portalform-manifest-')));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
   return {
     dir,
     write(relative, content) {
