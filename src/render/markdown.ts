@@ -5,7 +5,7 @@
 //   > [!CAUTION] …                      deletions, replacements and revocations, counted and named
 //   errors, then warnings               plan.errors / plan.warnings
 //   <details><summary>…</summary>
-//   #### `developer["…"]`               one heading and one ```diff block per developer,
+//   ### `developer["…"]`                one heading and one ```diff block per developer,
 //   ```diff … ```                       developers sorted by email, changes in execution order
 //   </details>
 //
@@ -41,8 +41,9 @@ interface Numbering {
 /** The plan as one or more comments, each at most `maxChars` long. */
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string[] {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
-  const layout = layoutOf(plan);
-  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...developerChunks(plan.changes)];
+  const groups = changesByDeveloper(plan.changes);
+  const layout = layoutOf(plan, groups.length);
+  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...groups.map(developerChunk)];
   const whole = renderPart(layout, chunks, null);
   if (whole.length <= maxChars) return [whole];
 
@@ -53,13 +54,13 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   return parts.map((part, i) => renderPart(layout, part, { index: i + 1, total: parts.length }));
 }
 
-/** Writes parts as plan-1.md, plan-2.md, … (removing stale higher-numbered ones); returns the paths. */
+/** Writes parts as plan-1.md, plan-2.md, … (removing stale higher-numbered ones, which a CI job would post too); returns the paths. */
 export function writeMarkdownParts(parts: string[], outDir: string): string[] {
   mkdirSync(outDir, { recursive: true });
   for (const stale of readdirSync(outDir).filter((name) => isStalePart(name, parts.length))) rmSync(path.join(outDir, stale));
   return parts.map((part, i) => {
     const file = path.join(outDir, `plan-${i + 1}.md`);
-    writeFileSync(file, part.endsWith('\n') ? part : `${part}\n`);
+    writeFileSync(file, part);
     return file;
   });
 }
@@ -112,8 +113,8 @@ function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' |
   return ['', heading, '', ...diagnostics.map((d) => `- ${escapeHtml(formatDiagnostic(d, cwd).replace(/\s*\n\s*/g, ' '))}`)];
 }
 
-function developerChunks(changes: readonly Change[]): Chunk[] {
-  return changesByDeveloper(changes).map((group) => ({ kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group) }));
+function developerChunk(group: DeveloperChanges): Chunk {
+  return { kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group) };
 }
 
 function diffLines(group: DeveloperChanges): string[] {
@@ -125,8 +126,8 @@ const MARKERS: Record<string, string> = { '+': '+', '-': '-', '~': '!', '-/+': '
 
 /**
  * Moves the text renderer's change symbol to column 0 as the marker GitHub colours (`!` for an
- * in-place change), keeping the alignment. Every line then starts with a marker or a space and
- * holds only JSON-quoted values, so no line can close the code fence.
+ * in-place change), keeping the alignment. Every line then starts with a marker, or with spaces
+ * before `#` or `}`, so none can close the code fence.
  */
 function asDiffLine(line: string): string {
   const match = /^(\s*)(-\/\+|[+\-~→])( .*)$/.exec(line);
@@ -143,8 +144,7 @@ interface Layout {
   detailsOpen: string[];
 }
 
-function layoutOf(plan: Plan): Layout {
-  const developers = changesByDeveloper(plan.changes).length;
+function layoutOf(plan: Plan, developers: number): Layout {
   const summary = `Show the ${count(plan.changes.length, 'change')} to ${count(developers, 'developer')}`;
   return { title: (numbering) => titleLine(plan, numbering), detailsOpen: ['', `<details><summary>${summary}</summary>`] };
 }

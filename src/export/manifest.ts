@@ -1,0 +1,97 @@
+// `export --format manifest`: the stored state as manifests that plan with no changes against it.
+//
+// - Everything in the state is exported, self-service developers and credentials included (an
+//   admin wants the whole registry). Those are marked with a comment: applying the export adopts
+//   them, which plan shows as an update.
+// - Secret fields are left out: in a manifest an omitted secret means "keep the stored value".
+// - Non-secret fields are written in full, defaults and generated values (oauth2 clientId)
+//   included, so nothing depends on the loader's defaults.
+// - Stable: developers sorted by email, credentials by type and identity, meta by key; a
+//   developer's keys in manifest order, a credential's `type` and identity first, then the rest
+//   sorted. Exporting the same state twice gives the same bytes.
+//
+// `exportManifestFiles` writes one file per developer, `developers/<email>.yaml`, where every
+// character other than a-z 0-9 . _ @ + - (and a leading dot) is percent-encoded as UTF-8 bytes:
+// the encoding is reversible, so two emails never share a file, even on a case-insensitive
+// file system, and no file is hidden (the loader skips dot-files).
+import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
+import { compareCodeUnits } from '../manifest/files.js';
+import { CREDENTIAL_SPECS } from '../model.js';
+import { sortedObject } from '../plan/diff.js';
+import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
+
+export const MANIFEST_SCHEMA_URL = 'https://portalform.dev/schemas/manifest.schema.json';
+const HEADER = ` yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}`;
+
+/** The whole state as one manifest document (portal.yaml). */
+export function exportManifest(state: StateSnapshot): string {
+  return manifestText(sortedDevelopers(state));
+}
+
+/** The state as one manifest per developer, keyed by a relative path. */
+export function exportManifestFiles(state: StateSnapshot): Map<string, string> {
+  return new Map(sortedDevelopers(state).map((developer) => [manifestFileName(developer.email), manifestText([developer])]));
+}
+
+export function manifestFileName(email: string): string {
+  const encoded = [...email].map((char, i) => (/[a-z0-9._@+-]/.test(char) && !(i === 0 && char === '.') ? char : percentEncode(char))).join('');
+  return `developers/${encoded}.yaml`;
+}
+
+function percentEncode(char: string): string {
+  return [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+}
+
+function sortedDevelopers(state: StateSnapshot): StoredDeveloper[] {
+  return [...state.developers].sort((a, b) => compareCodeUnits(a.email, b.email));
+}
+
+function manifestText(developers: StoredDeveloper[]): string {
+  const document = new Document({ version: 1, developers: developers.map(manifestDeveloper) });
+  document.commentBefore = HEADER;
+  markSelfService(document, developers);
+  return document.toString({ lineWidth: 0 });
+}
+
+function manifestDeveloper(developer: StoredDeveloper): Record<string, unknown> {
+  const credentials = sortedCredentials(developer);
+  return {
+    email: developer.email,
+    fullName: developer.fullName,
+    status: developer.status,
+    ...(developer.customId === null ? {} : { customId: developer.customId }),
+    ...(Object.keys(developer.meta).length === 0 ? {} : { meta: sortedObject(developer.meta) }),
+    ...(credentials.length === 0 ? {} : { credentials: credentials.map(manifestCredential) }),
+  };
+}
+
+/** Non-secret fields only: the stored fields never hold a secret value. */
+function manifestCredential(credential: StoredCredential): Record<string, unknown> {
+  const spec = CREDENTIAL_SPECS[credential.type];
+  const { [spec.identityField]: identity, ...rest } = credential.fields;
+  return { type: credential.type, [spec.identityField]: identity ?? credential.identity, ...sortedObject(rest) };
+}
+
+function sortedCredentials(developer: StoredDeveloper): StoredCredential[] {
+  const key = (credential: StoredCredential) => `${credential.type}:${credential.identity}`;
+  return [...developer.credentials].sort((a, b) => compareCodeUnits(key(a), key(b)));
+}
+
+/** Comments the entries applying this manifest would adopt (they were not made by portalform). */
+function markSelfService(document: Document, developers: StoredDeveloper[]): void {
+  const nodes = document.get('developers') as YAMLSeq<YAMLMap>;
+  developers.forEach((developer, i) => {
+    const developerNode = nodes.items[i]!;
+    if (developer.origin !== 'manifest') developerNode.commentBefore = adoptionComment('developer', developer.origin);
+    const credentialNodes = developerNode.get('credentials');
+    if (!isSeq(credentialNodes)) return;
+    sortedCredentials(developer).forEach((credential, j) => {
+      const node = credentialNodes.items[j];
+      if (credential.origin !== 'manifest' && isMap(node)) node.commentBefore = adoptionComment('credential', credential.origin);
+    });
+  });
+}
+
+function adoptionComment(kind: string, origin: string): string {
+  return ` origin: ${origin}. This ${kind} was not created by portalform; applying this manifest adopts it.`;
+}
