@@ -303,7 +303,7 @@ export function storeOf(options: StateOptions): Store {
 }
 
 export function stateKeyOf(options: StateOptions): string | null {
-  return options.stateKey ?? envOf(options).PORTALFORM_STATE_KEY ?? null;
+  return options.stateKey || envOf(options).PORTALFORM_STATE_KEY || null;
 }
 
 function envOf(options: StateOptions): Record<string, string | undefined> {
@@ -315,7 +315,7 @@ function cwdOf(options: StateOptions): string {
 }
 
 /** Who applied: --actor, then the CI system's user, then the local user. */
-function actorOf(options: ApplyOptions): string {
+export function actorOf(options: StateOptions & { actor?: string }): string {
   const env = envOf(options);
   return (
     options.actor ??
@@ -328,7 +328,7 @@ function actorOf(options: ApplyOptions): string {
   );
 }
 
-function userName(): string {
+export function userName(): string {
   try {
     return userInfo().username;
   } catch {

@@ -10,4 +10,4 @@ export { renderPlanText } from './render/text.js';
 export { transitionPath, EDGES } from './lifecycle.js';
 export type { Plan, Change, Summary } from './plan/types.js';
 export type * from './model.js';
-export { verifyPassword } from './secrets/vault.js';
+export { revealSecret, verifyCredential } from './secrets/access.js';

@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { apply, forceUnlock, load, plan, type ApplyOptions, type PlanOptions, type StateOptions } from '../engine.js';
 import { PortalformError } from '../errors.js';
 import { history, listState, readState, verifyHistory } from '../inspect.js';
+import { revealSecret } from '../secrets/access.js';
+import { stateLocationWarnings } from '../store/index.js';
 import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
 import { TOOL_VERSION } from '../package-info.js';
@@ -28,7 +30,12 @@ export function buildProgram(): Command {
     .description("Declarative management of an API developer portal's developers and credentials, the Terraform way.")
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .hook('preAction', (_program, action) => {
+      const { state, color } = action.opts() as CommonFlags;
+      const out = new Output(false, colorEnabled(process.stderr, color === false));
+      for (const warning of stateLocationWarnings(state ?? process.env.PORTALFORM_STATE)) out.warn(warning);
+    });
 
   common(program.command('validate'))
     .description('Check manifests (syntax, schema, references, uniqueness, secret sources); changes nothing')
@@ -165,6 +172,17 @@ export function buildProgram(): Command {
           : [],
       );
       if (!result.ok) throw new PortalformError(`history verification failed at entry ${result.seq}: ${result.reason}`);
+    });
+
+  const secret = program.command('secret').description('Work with stored secrets on purpose');
+  common(secret.command('reveal'))
+    .description("Print a credential's secret values (needs the state key; every reveal is recorded in the history)")
+    .argument('<address>', 'e.g. developer["ada@example.com"].credential["key-auth:ci"]')
+    .option('--actor <name>', 'who is revealing, for the history')
+    .action(async (address: string, flags: CommonFlags & { actor?: string }) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const values = await revealSecret(address, { ...stateOptions(flags), actor: flags.actor, lockTimeoutMs: parseDuration(flags.lockTimeout) });
+      out.result({ address, secrets: values }, () => Object.entries(values).map(([field, value]) => `${field} = ${value}`));
     });
 
   common(program.command('force-unlock'))

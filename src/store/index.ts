@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { PostgresBackend } from './postgres.js';
-import { SqliteBackend } from './sqlite.js';
+import { SqliteBackend, stateFileTooOpen } from './sqlite.js';
 import { Store } from './store.js';
 
 export { Store, WriteSession, StateWriter } from './store.js';
@@ -15,4 +15,13 @@ export function isPostgresUrl(location: string): boolean {
 /** Opens the state at a file path or a postgres:// URL. Opening never creates anything. */
 export function openStore(location: string = DEFAULT_STATE, cwd = process.cwd()): Store {
   return new Store(isPostgresUrl(location) ? new PostgresBackend(location) : new SqliteBackend(resolve(cwd, location)));
+}
+
+/** Problems with where the state lives that a user should hear about before anything else. */
+export function stateLocationWarnings(location: string = DEFAULT_STATE, cwd = process.cwd()): string[] {
+  if (isPostgresUrl(location)) return [];
+  const path = resolve(cwd, location);
+  return stateFileTooOpen(path)
+    ? [`the state file ${path} is readable by other users; it holds digests and encrypted secrets: chmod 600 ${path}`]
+    : [];
 }

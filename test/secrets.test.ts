@@ -1,0 +1,244 @@
+// Secrets: never stored or shown in plain text, generated when omitted, rotated on purpose.
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyCredential } from '../src/index.js';
+import { BACKENDS, dropTestSchemas, type BackendCase } from './helpers/backends.js';
+import { workspace, type Workspace } from './helpers/cli.js';
+
+afterAll(dropTestSchemas);
+
+const KEY_SENTINEL = 'SENTINEL-key-7f3a9c';
+const PASSWORD_SENTINEL = 'SENTINEL-password-41be';
+const LITERAL_SENTINEL = 'SENTINEL-literal-d00d';
+const SENTINELS = [KEY_SENTINEL, PASSWORD_SENTINEL, LITERAL_SENTINEL];
+const STATE_KEY = 'correct horse battery staple, but longer 0123';
+const ADA = 'developer["ada@example.com"]';
+const KEY = `${ADA}.credential["key-auth:ci"]`;
+const HMAC = `${ADA}.credential["hmac-auth:ada-hmac"]`;
+const BASIC = `${ADA}.credential["basic-auth:ada"]`;
+
+const MANIFEST = `version: 1
+developers:
+  - email: ada@example.com
+    fullName: Ada
+    status: approved
+    credentials:
+      - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_ADA_KEY } }
+      - { type: basic-auth, username: ada, password: { fromFile: pw.txt } }
+      - { type: oauth2, name: app, clientSecret: "${LITERAL_SENTINEL}" }
+      - { type: hmac-auth, username: ada-hmac }
+      - { type: key-auth, name: other, key: { fromEnv: PORTALFORM_SECRET_OTHER } }
+`;
+
+function setup(backend: BackendCase, stateKey: string | null = STATE_KEY) {
+  const w = workspace(backend.newState());
+  w.write('m/ada.yaml', MANIFEST);
+  w.write('m/pw.txt', `${PASSWORD_SENTINEL}\n`);
+  const env: Record<string, string> = { PORTALFORM_SECRET_ADA_KEY: KEY_SENTINEL, PORTALFORM_SECRET_OTHER: 'other-key-value-1' };
+  if (stateKey) env.PORTALFORM_STATE_KEY = stateKey;
+  const run = (args: string[], extra: Record<string, string> = {}) => w.run(args, { env: { ...env, ...extra } });
+  return { w, env, run };
+}
+
+/** Everything the state's database holds, as text: the raw SQLite files, or every PostgreSQL row. */
+async function stateBytes(w: Workspace): Promise<string> {
+  if (!w.state.startsWith('postgres')) {
+    return readdirSync(w.dir)
+      .filter((f) => f.startsWith('portalform.db'))
+      .map((f) => readFileSync(join(w.dir, f)).toString('latin1'))
+      .join('\n');
+  }
+  const url = new URL(w.state);
+  const schema = url.searchParams.get('schema')!;
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const tables = await client.query(`select table_name from information_schema.tables where table_schema = $1`, [schema]);
+    const dumps: string[] = [];
+    for (const { table_name } of tables.rows) dumps.push(JSON.stringify((await client.query(`select * from "${schema}"."${table_name}"`)).rows));
+    return dumps.join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every row of every state table but the lock record, which a refused run takes and releases. */
+async function logicalDump(w: Workspace): Promise<string> {
+  const tables = ['pf_meta', 'pf_developers', 'pf_credentials', 'pf_history'];
+  if (!w.state.startsWith('postgres')) {
+    const db = new Database(join(w.dir, 'portalform.db'), { readonly: true });
+    try {
+      return tables.map((t) => JSON.stringify(db.prepare(`select * from ${t} order by 1`).all())).join('\n');
+    } finally {
+      db.close();
+    }
+  }
+  const url = new URL(w.state);
+  const schema = url.searchParams.get('schema')!;
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const dumps: string[] = [];
+    for (const t of tables) dumps.push(JSON.stringify((await client.query(`select * from "${schema}"."${t}" order by 1`)).rows));
+    return dumps.join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
+async function tamper(w: Workspace, sqlText: string): Promise<void> {
+  if (!w.state.startsWith('postgres')) {
+    const db = new Database(join(w.dir, 'portalform.db'));
+    db.exec(sqlText);
+    db.close();
+    return;
+  }
+  const url = new URL(w.state);
+  const schema = url.searchParams.get('schema')!;
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
+  await client.connect();
+  await client.query(sqlText).finally(() => client.end());
+}
+
+describe.each(BACKENDS)('secrets on $name', (backend) => {
+  it('never shows or stores a secret value: every command, format and file', async () => {
+    const { w, run } = setup(backend);
+    const outputs: string[] = [];
+    const record = (args: string[]) => {
+      const result = run(args);
+      outputs.push(result.stdout, result.stderr);
+      return result;
+    };
+    const validated = record(['validate', 'm']);
+    expect(validated.code).toBe(0);
+    expect(validated.stderr).toMatch(/m\/ada\.yaml:9:\d+: warning: .*literal secret/i);
+    for (const format of ['text', 'json']) expect(record(['plan', 'm', '--format', format]).code).toBe(0);
+    expect(record(['apply', 'm', '--auto-approve', '--secrets-out', 'generated.json']).code).toBe(0);
+    expect(record(['plan', 'm', '--out', 'saved.plan']).code).toBe(0);
+    for (const args of [['show'], ['show', 'saved.plan'], ['show', 'saved.plan', '--json'], ['state', 'list'], ['state', 'list', '--json'], ['history'], ['history', '--json'], ['history', 'verify']]) {
+      expect(record(args).code, args.join(' ')).toBe(0);
+    }
+    // a failing run must not print the value either: two developers share one key-auth key
+    w.write('m/clash.yaml', `version: 1\ndevelopers:\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: key-auth, name: x, key: { fromEnv: PORTALFORM_SECRET_ADA_KEY } }] }\n`);
+    const clash = record(['plan', 'm']);
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/key/);
+
+    const files = [readFileSync(join(w.dir, 'saved.plan'), 'latin1'), readFileSync(join(w.dir, 'generated.json'), 'utf8'), await stateBytes(w)];
+    for (const sentinel of SENTINELS) {
+      for (const text of [...outputs, ...files]) expect(text).not.toContain(sentinel);
+    }
+    expect(statSync(join(w.dir, 'saved.plan')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(w.dir, 'generated.json')).mode & 0o777).toBe(0o600);
+    if (backend.name === 'sqlite') expect(statSync(join(w.dir, 'portalform.db')).mode & 0o777).toBe(0o600);
+  });
+
+  it('generates omitted secrets once, keeps them across re-plans, and reveals them on purpose (recorded)', () => {
+    const { w, run } = setup(backend);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    const generated = JSON.parse(readFileSync(join(w.dir, 'out.json'), 'utf8'));
+    expect(Object.keys(generated)).toEqual([HMAC]);
+    expect(generated[HMAC].secret).toMatch(/^[A-Za-z0-9]{32,}$/);
+    expect(run(['plan', 'm', '--detailed-exitcode']).code).toBe(0);
+
+    const revealed = run(['secret', 'reveal', HMAC, '--json']);
+    expect(revealed.code, revealed.stderr).toBe(0);
+    expect(JSON.parse(revealed.stdout).secrets).toEqual({ secret: generated[HMAC].secret });
+    const history = JSON.parse(run(['history', '--json']).stdout).entries;
+    expect(history.map((e: any) => e.kind)).toEqual(['apply', 'reveal']);
+    expect(history[1]).toMatchObject({ address: HMAC, fields: ['secret'] });
+    expect(JSON.stringify(history)).not.toContain(generated[HMAC].secret);
+    expect(run(['history', 'verify']).code).toBe(0);
+  });
+
+  it('without a state key: stores digests only, demands --secrets-out for generated values, refuses reveal', async () => {
+    const { w, run } = setup(backend, null);
+    const refused = run(['apply', 'm', '--auto-approve']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--secrets-out/);
+    expect(JSON.parse(run(['state', 'list', '--json']).stdout).lineage).toBeNull();
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    expect(existsSync(join(w.dir, 'out.json'))).toBe(true);
+    expect(run(['secret', 'reveal', KEY])).toMatchObject({ code: 1, stderr: expect.stringMatching(/state key/) });
+    expect(await stateBytes(w)).not.toMatch(/v1\.[A-Za-z0-9+/]{20,}/); // no ciphertext without a key
+  });
+
+  it('refuses a wrong or missing state key once values are encrypted, changing nothing', async () => {
+    const { w, run } = setup(backend);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    const before = await logicalDump(w);
+    const wrong = run(['apply', 'm', '--auto-approve'], { PORTALFORM_STATE_KEY: 'x'.repeat(40) });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/does not match/);
+    expect(run(['plan', 'm'], { PORTALFORM_STATE_KEY: '' }).stderr).toMatch(/PORTALFORM_STATE_KEY/);
+    expect(run(['plan', 'm'], { PORTALFORM_STATE_KEY: 'short' }).stderr).toMatch(/at least 32/);
+    expect(await logicalDump(w)).toBe(before);
+  });
+
+  it('fails to decrypt a ciphertext copied to another credential', async () => {
+    const { w, run } = setup(backend);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    await tamper(
+      w,
+      `update pf_credentials set secrets = (select secrets from pf_credentials where identity = 'other') where identity = 'ci'`,
+    );
+    const revealed = run(['secret', 'reveal', KEY]);
+    expect(revealed.code).toBe(1);
+    expect(revealed.stderr).toMatch(/failed to decrypt/);
+    expect(revealed.stdout).not.toContain('other-key-value-1');
+  });
+
+  it('rotates exactly the targeted generated secret; a changed source rotates a given one', () => {
+    const { w, run } = setup(backend);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    const reveal = (address: string) => JSON.parse(run(['secret', 'reveal', address, '--json']).stdout).secrets;
+    const hmacBefore = reveal(HMAC);
+    const oauthBefore = reveal(`${ADA}.credential["oauth2:app"]`);
+
+    const planned = JSON.parse(run(['plan', 'm', '--rotate', HMAC, '--json']).stdout);
+    expect(planned.changes).toEqual([expect.objectContaining({ address: HMAC, op: 'update', after: expect.objectContaining({ secret: '(sensitive value changed)' }) })]);
+    expect(run(['apply', 'm', '--auto-approve', '--rotate', HMAC, '--secrets-out', 'rotated.json']).code).toBe(0);
+    expect(reveal(HMAC)).not.toEqual(hmacBefore);
+    expect(reveal(`${ADA}.credential["oauth2:app"]`)).toEqual(oauthBefore);
+    expect(run(['plan', 'm', '--detailed-exitcode']).code).toBe(0);
+
+    const changed = JSON.parse(run(['plan', 'm', '--json'], { PORTALFORM_SECRET_ADA_KEY: 'a-new-key-value' }).stdout);
+    expect(changed.changes.map((c: any) => [c.address, c.after.key])).toEqual([[KEY, '(sensitive value changed)']]);
+    expect(run(['plan', 'm', '--rotate', KEY]).stderr).toMatch(/change it at its source/);
+  });
+
+  it('refuses a saved plan whose secret source changed since planning', () => {
+    const { run } = setup(backend);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    expect(run(['plan', 'm', '--out', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-value' }).code).toBe(0);
+    const refused = run(['apply', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'another-value' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/changed since the plan was made/);
+    expect(run(['apply', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-value' }).code).toBe(0);
+  });
+
+  it('verifies a basic-auth password against its stored hash, with no key at all', async () => {
+    const { w, run } = setup(backend);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    const options = { state: w.state, env: {} };
+    expect(await verifyCredential(BASIC, PASSWORD_SENTINEL, options)).toBe(true);
+    expect(await verifyCredential(BASIC, 'wrong password', options)).toBe(false);
+    expect(await verifyCredential(KEY, KEY_SENTINEL, { state: w.state, env: { PORTALFORM_STATE_KEY: STATE_KEY } })).toBe(true);
+  });
+});
+
+describe('state file permissions', () => {
+  it('warns when the state file is readable by others', () => {
+    const { w, run } = setup(BACKENDS[0]!);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    expect(run(['state', 'list']).stderr).not.toMatch(/readable by other users/);
+    chmodSync(join(w.dir, 'portalform.db'), 0o644);
+    expect(run(['state', 'list']).stderr).toMatch(/readable by other users.*chmod 600/);
+  });
+});
