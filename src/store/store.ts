@@ -35,6 +35,8 @@ export interface Backend {
   discardNew(): Promise<void>;
   acquireLock(conn: Conn, holder: LockHolder, timeoutMs: number, warn: (msg: string) => void): Promise<LockInfo>;
   releaseLock(conn: Conn, lock: LockInfo): Promise<void>;
+  /** Refuses to clear a record whose lock is provably still held (PostgreSQL can tell). */
+  beforeForceUnlock?(conn: Conn, lock: LockInfo): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ export class Store {
           : `lock ${lockId} is not held; the state is not locked`,
       );
     }
+    await this.backend.beforeForceUnlock?.(db, toLockInfo(row));
     await db.deleteFrom('pf_locks').where('lock_id', '=', lockId).execute();
     return toLockInfo(row);
   }
