@@ -76,6 +76,11 @@ export async function load(options: PlanOptions): Promise<{ desired: DesiredStat
 
 /** Shows what apply would do. Illegal transitions and unknown addresses come back in `plan.errors`. */
 export async function plan(options: PlanOptions = {}): Promise<Plan> {
+  return (await planWithState(options)).plan;
+}
+
+/** The plan together with the state it was made against (for renderers that show both). */
+export async function planWithState(options: PlanOptions = {}): Promise<{ plan: Plan; state: StateSnapshot }> {
   const { desired, warnings } = await load(options);
   const store = storeOf(options);
   try {
@@ -83,7 +88,7 @@ export async function plan(options: PlanOptions = {}): Promise<Plan> {
     const vault = state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options));
     const result = makePlan(desired, state, vault, options);
     result.warnings.unshift(...warnings);
-    return result;
+    return { plan: result, state };
   } finally {
     await store.close();
   }

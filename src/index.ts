@@ -1,5 +1,8 @@
 // The library API: `import { plan, apply } from 'portalform'`.
-export { apply, forceUnlock, load, makePlan, plan } from './engine.js';
+export { apply, forceUnlock, load, makePlan, plan, planWithState } from './engine.js';
+export { exportState } from './export/index.js';
+export { renderPlanMarkdown } from './render/markdown.js';
+export { renderPlanDiff } from './render/diff.js';
 export type { ApplyOptions, ApplyResult, PlanOptions, StateOptions } from './engine.js';
 export { history, listState, readState, verifyHistory } from './inspect.js';
 export { loadManifests, formatDiagnostic } from './manifest/index.js';

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { apply, forceUnlock, load, plan, type ApplyOptions, type PlanOptions, type StateOptions } from '../engine.js';
+import { apply, forceUnlock, load, planWithState, type ApplyOptions, type PlanOptions, type StateOptions } from '../engine.js';
 import { PortalformError } from '../errors.js';
 import { history, listState, readState, verifyHistory } from '../inspect.js';
 import { revealSecret } from '../secrets/access.js';
@@ -13,6 +14,9 @@ import { isPlanFileContent, readPlanFile, writePlanFile } from '../plan/planfile
 import type { Plan } from '../plan/types.js';
 import { colorEnabled, paint } from '../render/color.js';
 import { renderPlanText } from '../render/text.js';
+import { renderPlanDiff } from '../render/diff.js';
+import { renderPlanMarkdown, writeMarkdownParts } from '../render/markdown.js';
+import { exportState, type ExportFormat } from '../export/index.js';
 import { renderHistoryText, renderStateText } from '../render/state.js';
 import { askYes, Output, parseDuration, progressReporter } from './io.js';
 
@@ -30,6 +34,7 @@ export function buildProgram(): Command {
     .description("Declarative management of an API developer portal's developers and credentials, the Terraform way.")
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .hook('preAction', (_program, action) => {
       const { state, color } = action.opts() as CommonFlags;
@@ -60,14 +65,21 @@ export function buildProgram(): Command {
     .option('--target <address>', 'limit the plan to these objects and what they need (repeatable)', collect, [])
     .option('--rotate <address>', "generate a new value for this credential's generated secrets (repeatable)", collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff']).default('text'))
+    .option('--out-dir <dir>', 'with --format markdown: write the comment as plan-1.md, plan-2.md… (parts of at most 65,000 characters)')
+    .option('--expect-no-changes', 'exit 1 when anything would change (a drift check)')
     .action(async (paths: string[], flags: CommonFlags & PlanFlags) => {
       const out = new Output(flags.json === true || flags.format === 'json', colorOf(flags));
-      const result = await plan({ ...planOptions(paths, flags), replace: flags.replace, target: flags.target, rotate: flags.rotate });
+      const { plan: result, state } = await planWithState({ ...planOptions(paths, flags), replace: flags.replace, target: flags.target, rotate: flags.rotate });
       out.diagnostics(result.warnings);
       failOnPlanErrors(result);
       if (flags.out) writePlanFile(flags.out, result);
-      renderPlan(out, result, flags.format);
+      if (flags.format === 'diff') out.lines([renderPlanDiff(result, state, out.color).trimEnd()]);
+      else if (flags.format === 'markdown') renderMarkdown(out, result, flags.outDir);
+      else renderPlan(out, result, flags.format);
       if (flags.out && !out.json) out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
+      if (flags.expectNoChanges && result.changes.length > 0) {
+        throw new PortalformError(`${result.changes.length} change${result.changes.length === 1 ? '' : 's'} pending, but --expect-no-changes was given: the state has drifted from the manifests`);
+      }
       if (flags.detailedExitcode && result.changes.length > 0) process.exitCode = 2;
     });
 
@@ -156,10 +168,24 @@ export function buildProgram(): Command {
 
   const historyCommand = common(program.command('history'))
     .description('The record of applies, oldest first')
+    .enablePositionalOptions()
     .action(async (flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const listingJson = await history(stateOptions(flags));
       out.result(listingJson, () => renderHistoryText(listingJson.entries));
+    });
+  common(historyCommand.command('show'))
+    .description('Render one recorded apply like a plan')
+    .argument('<serial>', 'the serial the apply produced')
+    .action(async (serialText: string, flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const entry = (await history(stateOptions(flags))).entries.find((e) => e.kind === 'apply' && String(e.serial) === serialText);
+      if (!entry) throw new PortalformError(`no apply with serial ${serialText} in the history; run portalform history to list them`);
+      out.result(entry, () => [
+        `# apply ${entry.serial} by ${entry.actor} at ${entry.at} (tool ${String(entry.toolVersion)}, hash ${entry.hash.slice(0, 12)})`,
+        '',
+        ...renderPlanText(recordedPlan(entry), out.color),
+      ]);
     });
   common(historyCommand.command('verify'))
     .description('Recompute the hash chain of the history; exit 1 if any entry was altered, removed or reordered')
@@ -172,6 +198,21 @@ export function buildProgram(): Command {
           : [],
       );
       if (!result.ok) throw new PortalformError(`history verification failed at entry ${result.seq}: ${result.reason}`);
+    });
+
+  common(program.command('export'))
+    .description('Write the stored state as manifests (plan on them shows no changes) or as a decK file for Kong Gateway')
+    .addOption(new Option('--format <format>', 'what to write').choices(['manifest', 'deck']).default('manifest'))
+    .option('--out <dir>', 'write files into this directory (manifests: one file per developer) instead of stdout')
+    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string }) => {
+      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', stateOptions(flags));
+      if (!flags.out) return new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
+      for (const [relative, text] of files) {
+        const path = join(flags.out, relative);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, text, { mode: flags.format === 'deck' ? 0o600 : 0o644 });
+      }
+      process.stderr.write(`Wrote ${files.size} file${files.size === 1 ? '' : 's'} to ${flags.out}\n`);
     });
 
   const secret = program.command('secret').description('Work with stored secrets on purpose');
@@ -199,6 +240,8 @@ export function buildProgram(): Command {
 
 interface PlanFlags {
   out?: string;
+  outDir?: string;
+  expectNoChanges?: boolean;
   detailedExitcode?: boolean;
   replace: string[];
   target: string[];
@@ -255,9 +298,20 @@ function failOnPlanErrors(thePlan: Plan): void {
   }
 }
 
+function renderMarkdown(out: Output, thePlan: Plan, outDir: string | undefined): void {
+  const parts = renderPlanMarkdown(thePlan);
+  if (!outDir) return out.lines(parts.length === 1 ? parts : parts.flatMap((part, i) => (i === 0 ? [part] : ['', '---', '', part])));
+  for (const path of writeMarkdownParts(parts, outDir)) process.stderr.write(`Wrote ${path}\n`);
+}
+
 function renderPlan(out: Output, thePlan: Plan, format: PlanFlags['format']): void {
   if (format === 'json' || out.json) return out.json_(planJson(thePlan));
   out.lines(renderPlanText(thePlan, out.color));
+}
+
+/** A history entry holds the redacted changes: enough to render it like the plan it was. */
+function recordedPlan(entry: Record<string, unknown>): Plan {
+  return { changes: entry.changes, summary: entry.summary, errors: [], warnings: [] } as unknown as Plan;
 }
 
 function summaryWords(thePlan: Plan): string {
