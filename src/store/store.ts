@@ -64,6 +64,7 @@ export interface CredentialRowInput {
 
 const MIGRATION_TABLE = 'pf_migration';
 const MIGRATION_LOCK_TABLE = 'pf_migration_lock';
+const MIGRATION_RETRIES = 3;
 
 export class Store {
   constructor(readonly backend: Backend) {}
@@ -178,7 +179,13 @@ export class Store {
       migrationLockTableName: MIGRATION_LOCK_TABLE,
       ...(this.backend.schema ? { migrationTableSchema: this.backend.schema } : {}),
     });
-    const { error } = await migrator.migrateToLatest();
+    // Runs racing to set up a new state: the losers' migrations fail (each is one transaction, so
+    // nothing is half-made) and find the work done when they try again.
+    let { error } = await migrator.migrateToLatest();
+    for (let retry = 1; error && retry <= MIGRATION_RETRIES; retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** retry));
+      ({ error } = await migrator.migrateToLatest());
+    }
     if (error) throw new PortalformError(`could not migrate the state at ${this.display}: ${errorMessage(error)}`);
   }
 }
