@@ -132,6 +132,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
  */
 export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const saved = options.planFile ? readPlanFile(options.planFile) : null;
+  if (saved) await refuseForeignPlan(saved, options);
   const desired = saved ? await desiredForSavedPlan(saved, options) : (await load(options)).desired;
   const store = storeOf(options);
   const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'apply' };
@@ -225,7 +226,17 @@ export async function forceUnlock(lockId: string, options: StateOptions = {}): P
   }
 }
 
-async function checkSavedPlan(saved: Plan, state: StateSnapshot, session: WriteSession): Promise<void> {
+/** A plan made for another state is refused before the lock is taken, so refusing it writes nothing. */
+async function refuseForeignPlan(saved: Plan, options: StateOptions): Promise<void> {
+  const store = storeOf(options);
+  try {
+    checkPlanLineage(saved, await store.read());
+  } finally {
+    await store.close();
+  }
+}
+
+function checkPlanLineage(saved: Plan, state: StateSnapshot): void {
   if (saved.state.lineage === null || saved.state.lineage !== state.lineage) {
     throw new StalePlanError(
       saved.state.lineage === null
@@ -233,6 +244,10 @@ async function checkSavedPlan(saved: Plan, state: StateSnapshot, session: WriteS
         : `Saved plan does not match this state: it was made for lineage ${saved.state.lineage}, this state is ${state.lineage ?? '(none)'}`,
     );
   }
+}
+
+async function checkSavedPlan(saved: Plan, state: StateSnapshot, session: WriteSession): Promise<void> {
+  checkPlanLineage(saved, state);
   if (saved.state.serial === state.serial) return;
   const digest = planDigest(saved);
   const history = await session.readHistory();
