@@ -2,36 +2,16 @@
 // tamper-evident history, and exports.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import Ajv04 from 'ajv-draft-04';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace, type Workspace } from './helpers/cli.js';
+import { runSql } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
 
 const STATE_KEY = 'an auditor-approved state key of 40+ chars';
-
-async function sqlOnState(w: Workspace, statements: string[]): Promise<void> {
-  if (!w.state.startsWith('postgres')) {
-    const db = new Database(join(w.dir, 'portalform.db'));
-    for (const statement of statements) db.exec(statement);
-    db.close();
-    return;
-  }
-  const url = new URL(w.state);
-  const schema = url.searchParams.get('schema')!;
-  url.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Three applies: a history of three chained entries. */
 function threeApplies(w: Workspace): void {
@@ -71,7 +51,7 @@ describe.each(BACKENDS)('tamper-evident history on $name', (backend) => {
       const w = workspace(backend.newState());
       threeApplies(w);
       const headBefore = JSON.parse(w.run(['history', 'verify', '--json']).stdout).head;
-      await sqlOnState(w, statements);
+      await runSql(w, statements);
       const result = w.run(['history', 'verify']);
       if (what === 'a deleted last row') {
         // A truncated tail still links up: only an anchored head (kept by the auditor) reveals it.

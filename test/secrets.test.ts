@@ -1,12 +1,11 @@
 // Secrets: never stored or shown in plain text, generated when omitted, rotated on purpose.
 import { chmodSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyCredential } from '../src/index.js';
 import { BACKENDS, dropTestSchemas, type BackendCase } from './helpers/backends.js';
 import { workspace, type Workspace } from './helpers/cli.js';
+import { dumpTables, runSql, STATE_TABLES } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
 
@@ -45,65 +44,11 @@ function setup(backend: BackendCase, stateKey: string | null = STATE_KEY) {
 
 /** Everything the state's database holds, as text: the raw SQLite files, or every PostgreSQL row. */
 async function stateBytes(w: Workspace): Promise<string> {
-  if (!w.state.startsWith('postgres')) {
-    return readdirSync(w.dir)
-      .filter((f) => f.startsWith('portalform.db'))
-      .map((f) => readFileSync(join(w.dir, f)).toString('latin1'))
-      .join('\n');
-  }
-  const url = new URL(w.state);
-  const schema = url.searchParams.get('schema')!;
-  url.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    const tables = await client.query(`select table_name from information_schema.tables where table_schema = $1`, [schema]);
-    const dumps: string[] = [];
-    for (const { table_name } of tables.rows) dumps.push(JSON.stringify((await client.query(`select * from "${schema}"."${table_name}"`)).rows));
-    return dumps.join('\n');
-  } finally {
-    await client.end();
-  }
-}
-
-/** Every row of every state table but the lock record, which a refused run takes and releases. */
-async function logicalDump(w: Workspace): Promise<string> {
-  const tables = ['pf_meta', 'pf_developers', 'pf_credentials', 'pf_history'];
-  if (!w.state.startsWith('postgres')) {
-    const db = new Database(join(w.dir, 'portalform.db'), { readonly: true });
-    try {
-      return tables.map((t) => JSON.stringify(db.prepare(`select * from ${t} order by 1`).all())).join('\n');
-    } finally {
-      db.close();
-    }
-  }
-  const url = new URL(w.state);
-  const schema = url.searchParams.get('schema')!;
-  url.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    const dumps: string[] = [];
-    for (const t of tables) dumps.push(JSON.stringify((await client.query(`select * from "${schema}"."${t}" order by 1`)).rows));
-    return dumps.join('\n');
-  } finally {
-    await client.end();
-  }
-}
-
-async function tamper(w: Workspace, sqlText: string): Promise<void> {
-  if (!w.state.startsWith('postgres')) {
-    const db = new Database(join(w.dir, 'portalform.db'));
-    db.exec(sqlText);
-    db.close();
-    return;
-  }
-  const url = new URL(w.state);
-  const schema = url.searchParams.get('schema')!;
-  url.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
-  await client.connect();
-  await client.query(sqlText).finally(() => client.end());
+  if (w.state.startsWith('postgres')) return dumpTables(w, [...STATE_TABLES, 'pf_locks']);
+  return readdirSync(w.dir)
+    .filter((f) => f.startsWith('portalform.db'))
+    .map((f) => readFileSync(join(w.dir, f)).toString('latin1'))
+    .join('\n');
 }
 
 describe.each(BACKENDS)('secrets on $name', (backend) => {
@@ -172,22 +117,19 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
   it('refuses a wrong or missing state key once values are encrypted, changing nothing', async () => {
     const { w, run } = setup(backend);
     expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
-    const before = await logicalDump(w);
+    const before = await dumpTables(w, STATE_TABLES);
     const wrong = run(['apply', 'm', '--auto-approve'], { PORTALFORM_STATE_KEY: 'x'.repeat(40) });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/does not match/);
     expect(run(['plan', 'm'], { PORTALFORM_STATE_KEY: '' }).stderr).toMatch(/PORTALFORM_STATE_KEY/);
     expect(run(['plan', 'm'], { PORTALFORM_STATE_KEY: 'short' }).stderr).toMatch(/at least 32/);
-    expect(await logicalDump(w)).toBe(before);
+    expect(await dumpTables(w, STATE_TABLES)).toBe(before);
   });
 
   it('fails to decrypt a ciphertext copied to another credential', async () => {
     const { w, run } = setup(backend);
     expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
-    await tamper(
-      w,
-      `update pf_credentials set secrets = (select secrets from pf_credentials where identity = 'other') where identity = 'ci'`,
-    );
+    await runSql(w, [`update pf_credentials set secrets = (select secrets from pf_credentials where identity = 'other') where identity = 'ci'`]);
     const revealed = run(['secret', 'reveal', KEY]);
     expect(revealed.code).toBe(1);
     expect(revealed.stderr).toMatch(/failed to decrypt/);

@@ -50,17 +50,7 @@ export interface DeveloperRowInput {
   origin: Origin;
 }
 
-export interface CredentialRowInput {
-  id: string;
-  developerId: string;
-  type: CredentialType;
-  identity: string;
-  uniqueValue: string | null;
-  fields: Record<string, unknown>;
-  secrets: Record<string, unknown>;
-  active: boolean;
-  origin: Origin;
-}
+export type CredentialRowInput = StoredCredential;
 
 const MIGRATION_TABLE = 'pf_migration';
 const MIGRATION_LOCK_TABLE = 'pf_migration_lock';
