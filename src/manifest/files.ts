@@ -31,9 +31,11 @@ export async function discoverManifestFiles(paths: string[], cwd: string): Promi
       if (found.size === before) {
         diagnostics.push({ severity: 'error', message: `${arg}: no manifest files (*.yaml, *.yml, *.json) found` });
       }
-    } else {
+    } else if (info.isFile()) {
       roots.push(await realpath(path.dirname(absolute)));
       addFile(found, await realpath(absolute), absolute);
+    } else {
+      diagnostics.push({ severity: 'error', message: `${arg}: not a regular file or directory` });
     }
   }
   const files = [...found.values()].sort(compareCodeUnits);
@@ -51,12 +53,30 @@ export function displayPath(file: string, cwd: string): string {
   return relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative) ? file : relative;
 }
 
+/** Longer values are cut in messages: a 10 MB string in a manifest must not flood the terminal. */
+const MAX_SHOWN = 120;
+
+/** A value from a manifest as a message shows it. */
+export function shown(value: string): string {
+  return value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+}
+
 export function formatLocation(location: Location, cwd: string): string {
   return `${displayPath(location.file, cwd)}:${location.line}:${location.column}`;
 }
 
 function addFile(found: Map<string, string>, real: string, absolute: string): void {
   if (!found.has(real)) found.set(real, absolute);
+}
+
+/** A manifest-named entry that is not a readable file, located at the entry itself. */
+function unreadableEntry(entry: string, failure: NodeJS.ErrnoException | undefined): Diagnostic {
+  const why =
+    failure === undefined ? 'it is not a regular file'
+    : failure.code === 'ELOOP' ? 'it is a loop of symbolic links'
+    : failure.code === 'ENOENT' ? 'it is a symbolic link to a file that does not exist'
+    : `it cannot be read (${failure.code ?? failure.message})`;
+  return { severity: 'error', message: `cannot read this manifest file: ${why}`, location: { file: entry, line: 1, column: 1 } };
 }
 
 /** `visited` holds the real paths of directories entered, so symbolic link loops end. */
@@ -71,12 +91,13 @@ async function walkDirectory(dir: string, found: Map<string, string>, visited: S
   for (const name of entries.sort(compareCodeUnits)) {
     if (name.startsWith('.') || name === 'node_modules') continue;
     const entry = path.join(dir, name);
-    const info = await stat(entry).catch(() => undefined);
+    let failure: NodeJS.ErrnoException | undefined;
+    const info = await stat(entry).catch((e: NodeJS.ErrnoException) => void (failure = e));
     if (info?.isDirectory()) {
       await walkDirectory(entry, found, visited, diagnostics);
     } else if (MANIFEST_EXTENSION.test(name)) {
-      if (info) addFile(found, await realpath(entry), entry);
-      else diagnostics.push({ severity: 'error', message: `${entry}: cannot read (broken symbolic link?)` });
+      if (info?.isFile()) addFile(found, await realpath(entry), entry);
+      else diagnostics.push(unreadableEntry(entry, failure));
     }
   }
 }

@@ -2,7 +2,7 @@
 // reported; none stops the others.
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, Diagnostic, Location } from '../model.js';
-import { formatLocation } from './files.js';
+import { formatLocation, shown } from './files.js';
 import { locate } from './parse.js';
 import type { ParsedDocument } from './parse.js';
 import type { ManifestCredential, ManifestDeveloper, ManifestDocument } from './schema.js';
@@ -55,6 +55,10 @@ function isValidEmail(email: string): boolean {
   return localOk && labels.length >= 2 && labels.every(labelOk) && !/^\d+$/.test(labels[labels.length - 1]);
 }
 
+function quoted(value: string): string {
+  return JSON.stringify(shown(value));
+}
+
 function firstDeclarations(developers: Sourced<ManifestDeveloper>[]): Sourced<ManifestDeveloper>[] {
   const seen = new Set<string>();
   return developers.filter(({ value }) => {
@@ -101,7 +105,7 @@ function checkDevelopers(developers: Sourced<ManifestDeveloper>[], ctx: Validati
     const email = value.email.toLowerCase();
     const first = seen.get(email);
     if (first) {
-      diagnostics.push(error(`developer ${email} is declared twice (also at ${formatLocation(first, ctx.cwd)}); emails are compared case-insensitively`, location));
+      diagnostics.push(error(`developer ${shown(email)} is declared twice (also at ${formatLocation(first, ctx.cwd)}); emails are compared case-insensitively`, location));
     } else {
       seen.set(email, location);
     }
@@ -110,7 +114,7 @@ function checkDevelopers(developers: Sourced<ManifestDeveloper>[], ctx: Validati
 }
 
 function badEmail(email: string): string {
-  return `${JSON.stringify(email)} is not a valid email address (expected one @, no spaces, and a domain with a dot, like ada@example.com)`;
+  return `${quoted(email)} is not a valid email address (expected one @, no spaces, and a domain with a dot, like ada@example.com)`;
 }
 
 function checkCredentials(developer: Sourced<ManifestDeveloper>, enabled: EnabledTypes, ctx: ValidationContext): Diagnostic[] {
@@ -120,7 +124,7 @@ function checkCredentials(developer: Sourced<ManifestDeveloper>, enabled: Enable
   const email = value.email.toLowerCase();
   if (credentials.length > 0 && (value.status === 'pending' || value.status === 'rejected')) {
     const hint = value.status === 'pending' ? 'approve it first or remove the credentials' : 'remove the credentials';
-    diagnostics.push(error(`developer ${email} is ${value.status}: ${value.status} developers cannot hold credentials; ${hint}`, at(doc, `${pointer}/credentials`, 'key')));
+    diagnostics.push(error(`developer ${shown(email)} is ${value.status}: ${value.status} developers cannot hold credentials; ${hint}`, at(doc, `${pointer}/credentials`, 'key')));
   }
   const identities = new Map<string, Location>();
   credentials.forEach((credential, i) => {
@@ -129,7 +133,7 @@ function checkCredentials(developer: Sourced<ManifestDeveloper>, enabled: Enable
     const id = `${credential.type}:${identityOf(credential)}`;
     const first = identities.get(id);
     if (first) {
-      diagnostics.push(error(`developer ${email} has two credentials ${id} (the first at ${formatLocation(first, ctx.cwd)}); a credential's identity must be unique per developer`, location));
+      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(first, ctx.cwd)}); a credential's identity must be unique per developer`, location));
     } else {
       identities.set(id, location);
     }
@@ -164,10 +168,10 @@ function redirectUriProblem(uri: string): string | undefined {
   try {
     url = new URL(uri);
   } catch {
-    return `redirect URI ${JSON.stringify(uri)} is not an absolute URL; write it with a scheme and host, like https://app.example.com/callback`;
+    return `redirect URI ${quoted(uri)} is not an absolute URL; write it with a scheme and host, like https://app.example.com/callback`;
   }
-  if (url.host === '') return `redirect URI ${JSON.stringify(uri)} has no host; write it like https://app.example.com/callback`;
-  if (url.hash !== '') return `redirect URI ${JSON.stringify(uri)} has a fragment (#...), which OAuth 2.0 forbids`;
+  if (url.host === '') return `redirect URI ${quoted(uri)} has no host; write it like https://app.example.com/callback`;
+  if (url.hash !== '') return `redirect URI ${quoted(uri)} has a fragment (#...), which OAuth 2.0 forbids`;
   return undefined;
 }
 
@@ -210,8 +214,7 @@ function claimsOf({ doc, pointer, value: developer }: Sourced<ManifestDeveloper>
   const claims: Claim[] = [];
   if (developer.customId !== undefined) {
     const location = at(doc, `${pointer}/customId`);
-    const shown = ` ${JSON.stringify(developer.customId)}`;
-    claims.push({ what: 'customId', value: developer.customId, shown, email, owner: `developer ${email}`, location, isIdentity: false });
+    claims.push({ what: 'customId', value: developer.customId, shown: ` ${quoted(developer.customId)}`, email, owner: `developer ${shown(email)}`, location, isIdentity: false });
   }
   (developer.credentials ?? []).forEach((credential, i) => {
     const spec = CREDENTIAL_SPECS[credential.type];
@@ -224,9 +227,9 @@ function claimsOf({ doc, pointer, value: developer }: Sourced<ManifestDeveloper>
     claims.push({
       what: `${credential.type} ${field}`,
       value,
-      shown: secret ? '' : ` ${JSON.stringify(value)}`,
+      shown: secret ? '' : ` ${quoted(value)}`,
       email,
-      owner: `${email}'s ${credential.type}:${identityOf(credential)}`,
+      owner: `${shown(email)}'s ${credential.type}:${shown(identityOf(credential))}`,
       location: at(doc, fieldPointer),
       isIdentity: field === spec.identityField,
     });
@@ -249,13 +252,14 @@ function checkMoved(docs: SourcedDocument[], developers: Sourced<ManifestDevelop
     for (const [email, location] of [[from, fromAt], [to, toAt]] as const) {
       if (!isValidEmail(email)) diagnostics.push(error(badEmail(email), location));
     }
+    const [fromShown, toShown] = [shown(from), shown(to)];
     const problems: Array<[string | undefined, Location]> = [
-      [from === to ? `moved block moves ${from} to itself; remove it` : undefined, fromAt],
-      [repeated(firstFrom, from, fromAt, ctx, `${from} is moved twice`), fromAt],
-      [repeated(firstTo, to, toAt, ctx, `two moved blocks move to ${to}`), toAt],
-      [declared.has(from) && from !== to ? `${from} is moved to ${to} but is still declared as a developer; remove one or the other` : undefined, fromAt],
-      [declared.has(to) ? undefined : `moved block moves to ${to}, which is not declared as a developer; declare it under developers`, toAt],
-      [targets.has(from) && from !== to ? `moved blocks chain through ${from} (something moves to it, and it moves to ${to}); move straight to the final email instead` : undefined, fromAt],
+      [from === to ? `moved block moves ${fromShown} to itself; remove it` : undefined, fromAt],
+      [repeated(firstFrom, from, fromAt, ctx, `${fromShown} is moved twice`), fromAt],
+      [repeated(firstTo, to, toAt, ctx, `two moved blocks move to ${toShown}`), toAt],
+      [declared.has(from) && from !== to ? `${fromShown} is moved to ${toShown} but is still declared as a developer; remove one or the other` : undefined, fromAt],
+      [declared.has(to) ? undefined : `moved block moves to ${toShown}, which is not declared as a developer; declare it under developers`, toAt],
+      [targets.has(from) && from !== to ? `moved blocks chain through ${fromShown} (something moves to it, and it moves to ${toShown}); move straight to the final email instead` : undefined, fromAt],
     ];
     for (const [message, location] of problems) if (message) diagnostics.push(error(message, location));
   }
