@@ -5,7 +5,7 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
-import { displayPath } from './files.js';
+import { displayPath, shown } from './files.js';
 import type { SecretRef } from './schema.js';
 
 const SECRET_ENV_PREFIX = 'PORTALFORM_SECRET_';
@@ -62,18 +62,18 @@ function readEnv(name: string, location: Location, env: SecretContext['env']): R
   if (!name.startsWith(SECRET_ENV_PREFIX)) {
     return fail(
       location,
-      `fromEnv may only read variables named ${SECRET_ENV_PREFIX}*, not ${name}: a manifest can come from anyone who opens a pull request, and must not read the pipeline's other variables`,
+      `fromEnv may only read variables named ${SECRET_ENV_PREFIX}*, not ${shown(name)}: a manifest can come from anyone who opens a pull request, and must not read the pipeline's other variables`,
     );
   }
   const value = env[name];
-  if (value === undefined) return fail(location, `environment variable ${name} is not set`);
-  if (value === '') return fail(location, `environment variable ${name} is empty`);
+  if (value === undefined) return fail(location, `environment variable ${shown(name)} is not set`);
+  if (value === '') return fail(location, `environment variable ${shown(name)} is empty`);
   return { value: { source: { kind: 'env', name }, value } };
 }
 
 function readContainedFile(ref: string, location: Location, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
   const target = path.resolve(path.dirname(location.file), ref);
-  const show = (file: string) => displayPath(file, ctx.cwd);
+  const show = (file: string) => shown(displayPath(file, ctx.cwd));
   let realPath: string;
   try {
     realPath = realpathSync(target);
@@ -83,7 +83,7 @@ function readContainedFile(ref: string, location: Location, ctx: SecretContext):
   if (!ctx.roots.some((root) => isInside(realPath, root))) {
     return fail(
       location,
-      `${ref} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
+      `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
     );
   }
   if (statSync(realPath).isDirectory()) return fail(location, `${show(realPath)} is a directory, not a file`);
