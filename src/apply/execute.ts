@@ -5,6 +5,7 @@ import type { Action, Change, SecretPlan } from '../plan/types.js';
 import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
 import type { CredentialRowInput, DeveloperRowInput, StateWriter } from '../store/store.js';
 import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
+import { count, timed } from '../timing.js';
 
 /** Supplies the value of a secret the manifest gives; checks it still matches the planned digest. */
 export type SecretValueSource = (
@@ -39,6 +40,8 @@ export class Executor {
   private readonly developerIds = new Map<string, string>();
   private readonly statuses = new Map<string, Status>();
   private readonly credentials = new Map<string, StoredCredential>();
+  /** basic-auth passwords hashed ahead of the writes, by address and field. */
+  private readonly hashed = new Map<string, { value: string; hash: string }>();
   readonly generated: GeneratedSecrets = {};
 
   constructor(private readonly options: ExecuteOptions) {
@@ -57,6 +60,29 @@ export class Executor {
       const action = change.action;
       if (action.do === 'developer.move') this.developerIds.set(action.to, this.developerId(action.from));
     }
+    await timed('hash passwords', () => this.hashPasswords(changes));
+    await timed('write changes', () => this.runBatches(changes));
+  }
+
+  /**
+   * Hashes every basic-auth password the changes set, all at once before the writes: the slow
+   * part of a large apply, run HASH_CONCURRENCY at a time on libuv's thread pool, so on every core.
+   */
+  private async hashPasswords(changes: Change[]): Promise<void> {
+    const wanted: Array<{ key: string; value: string }> = [];
+    for (const { action } of changes) {
+      if ((action.do !== 'credential.create' && action.do !== 'credential.update') || action.type !== 'basic-auth') continue;
+      const address = credentialAddress(action.email, action.type, action.identity);
+      for (const [field, plan] of Object.entries(action.secrets ?? {})) {
+        wanted.push({ key: `${address}\0${field}`, value: await this.secretValue(address, action.type, field, plan) });
+      }
+    }
+    count('passwords hashed', wanted.length);
+    const hashes = await mapConcurrent(wanted, (w) => hashPassword(w.value));
+    wanted.forEach((w, i) => this.hashed.set(w.key, { value: w.value, hash: hashes[i]! }));
+  }
+
+  private async runBatches(changes: Change[]): Promise<void> {
     let i = 0;
     while (i < changes.length) {
       const kind = changes[i]!.action.do;
@@ -164,18 +190,21 @@ export class Executor {
 
   private async storeSecret(credentialId: string, address: string, type: CredentialType, field: string, plan: SecretPlan): Promise<StoredSecret> {
     const { vault } = this.options;
-    let value: string;
-    if (plan.mode === 'given') {
-      value = await this.options.secretValue(address, type, field, plan);
-    } else {
-      value = generateSecretValue();
-      (this.generated[address] ??= {})[field] = value;
-    }
+    const hashed = this.hashed.get(`${address}\0${field}`);
+    const value = hashed?.value ?? (await this.secretValue(address, type, field, plan));
     const stored: StoredSecret = { digest: vault.digest(type, field, value), generated: plan.mode === 'generate' };
     const ciphertext = vault.seal(credentialId, field, value);
     if (ciphertext) stored.ciphertext = ciphertext;
-    if (type === 'basic-auth') stored.hash = await hashPassword(value);
+    if (type === 'basic-auth') stored.hash = hashed?.hash ?? (await hashPassword(value));
     return stored;
+  }
+
+  /** The value a secret takes: the manifest's, or a new one (kept for the user in `generated`). */
+  private async secretValue(address: string, type: CredentialType, field: string, plan: SecretPlan): Promise<string> {
+    if (plan.mode === 'given') return this.options.secretValue(address, type, field, plan);
+    const value = generateSecretValue();
+    (this.generated[address] ??= {})[field] = value;
+    return value;
   }
 
   private developerId(email: string): string {

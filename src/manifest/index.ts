@@ -7,9 +7,12 @@ import path from 'node:path';
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Diagnostic, MovedBlock, ResolvedSecret } from '../model.js';
 import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files.js';
-import { locate, parseManifestFile } from './parse.js';
+import { timed } from '../timing.js';
+import { defaultCacheDir, ParseCache } from './cache.js';
+import { parseValidFiles } from './parse-pool.js';
+import { lazyPositions, locate, parseManifestFile } from './parse.js';
 import { checkDocumentSchema } from './schema.js';
-import type { ManifestCredential, ManifestDeveloper, SecretRef } from './schema.js';
+import type { ManifestCredential, ManifestDeveloper, ManifestDocument, SecretRef } from './schema.js';
 import { resolvePublicKey, resolveSecret } from './secrets.js';
 import type { SecretContext } from './secrets.js';
 import { validateManifestSet } from './validate.js';
@@ -26,6 +29,8 @@ export interface LoadOptions {
   cwd?: string;
   /** Default true. False leaves every credential's `secrets` empty (for tooling that needs no values). */
   resolveSecrets?: boolean;
+  /** Where to cache parsed, schema-checked files (see cache.ts); null: no cache. Default: `.portalform-cache` in `cwd`, or $PORTALFORM_CACHE_DIR. */
+  cacheDir?: string | null;
 }
 
 export interface LoadResult {
@@ -46,15 +51,21 @@ interface ManifestFile {
   bytes: Uint8Array;
 }
 
-export async function loadManifests(opts: LoadOptions): Promise<LoadResult> {
+export function loadManifests(opts: LoadOptions): Promise<LoadResult> {
+  return timed('load manifests', () => load(opts));
+}
+
+async function load(opts: LoadOptions): Promise<LoadResult> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const discovered = await discoverManifestFiles(opts.paths, cwd);
   const diagnostics = [...discovered.diagnostics];
   const secretsDirs = await resolveSecretsDirs(opts.secretsDirs ?? [], cwd, diagnostics);
   const files = await readFiles(discovered.files, diagnostics);
-  const docs = parseAndCheckSchema(files, diagnostics);
+  const env = opts.env ?? process.env;
+  const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(cwd, env) : opts.cacheDir;
+  const docs = await parseAndCheckSchema(files, diagnostics, cacheDir ? new ParseCache(cacheDir) : null);
 
-  const ctx: SecretContext = { env: opts.env ?? process.env, cwd, roots: [...discovered.roots, ...secretsDirs] };
+  const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs] };
   const references = new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)]));
   const secretValue = (doc: SourcedDocument, pointer: string) => references.get(doc)?.secrets.get(pointer)?.value;
   diagnostics.push(...validateManifestSet(docs, { cwd, secretValue }));
@@ -92,16 +103,41 @@ async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<Ma
   return files;
 }
 
-function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[]): SourcedDocument[] {
+/**
+ * Files found in the cache, then files that parse and pass the schema without a diagnostic (on
+ * worker threads when there are many), carry only their values: their positions are computed if
+ * and when a location in them is read. Any other file takes the full path, with every diagnostic.
+ */
+async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cache: ParseCache | null): Promise<SourcedDocument[]> {
+  const keys = cache ? files.map((file) => cache.keyOf(file.bytes)) : [];
+  const found: Array<unknown[] | null | undefined> = files.map((_, i) => cache?.get(keys[i]!));
+  const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
+  const parsed = await parseValidFiles(
+    missing.map((i) => ({ path: files[i]!.path, bytes: files[i]!.bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]! } } : {}) })),
+  );
+  missing.forEach((fileIndex, j) => (found[fileIndex] = parsed[j]));
+  if (missing.length > 0) cache?.prune();
+
   const docs: SourcedDocument[] = [];
-  for (const file of files) {
-    const parsed = parseManifestFile(file.path, file.bytes);
-    diagnostics.push(...parsed.diagnostics);
-    for (const doc of parsed.documents) {
-      const schema = checkDocumentSchema(file.path, doc);
-      diagnostics.push(...schema.diagnostics);
-      if (schema.manifest) docs.push({ file: file.path, parsed: doc, manifest: schema.manifest });
-    }
+  files.forEach((file, i) => {
+    const values = found[i];
+    if (!values) return docs.push(...parseAndCheckFile(file, diagnostics));
+    values.forEach((value, index) => {
+      const parsedDoc = lazyPositions(value, () => parseManifestFile(file.path, file.bytes).documents[index]!);
+      docs.push({ file: file.path, parsed: parsedDoc, manifest: value as ManifestDocument });
+    });
+  });
+  return docs;
+}
+
+function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): SourcedDocument[] {
+  const docs: SourcedDocument[] = [];
+  const parsed = parseManifestFile(file.path, file.bytes);
+  diagnostics.push(...parsed.diagnostics);
+  for (const doc of parsed.documents) {
+    const schema = checkDocumentSchema(file.path, doc);
+    diagnostics.push(...schema.diagnostics);
+    if (schema.manifest) docs.push({ file: file.path, parsed: doc, manifest: schema.manifest });
   }
   return docs;
 }

@@ -42,7 +42,15 @@ export const MAX_NESTING_DEPTH = 64;
 /** How many nodes the aliases of one document may add when expanded. */
 export const MAX_ALIAS_EXPANSION = 100_000;
 
-export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
+export interface ParseOptions {
+  /**
+   * Default true. False records no positions (every document's maps are empty): the fast path for
+   * a file expected to be valid, whose positions `lazyPositions` can recompute if ever needed.
+   */
+  positions?: boolean;
+}
+
+export function parseManifestFile(file: string, bytes: Uint8Array, options: ParseOptions = {}): ParsedFile {
   const decoded = decodeUtf8(bytes);
   if (decoded.error) return failed(file, decoded.error.message, decoded.error.position);
   const text = decoded.text;
@@ -69,7 +77,7 @@ export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
     const diagnostics = yamlDiagnostics(doc, file, position);
     result.diagnostics.push(...diagnostics);
     if (diagnostics.some((d) => d.severity === 'error') || isEmptyDocument(doc)) continue;
-    const converted = convertDocument(doc, file, position);
+    const converted = convertDocument(doc, file, position, options.positions ?? true);
     if ('error' in converted) result.diagnostics.push(converted.error);
     else result.documents.push(converted);
   }
@@ -79,8 +87,39 @@ export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
   return result;
 }
 
+/** Documents whose positions are not computed yet (see `lazyPositions`). */
+const pendingPositions = new WeakMap<ParsedDocument, () => void>();
+
+/**
+ * A document whose positions are computed only when first asked for, by `load` (which parses the
+ * file again, with positions). A valid file needs none, so its load is never paid for; `locate`
+ * hands out locations whose line and column load the positions when read.
+ */
+export function lazyPositions(value: unknown, load: () => ParsedDocument): ParsedDocument {
+  let loaded: ParsedDocument | undefined;
+  const positions = (): ParsedDocument => {
+    if (!loaded) {
+      loaded = load();
+      pendingPositions.delete(doc);
+    }
+    return loaded;
+  };
+  const doc: ParsedDocument = {
+    value,
+    get valuePositions() {
+      return positions().valuePositions;
+    },
+    get keyPositions() {
+      return positions().keyPositions;
+    },
+  };
+  pendingPositions.set(doc, positions);
+  return doc;
+}
+
 /** The location of `pointer` in a document, or of its nearest ancestor that has one. */
 export function locate(file: string, doc: ParsedDocument, pointer: string, at: 'value' | 'key' = 'value'): Location {
+  if (pendingPositions.has(doc)) return lazyLocation(file, doc, pointer, at);
   const exact = at === 'key' ? doc.keyPositions[pointer] : undefined;
   if (exact) return { file, ...exact };
   for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
@@ -88,6 +127,56 @@ export function locate(file: string, doc: ParsedDocument, pointer: string, at: '
     if (found) return { file, ...found };
     if (p === '') return { file, line: 1, column: 1 };
   }
+}
+
+/**
+ * A location whose line and column are looked up when first read. They are own enumerable
+ * properties, as a plain location's are (JSON, spreading and comparisons see no difference); the
+ * accessors are shared by all instances, so making one costs little.
+ */
+class LazyLocation {
+  declare readonly line: number;
+  declare readonly column: number;
+  #found: Location | undefined;
+
+  constructor(
+    readonly file: string,
+    readonly doc: ParsedDocument,
+    readonly pointer: string,
+    readonly at: 'value' | 'key',
+  ) {
+    Object.defineProperties(this, LAZY_LOCATION_PROPERTIES);
+  }
+
+  resolve(): Location {
+    if (!this.#found) {
+      pendingPositions.get(this.doc)?.();
+      this.#found = locate(this.file, this.doc, this.pointer, this.at);
+    }
+    return this.#found;
+  }
+}
+
+const LAZY_LOCATION_PROPERTIES: PropertyDescriptorMap = {
+  doc: { enumerable: false },
+  pointer: { enumerable: false },
+  at: { enumerable: false },
+  line: {
+    enumerable: true,
+    get(this: LazyLocation) {
+      return this.resolve().line;
+    },
+  },
+  column: {
+    enumerable: true,
+    get(this: LazyLocation) {
+      return this.resolve().column;
+    },
+  },
+};
+
+function lazyLocation(file: string, doc: ParsedDocument, pointer: string, at: 'value' | 'key'): Location {
+  return new LazyLocation(file, doc, pointer, at);
 }
 
 export function pointerSegment(key: string | number): string {
@@ -204,7 +293,12 @@ class ConversionError extends Error {
 type Converted = { value: unknown; size: number };
 
 /** Converts a composed document to plain values, recording where each one starts. */
-function convertDocument(doc: Document.Parsed, file: string, position: (offset: number) => Position): ParsedDocument | { error: Diagnostic } {
+function convertDocument(
+  doc: Document.Parsed,
+  file: string,
+  position: (offset: number) => Position,
+  withPositions: boolean,
+): ParsedDocument | { error: Diagnostic } {
   const out: ParsedDocument = { value: undefined, valuePositions: {}, keyPositions: {} };
   const anchors = new Map<string, Converted>();
   const openAnchors = new Set<string>();
@@ -212,7 +306,7 @@ function convertDocument(doc: Document.Parsed, file: string, position: (offset: 
 
   const convert = (node: ParsedNode | null, pointer: string): Converted => {
     if (node === null) return { value: null, size: 1 };
-    out.valuePositions[pointer] = position(node.range[0]);
+    if (withPositions) out.valuePositions[pointer] = position(node.range[0]);
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) {
@@ -243,7 +337,7 @@ function convertDocument(doc: Document.Parsed, file: string, position: (offset: 
       const value: unknown[] = [];
       let size = 1;
       node.items.forEach((item, index) => {
-        const child = convert(item as ParsedNode | null, pointer + pointerSegment(index));
+        const child = convert(item as ParsedNode | null, withPositions ? pointer + pointerSegment(index) : '');
         value.push(child.value);
         size += child.size;
       });
@@ -255,8 +349,8 @@ function convertDocument(doc: Document.Parsed, file: string, position: (offset: 
       for (const pair of node.items) {
         const keyNode = pair.key as ParsedNode | null;
         const key = mappingKey(keyNode, node.range[0]);
-        const childPointer = pointer + pointerSegment(key);
-        out.keyPositions[childPointer] = position(keyNode?.range[0] ?? node.range[0]);
+        const childPointer = withPositions ? pointer + pointerSegment(key) : '';
+        if (withPositions) out.keyPositions[childPointer] = position(keyNode?.range[0] ?? node.range[0]);
         const child = convert(pair.value as ParsedNode | null, childPointer);
         setOwn(value, key, child.value);
         size += child.size;

@@ -49,13 +49,21 @@ function checkPublicKey(pem: string, location: Location): Resolution<string> {
   return fail(location, 'rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)');
 }
 
+/** Many credentials share a few keys: each distinct text is parsed once. */
+const parsedPublicKeys = new Map<string, boolean>();
+
 function parsesAsPublicKey(pem: string): boolean {
-  try {
-    createPublicKey(pem);
-    return true;
-  } catch {
-    return false;
+  let ok = parsedPublicKeys.get(pem);
+  if (ok === undefined) {
+    try {
+      createPublicKey(pem);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    parsedPublicKeys.set(pem, ok);
   }
+  return ok;
 }
 
 function readEnv(name: string, location: Location, env: SecretContext['env']): Resolution<ResolvedSecret> {

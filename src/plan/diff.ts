@@ -105,7 +105,7 @@ function diffDeveloper(
   const set: Extract<Change['action'], { do: 'developer.update' }>['set'] = {};
   if (developer.fullName !== current.fullName) set.fullName = developer.fullName;
   if (developer.customId !== current.customId) set.customId = developer.customId;
-  if (!sameJson(sortedObject(developer.meta), sortedObject(current.meta))) set.meta = developer.meta;
+  if (!sameJson(developer.meta, current.meta)) set.meta = developer.meta;
   if (current.origin !== 'manifest') set.adopt = true;
   if (Object.keys(set).length > 0) {
     changes.push({
@@ -124,8 +124,8 @@ function diffDeveloper(
     const key = `${credential.type}:${credential.identity}`;
     const existing = storedCredentials.get(key);
     storedCredentials.delete(key);
-    const credentialAddr = credentialAddress(developer.email, credential.type, credential.identity);
-    if (existing && options.replace.has(credentialAddr)) {
+    const replaced = options.replace.size > 0 && options.replace.has(credentialAddress(developer.email, credential.type, credential.identity));
+    if (existing && replaced) {
       changes.push(deleteCredential(developer.email, existing, true));
       changes.push(createCredential(developer.email, credential, vault, active, true));
     } else if (existing) {
@@ -150,16 +150,18 @@ function diffCredential(
   errors: Diagnostic[],
 ): Change | null {
   const spec = CREDENTIAL_SPECS[credential.type];
-  const address = credentialAddress(email, credential.type, credential.identity);
+  // Most credentials do not change: their address is built only when needed.
+  let address: string | undefined;
+  const addressOf = () => (address ??= credentialAddress(email, credential.type, credential.identity));
   // A generated field the manifest leaves out keeps its stored value.
   const wantedFields = { ...credential.fields };
   for (const field of spec.generatedFields) {
     if (wantedFields[field] === undefined && existing.fields[field] !== undefined) wantedFields[field] = existing.fields[field];
   }
-  const fieldsChanged = !sameJson(sortedObject(wantedFields), sortedObject(existing.fields));
+  const fieldsChanged = !sameJson(wantedFields, existing.fields);
 
   const secrets: Record<string, SecretPlan> = {};
-  const rotate = options.rotate.has(address);
+  const rotate = options.rotate.size > 0 && options.rotate.has(addressOf());
   for (const field of spec.secretFields) {
     const given = credential.secrets[field];
     if (given) {
@@ -169,7 +171,7 @@ function diffCredential(
         errors.push({
           severity: 'error',
           location: credential.location,
-          message: `${address}: --rotate applies to generated secrets; ${field} comes from the manifest, so change it at its source to rotate it`,
+          message: `${addressOf()}: --rotate applies to generated secrets; ${field} comes from the manifest, so change it at its source to rotate it`,
         });
       }
     } else if (rotate || existing.secrets[field] === undefined) {
@@ -188,7 +190,7 @@ function diffCredential(
     after.origin = 'manifest';
   }
   return {
-    address,
+    address: addressOf(),
     kind: 'credential',
     op: 'update',
     before,
@@ -308,6 +310,25 @@ export function sortedObject<T>(object: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/**
+ * Whether two plain JSON values are equal, object keys in any order, as comparing their JSON with
+ * keys sorted would say (a key whose value is undefined counts as absent), without building it.
+ */
 function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item ?? null, b[i] ?? null));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let count = 0;
+  for (const key in x) {
+    if (!Object.hasOwn(x, key) || x[key] === undefined) continue;
+    if (!Object.hasOwn(y, key) || !sameJson(x[key], y[key])) return false;
+    count++;
+  }
+  for (const key in y) if (Object.hasOwn(y, key) && y[key] !== undefined) count--;
+  return count === 0;
 }

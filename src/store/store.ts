@@ -12,6 +12,7 @@ import type {
   StoredDeveloper,
 } from './types.js';
 import { EMPTY_STATE } from './types.js';
+import { timed } from '../timing.js';
 
 export type Conn = Kysely<Database>;
 
@@ -345,7 +346,11 @@ export class StateWriter {
   }
 }
 
-async function readSnapshot(conn: Conn): Promise<StateSnapshot> {
+function readSnapshot(conn: Conn): Promise<StateSnapshot> {
+  return timed('read state', () => readRows(conn));
+}
+
+async function readRows(conn: Conn): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
   const developerRows = await conn.selectFrom('pf_developers').selectAll().orderBy('email').execute();

@@ -1,0 +1,145 @@
+// A content-addressed cache of parsed and schema-checked manifest files, so that a plan after a
+// small change parses only the files that changed.
+//
+// - Where: `.portalform-cache/` in the working directory (like Terraform's `.terraform/`), or
+//   $PORTALFORM_CACHE_DIR; `PORTALFORM_CACHE_DIR=off` disables it. Discovery skips dot-entries, so
+//   it is never read as a manifest, and .gitignore lists it.
+// - Key: SHA-256 of the file's bytes together with the tool version, the JSON Schema and the
+//   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
+//   stale, only unused.
+// - Entry: the file's documents as plain JSON values, stored only for a file that parsed and passed
+//   the schema without any diagnostic and holds no literal secret. A secret *reference* (`fromEnv`,
+//   `fromFile`) is part of the manifest and may be stored; a secret value never is: references are
+//   resolved on every run, after the cache.
+// - Safe to delete at any time; a missing, unreadable or corrupt entry is parsed again. Entries
+//   unused for CACHE_MAX_AGE_DAYS are removed.
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CREDENTIAL_SPECS } from '../model.js';
+import type { CredentialType } from '../model.js';
+import { packageRoot, TOOL_VERSION } from '../package-info.js';
+
+export const CACHE_DIR_NAME = '.portalform-cache';
+const FORMAT = 'portalform-parse-cache v1';
+const CACHE_MAX_AGE_DAYS = 30;
+
+/** The cache directory for a run in `cwd`, or null when disabled. */
+export function defaultCacheDir(cwd: string, env: Record<string, string | undefined>): string | null {
+  const setting = env.PORTALFORM_CACHE_DIR;
+  if (setting === undefined || setting === '') return path.join(cwd, CACHE_DIR_NAME);
+  if (/^(off|0|false|no|none)$/i.test(setting)) return null;
+  return path.resolve(cwd, setting);
+}
+
+let salt: string | undefined;
+
+/** What every key depends on besides the file: format, tool version, schema and the loader's code. */
+function keySalt(): string {
+  if (salt !== undefined) return salt;
+  const hash = createHash('sha256').update(FORMAT).update('\0').update(TOOL_VERSION).update('\0');
+  hash.update(readFileSync(path.join(packageRoot(), 'schemas', 'manifest.schema.json')));
+  const here = fileURLToPath(import.meta.url);
+  const ext = path.extname(here);
+  for (const module of ['parse', 'schema', 'fastload', 'cache']) {
+    hash.update('\0');
+    hash.update(readFileSync(path.join(path.dirname(here), module + ext)));
+  }
+  salt = hash.digest('hex');
+  return salt;
+}
+
+export class ParseCache {
+  constructor(readonly dir: string) {}
+
+  keyOf(bytes: Uint8Array): string {
+    return createHash('sha256').update(keySalt()).update('\0').update(bytes).digest('hex');
+  }
+
+  entryPath(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  /** The documents' values of a cached file, or undefined. */
+  get(key: string): unknown[] | undefined {
+    const file = this.entryPath(key);
+    try {
+      const entry = JSON.parse(readFileSync(file, 'utf8'));
+      if (entry?.format !== FORMAT || entry.key !== key || !Array.isArray(entry.documents)) return undefined;
+      touch(file);
+      return entry.documents;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes entries unused for a while; called once by a load that parsed files (and so may have written entries). */
+  prune(now = Date.now()): void {
+    const limit = now - CACHE_MAX_AGE_DAYS * 86_400_000;
+    try {
+      for (const bucket of readdirSync(this.dir)) {
+        const dir = path.join(this.dir, bucket);
+        for (const name of readdirSync(dir)) {
+          const file = path.join(dir, name);
+          if (statSync(file).mtimeMs < limit) rmSync(file, { force: true });
+        }
+      }
+    } catch {
+      // best effort
+    }
+  }
+}
+
+/** Writes an entry atomically (temp file, then rename), readable by the owner only. Best effort: a cache never fails a run. */
+export function storeEntry(file: string, key: string, documents: unknown[]): void {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ format: FORMAT, key, documents }));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch {
+    rmSync(temp, { force: true });
+  }
+}
+
+function touch(file: string): void {
+  try {
+    const now = new Date();
+    // Only once a day: the age of an entry needs no more precision than that.
+    if (now.getTime() - statSync(file).mtimeMs > 86_400_000) utimesSync(file, now, now);
+  } catch {
+    // best effort
+  }
+}
+
+/**
+ * A file may be cached when it holds no literal secret (a secret written as a plain string) and
+ * its values survive JSON unchanged (no NaN, infinity or negative zero).
+ */
+export function isCacheable(documents: unknown[]): boolean {
+  for (const doc of documents) {
+    if (!jsonSafe(doc)) return false;
+    const developers = (doc as { developers?: unknown }).developers;
+    if (!Array.isArray(developers)) continue;
+    for (const developer of developers) {
+      for (const credential of (developer as { credentials?: Array<Record<string, unknown>> }).credentials ?? []) {
+        const spec = CREDENTIAL_SPECS[credential.type as CredentialType];
+        if (spec?.secretFields.some((field) => typeof credential[field] === 'string')) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function jsonSafe(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) return value.every(jsonSafe);
+  if (value !== null && typeof value === 'object') return Object.values(value).every(jsonSafe);
+  return true;
+}
