@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { normalizeAddress } from './address.js';
-import { Executor, type GeneratedSecrets } from './apply/execute.js';
+import { Executor, type GeneratedSecrets, type SecretValueSource } from './apply/execute.js';
 import { PortalformError, StalePlanError } from './errors.js';
 import { canonicalJson, GENESIS_HASH, sealEntry } from './history.js';
 import { loadManifests } from './manifest/index.js';
@@ -11,11 +11,11 @@ import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } f
 import { TOOL_VERSION } from './package-info.js';
 import { diff } from './plan/diff.js';
 import { publicChanges } from './plan/json.js';
-import { orderChanges } from './plan/order.js';
+import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { planDigest, readPlanFile } from './plan/planfile.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
-import { openStore, type Store, type WriteSession } from './store/index.js';
+import { openStore, type StateWriter, type Store, type WriteSession } from './store/index.js';
 import type { LockInfo, StateSnapshot } from './store/types.js';
 
 export interface StateOptions {
@@ -101,6 +101,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
   const target = (options.target ?? []).map(normalizeAddress);
   const { changes, errors } = diff(desired, state, vault, { replace, rotate });
   errors.push(...unknownAddresses(desired, state, [...replace, ...rotate, ...target]));
+  errors.push(...uniqueConflicts(changes, state));
   let ordered = orderChanges(changes, state);
   const warnings: Diagnostic[] = [];
   if (target.length > 0) {
@@ -138,82 +139,98 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'apply' };
   const warn = options.warn ?? (() => undefined);
   try {
-    return await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, async (session) => {
-      const state = await session.read();
-      const lineage = state.lineage ?? randomUUID();
-      const vault = Vault.open(lineage, state.meta, stateKeyOf(options));
-      const thePlan = saved ?? makePlan(desired!, state, vault, options);
-      if (saved) await checkSavedPlan(saved, state, session);
-      if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
-      const result: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
-      if (thePlan.changes.length === 0) {
-        if (state.lineage === null) await session.transaction((w) => w.setMeta({ lineage, serial: '0', ...vault.metaToWrite }));
-        return result;
-      }
-      if (thePlan.generates.length > 0 && !vault.canEncrypt && !options.secretsOut) {
-        throw new PortalformError(
-          `this apply generates secrets (${thePlan.generates.slice(0, 3).join(', ')}${thePlan.generates.length > 3 ? ', …' : ''}) ` +
-            'but the state has no key to keep them recoverable: pass --secrets-out FILE to receive them, or set PORTALFORM_STATE_KEY',
-        );
-      }
-      if (!saved && options.confirm && !(await options.confirm(thePlan))) return result;
-
-      const at = new Date().toISOString();
-      const secretsByAddress = desired ? secretIndex(desired) : new Map();
-      let generated: GeneratedSecrets = {};
-      await session.transaction(async (writer) => {
-        const current = await writer.conn.selectFrom('pf_meta').select('value').where('key', '=', 'serial').executeTakeFirst();
-        if (Number(current?.value ?? 0) !== state.serial) throw new StalePlanError('Saved plan is stale: the state changed while planning');
-        if (state.lineage === null) await writer.setMeta({ lineage, created_at: at });
-        await writer.setMeta(vault.metaToWrite);
-        const executor = new Executor({
-          writer,
-          state,
-          vault,
-          now: at,
-          onStep: options.onProgress,
-          secretValue: async (address, type, field, secret) => {
-            const value = secretsByAddress.get(address)?.[field];
-            if (value === undefined || vault.digest(type, field, value) !== secret.digest) {
-              throw new PortalformError(`the ${field} of ${address} changed since the plan was made; make a new plan`);
-            }
-            return value;
-          },
-        });
-        await executor.run(thePlan.changes);
-        generated = executor.generated;
-        const serial = state.serial + 1;
-        await writer.setMeta({ serial: String(serial) });
-        const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
-        await writer.appendHistory(
-          sealEntry(
-            {
-              kind: 'apply',
-              serial,
-              serialBefore: state.serial,
-              lineage,
-              at,
-              actor: actorOf(options),
-              toolVersion: TOOL_VERSION,
-              manifestDigest: thePlan.manifestDigest,
-              planDigest: planDigest(thePlan),
-              summary: thePlan.summary,
-              changes: publicChanges(thePlan.changes),
-            },
-            prevHash,
-          ),
-        );
-        // Written before commit: if it cannot be written, nothing is applied and no value is lost.
-        if (options.secretsOut && Object.keys(generated).length > 0) writeSecretsOut(options.secretsOut, generated);
-      }).catch((error) => {
-        if (options.secretsOut && Object.keys(generated).length > 0) rmSync(options.secretsOut, { force: true });
-        throw error;
-      });
-      return { ...result, applied: true, serial: state.serial + 1, generated: Object.keys(generated) };
-    });
+    return await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
+      applyInSession(session, saved, desired, options),
+    );
   } finally {
     await store.close();
   }
+}
+
+/** Under the lock: plan against the state as it is now, confirm, then write it all in one transaction. */
+async function applyInSession(session: WriteSession, saved: Plan | null, desired: DesiredState | null, options: ApplyOptions): Promise<ApplyResult> {
+  const state = await session.read();
+  const lineage = state.lineage ?? randomUUID();
+  const vault = Vault.open(lineage, state.meta, stateKeyOf(options));
+  const thePlan = saved ?? makePlan(desired!, state, vault, options);
+  if (saved) await checkSavedPlan(saved, state, session);
+  if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
+  const unchanged: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
+  if (thePlan.changes.length === 0) {
+    if (state.lineage === null) await session.transaction((w) => w.setMeta({ lineage, serial: '0', ...vault.metaToWrite }));
+    return unchanged;
+  }
+  requireWayToDeliverGenerated(thePlan, vault, options);
+  if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
+
+  const context = { plan: thePlan, state, lineage, vault, secrets: desired ? secretIndex(desired) : new Map(), options };
+  const generated = await session.transaction((writer) => writeChanges(writer, context)).catch((error) => {
+    if (options.secretsOut) rmSync(pendingSecretsPath(options.secretsOut), { force: true });
+    throw error;
+  });
+  if (options.secretsOut && Object.keys(generated).length > 0) renameSync(pendingSecretsPath(options.secretsOut), options.secretsOut);
+  return { ...unchanged, applied: true, serial: state.serial + 1, generated: Object.keys(generated) };
+}
+
+function requireWayToDeliverGenerated(thePlan: Plan, vault: Vault, options: ApplyOptions): void {
+  if (thePlan.generates.length === 0 || vault.canEncrypt || options.secretsOut) return;
+  const named = thePlan.generates.slice(0, 3).join(', ') + (thePlan.generates.length > 3 ? ', …' : '');
+  throw new PortalformError(
+    `this apply generates secrets (${named}) but the state has no key to keep them recoverable: ` +
+      'pass --secrets-out FILE to receive them, or set PORTALFORM_STATE_KEY',
+  );
+}
+
+interface WriteContext {
+  plan: Plan;
+  state: StateSnapshot;
+  lineage: string;
+  vault: Vault;
+  /** Secret values by credential address and field, from the manifests. */
+  secrets: Map<string, Record<string, string>>;
+  options: ApplyOptions;
+}
+
+/** Inside the transaction: the changes, the new serial, the history entry and the secrets file. */
+async function writeChanges(writer: StateWriter, context: WriteContext): Promise<GeneratedSecrets> {
+  const { plan: thePlan, state, lineage, vault, options } = context;
+  const current = await writer.conn.selectFrom('pf_meta').select('value').where('key', '=', 'serial').executeTakeFirst();
+  if (Number(current?.value ?? 0) !== state.serial) throw new StalePlanError('Saved plan is stale: the state changed while planning');
+  const at = new Date().toISOString();
+  if (state.lineage === null) await writer.setMeta({ lineage, created_at: at });
+  await writer.setMeta(vault.metaToWrite);
+  const executor = new Executor({ writer, state, vault, now: at, onStep: options.onProgress, secretValue: manifestSecret(context) });
+  await executor.run(thePlan.changes);
+  const serial = state.serial + 1;
+  await writer.setMeta({ serial: String(serial) });
+  const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
+  await writer.appendHistory(sealEntry(applyEntry(thePlan, { serial, serialBefore: state.serial, lineage, at, actor: actorOf(options) }), prevHash));
+  // Written before commit: if it cannot be written, nothing is applied and no generated value is lost.
+  if (options.secretsOut && Object.keys(executor.generated).length > 0) writeSecretsOut(options.secretsOut, executor.generated);
+  return executor.generated;
+}
+
+/** A secret the manifests give, checked against the digest the plan was made with. */
+function manifestSecret({ secrets, vault }: WriteContext): SecretValueSource {
+  return async (address, type, field, secret) => {
+    const value = secrets.get(address)?.[field];
+    if (value === undefined || vault.digest(type, field, value) !== secret.digest) {
+      throw new PortalformError(`the ${field} of ${address} changed since the plan was made; make a new plan`);
+    }
+    return value;
+  };
+}
+
+function applyEntry(thePlan: Plan, facts: { serial: number; serialBefore: number; lineage: string; at: string; actor: string }) {
+  return {
+    kind: 'apply',
+    ...facts,
+    toolVersion: TOOL_VERSION,
+    manifestDigest: thePlan.manifestDigest,
+    planDigest: planDigest(thePlan),
+    summary: thePlan.summary,
+    changes: publicChanges(thePlan.changes),
+  };
 }
 
 /** Clears a lock record left by a crashed run. */
@@ -292,8 +309,16 @@ function generatedAddresses(changes: Change[]): string[] {
     .map((c) => c.address);
 }
 
+/**
+ * Written to a temporary name and renamed only once the transaction commits (see apply), so a
+ * failed apply never leaves values that were not stored, nor touches a file already there.
+ */
 function writeSecretsOut(path: string, generated: GeneratedSecrets): void {
-  writeFileSync(path, JSON.stringify(generated, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(pendingSecretsPath(path), JSON.stringify(generated, null, 2) + '\n', { mode: 0o600, flag: 'w' });
+}
+
+function pendingSecretsPath(path: string): string {
+  return `${path}.pending`;
 }
 
 /** Every address named on the command line must exist in the manifests or the state. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace, type Workspace } from './helpers/cli.js';
+import { runSql } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
 
@@ -192,5 +193,28 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     const result = w.run(['plan', example]);
     expect(result.stdout).not.toMatch(/\u001b\[/);
     expect(existsSync(join(w.dir, 'portalform.db'))).toBe(false); // plan never creates a state
+  });
+});
+
+describe.each(BACKENDS)('objects the manifests do not manage, on $name', (backend) => {
+  it('refuses at plan time to take a unique value an unmanaged developer holds, and never deletes it', async () => {
+    const w = workspace(backend.newState());
+    w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending }\n`));
+    expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
+    await runSql(w, [
+      `insert into pf_developers (id, email, full_name, status, custom_id, meta, origin, created_at, updated_at)
+       values ('self-1', 'self@example.com', 'Self', 'pending', 'taken', '{}', 'self-service', 'now', 'now')`,
+    ]);
+    expect(w.run(['plan', 'm.yaml', '--detailed-exitcode']).code).toBe(0); // not deleted unasked
+    w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending, customId: taken }\n`));
+    const refused = w.run(['plan', 'm.yaml']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/customId "taken" that developer\["self@example.com"\] holds, and the manifests do not manage/);
+    // declaring it adopts it, and the value can then move
+    w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending, customId: taken }\n  - { email: self@example.com, fullName: Self, status: pending }\n`));
+    const adopted = JSON.parse(w.run(['plan', 'm.yaml', '--json']).stdout);
+    expect(adopted.changes.map((c: any) => `${c.op} ${c.address}`)).toEqual(['update developer["self@example.com"]', `update developer["${ADA}"]`]);
+    expect(adopted.changes[0].after).toMatchObject({ customId: null, origin: 'manifest' });
+    expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
   });
 });

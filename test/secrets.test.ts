@@ -184,3 +184,20 @@ describe('state file permissions', () => {
     expect(run(['state', 'list']).stderr).toMatch(/readable by other users.*chmod 600/);
   });
 });
+
+describe('a failed apply and the secrets file', () => {
+  it('leaves an existing --secrets-out file untouched and no generated value behind', async () => {
+    const { w, run } = setup(BACKENDS[0]!);
+    expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
+    const before = readFileSync(join(w.dir, 'out.json'), 'utf8');
+    // The database refuses the history entry, after every change of the apply has been written.
+    await runSql(w, [`create trigger refuse_history before insert on pf_history begin select raise(abort, 'simulated failure'); end`]);
+    w.write('m/more.yaml', `version: 1\ndevelopers:\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: hmac-auth, username: b-hmac }] }\n`);
+    const failed = run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/simulated failure/);
+    expect(readFileSync(join(w.dir, 'out.json'), 'utf8')).toBe(before);
+    expect(readdirSync(join(w.dir)).filter((f) => f.includes('pending'))).toEqual([]);
+    expect(JSON.parse(run(['state', 'list', '--json']).stdout).developers.map((d: any) => d.email)).toEqual(['ada@example.com']);
+  });
+});

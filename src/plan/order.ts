@@ -1,4 +1,4 @@
-import { CREDENTIAL_SPECS } from '../model.js';
+import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType, type Diagnostic } from '../model.js';
 import type { StateSnapshot } from '../store/types.js';
 import type { Action, Change } from './types.js';
 
@@ -107,6 +107,42 @@ function clearingUpdate(change: Change): Change {
     };
   }
   throw new Error(`internal error: cannot break an ordering cycle at ${change.address}`);
+}
+
+/**
+ * Unique values the plan takes that stay held by a stored object the plan does not free (one the
+ * manifests do not manage, such as a self-service developer): apply could only fail on them.
+ */
+export function uniqueConflicts(changes: Change[], state: StateSnapshot): Diagnostic[] {
+  const claims = changes.map((change) => claimsOf(change, storedUniqueValues(state, changes)));
+  const freed = new Set(claims.flatMap((c) => c.frees));
+  const holders = new Map<string, string>();
+  for (const developer of state.developers) {
+    if (developer.customId !== null) holders.set(`customId:${developer.customId}`, developerAddress(developer.email));
+    for (const c of developer.credentials) {
+      if (c.uniqueValue !== null) holders.set(`${c.type}:${c.uniqueValue}`, credentialAddress(developer.email, c.type, c.identity));
+    }
+  }
+  const errors: Diagnostic[] = [];
+  changes.forEach((change, i) => {
+    for (const value of claims[i]!.takes) {
+      const holder = holders.get(value);
+      if (holder && holder !== change.address && !freed.has(value)) {
+        errors.push({
+          severity: 'error',
+          message: `${change.address} takes a unique ${describeClaim(value)} that ${holder} holds, and the manifests do not manage ${holder}: declare it in a manifest to adopt it, or choose another value`,
+        });
+      }
+    }
+  });
+  return errors;
+}
+
+function describeClaim(value: string): string {
+  const [kind, ...rest] = value.split(':');
+  if (kind === 'customId') return `customId ${JSON.stringify(rest.join(':'))}`;
+  const field = CREDENTIAL_SPECS[kind as CredentialType].uniqueField!;
+  return CREDENTIAL_SPECS[kind as CredentialType].secretFields.includes(field) ? `${kind} ${field} (value not shown)` : `${kind} ${field} ${JSON.stringify(rest.join(':'))}`;
 }
 
 /** Stored unique values by credential address, including the addresses developers are moved to. */
