@@ -7,9 +7,10 @@ import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
 import { describeHolder, errorMessage, readLock, type Backend, type Conn } from './store.js';
 import type { LockHolder, LockInfo } from './types.js';
-import { waitWithBackoff } from './wait.js';
+import { waitWithBackoff, type Attempt } from './wait.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
+const LOCK_ATTEMPT_BUSY_MS = 250;
 
 /**
  * The embedded default: one SQLite file (mode 0600) in WAL mode, so plans read a snapshot
@@ -21,6 +22,12 @@ export class SqliteBackend implements Backend {
   readonly beginWrite = 'begin immediate';
   readonly beginRead = 'begin';
   private kysely: Conn | null = null;
+  /** True when this process created the file: only then may a failed first apply remove it. */
+  private createdHere = false;
+  /** The file this process opened, to notice when it is removed under us. */
+  private openedFile: { dev: number; ino: number } | null = null;
+  /** The one connection Kysely uses, for its connection settings. */
+  private database: SqliteDatabase.Database | null = null;
 
   constructor(readonly path: string) {}
 
@@ -40,42 +47,100 @@ export class SqliteBackend implements Backend {
   }
 
   async create(): Promise<Conn> {
-    if (!existsSync(this.path)) closeSync(openSync(this.path, 'a', 0o600));
+    try {
+      closeSync(openSync(this.path, 'wx', 0o600));
+      this.createdHere = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
     return this.db()!;
   }
 
+  /**
+   * Removes the file this process created when its first apply failed, unless another run may be
+   * using it: one that holds the lock, or whose apply has already written a lineage. The check and
+   * the removal happen under the database's write lock, so no run can take the lock in between.
+   */
   async discardNew(): Promise<void> {
-    const db = this.db();
-    const initialized = db ? await db.selectFrom('pf_meta').select('value').where('key', '=', 'lineage').executeTakeFirst().catch(() => undefined) : undefined;
-    if (initialized) return;
-    await this.close();
-    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(this.path + suffix, { force: true });
+    const db = this.createdHere ? this.db() : null;
+    if (!db || !this.database) return;
+    try {
+      this.database.exec('begin immediate');
+    } catch {
+      return; // busy: someone is writing to it
+    }
+    try {
+      if (this.unused()) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(this.path + suffix, { force: true });
+    } finally {
+      this.database.exec('rollback');
+      await this.close();
+    }
+  }
+
+  private unused(): boolean {
+    const tables = new Set(this.database!.prepare(`select name from sqlite_master where type = 'table'`).pluck().all() as string[]);
+    const has = (table: string, where: string) => tables.has(table) && this.database!.prepare(`select 1 from ${table} where ${where}`).get() !== undefined;
+    return !has('pf_meta', `key = 'lineage'`) && !has('pf_locks', '1 = 1');
   }
 
   /** Takes the lock record in a short transaction of its own, so others can read who holds it. */
   async acquireLock(conn: Conn, holder: LockHolder, timeoutMs: number, warn: (msg: string) => void): Promise<LockInfo> {
-    const lock: LockInfo = { id: randomUUID(), holder, since: new Date().toISOString() };
-    return waitWithBackoff(timeoutMs, async () => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const current = await readLock(conn);
-        if (current && !holderIsGone(current)) {
-          await sql`rollback`.execute(conn);
-          return { done: false, error: () => lockHeld(current, this.display) };
-        }
-        if (current) warn(`taking over the lock left by ${describeHolder(current)}: that process is gone`);
-        await conn.deleteFrom('pf_locks').where('name', '=', 'apply').execute();
-        await conn
-          .insertInto('pf_locks')
-          .values({ name: 'apply', lock_id: lock.id, holder: JSON.stringify(holder), since: lock.since })
-          .execute();
-        await sql`commit`.execute(conn);
-        return { done: true, value: lock };
-      } catch (error) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw error;
+    return waitWithBackoff(timeoutMs, () => this.tryLock(conn, holder, warn));
+  }
+
+  /** One attempt. It never waits on another run's write transaction, so a held lock is refused at once. */
+  private async tryLock(conn: Conn, holder: LockHolder, warn: (msg: string) => void): Promise<Attempt<LockInfo>> {
+    const seen = await readLock(conn); // a WAL read: it does not wait for writers
+    if (seen && !holderIsGone(seen)) return this.refused(seen);
+    if (!(await this.beginImmediateBriefly(conn))) return this.refused(await readLock(conn));
+    try {
+      const current = await readLock(conn);
+      if (current && !holderIsGone(current)) {
+        await sql`rollback`.execute(conn);
+        return this.refused(current);
       }
-    });
+      if (current) warn(`taking over the lock left by ${describeHolder(current)}: that process is gone`);
+      const lock: LockInfo = { id: randomUUID(), holder, since: new Date().toISOString() };
+      await conn.deleteFrom('pf_locks').where('name', '=', 'apply').execute();
+      await conn
+        .insertInto('pf_locks')
+        .values({ name: 'apply', lock_id: lock.id, holder: JSON.stringify(holder), since: lock.since })
+        .execute();
+      await sql`commit`.execute(conn);
+      this.checkStillAtPath();
+      return { done: true, value: lock };
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Starts a write transaction, waiting only briefly: the database's write lock is busy for long
+   * only while another run applies, and that run holds the lock record too.
+   */
+  private async beginImmediateBriefly(conn: Conn): Promise<boolean> {
+    this.database?.pragma(`busy_timeout = ${LOCK_ATTEMPT_BUSY_MS}`);
+    try {
+      await sql`begin immediate`.execute(conn);
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+      throw error;
+    } finally {
+      this.database?.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  /** Another run's failed first apply may have removed a new file just before this run locked it. */
+  private checkStillAtPath(): void {
+    const now = fileIdentity(this.path);
+    if (now && this.openedFile && now.dev === this.openedFile.dev && now.ino === this.openedFile.ino) return;
+    throw new PortalformError(`the state file ${this.path} was removed while this run was opening it (another run's first apply failed); run again`);
+  }
+
+  private refused(lock: LockInfo | null): Attempt<LockInfo> {
+    return { done: false, error: () => lockHeld(lock, this.display) };
   }
 
   async releaseLock(conn: Conn, lock: LockInfo): Promise<void> {
@@ -85,6 +150,7 @@ export class SqliteBackend implements Backend {
   async close(): Promise<void> {
     await this.kysely?.destroy();
     this.kysely = null;
+    this.database = null;
   }
 
   private open(): Conn {
@@ -97,8 +163,19 @@ export class SqliteBackend implements Backend {
     } catch (error) {
       throw new PortalformError(`${this.path} is not a readable portalform state: ${errorMessage(error)}`);
     }
+    this.database = database;
+    this.openedFile = fileIdentity(this.path);
     this.kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     return this.kysely;
+  }
+}
+
+function fileIdentity(path: string): { dev: number; ino: number } | null {
+  try {
+    const { dev, ino } = statSync(path);
+    return { dev, ino };
+  } catch {
+    return null;
   }
 }
 
@@ -113,7 +190,10 @@ function holderIsGone(lock: LockInfo): boolean {
   }
 }
 
-export function lockHeld(lock: LockInfo, display: string): LockHeldError {
+export function lockHeld(lock: LockInfo | null, display: string): LockHeldError {
+  if (!lock) {
+    return new LockHeldError(`the state ${display} is locked by another portalform run that is starting or finishing.\nWait for it with --lock-timeout.`);
+  }
   return new LockHeldError(
     `the state ${display} is locked by ${describeHolder(lock)} (lock ID ${lock.id}).\n` +
       `Wait for it with --lock-timeout, or if that run crashed, clear it with: portalform force-unlock ${lock.id}`,
