@@ -134,14 +134,18 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
 export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const saved = options.planFile ? readPlanFile(options.planFile) : null;
   if (saved) await refuseForeignPlan(saved, options);
-  const desired = saved ? await desiredForSavedPlan(saved, options) : (await load(options)).desired;
+  const manifests = saved ? null : await load(options);
+  const desired = saved ? await desiredForSavedPlan(saved, options) : manifests!.desired;
   const store = storeOf(options);
   const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'apply' };
   const warn = options.warn ?? (() => undefined);
   try {
-    return await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
+    const result = await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
       applyInSession(session, saved, desired, options),
     );
+    // The manifests' warnings (a literal secret, …) belong to the plan, as they do for `plan`.
+    if (manifests) result.plan.warnings.unshift(...manifests.warnings);
+    return result;
   } finally {
     await store.close();
   }
