@@ -7,7 +7,7 @@
 // - Key: SHA-256 of the file's bytes together with the tool version, the JSON Schema and the
 //   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
 //   stale, only unused.
-// - Entry: the file's documents as plain JSON values, stored only for a file that parsed and passed
+// - Entry: the file's documents (values and source positions) as JSON, stored only for a file that parsed and passed
 //   the schema without any diagnostic and holds no literal secret. A secret *reference* (`fromEnv`,
 //   `fromFile`) is part of the manifest and may be stored; a secret value never is: references are
 //   resolved on every run, after the cache.
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { CREDENTIAL_SPECS } from '../model.js';
 import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
+import type { ParsedDocument } from './parse.js';
 
 export const CACHE_DIR_NAME = '.portalform-cache';
 const FORMAT = 'portalform-parse-cache v1';
@@ -61,12 +62,13 @@ export class ParseCache {
     return path.join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
-  /** The documents' values of a cached file, or undefined. */
-  get(key: string): unknown[] | undefined {
+  /** The parsed documents of a cached file, or undefined. */
+  get(key: string): ParsedDocument[] | undefined {
     const file = this.entryPath(key);
     try {
       const entry = JSON.parse(readFileSync(file, 'utf8'));
       if (entry?.format !== FORMAT || entry.key !== key || !Array.isArray(entry.documents)) return undefined;
+      if (!entry.documents.every(isParsedDocument)) return undefined;
       touch(file);
       return entry.documents;
     } catch {
@@ -92,7 +94,7 @@ export class ParseCache {
 }
 
 /** Writes an entry atomically (temp file, then rename), readable by the owner only. Best effort: a cache never fails a run. */
-export function storeEntry(file: string, key: string, documents: unknown[]): void {
+export function storeEntry(file: string, key: string, documents: ParsedDocument[]): void {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -106,6 +108,11 @@ export function storeEntry(file: string, key: string, documents: unknown[]): voi
   } catch {
     rmSync(temp, { force: true });
   }
+}
+
+function isParsedDocument(doc: unknown): doc is ParsedDocument {
+  const d = doc as ParsedDocument | null;
+  return typeof d === 'object' && d !== null && 'value' in d && (typeof d.positions === 'number' || Array.isArray(d.positions)) && Array.isArray(d.lineStarts);
 }
 
 function touch(file: string): void {
@@ -122,10 +129,10 @@ function touch(file: string): void {
  * A file may be cached when it holds no literal secret (a secret written as a plain string) and
  * its values survive JSON unchanged (no NaN, infinity or negative zero).
  */
-export function isCacheable(documents: unknown[]): boolean {
-  for (const doc of documents) {
-    if (!jsonSafe(doc)) return false;
-    const developers = (doc as { developers?: unknown }).developers;
+export function isCacheable(documents: ParsedDocument[]): boolean {
+  for (const { value } of documents) {
+    if (!jsonSafe(value)) return false;
+    const developers = (value as { developers?: unknown }).developers;
     if (!Array.isArray(developers)) continue;
     for (const developer of developers) {
       for (const credential of (developer as { credentials?: Array<Record<string, unknown>> }).credentials ?? []) {

@@ -1,8 +1,8 @@
-// The fast path of loading one file, shared by the main thread and the parse workers: parse without
-// positions and check the schema. Any diagnostic at all sends the file back to the full path
-// (`parseManifestFile` with positions, `checkDocumentSchema`), which reports it exactly as always.
-import { storeEntry, isCacheable } from './cache.js';
-import { parseManifestFile } from './parse.js';
+// The fast path of loading one file, shared by the main thread and the parse workers: parse and
+// check the schema. A file with any diagnostic at all goes back to the main thread's full path,
+// which reports it exactly as always; a clean one is stored in the cache when it may be.
+import { isCacheable, storeEntry } from './cache.js';
+import { parseManifestFile, type ParsedDocument } from './parse.js';
 import { checkDocumentSchema } from './schema.js';
 
 export interface FastJob {
@@ -12,15 +12,13 @@ export interface FastJob {
   cache?: { file: string; key: string };
 }
 
-/** The documents' values when the file is valid as far as one file can be, else null. */
-export function parseValidFile(job: FastJob): unknown[] | null {
-  const parsed = parseManifestFile(job.path, job.bytes, { positions: false });
+/** The file's documents when it is valid as far as one file can be, else null. */
+export function parseValidFile(job: FastJob): ParsedDocument[] | null {
+  const parsed = parseManifestFile(job.path, job.bytes);
   if (parsed.diagnostics.length > 0) return null;
-  const values: unknown[] = [];
   for (const doc of parsed.documents) {
     if (checkDocumentSchema(job.path, doc).diagnostics.length > 0) return null;
-    values.push(doc.value);
   }
-  if (job.cache && isCacheable(values)) storeEntry(job.cache.file, job.cache.key, values);
-  return values;
+  if (job.cache && isCacheable(parsed.documents)) storeEntry(job.cache.file, job.cache.key, parsed.documents);
+  return parsed.documents;
 }

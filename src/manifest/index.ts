@@ -10,7 +10,7 @@ import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files
 import { timed } from '../timing.js';
 import { defaultCacheDir, ParseCache } from './cache.js';
 import { parseValidFiles } from './parse-pool.js';
-import { lazyPositions, locate, parseManifestFile } from './parse.js';
+import { locate, parseManifestFile, type ParsedDocument } from './parse.js';
 import { checkDocumentSchema } from './schema.js';
 import type { ManifestCredential, ManifestDeveloper, ManifestDocument, SecretRef } from './schema.js';
 import { resolvePublicKey, resolveSecret } from './secrets.js';
@@ -104,13 +104,13 @@ async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<Ma
 }
 
 /**
- * Files found in the cache, then files that parse and pass the schema without a diagnostic (on
- * worker threads when there are many), carry only their values: their positions are computed if
- * and when a location in them is read. Any other file takes the full path, with every diagnostic.
+ * Files found in the cache are not parsed again; the others are parsed and checked against the
+ * schema, on worker threads when there are many. A file with any diagnostic takes the full path
+ * here, which reports every one.
  */
 async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cache: ParseCache | null): Promise<SourcedDocument[]> {
   const keys = cache ? files.map((file) => cache.keyOf(file.bytes)) : [];
-  const found: Array<unknown[] | null | undefined> = files.map((_, i) => cache?.get(keys[i]!));
+  const found: Array<ParsedDocument[] | null | undefined> = files.map((_, i) => cache?.get(keys[i]!));
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
   const parsed = await parseValidFiles(
     missing.map((i) => ({ path: files[i]!.path, bytes: files[i]!.bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]! } } : {}) })),
@@ -120,12 +120,9 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
 
   const docs: SourcedDocument[] = [];
   files.forEach((file, i) => {
-    const values = found[i];
-    if (!values) return docs.push(...parseAndCheckFile(file, diagnostics));
-    values.forEach((value, index) => {
-      const parsedDoc = lazyPositions(value, () => parseManifestFile(file.path, file.bytes).documents[index]!);
-      docs.push({ file: file.path, parsed: parsedDoc, manifest: value as ManifestDocument });
-    });
+    const parsed = found[i];
+    if (!parsed) return docs.push(...parseAndCheckFile(file, diagnostics));
+    for (const doc of parsed) docs.push({ file: file.path, parsed: doc, manifest: doc.value as ManifestDocument });
   });
   return docs;
 }

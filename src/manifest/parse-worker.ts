@@ -1,13 +1,14 @@
-// A parse worker: receives files, answers with their values (or null: take the full path).
+// A parse worker: receives files, answers with their parsed documents (or null: take the full path).
 import { parentPort } from 'node:worker_threads';
 import { parseValidFile, type FastJob } from './fastload.js';
+import type { ParsedDocument } from './parse.js';
 
 parentPort!.on('message', (message: { id: number; job: FastJob }) => {
-  let values: unknown[] | null;
+  let documents: ParsedDocument[] | null;
   try {
-    values = parseValidFile(message.job);
+    documents = parseValidFile(message.job);
   } catch {
-    values = null; // the main thread's full path reports whatever went wrong
+    documents = null; // the main thread's full path reports whatever went wrong
   }
-  parentPort!.postMessage({ id: message.id, values });
+  parentPort!.postMessage({ id: message.id, documents });
 });

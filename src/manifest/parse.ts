@@ -26,11 +26,22 @@ export interface Position {
 export interface ParsedDocument {
   /** JSON-compatible data; a value reached through an alias is shared, not copied. */
   value: unknown;
-  /** Where each value starts, by JSON pointer ('' is the document's root). */
-  valuePositions: Record<string, Position>;
-  /** Where each mapping key starts, by the JSON pointer of its value. */
-  keyPositions: Record<string, Position>;
+  /** Where each value and mapping key starts, as offsets in a tree shaped like the value (see `PositionTree`). */
+  positions: PositionTree;
+  /** The offset where each line of the file starts (shared by the file's documents). */
+  lineStarts: number[];
 }
+
+/**
+ * Source offsets, compact (no pointer strings, no objects per value), so that many large files'
+ * positions stay cheap to build, keep, send between threads and cache:
+ * - a scalar or an alias: the offset where it starts; -1 for no node at all;
+ * - a sequence: [SEQUENCE, offset, ...the items' trees];
+ * - a mapping: [MAPPING, offset, ...key, key offset, value's tree, for each entry in order].
+ */
+export type PositionTree = number | Array<number | string | PositionTree>;
+const SEQUENCE = 0;
+const MAPPING = 1;
 
 export interface ParsedFile {
   file: string;
@@ -42,15 +53,7 @@ export const MAX_NESTING_DEPTH = 64;
 /** How many nodes the aliases of one document may add when expanded. */
 export const MAX_ALIAS_EXPANSION = 100_000;
 
-export interface ParseOptions {
-  /**
-   * Default true. False records no positions (every document's maps are empty): the fast path for
-   * a file expected to be valid, whose positions `lazyPositions` can recompute if ever needed.
-   */
-  positions?: boolean;
-}
-
-export function parseManifestFile(file: string, bytes: Uint8Array, options: ParseOptions = {}): ParsedFile {
+export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
   const decoded = decodeUtf8(bytes);
   if (decoded.error) return failed(file, decoded.error.message, decoded.error.position);
   const text = decoded.text;
@@ -77,7 +80,7 @@ export function parseManifestFile(file: string, bytes: Uint8Array, options: Pars
     const diagnostics = yamlDiagnostics(doc, file, position);
     result.diagnostics.push(...diagnostics);
     if (diagnostics.some((d) => d.severity === 'error') || isEmptyDocument(doc)) continue;
-    const converted = convertDocument(doc, file, position, options.positions ?? true);
+    const converted = convertDocument(doc, file, position, lineCounter.lineStarts);
     if ('error' in converted) result.diagnostics.push(converted.error);
     else result.documents.push(converted);
   }
@@ -87,96 +90,57 @@ export function parseManifestFile(file: string, bytes: Uint8Array, options: Pars
   return result;
 }
 
-/** Documents whose positions are not computed yet (see `lazyPositions`). */
-const pendingPositions = new WeakMap<ParsedDocument, () => void>();
-
-/**
- * A document whose positions are computed only when first asked for, by `load` (which parses the
- * file again, with positions). A valid file needs none, so its load is never paid for; `locate`
- * hands out locations whose line and column load the positions when read.
- */
-export function lazyPositions(value: unknown, load: () => ParsedDocument): ParsedDocument {
-  let loaded: ParsedDocument | undefined;
-  const positions = (): ParsedDocument => {
-    if (!loaded) {
-      loaded = load();
-      pendingPositions.delete(doc);
-    }
-    return loaded;
-  };
-  const doc: ParsedDocument = {
-    value,
-    get valuePositions() {
-      return positions().valuePositions;
-    },
-    get keyPositions() {
-      return positions().keyPositions;
-    },
-  };
-  pendingPositions.set(doc, positions);
-  return doc;
-}
-
 /** The location of `pointer` in a document, or of its nearest ancestor that has one. */
 export function locate(file: string, doc: ParsedDocument, pointer: string, at: 'value' | 'key' = 'value'): Location {
-  if (pendingPositions.has(doc)) return lazyLocation(file, doc, pointer, at);
-  const exact = at === 'key' ? doc.keyPositions[pointer] : undefined;
-  if (exact) return { file, ...exact };
-  for (let p = pointer; ; p = p.slice(0, p.lastIndexOf('/'))) {
-    const found = doc.valuePositions[p];
-    if (found) return { file, ...found };
-    if (p === '') return { file, line: 1, column: 1 };
-  }
-}
-
-/**
- * A location whose line and column are looked up when first read. They are own enumerable
- * properties, as a plain location's are (JSON, spreading and comparisons see no difference); the
- * accessors are shared by all instances, so making one costs little.
- */
-class LazyLocation {
-  declare readonly line: number;
-  declare readonly column: number;
-  #found: Location | undefined;
-
-  constructor(
-    readonly file: string,
-    readonly doc: ParsedDocument,
-    readonly pointer: string,
-    readonly at: 'value' | 'key',
-  ) {
-    Object.defineProperties(this, LAZY_LOCATION_PROPERTIES);
-  }
-
-  resolve(): Location {
-    if (!this.#found) {
-      pendingPositions.get(this.doc)?.();
-      this.#found = locate(this.file, this.doc, this.pointer, this.at);
+  let tree = doc.positions;
+  let found = offsetOf(tree);
+  // Walks the pointer's segments without splitting it: this runs for every developer and credential.
+  for (let start = 1; start <= pointer.length && Array.isArray(tree); ) {
+    let end = pointer.indexOf('/', start);
+    if (end < 0) end = pointer.length;
+    let segment = pointer.slice(start, end);
+    if (segment.includes('~')) segment = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    const last = end === pointer.length;
+    start = end + 1;
+    let child: PositionTree | undefined;
+    let keyOffset: number | undefined;
+    if (tree[0] === SEQUENCE) {
+      const index = Number(segment);
+      if (String(index) === segment && index >= 0 && index < tree.length - 2) child = tree[2 + index] as PositionTree;
+    } else {
+      for (let j = 2; j < tree.length; j += 3) {
+        if (tree[j] !== segment) continue;
+        keyOffset = tree[j + 1] as number;
+        child = tree[j + 2] as PositionTree;
+        break;
+      }
     }
-    return this.#found;
+    if (child === undefined) break;
+    if (at === 'key' && keyOffset !== undefined && last) return positionOf(file, doc.lineStarts, keyOffset);
+    const offset = offsetOf(child);
+    if (offset < 0) break;
+    found = offset;
+    tree = child;
   }
+  return found < 0 ? { file, line: 1, column: 1 } : positionOf(file, doc.lineStarts, found);
 }
 
-const LAZY_LOCATION_PROPERTIES: PropertyDescriptorMap = {
-  doc: { enumerable: false },
-  pointer: { enumerable: false },
-  at: { enumerable: false },
-  line: {
-    enumerable: true,
-    get(this: LazyLocation) {
-      return this.resolve().line;
-    },
-  },
-  column: {
-    enumerable: true,
-    get(this: LazyLocation) {
-      return this.resolve().column;
-    },
-  },
-};
+function offsetOf(tree: PositionTree): number {
+  return typeof tree === 'number' ? tree : (tree[1] as number);
+}
 
-function lazyLocation(file: string, doc: ParsedDocument, pointer: string, at: 'value' | 'key'): Location {
-  return new LazyLocation(file, doc, pointer, at);
+/** 1-based line and column of an offset, as yaml's LineCounter computes them. */
+function positionOf(file: string, lineStarts: number[], offset: number): Location {
+  let low = 0;
+  let high = lineStarts.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (lineStarts[mid]! < offset) low = mid + 1;
+    else high = mid;
+  }
+  if (lineStarts[low] === offset) return { file, line: low + 1, column: 1 };
+  if (low === 0) return { file, line: 0, column: offset };
+  return { file, line: low, column: offset - lineStarts[low - 1]! + 1 };
 }
 
 export function pointerSegment(key: string | number): string {
@@ -290,23 +254,21 @@ class ConversionError extends Error {
   }
 }
 
-type Converted = { value: unknown; size: number };
+type Converted = { value: unknown; size: number; tree: PositionTree };
 
 /** Converts a composed document to plain values, recording where each one starts. */
 function convertDocument(
   doc: Document.Parsed,
   file: string,
   position: (offset: number) => Position,
-  withPositions: boolean,
+  lineStarts: number[],
 ): ParsedDocument | { error: Diagnostic } {
-  const out: ParsedDocument = { value: undefined, valuePositions: {}, keyPositions: {} };
   const anchors = new Map<string, Converted>();
   const openAnchors = new Set<string>();
   let aliasExpansion = 0;
 
-  const convert = (node: ParsedNode | null, pointer: string): Converted => {
-    if (node === null) return { value: null, size: 1 };
-    if (withPositions) out.valuePositions[pointer] = position(node.range[0]);
+  const convert = (node: ParsedNode | null): Converted => {
+    if (node === null) return { value: null, size: 1, tree: -1 };
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) {
@@ -317,52 +279,55 @@ function convertDocument(
       if (aliasExpansion > MAX_ALIAS_EXPANSION) {
         throw new ConversionError(`aliases expand to more than ${MAX_ALIAS_EXPANSION} values; refusing a likely alias bomb`, node.range[0]);
       }
-      return target;
+      // Positions inside an alias are those of the alias itself.
+      return { value: target.value, size: target.size, tree: node.range[0] };
     }
-    if (!node.anchor) return convertValue(node, pointer);
+    if (!node.anchor) return convertValue(node);
     openAnchors.add(node.anchor);
-    const result = convertValue(node, pointer);
+    const result = convertValue(node);
     openAnchors.delete(node.anchor);
     anchors.set(node.anchor, result);
     return result;
   };
 
-  const convertValue = (node: ParsedNode, pointer: string): Converted => {
+  const convertValue = (node: ParsedNode): Converted => {
     if (isScalar(node)) {
-      if (isPlainScalar(node.value)) return { value: node.value, size: 1 };
+      if (isPlainScalar(node.value)) return { value: node.value, size: 1, tree: node.range[0] };
       const tag = node.tag?.replace('tag:yaml.org,2002:', '!!');
       throw new ConversionError(`unsupported YAML tag ${tag}; write a plain string, number or boolean`, node.range[0]);
     }
     if (isSeq(node)) {
       const value: unknown[] = [];
+      const tree: Array<number | string | PositionTree> = [SEQUENCE, node.range[0]];
       let size = 1;
-      node.items.forEach((item, index) => {
-        const child = convert(item as ParsedNode | null, withPositions ? pointer + pointerSegment(index) : '');
+      for (const item of node.items) {
+        const child = convert(item as ParsedNode | null);
         value.push(child.value);
+        tree.push(child.tree);
         size += child.size;
-      });
-      return { value, size };
+      }
+      return { value, size, tree };
     }
     if (isMap(node)) {
       const value: Record<string, unknown> = {};
+      const tree: Array<number | string | PositionTree> = [MAPPING, node.range[0]];
       let size = 1;
       for (const pair of node.items) {
         const keyNode = pair.key as ParsedNode | null;
         const key = mappingKey(keyNode, node.range[0]);
-        const childPointer = withPositions ? pointer + pointerSegment(key) : '';
-        if (withPositions) out.keyPositions[childPointer] = position(keyNode?.range[0] ?? node.range[0]);
-        const child = convert(pair.value as ParsedNode | null, childPointer);
+        const child = convert(pair.value as ParsedNode | null);
         setOwn(value, key, child.value);
+        tree.push(key, keyNode?.range[0] ?? node.range[0], child.tree);
         size += child.size;
       }
-      return { value, size };
+      return { value, size, tree };
     }
     throw new ConversionError('unsupported YAML node', node.range[0]);
   };
 
   try {
-    out.value = convert(doc.contents, '').value;
-    return out;
+    const { value, tree } = convert(doc.contents);
+    return { value, positions: tree, lineStarts };
   } catch (e) {
     if (!(e instanceof ConversionError)) throw e;
     return { error: error(file, e.message, position(e.offset)) };

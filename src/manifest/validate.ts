@@ -98,16 +98,18 @@ function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext)
 
 function checkDevelopers(developers: Sourced<ManifestDeveloper>[], ctx: ValidationContext): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const seen = new Map<string, Location>();
-  for (const { doc, pointer, value } of developers) {
-    const location = at(doc, `${pointer}/email`);
-    if (!isValidEmail(value.email)) diagnostics.push(error(badEmail(value.email), location));
+  // Locations are looked up only for a message: a large valid set needs none.
+  const emailAt = ({ doc, pointer }: Sourced<unknown>) => at(doc, `${pointer}/email`);
+  const seen = new Map<string, Sourced<ManifestDeveloper>>();
+  for (const developer of developers) {
+    const { value } = developer;
+    if (!isValidEmail(value.email)) diagnostics.push(error(badEmail(value.email), emailAt(developer)));
     const email = value.email.toLowerCase();
     const first = seen.get(email);
     if (first) {
-      diagnostics.push(error(`developer ${shown(email)} is declared twice (also at ${formatLocation(first, ctx.cwd)}); emails are compared case-insensitively`, location));
+      diagnostics.push(error(`developer ${shown(email)} is declared twice (also at ${formatLocation(emailAt(first), ctx.cwd)}); emails are compared case-insensitively`, emailAt(developer)));
     } else {
-      seen.set(email, location);
+      seen.set(email, developer);
     }
   }
   return diagnostics;
@@ -126,16 +128,15 @@ function checkCredentials(developer: Sourced<ManifestDeveloper>, enabled: Enable
     const hint = value.status === 'pending' ? 'approve it first or remove the credentials' : 'remove the credentials';
     diagnostics.push(error(`developer ${shown(email)} is ${value.status}: ${value.status} developers cannot hold credentials; ${hint}`, at(doc, `${pointer}/credentials`, 'key')));
   }
-  const identities = new Map<string, Location>();
+  const identities = new Map<string, string>(); // identity → pointer of its first credential
   credentials.forEach((credential, i) => {
     const credentialPointer = `${pointer}/credentials/${i}`;
-    const location = at(doc, credentialPointer);
     const id = `${credential.type}:${identityOf(credential)}`;
     const first = identities.get(id);
     if (first) {
-      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(first, ctx.cwd)}); a credential's identity must be unique per developer`, location));
+      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, first), ctx.cwd)}); a credential's identity must be unique per developer`, at(doc, credentialPointer)));
     } else {
-      identities.set(id, location);
+      identities.set(id, credentialPointer);
     }
     if (!enabled.types.has(credential.type)) {
       const where = enabled.declaredAt ? ` (portal.credentialTypes at ${formatLocation(enabled.declaredAt, ctx.cwd)})` : '';
@@ -184,7 +185,9 @@ interface Claim {
   shown: string;
   email: string;
   owner: string;
-  location: Location;
+  /** Where the value is written (looked up only for a message). */
+  doc: SourcedDocument;
+  pointer: string;
   isIdentity: boolean;
 }
 
@@ -200,8 +203,8 @@ function checkUniqueValues(developers: Sourced<ManifestDeveloper>[], ctx: Valida
       // (Within one developer, a repeated identity is already reported as a duplicate credential.)
       diagnostics.push(
         error(
-          `${claim.what}${claim.shown} of ${claim.owner} is already used by ${first.owner} at ${formatLocation(first.location, ctx.cwd)}; it must be unique across the portal`,
-          claim.location,
+          `${claim.what}${claim.shown} of ${claim.owner} is already used by ${first.owner} at ${formatLocation(at(first.doc, first.pointer), ctx.cwd)}; it must be unique across the portal`,
+          at(claim.doc, claim.pointer),
         ),
       );
     }
@@ -213,8 +216,7 @@ function claimsOf({ doc, pointer, value: developer }: Sourced<ManifestDeveloper>
   const email = developer.email.toLowerCase();
   const claims: Claim[] = [];
   if (developer.customId !== undefined) {
-    const location = at(doc, `${pointer}/customId`);
-    claims.push({ what: 'customId', value: developer.customId, shown: ` ${quoted(developer.customId)}`, email, owner: `developer ${shown(email)}`, location, isIdentity: false });
+    claims.push({ what: 'customId', value: developer.customId, shown: ` ${quoted(developer.customId)}`, email, owner: `developer ${shown(email)}`, doc, pointer: `${pointer}/customId`, isIdentity: false });
   }
   (developer.credentials ?? []).forEach((credential, i) => {
     const spec = CREDENTIAL_SPECS[credential.type];
@@ -230,7 +232,8 @@ function claimsOf({ doc, pointer, value: developer }: Sourced<ManifestDeveloper>
       shown: secret ? '' : ` ${quoted(value)}`,
       email,
       owner: `${shown(email)}'s ${credential.type}:${shown(identityOf(credential))}`,
-      location: at(doc, fieldPointer),
+      doc,
+      pointer: fieldPointer,
       isIdentity: field === spec.identityField,
     });
   });

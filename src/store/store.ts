@@ -353,10 +353,15 @@ function readSnapshot(conn: Conn): Promise<StateSnapshot> {
 async function readRows(conn: Conn): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
-  const developerRows = await conn.selectFrom('pf_developers').selectAll().orderBy('email').execute();
+  // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
+  const developerRows = await conn
+    .selectFrom('pf_developers')
+    .select(['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin'])
+    .orderBy('email')
+    .execute();
   const credentialRows = await conn
     .selectFrom('pf_credentials')
-    .selectAll()
+    .select(['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin'])
     .orderBy('type')
     .orderBy('identity')
     .execute();
@@ -379,7 +384,7 @@ async function readRows(conn: Conn): Promise<StateSnapshot> {
   return { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), developers, meta };
 }
 
-function toCredential(row: CredentialTable): StoredCredential {
+function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): StoredCredential {
   return {
     id: row.id,
     developerId: row.developer_id,
