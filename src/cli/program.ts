@@ -3,11 +3,11 @@ import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { apply, forceUnlock, load, planWithState, type ApplyOptions, type PlanOptions, type StateOptions } from '../engine.js';
 import { PortalformError } from '../errors.js';
-import { history, listState, readState, verifyHistory } from '../inspect.js';
+import { history, listing, listState, readState, verifyHistory } from '../inspect.js';
 import { revealSecret } from '../secrets/access.js';
 import { stateLocationWarnings } from '../store/index.js';
 import { formatDiagnostic } from '../manifest/index.js';
-import type { Diagnostic } from '../model.js';
+import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType, type Diagnostic } from '../model.js';
 import { TOOL_VERSION } from '../package-info.js';
 import { planJson } from '../plan/json.js';
 import { isPlanFileContent, readPlanFile, writePlanFile } from '../plan/planfile.js';
@@ -147,7 +147,7 @@ export function buildProgram(): Command {
       const out = new Output(flags.json === true, colorOf(flags));
       if (planFile) return renderPlan(out, readPlanFile(planFile), out.json ? 'json' : 'text');
       const state = await readState(stateOptions(flags));
-      out.result(listStateJson(state), () => renderStateText(state, out.color));
+      out.result(listing(state), () => renderStateText(state, out.color));
     });
 
   const state = program.command('state').description('Inspect the stored state');
@@ -158,9 +158,9 @@ export function buildProgram(): Command {
       const listingJson = await listState(stateOptions(flags));
       out.result(listingJson, () =>
         listingJson.developers.flatMap((d) => [
-          `developer[${JSON.stringify(d.email)}]  ${d.status}`,
+          `${developerAddress(d.email)}  ${d.status}`,
           ...d.credentials.map(
-            (c) => `developer[${JSON.stringify(d.email)}].credential[${JSON.stringify(`${c.type}:${identityOf(c)}`)}]  ${c.active ? 'active' : 'inactive'}`,
+            (c) => `${credentialAddress(d.email, c.type as CredentialType, String(c[CREDENTIAL_SPECS[c.type as CredentialType].identityField]))}  ${c.active ? 'active' : 'inactive'}`,
           ),
         ]),
       );
@@ -317,16 +317,6 @@ function recordedPlan(entry: Record<string, unknown>): Plan {
 function summaryWords(thePlan: Plan): string {
   const s = thePlan.summary;
   return `${s.create} created, ${s.update} updated, ${s.delete} deleted, ${s.transition} status transitions, ${s.move} moved.`;
-}
-
-function listStateJson(state: Awaited<ReturnType<typeof readState>>) {
-  return { lineage: state.lineage, serial: state.serial, developers: state.developers.length };
-}
-
-function identityOf(credential: Record<string, unknown>): string {
-  const identityFields = ['group', 'name', 'username', 'key'];
-  for (const field of identityFields) if (typeof credential[field] === 'string') return credential[field] as string;
-  return '';
 }
 
 function collect(value: string, previous: string[]): string[] {
