@@ -125,7 +125,7 @@ export class SqliteBackend implements Backend {
       await sql`begin immediate`.execute(conn);
       return true;
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+      if (String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY')) return false;
       throw error;
     } finally {
       this.database?.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
