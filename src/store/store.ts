@@ -109,9 +109,9 @@ export class Store {
           await this.backend.releaseLock(conn, lock).catch(() => undefined);
         }
       });
-    } catch (error) {
+    } finally {
+      // A state this run created but never initialized (failed, refused or cancelled) is removed.
       if (isNew) await this.backend.discardNew();
-      throw error;
     }
   }
 
