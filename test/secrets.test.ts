@@ -150,6 +150,12 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
     expect(reveal(`${ADA}.credential["oauth2:app"]`)).toEqual(oauthBefore);
     expect(run(['plan', 'm', '--detailed-exitcode']).code).toBe(0);
 
+    // a saved plan carries the rotation
+    const rotatedOnce = reveal(HMAC);
+    expect(run(['plan', 'm', '--rotate', HMAC, '--out', 'rotate.plan']).code).toBe(0);
+    expect(run(['apply', 'rotate.plan']).code).toBe(0);
+    expect(reveal(HMAC)).not.toEqual(rotatedOnce);
+
     const changed = JSON.parse(run(['plan', 'm', '--json'], { PORTALFORM_SECRET_ADA_KEY: 'a-new-key-value' }).stdout);
     expect(changed.changes.map((c: any) => [c.address, c.after.key])).toEqual([[KEY, '(sensitive value changed)']]);
     expect(run(['plan', 'm', '--rotate', KEY]).stderr).toMatch(/change it at its source/);
