@@ -32,6 +32,7 @@ interface CommonFlags {
 export function buildProgram(): Command {
   const program = new Command('portalform')
     .description("Declarative management of an API developer portal's developers and credentials, the Terraform way.")
+    .addHelpText('after', examples(['portalform validate portal/', 'portalform plan portal/', 'portalform apply portal/', 'portalform state list', 'portalform history verify']))
     .version(TOOL_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
@@ -58,6 +59,13 @@ export function buildProgram(): Command {
 
   common(program.command('plan'))
     .description('Show the ordered changes that apply would make')
+    .addHelpText('after', examples([
+      'portalform plan portal/                          # text, like terraform plan',
+      'portalform plan portal/ --out portal.plan         # save it; apply it later with: portalform apply portal.plan',
+      'portalform plan portal/ --format markdown --out-dir comment   # a PR comment, split into plan-N.md',
+      'portalform plan portal/ --detailed-exitcode       # CI: exit 2 when there are changes',
+      `portalform plan portal/ --replace 'developer["ada@example.com"]'`,
+    ]))
     .argument('[paths...]', 'manifest files or directories', [])
     .option('--out <file>', 'save the plan for a later apply (created 0600; holds no secret values)')
     .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
@@ -85,6 +93,11 @@ export function buildProgram(): Command {
 
   common(program.command('apply'))
     .description('Apply manifests (or a saved plan) to the state in one transaction')
+    .addHelpText('after', examples([
+      'portalform apply portal/                          # shows the plan, asks for "yes"',
+      'portalform apply portal.plan                      # a saved plan: no question, refused if the state moved on',
+      'portalform apply portal/ --auto-approve --secrets-out generated.json --lock-timeout 2m',
+    ]))
     .argument('[paths...]', 'manifest files or directories, or one saved plan file', [])
     .option('--auto-approve', 'skip the interactive "yes" (required when not on a terminal)')
     .option('--replace <address>', 'delete and create this object anew (repeatable)', collect, [])
@@ -253,6 +266,10 @@ interface ApplyFlags {
   autoApprove?: boolean;
   secretsOut?: string;
   actor?: string;
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
 /** Flags every command takes. */
