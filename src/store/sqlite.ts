@@ -154,20 +154,40 @@ export class SqliteBackend implements Backend {
   }
 
   private open(): Conn {
-    let database: SqliteDatabase.Database;
+    let database: SqliteDatabase.Database | undefined;
+    let foreign: string[];
     try {
       database = new SqliteDatabase(this.path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
-      database.pragma('journal_mode = WAL');
-      database.pragma('foreign_keys = ON');
-      database.pragma('synchronous = FULL');
+      // Looked at before anything is written, even the journal mode: another application's database is left alone.
+      foreign = foreignTables(database);
+      if (foreign.length === 0) {
+        database.pragma('journal_mode = WAL');
+        database.pragma('foreign_keys = ON');
+        database.pragma('synchronous = FULL');
+      }
     } catch (error) {
+      database?.close();
       throw new PortalformError(`${this.path} is not a readable portalform state: ${errorMessage(error)}`);
+    }
+    if (foreign.length > 0) {
+      database.close();
+      throw new PortalformError(
+        `${this.path} is not a portalform state: it is an SQLite database of another application (tables ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); ` +
+          'portalform neither reads nor writes it. Give --state a new file or an existing portalform state',
+      );
     }
     this.database = database;
     this.openedFile = fileIdentity(this.path);
     this.kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
     return this.kysely;
   }
+}
+
+/** The tables of a database that holds no portalform state (no pf_meta) but other tables; none for a portalform state. */
+function foreignTables(database: SqliteDatabase.Database): string[] {
+  const tables = database.prepare(`select name from sqlite_master where type in ('table', 'view') order by name`).pluck().all() as string[];
+  if (tables.includes('pf_meta')) return [];
+  return tables.filter((name) => !name.startsWith('pf_') && !name.startsWith('sqlite_'));
 }
 
 function fileIdentity(path: string): { dev: number; ino: number } | null {
