@@ -114,7 +114,8 @@ function clearingUpdate(change: Change): Change {
  * manifests do not manage, such as a self-service developer): apply could only fail on them.
  */
 export function uniqueConflicts(changes: Change[], state: StateSnapshot): Diagnostic[] {
-  const claims = changes.map((change) => claimsOf(change, storedUniqueValues(state, changes)));
+  const stored = storedUniqueValues(state, changes); // once: per change it would make the check quadratic
+  const claims = changes.map((change) => claimsOf(change, stored));
   const freed = new Set(claims.flatMap((c) => c.frees));
   const holders = new Map<string, string>();
   for (const developer of state.developers) {
