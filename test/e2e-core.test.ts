@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
-import { workspace, type Workspace } from './helpers/cli.js';
+import { ROOT, workspace, type Workspace } from './helpers/cli.js';
 import { runSql } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
@@ -215,5 +215,23 @@ describe.each(BACKENDS)('objects the manifests do not manage, on $name', (backen
     expect(adopted.changes.map((c: any) => `${c.op} ${c.address}`)).toEqual(['update developer["self@example.com"]', `update developer["${ADA}"]`]);
     expect(adopted.changes[0].after).toMatchObject({ customId: null, origin: 'manifest' });
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
+  });
+});
+
+describe('the library', () => {
+  it("is importable by the package's name, as `import { plan, apply } from 'portalform'`", async () => {
+    const w = workspace();
+    w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending }\n`));
+    const script = `
+      import { plan, apply } from 'portalform';
+      const options = { paths: ['m.yaml'], state: 'lib.db', cwd: ${JSON.stringify(w.dir)} };
+      const before = await plan(options);
+      const result = await apply(options);
+      const after = await plan(options);
+      console.log(JSON.stringify([before.summary.create, result.serial, after.changes.length]));`;
+    const { spawnSync } = await import('node:child_process');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual([1, 1, 0]);
   });
 });
