@@ -5,19 +5,75 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** A JSON text with object keys sorted at every depth: the same entry always hashes the same. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeysDeep(value));
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return JSON.stringify(value);
+  const chunks: string[] = [];
+  writeCanonical(value, (chunk) => chunks.push(chunk));
+  return chunks.join('');
 }
 
-function sortKeysDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeysDeep);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, sortKeysDeep((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
+/** SHA-256 of `canonicalJson(value)`, without ever holding the whole text (a plan can be large). */
+export function canonicalDigest(value: unknown): string {
+  const hash = createHash('sha256');
+  writeCanonical(value, (chunk) => hash.update(chunk));
+  return hash.digest('hex');
+}
+
+const CHUNK = 1 << 16;
+
+/**
+ * Writes the text of JSON.stringify(value with every object's keys sorted) in chunks, building no
+ * sorted copy. As in that copy, array-index keys ("0", "7") come first in numeric order, then the
+ * others sorted by code unit; undefined, functions and symbols are left out of objects and are
+ * null in arrays.
+ */
+function writeCanonical(root: unknown, emit: (chunk: string) => void): void {
+  let buffer = '';
+  const write = (text: string) => {
+    buffer += text;
+    if (buffer.length >= CHUNK) {
+      emit(buffer);
+      buffer = '';
+    }
+  };
+  const visit = (value: unknown, inArray: boolean): void => {
+    if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+      value = (value as { toJSON: () => unknown }).toJSON();
+    }
+    if (Array.isArray(value)) {
+      write('[');
+      value.forEach((item, i) => {
+        if (i > 0) write(',');
+        visit(item, true);
+      });
+      write(']');
+    } else if (value !== null && typeof value === 'object') {
+      write('{');
+      let first = true;
+      for (const key of canonicalKeys(value as object)) {
+        const item = (value as Record<string, unknown>)[key];
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+        write(first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`);
+        first = false;
+        visit(item, false);
+      }
+      write('}');
+    } else if (value === undefined || typeof value === 'function' || typeof value === 'symbol') {
+      if (inArray) write('null');
+    } else {
+      write(JSON.stringify(value));
+    }
+  };
+  visit(root, false);
+  if (buffer) emit(buffer);
+}
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+function canonicalKeys(object: object): string[] {
+  const keys = Object.keys(object).sort();
+  if (!keys.some((key) => ARRAY_INDEX.test(key) && Number(key) < 4294967295)) return keys;
+  const isIndex = (key: string) => ARRAY_INDEX.test(key) && Number(key) < 4294967295;
+  return [...keys.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((key) => !isIndex(key))];
 }
 
 export function sha256(text: string): string {

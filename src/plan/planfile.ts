@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PortalformError } from '../errors.js';
-import { canonicalJson, sha256 } from '../history.js';
+import { canonicalDigest } from '../history.js';
 import type { Plan } from './types.js';
 
 const MARKER = 'portalform_plan';
@@ -13,7 +13,7 @@ interface PlanFile {
 
 /** The digest that names a plan: the history records it, so a plan applied twice is recognised. */
 export function planDigest(plan: Plan): string {
-  return sha256(canonicalJson(plan));
+  return canonicalDigest(plan);
 }
 
 /** A saved plan holds secret sources and digests, never values; created 0600 all the same. */

@@ -1,0 +1,39 @@
+// A smoke run of the benchmark at 1,000 developers: it completes and reports. Benchmarks are not
+// tests: nothing here looks at a time.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+it('runs the benchmark at 1k developers and writes its results', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portalform-bench-smoke-'));
+  try {
+    const out = path.join(dir, 'results.json');
+    const run = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'dist/bench/run.js'), '--developers', '1000', '--runs', '1', '--no-postgres', '--no-growth', '--out', out],
+      { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } },
+    );
+    expect(run.stderr + run.stdout).not.toContain('bench failed');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('floor: yaml parse + bare read');
+    expect(run.stdout).toContain('Targets (ratios from this run)');
+    const results = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const scale = results.scales[0];
+    expect(scale.developers).toBe(1000);
+    expect(Object.keys(scale.layouts)).toEqual(['100-files', '1-file']);
+    for (const layout of Object.values(scale.layouts) as Array<{ steps: Record<string, { medianMs: number; peakRssMiB: number }> }>) {
+      for (const step of ['validate', 'firstPlan', 'firstApply', 'noopPlan', 'changePlan', 'changeApply', 'floor', 'bulkInsert']) {
+        expect(layout.steps[step]?.medianMs, step).toBeGreaterThan(0);
+        expect(layout.steps[step]?.peakRssMiB, step).toBeGreaterThan(0);
+      }
+    }
+    expect(scale.layouts['100-files'].steps.oneChangePlan.medianMs).toBeGreaterThan(0);
+    expect(Object.keys(results.ratios).length).toBeGreaterThan(0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 600_000);

@@ -1,0 +1,98 @@
+// The parse cache: a warm run gives exactly what a cold one gives, a change is never missed, and
+// no secret value is ever stored.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CACHE_DIR_NAME, defaultCacheDir } from '../src/manifest/cache.js';
+import { developerDoc, workspace } from './manifest-helpers.js';
+
+const SENTINEL = 'SENTINEL-cache-7c21';
+
+function cacheFiles(dir: string): string[] {
+  const root = path.join(dir, CACHE_DIR_NAME);
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value));
+}
+
+const TWO_DEVELOPERS = `version: 1
+developers:
+  - email: ada@example.com
+    fullName: Ada
+    status: approved
+    customId: ada-1
+    credentials:
+      - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_ADA } }
+      - { type: basic-auth, username: ada, password: { fromEnv: PORTALFORM_SECRET_ADA_PW } }
+  - email: bob@example.com
+    fullName: Bob
+    status: pending
+`;
+
+const env = { PORTALFORM_SECRET_ADA: `${SENTINEL}-key`, PORTALFORM_SECRET_ADA_PW: `${SENTINEL}-pw` };
+
+describe('parse cache', () => {
+  it('gives a warm run exactly what a cold run gives, and stores no secret value', async () => {
+    const ws = workspace();
+    ws.write('devs.yaml', TWO_DEVELOPERS);
+    const cold = await ws.load({ env });
+    expect(cold.errors).toEqual([]);
+    const entries = cacheFiles(ws.dir);
+    expect(entries).toHaveLength(1);
+    expect(fs.statSync(entries[0]!).mode & 0o077).toBe(0);
+    const warm = await ws.load({ env });
+    expect(plain(warm.desired)).toEqual(plain(cold.desired));
+    for (const file of entries) expect(fs.readFileSync(file, 'utf8')).not.toContain(SENTINEL);
+  });
+
+  it('never returns a stale result: a changed file is parsed again', async () => {
+    const ws = workspace();
+    ws.write('devs.yaml', TWO_DEVELOPERS);
+    await ws.load({ env });
+    ws.write('devs.yaml', TWO_DEVELOPERS.replace('fullName: Bob', 'fullName: Robert'));
+    const { desired } = await ws.load({ env });
+    expect(desired?.developers[1]!.fullName).toBe('Robert');
+  });
+
+  it('locates errors in cached files exactly as in fresh ones', async () => {
+    const ws = workspace();
+    ws.write('a.yaml', TWO_DEVELOPERS);
+    await ws.load({ env });
+    ws.write('b.yaml', developerDoc('Ada@example.com'));
+    const warm = await ws.load({ env });
+    fs.rmSync(path.join(ws.dir, CACHE_DIR_NAME), { recursive: true });
+    const cold = await ws.load({ env, cacheDir: null });
+    expect(warm.errors).toEqual(cold.errors);
+    expect(warm.errors).toEqual([
+      'b.yaml:3:12: error: developer ada@example.com is declared twice (also at a.yaml:3:12); emails are compared case-insensitively',
+    ]);
+  });
+
+  it('does not cache a file holding a literal secret', async () => {
+    const ws = workspace();
+    ws.write('devs.yaml', developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${SENTINEL} }\n`));
+    const { warnings, desired } = await ws.load();
+    expect(warnings).toHaveLength(1);
+    expect(desired?.developers[0]!.credentials[0]!.secrets.key?.value).toBe(SENTINEL);
+    expect(cacheFiles(ws.dir)).toEqual([]);
+  });
+
+  it('ignores a corrupt or foreign entry and is safe to delete', async () => {
+    const ws = workspace();
+    ws.write('devs.yaml', TWO_DEVELOPERS);
+    const cold = await ws.load({ env });
+    for (const file of cacheFiles(ws.dir)) fs.writeFileSync(file, '{"format": "something else"');
+    expect(plain((await ws.load({ env })).desired)).toEqual(plain(cold.desired));
+    fs.rmSync(path.join(ws.dir, CACHE_DIR_NAME), { recursive: true });
+    expect(plain((await ws.load({ env })).desired)).toEqual(plain(cold.desired));
+  });
+
+  it('lives in the working directory unless PORTALFORM_CACHE_DIR says otherwise', () => {
+    expect(defaultCacheDir('/work', {})).toBe(path.join('/work', CACHE_DIR_NAME));
+    expect(defaultCacheDir('/work', { PORTALFORM_CACHE_DIR: 'off' })).toBeNull();
+    expect(defaultCacheDir('/work', { PORTALFORM_CACHE_DIR: '/var/cache/pf' })).toBe('/var/cache/pf');
+  });
+});
