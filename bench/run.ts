@@ -74,7 +74,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     postgres: 'postgres://postgres@127.0.0.1:5432/test',
     postgresDevelopers: 10_000,
     growth: true,
-    basicAuthShare: 0.02,
+    basicAuthShare: 0.01,
     out: path.join(ROOT, 'bench/results.json'),
     keep: false,
     log: (line) => process.stderr.write(line + '\n'),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { timed } from './timing.js';
 import type { HistoryRow } from './store/types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -7,7 +8,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 export function canonicalJson(value: unknown): string {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return JSON.stringify(value);
   const chunks: string[] = [];
-  writeCanonical(value, (chunk) => chunks.push(chunk));
+  // Reading a character flattens the chunk, built by appending many short pieces, into one plain
+  // string: kept as it was built, every piece would cost its own node until the final join.
+  writeCanonical(value, (chunk) => chunks.push(chunk.charCodeAt(0) >= 0 ? chunk : chunk));
   return chunks.join('');
 }
 
@@ -94,7 +97,7 @@ export interface HistoryEntry {
 }
 
 export function sealEntry(entry: HistoryEntry, prevHash: string): Omit<HistoryRow, 'seq'> {
-  const text = canonicalJson(entry);
+  const text = timed('seal history entry', () => canonicalJson(entry));
   return {
     kind: entry.kind,
     serial: entry.serial,

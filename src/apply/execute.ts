@@ -3,7 +3,7 @@ import { credentialsActive } from '../lifecycle.js';
 import { CREDENTIAL_SPECS, credentialAddress, type CredentialType, type Status } from '../model.js';
 import type { Action, Change, SecretPlan } from '../plan/types.js';
 import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
-import type { CredentialRowInput, DeveloperRowInput, StateWriter } from '../store/store.js';
+import { chunks, type CredentialRowInput, type DeveloperRowInput, type StateWriter } from '../store/store.js';
 import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
 import { count, timed } from '../timing.js';
 
@@ -31,6 +31,7 @@ export type GeneratedSecrets = Record<string, Record<string, string>>;
 /** Batches of consecutive changes of one of these kinds become multi-row statements. */
 const BATCHED = new Set<Action['do']>(['developer.create', 'developer.delete', 'credential.create', 'credential.delete']);
 const HASH_CONCURRENCY = 8;
+const CREATE_SLICE = 10_000;
 
 /**
  * Runs ordered changes inside the apply transaction. Keeps its own view of ids and statuses
@@ -103,7 +104,11 @@ export class Executor {
       case 'developer.delete':
         return writer.deleteDevelopers(actions.map((a) => this.developerId((a as typeof first).email)));
       case 'credential.create':
-        return writer.insertCredentials(await mapConcurrent(actions as (typeof first)[], (a) => this.newCredential(a)), now);
+        // A slice at a time: the rows of a very large apply (secrets sealed, fields as JSON) never all wait in memory.
+        for (const slice of chunks(actions as (typeof first)[], CREATE_SLICE)) {
+          await writer.insertCredentials(await mapConcurrent(slice, (a) => this.newCredential(a)), now);
+        }
+        return;
       case 'credential.delete':
         return writer.deleteCredentials(actions.map((a) => this.existingCredential(a as typeof first).id));
       case 'developer.move':
@@ -162,7 +167,8 @@ export class Executor {
       active: credentialsActive(this.statuses.get(developerId)!),
       origin: 'manifest',
     };
-    this.credentials.set(credentialKey(developerId, action.type, action.identity), { ...row, secrets });
+    // Not kept in `credentials`: a plan never changes a credential again after creating it, and a
+    // large first apply would otherwise hold every new row until the end.
     return row;
   }
 

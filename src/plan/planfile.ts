@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PortalformError } from '../errors.js';
 import { canonicalDigest } from '../history.js';
+import { timed } from '../timing.js';
 import type { Plan } from './types.js';
 
 const MARKER = 'portalform_plan';
@@ -13,7 +14,7 @@ interface PlanFile {
 
 /** The digest that names a plan: the history records it, so a plan applied twice is recognised. */
 export function planDigest(plan: Plan): string {
-  return canonicalDigest(plan);
+  return timed('plan digest', () => canonicalDigest(plan));
 }
 
 /** A saved plan holds secret sources and digests, never values; created 0600 all the same. */

@@ -228,7 +228,7 @@ export class StateWriter {
   }
 
   async insertDevelopers(rows: DeveloperRowInput[], now: string): Promise<void> {
-    const values: DeveloperTable[] = rows.map((r) => ({
+    const toRow = (r: DeveloperRowInput): DeveloperTable => ({
       id: r.id,
       email: r.email,
       full_name: r.fullName,
@@ -238,9 +238,10 @@ export class StateWriter {
       origin: r.origin,
       created_at: now,
       updated_at: now,
-    }));
-    for (const chunk of chunks(values, this.rowsPerStatement(9))) {
-      await this.conn.insertInto('pf_developers').values(chunk).execute();
+    });
+    // Rows are made a statement at a time: a large apply never holds all of them at once.
+    for (const chunk of chunks(rows, this.rowsPerStatement(9))) {
+      await this.conn.insertInto('pf_developers').values(chunk.map(toRow)).execute();
     }
   }
 
@@ -266,7 +267,7 @@ export class StateWriter {
   }
 
   async insertCredentials(rows: CredentialRowInput[], now: string): Promise<void> {
-    const values: CredentialTable[] = rows.map((r) => ({
+    const toRow = (r: CredentialRowInput): CredentialTable => ({
       id: r.id,
       developer_id: r.developerId,
       type: r.type,
@@ -278,9 +279,9 @@ export class StateWriter {
       origin: r.origin,
       created_at: now,
       updated_at: now,
-    }));
-    for (const chunk of chunks(values, this.rowsPerStatement(11))) {
-      await this.conn.insertInto('pf_credentials').values(chunk).execute();
+    });
+    for (const chunk of chunks(rows, this.rowsPerStatement(11))) {
+      await this.conn.insertInto('pf_credentials').values(chunk.map(toRow)).execute();
     }
   }
 
