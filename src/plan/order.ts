@@ -116,12 +116,15 @@ function clearingUpdate(change: Change): Change {
 export function uniqueConflicts(changes: Change[], state: StateSnapshot): Diagnostic[] {
   const stored = storedUniqueValues(state, changes); // once: per change it would make the check quadratic
   const claims = changes.map((change) => claimsOf(change, stored));
+  const taken = new Set(claims.flatMap((c) => c.takes));
+  if (taken.size === 0) return [];
   const freed = new Set(claims.flatMap((c) => c.frees));
+  // Addresses only of the holders of values some change takes: the state can be large.
   const holders = new Map<string, string>();
   for (const developer of state.developers) {
-    if (developer.customId !== null) holders.set(`customId:${developer.customId}`, developerAddress(developer.email));
+    if (developer.customId !== null && taken.has(`customId:${developer.customId}`)) holders.set(`customId:${developer.customId}`, developerAddress(developer.email));
     for (const c of developer.credentials) {
-      if (c.uniqueValue !== null) holders.set(`${c.type}:${c.uniqueValue}`, credentialAddress(developer.email, c.type, c.identity));
+      if (c.uniqueValue !== null && taken.has(`${c.type}:${c.uniqueValue}`)) holders.set(`${c.type}:${c.uniqueValue}`, credentialAddress(developer.email, c.type, c.identity));
     }
   }
   const errors: Diagnostic[] = [];
@@ -150,9 +153,14 @@ function describeClaim(value: string): string {
 function storedUniqueValues(state: StateSnapshot, changes: Change[]): Map<string, string> {
   const movedTo = new Map<string, string>();
   for (const c of changes) if (c.action.do === 'developer.move') movedTo.set(c.action.from, c.action.to);
+  // Only changes that delete or update a credential free its stored value: look up only their developers.
+  const concerned = new Set<string>();
+  for (const c of changes) if (c.action.do === 'credential.delete' || c.action.do === 'credential.update') concerned.add(c.action.email);
   const values = new Map<string, string>();
+  if (concerned.size === 0) return values;
   for (const developer of state.developers) {
     const emails = [developer.email, movedTo.get(developer.email)].filter((e): e is string => e !== undefined);
+    if (!emails.some((email) => concerned.has(email))) continue;
     for (const credential of developer.credentials) {
       if (credential.uniqueValue === null) continue;
       for (const email of emails) values.set(credentialKey(email, credential.type, credential.identity), credential.uniqueValue);
