@@ -25,7 +25,7 @@ export function workspace(): Workspace {
       return file;
     },
     async load(options = {}) {
-      const result = await loadManifests({ paths: [], cwd: dir, env: {}, ...options });
+      const result = await loadManifests({ paths: [], cwd: dir, env: {}, cacheDir: path.join(dir, '.cache'), ...options });
       const messages = result.diagnostics.map((d) => formatDiagnostic(d, dir));
       return {
         ...result,

@@ -3,13 +3,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CACHE_DIR_NAME, defaultCacheDir } from '../src/manifest/cache.js';
+import { defaultCacheDir } from '../src/manifest/cache.js';
 import { developerDoc, workspace } from './manifest-helpers.js';
 
 const SENTINEL = 'SENTINEL-cache-7c21';
 
+const CACHE = '.test-cache';
+
 function cacheFiles(dir: string): string[] {
-  const root = path.join(dir, CACHE_DIR_NAME);
+  const root = path.join(dir, CACHE);
   if (!fs.existsSync(root)) return [];
   return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
@@ -38,12 +40,12 @@ describe('parse cache', () => {
   it('gives a warm run exactly what a cold run gives, and stores no secret value', async () => {
     const ws = workspace();
     ws.write('devs.yaml', TWO_DEVELOPERS);
-    const cold = await ws.load({ env });
+    const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(cold.errors).toEqual([]);
     const entries = cacheFiles(ws.dir);
     expect(entries).toHaveLength(1);
     expect(fs.statSync(entries[0]!).mode & 0o077).toBe(0);
-    const warm = await ws.load({ env });
+    const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(plain(warm.desired)).toEqual(plain(cold.desired));
     for (const file of entries) expect(fs.readFileSync(file, 'utf8')).not.toContain(SENTINEL);
   });
@@ -51,19 +53,19 @@ describe('parse cache', () => {
   it('never returns a stale result: a changed file is parsed again', async () => {
     const ws = workspace();
     ws.write('devs.yaml', TWO_DEVELOPERS);
-    await ws.load({ env });
+    await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     ws.write('devs.yaml', TWO_DEVELOPERS.replace('fullName: Bob', 'fullName: Robert'));
-    const { desired } = await ws.load({ env });
+    const { desired } = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(desired?.developers[1]!.fullName).toBe('Robert');
   });
 
   it('locates errors in cached files exactly as in fresh ones', async () => {
     const ws = workspace();
     ws.write('a.yaml', TWO_DEVELOPERS);
-    await ws.load({ env });
+    await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     ws.write('b.yaml', developerDoc('Ada@example.com'));
-    const warm = await ws.load({ env });
-    fs.rmSync(path.join(ws.dir, CACHE_DIR_NAME), { recursive: true });
+    const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
+    fs.rmSync(path.join(ws.dir, CACHE), { recursive: true });
     const cold = await ws.load({ env, cacheDir: null });
     expect(warm.errors).toEqual(cold.errors);
     expect(warm.errors).toEqual([
@@ -74,7 +76,7 @@ describe('parse cache', () => {
   it('does not cache a file holding a literal secret', async () => {
     const ws = workspace();
     ws.write('devs.yaml', developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${SENTINEL} }\n`));
-    const { warnings, desired } = await ws.load();
+    const { warnings, desired } = await ws.load({ cacheDir: path.join(ws.dir, CACHE) });
     expect(warnings).toHaveLength(1);
     expect(desired?.developers[0]!.credentials[0]!.secrets.key?.value).toBe(SENTINEL);
     expect(cacheFiles(ws.dir)).toEqual([]);
@@ -83,15 +85,28 @@ describe('parse cache', () => {
   it('ignores a corrupt or foreign entry and is safe to delete', async () => {
     const ws = workspace();
     ws.write('devs.yaml', TWO_DEVELOPERS);
-    const cold = await ws.load({ env });
+    const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     for (const file of cacheFiles(ws.dir)) fs.writeFileSync(file, '{"format": "something else"');
-    expect(plain((await ws.load({ env })).desired)).toEqual(plain(cold.desired));
-    fs.rmSync(path.join(ws.dir, CACHE_DIR_NAME), { recursive: true });
-    expect(plain((await ws.load({ env })).desired)).toEqual(plain(cold.desired));
+    expect(plain((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(plain(cold.desired));
+    fs.rmSync(path.join(ws.dir, CACHE), { recursive: true });
+    expect(plain((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(plain(cold.desired));
   });
 
-  it('lives in the working directory unless PORTALFORM_CACHE_DIR says otherwise', () => {
-    expect(defaultCacheDir('/work', {})).toBe(path.join('/work', CACHE_DIR_NAME));
+  it('is re-checked against the schema: an entry that fails it is parsed again', async () => {
+    const ws = workspace();
+    ws.write('devs.yaml', TWO_DEVELOPERS);
+    const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
+    for (const file of cacheFiles(ws.dir)) {
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
+      entry.documents[0].value.developers[1].status = 'superuser';
+      fs.writeFileSync(file, JSON.stringify(entry));
+    }
+    expect(plain((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(plain(cold.desired));
+  });
+
+  it("lives in the user's cache directory, never the working tree, unless PORTALFORM_CACHE_DIR says otherwise", () => {
+    expect(defaultCacheDir('/work', { HOME: '/home/ada' })).toBe('/home/ada/.cache/portalform');
+    expect(defaultCacheDir('/work', { HOME: '/home/ada', XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/portalform');
     expect(defaultCacheDir('/work', { PORTALFORM_CACHE_DIR: 'off' })).toBeNull();
     expect(defaultCacheDir('/work', { PORTALFORM_CACHE_DIR: '/var/cache/pf' })).toBe('/var/cache/pf');
   });

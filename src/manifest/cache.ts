@@ -1,9 +1,10 @@
 // A content-addressed cache of parsed and schema-checked manifest files, so that a plan after a
 // small change parses only the files that changed.
 //
-// - Where: `.portalform-cache/` in the working directory (like Terraform's `.terraform/`), or
-//   $PORTALFORM_CACHE_DIR; `PORTALFORM_CACHE_DIR=off` disables it. Discovery skips dot-entries, so
-//   it is never read as a manifest, and .gitignore lists it.
+// - Where: the user's cache directory ($XDG_CACHE_HOME/portalform, else ~/.cache/portalform), or
+//   $PORTALFORM_CACHE_DIR; `PORTALFORM_CACHE_DIR=off` disables it. Never the working directory by
+//   default: there anyone who can commit to the manifests' repository could plant an entry that
+//   says something other than the file it is keyed by, and apply would trust it.
 // - Key: SHA-256 of the file's bytes together with the tool version, the JSON Schema and the
 //   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
 //   stale, only unused.
@@ -15,6 +16,7 @@
 //   unused for CACHE_MAX_AGE_DAYS are removed.
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CREDENTIAL_SPECS } from '../model.js';
@@ -22,16 +24,17 @@ import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
 import type { ParsedDocument } from './parse.js';
 
-export const CACHE_DIR_NAME = '.portalform-cache';
 const FORMAT = 'portalform-parse-cache v1';
 const CACHE_MAX_AGE_DAYS = 30;
 
-/** The cache directory for a run in `cwd`, or null when disabled. */
+/** The cache directory, or null when disabled. */
 export function defaultCacheDir(cwd: string, env: Record<string, string | undefined>): string | null {
   const setting = env.PORTALFORM_CACHE_DIR;
-  if (setting === undefined || setting === '') return path.join(cwd, CACHE_DIR_NAME);
-  if (/^(off|0|false|no|none)$/i.test(setting)) return null;
-  return path.resolve(cwd, setting);
+  if (setting !== undefined && setting !== '') {
+    return /^(off|0|false|no|none)$/i.test(setting) ? null : path.resolve(cwd, setting);
+  }
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || homedir(), '.cache');
+  return path.join(base, 'portalform');
 }
 
 let salt: string | undefined;

@@ -29,7 +29,7 @@ export interface LoadOptions {
   cwd?: string;
   /** Default true. False leaves every credential's `secrets` empty (for tooling that needs no values). */
   resolveSecrets?: boolean;
-  /** Where to cache parsed, schema-checked files (see cache.ts); null: no cache. Default: `.portalform-cache` in `cwd`, or $PORTALFORM_CACHE_DIR. */
+  /** Where to cache parsed, schema-checked files (see cache.ts); null: no cache. Default: the user's cache directory, or $PORTALFORM_CACHE_DIR. */
   cacheDir?: string | null;
 }
 
@@ -110,7 +110,7 @@ async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<Ma
  */
 async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cache: ParseCache | null): Promise<SourcedDocument[]> {
   const keys = cache ? files.map((file) => cache.keyOf(file.bytes)) : [];
-  const found: Array<ParsedDocument[] | null | undefined> = files.map((_, i) => cache?.get(keys[i]!));
+  const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => passesSchema(file, cache?.get(keys[i]!)));
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
   const parsed = await parseValidFiles(
     missing.map((i) => ({ path: files[i]!.path, bytes: files[i]!.bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]! } } : {}) })),
@@ -125,6 +125,12 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
     for (const doc of parsed) docs.push({ file: file.path, parsed: doc, manifest: doc.value as ManifestDocument });
   });
   return docs;
+}
+
+/** A cached entry is checked like a fresh parse: one that fails (damaged, or not this tool's) is parsed again. */
+function passesSchema(file: ManifestFile, cached: ParsedDocument[] | undefined): ParsedDocument[] | undefined {
+  if (!cached) return undefined;
+  return cached.every((doc) => checkDocumentSchema(file.path, doc).diagnostics.length === 0) ? cached : undefined;
 }
 
 function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): SourcedDocument[] {
