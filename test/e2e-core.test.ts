@@ -235,3 +235,15 @@ describe('the library', () => {
     expect(JSON.parse(run.stdout)).toEqual([1, 1, 0]);
   });
 });
+
+describe('saved plans among manifests', () => {
+  it('recognises a saved plan by its content and skips it with a warning', () => {
+    const w = workspace();
+    w.write('portal/m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending }\n`));
+    expect(w.run(['plan', 'portal', '--out', 'portal/saved-plan.json']).code).toBe(0);
+    const planned = w.run(['plan', 'portal', '--json']);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toMatch(/saved-plan\.json:1:1: warning: this is a saved plan, not a manifest: skipped/);
+    expect(JSON.parse(planned.stdout).summary.create).toBe(1);
+  });
+});

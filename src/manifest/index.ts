@@ -16,6 +16,7 @@ import type { ManifestCredential, ManifestDeveloper, ManifestDocument, SecretRef
 import { resolvePublicKey, resolveSecret } from './secrets.js';
 import type { SecretContext } from './secrets.js';
 import { validateManifestSet } from './validate.js';
+import { isPlanFileContent } from '../plan/planfile.js';
 import type { SourcedDocument } from './validate.js';
 
 export interface LoadOptions {
@@ -91,11 +92,17 @@ async function resolveSecretsDirs(dirs: string[], cwd: string, diagnostics: Diag
   return roots;
 }
 
+/** Reads every manifest; a saved plan found among them (recognised by its content) is skipped with a warning. */
 async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<ManifestFile[]> {
   const files: ManifestFile[] = [];
   for (const file of paths) {
     try {
-      files.push({ path: file, bytes: await readFile(file) });
+      const bytes = await readFile(file);
+      if (isPlanFileContent(Buffer.from(bytes.subarray(0, 64)).toString('utf8'))) {
+        diagnostics.push({ severity: 'warning', location: { file, line: 1, column: 1 }, message: 'this is a saved plan, not a manifest: skipped' });
+        continue;
+      }
+      files.push({ path: file, bytes });
     } catch (e) {
       diagnostics.push({ severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
     }
