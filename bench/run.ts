@@ -7,7 +7,7 @@
 // stored rows with a bare query, and inserting the same rows with a bare prepared statement.
 // Medians of --runs runs; peak RSS of every process. Prints a table, writes bench/results.json.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,9 +17,24 @@ import { benchEnv, generatePortal, withChanges, writeManifests, writePortal, typ
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = path.resolve(HERE, '../..');
-const BIN = path.join(ROOT, 'dist/cmd/portalform.js');
-const FLOOR = path.join(HERE, 'floor.js');
-const RSS_HOOK = pathToFileURL(path.join(HERE, 'rss-hook.js')).href;
+// The measured code is a private copy of the build (see `snapshotBuild`), so that a rebuild of
+// dist/ while the benchmark runs cannot change what it measures halfway.
+let BIN = path.join(ROOT, 'dist/cmd/portalform.js');
+let FLOOR = path.join(HERE, 'floor.js');
+let RSS_HOOK = pathToFileURL(path.join(HERE, 'rss-hook.js')).href;
+
+/** Copies dist/, package.json and schemas/ into `dir` (node_modules linked) and measures that copy. */
+function snapshotBuild(dir: string): void {
+  const pkg = path.join(dir, 'package');
+  mkdirSync(pkg, { recursive: true });
+  cpSync(path.join(ROOT, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+  cpSync(path.join(ROOT, 'schemas'), path.join(pkg, 'schemas'), { recursive: true });
+  cpSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
+  BIN = path.join(pkg, 'dist/cmd/portalform.js');
+  FLOOR = path.join(pkg, 'dist/bench/floor.js');
+  RSS_HOOK = pathToFileURL(path.join(pkg, 'dist/bench/rss-hook.js')).href;
+}
 
 export interface BenchOptions {
   developers: number;
@@ -179,7 +194,7 @@ class Layout {
   ) {
     this.manifests = path.join(dir, 'manifests');
     this.stateFile = path.join(dir, 'portalform.db');
-    this.cache = path.join(dir, '.portalform-cache');
+    this.cache = path.join(dir, 'parse-cache');
     mkdirSync(dir, { recursive: true });
   }
 
@@ -188,7 +203,7 @@ class Layout {
   }
 
   cli(args: string[]): Promise<ProcessResult> {
-    return runProcess(BIN, args, this.dir, { ...this.env, PORTALFORM_STATE: this.stateLocation });
+    return runProcess(BIN, args, this.dir, { ...this.env, PORTALFORM_STATE: this.stateLocation, PORTALFORM_CACHE_DIR: this.cache });
   }
 
   clearCache(): void {
@@ -564,6 +579,7 @@ export async function runBench(options: BenchOptions): Promise<{ scales: ScaleRe
   const { log } = options;
   if (!existsSync(BIN)) throw new Error(`${BIN} not found: run npm run build first`);
   const work = mkdtempSync(path.join(os.tmpdir(), 'portalform-bench-'));
+  snapshotBuild(work);
   const scales: ScaleResult[] = [];
   const started = Date.now();
   try {
