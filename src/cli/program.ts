@@ -57,7 +57,7 @@ export function buildProgram(): Command {
       );
     });
 
-  common(program.command('plan'))
+  selecting(common(program.command('plan')))
     .description('Show the ordered changes that apply would make')
     .addHelpText('after', examples([
       'portalform plan portal/                          # text, like terraform plan',
@@ -69,15 +69,12 @@ export function buildProgram(): Command {
     .argument('[paths...]', 'manifest files or directories', [])
     .option('--out <file>', 'save the plan for a later apply (created 0600; holds no secret values)')
     .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
-    .option('--replace <address>', 'delete and create this object anew (repeatable)', collect, [])
-    .option('--target <address>', 'limit the plan to these objects and what they need (repeatable)', collect, [])
-    .option('--rotate <address>', "generate a new value for this credential's generated secrets (repeatable)", collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff']).default('text'))
     .option('--out-dir <dir>', 'with --format markdown: write the comment as plan-1.md, plan-2.md… (parts of at most 65,000 characters)')
     .option('--expect-no-changes', 'exit 1 when anything would change (a drift check)')
     .action(async (paths: string[], flags: CommonFlags & PlanFlags) => {
       const out = new Output(flags.json === true || flags.format === 'json', colorOf(flags));
-      const { plan: result, state } = await planWithState({ ...planOptions(paths, flags), replace: flags.replace, target: flags.target, rotate: flags.rotate });
+      const { plan: result, state } = await planWithState(planOptions(paths, flags));
       out.diagnostics(result.warnings);
       failOnPlanErrors(result);
       if (flags.out) writePlanFile(flags.out, result);
@@ -91,7 +88,7 @@ export function buildProgram(): Command {
       if (flags.detailedExitcode && result.changes.length > 0) process.exitCode = 2;
     });
 
-  common(program.command('apply'))
+  selecting(common(program.command('apply')))
     .description('Apply manifests (or a saved plan) to the state in one transaction')
     .addHelpText('after', examples([
       'portalform apply portal/                          # shows the plan, asks for "yes"',
@@ -100,9 +97,6 @@ export function buildProgram(): Command {
     ]))
     .argument('[paths...]', 'manifest files or directories, or one saved plan file', [])
     .option('--auto-approve', 'skip the interactive "yes" (required when not on a terminal)')
-    .option('--replace <address>', 'delete and create this object anew (repeatable)', collect, [])
-    .option('--target <address>', 'limit the apply to these objects and what they need (repeatable)', collect, [])
-    .option('--rotate <address>', "generate a new value for this credential's generated secrets (repeatable)", collect, [])
     .option('--secrets-out <file>', 'write generated secret values here (JSON keyed by address, created 0600)')
     .option('--actor <name>', 'who is applying, for the history (default: the CI user or the local user)')
     .action(async (paths: string[], flags: CommonFlags & PlanFlags & ApplyFlags) => {
@@ -110,9 +104,6 @@ export function buildProgram(): Command {
       const planFile = savedPlanArgument(paths);
       const options: ApplyOptions = {
         ...planOptions(planFile ? [] : paths, flags),
-        replace: flags.replace,
-        target: flags.target,
-        rotate: flags.rotate,
         planFile,
         actor: flags.actor,
         secretsOut: flags.secretsOut,
@@ -272,6 +263,14 @@ function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
+/** Flags that choose what a plan or apply covers. */
+function selecting(command: Command): Command {
+  return command
+    .option('--replace <address>', 'delete and create this object anew (repeatable)', collect, [])
+    .option('--target <address>', 'limit to these objects and what they need (repeatable)', collect, [])
+    .option('--rotate <address>', "generate a new value for this credential's generated secrets (repeatable)", collect, []);
+}
+
 /** Flags every command takes. */
 export function common(command: Command): Command {
   return command
@@ -290,8 +289,8 @@ export function stateOptions(flags: CommonFlags): StateOptions {
   };
 }
 
-function planOptions(paths: string[], flags: CommonFlags): PlanOptions {
-  return { ...stateOptions(flags), paths, secretsDirs: flags.secretsDir ?? [] };
+function planOptions(paths: string[], flags: CommonFlags & Partial<Pick<PlanFlags, 'replace' | 'target' | 'rotate'>>): PlanOptions {
+  return { ...stateOptions(flags), paths, secretsDirs: flags.secretsDir ?? [], replace: flags.replace, target: flags.target, rotate: flags.rotate };
 }
 
 function colorOf(flags: CommonFlags): boolean {

@@ -1,9 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
-import { describeHolder, errorMessage, readLock, type Backend, type Conn } from './store.js';
+import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
 import type { LockHolder, LockInfo } from './types.js';
 import { waitWithBackoff } from './wait.js';
 
@@ -85,12 +85,7 @@ export class PostgresBackend implements Backend {
       return { done: false, error: () => refusal };
     });
     // The advisory lock is the real lock; this record only tells others who holds it.
-    const lock: LockInfo = { id: randomUUID(), holder, since: new Date().toISOString() };
-    await conn.deleteFrom('pf_locks').where('name', '=', 'apply').execute();
-    await conn
-      .insertInto('pf_locks')
-      .values({ name: 'apply', lock_id: lock.id, holder: JSON.stringify(holder), since: lock.since })
-      .execute();
+    const lock = await writeLockRecord(conn, holder);
     return lock;
   }
 

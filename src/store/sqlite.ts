@@ -1,11 +1,10 @@
 import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
-import { describeHolder, errorMessage, readLock, type Backend, type Conn } from './store.js';
+import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
 import type { LockHolder, LockInfo } from './types.js';
 import { waitWithBackoff, type Attempt } from './wait.js';
 
@@ -100,12 +99,7 @@ export class SqliteBackend implements Backend {
         return this.refused(current);
       }
       if (current) warn(`taking over the lock left by ${describeHolder(current)}: that process is gone`);
-      const lock: LockInfo = { id: randomUUID(), holder, since: new Date().toISOString() };
-      await conn.deleteFrom('pf_locks').where('name', '=', 'apply').execute();
-      await conn
-        .insertInto('pf_locks')
-        .values({ name: 'apply', lock_id: lock.id, holder: JSON.stringify(holder), since: lock.since })
-        .execute();
+      const lock = await writeLockRecord(conn, holder);
       await sql`commit`.execute(conn);
       this.checkStillAtPath();
       return { done: true, value: lock };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, sql } from 'kysely';
 import { PortalformError } from '../errors.js';
 import type { CredentialType, Status } from '../model.js';
@@ -41,15 +42,7 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-export interface DeveloperRowInput {
-  id: string;
-  email: string;
-  fullName: string;
-  status: Status;
-  customId: string | null;
-  meta: Record<string, string>;
-  origin: Origin;
-}
+export type DeveloperRowInput = Omit<StoredDeveloper, 'credentials'>;
 
 export type CredentialRowInput = StoredCredential;
 
@@ -411,6 +404,14 @@ async function readHistory(db: Conn): Promise<HistoryRow[]> {
     prevHash: r.prev_hash,
     hash: r.hash,
   }));
+}
+
+/** Replaces the lock record with a new one for `holder`. */
+export async function writeLockRecord(conn: Conn, holder: LockHolder): Promise<LockInfo> {
+  const lock: LockInfo = { id: randomUUID(), holder, since: new Date().toISOString() };
+  await conn.deleteFrom('pf_locks').where('name', '=', 'apply').execute();
+  await conn.insertInto('pf_locks').values({ name: 'apply', lock_id: lock.id, holder: JSON.stringify(holder), since: lock.since }).execute();
+  return lock;
 }
 
 export async function readLock(conn: Conn): Promise<LockInfo | null> {
