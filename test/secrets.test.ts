@@ -137,7 +137,7 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
   });
 
   it('rotates exactly the targeted generated secret; a changed source rotates a given one', () => {
-    const { w, run } = setup(backend);
+    const { run } = setup(backend);
     expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
     const reveal = (address: string) => JSON.parse(run(['secret', 'reveal', address, '--json']).stdout).secrets;
     const hmacBefore = reveal(HMAC);

@@ -59,9 +59,8 @@ export class Store {
 
   /** Reads the whole state in one consistent snapshot; an absent state reads as empty. */
   async read(): Promise<StateSnapshot> {
-    const db = this.backend.db();
-    if (!db || !(await this.initialized(db))) return EMPTY_STATE;
-    await this.checkSchemaVersion(db);
+    const db = await this.existing();
+    if (!db) return EMPTY_STATE;
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
@@ -73,10 +72,8 @@ export class Store {
   }
 
   async readHistory(): Promise<HistoryRow[]> {
-    const db = this.backend.db();
-    if (!db || !(await this.initialized(db))) return [];
-    await this.checkSchemaVersion(db);
-    return readHistory(db);
+    const db = await this.existing();
+    return db ? readHistory(db) : [];
   }
 
   /**
@@ -110,8 +107,8 @@ export class Store {
 
   /** Removes a lock record left by a crashed run. */
   async forceUnlock(lockId: string): Promise<LockInfo> {
-    const db = this.backend.db();
-    if (!db || !(await this.initialized(db))) throw new PortalformError(`no state at ${this.display}; nothing to unlock`);
+    const db = await this.existing();
+    if (!db) throw new PortalformError(`no state at ${this.display}; nothing to unlock`);
     const row = await db.selectFrom('pf_locks').selectAll().where('lock_id', '=', lockId).executeTakeFirst();
     if (!row) {
       const current = await readLock(db);
@@ -126,14 +123,22 @@ export class Store {
     return toLockInfo(row);
   }
 
+  /** The current lock record, as another run reads it; null when unlocked or there is no state. */
   async currentLock(): Promise<LockInfo | null> {
-    const db = this.backend.db();
-    if (!db || !(await this.initialized(db))) return null;
-    return readLock(db);
+    const db = await this.existing();
+    return db ? readLock(db) : null;
   }
 
   close(): Promise<void> {
     return this.backend.close();
+  }
+
+  /** The database of an existing state this portalform can read, or null when there is no state yet. */
+  private async existing(): Promise<Conn | null> {
+    const db = this.backend.db();
+    if (!db || !(await this.initialized(db))) return null;
+    await this.checkSchemaVersion(db);
+    return db;
   }
 
   private initialized(db: Conn): Promise<boolean> {
