@@ -67,7 +67,7 @@ export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  let tokens: CST.Token[] | null = Array.from(new Parser(lineCounter.addNewLine).parse(text));
   const tooDeep = findTooDeepToken(tokens);
   if (tooDeep) {
     return failed(file, `nesting deeper than ${MAX_NESTING_DEPTH} levels; a manifest needs far fewer`, position(tooDeep.offset));
@@ -75,8 +75,13 @@ export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
 
   const result: ParsedFile = { file, documents: [], diagnostics: [] };
   const composer = new Composer({ uniqueKeys: true });
-  const docs = Array.from(composer.compose(tokens, true, text.length));
-  for (const doc of docs) {
+  const docs: Array<Document.Parsed | null> = Array.from(composer.compose(tokens, true, text.length));
+  // Neither the syntax tree once composed nor a document once converted is needed any more: for
+  // a large file, holding them while converting would double the memory it takes.
+  tokens = null;
+  for (let i = 0; i < docs.length; i++) {
+    const doc = docs[i]!;
+    docs[i] = null;
     const diagnostics = yamlDiagnostics(doc, file, position);
     result.diagnostics.push(...diagnostics);
     if (diagnostics.some((d) => d.severity === 'error') || isEmptyDocument(doc)) continue;
