@@ -44,6 +44,8 @@ export interface BenchOptions {
   postgresDevelopers: number;
   /** Also run at developers/10, for the growth ratio. */
   growth: boolean;
+  /** The layouts to run: numbers of manifest files. */
+  layouts: number[];
   basicAuthShare: number;
   out: string;
   keep: boolean;
@@ -80,7 +82,7 @@ export interface ScaleResult {
 }
 
 const usage = `usage: npm run bench -- [--developers N] [--runs K] [--postgres URL | --no-postgres] [--postgres-developers N]
-       [--no-growth] [--basic-auth-share F] [--out FILE] [--keep]`;
+       [--no-growth] [--layouts 100,1] [--basic-auth-share F] [--out FILE] [--keep]`;
 
 export function parseArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = {
@@ -89,6 +91,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     postgres: 'postgres://postgres@127.0.0.1:5432/test',
     postgresDevelopers: 10_000,
     growth: true,
+    layouts: [100, 1],
     basicAuthShare: 0.01,
     out: path.join(ROOT, 'bench/results.json'),
     keep: false,
@@ -107,6 +110,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (arg === '--no-postgres') options.postgres = null;
     else if (arg === '--postgres-developers') options.postgresDevelopers = positive(value(), arg);
     else if (arg === '--no-growth') options.growth = false;
+    else if (arg === '--layouts') options.layouts = value().split(',').map((n) => positive(n, arg));
     else if (arg === '--basic-auth-share') options.basicAuthShare = Number(value());
     else if (arg === '--out') options.out = path.resolve(value());
     else if (arg === '--keep') options.keep = true;
@@ -375,7 +379,8 @@ async function benchLayout(
     runs,
     async () => {
       if (layout.state === null) return layout.restore('base', true);
-      // PostgreSQL: back to the base state by applying the base manifests again (not timed).
+      // PostgreSQL: back to the base state by a first apply of the base manifests into an empty schema (not timed).
+      await resetState();
       writeManifests(m, portal.developers, layout.files);
       check(await layout.cli(['apply', m, '--auto-approve', '--no-color']), 'reset apply');
       writeManifests(m, changed, layout.files);
@@ -584,10 +589,13 @@ export async function runBench(options: BenchOptions): Promise<{ scales: ScaleRe
   const started = Date.now();
   try {
     const sizes = options.growth && options.developers >= 10_000 ? [options.developers / 10, options.developers] : [options.developers];
-    for (const developers of sizes) scales.push(await benchScale(work, Math.round(developers), options, 'sqlite', [100, 1]));
+    for (const developers of sizes) {
+      scales.push(await benchScale(work, Math.round(developers), options, 'sqlite', options.layouts));
+      writeResults(options, scales, started); // so far: a later failure keeps what was measured
+    }
     if (options.postgres) {
       if (await postgresReachable(options.postgres)) {
-        scales.push(await benchScale(work, options.postgresDevelopers, options, 'postgres', [100]));
+        scales.push(await benchScale(work, options.postgresDevelopers, options, 'postgres', [options.layouts[0]!]));
       } else {
         log(`\nPostgreSQL is not reachable at ${options.postgres}: skipping its run`);
       }
@@ -596,11 +604,15 @@ export async function runBench(options: BenchOptions): Promise<{ scales: ScaleRe
     if (!options.keep) rmSync(work, { recursive: true, force: true });
     else log(`kept ${work}`);
   }
+  return writeResults(options, scales, started);
+}
+
+function writeResults(options: BenchOptions, scales: ScaleResult[], started: number): { scales: ScaleResult[]; ratios: Ratios } {
   const result = { scales, ratios: ratios(scales) };
   const document = {
     generatedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
-    options: { developers: options.developers, runs: options.runs, postgresDevelopers: options.postgres ? options.postgresDevelopers : null, basicAuthShare: options.basicAuthShare },
+    options: { developers: options.developers, runs: options.runs, layouts: options.layouts, postgresDevelopers: options.postgres ? options.postgresDevelopers : null, basicAuthShare: options.basicAuthShare },
     durationS: Math.round((Date.now() - started) / 1000),
     ...result,
   };
