@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { normalizeAddress } from './address.js';
 import { Executor, type GeneratedSecrets, type SecretValueSource } from './apply/execute.js';
 import { PortalformError, StalePlanError } from './errors.js';
-import { canonicalJson, GENESIS_HASH, sealEntry } from './history.js';
+import { GENESIS_HASH, sealEntry } from './history.js';
 import { loadManifests } from './manifest/index.js';
 import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
 import { TOOL_VERSION } from './package-info.js';
@@ -386,4 +386,3 @@ export function userName(): string {
   }
 }
 
-export { canonicalJson };

@@ -94,7 +94,3 @@ export function summarize(changes: Change[]): Summary {
   }
   return summary;
 }
-
-export function hasChanges(plan: Plan): boolean {
-  return plan.changes.length > 0;
-}
