@@ -12,11 +12,12 @@ import { TOOL_VERSION } from './package-info.js';
 import { diff } from './plan/diff.js';
 import { publicChanges } from './plan/json.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
+import { PlanScope } from './plan/scope.js';
 import { planDigest, readPlanFile } from './plan/planfile.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
 import { openStore, type StateWriter, type Store, type WriteSession } from './store/index.js';
-import type { LockInfo, StateSnapshot } from './store/types.js';
+import type { LockInfo, ReadScope, StateSnapshot } from './store/types.js';
 
 export interface StateOptions {
   /** A file path or postgres:// URL; default $PORTALFORM_STATE or ./portalform.db. */
@@ -84,14 +85,30 @@ export async function planWithState(options: PlanOptions = {}): Promise<{ plan: 
   const { desired, warnings } = await load(options);
   const store = storeOf(options);
   try {
-    const state = await store.read();
-    const vault = state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options));
+    const { state, vault: opened } = await readForPlan(store, desired, options);
+    const vault = opened ?? (state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options)));
     const result = makePlan(desired, state, vault, options);
     result.warnings.unshift(...warnings);
     return { plan: result, state };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Reads what a plan of `desired` needs: only developers whose sync digest does not show them
+ * matching the manifests (see plan/scope.ts). The vault is opened on the way, when a state exists.
+ */
+async function readForPlan(
+  reader: { read(scope?: ReadScope): Promise<StateSnapshot> },
+  desired: DesiredState,
+  options: PlanOptions,
+): Promise<{ state: StateSnapshot; vault?: Vault; scope: PlanScope }> {
+  const addresses = [...(options.replace ?? []), ...(options.rotate ?? []), ...(options.target ?? [])].map(normalizeAddress);
+  const scope = new PlanScope(desired, addresses);
+  let vault: Vault | undefined;
+  const state = await reader.read((index, meta) => scope.select(index, (vault = Vault.open(meta.lineage!, meta, stateKeyOf(options)))));
+  return { state, vault, scope };
 }
 
 /** Diffs and orders: pure, no I/O. */
@@ -153,21 +170,30 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
 
 /** Under the lock: plan against the state as it is now, confirm, then write it all in one transaction. */
 async function applyInSession(session: WriteSession, saved: Plan | null, desired: DesiredState | null, options: ApplyOptions): Promise<ApplyResult> {
-  const state = await session.read();
+  const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved ? { state: await session.read() } : await readForPlan(session, desired!, options);
+  const state = read.state;
   const lineage = state.lineage ?? randomUUID();
-  const vault = Vault.open(lineage, state.meta, stateKeyOf(options));
+  const vault = read.vault ?? Vault.open(lineage, state.meta, stateKeyOf(options));
   const thePlan = saved ?? makePlan(desired!, state, vault, options);
   if (saved) await checkSavedPlan(saved, state, session);
   if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
+  // Only a complete apply of the manifests leaves every desired developer matching them.
+  const inSync = read.scope && !options.target?.length ? read.scope : null;
   const unchanged: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
   if (thePlan.changes.length === 0) {
-    if (state.lineage === null) await session.transaction((w) => w.setMeta({ lineage, serial: '0', ...vault.metaToWrite }));
+    const digests = inSync?.digestsToStore(new Set(), vault) ?? [];
+    if (state.lineage === null || digests.length > 0) {
+      await session.transaction(async (w) => {
+        if (state.lineage === null) await w.setMeta({ lineage, serial: '0', ...vault.metaToWrite });
+        await w.storeSyncDigests(digests);
+      });
+    }
     return unchanged;
   }
   requireWayToDeliverGenerated(thePlan, vault, options);
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
 
-  const context = { plan: thePlan, state, lineage, vault, secrets: desired ? secretIndex(desired) : new Map(), options };
+  const context = { plan: thePlan, state, lineage, vault, secrets: desired ? secretIndex(desired) : new Map(), options, inSync };
   const generated = await session.transaction((writer) => writeChanges(writer, context)).catch((error) => {
     if (options.secretsOut) rmSync(pendingSecretsPath(options.secretsOut), { force: true });
     throw error;
@@ -193,6 +219,8 @@ interface WriteContext {
   /** Secret values by credential address and field, from the manifests. */
   secrets: Map<string, Record<string, string>>;
   options: ApplyOptions;
+  /** Set when this apply brings every desired developer in line with the manifests. */
+  inSync: PlanScope | null;
 }
 
 /** Inside the transaction: the changes, the new serial, the history entry and the secrets file. */
@@ -205,6 +233,7 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
   await writer.setMeta(vault.metaToWrite);
   const executor = new Executor({ writer, state, vault, now: at, onStep: options.onProgress, secretValue: manifestSecret(context) });
   await executor.run(thePlan.changes);
+  if (context.inSync) await writer.storeSyncDigests(context.inSync.digestsToStore(touchedDevelopers(thePlan.changes), vault));
   const serial = state.serial + 1;
   await writer.setMeta({ serial: String(serial) });
   const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
@@ -299,6 +328,17 @@ function secretIndex(desired: DesiredState): Map<string, Record<string, string>>
     }
   }
   return index;
+}
+
+/** Emails of the developers whose rows or credentials the changes write, under their final names. */
+function touchedDevelopers(changes: Change[]): Set<string> {
+  const emails = new Set<string>();
+  for (const { action } of changes) {
+    if (action.do === 'developer.create') emails.add(action.developer.email);
+    else if (action.do === 'developer.move') emails.add(action.to);
+    else emails.add(action.email);
+  }
+  return emails;
 }
 
 /** Credentials whose generated secrets someone must receive (an asymmetric jwt never uses its secret). */

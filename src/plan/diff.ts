@@ -65,6 +65,7 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
   const wanted = new Set<string>();
   for (const developer of desired.developers) {
     wanted.add(developer.email);
+    if (state.inSync?.has(developer.email)) continue; // matches its stored digest: nothing to do
     const current = stored.get(developer.email);
     const replaced = options.replace.has(developerAddress(developer.email));
     if (current && replaced) changes.push(...deleteDeveloper(current, true));

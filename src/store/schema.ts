@@ -18,6 +18,13 @@ export interface DeveloperTable {
   origin: string;
   created_at: string;
   updated_at: string;
+  /**
+   * Digest of the manifest entry this developer and its credentials were last reconciled with
+   * (see plan/digest.ts), so that a plan reads in full only the developers that may differ.
+   * Database triggers clear it whenever the row or one of its credentials changes, whoever
+   * writes: only apply sets it, after reconciling. Null: unknown, read in full.
+   */
+  sync_digest: string | null;
 }
 
 export interface CredentialTable {
@@ -61,7 +68,9 @@ export interface Database {
   pf_locks: LockTable;
 }
 
-const MIGRATIONS: Record<string, Migration> = {
+type Dialect = 'sqlite' | 'postgres';
+
+const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_initial': {
     async up(db: Kysely<any>) {
       await db.schema
@@ -119,12 +128,62 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
-};
-
-export const SCHEMA_VERSIONS = Object.keys(MIGRATIONS).sort();
-
-export const migrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
+  '0002_sync_digest': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('pf_developers').addColumn('sync_digest', 'text').execute();
+      for (const statement of SYNC_DIGEST_TRIGGERS[dialect]) await sql.raw(statement).execute(db);
+    },
   },
+});
+
+/**
+ * Any change to a developer's row or to one of its credentials clears the developer's
+ * sync_digest, in the database itself: a hand edit, or a writer other than apply, is seen by the
+ * next plan. Apply sets the digest in a separate statement that names no content column.
+ */
+const SYNC_DIGEST_TRIGGERS: Record<Dialect, string[]> = {
+  sqlite: [
+    `create trigger pf_developers_unsync_update after update of email, full_name, status, custom_id, meta, origin on pf_developers
+       when new.sync_digest is not null
+       begin update pf_developers set sync_digest = null where id = new.id; end`,
+    `create trigger pf_developers_unsync_insert after insert on pf_developers
+       when new.sync_digest is not null
+       begin update pf_developers set sync_digest = null where id = new.id; end`,
+    `create trigger pf_credentials_unsync_insert after insert on pf_credentials
+       begin update pf_developers set sync_digest = null where id = new.developer_id and sync_digest is not null; end`,
+    `create trigger pf_credentials_unsync_update after update on pf_credentials
+       begin update pf_developers set sync_digest = null where id in (old.developer_id, new.developer_id) and sync_digest is not null; end`,
+    `create trigger pf_credentials_unsync_delete after delete on pf_credentials
+       begin update pf_developers set sync_digest = null where id = old.developer_id and sync_digest is not null; end`,
+  ],
+  // The functions keep the state's schema as their search_path, so they work from any session.
+  postgres: [
+    `create function pf_developer_unsync() returns trigger language plpgsql set search_path from current as $$
+       begin new.sync_digest := null; return new; end $$`,
+    `create trigger pf_developers_unsync_update before update of email, full_name, status, custom_id, meta, origin on pf_developers
+       for each row when (new.sync_digest is not null) execute function pf_developer_unsync()`,
+    `create trigger pf_developers_unsync_insert before insert on pf_developers
+       for each row when (new.sync_digest is not null) execute function pf_developer_unsync()`,
+    `create function pf_credential_unsync() returns trigger language plpgsql set search_path from current as $$
+       begin
+         if tg_op <> 'INSERT' then update pf_developers set sync_digest = null where id = old.developer_id and sync_digest is not null; end if;
+         if tg_op <> 'DELETE' then update pf_developers set sync_digest = null where id = new.developer_id and sync_digest is not null; end if;
+         return null;
+       end $$`,
+    `create trigger pf_credentials_unsync after insert or update or delete on pf_credentials
+       for each row execute function pf_credential_unsync()`,
+  ],
 };
+
+export const SCHEMA_VERSIONS = Object.keys(migrations('sqlite')).sort();
+
+/** The migration that adds sync digests: a state without it is read in full. */
+export const SYNC_DIGEST_VERSION = '0002_sync_digest';
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      return migrations(dialect);
+    },
+  };
+}

@@ -2,18 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, sql } from 'kysely';
 import { PortalformError } from '../errors.js';
 import type { CredentialType, Status } from '../model.js';
-import { SCHEMA_VERSIONS, migrationProvider, type CredentialTable, type Database, type DeveloperTable } from './schema.js';
+import { compareCodeUnits } from '../manifest/files.js';
+import { SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider, type CredentialTable, type Database, type DeveloperTable } from './schema.js';
 import type {
   HistoryRow,
   LockHolder,
   LockInfo,
   Origin,
+  ReadScope,
   StateSnapshot,
+  StoredIndex,
   StoredCredential,
   StoredDeveloper,
 } from './types.js';
 import { EMPTY_STATE } from './types.js';
-import { timed } from '../timing.js';
+import { count, timed } from '../timing.js';
 
 export type Conn = Kysely<Database>;
 
@@ -51,20 +54,26 @@ const MIGRATION_LOCK_TABLE = 'pf_migration_lock';
 const MIGRATION_RETRIES = 3;
 
 export class Store {
+  /** Whether the state has sync digests (schema 0002); an older one is read in full until apply migrates it. */
+  private syncDigests = false;
+
   constructor(readonly backend: Backend) {}
 
   get display(): string {
     return this.backend.display;
   }
 
-  /** Reads the whole state in one consistent snapshot; an absent state reads as empty. */
-  async read(): Promise<StateSnapshot> {
+  /**
+   * Reads the state in one consistent snapshot; an absent state reads as empty. With a scope,
+   * only the developers it selects (see plan/scope.ts); without, all of them.
+   */
+  async read(scope?: ReadScope): Promise<StateSnapshot> {
     const db = await this.existing();
     if (!db) return EMPTY_STATE;
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
-        return await readSnapshot(conn);
+        return await readSnapshot(conn, this.syncDigests ? scope : undefined);
       } finally {
         await sql`commit`.execute(conn);
       }
@@ -152,6 +161,7 @@ export class Store {
     }
     const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
     const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    this.syncDigests = rows.rows.some((r) => r.name === SYNC_DIGEST_VERSION);
     const unknown = rows.rows.map((r) => r.name).filter((name) => !SCHEMA_VERSIONS.includes(name));
     if (unknown.length > 0) {
       throw new PortalformError(
@@ -163,7 +173,7 @@ export class Store {
   private async migrate(db: Conn): Promise<void> {
     const migrator = new Migrator({
       db,
-      provider: migrationProvider,
+      provider: migrationProvider(this.backend.kind),
       migrationTableName: MIGRATION_TABLE,
       migrationLockTableName: MIGRATION_LOCK_TABLE,
       ...(this.backend.schema ? { migrationTableSchema: this.backend.schema } : {}),
@@ -186,8 +196,9 @@ export class WriteSession {
     private readonly backend: Backend,
   ) {}
 
-  read(): Promise<StateSnapshot> {
-    return readSnapshot(this.conn);
+  /** The state as it is under the lock (migrated: sync digests exist). */
+  read(scope?: ReadScope): Promise<StateSnapshot> {
+    return readSnapshot(this.conn, scope);
   }
 
   readHistory(): Promise<HistoryRow[]> {
@@ -236,9 +247,10 @@ export class StateWriter {
       origin: r.origin,
       created_at: now,
       updated_at: now,
+      sync_digest: null,
     });
     // Rows are made a statement at a time: a large apply never holds all of them at once.
-    for (const chunk of chunks(rows, this.rowsPerStatement(9))) {
+    for (const chunk of chunks(rows, this.rowsPerStatement(10))) {
       await this.conn.insertInto('pf_developers').values(chunk.map(toRow)).execute();
     }
   }
@@ -313,6 +325,17 @@ export class StateWriter {
     }
   }
 
+  /** Records that these developers match their manifest entries (see plan/digest.ts). */
+  async storeSyncDigests(entries: Array<{ email: string; digest: string }>): Promise<void> {
+    // One statement per slice, not per developer: after a large apply this is every developer.
+    for (const chunk of chunks(entries, this.rowsPerStatement(2))) {
+      const values = sql.join(chunk.map((e) => sql`(${e.email}, ${e.digest})`));
+      // Both dialects name the columns of a bare VALUES list column1, column2.
+      await sql`update pf_developers set sync_digest = v.column2 from (values ${values}) as v
+        where pf_developers.email = v.column1`.execute(this.conn);
+    }
+  }
+
   async appendHistory(row: Omit<HistoryRow, 'seq'>): Promise<void> {
     const last = await this.conn.selectFrom('pf_history').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
     await this.conn
@@ -345,25 +368,77 @@ export class StateWriter {
   }
 }
 
-function readSnapshot(conn: Conn): Promise<StateSnapshot> {
-  return timed('read state', () => readRows(conn));
+function readSnapshot(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
+  return timed('read state', () => readRows(conn, scope));
 }
 
-async function readRows(conn: Conn): Promise<StateSnapshot> {
+/** Above this share of the developers, one scan of everything beats looking them up. */
+const FULL_READ_SHARE = 0.2;
+const FULL_READ_MIN = 1000;
+
+async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
+  const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
+  if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null) };
+
+  const index: StoredIndex = new Map();
+  for (const row of await timed('read sync digests', () => conn.selectFrom('pf_developers').select(['email', 'sync_digest', 'origin']).execute())) {
+    index.set(row.email, { digest: row.sync_digest, origin: row.origin as Origin });
+  }
+  const { read, inSync, claims } = timed('scope', () => scope(index, meta));
+  const lookups = read.size + claims.customIds.length + claims.unique.length;
+  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE)) return { ...snapshot, developers: await readDevelopers(conn, null), inSync };
+  for (const email of await holdersOf(conn, claims)) read.add(email);
+  return { ...snapshot, developers: await readDevelopers(conn, [...read]), inSync };
+}
+
+/** Emails of the stored developers holding any of these unique values. */
+async function holdersOf(conn: Conn, claims: ReturnType<ReadScope>['claims']): Promise<string[]> {
+  const emails: string[] = [];
+  for (const chunk of chunks(claims.customIds, LOOKUP_CHUNK)) {
+    const rows = await conn.selectFrom('pf_developers').select('email').where('custom_id', 'in', chunk).execute();
+    emails.push(...rows.map((r) => r.email));
+  }
+  const byType = new Map<string, string[]>();
+  for (const { type, value } of claims.unique) byType.set(type, [...(byType.get(type) ?? []), value]);
+  for (const [type, values] of byType) {
+    for (const chunk of chunks(values, LOOKUP_CHUNK)) {
+      const rows = await conn
+        .selectFrom('pf_credentials')
+        .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
+        .select('pf_developers.email')
+        .where('pf_credentials.type', '=', type)
+        .where('pf_credentials.unique_value', 'in', chunk)
+        .execute();
+      emails.push(...rows.map((r) => r.email));
+    }
+  }
+  return emails;
+}
+
+const LOOKUP_CHUNK = 500;
+
+/** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
+async function readDevelopers(conn: Conn, emails: string[] | null): Promise<StoredDeveloper[]> {
   // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
-  const developerRows = await conn
-    .selectFrom('pf_developers')
-    .select(['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin'])
-    .orderBy('email')
-    .execute();
-  const credentialRows = await conn
-    .selectFrom('pf_credentials')
-    .select(['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin'])
-    .orderBy('type')
-    .orderBy('identity')
-    .execute();
+  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin'] as const;
+  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin'] as const;
+  let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
+  let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
+  if (emails === null) {
+    developerRows = await conn.selectFrom('pf_developers').select(developerColumns).execute();
+    credentialRows = await conn.selectFrom('pf_credentials').select(credentialColumns).execute();
+  } else {
+    developerRows = [];
+    credentialRows = [];
+    for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
+      developerRows.push(...(await conn.selectFrom('pf_developers').select(developerColumns).where('email', 'in', chunk).execute()));
+    }
+    for (const chunk of chunks(developerRows.map((r) => r.id), LOOKUP_CHUNK)) {
+      credentialRows.push(...(await conn.selectFrom('pf_credentials').select(credentialColumns).where('developer_id', 'in', chunk).execute()));
+    }
+  }
   const byDeveloper = new Map<string, StoredCredential[]>();
   for (const row of credentialRows) {
     const list = byDeveloper.get(row.developer_id) ?? [];
@@ -378,9 +453,10 @@ async function readRows(conn: Conn): Promise<StateSnapshot> {
     customId: row.custom_id,
     meta: JSON.parse(row.meta),
     origin: row.origin as Origin,
-    credentials: byDeveloper.get(row.id) ?? [],
+    credentials: (byDeveloper.get(row.id) ?? []).sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
   }));
-  return { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), developers, meta };
+  count('developers read in full', developers.length);
+  return developers.sort((a, b) => compareCodeUnits(a.email, b.email));
 }
 
 function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): StoredCredential {

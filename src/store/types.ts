@@ -44,7 +44,21 @@ export interface StateSnapshot {
   serial: number;
   developers: StoredDeveloper[];
   meta: Record<string, string>;
+  /**
+   * A plan's read (Store.readScoped) holds only the developers the plan needs: these are the
+   * emails of stored developers left out because they match the manifests. Absent: all were read.
+   */
+  inSync?: ReadonlySet<string>;
 }
+
+/** Every stored developer's sync digest and origin, by email: what a plan reads before choosing what to read in full. */
+export type StoredIndex = Map<string, { digest: string | null; origin: Origin }>;
+
+/** Chooses, inside the read's snapshot, which developers to read in full (see plan/scope.ts). */
+export type ReadScope = (
+  index: StoredIndex,
+  meta: Record<string, string>,
+) => { read: Set<string>; inSync: Set<string>; claims: { customIds: string[]; unique: Array<{ type: string; value: string }> } };
 
 export interface LockHolder {
   user: string;

@@ -1,0 +1,88 @@
+// Which stored developers a plan must read in full. The store first reads every developer's sync
+// digest (a few bytes each); a developer whose digest equals its manifest entry's (digest.ts) is
+// in sync and is neither read nor diffed. Read in full: developers that may differ, managed ones
+// the manifests no longer declare (deleted), both ends of a `moved` block, developers named by
+// --replace, --rotate or --target, and — so that a value taken from an unmanaged holder is caught —
+// the holders of every unique value a changed or new developer claims.
+import { parseAddress } from '../address.js';
+import { CREDENTIAL_SPECS, type DesiredDeveloper, type DesiredState } from '../model.js';
+import type { Vault } from '../secrets/vault.js';
+import type { StoredIndex } from '../store/types.js';
+import { developerDigest } from './digest.js';
+
+export interface ScopeSelection {
+  /** Emails of the stored developers to read in full. */
+  read: Set<string>;
+  /** Emails of stored developers known to match the manifests: not read, not diffed. */
+  inSync: Set<string>;
+  /** Unique values claimed by developers that are not in sync: their stored holders are read too. */
+  claims: { customIds: string[]; unique: Array<{ type: string; value: string }> };
+}
+
+export class PlanScope {
+  /** The manifests' digest of every desired developer, once `select` has run. */
+  private digests = new Map<string, string>();
+  private stored: StoredIndex = new Map();
+
+  constructor(
+    private readonly desired: DesiredState,
+    /** Addresses named by --replace, --rotate and --target. */
+    private readonly addresses: string[],
+  ) {}
+
+  select(index: StoredIndex, vault: Vault): ScopeSelection {
+    this.stored = index;
+    const read = new Set<string>();
+    const inSync = new Set<string>();
+    const changing: DesiredDeveloper[] = [];
+    const wanted = new Set<string>();
+    for (const developer of this.desired.developers) {
+      wanted.add(developer.email);
+      const digest = developerDigest(developer, vault);
+      this.digests.set(developer.email, digest);
+      const entry = index.get(developer.email);
+      if (entry && entry.digest === digest && entry.origin === 'manifest') {
+        inSync.add(developer.email);
+        continue;
+      }
+      if (entry) read.add(developer.email);
+      changing.push(developer);
+    }
+    for (const [email, entry] of index) if (!wanted.has(email) && entry.origin === 'manifest') read.add(email);
+    for (const move of this.desired.moved) read.add(move.from).add(move.to);
+    for (const address of this.addresses) read.add(parseAddress(address).email);
+    for (const email of read) inSync.delete(email);
+    return { read, inSync, claims: claimsOf(changing, vault) };
+  }
+
+  /**
+   * After a complete apply every desired developer matches its manifest entry: the digests to
+   * store, for those whose stored digest differs or whose rows the apply touched.
+   */
+  digestsToStore(touched: Set<string>, vault: Vault): Array<{ email: string; digest: string }> {
+    const out: Array<{ email: string; digest: string }> = [];
+    for (const developer of this.desired.developers) {
+      const { email } = developer;
+      // A new state was never selected from: its digests are computed here.
+      const digest = this.digests.get(email) ?? developerDigest(developer, vault);
+      if (touched.has(email) || this.stored.get(email)?.digest !== digest) out.push({ email, digest });
+    }
+    return out;
+  }
+}
+
+function claimsOf(developers: DesiredDeveloper[], vault: Vault): ScopeSelection['claims'] {
+  const customIds: string[] = [];
+  const unique: Array<{ type: string; value: string }> = [];
+  for (const developer of developers) {
+    if (developer.customId !== null) customIds.push(developer.customId);
+    for (const credential of developer.credentials) {
+      const field = CREDENTIAL_SPECS[credential.type].uniqueField;
+      if (!field) continue;
+      const secret = credential.secrets[field];
+      const value = secret ? vault.digest(credential.type, field, secret.value) : credential.fields[field];
+      if (typeof value === 'string') unique.push({ type: credential.type, value });
+    }
+  }
+  return { customIds, unique };
+}

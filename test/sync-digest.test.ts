@@ -1,0 +1,144 @@
+// A plan reads in full only the developers whose sync digest does not show them matching the
+// manifests. These tests make sure that shortcut never hides a difference: hand edits of the
+// state, changed secret sources, targeted applies and states from before the digests existed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
+import { workspace, type Workspace } from './helpers/cli.js';
+import { runSql, withStateDb } from './helpers/state-db.js';
+
+afterAll(dropTestSchemas);
+
+const SECRET = 'sync-digest-test-secret-value-1';
+
+function developer(n: number, fullName = `Developer ${n}`): string {
+  return `  - email: dev${n}@example.com
+    fullName: ${fullName}
+    status: approved
+    customId: dev-${n}
+    credentials:
+      - { type: acl, group: partners }
+      - { type: key-auth, name: ci }
+      - { type: hmac-auth, username: dev${n}-hmac, secret: { fromEnv: PORTALFORM_SECRET_HMAC } }
+`;
+}
+
+function manifest(count: number, change: (n: number) => string | null = () => null): string {
+  let text = 'version: 1\ndevelopers:\n';
+  for (let n = 1; n <= count; n++) text += developer(n, change(n) ?? `Developer ${n}`);
+  return text;
+}
+
+interface Planned {
+  code: number;
+  plan: { changes: Array<{ address: string; op: string }>; summary: Record<string, number> };
+  /** Developers the plan read in full (PORTALFORM_TIMINGS). */
+  readInFull: number;
+}
+
+describe.each(BACKENDS)('sync digests on $name', (backend) => {
+  const env = { PORTALFORM_SECRET_HMAC: SECRET, PORTALFORM_STATE_KEY: 'k'.repeat(40) };
+
+  function setUp(count = 5): Workspace {
+    const w = workspace(backend.newState());
+    w.write('m/devs.yaml', manifest(count));
+    const applied = w.run(['apply', 'm', '--auto-approve'], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+    return w;
+  }
+
+  function plan(w: Workspace, args: string[] = [], extraEnv: Record<string, string> = {}): Planned {
+    const timings = join(w.dir, 'timings.json');
+    const result = w.run(['plan', 'm', '--json', ...args], { env: { ...env, PORTALFORM_TIMINGS: timings, ...extraEnv } });
+    expect(result.code, result.stderr).toBe(0);
+    const counts = JSON.parse(readFileSync(timings, 'utf8')).counts;
+    return { code: result.code, plan: JSON.parse(result.stdout), readInFull: counts['developers read in full'] ?? 0 };
+  }
+
+  const addresses = (p: Planned) => p.plan.changes.map((c) => `${c.op} ${c.address}`).sort();
+
+  it('reads no developer in full when nothing changed, and only the changed one after an edit', () => {
+    const w = setUp();
+    expect(plan(w)).toMatchObject({ readInFull: 0, plan: { changes: [] } });
+
+    w.write('m/devs.yaml', manifest(5, (n) => (n === 3 ? 'Renamed' : null)));
+    const changed = plan(w);
+    expect(addresses(changed)).toEqual(['update developer["dev3@example.com"]']);
+    expect(changed.readInFull).toBe(1);
+  });
+
+  it('sees a developer row edited by hand in the database, even with a forged digest', async () => {
+    const w = setUp();
+    await runSql(w, [`update pf_developers set full_name = 'Edited', sync_digest = 'forged' where email = 'dev2@example.com'`]);
+    await runSql(w, [`update pf_developers set status = 'revoked' where email = 'dev4@example.com'`]);
+    const planned = plan(w);
+    expect(addresses(planned)).toEqual(['approve developer["dev4@example.com"]', 'update developer["dev2@example.com"]']);
+  });
+
+  it('sees credentials inserted, changed or deleted by hand', async () => {
+    const w = setUp();
+    await withStateDb(w, async (query) => {
+      const [row] = (await query(`select * from pf_credentials where type = 'acl' and developer_id = (select id from pf_developers where email = 'dev1@example.com')`)) as Array<Record<string, unknown>>;
+      await query(
+        `insert into pf_credentials (id, developer_id, type, identity, unique_value, fields, secrets, active, origin, created_at, updated_at)
+         values ('hand-made', '${row!.developer_id}', 'acl', 'admins', null, '{"group":"admins"}', '{}', 1, 'manifest', 'now', 'now')`,
+      );
+    });
+    await runSql(w, [
+      `update pf_credentials set fields = '{"name":"ci","ttl":5}' where type = 'key-auth' and developer_id = (select id from pf_developers where email = 'dev2@example.com')`,
+      `delete from pf_credentials where type = 'acl' and developer_id = (select id from pf_developers where email = 'dev3@example.com')`,
+    ]);
+    expect(addresses(plan(w))).toEqual([
+      'create developer["dev3@example.com"].credential["acl:partners"]',
+      'delete developer["dev1@example.com"].credential["acl:admins"]',
+      'update developer["dev2@example.com"].credential["key-auth:ci"]',
+    ]);
+  });
+
+  it('sees a secret whose source changed though no manifest did', () => {
+    const w = setUp();
+    const planned = plan(w, [], { PORTALFORM_SECRET_HMAC: 'another-value' });
+    expect(planned.plan.summary.update).toBe(5);
+    expect(planned.readInFull).toBe(5);
+  });
+
+  it('keeps planning what a targeted apply left out, and a later full apply makes every digest current', () => {
+    const w = setUp();
+    w.write('m/devs.yaml', manifest(5, (n) => (n <= 2 ? `Renamed ${n}` : null)));
+    const targeted = w.run(['apply', 'm', '--auto-approve', '--target', 'developer["dev1@example.com"]'], { env });
+    expect(targeted.code, targeted.stderr).toBe(0);
+    expect(addresses(plan(w))).toEqual(['update developer["dev2@example.com"]']);
+
+    expect(w.run(['apply', 'm', '--auto-approve'], { env }).code).toBe(0);
+    expect(plan(w)).toMatchObject({ readInFull: 0, plan: { changes: [] } });
+  });
+
+  it('reads the holder of a unique value a changed developer takes, though the holder is in sync', async () => {
+    const w = setUp();
+    // dev1 gives up its customId to dev2 in one plan: dev1 must be read to free it first.
+    w.write('m/devs.yaml', manifest(5).replace('customId: dev-1\n', 'customId: dev-1-new\n').replace('customId: dev-2\n', 'customId: dev-1\n'));
+    const planned = plan(w);
+    expect(addresses(planned)).toEqual(['update developer["dev1@example.com"]', 'update developer["dev2@example.com"]']);
+    expect(w.run(['apply', 'm', '--auto-approve'], { env }).code).toBe(0);
+    expect(plan(w).plan.changes).toEqual([]);
+  });
+
+  it('plans a state written before sync digests existed in full, and its next apply migrates it', async () => {
+    const w = setUp();
+    // The state as portalform 0.1.0's first schema left it.
+    const drop =
+      backend.name === 'sqlite'
+        ? ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync_insert', 'pf_credentials_unsync_update', 'pf_credentials_unsync_delete'].map((t) => `drop trigger ${t}`)
+        : ['drop trigger pf_developers_unsync_update on pf_developers', 'drop trigger pf_developers_unsync_insert on pf_developers', 'drop trigger pf_credentials_unsync on pf_credentials', 'drop function pf_developer_unsync', 'drop function pf_credential_unsync'];
+    await runSql(w, [...drop, 'alter table pf_developers drop column sync_digest', `delete from pf_migration where name = '0002_sync_digest'`]);
+    w.write('m/devs.yaml', manifest(5, (n) => (n === 5 ? 'Renamed' : null)));
+
+    const old = plan(w);
+    expect(addresses(old)).toEqual(['update developer["dev5@example.com"]']);
+    expect(old.readInFull).toBe(5);
+
+    expect(w.run(['apply', 'm', '--auto-approve'], { env }).code).toBe(0);
+    expect(plan(w)).toMatchObject({ readInFull: 0, plan: { changes: [] } });
+  });
+});
