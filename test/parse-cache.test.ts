@@ -73,6 +73,21 @@ describe('parse cache', () => {
     ]);
   });
 
+  it('locates errors exactly when a cached entry\'s positions are damaged, from the file itself', async () => {
+    const ws = workspace();
+    ws.write('a.yaml', TWO_DEVELOPERS);
+    await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
+    for (const file of cacheFiles(ws.dir)) {
+      const [head] = fs.readFileSync(file, 'utf8').split('\n');
+      fs.writeFileSync(file, `${head}\n[[[0, 1, 2], [0]]]`); // shaped like positions, but wrong
+    }
+    ws.write('b.yaml', developerDoc('Ada@example.com'));
+    const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
+    expect(warm.errors).toEqual([
+      'b.yaml:3:12: error: developer ada@example.com is declared twice (also at a.yaml:3:12); emails are compared case-insensitively',
+    ]);
+  });
+
   it('does not cache a file holding a literal secret', async () => {
     const ws = workspace();
     ws.write('devs.yaml', developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${SENTINEL} }\n`));
@@ -97,9 +112,10 @@ describe('parse cache', () => {
     ws.write('devs.yaml', TWO_DEVELOPERS);
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     for (const file of cacheFiles(ws.dir)) {
-      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
-      entry.documents[0].value.developers[1].status = 'superuser';
-      fs.writeFileSync(file, JSON.stringify(entry));
+      const [head, positions] = fs.readFileSync(file, 'utf8').split('\n');
+      const entry = JSON.parse(head!);
+      entry.values[0].developers[1].status = 'superuser';
+      fs.writeFileSync(file, `${JSON.stringify(entry)}\n${positions}`);
     }
     expect(plain((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(plain(cold.desired));
   });

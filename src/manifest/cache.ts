@@ -8,7 +8,10 @@
 // - Key: SHA-256 of the file's bytes together with the tool version, the JSON Schema and the
 //   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
 //   stale, only unused.
-// - Entry: the file's documents (values and source positions) as JSON, stored only for a file that parsed and passed
+// - Entry: the file's documents as two lines of JSON, the values and then the source positions;
+//   the positions, two thirds of the bytes, are read only when a message needs a location, and
+//   checked then against a digest in the first line (damaged: the file is parsed again).
+//   Stored only for a file that parsed and passed
 //   the schema without any diagnostic and holds no literal secret. A secret *reference* (`fromEnv`,
 //   `fromFile`) is part of the manifest and may be stored; a secret value never is: references are
 //   resolved on every run, after the cache.
@@ -24,7 +27,7 @@ import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
 import type { ParsedDocument } from './parse.js';
 
-const FORMAT = 'portalform-parse-cache v1';
+const FORMAT = 'portalform-parse-cache v2';
 const CACHE_MAX_AGE_DAYS = 30;
 
 /** The cache directory, or null when disabled. */
@@ -65,15 +68,28 @@ export class ParseCache {
     return path.join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
-  /** The parsed documents of a cached file, or undefined. */
-  get(key: string): ParsedDocument[] | undefined {
+  /**
+   * The parsed documents of a cached file, or undefined. `reparse` stands in for positions found
+   * damaged when they are finally read.
+   */
+  get(key: string, reparse: () => ParsedDocument[]): ParsedDocument[] | undefined {
     const file = this.entryPath(key);
     try {
-      const entry = JSON.parse(readFileSync(file, 'utf8'));
-      if (entry?.format !== FORMAT || entry.key !== key || !Array.isArray(entry.documents)) return undefined;
-      if (!entry.documents.every(isParsedDocument)) return undefined;
+      const head = readHead(file);
+      if (head?.format !== FORMAT || head.key !== key || !Array.isArray(head.values)) return undefined;
       touch(file);
-      return entry.documents;
+      // Read again only when a location is needed: holding every entry's text would cost more than rereading one.
+      let positions: Array<Pick<ParsedDocument, 'positions' | 'lineStarts'>> | undefined;
+      const positionsOf = (i: number) => (positions ??= readPositions(file, head) ?? reparse())[i]!;
+      return (head.values as unknown[]).map((value, i) => ({
+        value,
+        get positions() {
+          return positionsOf(i).positions;
+        },
+        get lineStarts() {
+          return positionsOf(i).lineStarts;
+        },
+      }));
     } catch {
       return undefined;
     }
@@ -103,7 +119,10 @@ export function storeEntry(file: string, key: string, documents: ParsedDocument[
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const fd = openSync(temp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify({ format: FORMAT, key, documents }));
+      const positions = JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
+      const positionsDigest = createHash('sha256').update(positions).digest('hex');
+      writeSync(fd, JSON.stringify({ format: FORMAT, key, positionsDigest, values: documents.map((d) => d.value) }) + '\n');
+      writeSync(fd, positions);
     } finally {
       closeSync(fd);
     }
@@ -113,9 +132,33 @@ export function storeEntry(file: string, key: string, documents: ParsedDocument[
   }
 }
 
-function isParsedDocument(doc: unknown): doc is ParsedDocument {
-  const d = doc as ParsedDocument | null;
-  return typeof d === 'object' && d !== null && 'value' in d && (typeof d.positions === 'number' || Array.isArray(d.positions)) && Array.isArray(d.lineStarts);
+interface EntryHead {
+  format?: unknown;
+  key?: unknown;
+  positionsDigest?: unknown;
+  values: unknown[];
+}
+
+/** The first line of an entry: JSON.stringify never writes a raw newline. */
+function readHead(file: string): EntryHead | undefined {
+  const bytes = readFileSync(file);
+  const newline = bytes.indexOf(10);
+  return newline < 0 ? undefined : JSON.parse(bytes.toString('utf8', 0, newline));
+}
+
+/** The positions line, if it is the one written with these values (checked only now, when needed). */
+function readPositions(file: string, head: EntryHead): Array<Pick<ParsedDocument, 'positions' | 'lineStarts'>> | undefined {
+  try {
+    const bytes = readFileSync(file);
+    const text = bytes.toString('utf8', bytes.indexOf(10) + 1);
+    if (createHash('sha256').update(text).digest('hex') !== head.positionsDigest) return undefined;
+    const entries: unknown = JSON.parse(text);
+    if (!Array.isArray(entries) || entries.length !== head.values.length) return undefined;
+    const valid = entries.every((e) => Array.isArray(e) && (typeof e[0] === 'number' || Array.isArray(e[0])) && Array.isArray(e[1]));
+    return valid ? entries.map(([positions, lineStarts]) => ({ positions, lineStarts })) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function touch(file: string): void {
