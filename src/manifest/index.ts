@@ -14,7 +14,7 @@ import { locate, parseManifestFile, type ParsedDocument } from './parse.js';
 import { checkDocumentSchema } from './schema.js';
 import type { ManifestCredential, ManifestDeveloper, ManifestDocument, SecretRef } from './schema.js';
 import { resolvePublicKey, resolveSecret } from './secrets.js';
-import type { SecretContext } from './secrets.js';
+import type { ReferenceSite, SecretContext } from './secrets.js';
 import { validateManifestSet } from './validate.js';
 import { isPlanFileContent } from '../plan/planfile.js';
 import type { SourcedDocument } from './validate.js';
@@ -61,19 +61,19 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
   const discovered = await discoverManifestFiles(opts.paths, cwd);
   const diagnostics = [...discovered.diagnostics];
   const secretsDirs = await resolveSecretsDirs(opts.secretsDirs ?? [], cwd, diagnostics);
-  const files = await readFiles(discovered.files, diagnostics);
+  const files = await timed('load: read files', () => readFiles(discovered.files, diagnostics));
   const env = opts.env ?? process.env;
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(cwd, env) : opts.cacheDir;
-  const docs = await parseAndCheckSchema(files, diagnostics, cacheDir ? new ParseCache(cacheDir) : null);
+  const docs = await timed('load: parse', () => parseAndCheckSchema(files, diagnostics, cacheDir ? new ParseCache(cacheDir) : null));
 
-  const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs] };
-  const references = new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)]));
+  const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map() };
+  const references = timed('load: references', () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])));
   const secretValue = (doc: SourcedDocument, pointer: string) => references.get(doc)?.secrets.get(pointer)?.value;
-  diagnostics.push(...validateManifestSet(docs, { cwd, secretValue }));
+  diagnostics.push(...timed('load: validate', () => validateManifestSet(docs, { cwd, secretValue })));
 
   diagnostics.sort(compareDiagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) return { desired: null, diagnostics };
-  return { desired: buildDesiredState(docs, references, files, cwd), diagnostics };
+  return { desired: timed('load: build', () => buildDesiredState(docs, references, files, cwd)), diagnostics };
 }
 
 /** `path:line:col: error: message`, the path relative to `cwd` when inside it. */
@@ -117,7 +117,8 @@ async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<Ma
  */
 async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cache: ParseCache | null): Promise<SourcedDocument[]> {
   const keys = cache ? files.map((file) => cache.keyOf(file.bytes)) : [];
-  const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => passesSchema(file, cache?.get(keys[i]!)));
+  const reparse = (file: ManifestFile) => () => parseManifestFile(file.path, file.bytes).documents;
+  const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => passesSchema(file, cache?.get(keys[i]!, reparse(file))));
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
   const parsed = await parseValidFiles(
     missing.map((i) => ({ path: files[i]!.path, bytes: files[i]!.bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]! } } : {}) })),
@@ -159,18 +160,22 @@ function resolveReferences(doc: SourcedDocument, ctx: SecretContext, withSecrets
     const referenced = withSecrets ? CREDENTIAL_SPECS[credential.type].secretFields.filter((f) => fields[f] !== undefined) : [];
     for (const field of referenced) {
       const pointer = `${credentialPointer}/${field}`;
-      const resolution = resolveSecret(fields[field] as SecretRef, locate(doc.file, doc.parsed, pointer), ctx);
+      const resolution = resolveSecret(fields[field] as SecretRef, siteOf(doc, pointer), ctx);
       if (resolution.diagnostic) diagnostics.push(resolution.diagnostic);
       if (resolution.value) references.secrets.set(pointer, resolution.value);
     }
     if (credential.type === 'jwt' && credential.rsaPublicKey !== undefined) {
       const pointer = `${credentialPointer}/rsaPublicKey`;
-      const resolution = resolvePublicKey(credential.rsaPublicKey, locate(doc.file, doc.parsed, pointer), ctx);
+      const resolution = resolvePublicKey(credential.rsaPublicKey, siteOf(doc, pointer), ctx);
       if (resolution.diagnostic) diagnostics.push(resolution.diagnostic);
       if (resolution.value !== undefined) references.publicKeys.set(pointer, resolution.value);
     }
   });
   return references;
+}
+
+function siteOf(doc: SourcedDocument, pointer: string): ReferenceSite {
+  return { file: doc.file, locate: () => locate(doc.file, doc.parsed, pointer) };
 }
 
 function forEachCredential(doc: SourcedDocument, visit: (credential: ManifestCredential, pointer: string) => void): void {
@@ -220,14 +225,14 @@ function toDesiredCredential(doc: SourcedDocument, pointer: string, credential: 
   const spec = CREDENTIAL_SPECS[credential.type];
   const fields = defaultFields(credential.type);
   const secrets: Record<string, ResolvedSecret> = {};
-  for (const [name, value] of Object.entries(credential)) {
+  for (const name in credential) {
     if (name === 'type') continue;
-    const fieldPointer = `${pointer}/${name}`;
+    const value = (credential as Record<string, unknown>)[name];
     if (spec.secretFields.includes(name)) {
-      const secret = references.secrets.get(fieldPointer);
+      const secret = references.secrets.get(`${pointer}/${name}`);
       if (secret) secrets[name] = secret;
     } else if (name === 'rsaPublicKey') {
-      fields[name] = references.publicKeys.get(fieldPointer);
+      fields[name] = references.publicKeys.get(`${pointer}/${name}`);
     } else {
       // Copied: an alias in the manifest makes several credentials share one array.
       fields[name] = Array.isArray(value) ? [...value] : value;

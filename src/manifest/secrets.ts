@@ -16,37 +16,46 @@ export interface SecretContext {
   cwd: string;
   /** Real paths of the directories `fromFile` may read from. */
   roots: string[];
+  /** Files already read in this load, by the path a reference names: many references share a file. */
+  readFiles?: Map<string, { realPath: string; text: string }>;
+}
+
+/** Where a reference is written: the file at once, the line and column only when a message needs them. */
+export interface ReferenceSite {
+  file: string;
+  locate(): Location;
 }
 
 /** Either a value (a literal comes with a warning) or the error that prevented it. */
 export type Resolution<T> = { value: T; diagnostic?: Diagnostic } | { value?: undefined; diagnostic: Diagnostic };
 
-/** `location` is where the reference is written; relative files are read from that file's directory. */
-export function resolveSecret(ref: SecretRef, location: Location, ctx: SecretContext): Resolution<ResolvedSecret> {
+/** Relative files are read from the directory of the file the reference is written in. */
+export function resolveSecret(ref: SecretRef, site: ReferenceSite, ctx: SecretContext): Resolution<ResolvedSecret> {
   if (typeof ref === 'string') {
+    const location = site.locate();
     return {
       value: { source: { kind: 'literal', location }, value: ref },
       diagnostic: { severity: 'warning', message: 'literal secret in manifest; use fromEnv or fromFile', location },
     };
   }
-  if ('fromEnv' in ref) return readEnv(ref.fromEnv, location, ctx.env);
-  const file = readContainedFile(ref.fromFile, location, ctx);
+  if ('fromEnv' in ref) return readEnv(ref.fromEnv, site, ctx.env);
+  const file = readContainedFile(ref.fromFile, site, ctx);
   if (!file.value) return file;
-  if (file.value.text === '') return fail(location, `secret file ${displayPath(file.value.realPath, ctx.cwd)} is empty`);
+  if (file.value.text === '') return fail(site, `secret file ${displayPath(file.value.realPath, ctx.cwd)} is empty`);
   return { value: { source: { kind: 'file', path: file.value.realPath }, value: file.value.text } };
 }
 
 /** A jwt `rsaPublicKey`: the PEM text, inline or from a file under the same rules as a secret file. */
-export function resolvePublicKey(ref: string | { fromFile: string }, location: Location, ctx: SecretContext): Resolution<string> {
-  if (typeof ref === 'string') return checkPublicKey(ref, location);
-  const file = readContainedFile(ref.fromFile, location, ctx);
-  return file.value ? checkPublicKey(file.value.text, location) : file;
+export function resolvePublicKey(ref: string | { fromFile: string }, site: ReferenceSite, ctx: SecretContext): Resolution<string> {
+  if (typeof ref === 'string') return checkPublicKey(ref, site);
+  const file = readContainedFile(ref.fromFile, site, ctx);
+  return file.value ? checkPublicKey(file.value.text, site) : file;
 }
 
 /** Refuses a private key too: Node would happily derive the public key from it, but it must not be stored. */
-function checkPublicKey(pem: string, location: Location): Resolution<string> {
+function checkPublicKey(pem: string, site: ReferenceSite): Resolution<string> {
   if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem) && !/PRIVATE KEY/.test(pem) && parsesAsPublicKey(pem)) return { value: pem };
-  return fail(location, 'rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)');
+  return fail(site, 'rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)');
 }
 
 /** Many credentials share a few keys: each distinct text is parsed once. */
@@ -66,41 +75,49 @@ function parsesAsPublicKey(pem: string): boolean {
   return ok;
 }
 
-function readEnv(name: string, location: Location, env: SecretContext['env']): Resolution<ResolvedSecret> {
+function readEnv(name: string, site: ReferenceSite, env: SecretContext['env']): Resolution<ResolvedSecret> {
   if (!name.startsWith(SECRET_ENV_PREFIX)) {
     return fail(
-      location,
+      site,
       `fromEnv may only read variables named ${SECRET_ENV_PREFIX}*, not ${shown(name)}: a manifest can come from anyone who opens a pull request, and must not read the pipeline's other variables`,
     );
   }
   const value = env[name];
-  if (value === undefined) return fail(location, `environment variable ${shown(name)} is not set`);
-  if (value === '') return fail(location, `environment variable ${shown(name)} is empty`);
+  if (value === undefined) return fail(site, `environment variable ${shown(name)} is not set`);
+  if (value === '') return fail(site, `environment variable ${shown(name)} is empty`);
   return { value: { source: { kind: 'env', name }, value } };
 }
 
-function readContainedFile(ref: string, location: Location, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
-  const target = path.resolve(path.dirname(location.file), ref);
+function readContainedFile(ref: string, site: ReferenceSite, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
+  const target = path.resolve(path.dirname(site.file), ref);
+  const known = ctx.readFiles?.get(target);
+  if (known) return { value: known };
+  const read = readFileInRoots(target, ref, site, ctx);
+  if (read.value) ctx.readFiles?.set(target, read.value);
+  return read;
+}
+
+function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
   const show = (file: string) => shown(displayPath(file, ctx.cwd));
   let realPath: string;
   try {
     realPath = realpathSync(target);
   } catch {
-    return fail(location, `file ${show(target)} not found`);
+    return fail(site, `file ${show(target)} not found`);
   }
   if (!ctx.roots.some((root) => isInside(realPath, root))) {
     return fail(
-      location,
+      site,
       `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
     );
   }
-  if (statSync(realPath).isDirectory()) return fail(location, `${show(realPath)} is a directory, not a file`);
+  if (statSync(realPath).isDirectory()) return fail(site, `${show(realPath)} is a directory, not a file`);
   try {
     const text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(realPath));
     return { value: { realPath, text: text.replace(/\r?\n$/, '') } };
   } catch (e) {
     const reason = e instanceof TypeError ? 'it is not UTF-8 text' : (e as NodeJS.ErrnoException).code ?? 'unknown error';
-    return fail(location, `cannot read ${show(realPath)}: ${reason}`);
+    return fail(site, `cannot read ${show(realPath)}: ${reason}`);
   }
 }
 
@@ -109,6 +126,6 @@ function isInside(file: string, root: string): boolean {
   return relative !== '' && relative !== '..' && !relative.startsWith('..' + path.sep) && !path.isAbsolute(relative);
 }
 
-function fail(location: Location, message: string): { diagnostic: Diagnostic } {
-  return { diagnostic: { severity: 'error', message, location } };
+function fail(site: ReferenceSite, message: string): { diagnostic: Diagnostic } {
+  return { diagnostic: { severity: 'error', message, location: site.locate() } };
 }
