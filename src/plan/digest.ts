@@ -17,18 +17,10 @@ export function developerDigest(developer: DesiredDeveloper, vault: Vault): stri
       const given = credential.secrets[field];
       return given ? vault.digest(credential.type, field, given.value) : null;
     });
-    return [credential.type, credential.identity, sortedKeys(credential.fields), secrets];
+    return [credential.type, credential.identity, credential.fields, secrets];
   });
-  // JSON of nested arrays tells any two different developers apart; keys are sorted only so that
-  // reordering them in a manifest does not cost a full read.
-  const text = JSON.stringify([FORMAT, developer.email, developer.fullName, developer.status, developer.customId, sortedKeys(developer.meta), credentials]);
+  // JSON tells any two different developers apart. Keys stay in manifest order: reordering them
+  // only costs that developer a full read.
+  const text = JSON.stringify([FORMAT, developer.email, developer.fullName, developer.status, developer.customId, developer.meta, credentials]);
   return createHash('sha256').update(text).digest('base64url');
-}
-
-function sortedKeys(object: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(object);
-  if (keys.length < 2) return object;
-  const sorted: Record<string, unknown> = {};
-  for (const key of keys.sort()) sorted[key] = object[key];
-  return sorted;
 }
