@@ -7,17 +7,8 @@
 import { parseAddress } from '../address.js';
 import { CREDENTIAL_SPECS, type DesiredDeveloper, type DesiredState } from '../model.js';
 import type { Vault } from '../secrets/vault.js';
-import type { StoredIndex } from '../store/types.js';
+import type { ScopeSelection, StoredIndex } from '../store/types.js';
 import { developerDigest } from './digest.js';
-
-export interface ScopeSelection {
-  /** Emails of the stored developers to read in full. */
-  read: Set<string>;
-  /** Emails of stored developers known to match the manifests: not read, not diffed. */
-  inSync: Set<string>;
-  /** Unique values claimed by developers that are not in sync: their stored holders are read too. */
-  claims: { customIds: string[]; unique: Array<{ type: string; value: string }> };
-}
 
 export class PlanScope {
   /** The manifests' digest of every desired developer, once `select` has run. */

@@ -10,6 +10,7 @@ import type {
   LockInfo,
   Origin,
   ReadScope,
+  ScopeSelection,
   StateSnapshot,
   StoredIndex,
   StoredCredential,
@@ -394,14 +395,18 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
 }
 
 /** Emails of the stored developers holding any of these unique values. */
-async function holdersOf(conn: Conn, claims: ReturnType<ReadScope>['claims']): Promise<string[]> {
+async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<string[]> {
   const emails: string[] = [];
   for (const chunk of chunks(claims.customIds, LOOKUP_CHUNK)) {
     const rows = await conn.selectFrom('pf_developers').select('email').where('custom_id', 'in', chunk).execute();
     emails.push(...rows.map((r) => r.email));
   }
   const byType = new Map<string, string[]>();
-  for (const { type, value } of claims.unique) byType.set(type, [...(byType.get(type) ?? []), value]);
+  for (const { type, value } of claims.unique) {
+    const values = byType.get(type);
+    if (values) values.push(value);
+    else byType.set(type, [value]);
+  }
   for (const [type, values] of byType) {
     for (const chunk of chunks(values, LOOKUP_CHUNK)) {
       const rows = await conn

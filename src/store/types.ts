@@ -54,11 +54,18 @@ export interface StateSnapshot {
 /** Every stored developer's sync digest and origin, by email: what a plan reads before choosing what to read in full. */
 export type StoredIndex = Map<string, { digest: string | null; origin: Origin }>;
 
-/** Chooses, inside the read's snapshot, which developers to read in full (see plan/scope.ts). */
-export type ReadScope = (
-  index: StoredIndex,
-  meta: Record<string, string>,
-) => { read: Set<string>; inSync: Set<string>; claims: { customIds: string[]; unique: Array<{ type: string; value: string }> } };
+/** Which stored developers a plan reads in full (see plan/scope.ts). */
+export interface ScopeSelection {
+  /** Emails of the stored developers to read in full. */
+  read: Set<string>;
+  /** Emails of stored developers known to match the manifests: not read, not diffed. */
+  inSync: Set<string>;
+  /** Unique values claimed by developers that are not in sync: their stored holders are read too. */
+  claims: { customIds: string[]; unique: Array<{ type: string; value: string }> };
+}
+
+/** Chooses, inside the read's snapshot, which developers to read in full. */
+export type ReadScope = (index: StoredIndex, meta: Record<string, string>) => ScopeSelection;
 
 export interface LockHolder {
   user: string;
