@@ -73,7 +73,16 @@ export interface DesiredCredential {
   fields: Record<string, unknown>;
   /** Secret fields present in the manifest, resolved. An omitted one means "generate at create, then keep". */
   secrets: Record<string, ResolvedSecret>;
-  location: Location;
+  /** Where the manifest declares it (may be computed when read). */
+  readonly location: Location;
+}
+
+/** What a developer's sync digest is computed from, without building its credentials (see plan/digest.ts). */
+export interface SyncSource {
+  /** SHA-256 of the developer's manifest entry as written. */
+  content: string;
+  /** Its resolved references in manifest order: secret values (digested with the state's key) and public keys. */
+  references: ReadonlyArray<{ type: CredentialType; field: string; secret?: ResolvedSecret; publicKey?: string }>;
 }
 
 export interface DesiredDeveloper {
@@ -83,8 +92,11 @@ export interface DesiredDeveloper {
   status: Status;
   customId: string | null;
   meta: Record<string, string>;
-  credentials: DesiredCredential[];
-  location: Location;
+  readonly credentials: DesiredCredential[];
+  /** Set by the manifest loader; a developer built otherwise is digested from its fields. */
+  readonly sync?: SyncSource;
+  /** Where the manifest declares it (may be computed when read). */
+  readonly location: Location;
 }
 
 export interface MovedBlock {

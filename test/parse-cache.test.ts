@@ -16,6 +16,10 @@ function cacheFiles(dir: string): string[] {
   return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
+function isPositions(file: string): boolean {
+  return file.endsWith('.positions.json');
+}
+
 function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
@@ -43,8 +47,8 @@ describe('parse cache', () => {
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(cold.errors).toEqual([]);
     const entries = cacheFiles(ws.dir);
-    expect(entries).toHaveLength(1);
-    expect(fs.statSync(entries[0]!).mode & 0o077).toBe(0);
+    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY.json', 'KEY.positions.json']);
+    for (const file of entries) expect(fs.statSync(file).mode & 0o077).toBe(0);
     const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(plain(warm.desired)).toEqual(plain(cold.desired));
     for (const file of entries) expect(fs.readFileSync(file, 'utf8')).not.toContain(SENTINEL);
@@ -77,10 +81,7 @@ describe('parse cache', () => {
     const ws = workspace();
     ws.write('a.yaml', TWO_DEVELOPERS);
     await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
-    for (const file of cacheFiles(ws.dir)) {
-      const [head] = fs.readFileSync(file, 'utf8').split('\n');
-      fs.writeFileSync(file, `${head}\n[[[0, 1, 2], [0]]]`); // shaped like positions, but wrong
-    }
+    for (const file of cacheFiles(ws.dir).filter(isPositions)) fs.writeFileSync(file, '[[[0, 1, 2], [0]]]'); // shaped like positions, but wrong
     ws.write('b.yaml', developerDoc('Ada@example.com'));
     const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(warm.errors).toEqual([
@@ -111,11 +112,10 @@ describe('parse cache', () => {
     const ws = workspace();
     ws.write('devs.yaml', TWO_DEVELOPERS);
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
-    for (const file of cacheFiles(ws.dir)) {
-      const [head, positions] = fs.readFileSync(file, 'utf8').split('\n');
-      const entry = JSON.parse(head!);
+    for (const file of cacheFiles(ws.dir).filter((f) => !isPositions(f))) {
+      const entry = JSON.parse(fs.readFileSync(file, 'utf8'));
       entry.values[0].developers[1].status = 'superuser';
-      fs.writeFileSync(file, `${JSON.stringify(entry)}\n${positions}`);
+      fs.writeFileSync(file, JSON.stringify(entry));
     }
     expect(plain((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(plain(cold.desired));
   });

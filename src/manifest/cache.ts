@@ -8,9 +8,10 @@
 // - Key: SHA-256 of the file's bytes together with the tool version, the JSON Schema and the
 //   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
 //   stale, only unused.
-// - Entry: the file's documents as two lines of JSON, the values and then the source positions;
-//   the positions, two thirds of the bytes, are read only when a message needs a location, and
-//   checked then against a digest in the first line (damaged: the file is parsed again).
+// - Entry: the file's documents as two files of JSON, the values and, beside them, the source
+//   positions; the positions, two thirds of the bytes, are read only when a message needs a
+//   location, and checked then against a digest kept with the values (damaged or missing: the file
+//   is parsed again).
 //   Stored only for a file that parsed and passed
 //   the schema without any diagnostic and holds no literal secret. A secret *reference* (`fromEnv`,
 //   `fromFile`) is part of the manifest and may be stored; a secret value never is: references are
@@ -25,9 +26,10 @@ import { fileURLToPath } from 'node:url';
 import { CREDENTIAL_SPECS } from '../model.js';
 import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
+import { developerContentDigests } from './content-digest.js';
 import type { ParsedDocument } from './parse.js';
 
-const FORMAT = 'portalform-parse-cache v2';
+const FORMAT = 'portalform-parse-cache v3';
 const CACHE_MAX_AGE_DAYS = 30;
 
 /** The cache directory, or null when disabled. */
@@ -49,7 +51,7 @@ function keySalt(): string {
   hash.update(readFileSync(path.join(packageRoot(), 'schemas', 'manifest.schema.json')));
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
-  for (const module of ['parse', 'schema', 'fastload', 'cache']) {
+  for (const module of ['parse', 'schema', 'fastload', 'cache', 'content-digest']) {
     hash.update('\0');
     hash.update(readFileSync(path.join(path.dirname(here), module + ext)));
   }
@@ -78,11 +80,14 @@ export class ParseCache {
       const head = readHead(file);
       if (head?.format !== FORMAT || head.key !== key || !Array.isArray(head.values)) return undefined;
       touch(file);
+      touch(positionsPath(file));
       // Read again only when a location is needed: holding every entry's text would cost more than rereading one.
       let positions: Array<Pick<ParsedDocument, 'positions' | 'lineStarts'>> | undefined;
       const positionsOf = (i: number) => (positions ??= readPositions(file, head) ?? reparse())[i]!;
+      const digests = Array.isArray(head.contentDigests) ? head.contentDigests : [];
       return (head.values as unknown[]).map((value, i) => ({
         value,
+        contentDigests: validDigests(digests[i], value),
         get positions() {
           return positionsOf(i).positions;
         },
@@ -112,45 +117,63 @@ export class ParseCache {
   }
 }
 
-/** Writes an entry atomically (temp file, then rename), readable by the owner only. Best effort: a cache never fails a run. */
+/**
+ * Writes an entry, readable by the owner only: the positions first, then the values that name
+ * their digest, each atomically (temp file, then rename). Best effort: a cache never fails a run.
+ */
 export function storeEntry(file: string, key: string, documents: ParsedDocument[]): void {
+  const positions = JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
+  const positionsDigest = createHash('sha256').update(positions).digest('hex');
+  if (!writeAtomically(positionsPath(file), positions)) return;
+  const contentDigests = documents.map((d) => developerContentDigests(d.value));
+  writeAtomically(file, JSON.stringify({ format: FORMAT, key, positionsDigest, contentDigests, values: documents.map((d) => d.value) }));
+}
+
+function writeAtomically(file: string, text: string): boolean {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const fd = openSync(temp, 'w', 0o600);
     try {
-      const positions = JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
-      const positionsDigest = createHash('sha256').update(positions).digest('hex');
-      writeSync(fd, JSON.stringify({ format: FORMAT, key, positionsDigest, values: documents.map((d) => d.value) }) + '\n');
-      writeSync(fd, positions);
+      writeSync(fd, text);
     } finally {
       closeSync(fd);
     }
     renameSync(temp, file);
+    return true;
   } catch {
     rmSync(temp, { force: true });
+    return false;
   }
+}
+
+function positionsPath(entry: string): string {
+  return entry.replace(/\.json$/, '.positions.json');
 }
 
 interface EntryHead {
   format?: unknown;
   key?: unknown;
   positionsDigest?: unknown;
+  contentDigests?: unknown;
   values: unknown[];
 }
 
-/** The first line of an entry: JSON.stringify never writes a raw newline. */
-function readHead(file: string): EntryHead | undefined {
-  const bytes = readFileSync(file);
-  const newline = bytes.indexOf(10);
-  return newline < 0 ? undefined : JSON.parse(bytes.toString('utf8', 0, newline));
+/** Kept digests, if they are one string per developer entry (else they are computed again). */
+function validDigests(digests: unknown, value: unknown): string[] | undefined {
+  const developers = (value as { developers?: unknown } | null)?.developers;
+  const count = Array.isArray(developers) ? developers.length : 0;
+  return Array.isArray(digests) && digests.length === count && digests.every((d) => typeof d === 'string') ? digests : undefined;
 }
 
-/** The positions line, if it is the one written with these values (checked only now, when needed). */
+function readHead(file: string): EntryHead | undefined {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** The positions, if they are the ones written with these values (checked only now, when needed). */
 function readPositions(file: string, head: EntryHead): Array<Pick<ParsedDocument, 'positions' | 'lineStarts'>> | undefined {
   try {
-    const bytes = readFileSync(file);
-    const text = bytes.toString('utf8', bytes.indexOf(10) + 1);
+    const text = readFileSync(positionsPath(file), 'utf8');
     if (createHash('sha256').update(text).digest('hex') !== head.positionsDigest) return undefined;
     const entries: unknown = JSON.parse(text);
     if (!Array.isArray(entries) || entries.length !== head.values.length) return undefined;

@@ -1,23 +1,20 @@
 // Loads a manifest set: discover files → parse → check the schema → resolve references →
 // validate the set → build the desired state. Every problem found is reported; the desired state
 // exists only when there is no error.
-import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
-import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Diagnostic, MovedBlock, ResolvedSecret } from '../model.js';
-import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files.js';
+import type { DesiredState, Diagnostic } from '../model.js';
+import { isPlanFileContent } from '../plan/planfile.js';
 import { timed } from '../timing.js';
 import { defaultCacheDir, ParseCache } from './cache.js';
+import { buildDesiredState, type ManifestFile } from './desired.js';
+import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files.js';
 import { parseValidFiles } from './parse-pool.js';
-import { locate, parseManifestFile, type ParsedDocument } from './parse.js';
-import { checkDocumentSchema } from './schema.js';
-import type { ManifestCredential, ManifestDeveloper, ManifestDocument, SecretRef } from './schema.js';
-import { resolvePublicKey, resolveSecret } from './secrets.js';
-import type { ReferenceSite, SecretContext } from './secrets.js';
-import { validateManifestSet } from './validate.js';
-import { isPlanFileContent } from '../plan/planfile.js';
-import type { SourcedDocument } from './validate.js';
+import { parseManifestFile, type ParsedDocument } from './parse.js';
+import { resolveReferences, secretOf } from './references.js';
+import { checkDocumentSchema, type ManifestDocument } from './schema.js';
+import type { SecretContext } from './secrets.js';
+import { validateManifestSet, type SourcedDocument } from './validate.js';
 
 export interface LoadOptions {
   /** Files or directories; default: the current directory. */
@@ -41,17 +38,6 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-/** Resolved references of one document, by the JSON pointer of the field. */
-interface References {
-  secrets: Map<string, ResolvedSecret>;
-  publicKeys: Map<string, string>;
-}
-
-interface ManifestFile {
-  path: string;
-  bytes: Uint8Array;
-}
-
 export function loadManifests(opts: LoadOptions): Promise<LoadResult> {
   return timed('load manifests', () => load(opts));
 }
@@ -68,7 +54,8 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
 
   const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map() };
   const references = timed('load: references', () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])));
-  const secretValue = (doc: SourcedDocument, pointer: string) => references.get(doc)?.secrets.get(pointer)?.value;
+  const secretValue = (doc: SourcedDocument, developer: number, credential: number, field: string) =>
+    secretOf(references.get(doc)?.[developer], credential, field)?.value;
   diagnostics.push(...timed('load: validate', () => validateManifestSet(docs, { cwd, secretValue })));
 
   diagnostics.sort(compareDiagnostics);
@@ -151,118 +138,6 @@ function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): Sourc
     if (schema.manifest) docs.push({ file: file.path, parsed: doc, manifest: schema.manifest });
   }
   return docs;
-}
-
-function resolveReferences(doc: SourcedDocument, ctx: SecretContext, withSecrets: boolean, diagnostics: Diagnostic[]): References {
-  const references: References = { secrets: new Map(), publicKeys: new Map() };
-  forEachCredential(doc, (credential, credentialPointer) => {
-    const fields = credential as Record<string, unknown>;
-    const referenced = withSecrets ? CREDENTIAL_SPECS[credential.type].secretFields.filter((f) => fields[f] !== undefined) : [];
-    for (const field of referenced) {
-      const pointer = `${credentialPointer}/${field}`;
-      const resolution = resolveSecret(fields[field] as SecretRef, siteOf(doc, pointer), ctx);
-      if (resolution.diagnostic) diagnostics.push(resolution.diagnostic);
-      if (resolution.value) references.secrets.set(pointer, resolution.value);
-    }
-    if (credential.type === 'jwt' && credential.rsaPublicKey !== undefined) {
-      const pointer = `${credentialPointer}/rsaPublicKey`;
-      const resolution = resolvePublicKey(credential.rsaPublicKey, siteOf(doc, pointer), ctx);
-      if (resolution.diagnostic) diagnostics.push(resolution.diagnostic);
-      if (resolution.value !== undefined) references.publicKeys.set(pointer, resolution.value);
-    }
-  });
-  return references;
-}
-
-function siteOf(doc: SourcedDocument, pointer: string): ReferenceSite {
-  return { file: doc.file, locate: () => locate(doc.file, doc.parsed, pointer) };
-}
-
-function forEachCredential(doc: SourcedDocument, visit: (credential: ManifestCredential, pointer: string) => void): void {
-  (doc.manifest.developers ?? []).forEach((developer, i) =>
-    (developer.credentials ?? []).forEach((credential, j) => visit(credential, `/developers/${i}/credentials/${j}`)),
-  );
-}
-
-function buildDesiredState(docs: SourcedDocument[], references: Map<SourcedDocument, References>, files: ManifestFile[], cwd: string): DesiredState {
-  const developers = docs.flatMap((doc) =>
-    (doc.manifest.developers ?? []).map((developer, i) => toDesiredDeveloper(doc, `/developers/${i}`, developer, references.get(doc)!)),
-  );
-  const moved = docs.flatMap((doc) =>
-    (doc.manifest.moved ?? []).map((move, i): MovedBlock => ({
-      from: move.from.toLowerCase(),
-      to: move.to.toLowerCase(),
-      location: locate(doc.file, doc.parsed, `/moved/${i}`),
-    })),
-  );
-  const portal = docs.find((doc) => doc.manifest.portal)?.manifest.portal;
-  const enabled = new Set<CredentialType>(portal?.credentialTypes ?? CREDENTIAL_TYPES);
-  return {
-    credentialTypes: CREDENTIAL_TYPES.filter((type) => enabled.has(type)),
-    developers: developers.sort((a, b) => compareCodeUnits(a.email, b.email)),
-    moved,
-    manifestDigest: digestOf(files, cwd),
-    files: files.map((file) => file.path),
-  };
-}
-
-function toDesiredDeveloper(doc: SourcedDocument, pointer: string, developer: ManifestDeveloper, references: References): DesiredDeveloper {
-  const credentials = (developer.credentials ?? []).map((credential, i) =>
-    toDesiredCredential(doc, `${pointer}/credentials/${i}`, credential, references),
-  );
-  return {
-    email: developer.email.toLowerCase(),
-    fullName: developer.fullName,
-    status: developer.status,
-    customId: developer.customId ?? null,
-    meta: { ...developer.meta },
-    credentials: credentials.sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
-    location: locate(doc.file, doc.parsed, pointer),
-  };
-}
-
-function toDesiredCredential(doc: SourcedDocument, pointer: string, credential: ManifestCredential, references: References): DesiredCredential {
-  const spec = CREDENTIAL_SPECS[credential.type];
-  const fields = defaultFields(credential.type);
-  const secrets: Record<string, ResolvedSecret> = {};
-  for (const name in credential) {
-    if (name === 'type') continue;
-    const value = (credential as Record<string, unknown>)[name];
-    if (spec.secretFields.includes(name)) {
-      const secret = references.secrets.get(`${pointer}/${name}`);
-      if (secret) secrets[name] = secret;
-    } else if (name === 'rsaPublicKey') {
-      fields[name] = references.publicKeys.get(`${pointer}/${name}`);
-    } else {
-      // Copied: an alias in the manifest makes several credentials share one array.
-      fields[name] = Array.isArray(value) ? [...value] : value;
-    }
-  }
-  return {
-    type: credential.type,
-    identity: String(fields[spec.identityField]),
-    fields,
-    secrets,
-    location: locate(doc.file, doc.parsed, pointer),
-  };
-}
-
-function defaultFields(type: CredentialType): Record<string, unknown> {
-  if (type === 'jwt') return { algorithm: 'HS256' };
-  if (type === 'oauth2') return { clientType: 'confidential', hashSecret: false, redirectUris: [] };
-  return {};
-}
-
-/** SHA-256 over `relativePath \0 content \0` of each file, in order. */
-function digestOf(files: ManifestFile[], cwd: string): string {
-  const hash = createHash('sha256');
-  for (const file of files) {
-    hash.update(path.relative(cwd, file.path).split(path.sep).join('/'));
-    hash.update('\0');
-    hash.update(file.bytes);
-    hash.update('\0');
-  }
-  return hash.digest('hex');
 }
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

@@ -30,6 +30,8 @@ export interface ParsedDocument {
   positions: PositionTree;
   /** The offset where each line of the file starts (shared by the file's documents). */
   lineStarts: number[];
+  /** Each developer entry's content digest (content-digest.ts), when the parse cache kept them. */
+  contentDigests?: string[];
 }
 
 /**

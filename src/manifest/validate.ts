@@ -17,14 +17,21 @@ export interface SourcedDocument {
 export interface ValidationContext {
   /** Paths in messages are relative to it. */
   cwd: string;
-  /** The resolved value of the secret at `pointer`, when known. */
-  secretValue(doc: SourcedDocument, pointer: string): string | undefined;
+  /** The resolved value of a credential's secret field, when known. */
+  secretValue(doc: SourcedDocument, developer: number, credential: number, field: string): string | undefined;
 }
 
-interface Sourced<T> {
+/** A developer entry; its pointer is built only for a message. */
+interface DeclaredDeveloper {
   doc: SourcedDocument;
-  pointer: string;
-  value: T;
+  index: number;
+  value: ManifestDeveloper;
+  /** Lower-case. */
+  email: string;
+}
+
+function pointerOf(developer: DeclaredDeveloper, rest = ''): string {
+  return `/developers/${developer.index}${rest}`;
 }
 
 /** Algorithms that verify with a public key; Kong requires rsa_public_key for all of them. */
@@ -32,7 +39,7 @@ const PUBLIC_KEY_ALGORITHM = /^(RS|PS|ES)\d+$|^EdDSA$/;
 
 export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationContext): Diagnostic[] {
   const developers = docs.flatMap((doc) =>
-    (doc.manifest.developers ?? []).map((value, i): Sourced<ManifestDeveloper> => ({ doc, pointer: `/developers/${i}`, value })),
+    (doc.manifest.developers ?? []).map((value, index): DeclaredDeveloper => ({ doc, index, value, email: value.email.toLowerCase() })),
   );
   const enabled = enabledCredentialTypes(docs, ctx);
   return [
@@ -59,10 +66,9 @@ function quoted(value: string): string {
   return JSON.stringify(shown(value));
 }
 
-function firstDeclarations(developers: Sourced<ManifestDeveloper>[]): Sourced<ManifestDeveloper>[] {
+function firstDeclarations(developers: DeclaredDeveloper[]): DeclaredDeveloper[] {
   const seen = new Set<string>();
-  return developers.filter(({ value }) => {
-    const email = value.email.toLowerCase();
+  return developers.filter(({ email }) => {
     if (seen.has(email)) return false;
     seen.add(email);
     return true;
@@ -96,15 +102,14 @@ function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext)
   return { types, declaredAt, diagnostics };
 }
 
-function checkDevelopers(developers: Sourced<ManifestDeveloper>[], ctx: ValidationContext): Diagnostic[] {
+function checkDevelopers(developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   // Locations are looked up only for a message: a large valid set needs none.
-  const emailAt = ({ doc, pointer }: Sourced<unknown>) => at(doc, `${pointer}/email`);
-  const seen = new Map<string, Sourced<ManifestDeveloper>>();
+  const emailAt = (developer: DeclaredDeveloper) => at(developer.doc, pointerOf(developer, '/email'));
+  const seen = new Map<string, DeclaredDeveloper>();
   for (const developer of developers) {
-    const { value } = developer;
+    const { value, email } = developer;
     if (!isValidEmail(value.email)) diagnostics.push(error(badEmail(value.email), emailAt(developer)));
-    const email = value.email.toLowerCase();
     const first = seen.get(email);
     if (first) {
       diagnostics.push(error(`developer ${shown(email)} is declared twice (also at ${formatLocation(emailAt(first), ctx.cwd)}); emails are compared case-insensitively`, emailAt(developer)));
@@ -119,30 +124,31 @@ function badEmail(email: string): string {
   return `${quoted(email)} is not a valid email address (expected one @, no spaces, and a domain with a dot, like ada@example.com)`;
 }
 
-function checkCredentials(developer: Sourced<ManifestDeveloper>, enabled: EnabledTypes, ctx: ValidationContext): Diagnostic[] {
-  const { doc, pointer, value } = developer;
+function checkCredentials(developer: DeclaredDeveloper, enabled: EnabledTypes, ctx: ValidationContext): Diagnostic[] {
+  const { doc, value, email } = developer;
   const credentials = value.credentials ?? [];
+  if (credentials.length === 0) return [];
   const diagnostics: Diagnostic[] = [];
-  const email = value.email.toLowerCase();
-  if (credentials.length > 0 && (value.status === 'pending' || value.status === 'rejected')) {
+  if (value.status === 'pending' || value.status === 'rejected') {
     const hint = value.status === 'pending' ? 'approve it first or remove the credentials' : 'remove the credentials';
-    diagnostics.push(error(`developer ${shown(email)} is ${value.status}: ${value.status} developers cannot hold credentials; ${hint}`, at(doc, `${pointer}/credentials`, 'key')));
+    diagnostics.push(error(`developer ${shown(email)} is ${value.status}: ${value.status} developers cannot hold credentials; ${hint}`, at(doc, pointerOf(developer, '/credentials'), 'key')));
   }
-  const identities = new Map<string, string>(); // identity → pointer of its first credential
+  const credentialPointer = (i: number) => pointerOf(developer, `/credentials/${i}`);
+  const identities = new Map<string, number>(); // identity → index of its first credential
   credentials.forEach((credential, i) => {
-    const credentialPointer = `${pointer}/credentials/${i}`;
     const id = `${credential.type}:${identityOf(credential)}`;
     const first = identities.get(id);
-    if (first) {
-      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, first), ctx.cwd)}); a credential's identity must be unique per developer`, at(doc, credentialPointer)));
+    if (first !== undefined) {
+      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, credentialPointer(first)), ctx.cwd)}); a credential's identity must be unique per developer`, at(doc, credentialPointer(i))));
     } else {
-      identities.set(id, credentialPointer);
+      identities.set(id, i);
     }
     if (!enabled.types.has(credential.type)) {
       const where = enabled.declaredAt ? ` (portal.credentialTypes at ${formatLocation(enabled.declaredAt, ctx.cwd)})` : '';
-      diagnostics.push(error(`credential type ${credential.type} is not enabled on this portal${where}; enable it or remove the credential`, at(doc, `${credentialPointer}/type`)));
+      diagnostics.push(error(`credential type ${credential.type} is not enabled on this portal${where}; enable it or remove the credential`, at(doc, `${credentialPointer(i)}/type`)));
     }
-    diagnostics.push(...checkCredentialFields({ doc, pointer: credentialPointer, value: credential }));
+    const problems = checkCredentialFields(credential);
+    if (problems.length > 0) diagnostics.push(...problems.map((p) => error(p.message, at(doc, `${credentialPointer(i)}${p.pointer}`))));
   });
   return diagnostics;
 }
@@ -151,14 +157,15 @@ function identityOf(credential: ManifestCredential): string {
   return String((credential as Record<string, unknown>)[CREDENTIAL_SPECS[credential.type].identityField]);
 }
 
-function checkCredentialFields({ doc, pointer, value }: Sourced<ManifestCredential>): Diagnostic[] {
+/** Problems of one credential's own fields, each with the pointer of the field below the credential. */
+function checkCredentialFields(value: ManifestCredential): Array<{ message: string; pointer: string }> {
   if (value.type === 'jwt' && value.algorithm && PUBLIC_KEY_ALGORITHM.test(value.algorithm) && value.rsaPublicKey === undefined) {
-    return [error(`jwt algorithm ${value.algorithm} verifies tokens with a public key; add rsaPublicKey (the PEM text or { fromFile: PATH })`, at(doc, `${pointer}/algorithm`))];
+    return [{ message: `jwt algorithm ${value.algorithm} verifies tokens with a public key; add rsaPublicKey (the PEM text or { fromFile: PATH })`, pointer: '/algorithm' }];
   }
   if (value.type === 'oauth2') {
     return (value.redirectUris ?? []).flatMap((uri, i) => {
       const problem = redirectUriProblem(uri);
-      return problem ? [error(problem, at(doc, `${pointer}/redirectUris/${i}`))] : [];
+      return problem ? [{ message: problem, pointer: `/redirectUris/${i}` }] : [];
     });
   }
   return [];
@@ -178,70 +185,66 @@ function redirectUriProblem(uri: string): string | undefined {
 
 /** A value Kong requires to be unique across the whole portal, as one developer uses it. */
 interface Claim {
-  /** What the value is, like `customId` or `basic-auth username`. */
-  what: string;
   value: string;
-  /** The value for messages: nothing for a secret. */
-  shown: string;
-  email: string;
-  owner: string;
-  /** Where the value is written (looked up only for a message). */
-  doc: SourcedDocument;
-  pointer: string;
-  isIdentity: boolean;
+  developer: DeclaredDeveloper;
+  /** The credential using it; none for a customId. */
+  credential?: number;
 }
 
-function checkUniqueValues(developers: Sourced<ManifestDeveloper>[], ctx: ValidationContext): Diagnostic[] {
+/** What a claimed value is, like `customId` or `basic-auth username`. */
+type ClaimKind = 'customId' | CredentialType;
+
+function checkUniqueValues(developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const seen = new Map<string, Claim>();
-  for (const claim of developers.flatMap((developer) => claimsOf(developer, ctx))) {
-    const key = `${claim.what}\0${claim.value}`;
-    const first = seen.get(key);
-    if (!first) {
-      seen.set(key, claim);
-    } else if (!(claim.isIdentity && claim.email === first.email)) {
-      // (Within one developer, a repeated identity is already reported as a duplicate credential.)
-      diagnostics.push(
-        error(
-          `${claim.what}${claim.shown} of ${claim.owner} is already used by ${first.owner} at ${formatLocation(at(first.doc, first.pointer), ctx.cwd)}; it must be unique across the portal`,
-          at(claim.doc, claim.pointer),
-        ),
-      );
-    }
+  const seen = new Map<ClaimKind, Map<string, Claim>>();
+  const claim = (kind: ClaimKind, candidate: Claim) => {
+    let byValue = seen.get(kind);
+    if (!byValue) seen.set(kind, (byValue = new Map()));
+    const first = byValue.get(candidate.value);
+    if (!first) return void byValue.set(candidate.value, candidate);
+    // (Within one developer, a repeated identity is already reported as a duplicate credential.)
+    if (kind !== 'customId' && first.developer.email === candidate.developer.email && isIdentityField(kind)) return;
+    diagnostics.push(duplicateClaim(kind, candidate, first, ctx));
+  };
+  for (const developer of developers) {
+    const { doc, index, value } = developer;
+    if (value.customId !== undefined) claim('customId', { value: value.customId, developer });
+    (value.credentials ?? []).forEach((credential, i) => {
+      const spec = CREDENTIAL_SPECS[credential.type];
+      const field = spec.uniqueField;
+      if (field === undefined) return;
+      const claimed = spec.secretFields.includes(field) ? ctx.secretValue(doc, index, i, field) : (credential as Record<string, unknown>)[field];
+      if (typeof claimed === 'string') claim(credential.type, { value: claimed, developer, credential: i });
+    });
   }
   return diagnostics;
 }
 
-function claimsOf({ doc, pointer, value: developer }: Sourced<ManifestDeveloper>, ctx: ValidationContext): Claim[] {
-  const email = developer.email.toLowerCase();
-  const claims: Claim[] = [];
-  if (developer.customId !== undefined) {
-    claims.push({ what: 'customId', value: developer.customId, shown: ` ${quoted(developer.customId)}`, email, owner: `developer ${shown(email)}`, doc, pointer: `${pointer}/customId`, isIdentity: false });
-  }
-  (developer.credentials ?? []).forEach((credential, i) => {
-    const spec = CREDENTIAL_SPECS[credential.type];
-    const field = spec.uniqueField;
-    if (field === undefined) return;
-    const fieldPointer = `${pointer}/credentials/${i}/${field}`;
-    const secret = spec.secretFields.includes(field);
-    const value = secret ? ctx.secretValue(doc, fieldPointer) : (credential as Record<string, unknown>)[field];
-    if (typeof value !== 'string') return;
-    claims.push({
-      what: `${credential.type} ${field}`,
-      value,
-      shown: secret ? '' : ` ${quoted(value)}`,
-      email,
-      owner: `${shown(email)}'s ${credential.type}:${shown(identityOf(credential))}`,
-      doc,
-      pointer: fieldPointer,
-      isIdentity: field === spec.identityField,
-    });
-  });
-  return claims;
+function isIdentityField(type: CredentialType): boolean {
+  const spec = CREDENTIAL_SPECS[type];
+  return spec.uniqueField === spec.identityField;
 }
 
-function checkMoved(docs: SourcedDocument[], developers: Sourced<ManifestDeveloper>[], ctx: ValidationContext): Diagnostic[] {
-  const declared = new Set(developers.map((d) => d.value.email.toLowerCase()));
+function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: ValidationContext): Diagnostic {
+  const field = kind === 'customId' ? undefined : CREDENTIAL_SPECS[kind].uniqueField!;
+  const secret = field !== undefined && CREDENTIAL_SPECS[kind as CredentialType].secretFields.includes(field);
+  const what = field === undefined ? 'customId' : `${kind} ${field}`;
+  const shownValue = secret ? '' : ` ${quoted(claim.value)}`;
+  const owner = ({ developer, credential }: Claim) => {
+    if (credential === undefined) return `developer ${shown(developer.email)}`;
+    const entry = developer.value.credentials![credential]!;
+    return `${shown(developer.email)}'s ${entry.type}:${shown(identityOf(entry))}`;
+  };
+  const where = ({ developer, credential }: Claim) =>
+    at(developer.doc, pointerOf(developer, credential === undefined ? '/customId' : `/credentials/${credential}/${field}`));
+  return error(
+    `${what}${shownValue} of ${owner(claim)} is already used by ${owner(first)} at ${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
+    where(claim),
+  );
+}
+
+function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
+  const declared = new Set(developers.map((d) => d.email));
   const moves = docs.flatMap((doc) =>
     (doc.manifest.moved ?? []).map((move, i) => ({ doc, pointer: `/moved/${i}`, from: move.from.toLowerCase(), to: move.to.toLowerCase() })),
   );

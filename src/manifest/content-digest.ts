@@ -1,0 +1,11 @@
+// The content digest of each developer entry as written in a manifest: the part of its sync digest
+// (plan/digest.ts) that depends on the file alone. Kept in the parse cache, so a plan after a
+// small change hashes only the entries of the files that changed.
+import { createHash } from 'node:crypto';
+
+/** SHA-256 (base64url) of each entry of `value.developers`, as JSON in manifest order. */
+export function developerContentDigests(value: unknown): string[] {
+  const developers = (value as { developers?: unknown } | null)?.developers;
+  if (!Array.isArray(developers)) return [];
+  return developers.map((developer) => createHash('sha256').update(JSON.stringify(developer)).digest('base64url'));
+}

@@ -1,0 +1,154 @@
+// Builds the desired state from a validated manifest set. A developer's credentials are built
+// only when something reads them: a plan diffs only the developers whose sync digest differs from
+// the stored one (plan/scope.ts), and computes that digest from the entry's content digest and
+// its resolved references, without building anything.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
+import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
+import { developerContentDigests } from './content-digest.js';
+import { compareCodeUnits } from './files.js';
+import { locate } from './parse.js';
+import { secretOf, type DocumentReferences, type Reference } from './references.js';
+import type { ManifestCredential, ManifestDeveloper } from './schema.js';
+import type { SourcedDocument } from './validate.js';
+
+export interface ManifestFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+export function buildDesiredState(docs: SourcedDocument[], references: Map<SourcedDocument, DocumentReferences>, files: ManifestFile[], cwd: string): DesiredState {
+  const developers: DesiredDeveloper[] = [];
+  for (const doc of docs) {
+    const entries = doc.manifest.developers ?? [];
+    const digests = doc.parsed.contentDigests ?? developerContentDigests(doc.manifest);
+    const refs = references.get(doc) ?? [];
+    entries.forEach((developer, i) => developers.push(new ManifestDeveloperEntry(new Site(doc, i), developer, digests[i]!, refs[i])));
+  }
+  const moved = docs.flatMap((doc) =>
+    (doc.manifest.moved ?? []).map((move, i): MovedBlock => ({
+      from: move.from.toLowerCase(),
+      to: move.to.toLowerCase(),
+      location: locate(doc.file, doc.parsed, `/moved/${i}`),
+    })),
+  );
+  const portal = docs.find((doc) => doc.manifest.portal)?.manifest.portal;
+  const enabled = new Set<CredentialType>(portal?.credentialTypes ?? CREDENTIAL_TYPES);
+  return {
+    credentialTypes: CREDENTIAL_TYPES.filter((type) => enabled.has(type)),
+    developers: developers.sort((a, b) => compareCodeUnits(a.email, b.email)),
+    moved,
+    manifestDigest: digestOf(files, cwd),
+    files: files.map((file) => file.path),
+  };
+}
+
+/** Where an entry is written: the pointer is built, and the line and column looked up, only when a message needs them. */
+class Site {
+  constructor(
+    readonly doc: SourcedDocument,
+    readonly developer: number,
+    readonly credential?: number,
+  ) {}
+
+  get pointer(): string {
+    return this.credential === undefined ? `/developers/${this.developer}` : `/developers/${this.developer}/credentials/${this.credential}`;
+  }
+
+  get location(): Location {
+    return locate(this.doc.file, this.doc.parsed, this.pointer);
+  }
+}
+
+// Classes rather than object literals: `location` and `credentials` are getters on the prototype,
+// so a plan without errors never reads positions (for a cached file, reading them costs more than
+// parsing it did) and builds credentials only for the developers it diffs. What they are built
+// from is kept in private fields, which copies and JSON leave out.
+
+class ManifestDeveloperEntry implements DesiredDeveloper {
+  readonly email: string;
+  readonly fullName: string;
+  readonly status: Status;
+  readonly customId: string | null;
+  readonly meta: Record<string, string>;
+  readonly sync: SyncSource;
+  readonly #site: Site;
+  readonly #entry: ManifestDeveloper;
+  readonly #references: Reference[] | undefined;
+  #credentials: DesiredCredential[] | undefined;
+
+  constructor(site: Site, entry: ManifestDeveloper, contentDigest: string, references: Reference[] | undefined) {
+    this.#site = site;
+    this.#entry = entry;
+    this.#references = references;
+    this.email = entry.email.toLowerCase();
+    this.fullName = entry.fullName;
+    this.status = entry.status;
+    this.customId = entry.customId ?? null;
+    this.meta = { ...entry.meta };
+    this.sync = { content: contentDigest, references: references ?? [] };
+  }
+
+  get credentials(): DesiredCredential[] {
+    this.#credentials ??= (this.#entry.credentials ?? [])
+      .map((credential, i) => new ManifestCredentialEntry(new Site(this.#site.doc, this.#site.developer, i), credential, this.#references))
+      .sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity));
+    return this.#credentials;
+  }
+
+  get location(): Location {
+    return this.#site.location;
+  }
+}
+
+class ManifestCredentialEntry implements DesiredCredential {
+  readonly type: CredentialType;
+  readonly identity: string;
+  readonly fields: Record<string, unknown>;
+  readonly secrets: Record<string, ResolvedSecret> = {};
+  readonly #site: Site;
+
+  constructor(site: Site, credential: ManifestCredential, references: Reference[] | undefined) {
+    this.#site = site;
+    const spec = CREDENTIAL_SPECS[credential.type];
+    this.type = credential.type;
+    this.fields = defaultFields(credential.type);
+    for (const name in credential) {
+      if (name === 'type') continue;
+      const value = (credential as Record<string, unknown>)[name];
+      if (spec.secretFields.includes(name)) {
+        const secret = secretOf(references, site.credential!, name);
+        if (secret) this.secrets[name] = secret;
+      } else if (name === 'rsaPublicKey') {
+        this.fields[name] = references?.find((r) => r.credential === site.credential && r.field === name)?.publicKey;
+      } else {
+        // Copied: an alias in the manifest makes several credentials share one array.
+        this.fields[name] = Array.isArray(value) ? [...value] : value;
+      }
+    }
+    this.identity = String(this.fields[spec.identityField]);
+  }
+
+  get location(): Location {
+    return this.#site.location;
+  }
+}
+
+function defaultFields(type: CredentialType): Record<string, unknown> {
+  if (type === 'jwt') return { algorithm: 'HS256' };
+  if (type === 'oauth2') return { clientType: 'confidential', hashSecret: false, redirectUris: [] };
+  return {};
+}
+
+/** SHA-256 over `relativePath \0 content \0` of each file, in order. */
+function digestOf(files: ManifestFile[], cwd: string): string {
+  const hash = createHash('sha256');
+  for (const file of files) {
+    hash.update(path.relative(cwd, file.path).split(path.sep).join('/'));
+    hash.update('\0');
+    hash.update(file.bytes);
+    hash.update('\0');
+  }
+  return hash.digest('hex');
+}
