@@ -101,7 +101,7 @@ function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: 
   const show = (file: string) => shown(displayPath(file, ctx.cwd));
   let realPath: string;
   try {
-    realPath = realpathSync(target);
+    realPath = realpathSync.native(target); // one system call, where the portable version makes one per path component
   } catch {
     return fail(site, `file ${show(target)} not found`);
   }

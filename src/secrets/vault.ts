@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { PortalformError } from '../errors.js';
 
 export const MIN_STATE_KEY_LENGTH = 32;
@@ -124,10 +124,19 @@ function decryptOrNull(key: Buffer, aad: string, sealed: string): string | null 
   }
 }
 
-/** A CSPRNG value from an alphabet every Kong plugin accepts. */
+/**
+ * A CSPRNG value from an alphabet every Kong plugin accepts. Uniform: a random byte is used only
+ * below the largest multiple of the alphabet's size (one draw of bytes per value, not one call
+ * per character: a large first apply generates hundreds of thousands).
+ */
 export function generateSecretValue(length = 40): string {
+  const limit = 256 - (256 % ALPHANUMERIC.length);
   let out = '';
-  for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  while (out.length < length) {
+    for (const byte of randomBytes(length + 8)) {
+      if (byte < limit && out.length < length) out += ALPHANUMERIC[byte % ALPHANUMERIC.length];
+    }
+  }
   return out;
 }
 
