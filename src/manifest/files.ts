@@ -84,18 +84,30 @@ async function walkDirectory(dir: string, found: Map<string, string>, visited: S
   const real = await realpath(dir);
   if (visited.has(real)) return;
   visited.add(real);
-  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
     diagnostics.push({ severity: 'error', message: `${dir}: cannot read directory (${e.code ?? e.message})` });
     return [];
   });
-  for (const name of entries.sort(compareCodeUnits)) {
+  for (const dirent of entries.sort((a, b) => compareCodeUnits(a.name, b.name))) {
+    const name = dirent.name;
     if (name.startsWith('.') || name === 'node_modules') continue;
     const entry = path.join(dir, name);
+    const isManifest = MANIFEST_EXTENSION.test(name);
+    // The directory listing tells most entries' kind: only links and unknown kinds need a stat.
+    // A plain file inside a directory's real path is at its own real path.
+    if (dirent.isFile()) {
+      if (isManifest) addFile(found, path.join(real, name), entry);
+      continue;
+    }
+    if (dirent.isDirectory()) {
+      await walkDirectory(entry, found, visited, diagnostics);
+      continue;
+    }
     let failure: NodeJS.ErrnoException | undefined;
     const info = await stat(entry).catch((e: NodeJS.ErrnoException) => void (failure = e));
     if (info?.isDirectory()) {
       await walkDirectory(entry, found, visited, diagnostics);
-    } else if (MANIFEST_EXTENSION.test(name)) {
+    } else if (isManifest) {
       if (info?.isFile()) addFile(found, await realpath(entry), entry);
       else diagnostics.push(unreadableEntry(entry, failure));
     }

@@ -1,7 +1,8 @@
-// A developer's sync digest: one hash of everything the diff compares for it — its manifest entry
-// as written (the content digest, see manifest/content-digest.ts), and the values its references
-// resolve to: for a secret the keyed digest of the value, for a public key read from a file its
-// text. Apply stores it once the developer matches its manifest entry; while the stored digest
+// A developer's sync digest: one keyed hash of everything the diff compares for it — its
+// manifest entry as written (the content digest, see manifest/content-digest.ts) and the values
+// its references resolve to (secrets, and public keys read from files). Keyed with the state's
+// digest key, as secret digests are: the stored digest must not let anyone test guesses of a
+// secret. Apply stores it once the developer matches its manifest entry; while the stored digest
 // equals the manifest's, the diff would find nothing, so a plan skips reading that developer (see
 // scope.ts). The tool version is part of it: a portalform that diffs differently never trusts
 // digests an older one wrote.
@@ -14,10 +15,11 @@ const FORMAT = `portalform sync digest v2 ${TOOL_VERSION}`;
 
 export function developerDigest(developer: DesiredDeveloper, vault: Vault): string {
   const { content, references } = developer.sync ?? syncSourceOf(developer);
-  const hash = createHash('sha256').update(FORMAT).update('\0').update(content);
-  for (const reference of references) {
-    if (reference.secret) hash.update('\0s').update(vault.digest(reference.type, reference.field, reference.secret.value));
-    else hash.update('\0k').update(reference.publicKey ?? '');
+  const hash = vault.keyedHash().update(FORMAT).update('\0').update(content);
+  // Each value is length-prefixed: no two lists of values run together into the same text.
+  for (const { type, field, secret, publicKey } of references) {
+    const value = secret?.value ?? publicKey ?? '';
+    hash.update(`\0${secret ? 's' : 'k'}${type}.${field}:${value.length}:`).update(value);
   }
   return hash.digest('base64url');
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual, type Hmac } from 'node:crypto';
 import { PortalformError } from '../errors.js';
 
 export const MIN_STATE_KEY_LENGTH = 32;
@@ -76,7 +76,12 @@ export class Vault {
 
   /** Keyed digest of a secret value: equal values give equal digests within one state. */
   digest(type: string, field: string, value: string): string {
-    return createHmac('sha256', this.digestKey).update(`${type}.${field}\0${value}`).digest('base64url');
+    return this.keyedHash().update(`${type}.${field}\0${value}`).digest('base64url');
+  }
+
+  /** An HMAC under the state's digest key, for digests of several values that include secrets. */
+  keyedHash(): Hmac {
+    return createHmac('sha256', this.digestKey);
   }
 
   /** Encrypts a value bound to the credential's internal id and field: a copy in another row fails to decrypt. */
