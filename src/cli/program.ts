@@ -13,10 +13,9 @@ import { TOOL_VERSION } from '../package-info.js';
 import { planJson } from '../plan/json.js';
 import { isPlanFileContent, readPlanFile, writePlanFile } from '../plan/planfile.js';
 import type { Plan } from '../plan/types.js';
+import type { StateSnapshot } from '../store/types.js';
 import { colorEnabled, paint } from '../render/color.js';
 import { renderPlanText } from '../render/text.js';
-import { renderPlanDiff } from '../render/diff.js';
-import { renderPlanMarkdown, writeMarkdownParts } from '../render/markdown.js';
 import { exportState, type ExportFormat } from '../export/index.js';
 import { renderHistoryText, renderStateText } from '../render/state.js';
 import { askYes, Output, parseDuration, progressReporter } from './io.js';
@@ -79,8 +78,8 @@ export function buildProgram(): Command {
       out.diagnostics(result.warnings);
       failOnPlanErrors(result);
       if (flags.out) writePlanFile(flags.out, result);
-      if (flags.format === 'diff') out.lines([renderPlanDiff(result, state, out.color).trimEnd()]);
-      else if (flags.format === 'markdown') renderMarkdown(out, result, flags.outDir);
+      if (flags.format === 'diff') await renderDiff(out, result, state);
+      else if (flags.format === 'markdown') await renderMarkdown(out, result, flags.outDir);
       else renderPlan(out, result, flags.format);
       if (flags.out && !out.json) out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
       if (flags.expectNoChanges && result.changes.length > 0) {
@@ -321,7 +320,15 @@ function failOnPlanErrors(thePlan: Plan): void {
   }
 }
 
-function renderMarkdown(out: Output, thePlan: Plan, outDir: string | undefined): void {
+// The diff and markdown renderers (and the text-diff library) are loaded only when asked for.
+
+async function renderDiff(out: Output, thePlan: Plan, state: StateSnapshot): Promise<void> {
+  const { renderPlanDiff } = await import('../render/diff.js');
+  out.lines([renderPlanDiff(thePlan, state, out.color).trimEnd()]);
+}
+
+async function renderMarkdown(out: Output, thePlan: Plan, outDir: string | undefined): Promise<void> {
+  const { renderPlanMarkdown, writeMarkdownParts } = await import('../render/markdown.js');
   const parts = renderPlanMarkdown(thePlan);
   if (!outDir) return out.lines(parts.length === 1 ? parts : parts.flatMap((part, i) => (i === 0 ? [part] : ['', '---', '', part])));
   for (const path of writeMarkdownParts(parts, outDir)) process.stderr.write(`Wrote ${path}\n`);

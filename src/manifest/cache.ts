@@ -16,6 +16,8 @@
 //   the schema without any diagnostic and holds no literal secret. A secret *reference* (`fromEnv`,
 //   `fromFile`) is part of the manifest and may be stored; a secret value never is: references are
 //   resolved on every run, after the cache.
+// - Each entry carries the digest of its body: a damaged entry is never used. (It was parsed and
+//   passed the schema before it was stored; it is not checked against the schema again.)
 // - Safe to delete at any time; a missing, unreadable or corrupt entry is parsed again. Entries
 //   unused for CACHE_MAX_AGE_DAYS are removed.
 import { createHash } from 'node:crypto';
@@ -77,8 +79,8 @@ export class ParseCache {
   get(key: string, reparse: () => ParsedDocument[]): ParsedDocument[] | undefined {
     const file = this.entryPath(key);
     try {
-      const head = readHead(file);
-      if (head?.format !== FORMAT || head.key !== key || !Array.isArray(head.values)) return undefined;
+      const head = readEntry(file, key);
+      if (!head) return undefined;
       touch(file);
       touch(positionsPath(file));
       // Read again only when a location is needed: holding every entry's text would cost more than rereading one.
@@ -125,8 +127,9 @@ export function storeEntry(file: string, key: string, documents: ParsedDocument[
   const positions = JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
   const positionsDigest = createHash('sha256').update(positions).digest('hex');
   if (!writeAtomically(positionsPath(file), positions)) return;
-  const contentDigests = documents.map((d) => developerContentDigests(d.value));
-  writeAtomically(file, JSON.stringify({ format: FORMAT, key, positionsDigest, contentDigests, values: documents.map((d) => d.value) }));
+  const body = JSON.stringify({ contentDigests: documents.map((d) => developerContentDigests(d.value)), values: documents.map((d) => d.value) });
+  const bodyDigest = createHash('sha256').update(body).digest('hex');
+  writeAtomically(file, `${JSON.stringify({ format: FORMAT, key, positionsDigest, bodyDigest })}\n${body}`);
 }
 
 function writeAtomically(file: string, text: string): boolean {
@@ -152,8 +155,6 @@ function positionsPath(entry: string): string {
 }
 
 interface EntryHead {
-  format?: unknown;
-  key?: unknown;
   positionsDigest?: unknown;
   contentDigests?: unknown;
   values: unknown[];
@@ -166,8 +167,20 @@ function validDigests(digests: unknown, value: unknown): string[] | undefined {
   return Array.isArray(digests) && digests.length === count && digests.every((d) => typeof d === 'string') ? digests : undefined;
 }
 
-function readHead(file: string): EntryHead | undefined {
-  return JSON.parse(readFileSync(file, 'utf8'));
+/**
+ * An entry is a line naming its format, key and the digest of the body that follows: a damaged
+ * or foreign entry is never used (it was parsed and schema-checked before it was stored).
+ */
+function readEntry(file: string, key: string): EntryHead | undefined {
+  const bytes = readFileSync(file);
+  const newline = bytes.indexOf(10);
+  if (newline < 0) return undefined;
+  const head = JSON.parse(bytes.toString('utf8', 0, newline));
+  if (head?.format !== FORMAT || head.key !== key) return undefined;
+  const body = bytes.subarray(newline + 1);
+  if (createHash('sha256').update(body).digest('hex') !== head.bodyDigest) return undefined;
+  const entry = JSON.parse(body.toString('utf8'));
+  return Array.isArray(entry?.values) ? { ...entry, positionsDigest: head.positionsDigest } : undefined;
 }
 
 /** The positions, if they are the ones written with these values (checked only now, when needed). */

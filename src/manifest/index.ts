@@ -105,7 +105,7 @@ async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<Ma
 async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cache: ParseCache | null): Promise<SourcedDocument[]> {
   const keys = cache ? files.map((file) => cache.keyOf(file.bytes)) : [];
   const reparse = (file: ManifestFile) => () => parseManifestFile(file.path, file.bytes).documents;
-  const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => passesSchema(file, cache?.get(keys[i]!, reparse(file))));
+  const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => cache?.get(keys[i]!, reparse(file)));
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
   const parsed = await parseValidFiles(
     missing.map((i) => ({ path: files[i]!.path, bytes: files[i]!.bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]! } } : {}) })),
@@ -120,12 +120,6 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
     for (const doc of parsed) docs.push({ file: file.path, parsed: doc, manifest: doc.value as ManifestDocument });
   });
   return docs;
-}
-
-/** A cached entry is checked like a fresh parse: one that fails (damaged, or not this tool's) is parsed again. */
-function passesSchema(file: ManifestFile, cached: ParsedDocument[] | undefined): ParsedDocument[] | undefined {
-  if (!cached) return undefined;
-  return cached.every((doc) => checkDocumentSchema(file.path, doc).diagnostics.length === 0) ? cached : undefined;
 }
 
 function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): SourcedDocument[] {

@@ -244,10 +244,11 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
 }
 
 function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
-  const declared = new Set(developers.map((d) => d.email));
   const moves = docs.flatMap((doc) =>
     (doc.manifest.moved ?? []).map((move, i) => ({ doc, pointer: `/moved/${i}`, from: move.from.toLowerCase(), to: move.to.toLowerCase() })),
   );
+  if (moves.length === 0) return [];
+  const declared = new Set(developers.map((d) => d.email));
   const targets = new Set(moves.map((m) => m.to));
   const firstFrom = new Map<string, Location>();
   const firstTo = new Map<string, Location>();

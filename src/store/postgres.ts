@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
 import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
@@ -45,15 +45,20 @@ export class PostgresBackend implements Backend {
     this.schema = target.schema;
     this.display = target.display;
     this.lockKey = advisoryKey(target.schema);
-    const pool = new pg.Pool({
-      connectionString: target.connectionString,
-      max: 4,
-      application_name: APPLICATION_NAME,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      options: `-c search_path=${quoteIdent(target.schema)}`,
-    });
-    pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
-    this.kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new ExplainingPool(pool, target) }) });
+    // pg is loaded on first use: most runs use the SQLite state and need not pay for loading it.
+    const pool = async () => {
+      const { default: pg } = await import('pg');
+      const pool = new pg.Pool({
+        connectionString: target.connectionString,
+        max: 4,
+        application_name: APPLICATION_NAME,
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        options: `-c search_path=${quoteIdent(target.schema)}`,
+      });
+      pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
+      return new ExplainingPool(pool, target);
+    };
+    this.kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
 
   db(): Conn {
