@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { normalizeAddress } from './address.js';
 import { Executor, type GeneratedSecrets, type SecretValueSource } from './apply/execute.js';
 import { PortalformError, StalePlanError } from './errors.js';
-import { GENESIS_HASH, sealEntry, type SharedTexts } from './history.js';
+import { GENESIS_HASH, sealEntry } from './history.js';
 import { loadManifests } from './manifest/index.js';
 import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
 import { TOOL_VERSION } from './package-info.js';
@@ -237,11 +237,7 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
   const serial = state.serial + 1;
   await writer.setMeta({ serial: String(serial) });
   const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
-  // The changes' before and after values are written once for the plan digest and the entry both.
-  const shared: SharedTexts = new Map();
-  for (const { before, after } of thePlan.changes) for (const value of [before, after]) if (value) shared.set(value, null);
-  const entry = applyEntry(thePlan, { serial, serialBefore: state.serial, lineage, at, actor: actorOf(options) }, shared);
-  await writer.appendHistory(sealEntry(entry, prevHash, shared));
+  await writer.appendHistory(sealEntry(applyEntry(thePlan, { serial, serialBefore: state.serial, lineage, at, actor: actorOf(options) }), prevHash));
   // Written before commit: if it cannot be written, nothing is applied and no generated value is lost.
   if (options.secretsOut && Object.keys(executor.generated).length > 0) writeSecretsOut(options.secretsOut, executor.generated);
   return executor.generated;
@@ -258,13 +254,13 @@ function manifestSecret({ secrets, vault }: WriteContext): SecretValueSource {
   };
 }
 
-function applyEntry(thePlan: Plan, facts: { serial: number; serialBefore: number; lineage: string; at: string; actor: string }, shared: SharedTexts) {
+function applyEntry(thePlan: Plan, facts: { serial: number; serialBefore: number; lineage: string; at: string; actor: string }) {
   return {
     kind: 'apply',
     ...facts,
     toolVersion: TOOL_VERSION,
     manifestDigest: thePlan.manifestDigest,
-    planDigest: planDigest(thePlan, shared),
+    planDigest: planDigest(thePlan),
     summary: thePlan.summary,
     changes: publicChanges(thePlan.changes),
   };

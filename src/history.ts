@@ -4,27 +4,20 @@ import type { HistoryRow } from './store/types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * Canonical texts of objects that several serializations share, each written once: a plan's
- * before and after values appear both in its digest and in its history entry. Keys are the shared
- * objects; a text is filled in the first time one is written.
- */
-export type SharedTexts = Map<object, string | null>;
-
 /** A JSON text with object keys sorted at every depth: the same entry always hashes the same. */
-export function canonicalJson(value: unknown, shared?: SharedTexts): string {
+export function canonicalJson(value: unknown): string {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return JSON.stringify(value);
   const chunks: string[] = [];
   // Reading a character flattens the chunk, built by appending many short pieces, into one plain
   // string: kept as it was built, every piece would cost its own node until the final join.
-  writeCanonical(value, (chunk) => chunks.push(chunk.charCodeAt(0) >= 0 ? chunk : chunk), shared);
+  writeCanonical(value, (chunk) => chunks.push(chunk.charCodeAt(0) >= 0 ? chunk : chunk));
   return chunks.join('');
 }
 
 /** SHA-256 of `canonicalJson(value)`, without ever holding the whole text (a plan can be large). */
-export function canonicalDigest(value: unknown, shared?: SharedTexts): string {
+export function canonicalDigest(value: unknown): string {
   const hash = createHash('sha256');
-  writeCanonical(value, (chunk) => hash.update(chunk), shared);
+  writeCanonical(value, (chunk) => hash.update(chunk));
   return hash.digest('hex');
 }
 
@@ -36,7 +29,7 @@ const CHUNK = 1 << 16;
  * others sorted by code unit; undefined, functions and symbols are left out of objects and are
  * null in arrays.
  */
-function writeCanonical(root: unknown, emit: (chunk: string) => void, shared?: SharedTexts): void {
+function writeCanonical(root: unknown, emit: (chunk: string) => void): void {
   let buffer = '';
   const write = (text: string) => {
     buffer += text;
@@ -46,11 +39,6 @@ function writeCanonical(root: unknown, emit: (chunk: string) => void, shared?: S
     }
   };
   const visit = (value: unknown, inArray: boolean): void => {
-    if (shared?.has(value as object)) {
-      let text = shared.get(value as object);
-      if (text == null) shared.set(value as object, (text = canonicalJson(value)));
-      return write(text);
-    }
     if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
       value = (value as { toJSON: () => unknown }).toJSON();
     }
@@ -108,8 +96,8 @@ export interface HistoryEntry {
   [field: string]: unknown;
 }
 
-export function sealEntry(entry: HistoryEntry, prevHash: string, shared?: SharedTexts): Omit<HistoryRow, 'seq'> {
-  const text = timed('seal history entry', () => canonicalJson(entry, shared));
+export function sealEntry(entry: HistoryEntry, prevHash: string): Omit<HistoryRow, 'seq'> {
+  const text = timed('seal history entry', () => canonicalJson(entry));
   return {
     kind: entry.kind,
     serial: entry.serial,

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PortalformError } from '../errors.js';
-import { canonicalDigest, type SharedTexts } from '../history.js';
+import { canonicalDigest } from '../history.js';
 import { timed } from '../timing.js';
 import type { Plan } from './types.js';
 
@@ -13,8 +13,8 @@ interface PlanFile {
 }
 
 /** The digest that names a plan: the history records it, so a plan applied twice is recognised. */
-export function planDigest(plan: Plan, shared?: SharedTexts): string {
-  return timed('plan digest', () => canonicalDigest(plan, shared));
+export function planDigest(plan: Plan): string {
+  return timed('plan digest', () => canonicalDigest(plan));
 }
 
 /** A saved plan holds secret sources and digests, never values; created 0600 all the same. */
