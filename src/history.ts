@@ -14,13 +14,6 @@ export function canonicalJson(value: unknown): string {
   return chunks.join('');
 }
 
-/** SHA-256 of `canonicalJson(value)`, without ever holding the whole text (a plan can be large). */
-export function canonicalDigest(value: unknown): string {
-  const hash = createHash('sha256');
-  writeCanonical(value, (chunk) => hash.update(chunk));
-  return hash.digest('hex');
-}
-
 const CHUNK = 1 << 16;
 
 /**
