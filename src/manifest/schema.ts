@@ -3,8 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import Ajv2020 from 'ajv/dist/2020.js';
-import type { ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
 import { locate, pointerSegment } from './parse.js';
 import type { ParsedDocument } from './parse.js';
@@ -49,15 +50,36 @@ export type ManifestCredential =
   | { type: 'hmac-auth'; username: string; secret?: SecretRef }
   | { type: 'jwt'; key: string; algorithm?: JwtAlgorithm; secret?: SecretRef; rsaPublicKey?: string | { fromFile: string } };
 
-const validateSchema = new Ajv2020.default({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(
-  JSON.parse(readFileSync(findSchemaFile(), 'utf8')),
-);
+/** Ajv's options for the manifest schema; the build compiles the same into `schema-validator.cjs`. */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
+export const STANDALONE_VALIDATOR = 'schema-validator.cjs';
+
+type Validator = ValidateFunction<unknown>;
+let compiled: Validator | undefined;
+
+/**
+ * The validator the build compiled beside this module (compiling the schema costs a few hundred
+ * milliseconds at every start), else — running from the sources — one compiled now.
+ */
+function validateSchema(value: unknown): { valid: boolean; errors: ErrorObject[] } {
+  compiled ??= loadStandalone() ?? new Ajv2020.default(AJV_OPTIONS).compile(JSON.parse(readFileSync(findSchemaFile(), 'utf8')));
+  const valid = compiled(value);
+  return { valid, errors: valid ? [] : (compiled.errors ?? []) };
+}
+
+function loadStandalone(): Validator | undefined {
+  const file = fileURLToPath(new URL(STANDALONE_VALIDATOR, import.meta.url));
+  if (!existsSync(file)) return undefined;
+  const module = createRequire(import.meta.url)(file) as { default?: Validator } | Validator;
+  return typeof module === 'function' ? module : module.default;
+}
 
 export type SchemaResult = { manifest: ManifestDocument; diagnostics: [] } | { manifest: null; diagnostics: Diagnostic[] };
 
 export function checkDocumentSchema(file: string, doc: ParsedDocument): SchemaResult {
-  if (validateSchema(doc.value)) return { manifest: doc.value as ManifestDocument, diagnostics: [] };
-  const errors = relevantErrors(validateSchema.errors ?? []);
+  const result = validateSchema(doc.value);
+  if (result.valid) return { manifest: doc.value as ManifestDocument, diagnostics: [] };
+  const errors = relevantErrors(result.errors);
   const diagnostics = errors.map((e): Diagnostic => {
     const unknownKey = e.keyword === 'additionalProperties';
     const pointer = unknownKey ? e.instancePath + pointerSegment(e.params.additionalProperty) : itemPointer(e);
@@ -67,7 +89,7 @@ export function checkDocumentSchema(file: string, doc: ParsedDocument): SchemaRe
 }
 
 /** Walks up from this module (src/manifest or dist/src/manifest) to the package's schemas directory. */
-function findSchemaFile(): string {
+export function findSchemaFile(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'schemas', 'manifest.schema.json');
     if (existsSync(candidate) && existsSync(path.join(dir, 'package.json'))) return candidate;
