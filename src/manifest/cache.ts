@@ -5,7 +5,7 @@
 //   $PORTALFORM_CACHE_DIR; `PORTALFORM_CACHE_DIR=off` disables it. Never the working directory by
 //   default: there anyone who can commit to the manifests' repository could plant an entry that
 //   says something other than the file it is keyed by, and apply would trust it.
-// - Key: SHA-256 of the file's bytes together with the tool version, the JSON Schema and the
+// - Key: SHA-256 of the file's content hash together with the tool version, the JSON Schema and the
 //   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
 //   stale, only unused.
 // - Entry: the file's documents as two files of JSON, the values and, beside them, the source
@@ -64,8 +64,9 @@ function keySalt(): string {
 export class ParseCache {
   constructor(readonly dir: string) {}
 
-  keyOf(bytes: Uint8Array): string {
-    return createHash('sha256').update(keySalt()).update('\0').update(bytes).digest('hex');
+  /** The key of a file whose bytes have this SHA-256 (hex). */
+  keyOf(contentSha256: string): string {
+    return createHash('sha256').update(keySalt()).update('\0').update(contentSha256).digest('hex');
   }
 
   entryPath(key: string): string {

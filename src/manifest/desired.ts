@@ -16,6 +16,8 @@ import type { SourcedDocument } from './validate.js';
 export interface ManifestFile {
   path: string;
   bytes: Uint8Array;
+  /** SHA-256 of the bytes (hex): the manifest digest and the parse cache's key are made from it. */
+  sha256: string;
 }
 
 export function buildDesiredState(docs: SourcedDocument[], references: Map<SourcedDocument, DocumentReferences>, files: ManifestFile[], cwd: string): DesiredState {
@@ -141,14 +143,9 @@ function defaultFields(type: CredentialType): Record<string, unknown> {
   return {};
 }
 
-/** SHA-256 over `relativePath \0 content \0` of each file, in order. */
+/** SHA-256 over `relativePath \0 SHA-256(content) \0` of each file, in order. */
 function digestOf(files: ManifestFile[], cwd: string): string {
   const hash = createHash('sha256');
-  for (const file of files) {
-    hash.update(path.relative(cwd, file.path).split(path.sep).join('/'));
-    hash.update('\0');
-    hash.update(file.bytes);
-    hash.update('\0');
-  }
+  for (const file of files) hash.update(`${path.relative(cwd, file.path).split(path.sep).join('/')}\0${file.sha256}\0`);
   return hash.digest('hex');
 }

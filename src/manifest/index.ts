@@ -1,6 +1,7 @@
 // Loads a manifest set: discover files → parse → check the schema → resolve references →
 // validate the set → build the desired state. Every problem found is reported; the desired state
 // exists only when there is no error.
+import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DesiredState, Diagnostic } from '../model.js';
@@ -89,7 +90,7 @@ async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<Ma
         diagnostics.push({ severity: 'warning', location: { file, line: 1, column: 1 }, message: 'this is a saved plan, not a manifest: skipped' });
         continue;
       }
-      files.push({ path: file, bytes });
+      files.push({ path: file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
     } catch (e) {
       diagnostics.push({ severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
     }
@@ -103,7 +104,7 @@ async function readFiles(paths: string[], diagnostics: Diagnostic[]): Promise<Ma
  * here, which reports every one.
  */
 async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cache: ParseCache | null): Promise<SourcedDocument[]> {
-  const keys = cache ? files.map((file) => cache.keyOf(file.bytes)) : [];
+  const keys = cache ? files.map((file) => cache.keyOf(file.sha256)) : [];
   const reparse = (file: ManifestFile) => () => parseManifestFile(file.path, file.bytes).documents;
   const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => cache?.get(keys[i]!, reparse(file)));
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
