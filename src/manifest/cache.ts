@@ -49,7 +49,7 @@ function keySalt(): string {
   hash.update(readFileSync(path.join(packageRoot(), 'schemas', 'manifest.schema.json')));
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
-  for (const module of ['parse', 'schema', 'fastload', 'cache']) {
+  for (const module of ['parse', 'split', 'schema', 'fastload', 'cache']) {
     hash.update('\0');
     hash.update(readFileSync(path.join(path.dirname(here), module + ext)));
   }
