@@ -30,9 +30,8 @@ function expectSameAsWhole(text: string, itemsPerChunk = 7): ParsedDocument {
   return doc!;
 }
 
-/** Asserts the split declines the text, so it is parsed whole. */
+/** Asserts the split declines the text, up front or when parsing a chunk, so it is parsed whole. */
 function expectNoSplit(text: string): void {
-  expect(splitDevelopers(text, 3)).toBeNull();
   expect(parseSplitText(FILE, text, 3)).toBeNull();
 }
 
@@ -156,6 +155,21 @@ describe('split parse of a large manifest', () => {
     expectNoSplit(text);
   });
 
+  // The items are cut by their lines without lexing: a line that looks like an item start or a
+  // top-level key inside a scalar or flow collection must never give another result.
+  const open = ['"double', "'single", '[flow,', '{ flow: 1,', '|', '>-', 'plain'];
+  const lookalikes = ['  - email: lookalike@example.com', '- email: lookalike@example.com', 'moved: []', '  # - comment', '  ]', '  }', "  x'", '  x"'];
+  it.each(open.flatMap((opener) => lookalikes.map((line) => [opener, line])))('never differs from the whole file: %s across `%s`', (opener, line) => {
+    const text = manifest({ count: 30 }).replace('    n: 7\n', `    n: ${opener}\n${line}\n      rest\n`);
+    const whole = wholeParse(text);
+    for (const itemsPerChunk of [1, 3, 100]) {
+      const split = parseSplitText(FILE, text, itemsPerChunk);
+      if (split === null) continue;
+      expect(whole.diagnostics).toEqual([]);
+      expect([split]).toStrictEqual(whole.documents);
+    }
+  });
+
   it('declines a chunk with a diagnostic, which the whole-file path then reports', () => {
     const text = manifest({ count: 40 }).replace('    status: revoked', '    status: revoked\n    status: again');
     expect(splitDevelopers(text, 3)).not.toBeNull();
@@ -204,15 +218,18 @@ function validManifest(count: number): string {
 describe('parseValidFiles with the split', () => {
   it('gives the whole-file result for a valid file, and for files it declines', async () => {
     const valid = validManifest(300);
-    const declined = valid.replace('version: 1', 'version: &v 1');
+    const declinedHead = valid.replace('version: 1', 'version: &v 1');
+    const declinedChunk = valid.replace('  - email: dev200@', '  - &dev200\n    email: dev200@');
     const invalid = valid.replace('status: pending', 'status: unheard-of');
-    const jobs = [valid, declined, invalid].map((text, i) => ({ path: `f${i}.yaml`, bytes: encode(text) }));
+    const jobs = [valid, declinedHead, declinedChunk, invalid].map((text, i) => ({ path: `f${i}.yaml`, bytes: encode(text) }));
+    expect(splitDevelopers(declinedChunk, 16)).not.toBeNull();
     const results = await parseValidFiles(jobs, { minBytes: 0, itemsPerChunk: 16 });
-    expect(results[0]).not.toBeNull();
-    expect(results[0]).toStrictEqual(parseValidFile(jobs[0]!));
-    expect(results[1]).toStrictEqual(parseValidFile(jobs[1]!));
-    expect(results[2]).toBeNull();
-    expect(parseValidFile(jobs[2]!)).toBeNull();
+    for (const i of [0, 1, 2]) {
+      expect(results[i]).not.toBeNull();
+      expect(results[i]).toStrictEqual(parseValidFile(jobs[i]!));
+    }
+    expect(results[3]).toBeNull();
+    expect(parseValidFile(jobs[3]!)).toBeNull();
   });
 
   it('declines a file that is not UTF-8 or holds a NUL byte', async () => {

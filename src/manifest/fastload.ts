@@ -22,7 +22,7 @@ export interface ChunkJob {
 
 /** What a parse worker is asked to do: a whole file, or a chunk of one. */
 export type ParseRequest = { file: FastJob } | { chunk: ChunkJob };
-export type ParseReply = ParsedDocument[] | ChunkResult | null;
+export type ParseReply = ParsedDocument[] | ChunkResult | 'refused' | null;
 
 export function handleParseRequest(request: ParseRequest): ParseReply {
   if ('file' in request) return parseValidFile(request.file);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { acceptParsedFile, handleParseRequest, type FastJob, type ParseReply, type ParseRequest } from './fastload.js';
 import { decodeManifestText, type ParsedDocument } from './parse.js';
-import { ITEMS_PER_CHUNK, scanDevelopers, stitchDocument, type ChunkResult } from './split.js';
+import { ITEMS_PER_CHUNK, splitDevelopers, stitchDocument, type ChunkResult } from './split.js';
 
 /** Below this many bytes to parse, workers would cost more than they save. */
 const MIN_PARALLEL_BYTES = 2 * 1024 * 1024;
@@ -51,19 +51,15 @@ async function parseSplitFile(job: FastJob, pool: ParsePool, itemsPerChunk: numb
   const decoded = decodeManifestText(job.path, job.bytes);
   if (!('text' in decoded)) return null;
   const text = decoded.text;
-  const scan = scanDevelopers(text, itemsPerChunk);
-  const pending: Array<Promise<ParseReply>> = [];
-  let step = scan.next();
-  for (; !step.done; step = scan.next()) {
-    const { start, end, items } = step.value;
-    pending.push(pool.run({ chunk: { text: text.slice(start, end), base: start, items } }));
-    // Lets a worker that finished a chunk take the next while this thread lexes on.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  const chunks = (await Promise.all(pending)) as Array<ChunkResult | null>;
-  if (!step.value) return undefined;
-  if (chunks.some((chunk) => chunk === null)) return null;
-  const doc = stitchDocument(job.path, text, step.value, chunks as ChunkResult[]);
+  const split = splitDevelopers(text, itemsPerChunk);
+  if (!split) return undefined;
+  const replies = await Promise.all(
+    split.chunks.map(({ start, end, items }) => pool.run({ chunk: { text: text.slice(start, end), base: start, items } })),
+  );
+  const chunks = replies as Array<ChunkResult | 'refused' | null>;
+  if (chunks.includes('refused')) return undefined;
+  if (chunks.includes(null)) return null;
+  const doc = stitchDocument(job.path, text, split, chunks as ChunkResult[]);
   return doc && acceptParsedFile(job, [doc]);
 }
 

@@ -14,7 +14,7 @@
 // - Aliases share the anchored value rather than copying it, so converting never expands them;
 //   but every consumer that walks the value does, so the nodes that aliases would add are counted
 //   and capped (an alias bomb is refused in linear time).
-import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
 import type { CST, Document, ParsedNode, YAMLError } from 'yaml';
 import type { Diagnostic, Location } from '../model.js';
 
@@ -107,10 +107,22 @@ export function parseManifestText(file: string, text: string): ParsedFile {
 /**
  * Parses a piece of a file: one YAML node that sits `depth` levels deep in the file and starts
  * at `base`, so that its positions are the file's and the depth limit counts as in the file.
- * Null when the piece has any diagnostic, or is not exactly one non-empty document.
+ * `accept` sees every lexical token first and may refuse the piece. Null when the piece has any
+ * diagnostic, or is not exactly one non-empty document.
  */
-export function parseFragment(text: string, base: number, depth: number): Pick<ParsedDocument, 'value' | 'positions'> | null {
-  let tokens: CST.Token[] | null = Array.from(new Parser().parse(text));
+export function parseFragment(
+  text: string,
+  base: number,
+  depth: number,
+  accept: (lexeme: string) => boolean,
+): Pick<ParsedDocument, 'value' | 'positions'> | 'refused' | null {
+  let tokens: CST.Token[] | null = [];
+  const parser = new Parser();
+  for (const lexeme of new Lexer().lex(text)) {
+    if (!accept(lexeme)) return 'refused';
+    for (const token of parser.next(lexeme)) tokens.push(token);
+  }
+  for (const token of parser.end()) tokens.push(token);
   if (findTooDeepToken(tokens, MAX_NESTING_DEPTH - depth)) return null;
   const docs = Array.from(new Composer({ uniqueKeys: true }).compose(tokens, true, text.length));
   tokens = null;

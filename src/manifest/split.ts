@@ -3,13 +3,21 @@
 // exactly the document a whole-file parse gives. Composing a 36 MB file as one yaml Document
 // takes about 3 GB and one core; in chunks it takes one chunk's syntax tree per worker.
 //
-// The item boundaries come from yaml's own Lexer, so they are exact: an item starts at a line
-// whose first token is the `-` indicator, outside any flow collection, at the sequence's indent.
+// Where the pieces are cut:
+// - the head, up to the line of the first item, is followed with yaml's own Lexer, exactly;
+// - the items are cut by their lines, without lexing them here (lexing 36 MB on the main thread
+//   costs as much as parsing a sixth of it): an item starts at a line of exactly the first
+//   item's indent followed by `- `, and the sequence ends at the first line indented less (a
+//   top-level key). A line like that is an item start (or the end) in any valid file: a block
+//   scalar ends at a line indented that little, and a quoted scalar or flow collection open
+//   across such a line is an error in the file and, cut there, an unterminated one in the chunk;
+// - each chunk is lexed and parsed on a worker, must have no diagnostic and hold exactly the items
+//   counted for it; the skeleton likewise on the main thread.
 // Anything unusual (several documents, directives, anchors, aliases, tags, explicit keys, tabs
 // in indentation, a byte order mark, a top level other than a block mapping holding `developers`
-// as a block sequence) makes `scanDevelopers` give up: the file is then parsed whole, so a split
-// parse never gives a result a whole-file parse would not. A piece with any diagnostic sends
-// the file to the full path, which reports every diagnostic as always.
+// as a block sequence) makes the split give up and the file be parsed whole, so a split parse
+// never gives a result a whole-file parse would not. A piece with any diagnostic sends the file
+// to the full path, which reports every diagnostic as always.
 import { Lexer } from 'yaml';
 import { MAPPING, parseFragment, parseManifestText, SEQUENCE, type ParsedDocument, type PositionTree } from './parse.js';
 
@@ -39,6 +47,7 @@ export interface ChunkResult {
 }
 
 type TreeNode = number | string | PositionTree;
+type TokenKind = 'scalar' | 'block-content' | 'space' | 'newline' | 'comment' | 'seq-item' | 'indicator' | 'flow-open' | 'flow-close' | 'block-header';
 
 const DOCUMENT = '\x02';
 const SCALAR = '\x1f';
@@ -48,106 +57,139 @@ const EMPTY_SEQUENCE = ' []\n';
 /** The items of `developers` sit two levels below the document's top (mapping, sequence). */
 const ITEM_SEQUENCE_DEPTH = 1;
 
-type Phase = 'head' | 'key' | 'after-key' | 'value' | 'items' | 'tail';
-type TokenKind = 'scalar' | 'block-content' | 'space' | 'newline' | 'comment' | 'seq-item' | 'indicator' | 'flow-open' | 'flow-close' | 'block-header';
-
-/** The split of a text's developers, all at once (see `scanDevelopers`); null: parse it whole. */
+/** Where a text's developers are cut into chunks of `itemsPerChunk`; null: parse it whole. */
 export function splitDevelopers(text: string, itemsPerChunk = ITEMS_PER_CHUNK): DevelopersSplit | null {
-  const scan = scanDevelopers(text, itemsPerChunk);
-  const chunks: Chunk[] = [];
-  for (let step = scan.next(); ; step = scan.next()) {
-    if (step.done) return step.value && { ...step.value, chunks };
-    chunks.push(step.value);
-  }
+  if (text.includes('\uFEFF')) return null;
+  const first = findFirstItem(text);
+  const split = first && cutItems(text, first.lineStart, first.indent, itemsPerChunk);
+  return split && acceptsAllTokens(skeletonText(text, split)) ? split : null;
 }
 
 /**
- * Lexes the text, yielding each chunk of `itemsPerChunk` developers as soon as it is complete (so
- * that workers can parse it while the rest is lexed); returns where the sequence is cut, or null
- * when the file is not one this split handles (the chunks yielded must then be dropped).
+ * Reads the lexer's tokens one at a time, as yaml's Parser counts them: the offset, the nesting
+ * of flow collections and, for each line that holds more than a comment, its indent and first
+ * token. Refuses what the split does not handle.
  */
-export function* scanDevelopers(text: string, itemsPerChunk: number): Generator<Chunk, Omit<DevelopersSplit, 'chunks'> | null> {
-  if (text.includes('\uFEFF')) return null;
-  let phase: Phase = 'head';
-  let offset = 0;
-  let documents = 0;
-  let flowLevel = 0;
-  let nextIsScalar = false;
-  let blockScalarOpen = false;
-  let lineIndent = -1; // -1: the current line's first token has been seen
-  let itemIndent = -1;
-  let cutStart = -1;
-  let cutEnd = text.length;
-  let chunk: Chunk | null = null;
+class TokenWalk {
+  offset = 0;
+  documents = 0;
+  flowLevel = 0;
+  /** Set by `step` when the token is the first of a line with content. */
+  lineFirst: { kind: TokenKind; indent: number; lineStart: number } | null = null;
+  private nextIsScalar = false;
+  private blockScalarOpen = false;
+  private lineIndent = -1; // -1: the current line's first token has been seen
 
-  for (const token of new Lexer().lex(text)) {
-    if (token === DOCUMENT) {
-      if (++documents > 1) return null;
-      continue;
-    }
-    if (token === FLOW_END) return null;
-    if (token === SCALAR) {
-      nextIsScalar = true;
-      continue;
-    }
-    const at = offset;
-    offset += token.length;
-    const kind = nextIsScalar ? (blockScalarOpen ? 'block-content' : 'scalar') : kindOf(token);
-    if (nextIsScalar) blockScalarOpen = nextIsScalar = false;
-    if (kind === null || (kind === 'space' && token.includes('\t'))) return null;
-    if (kind === 'block-header') blockScalarOpen = true;
-    if (kind === 'flow-open') flowLevel++;
-    if (kind === 'flow-close') flowLevel--;
+  constructor(private readonly text: string) {}
 
-    if (at === 0 || text.charCodeAt(at - 1) === 10) lineIndent = 0;
-    if (lineIndent < 0 || kind === 'newline' || kind === 'comment' || kind === 'block-content') {
-      if (phase === 'key') {
-        if (token !== ':') return null;
-        phase = 'after-key';
-      } else if (phase === 'after-key') {
-        if (kind === 'newline') phase = 'value';
-        else if (kind !== 'space' && kind !== 'comment') return null;
-      }
-      continue;
-    }
+  /** False once the walk meets a token it refuses. */
+  step(token: string): boolean {
+    this.lineFirst = null;
+    if (token === DOCUMENT) return ++this.documents === 1;
+    if (token === FLOW_END) return false;
+    if (token === SCALAR) return (this.nextIsScalar = true);
+    const at = this.offset;
+    this.offset += token.length;
+    const kind = this.nextIsScalar ? (this.blockScalarOpen ? 'block-content' : 'scalar') : kindOf(token);
+    if (this.nextIsScalar) this.blockScalarOpen = this.nextIsScalar = false;
+    if (kind === null || (kind === 'space' && token.includes('\t'))) return false;
+    if (kind === 'block-header') this.blockScalarOpen = true;
+    else if (kind === 'flow-open') this.flowLevel++;
+    else if (kind === 'flow-close') this.flowLevel--;
+
+    if (at === 0 || this.text.charCodeAt(at - 1) === 10) this.lineIndent = 0;
+    if (this.lineIndent < 0 || kind === 'newline' || kind === 'comment' || kind === 'block-content') return true;
     if (kind === 'space') {
-      lineIndent = token.length;
-      continue;
+      this.lineIndent = token.length;
+      return true;
     }
-    // The first token of a line that holds more than a comment.
-    const indent = lineIndent;
-    const lineStart = at - indent;
-    lineIndent = -1;
+    this.lineFirst = { kind, indent: this.lineIndent, lineStart: at - this.lineIndent };
+    this.lineIndent = -1;
+    return true;
+  }
+}
+
+/** Whether every token of the text is one the split handles, in one document. */
+function acceptsAllTokens(text: string): boolean {
+  const walk = new TokenWalk(text);
+  for (const token of new Lexer().lex(text)) if (!walk.step(token)) return false;
+  return walk.documents === 1;
+}
+
+/** A filter for `parseFragment`: accepts the tokens of a chunk while they are all ones the split handles. */
+function chunkTokenFilter(text: string): (token: string) => boolean {
+  const walk = new TokenWalk(text);
+  return (token) => walk.step(token);
+}
+
+/**
+ * The line of the first item of the top-level `developers:` block sequence, and its indent: the
+ * key must be a plain `developers` at the start of a line, with nothing but a comment after
+ * its colon, and the next line with content must start with `-`.
+ */
+function findFirstItem(text: string): { lineStart: number; indent: number } | null {
+  const walk = new TokenWalk(text);
+  let phase: 'head' | 'key' | 'after-key' | 'value' = 'head';
+  for (const token of new Lexer().lex(text)) {
+    if (!walk.step(token)) return null;
+    const first = walk.lineFirst;
     if (phase === 'head') {
-      if (indent === 0 && flowLevel === 0 && kind === 'scalar' && token === 'developers') phase = 'key';
-    } else if (phase === 'value') {
-      if (kind !== 'seq-item' || flowLevel > 0) return null;
-      phase = 'items';
-      itemIndent = indent;
-      cutStart = lineStart;
-      chunk = { start: lineStart, end: -1, items: 1 };
-    } else if (phase === 'items') {
-      if (flowLevel > 0) {
-        if (indent <= itemIndent) return null;
-      } else if (indent === itemIndent && kind === 'seq-item') {
-        if (chunk!.items < itemsPerChunk) chunk!.items++;
-        else {
-          yield { ...chunk!, end: lineStart };
-          chunk = { start: lineStart, end: -1, items: 1 };
-        }
-      } else if (indent === 0 && kind === 'scalar') {
-        phase = 'tail';
-        cutEnd = lineStart;
-        yield { ...chunk!, end: cutEnd };
-      } else if (indent <= itemIndent) {
-        return null;
-      }
-    } else if (phase !== 'tail') {
-      return null;
+      if (first?.indent === 0 && first.kind === 'scalar' && token === 'developers' && walk.flowLevel === 0) phase = 'key';
+    } else if (phase === 'key') {
+      if (token !== ':') return null;
+      phase = 'after-key';
+    } else if (phase === 'after-key') {
+      if (token === '\n' || token === '\r\n') phase = 'value';
+      else if (token[0] !== ' ' && token[0] !== '#') return null;
+    } else if (first) {
+      return first.kind === 'seq-item' && walk.flowLevel === 0 ? { lineStart: first.lineStart, indent: first.indent } : null;
     }
   }
-  if (phase === 'items') yield { ...chunk!, end: cutEnd };
-  return documents === 1 && (phase === 'items' || phase === 'tail') ? { cutStart, cutEnd } : null;
+  return null;
+}
+
+/**
+ * Cuts the sequence's items into chunks by their lines (see the top of this file); null at a line
+ * indented no more than the items that neither starts an item nor ends the sequence.
+ */
+function cutItems(text: string, cutStart: number, indent: number, itemsPerChunk: number): DevelopersSplit | null {
+  const chunks: Chunk[] = [];
+  let chunk: Chunk = { start: cutStart, end: -1, items: 0 };
+  let cutEnd = text.length;
+  for (let lineStart = cutStart; lineStart < text.length; ) {
+    const newline = text.indexOf('\n', lineStart);
+    const nextLine = newline < 0 ? text.length : newline + 1;
+    const line = classifyLine(text, lineStart, nextLine, indent);
+    if (line === 'unusual') return null;
+    if (line === 'end') {
+      cutEnd = lineStart;
+      break;
+    }
+    if (line === 'item') {
+      if (chunk.items === itemsPerChunk) {
+        chunks.push({ ...chunk, end: lineStart });
+        chunk = { start: lineStart, end: -1, items: 0 };
+      }
+      chunk.items++;
+    }
+    lineStart = nextLine;
+  }
+  chunks.push({ ...chunk, end: cutEnd });
+  return { cutStart, cutEnd, chunks };
+}
+
+/** What a line of the items is: an item's first line, inside an item (or blank, or a comment), the sequence's end, or unusual. */
+function classifyLine(text: string, lineStart: number, nextLine: number, itemIndent: number): 'item' | 'inside' | 'end' | 'unusual' {
+  let i = lineStart;
+  while (text.charCodeAt(i) === 32) i++;
+  const indent = i - lineStart;
+  const c = text[i];
+  if (i >= nextLine || c === '\n' || c === '#' || (c === '\r' && text[i + 1] === '\n')) return 'inside';
+  if (indent > itemIndent) return 'inside';
+  const after = text[i + 1];
+  if (indent === itemIndent && c === '-' && (after === ' ' || after === '\n' || after === '\r' || after === undefined)) return 'item';
+  if (indent === 0 && c !== '\t' && c !== '\r') return 'end';
+  return 'unusual';
 }
 
 /** What a lexer token is, from its source; null for anything this split does not handle. */
@@ -190,9 +232,13 @@ export function skeletonText(text: string, split: Pick<DevelopersSplit, 'cutStar
   return text.slice(0, split.cutStart) + EMPTY_SEQUENCE + text.slice(split.cutEnd);
 }
 
-/** Parses one chunk: its items, or null when it has any diagnostic or not the items the lexer counted. */
-export function parseChunk(text: string, base: number, items: number): ChunkResult | null {
-  const parsed = parseFragment(text, base, ITEM_SEQUENCE_DEPTH);
+/**
+ * Parses one chunk: its items; 'refused' when it holds a token the split does not handle (parse
+ * the file whole); null when it has any diagnostic or not the items counted for it.
+ */
+export function parseChunk(text: string, base: number, items: number): ChunkResult | 'refused' | null {
+  const parsed = parseFragment(text, base, ITEM_SEQUENCE_DEPTH, chunkTokenFilter(text));
+  if (parsed === 'refused') return parsed;
   if (!parsed || !Array.isArray(parsed.value) || parsed.value.length !== items) return null;
   const tree = parsed.positions as PositionTree[];
   return { items: parsed.value, trees: tree.slice(2), offset: tree[1] as number };
@@ -248,14 +294,14 @@ export function lineStartsOf(text: string): number[] {
   return starts;
 }
 
-/** The split parse on this thread: the file's document, or null (see `splitDevelopers`, `stitchDocument`). */
+/** The split parse on this thread: the file's document, or null when it is refused or has a diagnostic. */
 export function parseSplitText(file: string, text: string, itemsPerChunk = ITEMS_PER_CHUNK): ParsedDocument | null {
   const split = splitDevelopers(text, itemsPerChunk);
   if (!split) return null;
   const chunks: ChunkResult[] = [];
   for (const chunk of split.chunks) {
     const result = parseChunk(text.slice(chunk.start, chunk.end), chunk.start, chunk.items);
-    if (!result) return null;
+    if (!result || result === 'refused') return null;
     chunks.push(result);
   }
   return stitchDocument(file, text, split, chunks);
