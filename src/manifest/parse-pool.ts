@@ -24,23 +24,35 @@ const SPLIT_DEFAULTS: SplitOptions = { minBytes: 4 * 1024 * 1024, itemsPerChunk:
 const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
 
 export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPLIT_DEFAULTS): Promise<Array<ParsedDocument[] | null>> {
-  const bytes = jobs.reduce((n, job) => n + job.bytes.length, 0);
-  const large = jobs.flatMap((job, i) => (job.bytes.length >= split.minBytes ? [i] : []));
-  const tasks = large.length > 0 ? Infinity : jobs.length;
-  const threads = Math.min(availableParallelism(), tasks, MAX_WORKERS);
-  const useWorkers = threads >= 2 && bytes >= MIN_PARALLEL_BYTES && WORKER_FILE.endsWith('.js') && existsSync(WORKER_FILE);
-  const pool = new ParsePool(useWorkers ? threads : 0);
   const results = new Array<ParsedDocument[] | null | undefined>(jobs.length).fill(undefined);
+  const large = jobs.flatMap((job, i) => (job.bytes.length >= split.minBytes ? [i] : []));
+  if (large.length > 0) {
+    const pool = startPool(large.map((i) => jobs[i]!), Infinity);
+    try {
+      for (const i of large) results[i] = await parseSplitFile(jobs[i]!, pool, split.itemsPerChunk);
+    } finally {
+      await pool.close();
+    }
+  }
+  // Files parsed whole (a large one that does not split among them), largest first so that no
+  // worker is left with a big file at the end.
+  const whole = jobs.map((_, i) => i).filter((i) => results[i] === undefined);
+  whole.sort((a, b) => jobs[b]!.bytes.length - jobs[a]!.bytes.length);
+  const pool = startPool(whole.map((i) => jobs[i]!), whole.length);
   try {
-    for (const i of large) results[i] = await parseSplitFile(jobs[i]!, pool, split.itemsPerChunk);
-    // Largest first, so no worker is left with a big file at the end.
-    const whole = jobs.map((_, i) => i).filter((i) => results[i] === undefined);
-    whole.sort((a, b) => jobs[b]!.bytes.length - jobs[a]!.bytes.length);
     await Promise.all(whole.map(async (i) => (results[i] = (await pool.run({ file: jobs[i]! })) as ParsedDocument[] | null)));
   } finally {
     await pool.close();
   }
   return results.map((r) => r ?? null);
+}
+
+/** Workers for `tasks` parse requests over these files, or none when they would not pay. */
+function startPool(jobs: FastJob[], tasks: number): ParsePool {
+  const bytes = jobs.reduce((n, job) => n + job.bytes.length, 0);
+  const threads = Math.min(availableParallelism(), tasks, MAX_WORKERS);
+  const useWorkers = threads >= 2 && bytes >= MIN_PARALLEL_BYTES && WORKER_FILE.endsWith('.js') && existsSync(WORKER_FILE);
+  return new ParsePool(useWorkers ? threads : 0);
 }
 
 /**
