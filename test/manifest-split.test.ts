@@ -158,7 +158,7 @@ describe('split parse of a large manifest', () => {
   // The items are cut by their lines without lexing: a line that looks like an item start or a
   // top-level key inside a scalar or flow collection must never give another result.
   const open = ['"double', "'single", '[flow,', '{ flow: 1,', '|', '>-', 'plain'];
-  const lookalikes = ['  - email: lookalike@example.com', '- email: lookalike@example.com', 'moved: []', '  # - comment', '  ]', '  }', "  x'", '  x"'];
+  const lookalikes = ['  - email: lookalike@example.com', '- email: lookalike@example.com', 'moved: []', '  # - comment', '  ]', '  }', "  x'", '  x"', ']', '}', "x'", 'x"', '\tx'];
   it.each(open.flatMap((opener) => lookalikes.map((line) => [opener, line])))('never differs from the whole file: %s across `%s`', (opener, line) => {
     const text = manifest({ count: 30 }).replace('    n: 7\n', `    n: ${opener}\n${line}\n      rest\n`);
     const whole = wholeParse(text);
