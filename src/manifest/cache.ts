@@ -53,7 +53,7 @@ function keySalt(): string {
   hash.update(readFileSync(path.join(packageRoot(), 'schemas', 'manifest.schema.json')));
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
-  for (const module of ['parse', 'schema', 'fastload', 'cache', 'content-digest']) {
+  for (const module of ['parse', 'split', 'schema', 'fastload', 'cache', 'content-digest']) {
     hash.update('\0');
     hash.update(readFileSync(path.join(path.dirname(here), module + ext)));
   }

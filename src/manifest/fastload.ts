@@ -4,6 +4,7 @@
 import { isCacheable, storeEntry } from './cache.js';
 import { parseManifestFile, type ParsedDocument } from './parse.js';
 import { checkDocumentSchema } from './schema.js';
+import { parseChunk, type ChunkResult } from './split.js';
 
 export interface FastJob {
   path: string;
@@ -12,13 +13,35 @@ export interface FastJob {
   cache?: { file: string; key: string };
 }
 
+/** A chunk of a large file's developers (see split.ts): its text, where it starts in the file, how many items it holds. */
+export interface ChunkJob {
+  text: string;
+  base: number;
+  items: number;
+}
+
+/** What a parse worker is asked to do: a whole file, or a chunk of one. */
+export type ParseRequest = { file: FastJob } | { chunk: ChunkJob };
+export type ParseReply = ParsedDocument[] | ChunkResult | 'refused' | null;
+
+export function handleParseRequest(request: ParseRequest): ParseReply {
+  if ('file' in request) return parseValidFile(request.file);
+  const { text, base, items } = request.chunk;
+  return parseChunk(text, base, items);
+}
+
 /** The file's documents when it is valid as far as one file can be, else null. */
 export function parseValidFile(job: FastJob): ParsedDocument[] | null {
   const parsed = parseManifestFile(job.path, job.bytes);
   if (parsed.diagnostics.length > 0) return null;
-  for (const doc of parsed.documents) {
+  return acceptParsedFile(job, parsed.documents);
+}
+
+/** Documents parsed without any diagnostic, if they pass the schema too (then cached when they may be); else null. */
+export function acceptParsedFile(job: FastJob, documents: ParsedDocument[]): ParsedDocument[] | null {
+  for (const doc of documents) {
     if (checkDocumentSchema(job.path, doc).diagnostics.length > 0) return null;
   }
-  if (job.cache && isCacheable(parsed.documents)) storeEntry(job.cache.file, job.cache.key, parsed.documents);
-  return parsed.documents;
+  if (job.cache && isCacheable(documents)) storeEntry(job.cache.file, job.cache.key, documents);
+  return documents;
 }

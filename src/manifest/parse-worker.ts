@@ -1,14 +1,14 @@
-// A parse worker: receives files, answers with their parsed documents (or null: take the full path).
+// A parse worker: receives files or chunks of a large file, answers with what it parsed (or null:
+// take the full path).
 import { parentPort } from 'node:worker_threads';
-import { parseValidFile, type FastJob } from './fastload.js';
-import type { ParsedDocument } from './parse.js';
+import { handleParseRequest, type ParseReply, type ParseRequest } from './fastload.js';
 
-parentPort!.on('message', (message: { id: number; job: FastJob }) => {
-  let documents: ParsedDocument[] | null;
+parentPort!.on('message', (request: ParseRequest) => {
+  let reply: ParseReply;
   try {
-    documents = parseValidFile(message.job);
+    reply = handleParseRequest(request);
   } catch {
-    documents = null; // the main thread's full path reports whatever went wrong
+    reply = null; // the main thread's full path reports whatever went wrong
   }
-  parentPort!.postMessage({ id: message.id, documents });
+  parentPort!.postMessage(reply);
 });

@@ -14,7 +14,7 @@
 // - Aliases share the anchored value rather than copying it, so converting never expands them;
 //   but every consumer that walks the value does, so the nodes that aliases would add are counted
 //   and capped (an alias bomb is refused in linear time).
-import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser, visit } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
 import type { CST, Document, ParsedNode, YAMLError } from 'yaml';
 import type { Diagnostic, Location } from '../model.js';
 
@@ -42,8 +42,8 @@ export interface ParsedDocument {
  * - a mapping: [MAPPING, offset, ...key, key offset, value's tree, for each entry in order].
  */
 export type PositionTree = number | Array<number | string | PositionTree>;
-const SEQUENCE = 0;
-const MAPPING = 1;
+export const SEQUENCE = 0;
+export const MAPPING = 1;
 
 export interface ParsedFile {
   file: string;
@@ -56,21 +56,30 @@ export const MAX_NESTING_DEPTH = 64;
 export const MAX_ALIAS_EXPANSION = 100_000;
 
 export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
+  const decoded = decodeManifestText(file, bytes);
+  return 'text' in decoded ? parseManifestText(file, decoded.text) : decoded.failed;
+}
+
+/** The file's text, or the file's one diagnostic when it is not UTF-8 text. */
+export function decodeManifestText(file: string, bytes: Uint8Array): { text: string } | { failed: ParsedFile } {
   const decoded = decodeUtf8(bytes);
-  if (decoded.error) return failed(file, decoded.error.message, decoded.error.position);
+  if (decoded.error) return { failed: failed(file, decoded.error.message, decoded.error.position) };
   const text = decoded.text;
   const nul = text.indexOf('\0');
   if (nul >= 0) {
-    return failed(file, 'file contains a NUL byte; manifests must be UTF-8 text', positionInText(text, nul));
+    return { failed: failed(file, 'file contains a NUL byte; manifests must be UTF-8 text', positionInText(text, nul)) };
   }
+  return { text };
+}
 
+export function parseManifestText(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
   const position = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
   let tokens: CST.Token[] | null = Array.from(new Parser(lineCounter.addNewLine).parse(text));
-  const tooDeep = findTooDeepToken(tokens);
+  const tooDeep = findTooDeepToken(tokens, MAX_NESTING_DEPTH);
   if (tooDeep) {
     return failed(file, `nesting deeper than ${MAX_NESTING_DEPTH} levels; a manifest needs far fewer`, position(tooDeep.offset));
   }
@@ -95,6 +104,34 @@ export function parseManifestFile(file: string, bytes: Uint8Array): ParsedFile {
     result.diagnostics.push(error(file, 'file has no manifest document; every *.yaml, *.yml and *.json file found must be a manifest starting with `version: 1`', { line: 1, column: 1 }));
   }
   return result;
+}
+
+/**
+ * Parses a piece of a file: one YAML node that sits `depth` levels deep in the file and starts
+ * at `base`, so that its positions are the file's and the depth limit counts as in the file.
+ * `accept` sees every lexical token first and may refuse the piece. Null when the piece has any
+ * diagnostic, or is not exactly one non-empty document.
+ */
+export function parseFragment(
+  text: string,
+  base: number,
+  depth: number,
+  accept: (lexeme: string) => boolean,
+): Pick<ParsedDocument, 'value' | 'positions'> | 'refused' | null {
+  let tokens: CST.Token[] | null = [];
+  const parser = new Parser();
+  for (const lexeme of new Lexer().lex(text)) {
+    if (!accept(lexeme)) return 'refused';
+    for (const token of parser.next(lexeme)) tokens.push(token);
+  }
+  for (const token of parser.end()) tokens.push(token);
+  if (findTooDeepToken(tokens, MAX_NESTING_DEPTH - depth)) return null;
+  const docs = Array.from(new Composer({ uniqueKeys: true }).compose(tokens, true, text.length));
+  tokens = null;
+  const doc = docs[0];
+  if (docs.length !== 1 || !doc || doc.errors.length > 0 || doc.warnings.length > 0 || isEmptyDocument(doc)) return null;
+  const converted = convertDocument(doc, '', () => ({ line: 0, column: 0 }), [], base);
+  return 'error' in converted ? null : { value: converted.value, positions: converted.positions };
 }
 
 /** The location of `pointer` in a document, or of its nearest ancestor that has one. */
@@ -213,11 +250,11 @@ function positionInText(text: string, offset: number): Position {
 }
 
 /** Walks the CST iteratively: the first token nested deeper than allowed, if any. */
-function findTooDeepToken(tokens: CST.Token[]): CST.Token | undefined {
+function findTooDeepToken(tokens: CST.Token[], maxDepth: number): CST.Token | undefined {
   const stack: Array<{ token: CST.Token; depth: number }> = tokens.map((token) => ({ token, depth: 0 }));
   for (let entry = stack.pop(); entry; entry = stack.pop()) {
     const { token, depth } = entry;
-    if (depth > MAX_NESTING_DEPTH) return token;
+    if (depth > maxDepth) return token;
     if (token.type === 'document' && token.value) stack.push({ token: token.value, depth });
     if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
       for (const item of token.items) {
@@ -269,6 +306,7 @@ function convertDocument(
   file: string,
   position: (offset: number) => Position,
   lineStarts: number[],
+  base = 0,
 ): ParsedDocument | { error: Diagnostic } {
   const anchors = new Map<string, Converted>();
   const openAnchors = new Set<string>();
@@ -287,7 +325,7 @@ function convertDocument(
         throw new ConversionError(`aliases expand to more than ${MAX_ALIAS_EXPANSION} values; refusing a likely alias bomb`, node.range[0]);
       }
       // Positions inside an alias are those of the alias itself.
-      return { value: target.value, size: target.size, tree: node.range[0] };
+      return { value: target.value, size: target.size, tree: base + node.range[0] };
     }
     if (!node.anchor) return convertValue(node);
     openAnchors.add(node.anchor);
@@ -299,13 +337,13 @@ function convertDocument(
 
   const convertValue = (node: ParsedNode): Converted => {
     if (isScalar(node)) {
-      if (isPlainScalar(node.value)) return { value: node.value, size: 1, tree: node.range[0] };
+      if (isPlainScalar(node.value)) return { value: node.value, size: 1, tree: base + node.range[0] };
       const tag = node.tag?.replace('tag:yaml.org,2002:', '!!');
       throw new ConversionError(`unsupported YAML tag ${tag}; write a plain string, number or boolean`, node.range[0]);
     }
     if (isSeq(node)) {
       const value: unknown[] = [];
-      const tree: Array<number | string | PositionTree> = [SEQUENCE, node.range[0]];
+      const tree: Array<number | string | PositionTree> = [SEQUENCE, base + node.range[0]];
       let size = 1;
       for (const item of node.items) {
         const child = convert(item as ParsedNode | null);
@@ -317,14 +355,14 @@ function convertDocument(
     }
     if (isMap(node)) {
       const value: Record<string, unknown> = {};
-      const tree: Array<number | string | PositionTree> = [MAPPING, node.range[0]];
+      const tree: Array<number | string | PositionTree> = [MAPPING, base + node.range[0]];
       let size = 1;
       for (const pair of node.items) {
         const keyNode = pair.key as ParsedNode | null;
         const key = mappingKey(keyNode, node.range[0]);
         const child = convert(pair.value as ParsedNode | null);
         setOwn(value, key, child.value);
-        tree.push(key, keyNode?.range[0] ?? node.range[0], child.tree);
+        tree.push(key, base + (keyNode?.range[0] ?? node.range[0]), child.tree);
         size += child.size;
       }
       return { value, size, tree };
