@@ -11,8 +11,8 @@ import type { ScopeSelection, StoredIndex } from '../store/types.js';
 import { developerDigest } from './digest.js';
 
 export class PlanScope {
-  /** The manifests' digest of every desired developer, once `select` has run. */
-  private digests = new Map<string, string>();
+  /** The manifests' digest of each desired developer (same order), once `select` has run. */
+  private digests: string[] = [];
   private stored: StoredIndex = new Map();
 
   constructor(
@@ -26,20 +26,24 @@ export class PlanScope {
     const read = new Set<string>();
     const inSync = new Set<string>();
     const changing: DesiredDeveloper[] = [];
-    const wanted = new Set<string>();
-    for (const developer of this.desired.developers) {
-      wanted.add(developer.email);
+    let declaredAndStored = 0;
+    this.digests = this.desired.developers.map((developer) => {
       const digest = developerDigest(developer, vault);
-      this.digests.set(developer.email, digest);
       const entry = index.get(developer.email);
+      if (entry) declaredAndStored++;
       if (entry && entry.digest === digest && entry.origin === 'manifest') {
         inSync.add(developer.email);
-        continue;
+        return digest;
       }
       if (entry) read.add(developer.email);
       changing.push(developer);
+      return digest;
+    });
+    // Stored developers the manifests no longer declare are deleted: looked for only when some exist.
+    if (declaredAndStored < index.size) {
+      const wanted = new Set(this.desired.developers.map((d) => d.email));
+      for (const [email, entry] of index) if (!wanted.has(email) && entry.origin === 'manifest') read.add(email);
     }
-    for (const [email, entry] of index) if (!wanted.has(email) && entry.origin === 'manifest') read.add(email);
     for (const move of this.desired.moved) read.add(move.from).add(move.to);
     for (const address of this.addresses) read.add(parseAddress(address).email);
     for (const email of read) inSync.delete(email);
@@ -52,12 +56,12 @@ export class PlanScope {
    */
   digestsToStore(touched: Set<string>, vault: Vault): Array<{ email: string; digest: string }> {
     const out: Array<{ email: string; digest: string }> = [];
-    for (const developer of this.desired.developers) {
+    this.desired.developers.forEach((developer, i) => {
       const { email } = developer;
       // A new state was never selected from: its digests are computed here.
-      const digest = this.digests.get(email) ?? developerDigest(developer, vault);
+      const digest = this.digests[i] ?? developerDigest(developer, vault);
       if (touched.has(email) || this.stored.get(email)?.digest !== digest) out.push({ email, digest });
-    }
+    });
     return out;
   }
 }
