@@ -42,12 +42,13 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
     (doc.manifest.developers ?? []).map((value, index): DeclaredDeveloper => ({ doc, index, value, email: value.email.toLowerCase() })),
   );
   const enabled = enabledCredentialTypes(docs, ctx);
+  const declarations = checkDevelopers(developers, ctx);
   return [
     ...enabled.diagnostics,
-    ...checkDevelopers(developers, ctx),
+    ...declarations.diagnostics,
     ...developers.flatMap((developer) => checkCredentials(developer, enabled, ctx)),
     // A developer declared twice is reported once; its second declaration would only repeat that.
-    ...checkUniqueValues(firstDeclarations(developers), ctx),
+    ...checkUniqueValues(declarations.first, ctx),
     ...checkMoved(docs, developers, ctx),
   ];
 }
@@ -66,14 +67,6 @@ function quoted(value: string): string {
   return JSON.stringify(shown(value));
 }
 
-function firstDeclarations(developers: DeclaredDeveloper[]): DeclaredDeveloper[] {
-  const seen = new Set<string>();
-  return developers.filter(({ email }) => {
-    if (seen.has(email)) return false;
-    seen.add(email);
-    return true;
-  });
-}
 
 function at(doc: SourcedDocument, pointer: string, part: 'key' | 'value' = 'value'): Location {
   return locate(doc.file, doc.parsed, pointer, part);
@@ -102,7 +95,8 @@ function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext)
   return { types, declaredAt, diagnostics };
 }
 
-function checkDevelopers(developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
+/** Bad and repeated emails; `first` holds each developer's first declaration. */
+function checkDevelopers(developers: DeclaredDeveloper[], ctx: ValidationContext): { diagnostics: Diagnostic[]; first: DeclaredDeveloper[] } {
   const diagnostics: Diagnostic[] = [];
   // Locations are looked up only for a message: a large valid set needs none.
   const emailAt = (developer: DeclaredDeveloper) => at(developer.doc, pointerOf(developer, '/email'));
@@ -117,7 +111,7 @@ function checkDevelopers(developers: DeclaredDeveloper[], ctx: ValidationContext
       seen.set(email, developer);
     }
   }
-  return diagnostics;
+  return { diagnostics, first: seen.size === developers.length ? developers : [...seen.values()] };
 }
 
 function badEmail(email: string): string {
