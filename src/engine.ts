@@ -193,7 +193,7 @@ async function applyInSession(session: WriteSession, saved: Plan | null, desired
   requireWayToDeliverGenerated(thePlan, vault, options);
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
 
-  const context = { plan: thePlan, state, lineage, vault, secrets: desired ? secretIndex(desired) : new Map(), options, inSync };
+  const context = { plan: thePlan, state, lineage, vault, secrets: desired ? secretIndex(desired, thePlan.changes) : new Map(), options, inSync };
   const generated = await session.transaction((writer) => writeChanges(writer, context)).catch((error) => {
     if (options.secretsOut) rmSync(pendingSecretsPath(options.secretsOut), { force: true });
     throw error;
@@ -319,9 +319,14 @@ async function desiredForSavedPlan(saved: Plan, options: ApplyOptions): Promise<
   return (await load({ ...options, paths: saved.paths, secretsDirs: saved.secretsDirs })).desired;
 }
 
-function secretIndex(desired: DesiredState): Map<string, Record<string, string>> {
+/** The manifests' secret values of the credentials the changes create or update, by address. */
+function secretIndex(desired: DesiredState, changes: Change[]): Map<string, Record<string, string>> {
   const index = new Map<string, Record<string, string>>();
+  const changed = new Set<string>();
+  for (const { action } of changes) if (action.do === 'credential.create' || action.do === 'credential.update') changed.add(action.email);
+  // Only their developers: building the credentials of every developer would cost a large portal dearly.
   for (const developer of desired.developers) {
+    if (!changed.has(developer.email)) continue;
     for (const credential of developer.credentials) {
       const values = Object.fromEntries(Object.entries(credential.secrets).map(([field, s]) => [field, s.value]));
       index.set(credentialAddress(developer.email, credential.type, credential.identity), values);
