@@ -89,6 +89,19 @@ describe('parse cache', () => {
     ]);
   });
 
+  it('keeps where each wanted developer and credential is written, from a fresh parse and from the cache alike', async () => {
+    const ws = workspace();
+    ws.write('devs.yaml', TWO_DEVELOPERS);
+    const where = (desired: Awaited<ReturnType<typeof ws.load>>['desired']) =>
+      desired!.developers.flatMap((d) => [d.location, ...d.credentials.map((c) => c.location)]).map((l) => `${path.basename(l.file)}:${l.line}:${l.column}`);
+    const expected = ['devs.yaml:3:5', 'devs.yaml:9:9', 'devs.yaml:8:9', 'devs.yaml:10:5']; // credentials sorted by type
+    expect(where((await ws.load({ env, cacheDir: null })).desired)).toEqual(expected);
+    expect(where((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(expected); // parsed, then stored
+    expect(where((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(expected); // from the cache
+    for (const file of cacheFiles(ws.dir).filter(isPositions)) fs.rmSync(file);
+    expect(where((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(expected); // positions lost: parsed again
+  });
+
   it('does not cache a file holding a literal secret', async () => {
     const ws = workspace();
     ws.write('devs.yaml', developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${SENTINEL} }\n`));

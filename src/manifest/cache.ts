@@ -29,7 +29,7 @@ import { CREDENTIAL_SPECS } from '../model.js';
 import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
 import { developerContentDigests } from './content-digest.js';
-import type { ParsedDocument } from './parse.js';
+import type { ParsedDocument, PositionSource } from './parse.js';
 
 const FORMAT = 'portalform-parse-cache v3';
 const CACHE_MAX_AGE_DAYS = 30;
@@ -84,20 +84,33 @@ export class ParseCache {
       if (!head) return undefined;
       touch(file);
       touch(positionsPath(file));
-      // Read again only when a location is needed: holding every entry's text would cost more than rereading one.
-      let positions: Array<Pick<ParsedDocument, 'positions' | 'lineStarts'>> | undefined;
-      const positionsOf = (i: number) => (positions ??= readPositions(file, head) ?? reparse())[i]!;
+      // Read again only when a location is needed: holding every entry's text would cost more than
+      // rereading one. What reads them keeps the digest and count, never the values.
+      const expected = { digest: head.positionsDigest, count: head.values.length };
+      let positions: PositionSource[] | undefined;
+      const positionsOf = (i: number) => (positions ??= readPositions(file, expected) ?? reparse())[i]!;
       const digests = Array.isArray(head.contentDigests) ? head.contentDigests : [];
-      return (head.values as unknown[]).map((value, i) => ({
-        value,
-        contentDigests: validDigests(digests[i], value),
-        get positions() {
-          return positionsOf(i).positions;
-        },
-        get lineStarts() {
-          return positionsOf(i).lineStarts;
-        },
-      }));
+      return (head.values as unknown[]).map((value, i) => {
+        const positionSource: PositionSource = {
+          get positions() {
+            return positionsOf(i).positions;
+          },
+          get lineStarts() {
+            return positionsOf(i).lineStarts;
+          },
+        };
+        return {
+          value,
+          contentDigests: validDigests(digests[i], value),
+          positionSource,
+          get positions() {
+            return positionSource.positions;
+          },
+          get lineStarts() {
+            return positionSource.lineStarts;
+          },
+        };
+      });
     } catch {
       return undefined;
     }
@@ -185,12 +198,12 @@ function readEntry(file: string, key: string): EntryHead | undefined {
 }
 
 /** The positions, if they are the ones written with these values (checked only now, when needed). */
-function readPositions(file: string, head: EntryHead): Array<Pick<ParsedDocument, 'positions' | 'lineStarts'>> | undefined {
+function readPositions(file: string, expected: { digest: unknown; count: number }): PositionSource[] | undefined {
   try {
     const text = readFileSync(positionsPath(file), 'utf8');
-    if (createHash('sha256').update(text).digest('hex') !== head.positionsDigest) return undefined;
+    if (createHash('sha256').update(text).digest('hex') !== expected.digest) return undefined;
     const entries: unknown = JSON.parse(text);
-    if (!Array.isArray(entries) || entries.length !== head.values.length) return undefined;
+    if (!Array.isArray(entries) || entries.length !== expected.count) return undefined;
     const valid = entries.every((e) => Array.isArray(e) && (typeof e[0] === 'number' || Array.isArray(e[0])) && Array.isArray(e[1]));
     return valid ? entries.map(([positions, lineStarts]) => ({ positions, lineStarts })) : undefined;
   } catch {

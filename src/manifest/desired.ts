@@ -8,7 +8,7 @@ import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
 import { developerContentDigests } from './content-digest.js';
 import { compareCodeUnits } from './files.js';
-import { locate } from './parse.js';
+import { locate, positionSourceOf, type PositionSource } from './parse.js';
 import { secretOf, type DocumentReferences, type Reference } from './references.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
 import type { SourcedDocument } from './validate.js';
@@ -26,7 +26,9 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
     const entries = doc.manifest.developers ?? [];
     const digests = doc.parsed.contentDigests ?? developerContentDigests(doc.manifest);
     const refs = references.get(doc) ?? [];
-    entries.forEach((developer, i) => developers.push(new ManifestDeveloperEntry(new Site(doc, i), developer, digests[i]!, refs[i])));
+    // The desired state outlives the documents: it keeps where entries are written, not the documents.
+    const source = { file: doc.file, positions: positionSourceOf(doc.parsed) };
+    entries.forEach((developer, i) => developers.push(new ManifestDeveloperEntry(new Site(source, i), developer, digests[i]!, refs[i])));
   }
   const moved = docs.flatMap((doc) =>
     (doc.manifest.moved ?? []).map((move, i): MovedBlock => ({
@@ -49,7 +51,7 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
 /** Where an entry is written: the pointer is built, and the line and column looked up, only when a message needs them. */
 class Site {
   constructor(
-    readonly doc: SourcedDocument,
+    readonly source: { file: string; positions: PositionSource },
     readonly developer: number,
     readonly credential?: number,
   ) {}
@@ -59,7 +61,7 @@ class Site {
   }
 
   get location(): Location {
-    return locate(this.doc.file, this.doc.parsed, this.pointer);
+    return locate(this.source.file, this.source.positions, this.pointer);
   }
 }
 
@@ -76,8 +78,9 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   readonly meta: Record<string, string>;
   readonly sync: SyncSource;
   readonly #site: Site;
-  readonly #entry: ManifestDeveloper;
-  readonly #references: Reference[] | undefined;
+  /** The manifest entry and its references, until the credentials are built from them. */
+  #entry: ManifestDeveloper | undefined;
+  #references: Reference[] | undefined;
   #credentials: DesiredCredential[] | undefined;
 
   constructor(site: Site, entry: ManifestDeveloper, contentDigest: string, references: Reference[] | undefined) {
@@ -93,9 +96,12 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   }
 
   get credentials(): DesiredCredential[] {
-    this.#credentials ??= (this.#entry.credentials ?? [])
-      .map((credential, i) => new ManifestCredentialEntry(new Site(this.#site.doc, this.#site.developer, i), credential, this.#references))
+    if (this.#credentials) return this.#credentials;
+    this.#credentials = (this.#entry!.credentials ?? [])
+      .map((credential, i) => new ManifestCredentialEntry(new Site(this.#site.source, this.#site.developer, i), credential, this.#references))
       .sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity));
+    // Built once: a large first apply must not hold the parsed entries beside what was built from them.
+    this.#entry = this.#references = undefined;
     return this.#credentials;
   }
 

@@ -116,7 +116,7 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
   const parsed = await parseValidFiles(
     missing.map((i) => ({ path: files[i]!.path, bytes: files[i]!.bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]! } } : {}) })),
   );
-  missing.forEach((fileIndex, j) => (found[fileIndex] = parsed[j]));
+  missing.forEach((fileIndex, j) => (found[fileIndex] = parsed[j] && withReparsedPositions(parsed[j]!, reparse(files[fileIndex]!))));
   if (missing.length > 0) cache?.prune();
 
   const docs: SourcedDocument[] = [];
@@ -126,6 +126,27 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
     for (const doc of parsed) docs.push({ file: file.path, parsed: doc, manifest: doc.value as ManifestDocument });
   });
   return docs;
+}
+
+/**
+ * What the desired state keeps of a freshly parsed file's positions, for messages after loading:
+ * the file's bytes, parsed again if a message ever needs them, rather than its position trees,
+ * which take several times the memory.
+ */
+function withReparsedPositions(documents: ParsedDocument[], reparse: () => ParsedDocument[]): ParsedDocument[] {
+  let again: ParsedDocument[] | undefined;
+  const at = (i: number) => (again ??= reparse())[i]!;
+  return documents.map((doc, i) => ({
+    ...doc,
+    positionSource: {
+      get positions() {
+        return at(i).positions;
+      },
+      get lineStarts() {
+        return at(i).lineStarts;
+      },
+    },
+  }));
 }
 
 function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): SourcedDocument[] {

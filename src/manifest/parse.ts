@@ -32,6 +32,19 @@ export interface ParsedDocument {
   lineStarts: number[];
   /** Each developer entry's content digest (content-digest.ts), when the parse cache kept them. */
   contentDigests?: string[];
+  /** The positions without the value, read only when asked (the parse cache's entries have it). */
+  positionSource?: PositionSource;
+}
+
+/** What a location needs of a document. */
+export type PositionSource = Pick<ParsedDocument, 'positions' | 'lineStarts'>;
+
+/**
+ * A document's positions, to keep for messages after its value is gone: the cache's lazy ones, or
+ * a fresh parse's own.
+ */
+export function positionSourceOf(doc: ParsedDocument): PositionSource {
+  return doc.positionSource ?? { positions: doc.positions, lineStarts: doc.lineStarts };
 }
 
 /**
@@ -135,7 +148,7 @@ export function parseFragment(
 }
 
 /** The location of `pointer` in a document, or of its nearest ancestor that has one. */
-export function locate(file: string, doc: ParsedDocument, pointer: string, at: 'value' | 'key' = 'value'): Location {
+export function locate(file: string, doc: PositionSource, pointer: string, at: 'value' | 'key' = 'value'): Location {
   let tree = doc.positions;
   let found = offsetOf(tree);
   // Walks the pointer's segments without splitting it: this runs for every developer and credential.
