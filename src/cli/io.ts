@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { PortalformError } from '../errors.js';
 import { formatDiagnostic } from '../manifest/index.js';
@@ -14,26 +15,30 @@ export class Output {
   ) {}
 
   /** Prints `value` as JSON with --json, otherwise the text lines. */
-  result(value: unknown, text: () => Iterable<string>): void {
-    if (this.json) this.json_(value);
-    else this.lines(text());
+  async result(value: unknown, text: () => Iterable<string>): Promise<void> {
+    if (this.json) await this.json_(value);
+    else await this.lines(text());
   }
 
-  json_(value: unknown): void {
-    process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  async json_(value: unknown): Promise<void> {
+    await write(JSON.stringify(value, null, 2) + '\n');
   }
 
-  /** Writes lines in large chunks: a plan of many thousand changes streams without one giant string. */
-  lines(lines: Iterable<string>): void {
+  /**
+   * Writes lines in large chunks: a plan of many thousand changes streams without one giant
+   * string, and waits whenever the reader is behind, so that a pipe never queues the whole output
+   * in memory (a 400,000-change plan would queue 100 MB).
+   */
+  async lines(lines: Iterable<string>): Promise<void> {
     let buffer = '';
     for (const line of lines) {
       buffer += line + '\n';
       if (buffer.length >= FLUSH_BYTES) {
-        process.stdout.write(buffer);
+        await write(buffer);
         buffer = '';
       }
     }
-    if (buffer) process.stdout.write(buffer);
+    if (buffer) await write(buffer);
   }
 
   info(text: string): void {
@@ -47,6 +52,11 @@ export class Output {
   diagnostics(diagnostics: Diagnostic[]): void {
     for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   }
+}
+
+/** Writes to stdout, waiting for it to drain when it has queued too much. */
+async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
 export async function askYes(question: string): Promise<boolean> {

@@ -51,7 +51,7 @@ export function buildProgram(): Command {
       const { desired, warnings } = await load(planOptions(paths, flags));
       out.diagnostics(warnings);
       const count = desired.developers.length;
-      out.result(
+      await out.result(
         { valid: true, developers: count, files: desired.files.length, warnings: warnings.map(diagnosticJson) },
         () => [paint(`Success! ${count} developer${count === 1 ? '' : 's'} in ${desired.files.length} file${desired.files.length === 1 ? '' : 's'} are valid.`, 'green', out.color)],
       );
@@ -80,7 +80,7 @@ export function buildProgram(): Command {
       if (flags.out) writePlanFile(flags.out, result);
       if (flags.format === 'diff') await renderDiff(out, result, state);
       else if (flags.format === 'markdown') await renderMarkdown(out, result, flags.outDir);
-      else renderPlan(out, result, flags.format);
+      else await renderPlan(out, result, flags.format);
       if (flags.out && !out.json) out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
       if (flags.expectNoChanges && result.changes.length > 0) {
         throw new PortalformError(`${result.changes.length} change${result.changes.length === 1 ? '' : 's'} pending, but --expect-no-changes was given: the state has drifted from the manifests`);
@@ -117,7 +117,7 @@ export function buildProgram(): Command {
         warn: (message) => out.warn(message),
         onProgress: progressReporter(out),
         confirm: async (thePlan) => {
-          if (!out.json) renderPlan(out, thePlan, 'text');
+          if (!out.json) await renderPlan(out, thePlan, 'text');
           if (flags.autoApprove) return true;
           if (!process.stdin.isTTY) {
             throw new PortalformError('apply needs confirmation: pass --auto-approve when not on a terminal, or apply a saved plan');
@@ -130,9 +130,9 @@ export function buildProgram(): Command {
       const result = await apply(options);
       failOnPlanErrors(result.plan);
       out.diagnostics(result.plan.warnings);
-      if (result.plan.changes.length === 0 && !out.json) out.lines(renderPlanText(result.plan, out.color));
-      if (planFile && result.applied && !out.json) renderPlan(out, result.plan, 'text');
-      out.result(
+      if (result.plan.changes.length === 0 && !out.json) await out.lines(renderPlanText(result.plan, out.color));
+      if (planFile && result.applied && !out.json) await renderPlan(out, result.plan, 'text');
+      await out.result(
         {
           applied: result.applied,
           lineage: result.lineage,
@@ -155,9 +155,9 @@ export function buildProgram(): Command {
     .argument('[planfile]', 'a saved plan file')
     .action(async (planFile: string | undefined, flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      if (planFile) return renderPlan(out, readPlanFile(planFile), out.json ? 'json' : 'text');
+      if (planFile) return await renderPlan(out, readPlanFile(planFile), out.json ? 'json' : 'text');
       const state = await readState(stateOptions(flags));
-      out.result(listing(state), () => renderStateText(state, out.color));
+      await out.result(listing(state), () => renderStateText(state, out.color));
     });
 
   const state = program.command('state').description('Inspect the stored state');
@@ -166,7 +166,7 @@ export function buildProgram(): Command {
     .action(async (flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const listingJson = await listState(stateOptions(flags));
-      out.result(listingJson, () =>
+      await out.result(listingJson, () =>
         listingJson.developers.flatMap((d) => [
           `${developerAddress(d.email)}  ${d.status}`,
           ...d.credentials.map(
@@ -182,7 +182,7 @@ export function buildProgram(): Command {
     .action(async (flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const listingJson = await history(stateOptions(flags));
-      out.result(listingJson, () => renderHistoryText(listingJson.entries));
+      await out.result(listingJson, () => renderHistoryText(listingJson.entries));
     });
   common(historyCommand.command('show'))
     .description('Render one recorded apply like a plan')
@@ -191,7 +191,7 @@ export function buildProgram(): Command {
       const out = new Output(flags.json === true, colorOf(flags));
       const entry = (await history(stateOptions(flags))).entries.find((e) => e.kind === 'apply' && String(e.serial) === serialText);
       if (!entry) throw new PortalformError(`no apply with serial ${serialText} in the history; run portalform history to list them`);
-      out.result(entry, () => [
+      await out.result(entry, () => [
         `# apply ${entry.serial} by ${entry.actor} at ${entry.at} (tool ${String(entry.toolVersion)}, hash ${entry.hash.slice(0, 12)})`,
         '',
         ...renderPlanText(recordedPlan(entry), out.color),
@@ -202,7 +202,7 @@ export function buildProgram(): Command {
     .action(async (flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const result = await verifyHistory(stateOptions(flags));
-      out.result(result, () =>
+      await out.result(result, () =>
         result.ok
           ? [paint(`History verified: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}, head ${result.head}`, 'green', out.color)]
           : [],
@@ -216,7 +216,7 @@ export function buildProgram(): Command {
     .option('--out <dir>', 'write files into this directory (manifests: one file per developer) instead of stdout')
     .action(async (flags: CommonFlags & { format: ExportFormat; out?: string }) => {
       const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', stateOptions(flags));
-      if (!flags.out) return new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
+      if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
       for (const [relative, text] of files) {
         const path = join(flags.out, relative);
         mkdirSync(dirname(path), { recursive: true });
@@ -233,7 +233,7 @@ export function buildProgram(): Command {
     .action(async (address: string, flags: CommonFlags & { actor?: string }) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const values = await revealSecret(address, { ...stateOptions(flags), actor: flags.actor, lockTimeoutMs: parseDuration(flags.lockTimeout) });
-      out.result({ address, secrets: values }, () => Object.entries(values).map(([field, value]) => `${field} = ${value}`));
+      await out.result({ address, secrets: values }, () => Object.entries(values).map(([field, value]) => `${field} = ${value}`));
     });
 
   common(program.command('force-unlock'))
@@ -242,7 +242,7 @@ export function buildProgram(): Command {
     .action(async (lockId: string, flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const released = await forceUnlock(lockId, stateOptions(flags));
-      out.result({ released }, () => [`Lock ${released.id} held by ${released.holder.user}@${released.holder.host} (pid ${released.holder.pid}) since ${released.since} was cleared.`]);
+      await out.result({ released }, () => [`Lock ${released.id} held by ${released.holder.user}@${released.holder.host} (pid ${released.holder.pid}) since ${released.since} was cleared.`]);
     });
 
   return program;
@@ -324,19 +324,19 @@ function failOnPlanErrors(thePlan: Plan): void {
 
 async function renderDiff(out: Output, thePlan: Plan, state: StateSnapshot): Promise<void> {
   const { renderPlanDiff } = await import('../render/diff.js');
-  out.lines([renderPlanDiff(thePlan, state, out.color).trimEnd()]);
+  await out.lines([renderPlanDiff(thePlan, state, out.color).trimEnd()]);
 }
 
 async function renderMarkdown(out: Output, thePlan: Plan, outDir: string | undefined): Promise<void> {
   const { renderPlanMarkdown, writeMarkdownParts } = await import('../render/markdown.js');
   const parts = renderPlanMarkdown(thePlan);
-  if (!outDir) return out.lines(parts.length === 1 ? parts : parts.flatMap((part, i) => (i === 0 ? [part] : ['', '---', '', part])));
+  if (!outDir) return await out.lines(parts.length === 1 ? parts : parts.flatMap((part, i) => (i === 0 ? [part] : ['', '---', '', part])));
   for (const path of writeMarkdownParts(parts, outDir)) process.stderr.write(`Wrote ${path}\n`);
 }
 
-function renderPlan(out: Output, thePlan: Plan, format: PlanFlags['format']): void {
+async function renderPlan(out: Output, thePlan: Plan, format: PlanFlags['format']): Promise<void> {
   if (format === 'json' || out.json) return out.json_(planJson(thePlan));
-  out.lines(renderPlanText(thePlan, out.color));
+  await out.lines(renderPlanText(thePlan, out.color));
 }
 
 /** A history entry holds the redacted changes: enough to render it like the plan it was. */
