@@ -4,7 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
-import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type BulkTable, type Conn } from './store.js';
+import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
 import type { LockHolder, LockInfo } from './types.js';
 import { waitWithBackoff, type Attempt } from './wait.js';
 
@@ -25,10 +25,8 @@ export class SqliteBackend implements Backend {
   private createdHere = false;
   /** The file this process opened, to notice when it is removed under us. */
   private openedFile: { dev: number; ino: number } | null = null;
-  /** The one connection Kysely uses, for its connection settings and bulk inserts. */
+  /** The one connection Kysely uses, for its connection settings. */
   private database: SqliteDatabase.Database | null = null;
-  /** Prepared bulk inserts of `database`, by table and columns. */
-  private inserts = new Map<string, SqliteDatabase.Statement>();
 
   constructor(readonly path: string) {}
 
@@ -147,21 +145,6 @@ export class SqliteBackend implements Backend {
     await this.kysely?.destroy();
     this.kysely = null;
     this.database = null;
-    this.inserts.clear();
-  }
-
-  /** On Kysely's own connection, inside the transaction it began; Kysely has no query in flight while we await nothing. */
-  insertRows(table: BulkTable, rows: Array<Record<string, string | number | null>>): void {
-    if (rows.length === 0) return;
-    const columns = Object.keys(rows[0]!);
-    const key = `${table}(${columns.join(',')})`;
-    let statement = this.inserts.get(key);
-    if (!statement) {
-      const names = columns.map((c) => `"${c}"`).join(', ');
-      statement = this.database!.prepare(`insert into "${table}" (${names}) values (${columns.map((c) => `@${c}`).join(', ')})`);
-      this.inserts.set(key, statement);
-    }
-    for (const row of rows) statement.run(row);
   }
 
   private open(): Conn {

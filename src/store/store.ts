@@ -43,16 +43,8 @@ export interface Backend {
   releaseLock(conn: Conn, lock: LockInfo): Promise<void>;
   /** Refuses to clear a record whose lock is provably still held (PostgreSQL can tell). */
   beforeForceUnlock?(conn: Conn, lock: LockInfo): Promise<void>;
-  /**
-   * Inserts rows in the open transaction faster than multi-row statements can, where the driver
-   * allows it (SQLite, in process: one prepared statement run per row). Without it: multi-row
-   * statements, which spare PostgreSQL a round trip per row.
-   */
-  insertRows?(table: BulkTable, rows: Array<Record<string, string | number | null>>): void;
   close(): Promise<void>;
 }
-
-export type BulkTable = 'pf_developers' | 'pf_credentials';
 
 export type DeveloperRowInput = Omit<StoredDeveloper, 'credentials'>;
 
@@ -218,7 +210,7 @@ export class WriteSession {
   async transaction<T>(fn: (writer: StateWriter) => Promise<T>): Promise<T> {
     await sql.raw(this.backend.beginWrite).execute(this.conn);
     try {
-      const result = await fn(new StateWriter(this.conn, this.backend));
+      const result = await fn(new StateWriter(this.conn, this.backend.maxParams));
       await sql`commit`.execute(this.conn);
       return result;
     } catch (error) {
@@ -230,14 +222,10 @@ export class WriteSession {
 
 /** Writes inside the apply transaction. Inserts and deletes are batched into multi-row statements. */
 export class StateWriter {
-  private readonly maxParams: number;
-
   constructor(
     readonly conn: Conn,
-    private readonly backend: Backend,
-  ) {
-    this.maxParams = backend.maxParams;
-  }
+    private readonly maxParams: number,
+  ) {}
 
   async setMeta(entries: Record<string, string>): Promise<void> {
     for (const [key, value] of Object.entries(entries)) {
@@ -262,7 +250,10 @@ export class StateWriter {
       updated_at: now,
       sync_digest: null,
     });
-    await this.insertAll('pf_developers', rows, toRow, 10);
+    // Rows are made a statement at a time: a large apply never holds all of them at once.
+    for (const chunk of chunks(rows, this.rowsPerStatement(10))) {
+      await this.conn.insertInto('pf_developers').values(chunk.map(toRow)).execute();
+    }
   }
 
   async updateDeveloper(
@@ -300,7 +291,9 @@ export class StateWriter {
       created_at: now,
       updated_at: now,
     });
-    await this.insertAll('pf_credentials', rows, toRow, 11);
+    for (const chunk of chunks(rows, this.rowsPerStatement(11))) {
+      await this.conn.insertInto('pf_credentials').values(chunk.map(toRow)).execute();
+    }
   }
 
   async updateCredential(
@@ -369,15 +362,6 @@ export class StateWriter {
       .limit(1)
       .executeTakeFirst()
       .then((row) => row?.hash ?? null);
-  }
-
-  /** Rows are made a statement's worth at a time: a large apply never holds all of them at once. */
-  private async insertAll<T, R extends DeveloperTable | CredentialTable>(table: BulkTable, inputs: T[], toRow: (input: T) => R, columns: number): Promise<void> {
-    for (const chunk of chunks(inputs, this.rowsPerStatement(columns))) {
-      const rows = chunk.map(toRow);
-      if (this.backend.insertRows) this.backend.insertRows(table, rows as unknown as Array<Record<string, string | number | null>>);
-      else await this.conn.insertInto(table).values(rows as never).execute();
-    }
   }
 
   private rowsPerStatement(columns: number): number {
