@@ -29,7 +29,7 @@ import { CREDENTIAL_SPECS } from '../model.js';
 import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
 import { developerContentDigests } from './content-digest.js';
-import type { ParsedDocument, PositionSource } from './parse.js';
+import { lazyPositionSources, type ParsedDocument, type PositionSource } from './parse.js';
 
 const FORMAT = 'portalform-parse-cache v3';
 const CACHE_MAX_AGE_DAYS = 30;
@@ -87,18 +87,10 @@ export class ParseCache {
       // Read again only when a location is needed: holding every entry's text would cost more than
       // rereading one. What reads them keeps the digest and count, never the values.
       const expected = { digest: head.positionsDigest, count: head.values.length };
-      let positions: PositionSource[] | undefined;
-      const positionsOf = (i: number) => (positions ??= readPositions(file, expected) ?? reparse())[i]!;
+      const sources = lazyPositionSources(head.values.length, () => readPositions(file, expected) ?? reparse());
       const digests = Array.isArray(head.contentDigests) ? head.contentDigests : [];
       return (head.values as unknown[]).map((value, i) => {
-        const positionSource: PositionSource = {
-          get positions() {
-            return positionsOf(i).positions;
-          },
-          get lineStarts() {
-            return positionsOf(i).lineStarts;
-          },
-        };
+        const positionSource = sources[i]!;
         return {
           value,
           contentDigests: validDigests(digests[i], value),

@@ -9,7 +9,7 @@ import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState,
 import { developerContentDigests } from './content-digest.js';
 import { compareCodeUnits } from './files.js';
 import { locate, positionSourceOf, type PositionSource } from './parse.js';
-import { secretOf, type DocumentReferences, type Reference } from './references.js';
+import { referenceOf, type DocumentReferences, type Reference } from './references.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
 import type { SourcedDocument } from './validate.js';
 
@@ -126,10 +126,10 @@ class ManifestCredentialEntry implements DesiredCredential {
       if (name === 'type') continue;
       const value = (credential as Record<string, unknown>)[name];
       if (spec.secretFields.includes(name)) {
-        const secret = secretOf(references, site.credential!, name);
+        const secret = referenceOf(references, site.credential!, name)?.secret;
         if (secret) this.secrets[name] = secret;
       } else if (name === 'rsaPublicKey') {
-        this.fields[name] = references?.find((r) => r.credential === site.credential && r.field === name)?.publicKey;
+        this.fields[name] = referenceOf(references, site.credential!, name)?.publicKey;
       } else {
         // Copied: an alias in the manifest makes several credentials share one array.
         this.fields[name] = Array.isArray(value) ? [...value] : value;

@@ -12,8 +12,8 @@ import { defaultCacheDir, ParseCache } from './cache.js';
 import { buildDesiredState, type ManifestFile } from './desired.js';
 import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files.js';
 import { parseValidFiles } from './parse-pool.js';
-import { parseManifestFile, type ParsedDocument } from './parse.js';
-import { resolveReferences, secretOf } from './references.js';
+import { lazyPositionSources, parseManifestFile, type ParsedDocument } from './parse.js';
+import { referenceOf, resolveReferences } from './references.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import type { SecretContext } from './secrets.js';
 import { validateManifestSet, type SourcedDocument } from './validate.js';
@@ -57,7 +57,7 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
   const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map() };
   const references = timed('load: references', () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])));
   const secretValue = (doc: SourcedDocument, developer: number, credential: number, field: string) =>
-    secretOf(references.get(doc)?.[developer], credential, field)?.value;
+    referenceOf(references.get(doc)?.[developer], credential, field)?.secret?.value;
   diagnostics.push(...timed('load: validate', () => validateManifestSet(docs, { cwd, secretValue })));
 
   diagnostics.sort(compareDiagnostics);
@@ -134,19 +134,8 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
  * which take several times the memory.
  */
 function withReparsedPositions(documents: ParsedDocument[], reparse: () => ParsedDocument[]): ParsedDocument[] {
-  let again: ParsedDocument[] | undefined;
-  const at = (i: number) => (again ??= reparse())[i]!;
-  return documents.map((doc, i) => ({
-    ...doc,
-    positionSource: {
-      get positions() {
-        return at(i).positions;
-      },
-      get lineStarts() {
-        return at(i).lineStarts;
-      },
-    },
-  }));
+  const sources = lazyPositionSources(documents.length, reparse);
+  return documents.map((doc, i) => ({ ...doc, positionSource: sources[i] }));
 }
 
 function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): SourcedDocument[] {

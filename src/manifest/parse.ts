@@ -47,6 +47,20 @@ export function positionSourceOf(doc: ParsedDocument): PositionSource {
   return doc.positionSource ?? { positions: doc.positions, lineStarts: doc.lineStarts };
 }
 
+/** The positions of a file's `count` documents, produced by `load` only when one is first read. */
+export function lazyPositionSources(count: number, load: () => PositionSource[]): PositionSource[] {
+  let loaded: PositionSource[] | undefined;
+  const at = (i: number) => (loaded ??= load())[i]!;
+  return Array.from({ length: count }, (_, i) => ({
+    get positions() {
+      return at(i).positions;
+    },
+    get lineStarts() {
+      return at(i).lineStarts;
+    },
+  }));
+}
+
 /**
  * Source offsets, compact (no pointer strings, no objects per value), so that many large files'
  * positions stay cheap to build, keep, send between threads and cache:

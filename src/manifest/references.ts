@@ -46,9 +46,9 @@ export function resolveReferences(doc: SourcedDocument, ctx: SecretContext, with
   }
 }
 
-/** The resolved secret of one field, if any. */
-export function secretOf(references: Reference[] | undefined, credential: number, field: string): ResolvedSecret | undefined {
-  return references?.find((r) => r.credential === credential && r.field === field)?.secret;
+/** The resolved reference in one credential field, if any. */
+export function referenceOf(references: Reference[] | undefined, credential: number, field: string): Reference | undefined {
+  return references?.find((r) => r.credential === credential && r.field === field);
 }
 
 function siteOf(doc: SourcedDocument, pointer: string): ReferenceSite {
