@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCacheDir } from '../src/manifest/cache.js';
+import type { DesiredState } from '../src/model.js';
 import { developerDoc, workspace } from './manifest-helpers.js';
 
 const SENTINEL = 'SENTINEL-cache-7c21';
@@ -20,8 +21,23 @@ function isPositions(file: string): boolean {
   return file.endsWith('.positions.json');
 }
 
-function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value));
+function isValues(file: string): boolean {
+  return file.endsWith('.values.json');
+}
+
+/** Everything a desired state says, read through its getters (some are computed only when read). */
+function plain(desired: DesiredState | null): unknown {
+  if (!desired) return desired;
+  const developers = desired.developers.map((d) => ({
+    email: d.email,
+    fullName: d.fullName,
+    status: d.status,
+    customId: d.customId,
+    meta: d.meta,
+    sync: d.sync,
+    credentials: d.credentials.map((c) => ({ type: c.type, identity: c.identity, fields: c.fields, secrets: c.secrets })),
+  }));
+  return JSON.parse(JSON.stringify({ ...desired, developers }));
 }
 
 const TWO_DEVELOPERS = `version: 1
@@ -47,7 +63,7 @@ describe('parse cache', () => {
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(cold.errors).toEqual([]);
     const entries = cacheFiles(ws.dir);
-    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY.json', 'KEY.positions.json']);
+    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY.json', 'KEY.positions.json', 'KEY.values.json']);
     for (const file of entries) expect(fs.statSync(file).mode & 0o077).toBe(0);
     const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(plain(warm.desired)).toEqual(plain(cold.desired));
@@ -125,15 +141,78 @@ describe('parse cache', () => {
     const ws = workspace();
     ws.write('devs.yaml', TWO_DEVELOPERS);
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
-    for (const alter of [(d: Record<string, unknown>) => (d.status = 'superuser'), (d: Record<string, unknown>) => (d.status = 'revoked')]) {
-      for (const file of cacheFiles(ws.dir).filter((f) => !isPositions(f))) {
-        const [head, body] = fs.readFileSync(file, 'utf8').split('\n');
-        const entry = JSON.parse(body!);
-        alter(entry.values[0].developers[1]);
-        fs.writeFileSync(file, `${head}\n${JSON.stringify(entry)}`);
-      }
-      expect(plain((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(plain(cold.desired));
+    const [entry] = cacheFiles(ws.dir).filter((f) => !isPositions(f) && !isValues(f));
+    const [values] = cacheFiles(ws.dir).filter(isValues);
+    const original = { entry: fs.readFileSync(entry!, 'utf8'), values: fs.readFileSync(values!, 'utf8') };
+    // An entry is a head line and a line of the documents' summaries; their values are a file beside it.
+    const alterValues = (alter: (developer: Record<string, unknown>) => void) => () => {
+      const documents = JSON.parse(original.values);
+      alter(documents[0].developers[1]);
+      fs.writeFileSync(values!, JSON.stringify(documents));
+    };
+    const alterSummary = (alter: (entries: unknown[][]) => void) => () => {
+      const [head, summaries] = original.entry.split('\n').map((line) => JSON.parse(line));
+      alter(summaries[0].entries);
+      fs.writeFileSync(entry!, `${JSON.stringify(head)}\n${JSON.stringify(summaries)}`);
+    };
+    const alterations = [
+      alterValues((d) => (d.status = 'superuser')),
+      alterValues((d) => (d.status = 'revoked')),
+      alterSummary((entries) => (entries[1]![0] = 'mallory@example.com')), // an email
+      alterSummary((entries) => (entries[0]![4] = [])), // the unique values claimed
+    ];
+    for (const alter of alterations) {
+      fs.writeFileSync(entry!, original.entry);
+      fs.writeFileSync(values!, original.values);
+      alter();
+      const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
+      expect(plain(warm.desired)).toEqual(plain(cold.desired));
+      expect(warm.desired!.developers.map((d) => [d.email, d.status])).toEqual([['ada@example.com', 'approved'], ['bob@example.com', 'pending']]);
     }
+  });
+
+  it('checks the set from cached files exactly as from parsed ones, when another file changes too', async () => {
+    const ws = workspace();
+    const cacheDir = path.join(ws.dir, CACHE);
+    const secrets = { PORTALFORM_SECRET_K: 'same-key' };
+    ws.write('a.yaml', `version: 1
+developers:
+  - email: Ada@example.com
+    fullName: Ada
+    status: approved
+    customId: shared
+    credentials:
+      - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_K } }
+      - { type: basic-auth, username: ada }
+      - { type: hmac-auth, username: ada-hmac }
+`);
+    ws.write('b.yaml', `version: 1
+developers:
+  - email: ada@example.com
+    fullName: Ada again
+    status: approved
+  - email: bob@example.com
+    fullName: Bob
+    status: approved
+    customId: shared
+    credentials:
+      - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_K } }
+      - { type: basic-auth, username: ada }
+`);
+    const portal = (types: string) => ws.write('portal.yaml', `version: 1\nportal:\n  credentialTypes: [${types}]\n`);
+    portal('key-auth, basic-auth, hmac-auth');
+    const cold = await ws.load({ env: secrets, cacheDir: null });
+    expect(cold.errors).toHaveLength(4); // ada twice, customId, the key, the username
+    await ws.load({ env: secrets, cacheDir }); // stores a.yaml and b.yaml
+    expect((await ws.load({ env: secrets, cacheDir })).messages).toEqual(cold.messages);
+
+    // The portal changes: the cached a.yaml's hmac-auth credential is now refused, at its line.
+    portal('key-auth, basic-auth');
+    const narrowed = await ws.load({ env: secrets, cacheDir: null });
+    expect(narrowed.errors.filter((m) => m.includes('hmac-auth is not enabled'))).toEqual([
+      expect.stringMatching(/^a\.yaml:10:17: error: credential type hmac-auth is not enabled on this portal \(portal\.credentialTypes at portal\.yaml:2:1\)/),
+    ]);
+    expect((await ws.load({ env: secrets, cacheDir })).messages).toEqual(narrowed.messages);
   });
 
   it("lives in the user's cache directory, never the working tree, unless PORTALFORM_CACHE_DIR says otherwise", () => {

@@ -8,16 +8,17 @@
 // - Key: SHA-256 of the file's content hash together with the tool version, the JSON Schema and the
 //   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
 //   stale, only unused.
-// - Entry: the file's documents as two files of JSON, the values and, beside them, the source
-//   positions; the positions, two thirds of the bytes, are read only when a message needs a
-//   location, and checked then against a digest kept with the values (damaged or missing: the file
-//   is parsed again).
-//   Stored only for a file that parsed and passed
-//   the schema without any diagnostic and holds no literal secret. A secret *reference* (`fromEnv`,
-//   `fromFile`) is part of the manifest and may be stored; a secret value never is: references are
-//   resolved on every run, after the cache.
-// - Each entry carries the digest of its body: a damaged entry is never used. (It was parsed and
-//   passed the schema before it was stored; it is not checked against the schema again.)
+// - Entry: for each of the file's documents, its summary (summary.ts: what the set-wide checks,
+//   the references and the sync digests need), and beside it, in files of their own, the values
+//   and the source positions. A load reads the summaries; the values only of a document whose
+//   entries it builds, and the positions only when a message needs a location. Each part is
+//   checked, when it is read, against a digest in the entry's first line: damaged or missing, the
+//   file is parsed again.
+// - Stored only for a file that parsed, passed the schema and the checks of one document
+//   (validate.ts) without any diagnostic, and holds no literal secret. A secret *reference*
+//   (`fromEnv`, `fromFile`) is part of the manifest and may be stored; a secret value never is:
+//   references are resolved on every run, after the cache. What was checked before it was stored
+//   is not checked again.
 // - Safe to delete at any time; a missing, unreadable or corrupt entry is parsed again. Entries
 //   unused for CACHE_MAX_AGE_DAYS are removed.
 import { createHash } from 'node:crypto';
@@ -28,10 +29,10 @@ import { fileURLToPath } from 'node:url';
 import { CREDENTIAL_SPECS } from '../model.js';
 import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
-import { developerContentDigests } from './content-digest.js';
 import { lazyPositionSources, type ParsedDocument, type PositionSource } from './parse.js';
+import { storedSummary, summaryFromStored, type DocumentSummary } from './summary.js';
 
-const FORMAT = 'portalform-parse-cache v3';
+const FORMAT = 'portalform-parse-cache v4';
 const CACHE_MAX_AGE_DAYS = 30;
 
 /** The cache directory, or null when disabled. */
@@ -53,7 +54,7 @@ function keySalt(): string {
   hash.update(readFileSync(path.join(packageRoot(), 'schemas', 'manifest.schema.json')));
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
-  for (const module of ['parse', 'split', 'schema', 'fastload', 'cache', 'content-digest']) {
+  for (const module of ['parse', 'split', 'schema', 'fastload', 'cache', 'content-digest', 'summary', 'validate']) {
     hash.update('\0');
     hash.update(readFileSync(path.join(path.dirname(here), module + ext)));
   }
@@ -74,26 +75,29 @@ export class ParseCache {
   }
 
   /**
-   * The parsed documents of a cached file, or undefined. `reparse` stands in for positions found
-   * damaged when they are finally read.
+   * The parsed documents of a cached file, or undefined. Each has its summary at once; its value
+   * and positions are read only when first asked for. `reparse` stands in for either, found
+   * damaged or missing when they are finally read.
    */
   get(key: string, reparse: () => ParsedDocument[]): ParsedDocument[] | undefined {
     const file = this.entryPath(key);
     try {
-      const head = readEntry(file, key);
-      if (!head) return undefined;
-      touch(file);
-      touch(positionsPath(file));
-      // Read again only when a location is needed: holding every entry's text would cost more than
-      // rereading one. What reads them keeps the digest and count, never the values.
-      const expected = { digest: head.positionsDigest, count: head.values.length };
-      const sources = lazyPositionSources(head.values.length, () => readPositions(file, expected) ?? reparse());
-      const digests = Array.isArray(head.contentDigests) ? head.contentDigests : [];
-      return (head.values as unknown[]).map((value, i) => {
+      const entry = readEntry(file, key);
+      if (!entry) return undefined;
+      for (const part of [file, valuesPath(file), positionsPath(file)]) touch(part);
+      const count = entry.summaries.length;
+      // Read again only when needed: holding every entry's text would cost more than rereading one.
+      // What reads them keeps the digests and the count, never the text.
+      const sources = lazyPositionSources(count, () => readPositions(file, { digest: entry.positionsDigest, count }) ?? reparse());
+      let values: unknown[] | undefined;
+      const valueAt = (i: number) => (values ??= readValues(file, { digest: entry.valuesDigest, count }) ?? reparse().map((d) => d.value))[i];
+      return entry.summaries.map((summary, i) => {
         const positionSource = sources[i]!;
         return {
-          value,
-          contentDigests: validDigests(digests[i], value),
+          summary,
+          get value() {
+            return valueAt(i);
+          },
           positionSource,
           get positions() {
             return positionSource.positions;
@@ -126,16 +130,23 @@ export class ParseCache {
 }
 
 /**
- * Writes an entry, readable by the owner only: the positions first, then the values that name
- * their digest, each atomically (temp file, then rename). Best effort: a cache never fails a run.
+ * Writes an entry, readable by the owner only: the positions first, then the summaries and values
+ * that name their digest, each file atomically (temp file, then rename). Only documents with a
+ * summary (they passed the checks of one document) are stored. Best effort: a cache never fails a
+ * run.
  */
 export function storeEntry(file: string, key: string, documents: ParsedDocument[]): void {
+  if (!documents.every((d) => d.summary)) return;
   const positions = JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
-  const positionsDigest = createHash('sha256').update(positions).digest('hex');
-  if (!writeAtomically(positionsPath(file), positions)) return;
-  const body = JSON.stringify({ contentDigests: documents.map((d) => developerContentDigests(d.value)), values: documents.map((d) => d.value) });
-  const bodyDigest = createHash('sha256').update(body).digest('hex');
-  writeAtomically(file, `${JSON.stringify({ format: FORMAT, key, positionsDigest, bodyDigest })}\n${body}`);
+  const values = JSON.stringify(documents.map((d) => d.value));
+  if (!writeAtomically(positionsPath(file), positions) || !writeAtomically(valuesPath(file), values)) return;
+  const summaries = JSON.stringify(documents.map((d) => storedSummary(d.summary!)));
+  const head = { format: FORMAT, key, positionsDigest: sha256(positions), valuesDigest: sha256(values), summaryDigest: sha256(summaries) };
+  writeAtomically(file, `${JSON.stringify(head)}\n${summaries}`);
+}
+
+function sha256(text: string | Uint8Array): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function writeAtomically(file: string, text: string): boolean {
@@ -156,44 +167,56 @@ function writeAtomically(file: string, text: string): boolean {
   }
 }
 
+function valuesPath(entry: string): string {
+  return entry.replace(/\.json$/, '.values.json');
+}
+
 function positionsPath(entry: string): string {
   return entry.replace(/\.json$/, '.positions.json');
 }
 
-interface EntryHead {
-  positionsDigest?: unknown;
-  contentDigests?: unknown;
-  values: unknown[];
-}
-
-/** Kept digests, if they are one string per developer entry (else they are computed again). */
-function validDigests(digests: unknown, value: unknown): string[] | undefined {
-  const developers = (value as { developers?: unknown } | null)?.developers;
-  const count = Array.isArray(developers) ? developers.length : 0;
-  return Array.isArray(digests) && digests.length === count && digests.every((d) => typeof d === 'string') ? digests : undefined;
+interface Entry {
+  positionsDigest: unknown;
+  valuesDigest: unknown;
+  summaries: DocumentSummary[];
 }
 
 /**
- * An entry is a line naming its format, key and the digest of the body that follows: a damaged
- * or foreign entry is never used (it was parsed and schema-checked before it was stored).
+ * An entry is a line naming its format, key and the digests of its parts, then a line of the
+ * documents' summaries, read now; their values and positions are files of their own, read when
+ * needed. A damaged or foreign entry is never used (it was parsed and checked before it was stored).
  */
-function readEntry(file: string, key: string): EntryHead | undefined {
+function readEntry(file: string, key: string): Entry | undefined {
   const bytes = readFileSync(file);
   const newline = bytes.indexOf(10);
   if (newline < 0) return undefined;
   const head = JSON.parse(bytes.toString('utf8', 0, newline));
   if (head?.format !== FORMAT || head.key !== key) return undefined;
-  const body = bytes.subarray(newline + 1);
-  if (createHash('sha256').update(body).digest('hex') !== head.bodyDigest) return undefined;
-  const entry = JSON.parse(body.toString('utf8'));
-  return Array.isArray(entry?.values) ? { ...entry, positionsDigest: head.positionsDigest } : undefined;
+  const line = bytes.subarray(newline + 1);
+  if (sha256(line) !== head.summaryDigest) return undefined;
+  const stored: unknown = JSON.parse(line.toString('utf8'));
+  const summaries = Array.isArray(stored) ? stored.map(summaryFromStored) : [];
+  if (summaries.length === 0 || summaries.includes(undefined)) return undefined;
+  return { positionsDigest: head.positionsDigest, valuesDigest: head.valuesDigest, summaries: summaries as DocumentSummary[] };
+}
+
+/** The values, if they are the ones written with the summaries (checked only now, when needed). */
+function readValues(file: string, expected: { digest: unknown; count: number }): unknown[] | undefined {
+  try {
+    const text = readFileSync(valuesPath(file), 'utf8');
+    if (sha256(text) !== expected.digest) return undefined;
+    const values: unknown = JSON.parse(text);
+    return Array.isArray(values) && values.length === expected.count ? values : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The positions, if they are the ones written with these values (checked only now, when needed). */
 function readPositions(file: string, expected: { digest: unknown; count: number }): PositionSource[] | undefined {
   try {
     const text = readFileSync(positionsPath(file), 'utf8');
-    if (createHash('sha256').update(text).digest('hex') !== expected.digest) return undefined;
+    if (sha256(text) !== expected.digest) return undefined;
     const entries: unknown = JSON.parse(text);
     if (!Array.isArray(entries) || entries.length !== expected.count) return undefined;
     const valid = entries.every((e) => Array.isArray(e) && (typeof e[0] === 'number' || Array.isArray(e[0])) && Array.isArray(e[1]));

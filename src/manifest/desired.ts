@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
-import { developerContentDigests } from './content-digest.js';
 import { compareCodeUnits } from './files.js';
 import { locate, positionSourceOf, type PositionSource } from './parse.js';
 import { referenceOf, type DocumentReferences, type Reference } from './references.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
+import type { EntrySummary } from './summary.js';
 import type { SourcedDocument } from './validate.js';
 
 export interface ManifestFile {
@@ -23,12 +23,12 @@ export interface ManifestFile {
 export function buildDesiredState(docs: SourcedDocument[], references: Map<SourcedDocument, DocumentReferences>, files: ManifestFile[], cwd: string): DesiredState {
   const developers: DesiredDeveloper[] = [];
   for (const doc of docs) {
-    const entries = doc.manifest.developers ?? [];
-    const digests = doc.parsed.contentDigests ?? developerContentDigests(doc.manifest);
     const refs = references.get(doc) ?? [];
-    // The desired state outlives the documents: it keeps where entries are written, not the documents.
+    // The desired state outlives the documents: it keeps where entries are written, and how to
+    // read an entry once, not the documents.
     const source = { file: doc.file, positions: positionSourceOf(doc.parsed) };
-    entries.forEach((developer, i) => developers.push(new ManifestDeveloperEntry(new Site(source, i), developer, digests[i]!, refs[i])));
+    const take = entryTaker(doc);
+    doc.entries.forEach((summary, i) => developers.push(new ManifestDeveloperEntry(new Site(source, i), summary, () => take(i), refs[i])));
   }
   const moved = docs.flatMap((doc) =>
     (doc.manifest.moved ?? []).map((move, i): MovedBlock => ({
@@ -45,6 +45,21 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
     moved,
     manifestDigest: digestOf(files, cwd),
     files: files.map((file) => file.path),
+  };
+}
+
+/**
+ * Reads entry `i` of a document, once: its slot is cleared, so that a large apply does not hold
+ * the parsed entries beside what was built from them. A cached document's value is read only if
+ * some entry is.
+ */
+function entryTaker(doc: SourcedDocument): (i: number) => ManifestDeveloper {
+  let entries: Array<ManifestDeveloper | undefined> | undefined;
+  return (i) => {
+    entries ??= [...(doc.manifest.developers ?? [])];
+    const entry = entries[i]!;
+    entries[i] = undefined;
+    return entry;
   };
 }
 
@@ -72,41 +87,65 @@ class Site {
 
 class ManifestDeveloperEntry implements DesiredDeveloper {
   readonly email: string;
-  readonly fullName: string;
-  readonly status: Status;
   readonly customId: string | null;
-  readonly meta: Record<string, string>;
   readonly sync: SyncSource;
   readonly #site: Site;
+  /** Reads the manifest entry: for a developer the plan finds in sync, never. */
+  #take: (() => ManifestDeveloper) | undefined;
   /** The manifest entry and its references, until the credentials are built from them. */
   #entry: ManifestDeveloper | undefined;
   #references: Reference[] | undefined;
+  #attributes: Pick<DesiredDeveloper, 'fullName' | 'status' | 'meta'> | undefined;
   #credentials: DesiredCredential[] | undefined;
 
-  constructor(site: Site, entry: ManifestDeveloper, contentDigest: string, references: Reference[] | undefined) {
+  constructor(site: Site, summary: EntrySummary, take: () => ManifestDeveloper, references: Reference[] | undefined) {
     this.#site = site;
-    this.#entry = entry;
+    this.#take = take;
     this.#references = references;
-    this.email = entry.email.toLowerCase();
-    this.fullName = entry.fullName;
-    this.status = entry.status;
-    this.customId = entry.customId ?? null;
-    this.meta = { ...entry.meta };
-    this.sync = { content: contentDigest, references: references ?? [] };
+    this.email = summary.email.toLowerCase();
+    this.customId = summary.customId;
+    this.sync = { content: summary.digest, references: references ?? [] };
+  }
+
+  get fullName(): string {
+    return this.attributes().fullName;
+  }
+
+  get status(): Status {
+    return this.attributes().status;
+  }
+
+  get meta(): Record<string, string> {
+    return this.attributes().meta;
   }
 
   get credentials(): DesiredCredential[] {
     if (this.#credentials) return this.#credentials;
-    this.#credentials = (this.#entry!.credentials ?? [])
+    this.#credentials = (this.entry().credentials ?? [])
       .map((credential, i) => new ManifestCredentialEntry(new Site(this.#site.source, this.#site.developer, i), credential, this.#references))
       .sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity));
     // Built once: a large first apply must not hold the parsed entries beside what was built from them.
+    this.attributes();
     this.#entry = this.#references = undefined;
     return this.#credentials;
   }
 
   get location(): Location {
     return this.#site.location;
+  }
+
+  private attributes(): Pick<DesiredDeveloper, 'fullName' | 'status' | 'meta'> {
+    if (this.#attributes) return this.#attributes;
+    const { fullName, status, meta } = this.entry();
+    return (this.#attributes = { fullName, status, meta: { ...meta } });
+  }
+
+  private entry(): ManifestDeveloper {
+    if (!this.#entry) {
+      this.#entry = this.#take!();
+      this.#take = undefined;
+    }
+    return this.#entry;
   }
 }
 

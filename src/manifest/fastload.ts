@@ -3,7 +3,9 @@
 // which reports it exactly as always; a clean one is stored in the cache when it may be.
 import { isCacheable, storeEntry } from './cache.js';
 import { parseManifestFile, type ParsedDocument } from './parse.js';
-import { checkDocumentSchema } from './schema.js';
+import { checkDocumentSchema, type ManifestDocument } from './schema.js';
+import { summarizeDocument } from './summary.js';
+import { checkDocument } from './validate.js';
 import { parseChunk, type ChunkResult } from './split.js';
 
 export interface FastJob {
@@ -37,10 +39,18 @@ export function parseValidFile(job: FastJob): ParsedDocument[] | null {
   return acceptParsedFile(job, parsed.documents);
 }
 
-/** Documents parsed without any diagnostic, if they pass the schema too (then cached when they may be); else null. */
+/**
+ * Documents parsed without any diagnostic, if they pass the schema too; else null. Those that also
+ * pass the checks of one document get their summary (computed here, where a worker may be doing
+ * it), and a file whose documents all have one is cached when it may be.
+ */
 export function acceptParsedFile(job: FastJob, documents: ParsedDocument[]): ParsedDocument[] | null {
   for (const doc of documents) {
     if (checkDocumentSchema(job.path, doc).diagnostics.length > 0) return null;
+  }
+  for (const doc of documents) {
+    const manifest = doc.value as ManifestDocument;
+    if (checkDocument({ file: job.path, parsed: doc, manifest }, job.path).length === 0) doc.summary = summarizeDocument(manifest);
   }
   if (job.cache && isCacheable(documents)) storeEntry(job.cache.file, job.cache.key, documents);
   return documents;

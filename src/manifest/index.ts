@@ -15,6 +15,7 @@ import { parseValidFiles } from './parse-pool.js';
 import { lazyPositionSources, parseManifestFile, type ParsedDocument } from './parse.js';
 import { referenceOf, resolveReferences } from './references.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
+import { summarizeDocument } from './summary.js';
 import type { SecretContext } from './secrets.js';
 import { validateManifestSet, type SourcedDocument } from './validate.js';
 
@@ -123,9 +124,26 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
   files.forEach((file, i) => {
     const parsed = found[i];
     if (!parsed) return docs.push(...parseAndCheckFile(file, diagnostics));
-    for (const doc of parsed) docs.push({ file: file.path, parsed: doc, manifest: doc.value as ManifestDocument });
+    for (const doc of parsed) docs.push(sourced(file.path, doc));
   });
   return docs;
+}
+
+/**
+ * A document that passed the schema, with a summary of each entry. A document that has its
+ * summary (a cached one) gives its value only when its developers are first asked for.
+ */
+function sourced(file: string, parsed: ParsedDocument): SourcedDocument {
+  const { summary } = parsed;
+  if (!summary) {
+    const manifest = parsed.value as ManifestDocument;
+    return { file, parsed, manifest, entries: summarizeDocument(manifest).entries };
+  }
+  const manifest = { ...summary.rest } as ManifestDocument;
+  if (summary.entries.length > 0) {
+    Object.defineProperty(manifest, 'developers', { enumerable: true, get: () => (parsed.value as ManifestDocument).developers });
+  }
+  return { file, parsed, manifest, entries: summary.entries };
 }
 
 /**
@@ -145,7 +163,7 @@ function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): Sourc
   for (const doc of parsed.documents) {
     const schema = checkDocumentSchema(file.path, doc);
     diagnostics.push(...schema.diagnostics);
-    if (schema.manifest) docs.push({ file: file.path, parsed: doc, manifest: schema.manifest });
+    if (schema.manifest) docs.push(sourced(file.path, doc));
   }
   return docs;
 }

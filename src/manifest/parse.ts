@@ -17,6 +17,7 @@
 import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
 import type { CST, Document, ParsedNode, YAMLError } from 'yaml';
 import type { Diagnostic, Location } from '../model.js';
+import type { DocumentSummary } from './summary.js';
 
 export interface Position {
   line: number;
@@ -30,8 +31,11 @@ export interface ParsedDocument {
   positions: PositionTree;
   /** The offset where each line of the file starts (shared by the file's documents). */
   lineStarts: number[];
-  /** Each developer entry's content digest (content-digest.ts), when the parse cache kept them. */
-  contentDigests?: string[];
+  /**
+   * What a load needs of the document besides its value (summary.ts); present only once the
+   * document passed the schema and the checks of one document (validate.ts `checkDocument`).
+   */
+  summary?: DocumentSummary;
   /** The positions without the value, read only when asked (the parse cache's entries have it). */
   positionSource?: PositionSource;
 }

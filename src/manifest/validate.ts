@@ -6,12 +6,16 @@ import { formatLocation, shown } from './files.js';
 import { locate } from './parse.js';
 import type { ParsedDocument } from './parse.js';
 import type { ManifestCredential, ManifestDeveloper, ManifestDocument } from './schema.js';
+import type { EntrySummary } from './summary.js';
 
 /** A document that passed the schema. */
 export interface SourcedDocument {
   file: string;
   parsed: ParsedDocument;
+  /** Its value; a cached document's developers are read only when first asked for. */
   manifest: ManifestDocument;
+  /** A summary of each developer entry, in order (summary.ts): what the checks of the set read. */
+  entries: EntrySummary[];
 }
 
 export interface ValidationContext {
@@ -25,32 +29,52 @@ export interface ValidationContext {
 interface DeclaredDeveloper {
   doc: SourcedDocument;
   index: number;
-  value: ManifestDeveloper;
+  entry: EntrySummary;
   /** Lower-case. */
   email: string;
 }
 
-function pointerOf(developer: DeclaredDeveloper, rest = ''): string {
+/** A developer entry with its value, for the checks of one document. */
+interface WrittenDeveloper {
+  doc: Pick<SourcedDocument, 'file' | 'parsed'>;
+  index: number;
+  value: ManifestDeveloper;
+}
+
+function pointerOf(developer: { index: number }, rest = ''): string {
   return `/developers/${developer.index}${rest}`;
 }
 
 /** Algorithms that verify with a public key; Kong requires rsa_public_key for all of them. */
 const PUBLIC_KEY_ALGORITHM = /^(RS|PS|ES)\d+$|^EdDSA$/;
 
+/**
+ * The checks of the whole set. A document with a summary passed the checks of one document when
+ * the summary was made (perhaps by an earlier run: the parse cache keeps it); the others are
+ * checked here. The rest reads the entries' summaries, not their values.
+ */
 export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationContext): Diagnostic[] {
-  const developers = docs.flatMap((doc) =>
-    (doc.manifest.developers ?? []).map((value, index): DeclaredDeveloper => ({ doc, index, value, email: value.email.toLowerCase() })),
-  );
+  const developers = docs.flatMap((doc) => doc.entries.map((entry, index): DeclaredDeveloper => ({ doc, index, entry, email: entry.email.toLowerCase() })));
   const enabled = enabledCredentialTypes(docs, ctx);
-  const declarations = checkDevelopers(developers, ctx);
+  const declarations = checkDuplicates(developers, ctx);
   return [
+    ...docs.flatMap((doc) => (doc.parsed.summary ? [] : checkDocument(doc, ctx.cwd))),
     ...enabled.diagnostics,
     ...declarations.diagnostics,
-    ...developers.flatMap((developer) => checkCredentials(developer, enabled, ctx)),
+    ...checkEnabledTypes(developers, enabled),
     // A developer declared twice is reported once; its second declaration would only repeat that.
     ...checkUniqueValues(declarations.first, ctx),
     ...checkMoved(docs, developers, ctx),
   ];
+}
+
+/** The checks one document passes or fails on its own, whatever the rest of the set holds. */
+export function checkDocument(doc: Pick<SourcedDocument, 'file' | 'parsed' | 'manifest'>, cwd: string): Diagnostic[] {
+  return (doc.manifest.developers ?? []).flatMap((value, index) => {
+    const developer: WrittenDeveloper = { doc, index, value };
+    const email = isValidEmail(value.email) ? [] : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
+    return [...email, ...checkCredentials(developer, cwd)];
+  });
 }
 
 function isValidEmail(email: string): boolean {
@@ -68,7 +92,7 @@ function quoted(value: string): string {
 }
 
 
-function at(doc: SourcedDocument, pointer: string, part: 'key' | 'value' = 'value'): Location {
+function at(doc: Pick<SourcedDocument, 'file' | 'parsed'>, pointer: string, part: 'key' | 'value' = 'value'): Location {
   return locate(doc.file, doc.parsed, pointer, part);
 }
 
@@ -78,6 +102,8 @@ function error(message: string, location: Location): Diagnostic {
 
 interface EnabledTypes {
   types: ReadonlySet<CredentialType>;
+  /** Paths in messages are relative to it. */
+  cwd: string;
   /** Where `portal` is written, when it is. */
   declaredAt?: Location;
   diagnostics: Diagnostic[];
@@ -85,25 +111,24 @@ interface EnabledTypes {
 
 function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext): EnabledTypes {
   const portals = docs.filter((doc) => doc.manifest.portal);
-  if (portals.length === 0) return { types: new Set(CREDENTIAL_TYPES), diagnostics: [] };
+  if (portals.length === 0) return { types: new Set(CREDENTIAL_TYPES), cwd: ctx.cwd, diagnostics: [] };
   const [first, ...others] = portals;
   const declaredAt = at(first, '/portal', 'key');
   const diagnostics = others.map((doc) =>
     error(`a second \`portal\` block; only one document of the manifest set may carry it (the first is at ${formatLocation(declaredAt, ctx.cwd)})`, at(doc, '/portal', 'key')),
   );
   const types = new Set(first.manifest.portal?.credentialTypes ?? CREDENTIAL_TYPES);
-  return { types, declaredAt, diagnostics };
+  return { types, cwd: ctx.cwd, declaredAt, diagnostics };
 }
 
-/** Bad and repeated emails; `first` holds each developer's first declaration. */
-function checkDevelopers(developers: DeclaredDeveloper[], ctx: ValidationContext): { diagnostics: Diagnostic[]; first: DeclaredDeveloper[] } {
+/** Repeated emails; `first` holds each developer's first declaration. */
+function checkDuplicates(developers: DeclaredDeveloper[], ctx: ValidationContext): { diagnostics: Diagnostic[]; first: DeclaredDeveloper[] } {
   const diagnostics: Diagnostic[] = [];
   // Locations are looked up only for a message: a large valid set needs none.
   const emailAt = (developer: DeclaredDeveloper) => at(developer.doc, pointerOf(developer, '/email'));
   const seen = new Map<string, DeclaredDeveloper>();
   for (const developer of developers) {
-    const { value, email } = developer;
-    if (!isValidEmail(value.email)) diagnostics.push(error(badEmail(value.email), emailAt(developer)));
+    const { email } = developer;
     const first = seen.get(email);
     if (first) {
       diagnostics.push(error(`developer ${shown(email)} is declared twice (also at ${formatLocation(emailAt(first), ctx.cwd)}); emails are compared case-insensitively`, emailAt(developer)));
@@ -118,8 +143,9 @@ function badEmail(email: string): string {
   return `${quoted(email)} is not a valid email address (expected one @, no spaces, and a domain with a dot, like ada@example.com)`;
 }
 
-function checkCredentials(developer: DeclaredDeveloper, enabled: EnabledTypes, ctx: ValidationContext): Diagnostic[] {
-  const { doc, value, email } = developer;
+function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[] {
+  const { doc, value } = developer;
+  const email = value.email.toLowerCase();
   const credentials = value.credentials ?? [];
   if (credentials.length === 0) return [];
   const diagnostics: Diagnostic[] = [];
@@ -133,18 +159,26 @@ function checkCredentials(developer: DeclaredDeveloper, enabled: EnabledTypes, c
     const id = `${credential.type}:${identityOf(credential)}`;
     const first = identities.get(id);
     if (first !== undefined) {
-      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, credentialPointer(first)), ctx.cwd)}); a credential's identity must be unique per developer`, at(doc, credentialPointer(i))));
+      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, credentialPointer(first)), cwd)}); a credential's identity must be unique per developer`, at(doc, credentialPointer(i))));
     } else {
       identities.set(id, i);
-    }
-    if (!enabled.types.has(credential.type)) {
-      const where = enabled.declaredAt ? ` (portal.credentialTypes at ${formatLocation(enabled.declaredAt, ctx.cwd)})` : '';
-      diagnostics.push(error(`credential type ${credential.type} is not enabled on this portal${where}; enable it or remove the credential`, at(doc, `${credentialPointer(i)}/type`)));
     }
     const problems = checkCredentialFields(credential);
     if (problems.length > 0) diagnostics.push(...problems.map((p) => error(p.message, at(doc, `${credentialPointer(i)}${p.pointer}`))));
   });
   return diagnostics;
+}
+
+function checkEnabledTypes(developers: DeclaredDeveloper[], enabled: EnabledTypes): Diagnostic[] {
+  if (enabled.types.size === CREDENTIAL_TYPES.length) return [];
+  const where = enabled.declaredAt ? ` (portal.credentialTypes at ${formatLocation(enabled.declaredAt, enabled.cwd)})` : '';
+  return developers.flatMap((developer) =>
+    developer.entry.types.flatMap((type, i) =>
+      enabled.types.has(type)
+        ? []
+        : [error(`credential type ${type} is not enabled on this portal${where}; enable it or remove the credential`, at(developer.doc, pointerOf(developer, `/credentials/${i}/type`)))],
+    ),
+  );
 }
 
 function identityOf(credential: ManifestCredential): string {
@@ -201,15 +235,16 @@ function checkUniqueValues(developers: DeclaredDeveloper[], ctx: ValidationConte
     diagnostics.push(duplicateClaim(kind, candidate, first, ctx));
   };
   for (const developer of developers) {
-    const { doc, index, value } = developer;
-    if (value.customId !== undefined) claim('customId', { value: value.customId, developer });
-    (value.credentials ?? []).forEach((credential, i) => {
-      const spec = CREDENTIAL_SPECS[credential.type];
-      const field = spec.uniqueField;
-      if (field === undefined) return;
-      const claimed = spec.secretFields.includes(field) ? ctx.secretValue(doc, index, i, field) : (credential as Record<string, unknown>)[field];
-      if (typeof claimed === 'string') claim(credential.type, { value: claimed, developer, credential: i });
-    });
+    const { doc, index, entry } = developer;
+    if (entry.customId !== null) claim('customId', { value: entry.customId, developer });
+    for (const [i, value] of entry.claims) claim(entry.types[i]!, { value, developer, credential: i });
+    // A unique field that is a secret (a key-auth key) is claimed with its resolved value.
+    for (const [i, field] of entry.references) {
+      const type = entry.types[i]!;
+      if (CREDENTIAL_SPECS[type].uniqueField !== field) continue;
+      const value = ctx.secretValue(doc, index, i, field);
+      if (typeof value === 'string') claim(type, { value, developer, credential: i });
+    }
   }
   return diagnostics;
 }
@@ -226,7 +261,7 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
   const shownValue = secret ? '' : ` ${quoted(claim.value)}`;
   const owner = ({ developer, credential }: Claim) => {
     if (credential === undefined) return `developer ${shown(developer.email)}`;
-    const entry = developer.value.credentials![credential]!;
+    const entry = developer.doc.manifest.developers![developer.index]!.credentials![credential]!;
     return `${shown(developer.email)}'s ${entry.type}:${shown(identityOf(entry))}`;
   };
   const where = ({ developer, credential }: Claim) =>

@@ -114,7 +114,7 @@ function diffDeveloper(
       kind: 'developer',
       op: 'update',
       before: { ...developerView(current), ...(set.adopt ? { origin: current.origin } : {}) },
-      after: { ...developerView({ ...developer, status: current.status }), ...(set.adopt ? { origin: 'manifest' } : {}) },
+      after: { ...developerView(developer, current.status), ...(set.adopt ? { origin: 'manifest' } : {}) },
       action: { do: 'developer.update', email: developer.email, set },
     });
   }
@@ -281,11 +281,15 @@ function deleteCredential(email: string, credential: StoredCredential, replace: 
   };
 }
 
-export function developerView(developer: { email: string; fullName: string; status: Status; customId: string | null; meta: Record<string, string> }): Record<string, unknown> {
+/** A developer's attributes as users see them; `status` stands in for the developer's own. */
+export function developerView(
+  developer: { email: string; fullName: string; status: Status; customId: string | null; meta: Record<string, string> },
+  status = developer.status,
+): Record<string, unknown> {
   return {
     email: developer.email,
     fullName: developer.fullName,
-    status: developer.status,
+    status,
     customId: developer.customId,
     meta: sortedObject(developer.meta),
   };

@@ -1,0 +1,69 @@
+// What a load needs of each developer entry besides the entry itself: the set-wide checks (emails,
+// credential types, unique values), the references to resolve and the content digest. The parse
+// cache keeps a document's summary beside its values, so a plan after a small change reads the
+// summaries of the unchanged files and parses the values only of the entries it diffs.
+import { CREDENTIAL_SPECS, type CredentialType } from '../model.js';
+import { developerContentDigests } from './content-digest.js';
+import type { ManifestDeveloper, ManifestDocument } from './schema.js';
+
+export interface EntrySummary {
+  /** As written. */
+  email: string;
+  /** The entry's content digest (content-digest.ts). */
+  digest: string;
+  customId: string | null;
+  /** Each credential's type, in order. */
+  types: CredentialType[];
+  /** The values of the credentials' unique fields that are not secrets: [credential index, value]. */
+  claims: Array<[credential: number, value: string]>;
+  /** Fields resolved on every run — secrets, and jwt public keys — as written, in resolution order. */
+  references: WrittenReference[];
+}
+
+/** A field whose value is resolved on every run: [credential index, field, what the manifest writes]. */
+export type WrittenReference = [credential: number, field: string, written: unknown];
+
+/** A document's summary: everything but its developers, and a summary of each developer entry. */
+export interface DocumentSummary {
+  rest: Omit<ManifestDocument, 'developers'>;
+  entries: EntrySummary[];
+}
+
+export function summarizeDocument(manifest: ManifestDocument, digests?: string[]): DocumentSummary {
+  const { developers = [], ...rest } = manifest;
+  const contentDigests = digests ?? developerContentDigests(manifest);
+  return { rest, entries: developers.map((developer, i) => summarizeEntry(developer, contentDigests[i]!)) };
+}
+
+function summarizeEntry(developer: ManifestDeveloper, digest: string): EntrySummary {
+  const credentials = developer.credentials ?? [];
+  const claims: EntrySummary['claims'] = [];
+  const references: WrittenReference[] = [];
+  credentials.forEach((credential, i) => {
+    const fields = credential as Record<string, unknown>;
+    const spec = CREDENTIAL_SPECS[credential.type];
+    const unique = spec.uniqueField === undefined ? undefined : fields[spec.uniqueField];
+    if (typeof unique === 'string' && !spec.secretFields.includes(spec.uniqueField!)) claims.push([i, unique]);
+    for (const field of spec.secretFields) if (fields[field] !== undefined) references.push([i, field, fields[field]]);
+    if (credential.type === 'jwt' && credential.rsaPublicKey !== undefined) references.push([i, 'rsaPublicKey', credential.rsaPublicKey]);
+  });
+  return { email: developer.email, digest, customId: developer.customId ?? null, types: credentials.map((c) => c.type), claims, references };
+}
+
+// On disk each entry is a tuple, not an object: a hundred thousand entries repeat no key names.
+
+type StoredEntry = [string, string, string | null, CredentialType[], EntrySummary['claims'], WrittenReference[]];
+
+export function storedSummary(summary: DocumentSummary): unknown {
+  return { rest: summary.rest, entries: summary.entries.map((e): StoredEntry => [e.email, e.digest, e.customId, e.types, e.claims, e.references]) };
+}
+
+/** A summary read back from the cache (whose entries are checked by digest, so their shape is the one written). */
+export function summaryFromStored(stored: unknown): DocumentSummary | undefined {
+  const { rest, entries } = (stored ?? {}) as { rest?: DocumentSummary['rest']; entries?: StoredEntry[] };
+  if (!rest || !Array.isArray(entries)) return undefined;
+  return {
+    rest,
+    entries: entries.map(([email, digest, customId, types, claims, references]) => ({ email, digest, customId, types, claims, references })),
+  };
+}
