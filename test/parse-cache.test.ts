@@ -63,7 +63,7 @@ describe('parse cache', () => {
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(cold.errors).toEqual([]);
     const entries = cacheFiles(ws.dir);
-    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY.json', 'KEY.positions.json', 'KEY.values.json']);
+    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY', 'KEY.json', 'KEY.positions.json', 'KEY.values.json']); // KEY: the pointer from the manifest's path
     for (const file of entries) expect(fs.statSync(file).mode & 0o077).toBe(0);
     const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(plain(warm.desired)).toEqual(plain(cold.desired));
@@ -141,14 +141,14 @@ describe('parse cache', () => {
     const ws = workspace();
     ws.write('devs.yaml', TWO_DEVELOPERS);
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
-    const [entry] = cacheFiles(ws.dir).filter((f) => !isPositions(f) && !isValues(f));
+    const [entry] = cacheFiles(ws.dir).filter((f) => f.endsWith('.json') && !isPositions(f) && !isValues(f));
     const [values] = cacheFiles(ws.dir).filter(isValues);
     const original = { entry: fs.readFileSync(entry!, 'utf8'), values: fs.readFileSync(values!, 'utf8') };
     // An entry is a head line and a line of the documents' summaries; their values are a file beside it.
     const alterValues = (alter: (developer: Record<string, unknown>) => void) => () => {
-      const documents = JSON.parse(original.values);
-      alter(documents[0].developers[1]);
-      fs.writeFileSync(values!, JSON.stringify(documents));
+      const stored = JSON.parse(original.values);
+      alter(stored.values[0].developers[1]);
+      fs.writeFileSync(values!, JSON.stringify(stored));
     };
     const alterSummary = (alter: (entries: unknown[][]) => void) => () => {
       const [head, summaries] = original.entry.split('\n').map((line) => JSON.parse(line));
@@ -213,6 +213,36 @@ developers:
       expect.stringMatching(/^a\.yaml:10:17: error: credential type hmac-auth is not enabled on this portal \(portal\.credentialTypes at portal\.yaml:2:1\)/),
     ]);
     expect((await ws.load({ env: secrets, cacheDir })).messages).toEqual(narrowed.messages);
+  });
+
+  it('parses only the changed entries of a changed file, and gives exactly what a cold load gives', async () => {
+    const ws = workspace();
+    const cacheDir = path.join(ws.dir, CACHE);
+    const team = (changed: number, email = 'dev-5@example.com') =>
+      `version: 1\ndevelopers:\n${Array.from({ length: 30 }, (_, i) =>
+        `  - email: ${i === 5 ? email : `dev-${i}@example.com`}\n    fullName: Dev ${i}${i === changed ? ' (changed)' : ''}\n    status: approved\n    credentials:\n      - { type: basic-auth, username: user-${i}, password: { fromEnv: PORTALFORM_SECRET_ADA_PW } }\n`,
+      ).join('')}`;
+    ws.write('team.yaml', team(-1));
+    await ws.load({ env, cacheDir });
+    const view = (result: Awaited<ReturnType<typeof ws.load>>) => ({
+      desired: plain(result.desired),
+      locations: result.desired?.developers.flatMap((d) => [d.location, ...d.credentials.map((c) => c.location)]),
+      messages: result.messages,
+    });
+
+    ws.write('team.yaml', team(12));
+    const reused = await ws.load({ env, cacheDir });
+    // The entry stored for the new version has no positions: they were not computed, the file was not parsed whole.
+    expect(cacheFiles(ws.dir).filter(isPositions)).toHaveLength(1);
+    const cold = await ws.load({ env, cacheDir: null });
+    expect(view(reused)).toEqual(view(cold));
+    expect(view(await ws.load({ env, cacheDir }))).toEqual(view(cold)); // the new entry, from the cache
+
+    // A changed entry with an error: reported exactly as from a cold load, at its line and column.
+    ws.write('team.yaml', team(12, 'not an email'));
+    const failed = await ws.load({ env, cacheDir });
+    expect(failed.errors).toEqual([expect.stringMatching(/^team\.yaml:28:12: error: "not an email" is not a valid email address/)]);
+    expect(failed.messages).toEqual((await ws.load({ env, cacheDir: null })).messages);
   });
 
   it("lives in the user's cache directory, never the working tree, unless PORTALFORM_CACHE_DIR says otherwise", () => {

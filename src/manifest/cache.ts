@@ -29,7 +29,8 @@ import { fileURLToPath } from 'node:url';
 import { CREDENTIAL_SPECS } from '../model.js';
 import type { CredentialType } from '../model.js';
 import { packageRoot, TOOL_VERSION } from '../package-info.js';
-import { lazyPositionSources, type ParsedDocument, type PositionSource } from './parse.js';
+import { lazyPositionSources, UNKNOWN_POSITIONS, type ParsedDocument, type PositionSource } from './parse.js';
+import type { PreviousVersion } from './reuse.js';
 import { storedSummary, summaryFromStored, type DocumentSummary } from './summary.js';
 
 const FORMAT = 'portalform-parse-cache v4';
@@ -54,7 +55,7 @@ function keySalt(): string {
   hash.update(readFileSync(path.join(packageRoot(), 'schemas', 'manifest.schema.json')));
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
-  for (const module of ['parse', 'split', 'schema', 'fastload', 'cache', 'content-digest', 'summary', 'validate']) {
+  for (const module of ['parse', 'split', 'schema', 'fastload', 'cache', 'content-digest', 'summary', 'validate', 'reuse']) {
     hash.update('\0');
     hash.update(readFileSync(path.join(path.dirname(here), module + ext)));
   }
@@ -74,6 +75,16 @@ export class ParseCache {
     return path.join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
+  /** The entry last stored for a manifest at this path, if any: the previous version of a changed file. */
+  previousEntry(manifest: string): string | undefined {
+    try {
+      const key = readFileSync(pointerPath(this.dir, manifest), 'utf8');
+      return /^[0-9a-f]{64}$/.test(key) ? this.entryPath(key) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * The parsed documents of a cached file, or undefined. Each has its summary at once; its value
    * and positions are read only when first asked for. `reparse` stands in for either, found
@@ -90,7 +101,11 @@ export class ParseCache {
       // What reads them keeps the digests and the count, never the text.
       const sources = lazyPositionSources(count, () => readPositions(file, { digest: entry.positionsDigest, count }) ?? reparse());
       let values: unknown[] | undefined;
-      const valueAt = (i: number) => (values ??= readValues(file, { digest: entry.valuesDigest, count }) ?? reparse().map((d) => d.value))[i];
+      const valuesOf = () => {
+        const stored = readValues(file, entry.valuesDigest)?.values;
+        return stored?.length === count ? stored : reparse().map((d) => d.value);
+      };
+      const valueAt = (i: number) => (values ??= valuesOf())[i];
       return entry.summaries.map((summary, i) => {
         const positionSource = sources[i]!;
         return {
@@ -129,20 +144,46 @@ export class ParseCache {
   }
 }
 
+/** What is stored with an entry besides its documents. */
+export interface EntryExtras {
+  /** The manifest's path: the entry becomes the previous version of the file found there. */
+  manifest: string;
+  /** The digests of its items, when a later version may reuse them (reuse.ts). */
+  items?: string[];
+}
+
 /**
- * Writes an entry, readable by the owner only: the positions first, then the summaries and values
- * that name their digest, each file atomically (temp file, then rename). Only documents with a
- * summary (they passed the checks of one document) are stored. Best effort: a cache never fails a
- * run.
+ * Writes an entry, readable by the owner only: the positions and the values first, then the
+ * summaries with the digests of all three, each file atomically (temp file, then rename), then
+ * the pointer from the manifest's path. Only documents with a summary (they passed the checks of
+ * one document) are stored. Best effort: a cache never fails a run.
  */
-export function storeEntry(file: string, key: string, documents: ParsedDocument[]): void {
+export function storeEntry(file: string, key: string, documents: ParsedDocument[], extras: EntryExtras): void {
   if (!documents.every((d) => d.summary)) return;
-  const positions = JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
-  const values = JSON.stringify(documents.map((d) => d.value));
-  if (!writeAtomically(positionsPath(file), positions) || !writeAtomically(valuesPath(file), values)) return;
+  // Unknown positions (an entry reused from the previous version) are left for a reader to parse again.
+  const positions = documents.some((d) => d.positions === UNKNOWN_POSITIONS) ? null : JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
+  const values = JSON.stringify({ values: documents.map((d) => d.value), ...(extras.items ? { items: extras.items } : {}) });
+  if ((positions !== null && !writeAtomically(positionsPath(file), positions)) || !writeAtomically(valuesPath(file), values)) return;
   const summaries = JSON.stringify(documents.map((d) => storedSummary(d.summary!)));
-  const head = { format: FORMAT, key, positionsDigest: sha256(positions), valuesDigest: sha256(values), summaryDigest: sha256(summaries) };
-  writeAtomically(file, `${JSON.stringify(head)}\n${summaries}`);
+  const head = { format: FORMAT, key, positionsDigest: positions && sha256(positions), valuesDigest: sha256(values), summaryDigest: sha256(summaries) };
+  if (writeAtomically(file, `${JSON.stringify(head)}\n${summaries}`)) writeAtomically(pointerPath(path.dirname(path.dirname(file)), extras.manifest), key);
+}
+
+/** The previous version of a file (reuse.ts), from its entry; undefined when it kept none or it is damaged. */
+export function readPreviousVersion(entry: string): PreviousVersion | undefined {
+  try {
+    const bytes = readFileSync(entry);
+    const newline = bytes.indexOf(10);
+    const head = JSON.parse(bytes.toString('utf8', 0, newline < 0 ? bytes.length : newline));
+    if (head?.format !== FORMAT) return undefined;
+    const stored = readValues(entry, head.valuesDigest);
+    const developers = (stored?.values[0] as { developers?: unknown } | undefined)?.developers;
+    const items = stored?.items;
+    if (stored?.values.length !== 1 || !Array.isArray(developers) || !Array.isArray(items) || items.length !== developers.length) return undefined;
+    return { items: items as string[], developers };
+  } catch {
+    return undefined;
+  }
 }
 
 function sha256(text: string | Uint8Array): string {
@@ -165,6 +206,11 @@ function writeAtomically(file: string, text: string): boolean {
     rmSync(temp, { force: true });
     return false;
   }
+}
+
+/** Where the key of the entry last stored for a manifest path is kept. */
+function pointerPath(dir: string, manifest: string): string {
+  return path.join(dir, 'paths', sha256(manifest));
 }
 
 function valuesPath(entry: string): string {
@@ -200,13 +246,13 @@ function readEntry(file: string, key: string): Entry | undefined {
   return { positionsDigest: head.positionsDigest, valuesDigest: head.valuesDigest, summaries: summaries as DocumentSummary[] };
 }
 
-/** The values, if they are the ones written with the summaries (checked only now, when needed). */
-function readValues(file: string, expected: { digest: unknown; count: number }): unknown[] | undefined {
+/** What the values file holds, if it is the one written with the summaries (checked only now, when needed). */
+function readValues(file: string, digest: unknown): { values: unknown[]; items?: unknown } | undefined {
   try {
     const text = readFileSync(valuesPath(file), 'utf8');
-    if (sha256(text) !== expected.digest) return undefined;
-    const values: unknown = JSON.parse(text);
-    return Array.isArray(values) && values.length === expected.count ? values : undefined;
+    if (sha256(text) !== digest) return undefined;
+    const stored = JSON.parse(text) as { values?: unknown; items?: unknown } | null;
+    return Array.isArray(stored?.values) ? { values: stored.values, items: stored.items } : undefined;
   } catch {
     return undefined;
   }

@@ -31,11 +31,16 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
     doc.entries.forEach((summary, i) => developers.push(new ManifestDeveloperEntry(new Site(source, i), summary, () => take(i), refs[i])));
   }
   const moved = docs.flatMap((doc) =>
-    (doc.manifest.moved ?? []).map((move, i): MovedBlock => ({
-      from: move.from.toLowerCase(),
-      to: move.to.toLowerCase(),
-      location: locate(doc.file, doc.parsed, `/moved/${i}`),
-    })),
+    (doc.manifest.moved ?? []).map((move, i): MovedBlock => {
+      const source = positionSourceOf(doc.parsed);
+      return {
+        from: move.from.toLowerCase(),
+        to: move.to.toLowerCase(),
+        get location() {
+          return locate(doc.file, source, `/moved/${i}`);
+        },
+      };
+    }),
   );
   const portal = docs.find((doc) => doc.manifest.portal)?.manifest.portal;
   const enabled = new Set<CredentialType>(portal?.credentialTypes ?? CREDENTIAL_TYPES);

@@ -1,8 +1,9 @@
 // The fast path of loading one file, shared by the main thread and the parse workers: parse and
 // check the schema. A file with any diagnostic at all goes back to the main thread's full path,
 // which reports it exactly as always; a clean one is stored in the cache when it may be.
-import { isCacheable, storeEntry } from './cache.js';
-import { parseManifestFile, type ParsedDocument } from './parse.js';
+import { isCacheable, readPreviousVersion, storeEntry } from './cache.js';
+import { decodeManifestText, parseManifestFile, type ParsedDocument } from './parse.js';
+import { itemDigestsOf, parseReusingItems } from './reuse.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import { summarizeDocument } from './summary.js';
 import { checkDocument } from './validate.js';
@@ -11,8 +12,11 @@ import { parseChunk, type ChunkResult } from './split.js';
 export interface FastJob {
   path: string;
   bytes: Uint8Array;
-  /** Where to store the result in the cache, with its key; absent: not cached. */
-  cache?: { file: string; key: string };
+  /**
+   * Where to store the result in the cache, with its key, and the entry of the file's previous
+   * version if there is one (reuse.ts); absent: not cached.
+   */
+  cache?: { file: string; key: string; previous?: string };
 }
 
 /** A chunk of a large file's developers (see split.ts): its text, where it starts in the file, how many items it holds. */
@@ -34,9 +38,24 @@ export function handleParseRequest(request: ParseRequest): ParseReply {
 
 /** The file's documents when it is valid as far as one file can be, else null. */
 export function parseValidFile(job: FastJob): ParsedDocument[] | null {
+  const reused = parseFromPreviousVersion(job);
+  if (reused !== undefined) return reused;
   const parsed = parseManifestFile(job.path, job.bytes);
   if (parsed.diagnostics.length > 0) return null;
   return acceptParsedFile(job, parsed.documents);
+}
+
+/**
+ * The file's documents parsed reusing its previous version's entries (reuse.ts), else null as
+ * `parseValidFile` gives it; undefined when there is no previous version to reuse.
+ */
+export function parseFromPreviousVersion(job: FastJob): ParsedDocument[] | null | undefined {
+  const previous = job.cache?.previous === undefined ? undefined : readPreviousVersion(job.cache.previous);
+  if (!previous) return undefined;
+  const decoded = decodeManifestText(job.path, job.bytes);
+  if (!('text' in decoded)) return null;
+  const reused = parseReusingItems(job.path, decoded.text, previous);
+  return reused && acceptParsedFile(job, reused.documents, reused.items);
 }
 
 /**
@@ -44,7 +63,7 @@ export function parseValidFile(job: FastJob): ParsedDocument[] | null {
  * pass the checks of one document get their summary (computed here, where a worker may be doing
  * it), and a file whose documents all have one is cached when it may be.
  */
-export function acceptParsedFile(job: FastJob, documents: ParsedDocument[]): ParsedDocument[] | null {
+export function acceptParsedFile(job: FastJob, documents: ParsedDocument[], items?: string[]): ParsedDocument[] | null {
   for (const doc of documents) {
     if (checkDocumentSchema(job.path, doc).diagnostics.length > 0) return null;
   }
@@ -52,6 +71,17 @@ export function acceptParsedFile(job: FastJob, documents: ParsedDocument[]): Par
     const manifest = doc.value as ManifestDocument;
     if (checkDocument({ file: job.path, parsed: doc, manifest }, job.path).length === 0) doc.summary = summarizeDocument(manifest);
   }
-  if (job.cache && isCacheable(documents)) storeEntry(job.cache.file, job.cache.key, documents);
+  if (job.cache && isCacheable(documents)) {
+    storeEntry(job.cache.file, job.cache.key, documents, { manifest: job.path, items: items ?? itemDigestsOfFile(job, documents) });
+  }
   return documents;
+}
+
+/** The digests of a one-document file's items, for its next version to reuse. */
+function itemDigestsOfFile(job: FastJob, documents: ParsedDocument[]): string[] | undefined {
+  const developers = (documents[0]?.value as ManifestDocument | undefined)?.developers;
+  if (documents.length !== 1 || !developers?.length) return undefined;
+  const decoded = decodeManifestText(job.path, job.bytes);
+  const items = 'text' in decoded ? itemDigestsOf(decoded.text) : undefined;
+  return items?.length === developers.length ? items : undefined;
 }

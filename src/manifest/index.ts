@@ -12,7 +12,7 @@ import { defaultCacheDir, ParseCache } from './cache.js';
 import { buildDesiredState, type ManifestFile } from './desired.js';
 import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files.js';
 import { parseValidFiles } from './parse-pool.js';
-import { lazyPositionSources, parseManifestFile, type ParsedDocument } from './parse.js';
+import { lazyPositionSources, parseManifestFile, UNKNOWN_POSITIONS, type ParsedDocument } from './parse.js';
 import { referenceOf, resolveReferences } from './references.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import { summarizeDocument } from './summary.js';
@@ -115,7 +115,10 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
   const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => cache?.get(keys[i]!, reparse(file)));
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
   const parsed = await parseValidFiles(
-    missing.map((i) => ({ path: files[i]!.path, bytes: files[i]!.bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]! } } : {}) })),
+    missing.map((i) => {
+      const { path, bytes } = files[i]!;
+      return { path, bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]!, previous: cache.previousEntry(path) } } : {}) };
+    }),
   );
   missing.forEach((fileIndex, j) => (found[fileIndex] = parsed[j] && withReparsedPositions(parsed[j]!, reparse(files[fileIndex]!))));
   if (missing.length > 0) cache?.prune();
@@ -153,7 +156,22 @@ function sourced(file: string, parsed: ParsedDocument): SourcedDocument {
  */
 function withReparsedPositions(documents: ParsedDocument[], reparse: () => ParsedDocument[]): ParsedDocument[] {
   const sources = lazyPositionSources(documents.length, reparse);
-  return documents.map((doc, i) => ({ ...doc, positionSource: sources[i] }));
+  return documents.map((doc, i) => {
+    const positionSource = sources[i]!;
+    if (doc.positions !== UNKNOWN_POSITIONS) return { ...doc, positionSource };
+    // Parsed reusing its previous version's entries: the file is parsed again only if a message needs a location.
+    return {
+      value: doc.value,
+      summary: doc.summary,
+      positionSource,
+      get positions() {
+        return positionSource.positions;
+      },
+      get lineStarts() {
+        return positionSource.lineStarts;
+      },
+    };
+  });
 }
 
 function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): SourcedDocument[] {

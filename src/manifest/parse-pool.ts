@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { acceptParsedFile, handleParseRequest, type FastJob, type ParseReply, type ParseRequest } from './fastload.js';
+import { acceptParsedFile, handleParseRequest, parseFromPreviousVersion, type FastJob, type ParseReply, type ParseRequest } from './fastload.js';
 import { decodeManifestText, type ParsedDocument } from './parse.js';
 import { ITEMS_PER_CHUNK, splitDevelopers, stitchDocument, type ChunkResult } from './split.js';
 
@@ -25,7 +25,10 @@ const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url))
 
 export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPLIT_DEFAULTS): Promise<Array<ParsedDocument[] | null>> {
   const results = new Array<ParsedDocument[] | null | undefined>(jobs.length).fill(undefined);
-  const large = jobs.flatMap((job, i) => (job.bytes.length >= split.minBytes ? [i] : []));
+  const isLarge = (job: FastJob) => job.bytes.length >= split.minBytes;
+  // A large file whose previous version is cached parses only its changed entries, here.
+  jobs.forEach((job, i) => isLarge(job) && (results[i] = parseFromPreviousVersion(job)));
+  const large = jobs.flatMap((job, i) => (isLarge(job) && results[i] === undefined ? [i] : []));
   if (large.length > 0) {
     const pool = startPool(large.map((i) => jobs[i]!), Infinity);
     try {

@@ -75,6 +75,11 @@ export function lazyPositionSources(count: number, load: () => PositionSource[])
 export type PositionTree = number | Array<number | string | PositionTree>;
 export const SEQUENCE = 0;
 export const MAPPING = 1;
+/**
+ * The positions of a document that was not parsed in full (its items were reused, see reuse.ts):
+ * whatever needs them parses the file again.
+ */
+export const UNKNOWN_POSITIONS = -2;
 
 export interface ParsedFile {
   file: string;

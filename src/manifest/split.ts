@@ -19,7 +19,7 @@
 // never gives a result a whole-file parse would not. A piece with any diagnostic sends the file
 // to the full path, which reports every diagnostic as always.
 import { Lexer } from 'yaml';
-import { MAPPING, parseFragment, parseManifestText, SEQUENCE, type ParsedDocument, type PositionTree } from './parse.js';
+import { MAPPING, parseFragment, parseManifestText, SEQUENCE, UNKNOWN_POSITIONS, type ParsedDocument, type PositionTree } from './parse.js';
 
 /** Items parsed together on one worker: enough to amortise a message, few enough to keep its syntax tree small. */
 export const ITEMS_PER_CHUNK = 2000;
@@ -249,15 +249,9 @@ export function parseChunk(text: string, base: number, items: number): ChunkResu
  * skeleton has any diagnostic or is not the mapping the scan saw.
  */
 export function stitchDocument(file: string, text: string, split: Omit<DevelopersSplit, 'chunks'>, chunks: ChunkResult[]): ParsedDocument | null {
-  const skeleton = parseManifestText(file, skeletonText(text, split));
-  const doc = skeleton.documents[0];
-  if (skeleton.diagnostics.length > 0 || skeleton.documents.length !== 1 || !doc) return null;
-  const tree = doc.positions;
-  const value = doc.value as Record<string, unknown> | null;
-  const entry = Array.isArray(tree) && tree[0] === MAPPING ? developersEntry(tree) : -1;
-  const placeholder = entry < 0 ? undefined : (tree as TreeNode[])[entry + 2];
-  if (!Array.isArray(placeholder) || placeholder.length !== 2 || !Array.isArray(value?.developers) || value.developers.length > 0) return null;
-
+  const skeleton = parseSkeleton(file, text, split);
+  if (!skeleton) return null;
+  const { value, tree, entry } = skeleton;
   const shifted = shiftAfter(tree, split.cutStart, split.cutEnd - split.cutStart - EMPTY_SEQUENCE.length) as TreeNode[];
   const items: unknown[] = [];
   const itemTrees: PositionTree[] = [SEQUENCE, chunks[0]?.offset ?? -1];
@@ -268,8 +262,32 @@ export function stitchDocument(file: string, text: string, split: Omit<Developer
     }
   }
   shifted[entry + 2] = itemTrees;
-  value!.developers = items;
+  value.developers = items;
   return { value, positions: shifted, lineStarts: lineStartsOf(text) };
+}
+
+/**
+ * The whole file's value from its skeleton and the values of its items, without positions (see
+ * UNKNOWN_POSITIONS); null as for `stitchDocument`.
+ */
+export function stitchValues(file: string, text: string, split: Omit<DevelopersSplit, 'chunks'>, items: unknown[]): ParsedDocument | null {
+  const skeleton = parseSkeleton(file, text, split);
+  if (!skeleton) return null;
+  skeleton.value.developers = items;
+  return { value: skeleton.value, positions: UNKNOWN_POSITIONS, lineStarts: lineStartsOf(text) };
+}
+
+/** The skeleton's value and positions, and where `developers` is among the positions; null unless it is the mapping the scan saw. */
+function parseSkeleton(file: string, text: string, split: Omit<DevelopersSplit, 'chunks'>): { value: Record<string, unknown>; tree: TreeNode[]; entry: number } | null {
+  const skeleton = parseManifestText(file, skeletonText(text, split));
+  const doc = skeleton.documents[0];
+  if (skeleton.diagnostics.length > 0 || skeleton.documents.length !== 1 || !doc) return null;
+  const tree = doc.positions;
+  const value = doc.value as Record<string, unknown> | null;
+  const entry = Array.isArray(tree) && tree[0] === MAPPING ? developersEntry(tree) : -1;
+  const placeholder = entry < 0 ? undefined : (tree as TreeNode[])[entry + 2];
+  if (!Array.isArray(placeholder) || placeholder.length !== 2 || !Array.isArray(value?.developers) || value.developers.length > 0) return null;
+  return { value: value!, tree: tree as TreeNode[], entry };
 }
 
 function developersEntry(tree: TreeNode[]): number {

@@ -102,23 +102,21 @@ function error(message: string, location: Location): Diagnostic {
 
 interface EnabledTypes {
   types: ReadonlySet<CredentialType>;
-  /** Paths in messages are relative to it. */
-  cwd: string;
-  /** Where `portal` is written, when it is. */
-  declaredAt?: Location;
+  /** Where `portal` is written, for a message (looked up only then: a set without errors needs no positions). */
+  declaredAt(): string | undefined;
   diagnostics: Diagnostic[];
 }
 
 function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext): EnabledTypes {
   const portals = docs.filter((doc) => doc.manifest.portal);
-  if (portals.length === 0) return { types: new Set(CREDENTIAL_TYPES), cwd: ctx.cwd, diagnostics: [] };
+  if (portals.length === 0) return { types: new Set(CREDENTIAL_TYPES), declaredAt: () => undefined, diagnostics: [] };
   const [first, ...others] = portals;
-  const declaredAt = at(first, '/portal', 'key');
+  const declaredAt = () => formatLocation(at(first, '/portal', 'key'), ctx.cwd);
   const diagnostics = others.map((doc) =>
-    error(`a second \`portal\` block; only one document of the manifest set may carry it (the first is at ${formatLocation(declaredAt, ctx.cwd)})`, at(doc, '/portal', 'key')),
+    error(`a second \`portal\` block; only one document of the manifest set may carry it (the first is at ${declaredAt()})`, at(doc, '/portal', 'key')),
   );
   const types = new Set(first.manifest.portal?.credentialTypes ?? CREDENTIAL_TYPES);
-  return { types, cwd: ctx.cwd, declaredAt, diagnostics };
+  return { types, declaredAt, diagnostics };
 }
 
 /** Repeated emails; `first` holds each developer's first declaration. */
@@ -171,12 +169,15 @@ function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[
 
 function checkEnabledTypes(developers: DeclaredDeveloper[], enabled: EnabledTypes): Diagnostic[] {
   if (enabled.types.size === CREDENTIAL_TYPES.length) return [];
-  const where = enabled.declaredAt ? ` (portal.credentialTypes at ${formatLocation(enabled.declaredAt, enabled.cwd)})` : '';
+  const where = () => {
+    const declaredAt = enabled.declaredAt();
+    return declaredAt ? ` (portal.credentialTypes at ${declaredAt})` : '';
+  };
   return developers.flatMap((developer) =>
     developer.entry.types.flatMap((type, i) =>
       enabled.types.has(type)
         ? []
-        : [error(`credential type ${type} is not enabled on this portal${where}; enable it or remove the credential`, at(developer.doc, pointerOf(developer, `/credentials/${i}/type`)))],
+        : [error(`credential type ${type} is not enabled on this portal${where()}; enable it or remove the credential`, at(developer.doc, pointerOf(developer, `/credentials/${i}/type`)))],
     ),
   );
 }
@@ -279,17 +280,18 @@ function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ct
   if (moves.length === 0) return [];
   const declared = new Set(developers.map((d) => d.email));
   const targets = new Set(moves.map((m) => m.to));
-  const firstFrom = new Map<string, Location>();
-  const firstTo = new Map<string, Location>();
+  const firstFrom = new Map<string, () => Location>();
+  const firstTo = new Map<string, () => Location>();
   const diagnostics: Diagnostic[] = [];
   for (const { doc, pointer, from, to } of moves) {
-    const fromAt = at(doc, `${pointer}/from`);
-    const toAt = at(doc, `${pointer}/to`);
+    // Located only for a message: a valid block needs no positions.
+    const fromAt = () => at(doc, `${pointer}/from`);
+    const toAt = () => at(doc, `${pointer}/to`);
     for (const [email, location] of [[from, fromAt], [to, toAt]] as const) {
-      if (!isValidEmail(email)) diagnostics.push(error(badEmail(email), location));
+      if (!isValidEmail(email)) diagnostics.push(error(badEmail(email), location()));
     }
     const [fromShown, toShown] = [shown(from), shown(to)];
-    const problems: Array<[string | undefined, Location]> = [
+    const problems: Array<[string | undefined, () => Location]> = [
       [from === to ? `moved block moves ${fromShown} to itself; remove it` : undefined, fromAt],
       [repeated(firstFrom, from, fromAt, ctx, `${fromShown} is moved twice`), fromAt],
       [repeated(firstTo, to, toAt, ctx, `two moved blocks move to ${toShown}`), toAt],
@@ -297,17 +299,17 @@ function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ct
       [declared.has(to) ? undefined : `moved block moves to ${toShown}, which is not declared as a developer; declare it under developers`, toAt],
       [targets.has(from) && from !== to ? `moved blocks chain through ${fromShown} (something moves to it, and it moves to ${toShown}); move straight to the final email instead` : undefined, fromAt],
     ];
-    for (const [message, location] of problems) if (message) diagnostics.push(error(message, location));
+    for (const [message, location] of problems) if (message) diagnostics.push(error(message, location()));
   }
   return diagnostics;
 }
 
 /** A message when `key` was seen before (naming where), else records it. */
-function repeated(seen: Map<string, Location>, key: string, location: Location, ctx: ValidationContext, message: string): string | undefined {
+function repeated(seen: Map<string, () => Location>, key: string, location: () => Location, ctx: ValidationContext, message: string): string | undefined {
   const first = seen.get(key);
   if (!first) {
     seen.set(key, location);
     return undefined;
   }
-  return `${message} (first at ${formatLocation(first, ctx.cwd)})`;
+  return `${message} (first at ${formatLocation(first(), ctx.cwd)})`;
 }
