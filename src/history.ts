@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { timed } from './timing.js';
 import type { HistoryRow } from './store/types.js';
+import { sha256 } from './hash.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -70,10 +70,6 @@ function canonicalKeys(object: object): string[] {
   if (!keys.some((key) => ARRAY_INDEX.test(key) && Number(key) < 4294967295)) return keys;
   const isIndex = (key: string) => ARRAY_INDEX.test(key) && Number(key) < 4294967295;
   return [...keys.filter(isIndex).sort((a, b) => Number(a) - Number(b)), ...keys.filter((key) => !isIndex(key))];
-}
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** hash = SHA-256(previous hash ‖ canonical entry): changing, removing or reordering a row breaks the chain. */

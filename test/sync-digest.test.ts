@@ -103,6 +103,20 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
     expect(planned.readInFull).toBe(5);
   });
 
+  it('keys the secrets in a stored digest: another state stores another digest for a developer holding one', async () => {
+    const digests = async (stateKey: string) => {
+      const w = workspace(backend.newState());
+      w.write('m/devs.yaml', `${manifest(1)}  - email: plain@example.com\n    fullName: No secrets\n    status: pending\n`);
+      const applied = w.run(['apply', 'm', '--auto-approve'], { env: { ...env, PORTALFORM_STATE_KEY: stateKey } });
+      expect(applied.code, applied.stderr).toBe(0);
+      const rows = await withStateDb(w, (query) => query('select email, sync_digest from pf_developers order by email'));
+      return Object.fromEntries((rows as Array<{ email: string; sync_digest: string }>).map((r) => [r.email, r.sync_digest]));
+    };
+    const [one, other] = [await digests('a'.repeat(40)), await digests('b'.repeat(40))];
+    expect(one['dev1@example.com']).not.toEqual(other['dev1@example.com']); // holds a secret: keyed
+    expect(one['plain@example.com']).toEqual(other['plain@example.com']); // holds none: its content digest
+  });
+
   it('keeps planning what a targeted apply left out, and a later full apply makes every digest current', () => {
     const w = setUp();
     w.write('m/devs.yaml', manifest(5, (n) => (n <= 2 ? `Renamed ${n}` : null)));

@@ -32,6 +32,7 @@ import { packageRoot, TOOL_VERSION } from '../package-info.js';
 import { lazyPositionSources, UNKNOWN_POSITIONS, type ParsedDocument, type PositionSource } from './parse.js';
 import type { PreviousVersion } from './reuse.js';
 import { storedSummary, summaryFromStored, type DocumentSummary } from './summary.js';
+import { sha256 } from '../hash.js';
 
 const FORMAT = 'portalform-parse-cache v4';
 const CACHE_MAX_AGE_DAYS = 30;
@@ -184,10 +185,6 @@ export function readPreviousVersion(entry: string): PreviousVersion | undefined 
   } catch {
     return undefined;
   }
-}
-
-function sha256(text: string | Uint8Array): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 function writeAtomically(file: string, text: string): boolean {

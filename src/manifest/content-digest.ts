@@ -1,8 +1,8 @@
 // The content digest of each developer entry as written in a manifest: the part of its sync digest
 // (plan/digest.ts) that depends on the file alone. Kept in the parse cache, so a plan after a
 // small change hashes only the entries of the files that changed.
-import { createHash } from 'node:crypto';
 import { TOOL_VERSION } from '../package-info.js';
+import { sha256 } from '../hash.js';
 
 /** The tool version is part of it: a portalform that builds entries differently never trusts an older one's digests. */
 const FORMAT = `portalform entry digest v1 ${TOOL_VERSION}\0`;
@@ -11,5 +11,5 @@ const FORMAT = `portalform entry digest v1 ${TOOL_VERSION}\0`;
 export function developerContentDigests(value: unknown): string[] {
   const developers = (value as { developers?: unknown } | null)?.developers;
   if (!Array.isArray(developers)) return [];
-  return developers.map((developer) => createHash('sha256').update(FORMAT).update(JSON.stringify(developer)).digest('base64url'));
+  return developers.map((developer) => sha256(FORMAT + JSON.stringify(developer), 'base64url'));
 }

@@ -1,7 +1,6 @@
 // Loads a manifest set: discover files → parse → check the schema → resolve references →
 // validate the set → build the desired state. Every problem found is reported; the desired state
 // exists only when there is no error.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import { summarizeDocument } from './summary.js';
 import type { SecretContext } from './secrets.js';
 import { validateManifestSet, type SourcedDocument } from './validate.js';
+import { sha256 } from '../hash.js';
 
 export interface LoadOptions {
   /** Files or directories; default: the current directory. */
@@ -96,7 +96,7 @@ function readFiles(paths: string[], diagnostics: Diagnostic[]): ManifestFile[] {
         diagnostics.push({ severity: 'warning', location: { file, line: 1, column: 1 }, message: 'this is a saved plan, not a manifest: skipped' });
         continue;
       }
-      files.push({ path: file, bytes, sha256: createHash('sha256').update(bytes).digest('hex') });
+      files.push({ path: file, bytes, sha256: sha256(bytes) });
     } catch (e) {
       diagnostics.push({ severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
     }

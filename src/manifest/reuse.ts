@@ -9,9 +9,9 @@
 // file that passes those checks, and reused only in a version that passes them too; every entry
 // that is parsed passes the split's token checks, and the whole document passes the schema and
 // the checks of one document afterwards as any other.
-import { createHash } from 'node:crypto';
 import type { ParsedDocument } from './parse.js';
 import { parseChunk, splitDevelopers, stitchValues, type DevelopersSplit } from './split.js';
+import { sha256 } from '../hash.js';
 
 /** What a file's previous version left in the cache. */
 export interface PreviousVersion {
@@ -72,5 +72,5 @@ function reusableSplit(text: string): DevelopersSplit | null {
 }
 
 function digestsOf(text: string, split: DevelopersSplit): string[] {
-  return split.chunks.map(({ start, end }) => createHash('sha256').update(text.slice(start, end)).digest('base64url'));
+  return split.chunks.map(({ start, end }) => sha256(text.slice(start, end), 'base64url'));
 }

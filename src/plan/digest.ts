@@ -1,30 +1,30 @@
 // A developer's sync digest: a hash of everything the diff compares for it — its manifest entry
 // as written (the content digest, see manifest/content-digest.ts) and the values its references
-// resolve to (secrets, and public keys read from files). With references it is keyed with the
-// state's digest key, as secret digests are: the stored digest must not let anyone test guesses
-// of a secret. Apply stores it once the developer matches its manifest entry; while the stored
+// resolve to (secrets, and public keys read from files). A secret enters it only as its keyed
+// digest under the state's digest key, as stored secret digests are: the stored sync digest must
+// not let anyone test guesses of a secret. Apply stores it once the developer matches its manifest entry; while the stored
 // digest equals the manifest's, the diff would find nothing, so a plan skips reading that
 // developer (see scope.ts). The tool version is part of it: a portalform that diffs differently
 // never trusts digests an older one wrote.
-import { createHash } from 'node:crypto';
 import type { DesiredDeveloper, SyncSource } from '../model.js';
 import { TOOL_VERSION } from '../package-info.js';
 import type { Vault } from '../secrets/vault.js';
+import { sha256 } from '../hash.js';
 
-const FORMAT = `portalform sync digest v2 ${TOOL_VERSION}`;
+const FORMAT = `portalform sync digest v3 ${TOOL_VERSION}`;
 
 export function developerDigest(developer: DesiredDeveloper, vault: Vault): string {
   const { content, references } = developer.sync ?? syncSourceOf(developer);
   // An entry that references nothing is all the diff compares: its content digest (which names
   // the tool version) is its sync digest, with no secret to key.
   if (references.length === 0) return content;
-  const hash = vault.keyedHash().update(FORMAT).update('\0').update(content);
-  // Each value is length-prefixed: no two lists of values run together into the same text.
+  // A secret stands in by its keyed digest (computed once per value), a public key by its text,
+  // length-prefixed: no two lists of values run together into the same text.
+  let text = `${FORMAT}\0${content}`;
   for (const { type, field, secret, publicKey } of references) {
-    const value = secret?.value ?? publicKey ?? '';
-    hash.update(`\0${secret ? 's' : 'k'}${type}.${field}:${value.length}:`).update(value);
+    text += secret ? `\0s${type}.${field}:${vault.digest(type, field, secret.value)}` : `\0k${type}.${field}:${publicKey!.length}:${publicKey}`;
   }
-  return hash.digest('base64url');
+  return sha256(text, 'base64url');
 }
 
 /** For a developer not loaded from manifests: its fields stand for the entry, its secrets for the references. */
@@ -32,5 +32,5 @@ function syncSourceOf(developer: DesiredDeveloper): SyncSource {
   const credentials = developer.credentials.map((c) => [c.type, c.identity, c.fields, Object.keys(c.secrets)]);
   const entry = JSON.stringify([FORMAT, developer.email, developer.fullName, developer.status, developer.customId, developer.meta, credentials]);
   const references = developer.credentials.flatMap((c) => Object.entries(c.secrets).map(([field, secret]) => ({ type: c.type, field, secret })));
-  return { content: createHash('sha256').update(entry).digest('base64url'), references };
+  return { content: sha256(entry, 'base64url'), references };
 }

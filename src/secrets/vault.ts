@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual, type Hmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { PortalformError } from '../errors.js';
 
 export const MIN_STATE_KEY_LENGTH = 32;
@@ -14,6 +14,9 @@ export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
  * encryption key (only with PORTALFORM_STATE_KEY) for recoverable values.
  */
 export class Vault {
+  /** Digests already computed in this run: a hundred thousand developers share a few thousand secrets. */
+  private readonly digests = new Map<string, string>();
+
   private constructor(
     private readonly digestKey: Buffer,
     private readonly encryptionKey: Buffer | null,
@@ -76,12 +79,13 @@ export class Vault {
 
   /** Keyed digest of a secret value: equal values give equal digests within one state. */
   digest(type: string, field: string, value: string): string {
-    return this.keyedHash().update(`${type}.${field}\0${value}`).digest('base64url');
-  }
-
-  /** An HMAC under the state's digest key, for digests of several values that include secrets. */
-  keyedHash(): Hmac {
-    return createHmac('sha256', this.digestKey);
+    const text = `${type}.${field}\0${value}`;
+    let digest = this.digests.get(text);
+    if (digest === undefined) {
+      digest = createHmac('sha256', this.digestKey).update(text).digest('base64url');
+      this.digests.set(text, digest);
+    }
+    return digest;
   }
 
   /** Encrypts a value bound to the credential's internal id and field: a copy in another row fails to decrypt. */
