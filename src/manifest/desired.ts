@@ -26,9 +26,8 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
     const refs = references.get(doc) ?? [];
     // The desired state outlives the documents: it keeps where entries are written, and how to
     // read an entry once, not the documents.
-    const source = { file: doc.file, positions: positionSourceOf(doc.parsed) };
-    const take = entryTaker(doc);
-    doc.entries.forEach((summary, i) => developers.push(new ManifestDeveloperEntry(new Site(source, i), summary, () => take(i), refs[i])));
+    const source: EntrySource = { file: doc.file, positions: positionSourceOf(doc.parsed), take: entryTaker(doc) };
+    doc.entries.forEach((summary, i) => developers.push(new ManifestDeveloperEntry(source, i, summary, refs[i])));
   }
   const moved = docs.flatMap((doc) =>
     (doc.manifest.moved ?? []).map((move, i): MovedBlock => {
@@ -68,10 +67,17 @@ function entryTaker(doc: SourcedDocument): (i: number) => ManifestDeveloper {
   };
 }
 
+/** What the entries of one document share: where they are written, and how to read one. */
+interface EntrySource {
+  file: string;
+  positions: PositionSource;
+  take(i: number): ManifestDeveloper;
+}
+
 /** Where an entry is written: the pointer is built, and the line and column looked up, only when a message needs them. */
 class Site {
   constructor(
-    readonly source: { file: string; positions: PositionSource },
+    readonly source: Pick<EntrySource, 'file' | 'positions'>,
     readonly developer: number,
     readonly credential?: number,
   ) {}
@@ -93,23 +99,28 @@ class Site {
 class ManifestDeveloperEntry implements DesiredDeveloper {
   readonly email: string;
   readonly customId: string | null;
-  readonly sync: SyncSource;
-  readonly #site: Site;
-  /** Reads the manifest entry: for a developer the plan finds in sync, never. */
-  #take: (() => ManifestDeveloper) | undefined;
-  /** The manifest entry and its references, until the credentials are built from them. */
+  // A hundred thousand of these live through a plan: each keeps only what it cannot share or
+  // compute when asked, so that the garbage collector has few objects to copy.
+  readonly #source: EntrySource;
+  readonly #index: number;
+  readonly #digest: string;
+  /** The manifest entry, read when first needed (for a developer the plan finds in sync, never) and dropped once the credentials are built from it. */
   #entry: ManifestDeveloper | undefined;
-  #references: Reference[] | undefined;
+  readonly #references: Reference[] | undefined;
   #attributes: Pick<DesiredDeveloper, 'fullName' | 'status' | 'meta'> | undefined;
   #credentials: DesiredCredential[] | undefined;
 
-  constructor(site: Site, summary: EntrySummary, take: () => ManifestDeveloper, references: Reference[] | undefined) {
-    this.#site = site;
-    this.#take = take;
+  constructor(source: EntrySource, index: number, summary: EntrySummary, references: Reference[] | undefined) {
+    this.#source = source;
+    this.#index = index;
+    this.#digest = summary.digest;
     this.#references = references;
     this.email = summary.email.toLowerCase();
     this.customId = summary.customId;
-    this.sync = { content: summary.digest, references: references ?? [] };
+  }
+
+  get sync(): SyncSource {
+    return { content: this.#digest, references: this.#references ?? [] };
   }
 
   get fullName(): string {
@@ -127,16 +138,16 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   get credentials(): DesiredCredential[] {
     if (this.#credentials) return this.#credentials;
     this.#credentials = (this.entry().credentials ?? [])
-      .map((credential, i) => new ManifestCredentialEntry(new Site(this.#site.source, this.#site.developer, i), credential, this.#references))
+      .map((credential, i) => new ManifestCredentialEntry(new Site(this.#source, this.#index, i), credential, this.#references))
       .sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity));
     // Built once: a large first apply must not hold the parsed entries beside what was built from them.
     this.attributes();
-    this.#entry = this.#references = undefined;
+    this.#entry = undefined;
     return this.#credentials;
   }
 
   get location(): Location {
-    return this.#site.location;
+    return new Site(this.#source, this.#index).location;
   }
 
   private attributes(): Pick<DesiredDeveloper, 'fullName' | 'status' | 'meta'> {
@@ -146,11 +157,7 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   }
 
   private entry(): ManifestDeveloper {
-    if (!this.#entry) {
-      this.#entry = this.#take!();
-      this.#take = undefined;
-    }
-    return this.#entry;
+    return (this.#entry ??= this.#source.take(this.#index));
   }
 }
 

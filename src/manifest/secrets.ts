@@ -2,13 +2,14 @@
 // reference may only reach PORTALFORM_SECRET_* variables and files inside the directories the
 // operator named. No message here ever contains a secret's value.
 import { createPublicKey } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
 import { displayPath, shown } from './files.js';
 import type { SecretRef } from './schema.js';
 
 const SECRET_ENV_PREFIX = 'PORTALFORM_SECRET_';
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface SecretContext {
   env: Record<string, string | undefined>;
@@ -111,12 +112,13 @@ function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: 
       `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
     );
   }
-  if (statSync(realPath).isDirectory()) return fail(site, `${show(realPath)} is a directory, not a file`);
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(realPath));
+    const text = UTF8.decode(readFileSync(realPath));
     return { value: { realPath, text: text.replace(/\r?\n$/, '') } };
   } catch (e) {
-    const reason = e instanceof TypeError ? 'it is not UTF-8 text' : (e as NodeJS.ErrnoException).code ?? 'unknown error';
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') return fail(site, `${show(realPath)} is a directory, not a file`);
+    const reason = e instanceof TypeError ? 'it is not UTF-8 text' : code ?? 'unknown error';
     return fail(site, `cannot read ${show(realPath)}: ${reason}`);
   }
 }

@@ -225,29 +225,42 @@ type ClaimKind = 'customId' | CredentialType;
 
 function checkUniqueValues(developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const seen = new Map<ClaimKind, Map<string, Claim>>();
-  const claim = (kind: ClaimKind, candidate: Claim) => {
+  // Only the first holder of each value is kept (which of its credentials claims it is found
+  // again for a message): a large valid set keeps no object per claim.
+  const seen = new Map<ClaimKind, Map<string, DeclaredDeveloper>>();
+  const claim = (kind: ClaimKind, value: string, developer: DeclaredDeveloper, credential?: number) => {
     let byValue = seen.get(kind);
     if (!byValue) seen.set(kind, (byValue = new Map()));
-    const first = byValue.get(candidate.value);
-    if (!first) return void byValue.set(candidate.value, candidate);
+    const first = byValue.get(value);
+    if (!first) return void byValue.set(value, developer);
     // (Within one developer, a repeated identity is already reported as a duplicate credential.)
-    if (kind !== 'customId' && first.developer.email === candidate.developer.email && isIdentityField(kind)) return;
-    diagnostics.push(duplicateClaim(kind, candidate, first, ctx));
+    if (kind !== 'customId' && first.email === developer.email && isIdentityField(kind)) return;
+    const firstClaim = { value, developer: first, credential: claimingCredential(first, kind, value, ctx) };
+    diagnostics.push(duplicateClaim(kind, { value, developer, credential }, firstClaim, ctx));
   };
   for (const developer of developers) {
     const { doc, index, entry } = developer;
-    if (entry.customId !== null) claim('customId', { value: entry.customId, developer });
-    for (const [i, value] of entry.claims) claim(entry.types[i]!, { value, developer, credential: i });
+    if (entry.customId !== null) claim('customId', entry.customId, developer);
+    for (const [i, value] of entry.claims) claim(entry.types[i]!, value, developer, i);
     // A unique field that is a secret (a key-auth key) is claimed with its resolved value.
     for (const [i, field] of entry.references) {
       const type = entry.types[i]!;
       if (CREDENTIAL_SPECS[type].uniqueField !== field) continue;
       const value = ctx.secretValue(doc, index, i, field);
-      if (typeof value === 'string') claim(type, { value, developer, credential: i });
+      if (typeof value === 'string') claim(type, value, developer, i);
     }
   }
   return diagnostics;
+}
+
+/** The first of a developer's credentials that claims `value` as a `kind`; none for a customId. */
+function claimingCredential(developer: DeclaredDeveloper, kind: ClaimKind, value: string, ctx: ValidationContext): number | undefined {
+  if (kind === 'customId') return undefined;
+  const { doc, index, entry } = developer;
+  const field = CREDENTIAL_SPECS[kind].uniqueField;
+  const plain = entry.claims.find(([i, claimed]) => entry.types[i] === kind && claimed === value);
+  const secret = entry.references.find(([i, f]) => entry.types[i] === kind && f === field && ctx.secretValue(doc, index, i, f) === value);
+  return (plain ?? secret)?.[0];
 }
 
 function isIdentityField(type: CredentialType): boolean {
