@@ -69,6 +69,21 @@ describe('fromFile', () => {
     expect(errors).toEqual([expect.stringMatching(/^m\/a\.yaml:7:42: error: link\.txt resolves to outside\.txt, outside the manifest paths/)]);
   });
 
+  it('refuses a file under a linked directory that points outside, and follows links that stay inside', async () => {
+    const ws = workspace();
+    ws.write('elsewhere/key.txt', SENTINEL);
+    ws.write('m/keys/real.txt', 'inside-value');
+    fs.symlinkSync(path.join(ws.dir, 'elsewhere'), path.join(ws.dir, 'm', 'linked'));
+    fs.symlinkSync(path.join(ws.dir, 'm', 'keys', 'real.txt'), path.join(ws.dir, 'm', 'alias.txt'));
+    ws.write('m/a.yaml', keyAuth('{ fromFile: linked/key.txt }'));
+    const refused = await ws.load({ paths: ['m'] });
+    expect(refused.errors).toEqual([expect.stringMatching(/^m\/a\.yaml:7:42: error: linked\/key\.txt resolves to elsewhere\/key\.txt, outside the manifest paths/)]);
+    ws.write('m/a.yaml', keyAuth('{ fromFile: alias.txt }'));
+    const followed = await ws.load({ paths: ['m'] });
+    expect(followed.errors).toEqual([]);
+    expect(followed.desired!.developers[0]!.credentials[0]!.secrets.key?.value).toBe('inside-value');
+  });
+
   it('reads outside the manifest path from a --secrets-dir', async () => {
     const ws = workspace();
     ws.write('vault/ci.txt', SENTINEL);

@@ -55,7 +55,7 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(cwd, env) : opts.cacheDir;
   const docs = await timed('load: parse', () => parseAndCheckSchema(files, diagnostics, cacheDir ? new ParseCache(cacheDir) : null));
 
-  const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map() };
+  const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map(), realDirectories: new Map() };
   const references = timed('load: references', () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])));
   const secretValue = (doc: SourcedDocument, developer: number, credential: number, field: string) =>
     referenceOf(references.get(doc)?.[developer], credential, field)?.secret?.value;

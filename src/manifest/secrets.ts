@@ -2,7 +2,7 @@
 // reference may only reach PORTALFORM_SECRET_* variables and files inside the directories the
 // operator named. No message here ever contains a secret's value.
 import { createPublicKey } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
 import { displayPath, shown } from './files.js';
@@ -19,6 +19,8 @@ export interface SecretContext {
   roots: string[];
   /** Files already read in this load, by the path a reference names: many references share a file. */
   readFiles?: Map<string, { realPath: string; text: string }>;
+  /** Directories already resolved in this load, by path: they hold many secret files. */
+  realDirectories?: Map<string, string>;
 }
 
 /** Where a reference is written: the file at once, the line and column only when a message needs them. */
@@ -100,26 +102,51 @@ function readContainedFile(ref: string, site: ReferenceSite, ctx: SecretContext)
 
 function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
   const show = (file: string) => shown(displayPath(file, ctx.cwd));
-  let realPath: string;
+  let opened: { fd: number; realPath: string };
   try {
-    realPath = realpathSync.native(target); // one system call, where the portable version makes one per path component
-  } catch {
-    return fail(site, `file ${show(target)} not found`);
+    opened = openReal(target, ctx);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail(site, code === 'ENOENT' || code === 'ENOTDIR' ? `file ${show(target)} not found` : `cannot read ${show(target)}: ${code ?? 'unknown error'}`);
   }
-  if (!ctx.roots.some((root) => isInside(realPath, root))) {
-    return fail(
-      site,
-      `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
-    );
-  }
+  const { fd, realPath } = opened;
   try {
-    const text = UTF8.decode(readFileSync(realPath));
+    if (!ctx.roots.some((root) => isInside(realPath, root))) {
+      return fail(
+        site,
+        `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
+      );
+    }
+    const text = UTF8.decode(readFileSync(fd));
     return { value: { realPath, text: text.replace(/\r?\n$/, '') } };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') return fail(site, `${show(realPath)} is a directory, not a file`);
     const reason = e instanceof TypeError ? 'it is not UTF-8 text' : code ?? 'unknown error';
     return fail(site, `cannot read ${show(realPath)}: ${reason}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens a file and tells where it really is, after symbolic links. A file that is not itself a
+ * link (opened with O_NOFOLLOW) is where its directory really is, and each directory is resolved
+ * once: thousands of secret files cost one system call each, not one per path component.
+ */
+function openReal(target: string, ctx: SecretContext): { fd: number; realPath: string } {
+  const directory = path.dirname(target);
+  let realDirectory = ctx.realDirectories?.get(directory);
+  if (realDirectory === undefined) {
+    realDirectory = realpathSync.native(directory);
+    ctx.realDirectories?.set(directory, realDirectory);
+  }
+  try {
+    return { fd: openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW), realPath: path.join(realDirectory, path.basename(target)) };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ELOOP') throw e;
+    const realPath = realpathSync.native(target); // a link: followed, then checked like any path
+    return { fd: openSync(realPath, constants.O_RDONLY), realPath };
   }
 }
 
