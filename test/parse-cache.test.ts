@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDir } from '../src/manifest/cache.js';
+import { defaultCacheDir, ParseCache } from '../src/manifest/cache.js';
 import type { DesiredState } from '../src/model.js';
 import { developerDoc, workspace } from './manifest-helpers.js';
 
@@ -63,7 +63,7 @@ describe('parse cache', () => {
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(cold.errors).toEqual([]);
     const entries = cacheFiles(ws.dir);
-    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY', 'KEY.json', 'KEY.positions.json', 'KEY.values.json']); // KEY: the pointer from the manifest's path
+    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY', 'KEY.json', 'KEY.positions.json', 'KEY.values.json', 'last-pruned']); // KEY: the pointer from the manifest's path
     for (const file of entries) expect(fs.statSync(file).mode & 0o077).toBe(0);
     const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(plain(warm.desired)).toEqual(plain(cold.desired));
@@ -243,6 +243,23 @@ developers:
     const failed = await ws.load({ env, cacheDir });
     expect(failed.errors).toEqual([expect.stringMatching(/^team\.yaml:28:12: error: "not an email" is not a valid email address/)]);
     expect(failed.messages).toEqual((await ws.load({ env, cacheDir: null })).messages);
+  });
+
+  it('removes entries unused for 30 days, scanning at most once a day', async () => {
+    const ws = workspace();
+    const cacheDir = path.join(ws.dir, CACHE);
+    ws.write('devs.yaml', TWO_DEVELOPERS);
+    await ws.load({ env, cacheDir });
+    const stored = cacheFiles(ws.dir).filter((f) => !f.endsWith('last-pruned'));
+    expect(stored.length).toBeGreaterThan(0);
+    const cache = new ParseCache(cacheDir);
+    const day = 86_400_000;
+    const old = new Date(Date.now() - 31 * day);
+    for (const file of stored) fs.utimesSync(file, old, old);
+    cache.prune(Date.now() + day / 2); // a scan ran less than a day ago (the load's): nothing removed
+    expect(cacheFiles(ws.dir).filter((f) => !f.endsWith('last-pruned'))).toEqual(stored);
+    cache.prune(Date.now() + 2 * day);
+    expect(cacheFiles(ws.dir).filter((f) => !f.endsWith('last-pruned'))).toEqual([]);
   });
 
   it("lives in the user's cache directory, never the working tree, unless PORTALFORM_CACHE_DIR says otherwise", () => {

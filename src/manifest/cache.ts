@@ -130,15 +130,25 @@ export class ParseCache {
 
   /** Removes entries unused for a while; called once by a load that parsed files (and so may have written entries). */
   prune(now = Date.now()): void {
+    // Once a day is enough (entries live for weeks), and a scan stats every file of the cache.
+    const marker = path.join(this.dir, 'last-pruned');
+    try {
+      if (now - statSync(marker).mtimeMs < 86_400_000) return;
+    } catch {
+      // never pruned yet
+    }
     const limit = now - CACHE_MAX_AGE_DAYS * 86_400_000;
     try {
-      for (const bucket of readdirSync(this.dir)) {
-        const dir = path.join(this.dir, bucket);
+      for (const bucket of readdirSync(this.dir, { withFileTypes: true })) {
+        if (!bucket.isDirectory()) continue;
+        const dir = path.join(this.dir, bucket.name);
         for (const name of readdirSync(dir)) {
           const file = path.join(dir, name);
           if (statSync(file).mtimeMs < limit) rmSync(file, { force: true });
         }
       }
+      writeAtomically(marker, '');
+      utimesSync(marker, new Date(now), new Date(now));
     } catch {
       // best effort
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from './kysely.js';
 import type pg from 'pg';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Migration, type MigrationProvider } from './kysely.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
 // dialects, so rows read back the same from SQLite and PostgreSQL.

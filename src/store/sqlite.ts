@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from './kysely.js';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
 import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type Conn } from './store.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kysely, Migrator, sql } from 'kysely';
+import { Kysely, Migrator, sql } from './kysely.js';
 import { PortalformError } from '../errors.js';
 import type { CredentialType, Status } from '../model.js';
 import { compareCodeUnits } from '../manifest/files.js';
