@@ -55,12 +55,16 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
 /**
  * Reads entry `i` of a document, once: its slot is cleared, so that a large apply does not hold
  * the parsed entries beside what was built from them. A cached document's value is read only if
- * some entry is.
+ * some entry is; after the first read only the entries not yet taken are held, not the document.
  */
 function entryTaker(doc: SourcedDocument): (i: number) => ManifestDeveloper {
+  let manifest: SourcedDocument['manifest'] | undefined = doc.manifest;
   let entries: Array<ManifestDeveloper | undefined> | undefined;
   return (i) => {
-    entries ??= [...(doc.manifest.developers ?? [])];
+    if (!entries) {
+      entries = [...(manifest!.developers ?? [])];
+      manifest = undefined;
+    }
     const entry = entries[i]!;
     entries[i] = undefined;
     return entry;

@@ -13,6 +13,21 @@ import { sha256 } from '../hash.js';
 
 const FORMAT = `portalform sync digest v3 ${TOOL_VERSION}`;
 
+/**
+ * The keyed digests of the secrets references resolved to, per vault: a hundred thousand
+ * developers share a few thousand secrets. (Only these: generated secrets are all different.)
+ */
+const referenceDigests = new WeakMap<Vault, Map<string, string>>();
+
+function referenceDigest(vault: Vault, type: string, field: string, value: string): string {
+  let digests = referenceDigests.get(vault);
+  if (!digests) referenceDigests.set(vault, (digests = new Map()));
+  const key = `${type}.${field}\0${value}`;
+  let digest = digests.get(key);
+  if (digest === undefined) digests.set(key, (digest = vault.digest(type, field, value)));
+  return digest;
+}
+
 export function developerDigest(developer: DesiredDeveloper, vault: Vault): string {
   const { content, references } = developer.sync ?? syncSourceOf(developer);
   // An entry that references nothing is all the diff compares: its content digest (which names
@@ -22,7 +37,7 @@ export function developerDigest(developer: DesiredDeveloper, vault: Vault): stri
   // length-prefixed: no two lists of values run together into the same text.
   let text = `${FORMAT}\0${content}`;
   for (const { type, field, secret, publicKey } of references) {
-    text += secret ? `\0s${type}.${field}:${vault.digest(type, field, secret.value)}` : `\0k${type}.${field}:${publicKey!.length}:${publicKey}`;
+    text += secret ? `\0s${type}.${field}:${referenceDigest(vault, type, field, secret.value)}` : `\0k${type}.${field}:${publicKey!.length}:${publicKey}`;
   }
   return sha256(text, 'base64url');
 }

@@ -14,9 +14,6 @@ export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
  * encryption key (only with PORTALFORM_STATE_KEY) for recoverable values.
  */
 export class Vault {
-  /** Digests already computed in this run: a hundred thousand developers share a few thousand secrets. */
-  private readonly digests = new Map<string, string>();
-
   private constructor(
     private readonly digestKey: Buffer,
     private readonly encryptionKey: Buffer | null,
@@ -79,13 +76,7 @@ export class Vault {
 
   /** Keyed digest of a secret value: equal values give equal digests within one state. */
   digest(type: string, field: string, value: string): string {
-    const text = `${type}.${field}\0${value}`;
-    let digest = this.digests.get(text);
-    if (digest === undefined) {
-      digest = createHmac('sha256', this.digestKey).update(text).digest('base64url');
-      this.digests.set(text, digest);
-    }
-    return digest;
+    return createHmac('sha256', this.digestKey).update(`${type}.${field}\0${value}`).digest('base64url');
   }
 
   /** Encrypts a value bound to the credential's internal id and field: a copy in another row fails to decrypt. */
