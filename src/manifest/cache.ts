@@ -76,6 +76,19 @@ export class ParseCache {
     return path.join(this.dir, key.slice(0, 2), `${key}.json`);
   }
 
+  /** The positions stored with an entry (just written by a parse), if they are there and intact. */
+  storedPositions(key: string, count: number): PositionSource[] | undefined {
+    try {
+      const file = this.entryPath(key);
+      const bytes = readFileSync(file);
+      const newline = bytes.indexOf(10);
+      const head = JSON.parse(bytes.toString('utf8', 0, newline < 0 ? bytes.length : newline));
+      return head?.format === FORMAT && head.key === key ? readPositions(file, { digest: head.positionsDigest, count }) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The entry last stored for a manifest at this path, if any: the previous version of a changed file. */
   previousEntry(manifest: string): string | undefined {
     try {

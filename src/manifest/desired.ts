@@ -1,7 +1,8 @@
-// Builds the desired state from a validated manifest set. A developer's credentials are built
-// only when something reads them: a plan diffs only the developers whose sync digest differs from
-// the stored one (plan/scope.ts), and computes that digest from the entry's content digest and
-// its resolved references, without building anything.
+// Builds the desired state from a validated manifest set, from the entries' summaries
+// (summary.ts). A developer's attributes and credentials are read from its manifest entry only
+// when something asks: a plan diffs only the developers whose sync digest differs from the stored
+// one (plan/scope.ts), and computes that digest from the entry's content digest and its resolved
+// references, without reading the entry (for a cached file, without parsing its values at all).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';

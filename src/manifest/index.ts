@@ -11,7 +11,7 @@ import { defaultCacheDir, ParseCache } from './cache.js';
 import { buildDesiredState, type ManifestFile } from './desired.js';
 import { compareCodeUnits, discoverManifestFiles, formatLocation } from './files.js';
 import { parseValidFiles } from './parse-pool.js';
-import { lazyPositionSources, parseManifestFile, UNKNOWN_POSITIONS, type ParsedDocument } from './parse.js';
+import { lazyPositionSources, parseManifestFile, UNKNOWN_POSITIONS, type ParsedDocument, type PositionSource } from './parse.js';
 import { referenceOf, resolveReferences } from './references.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import { summarizeDocument } from './summary.js';
@@ -120,7 +120,9 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
       return { path, bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]!, previous: cache.previousEntry(path) } } : {}) };
     }),
   );
-  missing.forEach((fileIndex, j) => (found[fileIndex] = parsed[j] && withReparsedPositions(parsed[j]!, reparse(files[fileIndex]!))));
+  // A fresh parse's positions are not kept: a message reads them from the entry just stored, or parses the file again.
+  const positionsOf = (i: number, count: number) => () => cache?.storedPositions(keys[i]!, count) ?? reparse(files[i]!)();
+  missing.forEach((fileIndex, j) => (found[fileIndex] = parsed[j] && withLazyPositions(parsed[j]!, positionsOf(fileIndex, parsed[j]!.length))));
   if (missing.length > 0) cache?.prune();
 
   const docs: SourcedDocument[] = [];
@@ -133,8 +135,9 @@ async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnosti
 }
 
 /**
- * A document that passed the schema, with a summary of each entry. A document that has its
- * summary (a cached one) gives its value only when its developers are first asked for.
+ * A document that passed the schema, with a summary of each entry. A document that came with its
+ * summary (from the cache, or made where it was parsed) is read through it: its developers' values
+ * are asked for only when an entry is built or a message needs one.
  */
 function sourced(file: string, parsed: ParsedDocument): SourcedDocument {
   const { summary } = parsed;
@@ -150,12 +153,12 @@ function sourced(file: string, parsed: ParsedDocument): SourcedDocument {
 }
 
 /**
- * What the desired state keeps of a freshly parsed file's positions, for messages after loading:
- * the file's bytes, parsed again if a message ever needs them, rather than its position trees,
- * which take several times the memory.
+ * What a freshly parsed file keeps of its positions, for messages: a way to read them (from the
+ * cache entry just stored, or by parsing the file again) when a message first needs one, rather
+ * than its position trees, which take several times the memory of its values.
  */
-function withReparsedPositions(documents: ParsedDocument[], reparse: () => ParsedDocument[]): ParsedDocument[] {
-  const sources = lazyPositionSources(documents.length, reparse);
+function withLazyPositions(documents: ParsedDocument[], positions: () => PositionSource[]): ParsedDocument[] {
+  const sources = lazyPositionSources(documents.length, positions);
   return documents.map((doc, i) => {
     const positionSource = sources[i]!;
     if (doc.positions !== UNKNOWN_POSITIONS) return { ...doc, positionSource };

@@ -2,6 +2,7 @@
 // take the full path).
 import { parentPort } from 'node:worker_threads';
 import { handleParseRequest, type ParseReply, type ParseRequest } from './fastload.js';
+import { UNKNOWN_POSITIONS, type ParsedDocument } from './parse.js';
 
 parentPort!.on('message', (request: ParseRequest) => {
   let reply: ParseReply;
@@ -10,5 +11,14 @@ parentPort!.on('message', (request: ParseRequest) => {
   } catch {
     reply = null; // the main thread's full path reports whatever went wrong
   }
-  parentPort!.postMessage(reply);
+  parentPort!.postMessage(Array.isArray(reply) ? reply.map(withoutPositions) : reply);
 });
+
+/**
+ * A whole file's documents go back without their positions: the main thread keeps none of a fresh
+ * parse's positions (it reads them again only for a message), and copying them between threads
+ * cost as much as a third of the parse. (A chunk's positions are needed to stitch its file.)
+ */
+function withoutPositions(doc: ParsedDocument): ParsedDocument {
+  return { value: doc.value, summary: doc.summary, positions: UNKNOWN_POSITIONS, lineStarts: [] };
+}

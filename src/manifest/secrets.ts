@@ -107,7 +107,7 @@ function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: 
     opened = openReal(target, ctx);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(site, code === 'ENOENT' || code === 'ENOTDIR' ? `file ${show(target)} not found` : `cannot read ${show(target)}: ${code ?? 'unknown error'}`);
+    return fail(site, code === 'EACCES' ? `cannot read ${show(target)}: ${code}` : `file ${show(target)} not found`);
   }
   const { fd, realPath } = opened;
   try {
