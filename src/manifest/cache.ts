@@ -80,10 +80,8 @@ export class ParseCache {
   storedPositions(key: string, count: number): PositionSource[] | undefined {
     try {
       const file = this.entryPath(key);
-      const bytes = readFileSync(file);
-      const newline = bytes.indexOf(10);
-      const head = JSON.parse(bytes.toString('utf8', 0, newline < 0 ? bytes.length : newline));
-      return head?.format === FORMAT && head.key === key ? readPositions(file, { digest: head.positionsDigest, count }) : undefined;
+      const entry = readHead(file, key);
+      return entry && readPositions(file, { digest: entry.head.positionsDigest, count });
     } catch {
       return undefined;
     }
@@ -196,11 +194,8 @@ export function storeEntry(file: string, key: string, documents: ParsedDocument[
 /** The previous version of a file (reuse.ts), from its entry; undefined when it kept none or it is damaged. */
 export function readPreviousVersion(entry: string): PreviousVersion | undefined {
   try {
-    const bytes = readFileSync(entry);
-    const newline = bytes.indexOf(10);
-    const head = JSON.parse(bytes.toString('utf8', 0, newline < 0 ? bytes.length : newline));
-    if (head?.format !== FORMAT) return undefined;
-    const stored = readValues(entry, head.valuesDigest);
+    const found = readHead(entry);
+    const stored = found && readValues(entry, found.head.valuesDigest);
     const developers = (stored?.values[0] as { developers?: unknown } | undefined)?.developers;
     const items = stored?.items;
     if (stored?.values.length !== 1 || !Array.isArray(developers) || !Array.isArray(items) || items.length !== developers.length) return undefined;
@@ -253,17 +248,32 @@ interface Entry {
  * needed. A damaged or foreign entry is never used (it was parsed and checked before it was stored).
  */
 function readEntry(file: string, key: string): Entry | undefined {
-  const bytes = readFileSync(file);
-  const newline = bytes.indexOf(10);
-  if (newline < 0) return undefined;
-  const head = JSON.parse(bytes.toString('utf8', 0, newline));
-  if (head?.format !== FORMAT || head.key !== key) return undefined;
-  const line = bytes.subarray(newline + 1);
+  const found = readHead(file, key);
+  if (!found) return undefined;
+  const { head, rest: line } = found;
   if (sha256(line) !== head.summaryDigest) return undefined;
   const stored: unknown = JSON.parse(line.toString('utf8'));
   const summaries = Array.isArray(stored) ? stored.map(summaryFromStored) : [];
   if (summaries.length === 0 || summaries.includes(undefined)) return undefined;
   return { positionsDigest: head.positionsDigest, valuesDigest: head.valuesDigest, summaries: summaries as DocumentSummary[] };
+}
+
+interface EntryHead {
+  format: unknown;
+  key: unknown;
+  positionsDigest: unknown;
+  valuesDigest: unknown;
+  summaryDigest: unknown;
+}
+
+/** An entry's first line, if it names this format (and `key`, when given), and the bytes after it. */
+function readHead(file: string, key?: string): { head: EntryHead; rest: Buffer } | undefined {
+  const bytes = readFileSync(file);
+  const newline = bytes.indexOf(10);
+  if (newline < 0) return undefined;
+  const head = JSON.parse(bytes.toString('utf8', 0, newline)) as EntryHead | null;
+  if (head?.format !== FORMAT || (key !== undefined && head.key !== key)) return undefined;
+  return { head, rest: bytes.subarray(newline + 1) };
 }
 
 /** What the values file holds, if it is the one written with the summaries (checked only now, when needed). */

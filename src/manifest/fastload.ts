@@ -2,7 +2,7 @@
 // check the schema. A file with any diagnostic at all goes back to the main thread's full path,
 // which reports it exactly as always; a clean one is stored in the cache when it may be.
 import { isCacheable, readPreviousVersion, storeEntry } from './cache.js';
-import { decodeManifestText, parseManifestFile, type ParsedDocument } from './parse.js';
+import { decodeManifestText, parseManifestText, type ParsedDocument } from './parse.js';
 import { itemDigestsOf, parseReusingItems } from './reuse.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import { summarizeDocument } from './summary.js';
@@ -38,32 +38,33 @@ export function handleParseRequest(request: ParseRequest): ParseReply {
 
 /** The file's documents when it is valid as far as one file can be, else null. */
 export function parseValidFile(job: FastJob): ParsedDocument[] | null {
-  const reused = parseFromPreviousVersion(job);
+  const decoded = decodeManifestText(job.path, job.bytes);
+  if (!('text' in decoded)) return null;
+  const reused = parseFromPreviousVersion(job, decoded.text);
   if (reused !== undefined) return reused;
-  const parsed = parseManifestFile(job.path, job.bytes);
+  const parsed = parseManifestText(job.path, decoded.text);
   if (parsed.diagnostics.length > 0) return null;
-  return acceptParsedFile(job, parsed.documents);
+  return acceptParsedFile(job, decoded.text, parsed.documents);
 }
 
 /**
  * The file's documents parsed reusing its previous version's entries (reuse.ts), else null as
  * `parseValidFile` gives it; undefined when there is no previous version to reuse.
  */
-export function parseFromPreviousVersion(job: FastJob): ParsedDocument[] | null | undefined {
+export function parseFromPreviousVersion(job: FastJob, text: string): ParsedDocument[] | null | undefined {
   const previous = job.cache?.previous === undefined ? undefined : readPreviousVersion(job.cache.previous);
   if (!previous) return undefined;
-  const decoded = decodeManifestText(job.path, job.bytes);
-  if (!('text' in decoded)) return null;
-  const reused = parseReusingItems(job.path, decoded.text, previous);
-  return reused && acceptParsedFile(job, reused.documents, reused.items);
+  const reused = parseReusingItems(job.path, text, previous);
+  return reused && acceptParsedFile(job, text, reused.documents, reused.items);
 }
 
 /**
- * Documents parsed without any diagnostic, if they pass the schema too; else null. Those that also
- * pass the checks of one document get their summary (computed here, where a worker may be doing
- * it), and a file whose documents all have one is cached when it may be.
+ * Documents of `text` parsed without any diagnostic, if they pass the schema too; else null. Those
+ * that also pass the checks of one document get their summary (computed here, where a worker may
+ * be doing it), and a file whose documents all have one is cached when it may be, with the
+ * digests of its entries (`items`, computed now if not given) for its next version to reuse.
  */
-export function acceptParsedFile(job: FastJob, documents: ParsedDocument[], items?: string[]): ParsedDocument[] | null {
+export function acceptParsedFile(job: FastJob, text: string, documents: ParsedDocument[], items?: string[]): ParsedDocument[] | null {
   for (const doc of documents) {
     if (checkDocumentSchema(job.path, doc).diagnostics.length > 0) return null;
   }
@@ -72,16 +73,15 @@ export function acceptParsedFile(job: FastJob, documents: ParsedDocument[], item
     if (checkDocument({ file: job.path, parsed: doc, manifest }, job.path).length === 0) doc.summary = summarizeDocument(manifest);
   }
   if (job.cache && isCacheable(documents)) {
-    storeEntry(job.cache.file, job.cache.key, documents, { manifest: job.path, items: items ?? itemDigestsOfFile(job, documents) });
+    storeEntry(job.cache.file, job.cache.key, documents, { manifest: job.path, items: items ?? itemDigestsOfFile(text, documents) });
   }
   return documents;
 }
 
-/** The digests of a one-document file's items, for its next version to reuse. */
-function itemDigestsOfFile(job: FastJob, documents: ParsedDocument[]): string[] | undefined {
+/** The digests of a one-document file's items, when there is one per developer entry. */
+function itemDigestsOfFile(text: string, documents: ParsedDocument[]): string[] | undefined {
   const developers = (documents[0]?.value as ManifestDocument | undefined)?.developers;
   if (documents.length !== 1 || !developers?.length) return undefined;
-  const decoded = decodeManifestText(job.path, job.bytes);
-  const items = 'text' in decoded ? itemDigestsOf(decoded.text) : undefined;
+  const items = itemDigestsOf(text);
   return items?.length === developers.length ? items : undefined;
 }

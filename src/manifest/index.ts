@@ -162,7 +162,7 @@ function withLazyPositions(documents: ParsedDocument[], positions: () => Positio
   return documents.map((doc, i) => {
     const positionSource = sources[i]!;
     if (doc.positions !== UNKNOWN_POSITIONS) return { ...doc, positionSource };
-    // Parsed reusing its previous version's entries: the file is parsed again only if a message needs a location.
+    // Came without positions (reused entries, or a worker's reply): they are read only if a message needs a location.
     return {
       value: doc.value,
       summary: doc.summary,

@@ -25,14 +25,19 @@ const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url))
 
 export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPLIT_DEFAULTS): Promise<Array<ParsedDocument[] | null>> {
   const results = new Array<ParsedDocument[] | null | undefined>(jobs.length).fill(undefined);
-  const isLarge = (job: FastJob) => job.bytes.length >= split.minBytes;
-  // A large file whose previous version is cached parses only its changed entries, here.
-  jobs.forEach((job, i) => isLarge(job) && (results[i] = parseFromPreviousVersion(job)));
-  const large = jobs.flatMap((job, i) => (isLarge(job) && results[i] === undefined ? [i] : []));
+  const texts: Array<string | undefined> = [];
+  for (const [i, job] of jobs.entries()) {
+    if (job.bytes.length < split.minBytes) continue;
+    const decoded = decodeManifestText(job.path, job.bytes);
+    if (!('text' in decoded)) results[i] = null;
+    // A large file whose previous version is cached parses only its changed entries, here.
+    else if ((results[i] = parseFromPreviousVersion(job, decoded.text)) === undefined) texts[i] = decoded.text;
+  }
+  const large = jobs.flatMap((_, i) => (texts[i] === undefined ? [] : [i]));
   if (large.length > 0) {
     const pool = startPool(large.map((i) => jobs[i]!), Infinity);
     try {
-      for (const i of large) results[i] = await parseSplitFile(jobs[i]!, pool, split.itemsPerChunk);
+      for (const i of large) results[i] = await parseSplitFile(jobs[i]!, texts[i]!, pool, split.itemsPerChunk);
     } finally {
       await pool.close();
     }
@@ -62,10 +67,7 @@ function startPool(jobs: FastJob[], tasks: number): ParsePool {
  * A large file parsed in chunks: its documents, null when it has any diagnostic (the full path
  * reports it), undefined when its shape does not split (parse it whole).
  */
-async function parseSplitFile(job: FastJob, pool: ParsePool, itemsPerChunk: number): Promise<ParsedDocument[] | null | undefined> {
-  const decoded = decodeManifestText(job.path, job.bytes);
-  if (!('text' in decoded)) return null;
-  const text = decoded.text;
+async function parseSplitFile(job: FastJob, text: string, pool: ParsePool, itemsPerChunk: number): Promise<ParsedDocument[] | null | undefined> {
   const split = splitDevelopers(text, itemsPerChunk);
   if (!split) return undefined;
   const replies = await Promise.all(
@@ -75,7 +77,7 @@ async function parseSplitFile(job: FastJob, pool: ParsePool, itemsPerChunk: numb
   if (chunks.includes('refused')) return undefined;
   if (chunks.includes(null)) return null;
   const doc = stitchDocument(job.path, text, split, chunks as ChunkResult[]);
-  return doc && acceptParsedFile(job, [doc]);
+  return doc && acceptParsedFile(job, text, [doc]);
 }
 
 interface Task {

@@ -76,8 +76,9 @@ export type PositionTree = number | Array<number | string | PositionTree>;
 export const SEQUENCE = 0;
 export const MAPPING = 1;
 /**
- * The positions of a document that was not parsed in full (its items were reused, see reuse.ts):
- * whatever needs them parses the file again.
+ * The positions of a document that come without them (its entries were reused, see reuse.ts, or
+ * a parse worker left them out): whatever needs them reads them from the cache or parses the file
+ * again. Such a document's `lineStarts` is empty.
  */
 export const UNKNOWN_POSITIONS = -2;
 

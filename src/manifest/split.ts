@@ -274,7 +274,7 @@ export function stitchValues(file: string, text: string, split: Omit<DevelopersS
   const skeleton = parseSkeleton(file, text, split);
   if (!skeleton) return null;
   skeleton.value.developers = items;
-  return { value: skeleton.value, positions: UNKNOWN_POSITIONS, lineStarts: lineStartsOf(text) };
+  return { value: skeleton.value, positions: UNKNOWN_POSITIONS, lineStarts: [] };
 }
 
 /** The skeleton's value and positions, and where `developers` is among the positions; null unless it is the mapping the scan saw. */

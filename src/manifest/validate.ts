@@ -238,29 +238,31 @@ function checkUniqueValues(developers: DeclaredDeveloper[], ctx: ValidationConte
     const firstClaim = { value, developer: first, credential: claimingCredential(first, kind, value, ctx) };
     diagnostics.push(duplicateClaim(kind, { value, developer, credential }, firstClaim, ctx));
   };
-  for (const developer of developers) {
-    const { doc, index, entry } = developer;
-    if (entry.customId !== null) claim('customId', entry.customId, developer);
-    for (const [i, value] of entry.claims) claim(entry.types[i]!, value, developer, i);
-    // A unique field that is a secret (a key-auth key) is claimed with its resolved value.
-    for (const [i, field] of entry.references) {
-      const type = entry.types[i]!;
-      if (CREDENTIAL_SPECS[type].uniqueField !== field) continue;
-      const value = ctx.secretValue(doc, index, i, field);
-      if (typeof value === 'string') claim(type, value, developer, i);
-    }
-  }
+  for (const developer of developers) forEachClaim(developer, ctx, (kind, value, credential) => claim(kind, value, developer, credential));
   return diagnostics;
+}
+
+/** Calls `fn` with each unique value a developer claims, in order; `credential` is none for a customId. */
+function forEachClaim(developer: DeclaredDeveloper, ctx: ValidationContext, fn: (kind: ClaimKind, value: string, credential?: number) => void): void {
+  const { doc, index, entry } = developer;
+  if (entry.customId !== null) fn('customId', entry.customId);
+  for (const [i, value] of entry.claims) fn(entry.types[i]!, value, i);
+  // A unique field that is a secret (a key-auth key) is claimed with its resolved value.
+  for (const [i, field] of entry.references) {
+    const type = entry.types[i]!;
+    if (CREDENTIAL_SPECS[type].uniqueField !== field) continue;
+    const value = ctx.secretValue(doc, index, i, field);
+    if (typeof value === 'string') fn(type, value, i);
+  }
 }
 
 /** The first of a developer's credentials that claims `value` as a `kind`; none for a customId. */
 function claimingCredential(developer: DeclaredDeveloper, kind: ClaimKind, value: string, ctx: ValidationContext): number | undefined {
-  if (kind === 'customId') return undefined;
-  const { doc, index, entry } = developer;
-  const field = CREDENTIAL_SPECS[kind].uniqueField;
-  const plain = entry.claims.find(([i, claimed]) => entry.types[i] === kind && claimed === value);
-  const secret = entry.references.find(([i, f]) => entry.types[i] === kind && f === field && ctx.secretValue(doc, index, i, f) === value);
-  return (plain ?? secret)?.[0];
+  let found: number | undefined;
+  forEachClaim(developer, ctx, (k, v, credential) => {
+    if (found === undefined && k === kind && v === value) found = credential;
+  });
+  return found;
 }
 
 function isIdentityField(type: CredentialType): boolean {

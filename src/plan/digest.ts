@@ -2,9 +2,9 @@
 // as written (the content digest, see manifest/content-digest.ts) and the values its references
 // resolve to (secrets, and public keys read from files). A secret enters it only as its keyed
 // digest under the state's digest key, as stored secret digests are: the stored sync digest must
-// not let anyone test guesses of a secret. Apply stores it once the developer matches its manifest entry; while the stored
-// digest equals the manifest's, the diff would find nothing, so a plan skips reading that
-// developer (see scope.ts). The tool version is part of it: a portalform that diffs differently
+// not let anyone test guesses of a secret. Apply stores it once the developer matches its
+// manifest entry; while the stored digest equals the manifest's, the diff would find nothing, so
+// a plan skips reading that developer (see scope.ts). The tool version is part of it: a portalform that diffs differently
 // never trusts digests an older one wrote.
 import type { DesiredDeveloper, SyncSource } from '../model.js';
 import { TOOL_VERSION } from '../package-info.js';
