@@ -29,9 +29,9 @@ export interface DocumentSummary {
   entries: EntrySummary[];
 }
 
-export function summarizeDocument(manifest: ManifestDocument, digests?: string[]): DocumentSummary {
+export function summarizeDocument(manifest: ManifestDocument): DocumentSummary {
   const { developers = [], ...rest } = manifest;
-  const contentDigests = digests ?? developerContentDigests(manifest);
+  const contentDigests = developerContentDigests(manifest);
   return { rest, entries: developers.map((developer, i) => summarizeEntry(developer, contentDigests[i]!)) };
 }
 
