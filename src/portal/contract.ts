@@ -1,0 +1,159 @@
+// The self-service engine's surface (SPEC §6, §7): what the HTTP routes (src/service/) and the
+// pages call. The routes only parse input and map results and PortalError to HTTP; every rule
+// (life cycle, invariants, uniqueness, throttling, history) lives behind this interface.
+import type { CredentialType, Status } from '../model.js';
+import type { Origin } from '../store/types.js';
+
+/** The portal's settings as apply stores them (SPEC §6); defaults when the manifests have no `portal:` block. */
+export interface PortalSettings {
+  credentialTypes: CredentialType[];
+  autoApprove: boolean;
+  allowShortKeys: boolean;
+  selfService: {
+    enabled: boolean;
+    /** Never holds `acl`. */
+    credentialTypes: CredentialType[];
+    maxCredentials: number;
+  };
+}
+
+/** A developer as `GET /api/v1/me` shows it, plus what the manifests manage (read-only to the developer). */
+export interface Account {
+  email: string;
+  fullName: string;
+  status: Status;
+  origin: Origin;
+  createdAt: string;
+  /** True where a manifest manages the field: the developer may not change it (403). */
+  managed: { fullName: boolean; email: boolean };
+}
+
+/** What a successful login hands out: the token is shown once and stored only as a SHA-256 digest. */
+export interface SessionGrant {
+  token: string;
+  expiresAt: string;
+  csrfToken: string;
+}
+
+/** A live session, as `authenticate` finds it. */
+export interface Session {
+  sessionId: string;
+  developerId: string;
+  email: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+/** A credential as the service shows it: identity and non-secret fields by manifest name, never a secret. */
+export interface PublicCredential {
+  id: string;
+  type: CredentialType;
+  active: boolean;
+  origin: Origin;
+  createdAt: string;
+  /** True when a manifest manages it: visible, but edits, rotations and deletions answer 403. */
+  managed: boolean;
+  [field: string]: unknown;
+}
+
+/** A created or rotated credential with its generated secret values by field name, shown this once. */
+export interface CredentialWithSecrets {
+  credential: PublicCredential;
+  secrets: Record<string, string>;
+}
+
+/** Who is calling, for logs, throttling and the history's actor. */
+export interface RequestContext {
+  /** The client address (after the proxy rules the service trusts). */
+  clientAddress?: string;
+  /** The request id, for log correlation. */
+  requestId?: string;
+}
+
+export interface FieldError {
+  /** The body field, by its manifest (camelCase) name, e.g. `email`, `redirectUris[0]`. */
+  field: string;
+  message: string;
+}
+
+/**
+ * A refusal meant for the caller: the routes answer it as application/problem+json with this
+ * status, title, detail and errors; 429 and 503 also send Retry-After.
+ */
+export class PortalError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 429 | 503,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(detail);
+    this.name = 'PortalError';
+  }
+}
+
+export interface PortalEngineOptions {
+  /** A file path or postgres:// URL; default $PORTALFORM_STATE or ./portalform.db. */
+  state?: string;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Default $PORTALFORM_STATE_KEY. */
+  stateKey?: string | null;
+  /** Failed logins per account per 15 minutes (SPEC §7, default 10), counted in the state. */
+  loginAttempts?: number;
+  /** A session ends after this long without a request (default 30 minutes). */
+  sessionIdleSeconds?: number;
+  /** A session ends this long after login, whatever happens (default 12 hours). */
+  sessionMaxSeconds?: number;
+  /** How long a request waits for a busy state before a 503 (default 5 s). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * One open state, shared by every request of a service instance. Every method that writes runs
+ * one short transaction that locks and re-reads the developer's row first, keeps the invariants
+ * apply keeps, and appends a `self-service` history entry where SPEC §7 says so. Methods throw
+ * PortalError for anything the caller did wrong, and nothing else for expected outcomes.
+ */
+export interface PortalEngine {
+  settings(): Promise<PortalSettings>;
+  /** True when the state answers. */
+  healthy(): Promise<boolean>;
+
+  /** 201: starts `pending` (or `approved` with autoApprove), origin `self-service`. 400, 403, 409. */
+  register(input: { email: string; fullName: string; password: string }, context?: RequestContext): Promise<Account>;
+  /** 401 for a wrong email or password alike; 403 not approved (after a correct password); 429 throttled. */
+  login(input: { email: string; password: string }, context?: RequestContext): Promise<SessionGrant>;
+  /** The live session of a token, or null (the caller answers 401). Refreshes the idle lifetime. */
+  authenticate(token: string): Promise<Session | null>;
+  logout(session: Session): Promise<void>;
+  /** Sets a password with a token from `portalform invite`; 400 for a token unknown, used or expired. */
+  setPasswordWithInvite(input: { token: string; password: string }, context?: RequestContext): Promise<void>;
+
+  me(session: Session): Promise<Account>;
+  /** 403 when the manifests manage the name. */
+  updateMe(session: Session, input: { fullName: string }): Promise<Account>;
+  /** 403 when the manifests manage the developer; 409 taken; 401 wrong password. */
+  changeEmail(session: Session, input: { email: string; password: string }): Promise<Account>;
+  /** Ends every other session of the developer. */
+  changePassword(session: Session, input: { currentPassword: string; newPassword: string }): Promise<void>;
+  /** The account, its credentials and sessions are gone at once (a tombstone when a manifest manages it). */
+  deleteAccount(session: Session, input: { password: string }): Promise<void>;
+
+  /** The types this developer may create now. */
+  credentialTypes(session: Session): Promise<CredentialType[]>;
+  listCredentials(session: Session): Promise<PublicCredential[]>;
+  /** 404 when it is not the developer's own. */
+  getCredential(session: Session, id: string): Promise<PublicCredential>;
+  /** `input` holds `type` and the type's identity and non-secret fields; a secret field is a 400. */
+  createCredential(session: Session, input: Record<string, unknown>): Promise<CredentialWithSecrets>;
+  /** Non-secret fields only; 403 when the manifests manage it. */
+  updateCredential(session: Session, id: string, input: Record<string, unknown>): Promise<PublicCredential>;
+  /** New generated secret values; 403 when the manifests manage it. */
+  rotateCredential(session: Session, id: string): Promise<CredentialWithSecrets>;
+  /** 403 when the manifests manage it. */
+  deleteCredential(session: Session, id: string): Promise<void>;
+
+  close(): Promise<void>;
+}
