@@ -3,8 +3,9 @@ import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClien
 import type pg from 'pg';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
-import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
+import { describeHolder, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
 import type { LockHolder, LockInfo } from './types.js';
+import { errorMessage } from '../util/errors.js';
 import { waitWithBackoff } from './wait.js';
 
 /** Shown in pg_stat_activity, so an operator can tell portalform's sessions apart. */

@@ -4,8 +4,9 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from './kysely.js';
 import { LockHeldError, PortalformError } from '../errors.js';
 import type { Database } from './schema.js';
-import { describeHolder, errorMessage, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
+import { describeHolder, readLock, writeLockRecord, type Backend, type Conn } from './store.js';
 import type { LockHolder, LockInfo } from './types.js';
+import { errorMessage } from '../util/errors.js';
 import { waitWithBackoff, type Attempt } from './wait.js';
 
 const BUSY_TIMEOUT_MS = 5_000;

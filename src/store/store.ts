@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, Migrator, sql } from './kysely.js';
 import { PortalformError } from '../errors.js';
 import type { CredentialType, Status } from '../model.js';
-import { compareCodeUnits } from '../manifest/files.js';
 import { SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider, type CredentialTable, type Database, type DeveloperTable } from './schema.js';
 import type {
   HistoryRow,
@@ -18,6 +17,9 @@ import type {
 } from './types.js';
 import { EMPTY_STATE } from './types.js';
 import { count, timed } from '../timing.js';
+import { chunks } from '../util/chunks.js';
+import { errorMessage } from '../util/errors.js';
+import { compareCodeUnits } from '../util/strings.js';
 
 export type Conn = Kysely<Database>;
 
@@ -512,14 +514,4 @@ export function toLockInfo(row: { lock_id: string; holder: string; since: string
 export function describeHolder(lock: LockInfo): string {
   const h = lock.holder;
   return `${h.user}@${h.host} (pid ${h.pid}, ${h.operation}) since ${lock.since}`;
-}
-
-export function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
