@@ -6,8 +6,8 @@
 //   default: there anyone who can commit to the manifests' repository could plant an entry that
 //   says something other than the file it is keyed by, and apply would trust it.
 // - Key: SHA-256 of the file's content hash together with the tool version, the JSON Schema and the
-//   loader's own code. A changed byte, schema or portalform gives another key: an entry is never
-//   stale, only unused.
+//   digest of the loader's code (code-digest.ts). A changed byte, schema or portalform gives another
+//   key: an entry is never stale, only unused.
 // - Entry: for each of the file's documents, its summary (summary.ts: what the set-wide checks,
 //   the references and the sync digests need), and beside it, in files of their own, the values
 //   and the source positions. A load reads the summaries; the values only of a document whose
@@ -25,14 +25,14 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CREDENTIAL_SPECS } from '../model.js';
-import type { CredentialType } from '../model.js';
-import { packageRoot, TOOL_VERSION } from '../package-info.js';
-import { lazyPositionSources, UNKNOWN_POSITIONS, type ParsedDocument, type PositionSource } from './parse.js';
+import { CREDENTIAL_SPECS } from '../../model.js';
+import type { CredentialType } from '../../model.js';
+import { packageRoot, TOOL_VERSION } from '../../package-info.js';
+import { lazyPositionSources, UNKNOWN_POSITIONS, type ParsedDocument, type PositionSource } from '../parse.js';
 import type { PreviousVersion } from './reuse.js';
-import { storedSummary, summaryFromStored, type DocumentSummary } from './summary.js';
-import { sha256 } from '../hash.js';
+import { storedSummary, summaryFromStored, type DocumentSummary } from '../summary.js';
+import { sha256 } from '../../hash.js';
+import { loaderDigest } from './code-digest.js';
 
 const FORMAT = 'portalform-parse-cache v4';
 const CACHE_MAX_AGE_DAYS = 30;
@@ -54,13 +54,7 @@ function keySalt(): string {
   if (salt !== undefined) return salt;
   const hash = createHash('sha256').update(FORMAT).update('\0').update(TOOL_VERSION).update('\0');
   hash.update(readFileSync(path.join(packageRoot(), 'schemas', 'manifest.schema.json')));
-  const here = fileURLToPath(import.meta.url);
-  const ext = path.extname(here);
-  for (const module of ['parse', 'split', 'schema', 'fastload', 'cache', 'content-digest', 'summary', 'validate', 'reuse']) {
-    hash.update('\0');
-    hash.update(readFileSync(path.join(path.dirname(here), module + ext)));
-  }
-  salt = hash.digest('hex');
+  salt = hash.update('\0').update(loaderDigest()).digest('hex');
   return salt;
 }
 

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { acceptParsedFile, handleParseRequest, parseFromPreviousVersion, type FastJob, type ParseReply, type ParseRequest } from './fastload.js';
-import { decodeManifestText, type ParsedDocument } from './parse.js';
+import { acceptParsedFile, handleParseRequest, parseFromPreviousVersion, type FastJob, type ParseReply, type ParseRequest } from './check-file.js';
+import { decodeManifestText, type ParsedDocument } from '../parse.js';
 import { ITEMS_PER_CHUNK, splitDevelopers, stitchDocument, type ChunkResult } from './split.js';
 
 /** Below this many bytes to parse, workers would cost more than they save. */

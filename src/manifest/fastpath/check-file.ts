@@ -2,11 +2,11 @@
 // check the schema. A file with any diagnostic at all goes back to the main thread's full path,
 // which reports it exactly as always; a clean one is stored in the cache when it may be.
 import { isCacheable, readPreviousVersion, storeEntry } from './cache.js';
-import { decodeManifestText, parseManifestText, type ParsedDocument } from './parse.js';
+import { decodeManifestText, parseManifestText, type ParsedDocument } from '../parse.js';
 import { itemDigestsOf, parseReusingItems } from './reuse.js';
-import { checkDocumentSchema, type ManifestDocument } from './schema.js';
-import { summarizeDocument } from './summary.js';
-import { checkDocument } from './validate.js';
+import { checkDocumentSchema, type ManifestDocument } from '../schema.js';
+import { summarizeDocument } from '../summary.js';
+import { checkDocument } from '../validate.js';
 import { parseChunk, type ChunkResult } from './split.js';
 
 export interface FastJob {

@@ -1,8 +1,8 @@
 // A parse worker: receives files or chunks of a large file, answers with what it parsed (or null:
 // take the full path).
 import { parentPort } from 'node:worker_threads';
-import { handleParseRequest, type ParseReply, type ParseRequest } from './fastload.js';
-import { UNKNOWN_POSITIONS, type ParsedDocument } from './parse.js';
+import { handleParseRequest, type ParseReply, type ParseRequest } from './check-file.js';
+import { UNKNOWN_POSITIONS, type ParsedDocument } from '../parse.js';
 
 parentPort!.on('message', (request: ParseRequest) => {
   let reply: ParseReply;
