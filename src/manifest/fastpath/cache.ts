@@ -8,7 +8,7 @@
 // - Key: SHA-256 of the file's content hash together with the tool version, the JSON Schema and the
 //   digest of the loader's code (code-digest.ts). A changed byte, schema or portalform gives another
 //   key: an entry is never stale, only unused.
-// - Entry: for each of the file's documents, its summary (summary.ts: what the set-wide checks,
+// - Entry: for each of the file's documents, its summary (../summary.ts: what the set-wide checks,
 //   the references and the sync digests need), and beside it, in files of their own, the values
 //   and the source positions. A load reads the summaries; the values only of a document whose
 //   entries it builds, and the positions only when a message needs a location. Each part is
@@ -28,9 +28,12 @@ import path from 'node:path';
 import { CREDENTIAL_SPECS } from '../../model.js';
 import type { CredentialType } from '../../model.js';
 import { packageRoot, TOOL_VERSION } from '../../package-info.js';
-import { lazyPositionSources, UNKNOWN_POSITIONS, type ParsedDocument, type PositionSource } from '../parse.js';
+import type { ParsedDocument } from '../parse.js';
+import type { PositionSource } from '../positions.js';
+import type { DocumentSummary, EntrySummary, WrittenReference } from '../summary.js';
+import { UNKNOWN_POSITIONS, type CheckedDocument } from './checked.js';
+import { positionSources, readersOfFile, type LazyDocument } from './lazy.js';
 import type { PreviousVersion } from './reuse.js';
-import { storedSummary, summaryFromStored, type DocumentSummary } from '../summary.js';
 import { sha256 } from '../../hash.js';
 import { loaderDigest } from './code-digest.js';
 
@@ -92,11 +95,11 @@ export class ParseCache {
   }
 
   /**
-   * The parsed documents of a cached file, or undefined. Each has its summary at once; its value
-   * and positions are read only when first asked for. `reparse` stands in for either, found
-   * damaged or missing when they are finally read.
+   * The documents of a cached file, or undefined. Each has its summary at once; its value and
+   * positions are read (for all the file's documents at once) only when first asked for.
+   * `reparse` stands in for either, found damaged or missing when they are finally read.
    */
-  get(key: string, reparse: () => ParsedDocument[]): ParsedDocument[] | undefined {
+  get(key: string, reparse: () => ParsedDocument[]): LazyDocument[] | undefined {
     const file = this.entryPath(key);
     try {
       const entry = readEntry(file, key);
@@ -105,29 +108,12 @@ export class ParseCache {
       const count = entry.summaries.length;
       // Read again only when needed: holding every entry's text would cost more than rereading one.
       // What reads them keeps the digests and the count, never the text.
-      const sources = lazyPositionSources(count, () => readPositions(file, { digest: entry.positionsDigest, count }) ?? reparse());
-      let values: unknown[] | undefined;
-      const valuesOf = () => {
+      const positionsAt = readersOfFile(count, () => readPositions(file, { digest: entry.positionsDigest, count }) ?? positionSources(reparse()));
+      const valueAt = readersOfFile(count, () => {
         const stored = readValues(file, entry.valuesDigest)?.values;
         return stored?.length === count ? stored : reparse().map((d) => d.value);
-      };
-      const valueAt = (i: number) => (values ??= valuesOf())[i];
-      return entry.summaries.map((summary, i) => {
-        const positionSource = sources[i]!;
-        return {
-          summary,
-          get value() {
-            return valueAt(i);
-          },
-          positionSource,
-          get positions() {
-            return positionSource.positions;
-          },
-          get lineStarts() {
-            return positionSource.lineStarts;
-          },
-        };
       });
+      return entry.summaries.map((summary, i) => ({ summary, value: { load: valueAt[i]! }, positions: { read: positionsAt[i]! }, heldPositions: undefined }));
     } catch {
       return undefined;
     }
@@ -174,7 +160,7 @@ export interface EntryExtras {
  * the pointer from the manifest's path. Only documents with a summary (they passed the checks of
  * one document) are stored. Best effort: a cache never fails a run.
  */
-export function storeEntry(file: string, key: string, documents: ParsedDocument[], extras: EntryExtras): void {
+export function storeEntry(file: string, key: string, documents: CheckedDocument[], extras: EntryExtras): void {
   if (!documents.every((d) => d.summary)) return;
   // Unknown positions (an entry reused from the previous version) are left for a reader to parse again.
   const positions = documents.some((d) => d.positions === UNKNOWN_POSITIONS) ? null : JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
@@ -330,4 +316,22 @@ function jsonSafe(value: unknown): boolean {
   if (Array.isArray(value)) return value.every(jsonSafe);
   if (value !== null && typeof value === 'object') return Object.values(value).every(jsonSafe);
   return true;
+}
+
+// On disk each entry is a tuple, not an object: a hundred thousand entries repeat no key names.
+
+type StoredEntry = [string, string, string | null, CredentialType[], EntrySummary['claims'], WrittenReference[]];
+
+function storedSummary(summary: DocumentSummary): unknown {
+  return { rest: summary.rest, entries: summary.entries.map((e): StoredEntry => [e.email, e.digest, e.customId, e.types, e.claims, e.references]) };
+}
+
+/** A summary read back from the cache (whose entries are checked by digest, so their shape is the one written). */
+function summaryFromStored(stored: unknown): DocumentSummary | undefined {
+  const { rest, entries } = (stored ?? {}) as { rest?: DocumentSummary['rest']; entries?: StoredEntry[] };
+  if (!rest || !Array.isArray(entries)) return undefined;
+  return {
+    rest,
+    entries: entries.map(([email, digest, customId, types, claims, references]) => ({ email, digest, customId, types, claims, references })),
+  };
 }
