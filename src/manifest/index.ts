@@ -1,6 +1,7 @@
 // Loads a manifest set: discover files → parse → check the schema → resolve references →
 // validate the set → build the desired state. Every problem found is reported; the desired state
-// exists only when there is no error.
+// exists only when there is no error. Parsing and the schema go through the fast path
+// (fastpath/index.ts: the parse cache, reuse, split parses, workers) for every file it accepts.
 import { readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,7 +1,8 @@
 // The fast path of loading one file, shared by the main thread and the parse workers: parse and
 // check the schema. A file with any diagnostic at all goes back to the main thread's full path,
 // which reports it exactly as always; a clean one is stored in the cache when it may be.
-import { isCacheable, readPreviousVersion, storeEntry } from './cache.js';
+import { isCacheable } from './cache.js';
+import { readPreviousVersion, storeEntry } from './cache-entry.js';
 import { decodeManifestText, parseManifestText } from '../parse.js';
 import { itemDigestsOf, parseReusingItems } from './reuse.js';
 import { checkDocumentSchema, type ManifestDocument } from '../schema.js';

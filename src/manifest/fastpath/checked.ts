@@ -4,7 +4,7 @@ import type { ParsedDocument } from '../parse.js';
 import type { DocumentSummary } from '../summary.js';
 
 export interface CheckedDocument extends ParsedDocument {
-  /** Present once it passed the checks of one document (validate.ts `checkDocument`). */
+  /** Present once it passed the checks of one document (../validate.ts `checkDocument`). */
   summary?: DocumentSummary;
 }
 

@@ -11,7 +11,7 @@ export interface LazyValue {
 
 /** A document the fast path checked: it parsed without any diagnostic and passed the schema. */
 export interface LazyDocument {
-  /** Present when it passed the checks of one document too (validate.ts `checkDocument`). */
+  /** Present when it passed the checks of one document too (../validate.ts `checkDocument`). */
   readonly summary: DocumentSummary | undefined;
   /** Its value: in memory, or read from its cache entry (the file parsed again when that is damaged). */
   readonly value: LazyValue;
