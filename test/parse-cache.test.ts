@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDir, ParseCache } from '../src/manifest/cache.js';
+import { defaultCacheDir, ParseCache } from '../src/manifest/fastpath/cache.js';
 import type { DesiredState } from '../src/model.js';
 import { developerDoc, workspace } from './manifest-helpers.js';
 

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
-import { locate, pointerSegment } from './parse.js';
+import { locate, pointerSegment } from './positions.js';
 import type { ParsedDocument } from './parse.js';
 
 /** A literal string, or where to read the value from. */

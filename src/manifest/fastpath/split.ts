@@ -19,7 +19,9 @@
 // never gives a result a whole-file parse would not. A piece with any diagnostic sends the file
 // to the full path, which reports every diagnostic as always.
 import { Lexer } from 'yaml';
-import { MAPPING, parseFragment, parseManifestText, SEQUENCE, UNKNOWN_POSITIONS, type ParsedDocument, type PositionTree } from './parse.js';
+import { parseFragment, parseManifestText, type ParsedDocument } from '../parse.js';
+import { MAPPING, SEQUENCE, type PositionTree } from '../positions.js';
+import { UNKNOWN_POSITIONS } from './checked.js';
 
 /** Items parsed together on one worker: enough to amortise a message, few enough to keep its syntax tree small. */
 export const ITEMS_PER_CHUNK = 2000;
