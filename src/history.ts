@@ -1,4 +1,5 @@
 import { timed } from './timing.js';
+import type { StateWriter } from './store/index.js';
 import type { HistoryRow } from './store/types.js';
 import { sha256 } from './hash.js';
 
@@ -96,6 +97,32 @@ export function sealEntry(entry: HistoryEntry, prevHash: string): Omit<HistoryRo
     prevHash,
     hash: chainHash(prevHash, text),
   };
+}
+
+/**
+ * The two chains SPEC §3 keeps: the applies, and every other kind (reveal, export, invite,
+ * self-service), so that a long apply never holds the others up.
+ */
+export type HistoryChain = 'apply' | 'events';
+
+/** The chain an entry of this kind belongs to. */
+export function chainOf(kind: string): HistoryChain {
+  return kind === 'apply' ? 'apply' : 'events';
+}
+
+/**
+ * Appends an entry to its chain inside the caller's transaction: links it to the chain's last
+ * hash (the genesis hash for the first entry) and seals it. Every writer of the history goes
+ * through here. The store keeps both chains in one table for now, so the chain is not yet passed on.
+ */
+export async function appendEntry(
+  writer: Pick<StateWriter, 'lastHistoryHash' | 'appendHistory'>,
+  chain: HistoryChain,
+  entry: HistoryEntry,
+): Promise<void> {
+  if (chainOf(entry.kind) !== chain) throw new Error(`a ${entry.kind} entry does not belong to the ${chain} chain`);
+  const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
+  await writer.appendHistory(sealEntry(entry, prevHash));
 }
 
 export type VerifyResult = { ok: true; entries: number; head: string } | { ok: false; seq: number; reason: string };

@@ -1,16 +1,27 @@
 // The library API: `import { plan, apply } from 'portalform'`.
 export { apply, forceUnlock, load, makePlan, plan, planWithState } from './engine.js';
+export type { ApplyResult } from './engine.js';
+export type { ApplyOptions, PlanOptions, StateOptions } from './options.js';
 export { exportState } from './export/index.js';
+export type { ExportFormat } from './export/index.js';
 export { renderPlanMarkdown } from './render/markdown.js';
+export type { MarkdownOptions } from './render/markdown.js';
 export { renderPlanDiff } from './render/diff.js';
-export type { ApplyOptions, ApplyResult, PlanOptions, StateOptions } from './engine.js';
 export { history, listState, readState, verifyHistory } from './inspect.js';
+export type { HistoryListing, StateListing } from './inspect.js';
+export type { HistoryEntry, VerifyResult } from './history.js';
 export { loadManifests, formatDiagnostic } from './manifest/index.js';
+export type { LoadOptions, LoadResult } from './manifest/index.js';
 export { PortalformError, LockHeldError, StalePlanError } from './errors.js';
 export { planJson } from './plan/json.js';
+export type { PublicChange } from './plan/json.js';
 export { readPlanFile, writePlanFile } from './plan/planfile.js';
 export { renderPlanText } from './render/text.js';
 export { transitionPath, EDGES } from './lifecycle.js';
+export type { Edge, PathResult, TransitionOp } from './lifecycle.js';
 export type { Plan, Change, Summary } from './plan/types.js';
+export type { LockHolder, LockInfo, StateSnapshot, StoredCredential, StoredDeveloper, StoredSecret } from './store/types.js';
+export type { Vault } from './secrets/vault.js';
 export type * from './model.js';
 export { revealSecret, verifyCredential } from './secrets/access.js';
+export type { RevealOptions, VerifyCredentialOptions } from './secrets/access.js';

@@ -1,4 +1,4 @@
-import { storeOf, type StateOptions } from './engine.js';
+import { storeOf, type StateOptions } from './options.js';
 import { verifyChain, type HistoryEntry, type VerifyResult } from './history.js';
 import { CREDENTIAL_SPECS } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';

@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -16,6 +15,7 @@ import { Vault } from '../src/secrets/vault.js';
 import { EMPTY_STATE, type StateSnapshot, type StoredDeveloper } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';
 import { deckValidator } from './helpers/deck-schema.js';
+import { tempDir } from './helpers/temp.js';
 
 const SENTINEL = 'SENTINEL-7c1f0e-do-not-leak';
 const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -58,7 +58,7 @@ function fullState(): StateSnapshot {
 }
 
 async function planOfExport(files: Map<string, string>, current: StateSnapshot) {
-  const dir = mkdtempSync(join(tmpdir(), 'portalform-export-'));
+  const dir = tempDir('portalform-export-');
   for (const [file, text] of files) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), text);

@@ -1,7 +1,7 @@
 // The checks of the manifest set as a whole (SPEC §1), one test each.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './manifest-helpers.js';
+import { developerDoc, workspace } from './helpers/manifest.js';
 
 async function errorsOf(files: Record<string, string>, env: Record<string, string> = {}): Promise<string[]> {
   const ws = workspace();

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../src/engine.js';
@@ -8,6 +7,7 @@ import type { Plan } from '../src/plan/types.js';
 import { renderPlanMarkdown, writeMarkdownParts } from '../src/render/markdown.js';
 import { EMPTY_STATE, type StateSnapshot } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';
+import { tempDir } from './helpers/temp.js';
 
 function planOf(wanted: DesiredDeveloper[], current: StateSnapshot = EMPTY_STATE): Plan {
   return makePlan(desired(wanted), current, vault, {});
@@ -125,7 +125,7 @@ describe('renderPlanMarkdown', () => {
   });
 
   it('writes the parts as plan-1.md, plan-2.md, … and removes stale ones', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portalform-md-'));
+    const dir = tempDir('portalform-md-');
     writeFileSync(join(dir, 'plan-3.md'), 'stale');
     writeFileSync(join(dir, 'notes.md'), 'mine');
     const paths = writeMarkdownParts(['one', 'two'], dir);

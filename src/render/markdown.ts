@@ -19,6 +19,7 @@ import { developerAddress, type Diagnostic } from '../model.js';
 import type { Change, Plan } from '../plan/types.js';
 import { changesByDeveloper, type DeveloperChanges } from './diff.js';
 import { renderChange, summaryLine } from './text.js';
+import { plural } from '../util/plural.js';
 
 export const DEFAULT_MAX_CHARS = 65_000;
 const LISTED_ADDRESSES = 20;
@@ -88,9 +89,9 @@ function cautionLines(changes: readonly Change[]): string[] {
   const replaced = changes.filter((c) => c.op === 'delete' && c.replace);
   const revoked = changes.filter((c) => c.op === 'revoke');
   const claims = [
-    deleted.length > 0 ? `deletes ${count(deleted.length, 'object')}` : '',
-    replaced.length > 0 ? `replaces ${count(replaced.length, 'object')} (deleted, then created anew)` : '',
-    revoked.length > 0 ? `revokes ${count(revoked.length, 'developer')}` : '',
+    deleted.length > 0 ? `deletes ${plural(deleted.length, 'object')}` : '',
+    replaced.length > 0 ? `replaces ${plural(replaced.length, 'object')} (deleted, then created anew)` : '',
+    revoked.length > 0 ? `revokes ${plural(revoked.length, 'developer')}` : '',
   ].filter(Boolean);
   if (claims.length === 0) return [];
   const named = [...deleted, ...replaced, ...revoked];
@@ -108,8 +109,8 @@ function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' |
   if (diagnostics.length === 0) return [];
   const heading =
     severity === 'error'
-      ? `**❌ ${count(diagnostics.length, 'error')}: this plan cannot be applied.**`
-      : `**⚠️ ${count(diagnostics.length, 'warning')}:**`;
+      ? `**❌ ${plural(diagnostics.length, 'error')}: this plan cannot be applied.**`
+      : `**⚠️ ${plural(diagnostics.length, 'warning')}:**`;
   return ['', heading, '', ...diagnostics.map((d) => `- ${escapeHtml(formatDiagnostic(d, cwd).replace(/\s*\n\s*/g, ' '))}`)];
 }
 
@@ -145,7 +146,7 @@ interface Layout {
 }
 
 function layoutOf(plan: Plan, developers: number): Layout {
-  const summary = `Show the ${count(plan.changes.length, 'change')} to ${count(developers, 'developer')}`;
+  const summary = `Show the ${plural(plan.changes.length, 'change')} to ${plural(developers, 'developer')}`;
   return { title: (numbering) => titleLine(plan, numbering), detailsOpen: ['', `<details><summary>${summary}</summary>`] };
 }
 
@@ -232,10 +233,6 @@ function growth(layout: Layout, part: readonly Chunk[], chunk: Chunk): number {
 }
 
 // ---- text helpers -------------------------------------------------------------------------
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 function joinClaims(claims: string[]): string {
   return claims.length === 1 ? claims[0]! : `${claims.slice(0, -1).join(', ')} and ${claims.at(-1)}`;
