@@ -58,8 +58,8 @@ type Validator = ValidateFunction<unknown>;
 let compiled: Validator | undefined;
 
 /**
- * The validator the build compiled beside this module (compiling the schema costs a few hundred
- * milliseconds at every start), else — running from the sources — one compiled now.
+ * The validator the build compiled beside this module (so that no command pays for compiling the
+ * schema at its start), else — running from the sources — one compiled now.
  */
 function validateSchema(value: unknown): { valid: boolean; errors: ErrorObject[] } {
   compiled ??= loadStandalone() ?? new Ajv2020.default(AJV_OPTIONS).compile(JSON.parse(readFileSync(findSchemaFile(), 'utf8')));

@@ -17,7 +17,7 @@ parentPort!.on('message', (request: ParseRequest) => {
 /**
  * A whole file's documents go back without their positions: the main thread keeps none of a fresh
  * parse's positions (it reads them again only for a message), and copying them between threads
- * cost as much as a third of the parse. (A chunk's positions are needed to stitch its file.)
+ * would be a large share of the parse. (A chunk's positions are needed to stitch its file.)
  */
 function withoutPositions(doc: CheckedDocument): CheckedDocument {
   return { value: doc.value, summary: doc.summary, positions: UNKNOWN_POSITIONS, lineStarts: [] };
