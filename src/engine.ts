@@ -8,7 +8,8 @@ import { commitApply, commitNoChanges, requireWayToDeliverGenerated, type ApplyC
 import { PortalformError } from './errors.js';
 import { loadManifests } from './manifest/index.js';
 import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
-import { cwdOf, envOf, pathsOf, stateKeyOf, storeOf, userName, type ApplyOptions, type PlanOptions, type StateOptions } from './options.js';
+import { cwdOf, envOf, pathsOf, stateKeyOf, storeOf, userName, type PlanOptions, type StateOptions } from './options.js';
+import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
@@ -121,7 +122,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
  */
 export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const saved = options.planFile ? readPlanFile(options.planFile) : null;
-  if (saved) await refuseForeignPlan(saved, options);
+  if (saved) await refuseForeignPlan(saved, storeOf(options));
   const manifests = saved ? null : await load(options);
   const desired = saved ? await desiredForSavedPlan(saved, options) : manifests!.desired;
   const store = storeOf(options);

@@ -1,7 +1,8 @@
 // The library API: `import { plan, apply } from 'portalform'`.
 export { apply, forceUnlock, load, makePlan, plan, planWithState } from './engine.js';
 export type { ApplyResult } from './engine.js';
-export type { ApplyOptions, PlanOptions, StateOptions } from './options.js';
+export type { PlanOptions, StateOptions } from './options.js';
+export type { ApplyOptions } from './apply/options.js';
 export { exportState } from './export/index.js';
 export type { ExportFormat } from './export/index.js';
 export { renderPlanMarkdown } from './render/markdown.js';

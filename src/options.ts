@@ -1,6 +1,5 @@
 // What the library's functions take, and where each option falls back to when it is not given.
 import { hostname, userInfo } from 'node:os';
-import type { Plan } from './plan/types.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface StateOptions {
@@ -18,19 +17,6 @@ export interface PlanOptions extends StateOptions {
   replace?: string[];
   target?: string[];
   rotate?: string[];
-}
-
-export interface ApplyOptions extends PlanOptions {
-  /** Apply this saved plan instead of planning from manifests. */
-  planFile?: string;
-  actor?: string;
-  lockTimeoutMs?: number;
-  /** Where generated secret values go (created 0600). */
-  secretsOut?: string;
-  /** Asked before changing anything; returning false cancels. */
-  confirm?: (plan: Plan) => Promise<boolean>;
-  warn?: (message: string) => void;
-  onProgress?: (done: number, total: number) => void;
 }
 
 export function storeOf(options: StateOptions): Store {

@@ -3,8 +3,7 @@
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, ParsedNode } from 'yaml';
 import type { Diagnostic } from '../model.js';
-import { MAPPING, SEQUENCE, type Position, type PositionTree } from './positions.js';
-import type { ParsedDocument } from './parse.js';
+import { MAPPING, SEQUENCE, type ParsedDocument, type Position, type PositionTree } from './positions.js';
 
 /** How many nodes the aliases of one document may add when expanded. */
 export const MAX_ALIAS_EXPANSION = 100_000;

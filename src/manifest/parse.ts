@@ -21,13 +21,10 @@ import type { CST, Document, YAMLError } from 'yaml';
 import type { Diagnostic } from '../model.js';
 import { convertDocument } from './convert.js';
 import { decodeManifestBytes } from './decode.js';
-import type { Position, PositionSource } from './positions.js';
+import type { ParsedDocument, Position } from './positions.js';
 
 /** A parsed document: JSON-compatible data, and where each of its values is written. */
-export interface ParsedDocument extends PositionSource {
-  /** JSON-compatible data; a value reached through an alias is shared, not copied. */
-  value: unknown;
-}
+export type { ParsedDocument } from './positions.js';
 
 export interface ParsedFile {
   file: string;

@@ -89,3 +89,9 @@ function positionOf(file: string, lineStarts: number[], offset: number): Locatio
 export function pointerSegment(key: string | number): string {
   return '/' + String(key).replace(/~/g, '~0').replace(/\//g, '~1');
 }
+
+/** One parsed YAML document: its value, with the positions of what it holds. */
+export interface ParsedDocument extends PositionSource {
+  /** JSON-compatible data; a value reached through an alias is shared, not copied. */
+  value: unknown;
+}

@@ -1,15 +1,13 @@
 // The checks a saved plan (see planfile.ts) passes before it is applied. Their refusals use the
 // words SPEC §3 fixes.
 import { StalePlanError } from '../errors.js';
-import { storeOf, type StateOptions } from '../options.js';
-import type { WriteSession } from '../store/index.js';
+import type { Store, WriteSession } from '../store/index.js';
 import type { StateSnapshot } from '../store/types.js';
 import { planDigest } from './planfile.js';
 import type { Plan } from './types.js';
 
 /** A plan made for another state is refused before the lock is taken, so refusing it writes nothing. */
-export async function refuseForeignPlan(saved: Plan, options: StateOptions): Promise<void> {
-  const store = storeOf(options);
+export async function refuseForeignPlan(saved: Plan, store: Store): Promise<void> {
   try {
     checkPlanLineage(saved, await store.read());
   } finally {

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { apply } from '../../engine.js';
 import { PortalformError } from '../../errors.js';
-import type { ApplyOptions } from '../../options.js';
+import type { ApplyOptions } from '../../apply/options.js';
 import { isPlanFileContent } from '../../plan/planfile.js';
 import type { Plan } from '../../plan/types.js';
 import { paint } from '../../render/color.js';
