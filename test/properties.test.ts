@@ -154,6 +154,7 @@ interface ReplayDeveloper {
 }
 
 const PHASE_OF: Record<Change['action']['do'], number> = {
+  'portal.update': -1,
   'credential.delete': 0,
   'developer.delete': 1,
   'developer.move': 2,
