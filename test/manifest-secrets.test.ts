@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { developerDoc, workspace } from './manifest-helpers.js';
 
-const SENTINEL = 'SENTINEL-9f3a';
+const SENTINEL = 'SENTINEL-9f3a-a-long-enough-key';
 
 function keyAuth(ref: string): string {
   return developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${ref} }\n`);

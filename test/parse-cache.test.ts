@@ -174,7 +174,7 @@ describe('parse cache', () => {
   it('checks the set from cached files exactly as from parsed ones, when another file changes too', async () => {
     const ws = workspace();
     const cacheDir = path.join(ws.dir, CACHE);
-    const secrets = { PORTALFORM_SECRET_K: 'same-key' };
+    const secrets = { PORTALFORM_SECRET_K: 'same-key-auth-key-value-01' };
     ws.write('a.yaml', `version: 1
 developers:
   - email: Ada@example.com
