@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CREDENTIAL_SPECS } from '../model.js';
 import { completePortalSettings } from '../portal/settings.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
-import { compareCodeUnits } from './files.js';
+import { compareCodeUnits } from '../util/strings.js';
 import { locate, positionSourceOf, type PositionSource } from './parse.js';
 import { referenceOf, type DocumentReferences, type Reference } from './references.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
