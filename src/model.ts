@@ -1,5 +1,6 @@
 // Plain data passed between the pipeline's stages:
 // load manifests → validate → resolve secrets → diff against state → order → render or apply → record.
+import type { PortalSettings } from './portal/contract.js';
 
 export const STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -107,6 +108,8 @@ export interface MovedBlock {
 
 export interface DesiredState {
   credentialTypes: CredentialType[];
+  /** The `portal:` block's settings, defaults filled (SPEC §6): the defaults when no document carries one. */
+  portal: PortalSettings;
   developers: DesiredDeveloper[];
   moved: MovedBlock[];
   /** SHA-256 over the sorted (path, content) pairs of the manifest files. */

@@ -5,7 +5,8 @@
 // references, without reading the entry (for a cached file, without parsing its values at all).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
+import { CREDENTIAL_SPECS } from '../model.js';
+import { completePortalSettings } from '../portal/settings.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
 import { compareCodeUnits } from '../util/strings.js';
 import { locate, type LazyPositions } from './positions.js';
@@ -41,10 +42,10 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
       }),
     ),
   );
-  const portal = docs.find((doc) => doc.fields.portal)?.fields.portal;
-  const enabled = new Set<CredentialType>(portal?.credentialTypes ?? CREDENTIAL_TYPES);
+  const portal = completePortalSettings(docs.find((doc) => doc.fields.portal)?.fields.portal);
   return {
-    credentialTypes: CREDENTIAL_TYPES.filter((type) => enabled.has(type)),
+    credentialTypes: portal.credentialTypes,
+    portal,
     developers: developers.sort((a, b) => compareCodeUnits(a.email, b.email)),
     moved,
     manifestDigest: digestOf(files, cwd),

@@ -78,6 +78,7 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
     ...enabled.diagnostics,
     ...declarations.diagnostics,
     ...checkEnabledTypes(developers, enabled),
+    ...checkKeyLengths(developers, enabled.portal, ctx),
     // A developer declared twice is reported once; its second declaration would only repeat that.
     ...checkUniqueValues(declarations.first, ctx),
     ...checkMoved(docs, developers, ctx),
@@ -117,6 +118,8 @@ function error(message: string, location: Location): Diagnostic {
 }
 
 interface EnabledTypes {
+  /** The document that carries the `portal:` block, if one does. */
+  portal?: SourcedDocument;
   types: ReadonlySet<CredentialType>;
   /** Where `portal` is written, for a message (looked up only then: a set without errors needs no positions). */
   declaredAt(): string | undefined;
@@ -132,7 +135,50 @@ function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext)
     error(`a second \`portal\` block; only one document of the manifest set may carry it (the first is at ${declaredAt()})`, at(doc, '/portal', 'key')),
   );
   const types = new Set(first.fields.portal?.credentialTypes ?? CREDENTIAL_TYPES);
-  return { types, declaredAt, diagnostics };
+  diagnostics.push(...checkSelfServiceTypes(first, types));
+  return { portal: first, types, declaredAt, diagnostics };
+}
+
+/** Developers may create only credentials of the enabled types (the schema already refuses acl). */
+function checkSelfServiceTypes(doc: SourcedDocument, enabled: ReadonlySet<CredentialType>): Diagnostic[] {
+  return (doc.fields.portal?.selfService?.credentialTypes ?? []).flatMap((type, i) =>
+    enabled.has(type)
+      ? []
+      : [error(`portal.selfService.credentialTypes lists ${type}, which portal.credentialTypes does not enable; enable it there or remove it here`, at(doc, `/portal/selfService/credentialTypes/${i}`))],
+  );
+}
+
+/** A given key-auth key is the one secret unique portal-wide, and a credential by itself: too short, it can be guessed. */
+export const MIN_KEY_AUTH_KEY_LENGTH = 20;
+
+/**
+ * Key-auth keys the manifests give (literal, fromEnv or fromFile) must be long enough, unless
+ * `portal.allowShortKeys` allows shorter ones for a migration, which every plan then warns about.
+ */
+function checkKeyLengths(developers: DeclaredDeveloper[], portal: SourcedDocument | undefined, ctx: ValidationContext): Diagnostic[] {
+  const allowed = portal?.fields.portal?.allowShortKeys === true;
+  const diagnostics: Diagnostic[] = [];
+  let short = 0;
+  for (const developer of developers) {
+    for (const [i, field] of developer.entry.references) {
+      if (developer.entry.types[i] !== 'key-auth' || field !== 'key') continue;
+      const value = ctx.secretValue(developer.doc, developer.index, i, field);
+      if (value === undefined || [...value].length >= MIN_KEY_AUTH_KEY_LENGTH) continue;
+      short++;
+      if (!allowed) {
+        diagnostics.push(
+          error(
+            `this key-auth key is shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters; give a longer one, or omit it to have one generated (for a migration, \`portal.allowShortKeys: true\` accepts shorter keys)`,
+            at(developer.doc, pointerOf(developer, `/credentials/${i}/key`)),
+          ),
+        );
+      }
+    }
+  }
+  if (!allowed) return diagnostics;
+  const found = short === 0 ? 'none is given here' : short === 1 ? '1 such key is given here' : `${short} such keys are given here`;
+  const message = `portal.allowShortKeys is true: key-auth keys shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters are accepted for a migration (${found}); rotate them to longer ones, then remove the setting`;
+  return [{ severity: 'warning', message, location: at(portal!, '/portal/allowShortKeys', 'key') }];
 }
 
 /** Repeated emails; `first` holds each developer's first declaration. */

@@ -7,6 +7,7 @@
 //   <details><summary>…</summary>
 //   ### `developer["…"]`                one heading and one ```diff block per developer,
 //   ```diff … ```                       developers sorted by email, changes in execution order
+//                                       (the portal settings first, under `portal`, when they change)
 //   </details>
 //
 // A comment longer than maxChars is split between developer groups; a group too long on its own
@@ -43,8 +44,9 @@ interface Numbering {
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string[] {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const groups = changesByDeveloper(plan.changes);
-  const layout = layoutOf(plan, groups.length);
-  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...groups.map(developerChunk)];
+  const settings = plan.changes.filter((c) => c.kind === 'portal');
+  const layout = layoutOf(plan, groups.length, settings.length > 0);
+  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...settings.map(portalChunk), ...groups.map(developerChunk)];
   const whole = renderPart(layout, chunks, null);
   if (whole.length <= maxChars) return [whole];
 
@@ -115,11 +117,15 @@ function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' |
 }
 
 function developerChunk(group: DeveloperChanges): Chunk {
-  return { kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group) };
+  return { kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group.changes) };
 }
 
-function diffLines(group: DeveloperChanges): string[] {
-  const lines = group.changes.flatMap((change) => [...renderChange(change, false)].map(asDiffLine));
+function portalChunk(change: Change): Chunk {
+  return { kind: 'diff', heading: change.address, lines: diffLines([change]) };
+}
+
+function diffLines(changes: readonly Change[]): string[] {
+  const lines = changes.flatMap((change) => [...renderChange(change, false)].map(asDiffLine));
   return lines.at(-1) === '' ? lines.slice(0, -1) : lines;
 }
 
@@ -145,8 +151,9 @@ interface Layout {
   detailsOpen: string[];
 }
 
-function layoutOf(plan: Plan, developers: number): Layout {
-  const summary = `Show the ${plural(plan.changes.length, 'change')} to ${plural(developers, 'developer')}`;
+function layoutOf(plan: Plan, developers: number, settings: boolean): Layout {
+  const changed = [...(settings ? ['the portal settings'] : []), ...(developers > 0 || !settings ? [plural(developers, 'developer')] : [])];
+  const summary = `Show the ${plural(plan.changes.length, 'change')} to ${changed.join(' and ')}`;
   return { title: (numbering) => titleLine(plan, numbering), detailsOpen: ['', `<details><summary>${summary}</summary>`] };
 }
 

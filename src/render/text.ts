@@ -56,7 +56,9 @@ export function* renderChange(change: Change, color: boolean): Generator<string>
     yield '';
     return;
   }
-  yield paint(`  ${symbol} ${change.kind} ${JSON.stringify(headline(change))} {`, style, color);
+  // The settings are one object: nothing to name beside its kind.
+  const name = change.kind === 'portal' ? '' : ` ${JSON.stringify(headline(change))}`;
+  yield paint(`  ${symbol} ${change.kind}${name} {`, style, color);
   yield* renderAttributes(change, color);
   yield '    }';
   yield '';
