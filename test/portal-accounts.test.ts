@@ -160,7 +160,8 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
     try {
       const { token } = await invite('developer["ada@example.com"]', { state: c.w.state, cwd: c.w.dir, env: {} });
       await c.portal.setPasswordWithInvite({ token, password: PASSWORD });
-      const ada = (await c.portal.authenticate((await c.portal.login({ email: 'ada@example.com', password: PASSWORD })).token))!;
+      const grant = await c.portal.login({ email: 'ada@example.com', password: PASSWORD });
+      const ada = (await c.portal.authenticate(grant.token))!;
       await c.portal.createCredential(ada, { type: 'key-auth', name: 'mine' });
       expect((await refusal(c.portal.deleteAccount(ada, { password: 'wrong password!!' }))).status).toBe(401);
       await c.portal.deleteAccount(ada, { password: PASSWORD });
@@ -170,7 +171,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
         expect(await q('select * from pf_sessions')).toEqual([]);
         expect(((await q('select email from pf_tombstones')) as any[]).map((r) => r.email)).toEqual(['ada@example.com']);
       });
-      expect(await c.portal.authenticate(ada.token ?? '')).toBeNull();
+      expect(await c.portal.authenticate(grant.token)).toBeNull();
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada again', password: PASSWORD });
       expect(await withStateDb(c.w, (q) => q('select * from pf_tombstones'))).toEqual([]);
       const sam = await c.signUp('sam@example.com');
