@@ -237,7 +237,7 @@ export class WriteSession {
   async transaction<T>(fn: (writer: StateWriter) => Promise<T>): Promise<T> {
     await sql.raw(this.backend.beginWrite).execute(this.conn);
     try {
-      const result = await fn(new StateWriter(this.conn, this.backend.maxParams));
+      const result = await fn(new StateWriter(this.conn, this.backend.maxParams, this.backend.kind));
       await sql`commit`.execute(this.conn);
       return result;
     } catch (error) {
@@ -252,6 +252,7 @@ export class StateWriter {
   constructor(
     readonly conn: Conn,
     private readonly maxParams: number,
+    readonly dialect: Backend['kind'] = 'sqlite',
   ) {}
 
   async setMeta(entries: Record<string, string>): Promise<void> {
@@ -305,10 +306,16 @@ export class StateWriter {
     }
   }
 
+  /**
+   * Deletes developers with everything they own. On PostgreSQL the rows are locked first: a
+   * self-service write holding one finishes before, and a credential it made is deleted too.
+   */
   async deleteDevelopers(ids: string[]): Promise<void> {
-    await this.endSessions(ids);
     for (const chunk of chunks(ids, this.maxParams)) {
+      if (this.dialect === 'postgres') await this.conn.selectFrom('pf_developers').select('id').where('id', 'in', chunk).forUpdate().execute();
+      await this.conn.deleteFrom('pf_sessions').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_invites').where('developer_id', 'in', chunk).execute();
+      await this.conn.deleteFrom('pf_credentials').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_developers').where('id', 'in', chunk).execute();
     }
   }
