@@ -20,7 +20,7 @@ import { renderPlanText } from '../render/text.js';
 import { exportState, type ExportFormat } from '../export/index.js';
 import { renderHistoryText, renderStateText } from '../render/state.js';
 import { askYes, Output, parseDuration, progressReporter } from './io.js';
-import { registerServe } from './serve.js';
+import { registerServe } from './commands/serve.js';
 
 interface CommonFlags {
   state?: string;

@@ -1,8 +1,8 @@
 // `portalform serve` (SPEC §7): the portal's HTTP service on an existing state.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openPortal } from '../portal/index.js';
-import { DEFAULT_LISTEN, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../service/serve.js';
+import { openPortal } from '../../portal/index.js';
+import { DEFAULT_LISTEN, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
 
 interface ServeFlags {
   state?: string;
