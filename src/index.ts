@@ -26,3 +26,5 @@ export type { Vault } from './secrets/vault.js';
 export type * from './model.js';
 export { revealSecret, verifyCredential } from './secrets/access.js';
 export type { RevealOptions, VerifyCredentialOptions } from './secrets/access.js';
+export { openPortal, invite, PortalError } from './portal/index.js';
+export type { PortalEngine, PortalEngineOptions, PortalSettings, Account, Session, SessionGrant, PublicCredential, CredentialWithSecrets, Invite, InviteOptions } from './portal/index.js';

@@ -9,8 +9,10 @@ import { registerApply } from './commands/apply.js';
 import { registerExport } from './commands/export.js';
 import { registerForceUnlock } from './commands/force-unlock.js';
 import { registerHistory } from './commands/history.js';
+import { registerInvite } from './commands/invite.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSecret } from './commands/secret.js';
+import { registerServe } from './commands/serve.js';
 import { registerShow } from './commands/show.js';
 import { registerState } from './commands/state.js';
 import { registerValidate } from './commands/validate.js';
@@ -31,7 +33,7 @@ export function buildProgram(): Command {
       const out = new Output(false, colorEnabled(process.stderr, color === false));
       for (const warning of stateLocationWarnings(state ?? process.env.PORTALFORM_STATE)) out.warn(warning);
     });
-  for (const register of [registerValidate, registerPlan, registerApply, registerShow, registerState, registerHistory, registerExport, registerSecret, registerForceUnlock]) {
+  for (const register of [registerValidate, registerPlan, registerApply, registerShow, registerState, registerHistory, registerExport, registerSecret, registerInvite, registerServe, registerForceUnlock]) {
     register(program);
   }
   return program;

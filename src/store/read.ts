@@ -118,8 +118,8 @@ function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): 
   };
 }
 
-export async function readHistory(db: Conn): Promise<HistoryRow[]> {
-  const rows = await db.selectFrom('pf_history').selectAll().orderBy('seq').execute();
+export async function readHistory(db: Conn, table: 'pf_history' | 'pf_events' = 'pf_history'): Promise<HistoryRow[]> {
+  const rows = await db.selectFrom(table).selectAll().orderBy('seq').execute();
   return rows.map((r) => ({
     seq: Number(r.seq),
     kind: r.kind,

@@ -7,7 +7,7 @@ import type { Backend, Conn } from './backend.js';
 import { Migrator, sql } from './kysely.js';
 import { deleteLockRecord, describeHolder, readLock, toLockInfo } from './locks.js';
 import { readHistory, readSnapshot } from './read.js';
-import { SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
+import { EVENTS_CHAIN, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
 import { WriteSession } from './session.js';
 import type { HistoryRow, LockHolder, LockInfo, ReadScope, StateSnapshot } from './types.js';
 import { EMPTY_STATE } from './types.js';
@@ -46,6 +46,33 @@ export class Store {
   async readHistory(): Promise<HistoryRow[]> {
     const db = await this.existing();
     return db ? readHistory(db) : [];
+  }
+
+  /** The second chain (SPEC §3) and its head row; empty in a state from before it existed. */
+  async readEvents(): Promise<{ rows: HistoryRow[]; head: { seq: number; hash: string } | null }> {
+    const db = await this.existing();
+    if (!db || !(await this.backend.tableExists(db, 'pf_events'))) return { rows: [], head: null };
+    return db.connection().execute(async (conn) => {
+      await sql.raw(this.backend.beginRead).execute(conn);
+      try {
+        const head = await conn.selectFrom('pf_chain_heads').select(['seq', 'hash']).where('chain', '=', EVENTS_CHAIN).executeTakeFirst();
+        return { rows: await readHistory(conn, 'pf_events'), head: head ? { seq: Number(head.seq), hash: head.hash } : null };
+      } finally {
+        await sql`commit`.execute(conn);
+      }
+    });
+  }
+
+  /**
+   * An existing state for a writer that does not migrate (the portal service, `invite`): its
+   * database and the migrations it has; null when there is no state yet.
+   */
+  async openExisting(): Promise<{ db: Conn; migrations: string[] } | null> {
+    const db = await this.existing();
+    if (!db) return null;
+    const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
+    const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    return { db, migrations: rows.rows.map((r) => r.name) };
   }
 
   /**

@@ -36,10 +36,18 @@ export function registerHistory(program: Command): void {
     .action(async (flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const result = await verifyHistory(stateOptions(flags));
+      const { apply: applies, events } = result.chains;
+      const entries = (n: number) => plural(n, 'entry', 'entries');
       await out.result(result, () =>
-        result.ok ? [paint(`History verified: ${plural(result.entries, 'entry', 'entries')}, head ${result.head}`, 'green', out.color)] : [],
+        result.ok && applies.ok && events.ok
+          ? [
+              paint(`History verified: ${entries(applies.entries)}, head ${applies.head}`, 'green', out.color),
+              paint(`Other events verified: ${entries(events.entries)}, head ${events.head}`, 'green', out.color),
+            ]
+          : [],
       );
-      if (!result.ok) throw new PortalformError(`history verification failed at entry ${result.seq}: ${result.reason}`);
+      if (!applies.ok) throw new PortalformError(`history verification failed at entry ${applies.seq}: ${applies.reason}`);
+      if (!events.ok) throw new PortalformError(`history verification failed at entry ${events.seq} of the other events' chain: ${events.reason}`);
     });
 }
 
