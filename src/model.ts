@@ -1,6 +1,5 @@
 // Plain data passed between the pipeline's stages:
 // load manifests → validate → resolve secrets → diff against state → order → render or apply → record.
-import type { PortalSettings } from './portal/contract.js';
 
 export const STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -123,4 +122,17 @@ export function developerAddress(email: string): string {
 
 export function credentialAddress(email: string, type: CredentialType, identity: string): string {
   return `${developerAddress(email)}.credential[${JSON.stringify(`${type}:${identity}`)}]`;
+}
+
+/** The portal's settings as apply stores them (SPEC §6); defaults when the manifests have no `portal:` block. */
+export interface PortalSettings {
+  credentialTypes: CredentialType[];
+  autoApprove: boolean;
+  allowShortKeys: boolean;
+  selfService: {
+    enabled: boolean;
+    /** Never holds `acl`. */
+    credentialTypes: CredentialType[];
+    maxCredentials: number;
+  };
 }

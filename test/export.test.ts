@@ -11,7 +11,7 @@ import { loadManifests } from '../src/manifest/index.js';
 import { CREDENTIAL_SPECS, type DesiredDeveloper } from '../src/model.js';
 import { renderPlanDiff } from '../src/render/diff.js';
 import { renderPlanMarkdown } from '../src/render/markdown.js';
-import { completePortalSettings, defaultPortalSettings, portalSettingsToMeta } from '../src/portal/settings.js';
+import { completePortalSettings, defaultPortalSettings, portalSettingsToMeta } from '../src/portal-settings.js';
 import { Vault } from '../src/secrets/vault.js';
 import { EMPTY_STATE, type StateSnapshot, type StoredDeveloper } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';

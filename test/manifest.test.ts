@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultPortalSettings } from '../src/portal/settings.js';
+import { defaultPortalSettings } from '../src/portal-settings.js';
 import { formatDiagnostic } from '../src/manifest/index.js';
 import { developerDoc, workspace } from './helpers/manifest.js';
 

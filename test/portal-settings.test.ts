@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planDigest } from '../src/plan/planfile.js';
-import { completePortalSettings, defaultPortalSettings, PORTAL_SETTINGS_KEY } from '../src/portal/settings.js';
+import { completePortalSettings, defaultPortalSettings, PORTAL_SETTINGS_KEY } from '../src/portal-settings.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace, type Workspace } from './helpers/cli.js';
 import { withStateDb } from './helpers/state-db.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../src/engine.js';
 import type { DesiredDeveloper, MovedBlock } from '../src/model.js';
-import { completePortalSettings, portalSettingsToMeta } from '../src/portal/settings.js';
+import { completePortalSettings, portalSettingsToMeta } from '../src/portal-settings.js';
 import { renderPlanDiff } from '../src/render/diff.js';
 import type { StateSnapshot } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';

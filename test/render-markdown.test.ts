@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makePlan } from '../src/engine.js';
 import type { DesiredDeveloper } from '../src/model.js';
 import type { Plan } from '../src/plan/types.js';
-import { completePortalSettings } from '../src/portal/settings.js';
+import { completePortalSettings } from '../src/portal-settings.js';
 import { renderPlanMarkdown, writeMarkdownParts } from '../src/render/markdown.js';
 import { EMPTY_STATE, type StateSnapshot } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';

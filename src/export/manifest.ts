@@ -19,8 +19,8 @@ import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { compareCodeUnits } from '../util/strings.js';
 import { CREDENTIAL_SPECS } from '../model.js';
 import { sortedObject } from '../plan/diff.js';
-import type { PortalSettings } from '../portal/contract.js';
-import { portalSettingsFromMeta } from '../portal/settings.js';
+import type { PortalSettings } from '../model.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 
 export const MANIFEST_SCHEMA_URL = 'https://portalform.dev/schemas/manifest.schema.json';

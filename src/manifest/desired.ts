@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CREDENTIAL_SPECS } from '../model.js';
-import { completePortalSettings } from '../portal/settings.js';
+import { completePortalSettings } from '../portal-settings.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
 import { compareCodeUnits } from '../util/strings.js';
 import { locate, type LazyPositions } from './positions.js';

@@ -9,7 +9,7 @@ import {
   type Diagnostic,
   type Status,
 } from '../model.js';
-import { portalSettingsFromMeta } from '../portal/settings.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { Vault } from '../secrets/vault.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 import {

@@ -1,7 +1,7 @@
 // The plan step of the portal's settings (SPEC §6): one `update` of address `portal` when the
 // manifests' settings differ from the stored ones, showing only the fields that change.
-import type { PortalSettings } from '../portal/contract.js';
-import { completePortalSettings } from '../portal/settings.js';
+import type { PortalSettings } from '../model.js';
+import { completePortalSettings } from '../portal-settings.js';
 import type { Change } from './types.js';
 
 export const PORTAL_ADDRESS = 'portal';

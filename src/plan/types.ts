@@ -1,5 +1,5 @@
 import type { CredentialType, Diagnostic, SecretSource, Status } from '../model.js';
-import type { PortalSettings } from '../portal/contract.js';
+import type { PortalSettings } from '../model.js';
 
 export type Op = 'create' | 'update' | 'delete' | 'move' | 'approve' | 'reject' | 'revoke';
 export type ChangeKind = 'developer' | 'credential' | 'portal';

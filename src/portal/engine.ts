@@ -25,7 +25,7 @@ import {
 } from './contract.js';
 import { credentialFields, defaultFields } from './credential-input.js';
 import { inTransaction, readMeta, type DeveloperRow, type PortalState, type Transaction } from './state.js';
-import { portalSettingsFromMeta } from './settings.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;

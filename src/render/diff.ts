@@ -8,7 +8,7 @@ import { credentialsActive } from '../lifecycle.js';
 import { developerAddress, type Status } from '../model.js';
 import { credentialView, developerView, sortedObject } from '../plan/diff.js';
 import { SENSITIVE_CHANGED, type Change, type Plan } from '../plan/types.js';
-import { portalSettingsFromMeta } from '../portal/settings.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 import { paint } from './color.js';
 

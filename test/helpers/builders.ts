@@ -9,7 +9,7 @@ import {
   type MovedBlock,
   type Status,
 } from '../../src/model.js';
-import { defaultPortalSettings } from '../../src/portal/settings.js';
+import { defaultPortalSettings } from '../../src/portal-settings.js';
 import { Vault } from '../../src/secrets/vault.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../../src/store/types.js';
 

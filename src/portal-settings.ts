@@ -1,8 +1,8 @@
 // The portal's settings (SPEC §6): their defaults, and how the state keeps them. apply writes
 // them to the state's meta under PORTAL_SETTINGS_KEY as JSON; the service reads them from there.
-import { PortalformError } from '../errors.js';
-import { CREDENTIAL_TYPES, type CredentialType } from '../model.js';
-import type { PortalSettings } from './contract.js';
+import { PortalformError } from './errors.js';
+import { CREDENTIAL_TYPES, type CredentialType } from './model.js';
+import type { PortalSettings } from './model.js';
 
 /** The meta key under which apply stores the settings. Absent: the defaults. */
 export const PORTAL_SETTINGS_KEY = 'portal_settings';
