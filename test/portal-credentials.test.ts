@@ -111,10 +111,11 @@ describe.each(BACKENDS)('portal credentials on $name', (backend) => {
       await c.setSettings((s) => (s.selfService.credentialTypes = ['key-auth']));
       expect((await refusal(c.portal.createCredential(sam, { type: 'hmac-auth', username: 'h' }))).status).toBe(403);
       await c.setSettings((s) => {
-        s.selfService.credentialTypes = ['key-auth', 'hmac-auth'];
+        s.selfService.credentialTypes = ['key-auth'];
         s.credentialTypes = ['key-auth', 'acl'];
       });
       expect(await c.portal.credentialTypes(sam)).toEqual(['key-auth']);
+      expect((await refusal(c.portal.createCredential(sam, { type: 'acl', group: 'admins' }))).status).toBe(403);
     } finally {
       await c.close();
     }
