@@ -170,15 +170,17 @@ export class Engine implements PortalEngine {
     if (!row) return null;
     const now = Date.now();
     if (row.status !== 'approved' || Date.parse(row.idle_expires_at) <= now || Date.parse(row.expires_at) <= now) {
-      await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute());
+      // Housekeeping: a busy state leaves the dead row for the next request, the answer is the same.
+      await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute()).catch(ignoreBusy);
       return null;
     }
     let idle = row.idle_expires_at;
     if (now - Date.parse(row.last_seen_at) >= REFRESH_AFTER_MS) {
-      idle = new Date(now + this.idleMs).toISOString();
-      await this.write((tx) =>
-        tx.conn.updateTable('pf_sessions').set({ last_seen_at: new Date(now).toISOString(), idle_expires_at: idle }).where('id', '=', row.id).execute(),
-      );
+      const refreshed = new Date(now + this.idleMs).toISOString();
+      const wrote = await this.write((tx) =>
+        tx.conn.updateTable('pf_sessions').set({ last_seen_at: new Date(now).toISOString(), idle_expires_at: refreshed }).where('id', '=', row.id).execute(),
+      ).then(() => true, ignoreBusy);
+      if (wrote) idle = refreshed;
     }
     return { sessionId: row.id, developerId: row.developer_id, email: row.email, csrfToken: this.csrfToken(token), expiresAt: earliest(idle, row.expires_at) };
   }
@@ -574,6 +576,12 @@ function managedCredential(): PortalError {
 
 function tokenDigest(token: string): string {
   return sha256(token);
+}
+
+/** A busy state only delays a session's bookkeeping; anything else is still an error. */
+function ignoreBusy(error: unknown): false {
+  if (error instanceof PortalError && error.status === 503) return false;
+  throw error;
 }
 
 function earliest(a: string, b: string): string {
