@@ -1,5 +1,5 @@
-import { storeOf, type StateOptions } from './engine.js';
-import { verifyChain, verifyEventChain, type ChainName, type HistoryEntry, type VerifyResult } from './history.js';
+import { storeOf, type StateOptions } from './options.js';
+import { verifyChain, verifyEventChain, type HistoryChain as ChainName, type HistoryEntry, type VerifyResult } from './history.js';
 import { CREDENTIAL_SPECS } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
 import type { HistoryRow, StateSnapshot } from './store/types.js';

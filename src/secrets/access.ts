@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { parseAddress } from '../address.js';
-import { actorOf, stateKeyOf, storeOf, userName, type StateOptions } from '../engine.js';
+import { actorOf, stateKeyOf, storeOf, userName, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
-import { appendEvent } from '../history.js';
+import { appendEntry } from '../history.js';
 import { CREDENTIAL_SPECS, credentialAddress } from '../model.js';
 import type { StateSnapshot, StoredCredential } from '../store/types.js';
 import { Vault, verifyPassword } from './vault.js';
@@ -44,8 +44,7 @@ export async function revealSecret(address: string, options: RevealOptions = {})
       }
       await session.transaction(async (writer) => {
         const entry = { kind: 'reveal', serial: state.serial, at: new Date().toISOString(), actor: actorOf(options), address, fields: Object.keys(values).sort() };
-        // A kind other than apply: the second chain (SPEC §3).
-        await appendEvent(writer.conn, writer.dialect, entry);
+        await appendEntry(writer, 'events', entry);
       });
       return values;
     });
