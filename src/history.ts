@@ -115,7 +115,7 @@ export function chainOf(kind: string): HistoryChain {
 /**
  * Appends an entry to its chain inside the caller's transaction: links it to the chain's last
  * hash (the genesis hash for the first entry) and seals it. Every writer of the history goes
- * through here (the service, which writes without a StateWriter, through appendEvent below).
+ * through here: the applies' chain in pf_history, the other kinds' in pf_events (appendEvent).
  */
 export async function appendEntry(
   writer: Pick<StateWriter, 'lastHistoryHash' | 'appendHistory' | 'conn' | 'dialect'>,
@@ -160,7 +160,6 @@ export function verifyChain(rows: HistoryRow[]): VerifyResult {
  * writes the other chain, never holds them up.
  */
 export async function appendEvent(conn: Conn, dialect: 'sqlite' | 'postgres', entry: HistoryEntry): Promise<void> {
-  if (chainOf(entry.kind) !== 'events') throw new Error(`a ${entry.kind} entry does not belong to the events chain`);
   let query = conn.selectFrom('pf_chain_heads').select(['seq', 'hash']).where('chain', '=', EVENTS_CHAIN);
   if (dialect === 'postgres') query = query.forUpdate();
   const head = await query.executeTakeFirstOrThrow();

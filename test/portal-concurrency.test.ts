@@ -8,7 +8,7 @@ import { invite } from '../src/portal/invite.js';
 import { BACKENDS, dropTestSchemas, POSTGRES_AVAILABLE } from './helpers/backends.js';
 import { start } from './helpers/locking.js';
 import { manifestOf, PASSWORD, portalCase, refusal } from './helpers/portal.js';
-import { withStateDb } from './helpers/state-db.js';
+import { runSql, withStateDb } from './helpers/state-db.js';
 import { join } from 'node:path';
 
 afterAll(dropTestSchemas);
@@ -77,10 +77,14 @@ describe.each(BACKENDS)('portal concurrency on $name', (backend) => {
     const c = await portalCase(backend, ADA, { busyTimeoutMs: 300 });
     try {
       const sam = await c.signUp('sam@example.com');
+      const grant = await c.portal.login({ email: 'sam@example.com', password: PASSWORD });
+      // Due for a refresh of its idle lifetime, which a busy state puts off without failing the request.
+      await runSql(c.w, [`update pf_sessions set last_seen_at = '2000-01-01T00:00:00.000Z'`]);
       const release = await holdWriteLock(c.w.state, c.w.dir, backend.name, `update pf_developers set full_name = full_name where email = 'sam@example.com'`);
       try {
         const busy = await refusal(c.portal.createCredential(sam, { type: 'key-auth', name: 'ci' }));
         expect([busy.status, busy.retryAfterSeconds]).toEqual([503, 1]);
+        expect((await c.portal.authenticate(grant.token))?.email).toBe('sam@example.com');
       } finally {
         await release();
       }

@@ -20,7 +20,7 @@ export interface ManifestDocument {
   moved?: ManifestMoved[];
 }
 
-/** The `portal:` block (SPEC §6); an omitted field takes its default (portal/settings.ts). */
+/** The `portal:` block (SPEC §6); an omitted field takes its default (portal-settings.ts). */
 export interface ManifestPortal {
   credentialTypes?: CredentialType[];
   autoApprove?: boolean;

@@ -4,6 +4,7 @@
 import type { CredentialType, PortalSettings, Status } from '../model.js';
 import type { Origin } from '../store/types.js';
 
+/** The portal's settings (SPEC §6), kept in model.ts beside the desired state that carries them. */
 export type { PortalSettings } from '../model.js';
 
 /** A developer as `GET /api/v1/me` shows it, plus what the manifests manage (read-only to the developer). */

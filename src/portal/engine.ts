@@ -4,18 +4,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { uniqueValueOf } from '../apply/execute.js';
 import { stateKeyOf } from '../options.js';
-import { sha256 } from '../hash.js';
-import { badEmail, isValidEmail } from '../manifest/email.js';
-import { CREDENTIAL_SPECS, credentialAddress, developerAddress, secretIsUsed, type CredentialType, type Status } from '../model.js';
+import { isValidEmail } from '../manifest/email.js';
+import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType, type Status } from '../model.js';
 import { generateSecretValue, hashPassword, Vault, verifyPassword } from '../secrets/vault.js';
 import { sql } from '../store/kysely.js';
 import type { CredentialTable } from '../store/schema.js';
-import type { Origin, StoredSecret } from '../store/types.js';
+import type { StoredSecret } from '../store/types.js';
 import {
   PortalError,
   type Account,
   type CredentialWithSecrets,
-  type FieldError,
   type PortalEngine,
   type PortalEngineOptions,
   type PortalSettings,
@@ -23,13 +21,13 @@ import {
   type Session,
   type SessionGrant,
 } from './contract.js';
+import { account, allowedTypes, DEVELOPER_COLUMNS, earliest, emailErrors, fullNameErrors, ignoreBusy, invalid, managedCredential, MAX_PASSWORD_LENGTH, normalizedEmail, notApproved, passwordErrors, publicCredential, redacted, registrationRefusal, selfService, selfServiceOff, sessionEnded, tokenDigest, wrongPassword } from './answers.js';
 import { credentialFields, defaultFields } from './credential-input.js';
+import { countLoginAttempt } from './throttle.js';
+import { creatableType, newSecrets, ownCredential, refuseTaken } from './credential-rules.js';
 import { inTransaction, readMeta, type DeveloperRow, type PortalState, type Transaction } from './state.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 
-export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 1024;
-const LOGIN_WINDOW_MS = 15 * 60_000;
 const DEFAULT_LOGIN_ATTEMPTS = 10;
 const DEFAULT_IDLE_SECONDS = 30 * 60;
 const DEFAULT_MAX_SECONDS = 12 * 3600;
@@ -82,8 +80,6 @@ export class Engine implements PortalEngine {
     }
   }
 
-  // --- accounts -------------------------------------------------------------------------------
-
   async register(input: { email: string; fullName: string; password: string }): Promise<Account> {
     const email = normalizedEmail(input.email);
     const errors = [...emailErrors(email), ...fullNameErrors(input.fullName), ...passwordErrors('password', input.password)];
@@ -119,7 +115,7 @@ export class Engine implements PortalEngine {
       throw new PortalError(401, 'Login failed', WRONG_LOGIN);
     }
     // Counted before the password is checked, in the state: parallel guesses, on any instance, all count.
-    await this.countAttempt(email);
+    await this.write((tx) => countLoginAttempt(tx, email, this.loginAttempts));
     const found = await this.state.db.selectFrom('pf_developers').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
     const correct = await verifyPassword(password ?? '', found?.password_hash ?? (await this.dummyHash));
     if (!found || !found.password_hash || password === null || !correct) throw new PortalError(401, 'Login failed', WRONG_LOGIN);
@@ -141,23 +137,6 @@ export class Engine implements PortalEngine {
     return { token, expiresAt, csrfToken: this.csrfToken(token) };
   }
 
-  /** One more attempt in the account's window; past the limit a 429, whatever the password. */
-  private async countAttempt(email: string): Promise<void> {
-    const { failures, windowStart } = await this.write(async (tx) => {
-      const cutoff = new Date(Date.parse(tx.now) - LOGIN_WINDOW_MS).toISOString();
-      await tx.conn.deleteFrom('pf_login_attempts').where('window_start', '<', cutoff).execute();
-      const row = await sql<{ failures: number; window_start: string }>`
-        insert into pf_login_attempts (email, window_start, failures) values (${email}, ${tx.now}, 1)
-        on conflict (email) do update set failures = pf_login_attempts.failures + 1
-        returning failures, window_start`.execute(tx.conn);
-      return { failures: Number(row.rows[0]!.failures), windowStart: row.rows[0]!.window_start };
-    });
-    if (failures > this.loginAttempts) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(windowStart) + LOGIN_WINDOW_MS - Date.now()) / 1000));
-      throw new PortalError(429, 'Too many login attempts', `Too many failed logins for this account; try again in ${retryAfterSeconds} seconds.`, undefined, retryAfterSeconds);
-    }
-  }
-
   async authenticate(token: string): Promise<Session | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) return null;
     const digest = tokenDigest(token);
@@ -170,15 +149,17 @@ export class Engine implements PortalEngine {
     if (!row) return null;
     const now = Date.now();
     if (row.status !== 'approved' || Date.parse(row.idle_expires_at) <= now || Date.parse(row.expires_at) <= now) {
-      await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute());
+      // Housekeeping: a busy state leaves the dead row for the next request, the answer is the same.
+      await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute()).catch(ignoreBusy);
       return null;
     }
     let idle = row.idle_expires_at;
     if (now - Date.parse(row.last_seen_at) >= REFRESH_AFTER_MS) {
-      idle = new Date(now + this.idleMs).toISOString();
-      await this.write((tx) =>
-        tx.conn.updateTable('pf_sessions').set({ last_seen_at: new Date(now).toISOString(), idle_expires_at: idle }).where('id', '=', row.id).execute(),
-      );
+      const refreshed = new Date(now + this.idleMs).toISOString();
+      const wrote = await this.write((tx) =>
+        tx.conn.updateTable('pf_sessions').set({ last_seen_at: new Date(now).toISOString(), idle_expires_at: refreshed }).where('id', '=', row.id).execute(),
+      ).then(() => true, ignoreBusy);
+      if (wrote) idle = refreshed;
     }
     return { sessionId: row.id, developerId: row.developer_id, email: row.email, csrfToken: this.csrfToken(token), expiresAt: earliest(idle, row.expires_at) };
   }
@@ -278,8 +259,6 @@ export class Engine implements PortalEngine {
     });
   }
 
-  // --- credentials ----------------------------------------------------------------------------
-
   async credentialTypes(_session: Session): Promise<CredentialType[]> {
     return allowedTypes(await this.settings());
   }
@@ -290,23 +269,23 @@ export class Engine implements PortalEngine {
   }
 
   async getCredential(session: Session, id: string): Promise<PublicCredential> {
-    return publicCredential(await this.ownCredential(this.state.db, session, id));
+    return publicCredential(await ownCredential(this.state.db, session, id));
   }
 
   async createCredential(session: Session, input: Record<string, unknown>): Promise<CredentialWithSecrets> {
     const settings = await this.settings();
-    const type = this.creatableType(settings, input.type);
+    const type = creatableType(settings, input.type);
     const { type: _type, ...given } = input;
     const fields = credentialFields(type, given, defaultFields(type));
     const id = randomUUID();
     for (const field of CREDENTIAL_SPECS[type].generatedFields) if (fields[field] === undefined) fields[field] = generateSecretValue(32);
-    const { stored, values } = await this.newSecrets(id, type, fields);
+    const { stored, values } = await newSecrets(this.vault, id, type, fields);
     const identity = String(fields[CREDENTIAL_SPECS[type].identityField]);
     const row = await this.write(async (tx) => {
       const developer = await this.lockOwn(tx, session);
       if (developer.status !== 'approved') throw sessionEnded();
       const current = portalSettingsFromMeta(await readMeta(tx.conn));
-      this.creatableType(current, type);
+      creatableType(current, type);
       const own = await tx.conn.selectFrom('pf_credentials').select((eb) => eb.fn.countAll().as('n')).where('developer_id', '=', developer.id).where('origin', '=', 'self-service').executeTakeFirst();
       if (Number(own?.n ?? 0) >= current.selfService.maxCredentials) {
         throw new PortalError(403, 'Limit reached', `You hold the most self-made credentials this portal allows (${current.selfService.maxCredentials}); delete one first.`);
@@ -324,7 +303,7 @@ export class Engine implements PortalEngine {
         created_at: tx.now,
         updated_at: tx.now,
       };
-      await this.refuseTaken(tx, credential);
+      await refuseTaken(tx, credential);
       await tx.conn.insertInto('pf_credentials').values(credential).execute();
       await tx.record(selfService(developer.email, 'create-credential', credentialAddress(developer.email, type, identity), { after: redacted(type, fields) }));
       return { ...credential, version: 1 };
@@ -337,7 +316,7 @@ export class Engine implements PortalEngine {
     if (!settings.selfService.enabled) throw selfServiceOff();
     return this.write(async (tx) => {
       const developer = await this.lockOwn(tx, session);
-      const existing = await this.ownCredential(tx.conn, session, id);
+      const existing = await ownCredential(tx.conn, session, id);
       if (existing.origin === 'manifest') throw managedCredential();
       const type = existing.type as CredentialType;
       if (input.type !== undefined && input.type !== type) throw invalid([{ field: 'type', message: 'a credential keeps its type; create a new one instead' }]);
@@ -347,7 +326,7 @@ export class Engine implements PortalEngine {
       const secrets = JSON.parse(existing.secrets) as Record<string, StoredSecret>;
       const identity = String(fields[CREDENTIAL_SPECS[type].identityField]);
       const updated: CredentialTable = { ...existing, identity, fields: JSON.stringify(fields), unique_value: uniqueValueOf(type, fields, secrets), updated_at: tx.now };
-      await this.refuseTaken(tx, updated);
+      await refuseTaken(tx, updated);
       await tx.conn
         .updateTable('pf_credentials')
         .set({ identity, fields: updated.fields, unique_value: updated.unique_value, updated_at: tx.now })
@@ -361,17 +340,17 @@ export class Engine implements PortalEngine {
   async rotateCredential(session: Session, id: string): Promise<CredentialWithSecrets> {
     const settings = await this.settings();
     if (!settings.selfService.enabled) throw selfServiceOff();
-    const probe = await this.ownCredential(this.state.db, session, id);
+    const probe = await ownCredential(this.state.db, session, id);
     if (probe.origin === 'manifest') throw managedCredential();
     const type = probe.type as CredentialType;
-    const { stored, values } = await this.newSecrets(id, type, JSON.parse(probe.fields));
+    const { stored, values } = await newSecrets(this.vault, id, type, JSON.parse(probe.fields));
     const row = await this.write(async (tx) => {
       const developer = await this.lockOwn(tx, session);
-      const existing = await this.ownCredential(tx.conn, session, id);
+      const existing = await ownCredential(tx.conn, session, id);
       if (existing.origin === 'manifest') throw managedCredential();
       const fields = JSON.parse(existing.fields) as Record<string, unknown>;
       const updated: CredentialTable = { ...existing, secrets: JSON.stringify(stored), unique_value: uniqueValueOf(type, fields, stored), updated_at: tx.now };
-      await this.refuseTaken(tx, updated);
+      await refuseTaken(tx, updated);
       await tx.conn.updateTable('pf_credentials').set({ secrets: updated.secrets, unique_value: updated.unique_value, updated_at: tx.now }).where('id', '=', id).execute();
       await tx.record(selfService(developer.email, 'rotate-credential', credentialAddress(developer.email, type, existing.identity), { rotated: Object.keys(stored).sort() }));
       return updated;
@@ -382,7 +361,7 @@ export class Engine implements PortalEngine {
   async deleteCredential(session: Session, id: string): Promise<void> {
     await this.write(async (tx) => {
       const developer = await this.lockOwn(tx, session);
-      const existing = await this.ownCredential(tx.conn, session, id);
+      const existing = await ownCredential(tx.conn, session, id);
       if (existing.origin === 'manifest') throw managedCredential();
       await tx.conn.deleteFrom('pf_credentials').where('id', '=', id).execute();
       await tx.record(selfService(developer.email, 'delete-credential', credentialAddress(developer.email, existing.type as CredentialType, existing.identity), { before: redacted(existing.type as CredentialType, JSON.parse(existing.fields)) }));
@@ -392,8 +371,6 @@ export class Engine implements PortalEngine {
   async close(): Promise<void> {
     await this.state.store.close();
   }
-
-  // --- helpers --------------------------------------------------------------------------------
 
   private csrfToken(token: string): string {
     return this.vault.digest('portal-session', 'csrf', token);
@@ -406,11 +383,6 @@ export class Engine implements PortalEngine {
     return developer;
   }
 
-  private async ownCredential(conn: Transaction['conn'], session: Session, id: string): Promise<CredentialTable & { version?: number }> {
-    const row = typeof id === 'string' ? await conn.selectFrom('pf_credentials').selectAll().where('id', '=', id).where('developer_id', '=', session.developerId).executeTakeFirst() : undefined;
-    if (!row) throw new PortalError(404, 'Not found', 'You have no credential with this id.');
-    return row;
-  }
 
   /** The password checked against the stored hash, outside any transaction (scrypt is slow); returns the hash it matched. */
   private async checkPassword(session: Session, password: unknown, field: string): Promise<string> {
@@ -421,161 +393,5 @@ export class Engine implements PortalEngine {
     return row.password_hash;
   }
 
-  private creatableType(settings: PortalSettings, type: unknown): CredentialType {
-    if (!settings.selfService.enabled) throw selfServiceOff();
-    if (typeof type !== 'string' || !(type in CREDENTIAL_SPECS)) {
-      throw invalid([{ field: 'type', message: `must be one of ${Object.keys(CREDENTIAL_SPECS).join(', ')}` }]);
-    }
-    if (!allowedTypes(settings).includes(type as CredentialType)) {
-      throw new PortalError(403, 'Type not available', `This portal does not let developers create ${type} credentials.`, [{ field: 'type', message: 'not available for self-service' }]);
-    }
-    return type as CredentialType;
-  }
-
-  /** Generated values for every secret field, stored as apply stores them; `values` holds those the credential uses. */
-  private async newSecrets(credentialId: string, type: CredentialType, fields: Record<string, unknown>): Promise<{ stored: Record<string, StoredSecret>; values: Record<string, string> }> {
-    const stored: Record<string, StoredSecret> = {};
-    const values: Record<string, string> = {};
-    for (const field of CREDENTIAL_SPECS[type].secretFields) {
-      const value = generateSecretValue();
-      const secret: StoredSecret = { digest: this.vault.digest(type, field, value), generated: true };
-      const ciphertext = this.vault.seal(credentialId, field, value);
-      if (ciphertext) secret.ciphertext = ciphertext;
-      if (type === 'basic-auth') secret.hash = await hashPassword(value);
-      stored[field] = secret;
-      if (secretIsUsed(type, fields, field)) values[field] = value;
-    }
-    return { stored, values };
-  }
-
-  /** A clear 409 for an identity or unique value already held; the constraints catch what races past it. */
-  private async refuseTaken(tx: Transaction, credential: CredentialTable): Promise<void> {
-    const sameIdentity = await tx.conn
-      .selectFrom('pf_credentials')
-      .select('id')
-      .where('developer_id', '=', credential.developer_id)
-      .where('type', '=', credential.type)
-      .where('identity', '=', credential.identity)
-      .where('id', '<>', credential.id)
-      .executeTakeFirst();
-    if (sameIdentity) {
-      const field = CREDENTIAL_SPECS[credential.type as CredentialType].identityField;
-      throw new PortalError(409, 'Credential exists', `You already have a ${credential.type} credential with this ${field}.`, [{ field, message: 'already used by another of your credentials' }]);
-    }
-    if (credential.unique_value === null) return;
-    const taken = await tx.conn
-      .selectFrom('pf_credentials')
-      .select('id')
-      .where('type', '=', credential.type)
-      .where('unique_value', '=', credential.unique_value)
-      .where('id', '<>', credential.id)
-      .executeTakeFirst();
-    if (taken) {
-      const field = CREDENTIAL_SPECS[credential.type as CredentialType].uniqueField!;
-      throw new PortalError(409, 'Value taken', `This ${field} is already used on this portal; choose another.`, [{ field, message: 'already used on this portal' }]);
-    }
-  }
 }
 
-const DEVELOPER_COLUMNS = ['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'password_hash'] as const;
-
-export function allowedTypes(settings: PortalSettings): CredentialType[] {
-  if (!settings.selfService.enabled) return [];
-  return settings.selfService.credentialTypes.filter((type) => type !== 'acl' && settings.credentialTypes.includes(type));
-}
-
-function account(row: DeveloperRow): Account {
-  const managed = row.origin === 'manifest';
-  return {
-    email: row.email,
-    fullName: row.full_name,
-    status: row.status as Status,
-    origin: row.origin as Origin,
-    createdAt: row.created_at,
-    managed: { fullName: managed, email: managed },
-  };
-}
-
-function publicCredential(row: CredentialTable): PublicCredential {
-  const fields = JSON.parse(row.fields) as Record<string, unknown>;
-  return {
-    ...fields,
-    id: row.id,
-    type: row.type as CredentialType,
-    active: Number(row.active) === 1,
-    origin: row.origin as Origin,
-    createdAt: row.created_at,
-    managed: row.origin === 'manifest',
-  };
-}
-
-/** A credential's fields for the history: never a secret (those are not in `fields`), its type first. */
-function redacted(type: CredentialType, fields: Record<string, unknown>): Record<string, unknown> {
-  return { type, ...fields };
-}
-
-function selfService(actor: string, action: string, address: string, change: Record<string, unknown> = {}) {
-  return { kind: 'self-service', actor, action, address, ...change };
-}
-
-export function normalizedEmail(email: unknown): string {
-  return typeof email === 'string' ? email.toLowerCase() : '';
-}
-
-function emailErrors(email: string): FieldError[] {
-  return isValidEmail(email) ? [] : [{ field: 'email', message: email === '' ? 'is required' : badEmail(email) }];
-}
-
-function fullNameErrors(fullName: unknown): FieldError[] {
-  if (typeof fullName !== 'string' || !/\S/.test(fullName)) return [{ field: 'fullName', message: 'is required' }];
-  return fullName.length > 200 ? [{ field: 'fullName', message: 'is longer than 200 characters' }] : [];
-}
-
-/** NIST SP 800-63B: a length range, no composition rules. */
-export function passwordErrors(field: string, password: unknown): FieldError[] {
-  if (typeof password !== 'string') return [{ field, message: 'is required' }];
-  const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) return [{ field, message: `must be at least ${MIN_PASSWORD_LENGTH} characters long` }];
-  if (length > MAX_PASSWORD_LENGTH) return [{ field, message: `must be at most ${MAX_PASSWORD_LENGTH} characters long` }];
-  return [];
-}
-
-function invalid(errors: FieldError[]): PortalError {
-  return new PortalError(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
-}
-
-function registrationRefusal(status: Status): PortalError {
-  if (status === 'rejected' || status === 'revoked') {
-    return new PortalError(403, 'May not register', `This email's access was ${status}; it may not register until the portal administrators delete that record.`);
-  }
-  return new PortalError(409, 'Already registered', 'This email is already registered; log in instead.', [{ field: 'email', message: 'already registered' }]);
-}
-
-function notApproved(status: Status): PortalError {
-  if (status === 'pending') return new PortalError(403, 'Waiting for approval', 'Your access request is waiting for approval by the portal administrators.');
-  return new PortalError(403, 'Not approved', `Your access was ${status}; contact the portal administrators.`);
-}
-
-function sessionEnded(): PortalError {
-  return new PortalError(401, 'Not logged in', 'Your session has ended; log in again.');
-}
-
-function wrongPassword(field: string): PortalError {
-  return new PortalError(401, 'Wrong password', 'The password is wrong.', [{ field, message: 'is wrong' }]);
-}
-
-function selfServiceOff(): PortalError {
-  return new PortalError(403, 'Self-service is off', 'This portal does not accept credential changes at the moment.');
-}
-
-function managedCredential(): PortalError {
-  return new PortalError(403, 'Managed by the manifests', 'This credential is managed by the portal administrators; it cannot be changed here.');
-}
-
-function tokenDigest(token: string): string {
-  return sha256(token);
-}
-
-function earliest(a: string, b: string): string {
-  return a < b ? a : b;
-}

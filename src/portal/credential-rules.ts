@@ -1,0 +1,71 @@
+// The credential rules of the engine's writes: which type may be created, generated secrets
+// stored as apply stores them, and the identities and unique values already held.
+import { CREDENTIAL_SPECS, secretIsUsed, type CredentialType, type PortalSettings } from '../model.js';
+import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
+import type { CredentialTable } from '../store/schema.js';
+import type { StoredSecret } from '../store/types.js';
+import { allowedTypes, invalid, selfServiceOff } from './answers.js';
+import { PortalError, type Session } from './contract.js';
+import type { Transaction } from './state.js';
+
+export function creatableType(settings: PortalSettings, type: unknown): CredentialType {
+  if (!settings.selfService.enabled) throw selfServiceOff();
+  if (typeof type !== 'string' || !(type in CREDENTIAL_SPECS)) {
+    throw invalid([{ field: 'type', message: `must be one of ${Object.keys(CREDENTIAL_SPECS).join(', ')}` }]);
+  }
+  if (!allowedTypes(settings).includes(type as CredentialType)) {
+    throw new PortalError(403, 'Type not available', `This portal does not let developers create ${type} credentials.`, [{ field: 'type', message: 'not available for self-service' }]);
+  }
+  return type as CredentialType;
+}
+
+/** Generated values for every secret field, stored as apply stores them; `values` holds those the credential uses. */
+export async function newSecrets(vault: Vault, credentialId: string, type: CredentialType, fields: Record<string, unknown>): Promise<{ stored: Record<string, StoredSecret>; values: Record<string, string> }> {
+  const stored: Record<string, StoredSecret> = {};
+  const values: Record<string, string> = {};
+  for (const field of CREDENTIAL_SPECS[type].secretFields) {
+    const value = generateSecretValue();
+    const secret: StoredSecret = { digest: vault.digest(type, field, value), generated: true };
+    const ciphertext = vault.seal(credentialId, field, value);
+    if (ciphertext) secret.ciphertext = ciphertext;
+    if (type === 'basic-auth') secret.hash = await hashPassword(value);
+    stored[field] = secret;
+    if (secretIsUsed(type, fields, field)) values[field] = value;
+  }
+  return { stored, values };
+}
+
+/** A clear 409 for an identity or unique value already held; the constraints catch what races past it. */
+export async function refuseTaken(tx: Transaction, credential: CredentialTable): Promise<void> {
+  const sameIdentity = await tx.conn
+    .selectFrom('pf_credentials')
+    .select('id')
+    .where('developer_id', '=', credential.developer_id)
+    .where('type', '=', credential.type)
+    .where('identity', '=', credential.identity)
+    .where('id', '<>', credential.id)
+    .executeTakeFirst();
+  if (sameIdentity) {
+    const field = CREDENTIAL_SPECS[credential.type as CredentialType].identityField;
+    throw new PortalError(409, 'Credential exists', `You already have a ${credential.type} credential with this ${field}.`, [{ field, message: 'already used by another of your credentials' }]);
+  }
+  if (credential.unique_value === null) return;
+  const taken = await tx.conn
+    .selectFrom('pf_credentials')
+    .select('id')
+    .where('type', '=', credential.type)
+    .where('unique_value', '=', credential.unique_value)
+    .where('id', '<>', credential.id)
+    .executeTakeFirst();
+  if (taken) {
+    const field = CREDENTIAL_SPECS[credential.type as CredentialType].uniqueField!;
+    throw new PortalError(409, 'Value taken', `This ${field} is already used on this portal; choose another.`, [{ field, message: 'already used on this portal' }]);
+  }
+}
+
+/** The session's developer's credential with this id; any other is a 404, whoever holds it. */
+export async function ownCredential(conn: Transaction['conn'], session: Session, id: string): Promise<CredentialTable> {
+  const row = typeof id === 'string' ? await conn.selectFrom('pf_credentials').selectAll().where('id', '=', id).where('developer_id', '=', session.developerId).executeTakeFirst() : undefined;
+  if (!row) throw new PortalError(404, 'Not found', 'You have no credential with this id.');
+  return row;
+}
