@@ -13,7 +13,7 @@ describe('appendEntry', () => {
     try {
       const rows = await store.withWriteSession(holder, 0, () => undefined, async (session) => {
         for (const serial of [0, 1]) {
-          await session.transaction((w) => appendEntry(w, 'events', { kind: 'reveal', serial, at: '2026-01-01T00:00:00Z', actor: 'ada', address: 'x' }));
+          await session.transaction((w) => appendEntry(w, 'apply', { kind: 'apply', serial, at: '2026-01-01T00:00:00Z', actor: 'ada', address: 'x' }));
         }
         return session.readHistory();
       });
