@@ -63,13 +63,14 @@ export function buildProgram(): Command {
       'portalform plan portal/                          # text, like terraform plan',
       'portalform plan portal/ --out portal.plan         # save it; apply it later with: portalform apply portal.plan',
       'portalform plan portal/ --format markdown --out-dir comment   # a PR comment, split into plan-N.md',
+      'portalform plan portal/ --format html > plan.html  # a self-contained report, e.g. a CI artifact',
       'portalform plan portal/ --detailed-exitcode       # CI: exit 2 when there are changes',
       `portalform plan portal/ --replace 'developer["ada@example.com"]'`,
     ]))
     .argument('[paths...]', 'manifest files or directories', [])
     .option('--out <file>', 'save the plan for a later apply (created 0600; holds no secret values)')
     .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff', 'html']).default('text'))
     .option('--out-dir <dir>', 'with --format markdown: write the comment as plan-1.md, plan-2.md… (parts of at most 65,000 characters)')
     .option('--expect-no-changes', 'exit 1 when anything would change (a drift check)')
     .action(async (paths: string[], flags: CommonFlags & PlanFlags) => {
@@ -80,8 +81,9 @@ export function buildProgram(): Command {
       if (flags.out) writePlanFile(flags.out, result);
       if (flags.format === 'diff') await renderDiff(out, result, state);
       else if (flags.format === 'markdown') await renderMarkdown(out, result, flags.outDir);
+      else if (flags.format === 'html') await renderHtml(out, result);
       else await renderPlan(out, result, flags.format);
-      if (flags.out && !out.json) out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
+      if (flags.out && !out.json && flags.format !== 'html') out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
       if (flags.expectNoChanges && result.changes.length > 0) {
         throw new PortalformError(`${result.changes.length} change${result.changes.length === 1 ? '' : 's'} pending, but --expect-no-changes was given: the state has drifted from the manifests`);
       }
@@ -256,7 +258,7 @@ interface PlanFlags {
   replace: string[];
   target: string[];
   rotate: string[];
-  format: 'text' | 'json' | 'markdown' | 'diff';
+  format: 'text' | 'json' | 'markdown' | 'diff' | 'html';
 }
 
 interface ApplyFlags {
@@ -332,6 +334,11 @@ async function renderMarkdown(out: Output, thePlan: Plan, outDir: string | undef
   const parts = renderPlanMarkdown(thePlan);
   if (!outDir) return await out.lines(parts.length === 1 ? parts : parts.flatMap((part, i) => (i === 0 ? [part] : ['', '---', '', part])));
   for (const path of writeMarkdownParts(parts, outDir)) process.stderr.write(`Wrote ${path}\n`);
+}
+
+async function renderHtml(out: Output, thePlan: Plan): Promise<void> {
+  const { renderPlanHtml } = await import('../render/html.js');
+  await out.lines(renderPlanHtml(thePlan));
 }
 
 async function renderPlan(out: Output, thePlan: Plan, format: PlanFlags['format']): Promise<void> {
