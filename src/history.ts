@@ -1,6 +1,8 @@
 import { timed } from './timing.js';
 import type { HistoryRow } from './store/types.js';
 import { sha256 } from './hash.js';
+import { EVENTS_CHAIN } from './store/schema.js';
+import type { Conn } from './store/store.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -121,4 +123,40 @@ export function verifyChain(rows: HistoryRow[]): VerifyResult {
     expectedSeq++;
   }
   return { ok: true, entries: rows.length, head: prev };
+}
+
+/** The chain an entry belongs to (SPEC §3): applies form one, every other kind the second. */
+export type ChainName = 'apply' | 'events';
+
+export function chainOf(kind: string): ChainName {
+  return kind === 'apply' ? 'apply' : 'events';
+}
+
+/**
+ * Appends a non-apply entry (self-service, invite, …) to the second chain, inside the caller's
+ * transaction. Concurrent writers queue on the chain's head row (PostgreSQL: a row lock; SQLite
+ * has one writer at a time), so each links to the one committed before it and an apply, which
+ * writes the other chain, never holds them up.
+ */
+export async function appendEvent(conn: Conn, dialect: 'sqlite' | 'postgres', entry: HistoryEntry): Promise<void> {
+  let query = conn.selectFrom('pf_chain_heads').select(['seq', 'hash']).where('chain', '=', EVENTS_CHAIN);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const head = await query.executeTakeFirstOrThrow();
+  const row = sealEntry(entry, head.hash);
+  const seq = Number(head.seq) + 1;
+  await conn
+    .insertInto('pf_events')
+    .values({ seq, kind: row.kind, serial: row.serial, at: row.at, actor: row.actor, entry: row.entry, prev_hash: row.prevHash, hash: row.hash })
+    .execute();
+  await conn.updateTable('pf_chain_heads').set({ seq, hash: row.hash }).where('chain', '=', EVENTS_CHAIN).execute();
+}
+
+/** Verifies the second chain, and that its head row names its last entry (a cut-off tail shows). */
+export function verifyEventChain(rows: HistoryRow[], head: { seq: number; hash: string } | null): VerifyResult {
+  const result = verifyChain(rows);
+  if (!result.ok || head === null) return result;
+  if (head.seq !== rows.length || head.hash !== result.head) {
+    return { ok: false, seq: head.seq, reason: `the chain's head names entry ${head.seq}, but the chain ends at entry ${rows.length} (entries were removed or the head was altered)` };
+  }
+  return result;
 }

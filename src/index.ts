@@ -14,3 +14,5 @@ export { transitionPath, EDGES } from './lifecycle.js';
 export type { Plan, Change, Summary } from './plan/types.js';
 export type * from './model.js';
 export { revealSecret, verifyCredential } from './secrets/access.js';
+export { openPortal, invite, PortalError } from './portal/index.js';
+export type { PortalEngine, PortalEngineOptions, PortalSettings, Account, Session, SessionGrant, PublicCredential, CredentialWithSecrets, Invite, InviteOptions } from './portal/index.js';

@@ -1,8 +1,8 @@
 import { storeOf, type StateOptions } from './engine.js';
-import { verifyChain, type HistoryEntry, type VerifyResult } from './history.js';
+import { verifyChain, verifyEventChain, type ChainName, type HistoryEntry, type VerifyResult } from './history.js';
 import { CREDENTIAL_SPECS } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
-import type { StateSnapshot } from './store/types.js';
+import type { HistoryRow, StateSnapshot } from './store/types.js';
 
 export interface StateListing {
   lineage: string | null;
@@ -47,25 +47,46 @@ export function listing(state: StateSnapshot): StateListing {
 }
 
 export interface HistoryListing {
-  entries: (HistoryEntry & { seq: number; hash: string; prevHash: string })[];
+  entries: (HistoryEntry & { chain: ChainName; seq: number; hash: string; prevHash: string })[];
 }
 
-/** The record of applies (and other recorded events), oldest first. */
+/**
+ * The record of applies and, beside them, the other recorded events (the second chain), oldest
+ * first; each entry names its chain, its place in it and the serial of the state at that moment.
+ */
 export async function history(options: StateOptions = {}): Promise<HistoryListing> {
   const store = storeOf(options);
   try {
     const rows = await store.readHistory();
-    return { entries: rows.map((row) => ({ ...JSON.parse(row.entry), seq: row.seq, hash: row.hash, prevHash: row.prevHash })) };
+    const events = (await store.readEvents()).rows;
+    const listed = (chain: ChainName) => (row: HistoryRow) => ({ ...JSON.parse(row.entry), chain, seq: row.seq, hash: row.hash, prevHash: row.prevHash });
+    const entries = [...rows.map(listed('apply')), ...events.map(listed('events'))];
+    // Stable: within one chain the order stays the chain's own.
+    return { entries: entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)) };
   } finally {
     await store.close();
   }
 }
 
-/** Recomputes the hash chain; `ok: false` names the first entry that does not fit. */
-export async function verifyHistory(options: StateOptions = {}): Promise<VerifyResult> {
+export type HistoryVerification = VerifyResult & {
+  /** Each chain on its own (SPEC §3): the applies, and every other kind. */
+  chains: Record<ChainName, VerifyResult>;
+};
+
+/**
+ * Recomputes both hash chains; `ok: false` names the chain and the first entry that does not fit.
+ * `entries` and `head` are the applies' chain's, as before there were two.
+ */
+export async function verifyHistory(options: StateOptions = {}): Promise<HistoryVerification> {
   const store = storeOf(options);
   try {
-    return verifyChain(await store.readHistory());
+    const apply = verifyChain(await store.readHistory());
+    const { rows, head } = await store.readEvents();
+    const events = verifyEventChain(rows, head);
+    const chains = { apply, events };
+    if (!apply.ok) return { ...apply, chains };
+    if (!events.ok) return { ...events, chains };
+    return { ...apply, chains };
   } finally {
     await store.close();
   }

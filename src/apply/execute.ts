@@ -137,6 +137,7 @@ export class Executor {
   private async transition(action: Extract<Action, { do: 'developer.transition' }>): Promise<void> {
     const id = this.developerId(action.email);
     await this.options.writer.updateDeveloper(id, { status: action.to }, this.options.now);
+    if (action.from === 'approved') await this.options.writer.endSessions([id]);
     // Credentials are active exactly while their developer is approved: flipped in the same transaction.
     if (credentialsActive(action.from) !== credentialsActive(action.to)) {
       await this.options.writer.setCredentialsActive([id], credentialsActive(action.to), this.options.now);

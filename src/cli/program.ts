@@ -6,6 +6,7 @@ import { apply, forceUnlock, load, planWithState, type ApplyOptions, type PlanOp
 import { PortalformError } from '../errors.js';
 import { history, listing, listState, readState, verifyHistory } from '../inspect.js';
 import { revealSecret } from '../secrets/access.js';
+import { invite } from '../portal/invite.js';
 import { stateLocationWarnings } from '../store/index.js';
 import { formatDiagnostic } from '../manifest/index.js';
 import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType, type Diagnostic } from '../model.js';
@@ -204,12 +205,18 @@ export function buildProgram(): Command {
     .action(async (flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const result = await verifyHistory(stateOptions(flags));
+      const { apply: applies, events } = result.chains;
+      const entries = (n: number) => `${n} entr${n === 1 ? 'y' : 'ies'}`;
       await out.result(result, () =>
-        result.ok
-          ? [paint(`History verified: ${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}, head ${result.head}`, 'green', out.color)]
+        result.ok && applies.ok && events.ok
+          ? [
+              paint(`History verified: ${entries(applies.entries)}, head ${applies.head}`, 'green', out.color),
+              paint(`Other events verified: ${entries(events.entries)}, head ${events.head}`, 'green', out.color),
+            ]
           : [],
       );
-      if (!result.ok) throw new PortalformError(`history verification failed at entry ${result.seq}: ${result.reason}`);
+      if (!applies.ok) throw new PortalformError(`history verification failed at entry ${applies.seq}: ${applies.reason}`);
+      if (!events.ok) throw new PortalformError(`history verification failed at entry ${events.seq} of the other events' chain: ${events.reason}`);
     });
 
   common(program.command('export'))
@@ -236,6 +243,17 @@ export function buildProgram(): Command {
       const out = new Output(flags.json === true, colorOf(flags));
       const values = await revealSecret(address, { ...stateOptions(flags), actor: flags.actor, lockTimeoutMs: parseDuration(flags.lockTimeout) });
       await out.result({ address, secrets: values }, () => Object.entries(values).map(([field, value]) => `${field} = ${value}`));
+    });
+
+  common(program.command('invite'))
+    .description('Print a one-time link (72 hours) with which a developer the manifests created sets a portal password')
+    .argument('<address>', 'e.g. developer["ada@example.com"]')
+    .option('--public-url <url>', 'where the portal is reached (env PORTALFORM_PUBLIC_URL)')
+    .option('--actor <name>', 'who is inviting, for the history')
+    .action(async (address: string, flags: CommonFlags & { publicUrl?: string; actor?: string }) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const result = await invite(address, { ...stateOptions(flags), publicUrl: flags.publicUrl, actor: flags.actor, ...(flags.lockTimeout ? { lockTimeoutMs: parseDuration(flags.lockTimeout) } : {}) });
+      await out.result(result, () => [result.url, `(single use, expires ${result.expiresAt})`]);
     });
 
   common(program.command('force-unlock'))

@@ -2,6 +2,7 @@
 // reported; none stops the others.
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, Diagnostic, Location } from '../model.js';
+import { badEmail, isValidEmail } from './email.js';
 import { formatLocation, shown } from './files.js';
 import { locate } from './parse.js';
 import type { ParsedDocument } from './parse.js';
@@ -77,16 +78,6 @@ export function checkDocument(doc: Pick<SourcedDocument, 'file' | 'parsed' | 'ma
   });
 }
 
-function isValidEmail(email: string): boolean {
-  const parts = email.split('@');
-  if (parts.length !== 2 || email.length > 254) return false;
-  const [local, domain] = parts;
-  const localOk = /^[^\s\p{Cc}"(),:;<>[\\\]]{1,64}$/u.test(local) && !/^\.|\.$|\.\./.test(local);
-  const labels = domain.split('.');
-  const labelOk = (label: string) => /^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u.test(label);
-  return localOk && labels.length >= 2 && labels.every(labelOk) && !/^\d+$/.test(labels[labels.length - 1]);
-}
-
 function quoted(value: string): string {
   return JSON.stringify(shown(value));
 }
@@ -137,10 +128,6 @@ function checkDuplicates(developers: DeclaredDeveloper[], ctx: ValidationContext
   return { diagnostics, first: seen.size === developers.length ? developers : [...seen.values()] };
 }
 
-function badEmail(email: string): string {
-  return `${quoted(email)} is not a valid email address (expected one @, no spaces, and a domain with a dot, like ada@example.com)`;
-}
-
 function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[] {
   const { doc, value } = developer;
   const email = value.email.toLowerCase();
@@ -187,7 +174,7 @@ function identityOf(credential: ManifestCredential): string {
 }
 
 /** Problems of one credential's own fields, each with the pointer of the field below the credential. */
-function checkCredentialFields(value: ManifestCredential): Array<{ message: string; pointer: string }> {
+export function checkCredentialFields(value: ManifestCredential): Array<{ message: string; pointer: string }> {
   if (value.type === 'jwt' && value.algorithm && PUBLIC_KEY_ALGORITHM.test(value.algorithm) && value.rsaPublicKey === undefined) {
     return [{ message: `jwt algorithm ${value.algorithm} verifies tokens with a public key; add rsaPublicKey (the PEM text or { fromFile: PATH })`, pointer: '/algorithm' }];
   }

@@ -25,6 +25,10 @@ export interface DeveloperTable {
    * writes: only apply sets it, after reconciling. Null: unknown, read in full.
    */
   sync_digest: string | null;
+  /** Bumped by a trigger on every write of the row's content (SPEC §8); 1 when created. */
+  version?: number;
+  /** The developer's portal password (scrypt), null until they set one (SPEC §7). */
+  password_hash?: string | null;
 }
 
 export interface CredentialTable {
@@ -40,6 +44,8 @@ export interface CredentialTable {
   origin: string;
   created_at: string;
   updated_at: string;
+  /** Bumped by a trigger on every write of the row's content (SPEC §8); 1 when created. */
+  version?: number;
 }
 
 export interface HistoryTable {
@@ -60,12 +66,61 @@ export interface LockTable {
   since: string;
 }
 
+/** A portal session: only the SHA-256 digest of its token is kept. */
+export interface SessionTable {
+  id: string;
+  token_digest: string;
+  developer_id: string;
+  created_at: string;
+  last_seen_at: string;
+  /** The idle lifetime's end, moved forward by every request. */
+  idle_expires_at: string;
+  /** The absolute lifetime's end. */
+  expires_at: string;
+}
+
+/** Failed logins of one account (lower-case email) in the current window. */
+export interface LoginAttemptTable {
+  email: string;
+  window_start: string;
+  failures: number;
+}
+
+/** A single-use link to set a portal password (SPEC §7); only the token's digest is kept. */
+export interface InviteTable {
+  token_digest: string;
+  developer_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A managed developer who deleted their own account (SPEC §8). */
+export interface TombstoneTable {
+  email: string;
+  deleted_at: string;
+}
+
+/** The head of a hash chain, the row appends lock to stay in order under concurrent writers. */
+export interface ChainHeadTable {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
 export interface Database {
   pf_meta: MetaTable;
   pf_developers: DeveloperTable;
   pf_credentials: CredentialTable;
   pf_history: HistoryTable;
+  /** The second hash chain (SPEC §3): every kind but `apply`. */
+  pf_events: HistoryTable;
+  pf_chain_heads: ChainHeadTable;
   pf_locks: LockTable;
+  pf_sessions: SessionTable;
+  pf_login_attempts: LoginAttemptTable;
+  pf_invites: InviteTable;
+  pf_tombstones: TombstoneTable;
 }
 
 type Dialect = 'sqlite' | 'postgres';
@@ -134,12 +189,97 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       for (const statement of SYNC_DIGEST_TRIGGERS[dialect]) await sql.raw(statement).execute(db);
     },
   },
+  '0003_portal': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('pf_developers').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('pf_developers').addColumn('password_hash', 'text').execute();
+      await db.schema.alterTable('pf_credentials').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      for (const statement of VERSION_TRIGGERS[dialect]) await sql.raw(statement).execute(db);
+      await db.schema
+        .createTable('pf_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+        .addColumn('developer_id', 'text', (c) => c.notNull().references('pf_developers.id'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('idle_expires_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('pf_sessions_developer').on('pf_sessions').column('developer_id').execute();
+      await db.schema
+        .createTable('pf_login_attempts')
+        .addColumn('email', 'text', (c) => c.primaryKey())
+        .addColumn('window_start', 'text', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('pf_invites')
+        .addColumn('token_digest', 'text', (c) => c.primaryKey())
+        .addColumn('developer_id', 'text', (c) => c.notNull().references('pf_developers.id'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('used_at', 'text')
+        .execute();
+      await db.schema.createIndex('pf_invites_developer').on('pf_invites').column('developer_id').execute();
+      await db.schema
+        .createTable('pf_tombstones')
+        .addColumn('email', 'text', (c) => c.primaryKey())
+        .addColumn('deleted_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('pf_events')
+        .addColumn('seq', 'integer', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('serial', 'integer', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('entry', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('pf_chain_heads')
+        .addColumn('chain', 'text', (c) => c.primaryKey())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await db.insertInto('pf_chain_heads').values({ chain: EVENTS_CHAIN, seq: 0, hash: '0'.repeat(64) }).execute();
+    },
+  },
   '0004_console_indexes': {
     async up(db: Kysely<any>) {
       for (const statement of CONSOLE_INDEXES[dialect]) await sql.raw(statement).execute(db);
     },
   },
 });
+
+/** The chain of pf_events, as pf_chain_heads names it. */
+export const EVENTS_CHAIN = 'events';
+
+/**
+ * Every write of a developer's or credential's content bumps its version, whoever writes, so a
+ * saved plan can tell that an object it touches changed since (SPEC §8). Storing a sync digest
+ * is bookkeeping, not content: it bumps nothing.
+ */
+const DEVELOPER_CONTENT = 'email, full_name, status, custom_id, meta, origin, password_hash';
+const CREDENTIAL_CONTENT = 'developer_id, type, identity, unique_value, fields, secrets, active, origin';
+const VERSION_TRIGGERS: Record<Dialect, string[]> = {
+  // SQLite runs a trigger's own update without firing it again (recursive_triggers is off).
+  sqlite: [
+    `create trigger pf_developers_version after update of ${DEVELOPER_CONTENT} on pf_developers
+       begin update pf_developers set version = old.version + 1 where id = new.id; end`,
+    `create trigger pf_credentials_version after update of ${CREDENTIAL_CONTENT} on pf_credentials
+       begin update pf_credentials set version = old.version + 1 where id = new.id; end`,
+  ],
+  postgres: [
+    `create function pf_bump_version() returns trigger language plpgsql set search_path from current as $$
+       begin new.version := old.version + 1; return new; end $$`,
+    `create trigger pf_developers_version before update of ${DEVELOPER_CONTENT} on pf_developers
+       for each row execute function pf_bump_version()`,
+    `create trigger pf_credentials_version before update of ${CREDENTIAL_CONTENT} on pf_credentials
+       for each row execute function pf_bump_version()`,
+  ],
+};
 
 /**
  * The console's developer list (src/console/read-model.ts) pages by email within a status or an
@@ -149,12 +289,16 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
  */
 const CONSOLE_INDEXES: Record<Dialect, string[]> = {
   sqlite: [
+    'create index pf_history_at on pf_history (at)',
+    'create index pf_events_at on pf_events (at)',
     'create index pf_developers_status_email on pf_developers (status, email)',
     'create index pf_developers_origin_email on pf_developers (origin, email)',
     'create index pf_developers_name_search on pf_developers (lower(full_name))',
     'create index pf_developers_pending on pf_developers (created_at) where status = \'pending\'',
   ],
   postgres: [
+    'create index pf_history_at on pf_history (at)',
+    'create index pf_events_at on pf_events (at)',
     'create index pf_developers_status_email on pf_developers (status, email)',
     'create index pf_developers_origin_email on pf_developers (origin, email)',
     'create index pf_developers_email_search on pf_developers (email text_pattern_ops)',
@@ -206,6 +350,9 @@ export const SCHEMA_VERSIONS = Object.keys(migrations('sqlite')).sort();
 
 /** The migration that adds sync digests: a state without it is read in full. */
 export const SYNC_DIGEST_VERSION = '0002_sync_digest';
+
+/** The migration the portal service and `invite` need (versions, sessions, the second chain). */
+export const PORTAL_VERSION = '0003_portal';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

@@ -3,7 +3,7 @@ import { Kysely, Migrator, sql } from './kysely.js';
 import { PortalformError } from '../errors.js';
 import type { CredentialType, Status } from '../model.js';
 import { compareCodeUnits } from '../manifest/files.js';
-import { SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider, type CredentialTable, type Database, type DeveloperTable } from './schema.js';
+import { EVENTS_CHAIN, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider, type CredentialTable, type Database, type DeveloperTable } from './schema.js';
 import type {
   HistoryRow,
   LockHolder,
@@ -86,6 +86,21 @@ export class Store {
     return db ? readHistory(db) : [];
   }
 
+  /** The second chain (SPEC §3) and its head row; empty in a state from before it existed. */
+  async readEvents(): Promise<{ rows: HistoryRow[]; head: { seq: number; hash: string } | null }> {
+    const db = await this.existing();
+    if (!db || !(await this.backend.tableExists(db, 'pf_events'))) return { rows: [], head: null };
+    return db.connection().execute(async (conn) => {
+      await sql.raw(this.backend.beginRead).execute(conn);
+      try {
+        const head = await conn.selectFrom('pf_chain_heads').select(['seq', 'hash']).where('chain', '=', EVENTS_CHAIN).executeTakeFirst();
+        return { rows: await readHistory(conn, 'pf_events'), head: head ? { seq: Number(head.seq), hash: head.hash } : null };
+      } finally {
+        await sql`commit`.execute(conn);
+      }
+    });
+  }
+
   /**
    * Runs `fn` holding the state's exclusive lock on one connection, creating and migrating the
    * state first. Only apply (and other writers) come here.
@@ -141,6 +156,18 @@ export class Store {
 
   close(): Promise<void> {
     return this.backend.close();
+  }
+
+  /**
+   * An existing state for a writer that does not migrate (the portal service, `invite`): its
+   * database and the migrations it has; null when there is no state yet.
+   */
+  async openExisting(): Promise<{ db: Conn; migrations: string[] } | null> {
+    const db = await this.existing();
+    if (!db) return null;
+    const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
+    const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    return { db, migrations: rows.rows.map((r) => r.name) };
   }
 
   /** The database of an existing state this portalform can read, or null when there is no state yet. */
@@ -271,8 +298,17 @@ export class StateWriter {
     await this.conn.updateTable('pf_developers').set(row).where('id', '=', id).execute();
   }
 
+  /** A developer who stops being approved, or is deleted, loses every portal session (SPEC §7). */
+  async endSessions(developerIds: string[]): Promise<void> {
+    for (const chunk of chunks(developerIds, this.maxParams)) {
+      await this.conn.deleteFrom('pf_sessions').where('developer_id', 'in', chunk).execute();
+    }
+  }
+
   async deleteDevelopers(ids: string[]): Promise<void> {
+    await this.endSessions(ids);
     for (const chunk of chunks(ids, this.maxParams)) {
+      await this.conn.deleteFrom('pf_invites').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_developers').where('id', 'in', chunk).execute();
     }
   }
@@ -478,8 +514,8 @@ function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): 
   };
 }
 
-async function readHistory(db: Conn): Promise<HistoryRow[]> {
-  const rows = await db.selectFrom('pf_history').selectAll().orderBy('seq').execute();
+async function readHistory(db: Conn, table: 'pf_history' | 'pf_events' = 'pf_history'): Promise<HistoryRow[]> {
+  const rows = await db.selectFrom(table).selectAll().orderBy('seq').execute();
   return rows.map((r) => ({
     seq: Number(r.seq),
     kind: r.kind,

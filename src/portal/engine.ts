@@ -1,0 +1,576 @@
+// The self-service engine (SPEC §7): accounts, sessions and credentials, each write one short
+// transaction that locks and re-reads the developer's row, keeps apply's invariants and appends a
+// `self-service` entry to the second history chain.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { uniqueValueOf } from '../apply/execute.js';
+import { stateKeyOf } from '../engine.js';
+import { sha256 } from '../hash.js';
+import { badEmail, isValidEmail } from '../manifest/email.js';
+import { CREDENTIAL_SPECS, credentialAddress, developerAddress, secretIsUsed, type CredentialType, type Status } from '../model.js';
+import { generateSecretValue, hashPassword, Vault, verifyPassword } from '../secrets/vault.js';
+import { sql } from '../store/kysely.js';
+import type { CredentialTable } from '../store/schema.js';
+import type { Origin, StoredSecret } from '../store/types.js';
+import {
+  PortalError,
+  type Account,
+  type CredentialWithSecrets,
+  type FieldError,
+  type PortalEngine,
+  type PortalEngineOptions,
+  type PortalSettings,
+  type PublicCredential,
+  type Session,
+  type SessionGrant,
+} from './contract.js';
+import { credentialFields, defaultFields } from './credential-input.js';
+import { inTransaction, readMeta, type DeveloperRow, type PortalState, type Transaction } from './state.js';
+import { portalSettingsFromMeta } from './settings.js';
+
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1024;
+const LOGIN_WINDOW_MS = 15 * 60_000;
+const DEFAULT_LOGIN_ATTEMPTS = 10;
+const DEFAULT_IDLE_SECONDS = 30 * 60;
+const DEFAULT_MAX_SECONDS = 12 * 3600;
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/** A session's idle lifetime is written again only after this long: not one write per request. */
+const REFRESH_AFTER_MS = 30_000;
+
+const WRONG_LOGIN = 'The email or password is wrong.';
+
+export class Engine implements PortalEngine {
+  private readonly vault: Vault;
+  private readonly loginAttempts: number;
+  private readonly idleMs: number;
+  private readonly maxMs: number;
+  private readonly busyTimeoutMs: number;
+  /** Verified when the email is unknown, so a wrong email takes as long as a wrong password. */
+  private readonly dummyHash: Promise<string>;
+
+  constructor(
+    private readonly state: PortalState,
+    options: PortalEngineOptions,
+  ) {
+    this.vault = Vault.open(state.lineage, state.meta, stateKeyOf(options));
+    this.loginAttempts = options.loginAttempts ?? DEFAULT_LOGIN_ATTEMPTS;
+    this.idleMs = (options.sessionIdleSeconds ?? DEFAULT_IDLE_SECONDS) * 1000;
+    this.maxMs = (options.sessionMaxSeconds ?? DEFAULT_MAX_SECONDS) * 1000;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.dummyHash = hashPassword(randomBytes(16).toString('hex'));
+  }
+
+  /** SQLite waits this long for another writer before answering busy (then a 503). */
+  async configureBusyTimeout(): Promise<void> {
+    await sql.raw(`pragma busy_timeout = ${Math.max(0, Math.round(this.busyTimeoutMs))}`).execute(this.state.db);
+  }
+
+  private write<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return inTransaction(this.state, this.busyTimeoutMs, fn);
+  }
+
+  async settings(): Promise<PortalSettings> {
+    return portalSettingsFromMeta(await readMeta(this.state.db));
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.state.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // --- accounts -------------------------------------------------------------------------------
+
+  async register(input: { email: string; fullName: string; password: string }): Promise<Account> {
+    const email = normalizedEmail(input.email);
+    const errors = [...emailErrors(email), ...fullNameErrors(input.fullName), ...passwordErrors('password', input.password)];
+    if (errors.length > 0) throw invalid(errors);
+    const settings = await this.settings();
+    if (!settings.selfService.enabled) throw new PortalError(403, 'Sign-ups are off', 'This portal does not accept sign-ups at the moment.');
+    const passwordHash = await hashPassword(input.password);
+    return this.write(async (tx) => {
+      const existing = await tx.lockDeveloperByEmail(email);
+      if (existing) throw registrationRefusal(existing.status as Status);
+      // Read again inside the transaction: an apply may have turned sign-ups off meanwhile.
+      const current = portalSettingsFromMeta(await readMeta(tx.conn));
+      if (!current.selfService.enabled) throw new PortalError(403, 'Sign-ups are off', 'This portal does not accept sign-ups at the moment.');
+      const status: Status = current.autoApprove ? 'approved' : 'pending';
+      const id = randomUUID();
+      await tx.conn
+        .insertInto('pf_developers')
+        .values({ id, email, full_name: input.fullName, status, custom_id: null, meta: '{}', origin: 'self-service', created_at: tx.now, updated_at: tx.now, sync_digest: null, password_hash: passwordHash })
+        .execute();
+      // A new account replaces the tombstone of a managed developer who deleted theirs (SPEC §8).
+      await tx.conn.deleteFrom('pf_tombstones').where('email', '=', email).execute();
+      await tx.record(selfService(email, 'register', developerAddress(email), { after: { fullName: input.fullName, status } }));
+      return account({ id, email, full_name: input.fullName, status, origin: 'self-service', created_at: tx.now, password_hash: passwordHash });
+    });
+  }
+
+  async login(input: { email: string; password: string }): Promise<SessionGrant> {
+    const email = typeof input.email === 'string' ? input.email.toLowerCase() : '';
+    const password = typeof input.password === 'string' ? input.password : '';
+    // Counted before the password is checked, in the state: parallel guesses, on any instance, all count.
+    await this.countAttempt(email);
+    const found = await this.state.db.selectFrom('pf_developers').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
+    const correct = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH * 4), found?.password_hash ?? (await this.dummyHash));
+    if (!found || !found.password_hash || !correct) throw new PortalError(401, 'Login failed', WRONG_LOGIN);
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = await this.write(async (tx) => {
+      const developer = await tx.lockDeveloper(found.id);
+      // A password changed since it was checked: the old one no longer opens a session.
+      if (!developer || developer.password_hash !== found.password_hash) throw new PortalError(401, 'Login failed', WRONG_LOGIN);
+      await tx.conn.deleteFrom('pf_login_attempts').where('email', '=', email).execute();
+      if (developer.status !== 'approved') throw notApproved(developer.status as Status);
+      const now = Date.parse(tx.now);
+      const absolute = new Date(now + this.maxMs).toISOString();
+      await tx.conn
+        .insertInto('pf_sessions')
+        .values({ id: randomUUID(), token_digest: tokenDigest(token), developer_id: developer.id, created_at: tx.now, last_seen_at: tx.now, idle_expires_at: new Date(now + this.idleMs).toISOString(), expires_at: absolute })
+        .execute();
+      return earliest(new Date(now + this.idleMs).toISOString(), absolute);
+    });
+    return { token, expiresAt, csrfToken: this.csrfToken(token) };
+  }
+
+  /** One more attempt in the account's window; past the limit a 429, whatever the password. */
+  private async countAttempt(email: string): Promise<void> {
+    const { failures, windowStart } = await this.write(async (tx) => {
+      const cutoff = new Date(Date.parse(tx.now) - LOGIN_WINDOW_MS).toISOString();
+      await tx.conn.deleteFrom('pf_login_attempts').where('window_start', '<', cutoff).execute();
+      const row = await sql<{ failures: number; window_start: string }>`
+        insert into pf_login_attempts (email, window_start, failures) values (${email}, ${tx.now}, 1)
+        on conflict (email) do update set failures = pf_login_attempts.failures + 1
+        returning failures, window_start`.execute(tx.conn);
+      return { failures: Number(row.rows[0]!.failures), windowStart: row.rows[0]!.window_start };
+    });
+    if (failures > this.loginAttempts) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(windowStart) + LOGIN_WINDOW_MS - Date.now()) / 1000));
+      throw new PortalError(429, 'Too many login attempts', `Too many failed logins for this account; try again in ${retryAfterSeconds} seconds.`, undefined, retryAfterSeconds);
+    }
+  }
+
+  async authenticate(token: string): Promise<Session | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 256) return null;
+    const digest = tokenDigest(token);
+    const row = await this.state.db
+      .selectFrom('pf_sessions')
+      .innerJoin('pf_developers', 'pf_developers.id', 'pf_sessions.developer_id')
+      .select(['pf_sessions.id', 'pf_sessions.developer_id', 'pf_sessions.last_seen_at', 'pf_sessions.idle_expires_at', 'pf_sessions.expires_at', 'pf_developers.email', 'pf_developers.status'])
+      .where('pf_sessions.token_digest', '=', digest)
+      .executeTakeFirst();
+    if (!row) return null;
+    const now = Date.now();
+    if (row.status !== 'approved' || Date.parse(row.idle_expires_at) <= now || Date.parse(row.expires_at) <= now) {
+      await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute());
+      return null;
+    }
+    let idle = row.idle_expires_at;
+    if (now - Date.parse(row.last_seen_at) >= REFRESH_AFTER_MS) {
+      idle = new Date(now + this.idleMs).toISOString();
+      await this.write((tx) =>
+        tx.conn.updateTable('pf_sessions').set({ last_seen_at: new Date(now).toISOString(), idle_expires_at: idle }).where('id', '=', row.id).execute(),
+      );
+    }
+    return { sessionId: row.id, developerId: row.developer_id, email: row.email, csrfToken: this.csrfToken(token), expiresAt: earliest(idle, row.expires_at) };
+  }
+
+  async logout(session: Session): Promise<void> {
+    await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', session.sessionId).execute());
+  }
+
+  async setPasswordWithInvite(input: { token: string; password: string }): Promise<void> {
+    const errors = passwordErrors('password', input.password);
+    if (typeof input.token !== 'string' || input.token.length === 0) errors.unshift({ field: 'token', message: 'is required' });
+    if (errors.length > 0) throw invalid(errors);
+    const passwordHash = await hashPassword(input.password);
+    await this.write(async (tx) => {
+      const invite = await tx.conn.selectFrom('pf_invites').selectAll().where('token_digest', '=', tokenDigest(input.token)).executeTakeFirst();
+      const unusable = new PortalError(400, 'Invalid invite', 'This link is unknown, already used or expired; ask for a new invite.', [{ field: 'token', message: 'unknown, used or expired' }]);
+      if (!invite || invite.used_at !== null || Date.parse(invite.expires_at) <= Date.parse(tx.now)) throw unusable;
+      const developer = await tx.lockDeveloper(invite.developer_id);
+      if (!developer) throw unusable;
+      await tx.conn.updateTable('pf_invites').set({ used_at: tx.now }).where('token_digest', '=', invite.token_digest).execute();
+      await tx.conn.updateTable('pf_developers').set({ password_hash: passwordHash, updated_at: tx.now }).where('id', '=', developer.id).execute();
+      await tx.conn.deleteFrom('pf_sessions').where('developer_id', '=', developer.id).execute();
+      await tx.record(selfService(developer.email, 'set-password', developerAddress(developer.email)));
+    });
+  }
+
+  async me(session: Session): Promise<Account> {
+    const row = await this.state.db.selectFrom('pf_developers').select(DEVELOPER_COLUMNS).where('id', '=', session.developerId).executeTakeFirst();
+    if (!row) throw sessionEnded();
+    return account(row as DeveloperRow);
+  }
+
+  async updateMe(session: Session, input: { fullName: string }): Promise<Account> {
+    const errors = fullNameErrors(input.fullName);
+    if (errors.length > 0) throw invalid(errors);
+    return this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      if (developer.origin === 'manifest') throw new PortalError(403, 'Managed by the manifests', 'Your name is managed by the portal administrators; ask them to change it.');
+      await tx.conn.updateTable('pf_developers').set({ full_name: input.fullName, updated_at: tx.now }).where('id', '=', developer.id).execute();
+      await tx.record(selfService(developer.email, 'update-name', developerAddress(developer.email), { before: { fullName: developer.full_name }, after: { fullName: input.fullName } }));
+      return account({ ...developer, full_name: input.fullName });
+    });
+  }
+
+  async changeEmail(session: Session, input: { email: string; password: string }): Promise<Account> {
+    const email = normalizedEmail(input.email);
+    const errors = emailErrors(email);
+    if (errors.length > 0) throw invalid(errors);
+    const checked = await this.checkPassword(session, input.password, 'password');
+    return this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      if (developer.password_hash !== checked) throw wrongPassword('password');
+      if (developer.origin === 'manifest') throw new PortalError(403, 'Managed by the manifests', 'Your email is managed by the portal administrators; ask them to change it.');
+      if (email === developer.email) return account(developer);
+      if (await tx.conn.selectFrom('pf_developers').select('id').where('email', '=', email).executeTakeFirst()) {
+        throw new PortalError(409, 'Email taken', 'This email is already registered.', [{ field: 'email', message: 'already registered' }]);
+      }
+      await tx.conn.updateTable('pf_developers').set({ email, updated_at: tx.now }).where('id', '=', developer.id).execute();
+      await tx.record(selfService(email, 'change-email', developerAddress(email), { before: { email: developer.email }, after: { email } }));
+      return account({ ...developer, email });
+    });
+  }
+
+  async changePassword(session: Session, input: { currentPassword: string; newPassword: string }): Promise<void> {
+    const errors = passwordErrors('newPassword', input.newPassword);
+    if (errors.length > 0) throw invalid(errors);
+    const checked = await this.checkPassword(session, input.currentPassword, 'currentPassword');
+    const passwordHash = await hashPassword(input.newPassword);
+    await this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      if (developer.password_hash !== checked) throw wrongPassword('currentPassword');
+      await tx.conn.updateTable('pf_developers').set({ password_hash: passwordHash, updated_at: tx.now }).where('id', '=', developer.id).execute();
+      await tx.conn.deleteFrom('pf_sessions').where('developer_id', '=', developer.id).where('id', '<>', session.sessionId).execute();
+      await tx.record(selfService(developer.email, 'change-password', developerAddress(developer.email)));
+    });
+  }
+
+  async deleteAccount(session: Session, input: { password: string }): Promise<void> {
+    const checked = await this.checkPassword(session, input.password, 'password');
+    await this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      if (developer.password_hash !== checked) throw wrongPassword('password');
+      const credentials = await tx.conn.selectFrom('pf_credentials').select(['type', 'identity']).where('developer_id', '=', developer.id).execute();
+      await tx.conn.deleteFrom('pf_credentials').where('developer_id', '=', developer.id).execute();
+      await tx.conn.deleteFrom('pf_sessions').where('developer_id', '=', developer.id).execute();
+      await tx.conn.deleteFrom('pf_invites').where('developer_id', '=', developer.id).execute();
+      await tx.conn.deleteFrom('pf_developers').where('id', '=', developer.id).execute();
+      if (developer.origin === 'manifest') {
+        await tx.conn
+          .insertInto('pf_tombstones')
+          .values({ email: developer.email, deleted_at: tx.now })
+          .onConflict((oc) => oc.column('email').doUpdateSet({ deleted_at: tx.now }))
+          .execute();
+      }
+      const deleted = credentials.map((c) => credentialAddress(developer.email, c.type as CredentialType, c.identity)).sort();
+      await tx.record(selfService(developer.email, 'delete-account', developerAddress(developer.email), { before: { status: developer.status, origin: developer.origin }, deletedCredentials: deleted }));
+    });
+  }
+
+  // --- credentials ----------------------------------------------------------------------------
+
+  async credentialTypes(_session: Session): Promise<CredentialType[]> {
+    return allowedTypes(await this.settings());
+  }
+
+  async listCredentials(session: Session): Promise<PublicCredential[]> {
+    const rows = await this.state.db.selectFrom('pf_credentials').selectAll().where('developer_id', '=', session.developerId).execute();
+    return rows.map(publicCredential).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async getCredential(session: Session, id: string): Promise<PublicCredential> {
+    return publicCredential(await this.ownCredential(this.state.db, session, id));
+  }
+
+  async createCredential(session: Session, input: Record<string, unknown>): Promise<CredentialWithSecrets> {
+    const settings = await this.settings();
+    const type = this.creatableType(settings, input.type);
+    const { type: _type, ...given } = input;
+    const fields = credentialFields(type, given, defaultFields(type));
+    const id = randomUUID();
+    for (const field of CREDENTIAL_SPECS[type].generatedFields) if (fields[field] === undefined) fields[field] = generateSecretValue(32);
+    const { stored, values } = await this.newSecrets(id, type, fields);
+    const identity = String(fields[CREDENTIAL_SPECS[type].identityField]);
+    const row = await this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      if (developer.status !== 'approved') throw sessionEnded();
+      const current = portalSettingsFromMeta(await readMeta(tx.conn));
+      this.creatableType(current, type);
+      const own = await tx.conn.selectFrom('pf_credentials').select((eb) => eb.fn.countAll().as('n')).where('developer_id', '=', developer.id).where('origin', '=', 'self-service').executeTakeFirst();
+      if (Number(own?.n ?? 0) >= current.selfService.maxCredentials) {
+        throw new PortalError(403, 'Limit reached', `You hold the most self-made credentials this portal allows (${current.selfService.maxCredentials}); delete one first.`);
+      }
+      const credential: CredentialTable = {
+        id,
+        developer_id: developer.id,
+        type,
+        identity,
+        unique_value: uniqueValueOf(type, fields, stored),
+        fields: JSON.stringify(fields),
+        secrets: JSON.stringify(stored),
+        active: 1,
+        origin: 'self-service',
+        created_at: tx.now,
+        updated_at: tx.now,
+      };
+      await this.refuseTaken(tx, credential);
+      await tx.conn.insertInto('pf_credentials').values(credential).execute();
+      await tx.record(selfService(developer.email, 'create-credential', credentialAddress(developer.email, type, identity), { after: redacted(type, fields) }));
+      return { ...credential, version: 1 };
+    });
+    return { credential: publicCredential(row), secrets: values };
+  }
+
+  async updateCredential(session: Session, id: string, input: Record<string, unknown>): Promise<PublicCredential> {
+    const settings = await this.settings();
+    if (!settings.selfService.enabled) throw selfServiceOff();
+    return this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      const existing = await this.ownCredential(tx.conn, session, id);
+      if (existing.origin === 'manifest') throw managedCredential();
+      const type = existing.type as CredentialType;
+      if (input.type !== undefined && input.type !== type) throw invalid([{ field: 'type', message: 'a credential keeps its type; create a new one instead' }]);
+      const { type: _type, ...given } = input;
+      const before = JSON.parse(existing.fields) as Record<string, unknown>;
+      const fields = credentialFields(type, given, before);
+      const secrets = JSON.parse(existing.secrets) as Record<string, StoredSecret>;
+      const identity = String(fields[CREDENTIAL_SPECS[type].identityField]);
+      const updated: CredentialTable = { ...existing, identity, fields: JSON.stringify(fields), unique_value: uniqueValueOf(type, fields, secrets), updated_at: tx.now };
+      await this.refuseTaken(tx, updated);
+      await tx.conn
+        .updateTable('pf_credentials')
+        .set({ identity, fields: updated.fields, unique_value: updated.unique_value, updated_at: tx.now })
+        .where('id', '=', id)
+        .execute();
+      await tx.record(selfService(developer.email, 'update-credential', credentialAddress(developer.email, type, existing.identity), { before: redacted(type, before), after: redacted(type, fields) }));
+      return publicCredential(updated);
+    });
+  }
+
+  async rotateCredential(session: Session, id: string): Promise<CredentialWithSecrets> {
+    const settings = await this.settings();
+    if (!settings.selfService.enabled) throw selfServiceOff();
+    const probe = await this.ownCredential(this.state.db, session, id);
+    if (probe.origin === 'manifest') throw managedCredential();
+    const type = probe.type as CredentialType;
+    const { stored, values } = await this.newSecrets(id, type, JSON.parse(probe.fields));
+    const row = await this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      const existing = await this.ownCredential(tx.conn, session, id);
+      if (existing.origin === 'manifest') throw managedCredential();
+      const fields = JSON.parse(existing.fields) as Record<string, unknown>;
+      const updated: CredentialTable = { ...existing, secrets: JSON.stringify(stored), unique_value: uniqueValueOf(type, fields, stored), updated_at: tx.now };
+      await this.refuseTaken(tx, updated);
+      await tx.conn.updateTable('pf_credentials').set({ secrets: updated.secrets, unique_value: updated.unique_value, updated_at: tx.now }).where('id', '=', id).execute();
+      await tx.record(selfService(developer.email, 'rotate-credential', credentialAddress(developer.email, type, existing.identity), { rotated: Object.keys(stored).sort() }));
+      return updated;
+    });
+    return { credential: publicCredential(row), secrets: values };
+  }
+
+  async deleteCredential(session: Session, id: string): Promise<void> {
+    await this.write(async (tx) => {
+      const developer = await this.lockOwn(tx, session);
+      const existing = await this.ownCredential(tx.conn, session, id);
+      if (existing.origin === 'manifest') throw managedCredential();
+      await tx.conn.deleteFrom('pf_credentials').where('id', '=', id).execute();
+      await tx.record(selfService(developer.email, 'delete-credential', credentialAddress(developer.email, existing.type as CredentialType, existing.identity), { before: redacted(existing.type as CredentialType, JSON.parse(existing.fields)) }));
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.state.store.close();
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  private csrfToken(token: string): string {
+    return this.vault.digest('portal-session', 'csrf', token);
+  }
+
+  /** The session's developer, locked; a developer gone or no longer approved has no session. */
+  private async lockOwn(tx: Transaction, session: Session): Promise<DeveloperRow> {
+    const developer = await tx.lockDeveloper(session.developerId);
+    if (!developer || developer.status !== 'approved') throw sessionEnded();
+    return developer;
+  }
+
+  private async ownCredential(conn: Transaction['conn'], session: Session, id: string): Promise<CredentialTable & { version?: number }> {
+    const row = typeof id === 'string' ? await conn.selectFrom('pf_credentials').selectAll().where('id', '=', id).where('developer_id', '=', session.developerId).executeTakeFirst() : undefined;
+    if (!row) throw new PortalError(404, 'Not found', 'You have no credential with this id.');
+    return row;
+  }
+
+  /** The password checked against the stored hash, outside any transaction (scrypt is slow); returns the hash it matched. */
+  private async checkPassword(session: Session, password: unknown, field: string): Promise<string> {
+    const row = await this.state.db.selectFrom('pf_developers').select('password_hash').where('id', '=', session.developerId).executeTakeFirst();
+    if (!row) throw sessionEnded();
+    const ok = typeof password === 'string' && password.length <= MAX_PASSWORD_LENGTH * 4 && (await verifyPassword(password, row.password_hash ?? (await this.dummyHash)));
+    if (!ok || !row.password_hash) throw wrongPassword(field);
+    return row.password_hash;
+  }
+
+  private creatableType(settings: PortalSettings, type: unknown): CredentialType {
+    if (!settings.selfService.enabled) throw selfServiceOff();
+    if (typeof type !== 'string' || !(type in CREDENTIAL_SPECS)) {
+      throw invalid([{ field: 'type', message: `must be one of ${Object.keys(CREDENTIAL_SPECS).join(', ')}` }]);
+    }
+    if (!allowedTypes(settings).includes(type as CredentialType)) {
+      throw new PortalError(403, 'Type not available', `This portal does not let developers create ${type} credentials.`, [{ field: 'type', message: 'not available for self-service' }]);
+    }
+    return type as CredentialType;
+  }
+
+  /** Generated values for every secret field, stored as apply stores them; `values` holds those the credential uses. */
+  private async newSecrets(credentialId: string, type: CredentialType, fields: Record<string, unknown>): Promise<{ stored: Record<string, StoredSecret>; values: Record<string, string> }> {
+    const stored: Record<string, StoredSecret> = {};
+    const values: Record<string, string> = {};
+    for (const field of CREDENTIAL_SPECS[type].secretFields) {
+      const value = generateSecretValue();
+      const secret: StoredSecret = { digest: this.vault.digest(type, field, value), generated: true };
+      const ciphertext = this.vault.seal(credentialId, field, value);
+      if (ciphertext) secret.ciphertext = ciphertext;
+      if (type === 'basic-auth') secret.hash = await hashPassword(value);
+      stored[field] = secret;
+      if (secretIsUsed(type, fields, field)) values[field] = value;
+    }
+    return { stored, values };
+  }
+
+  /** A clear 409 for an identity or unique value already held; the constraints catch what races past it. */
+  private async refuseTaken(tx: Transaction, credential: CredentialTable): Promise<void> {
+    const sameIdentity = await tx.conn
+      .selectFrom('pf_credentials')
+      .select('id')
+      .where('developer_id', '=', credential.developer_id)
+      .where('type', '=', credential.type)
+      .where('identity', '=', credential.identity)
+      .where('id', '<>', credential.id)
+      .executeTakeFirst();
+    if (sameIdentity) {
+      const field = CREDENTIAL_SPECS[credential.type as CredentialType].identityField;
+      throw new PortalError(409, 'Credential exists', `You already have a ${credential.type} credential with this ${field}.`, [{ field, message: 'already used by another of your credentials' }]);
+    }
+    if (credential.unique_value === null) return;
+    const taken = await tx.conn
+      .selectFrom('pf_credentials')
+      .select('id')
+      .where('type', '=', credential.type)
+      .where('unique_value', '=', credential.unique_value)
+      .where('id', '<>', credential.id)
+      .executeTakeFirst();
+    if (taken) {
+      const field = CREDENTIAL_SPECS[credential.type as CredentialType].uniqueField!;
+      throw new PortalError(409, 'Value taken', `This ${field} is already used on this portal; choose another.`, [{ field, message: 'already used on this portal' }]);
+    }
+  }
+}
+
+const DEVELOPER_COLUMNS = ['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'password_hash'] as const;
+
+export function allowedTypes(settings: PortalSettings): CredentialType[] {
+  if (!settings.selfService.enabled) return [];
+  return settings.selfService.credentialTypes.filter((type) => type !== 'acl' && settings.credentialTypes.includes(type));
+}
+
+function account(row: DeveloperRow): Account {
+  const managed = row.origin === 'manifest';
+  return {
+    email: row.email,
+    fullName: row.full_name,
+    status: row.status as Status,
+    origin: row.origin as Origin,
+    createdAt: row.created_at,
+    managed: { fullName: managed, email: managed },
+  };
+}
+
+function publicCredential(row: CredentialTable): PublicCredential {
+  const fields = JSON.parse(row.fields) as Record<string, unknown>;
+  return {
+    ...fields,
+    id: row.id,
+    type: row.type as CredentialType,
+    active: Number(row.active) === 1,
+    origin: row.origin as Origin,
+    createdAt: row.created_at,
+    managed: row.origin === 'manifest',
+  };
+}
+
+/** A credential's fields for the history: never a secret (those are not in `fields`), its type first. */
+function redacted(type: CredentialType, fields: Record<string, unknown>): Record<string, unknown> {
+  return { type, ...fields };
+}
+
+function selfService(actor: string, action: string, address: string, change: Record<string, unknown> = {}) {
+  return { kind: 'self-service', actor, action, address, ...change };
+}
+
+export function normalizedEmail(email: unknown): string {
+  return typeof email === 'string' ? email.toLowerCase() : '';
+}
+
+function emailErrors(email: string): FieldError[] {
+  return isValidEmail(email) ? [] : [{ field: 'email', message: email === '' ? 'is required' : badEmail(email) }];
+}
+
+function fullNameErrors(fullName: unknown): FieldError[] {
+  if (typeof fullName !== 'string' || !/\S/.test(fullName)) return [{ field: 'fullName', message: 'is required' }];
+  return fullName.length > 200 ? [{ field: 'fullName', message: 'is longer than 200 characters' }] : [];
+}
+
+/** NIST SP 800-63B: a length range, no composition rules. */
+export function passwordErrors(field: string, password: unknown): FieldError[] {
+  if (typeof password !== 'string') return [{ field, message: 'is required' }];
+  const length = [...password].length;
+  if (length < MIN_PASSWORD_LENGTH) return [{ field, message: `must be at least ${MIN_PASSWORD_LENGTH} characters long` }];
+  if (length > MAX_PASSWORD_LENGTH) return [{ field, message: `must be at most ${MAX_PASSWORD_LENGTH} characters long` }];
+  return [];
+}
+
+function invalid(errors: FieldError[]): PortalError {
+  return new PortalError(400, 'Invalid request', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+}
+
+function registrationRefusal(status: Status): PortalError {
+  if (status === 'rejected' || status === 'revoked') {
+    return new PortalError(403, 'May not register', `This email's access was ${status}; it may not register until the portal administrators delete that record.`);
+  }
+  return new PortalError(409, 'Already registered', 'This email is already registered; log in instead.', [{ field: 'email', message: 'already registered' }]);
+}
+
+function notApproved(status: Status): PortalError {
+  if (status === 'pending') return new PortalError(403, 'Waiting for approval', 'Your access request is waiting for approval by the portal administrators.');
+  return new PortalError(403, 'Not approved', `Your access was ${status}; contact the portal administrators.`);
+}
+
+function sessionEnded(): PortalError {
+  return new PortalError(401, 'Not logged in', 'Your session has ended; log in again.');
+}
+
+function wrongPassword(field: string): PortalError {
+  return new PortalError(401, 'Wrong password', 'The password is wrong.', [{ field, message: 'is wrong' }]);
+}
+
+function selfServiceOff(): PortalError {
+  return new PortalError(403, 'Self-service is off', 'This portal does not accept credential changes at the moment.');
+}
+
+function managedCredential(): PortalError {
+  return new PortalError(403, 'Managed by the manifests', 'This credential is managed by the portal administrators; it cannot be changed here.');
+}
+
+function tokenDigest(token: string): string {
+  return sha256(token);
+}
+
+function earliest(a: string, b: string): string {
+  return a < b ? a : b;
+}

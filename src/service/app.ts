@@ -1,0 +1,138 @@
+// The portal's HTTP service (SPEC §7) on Fastify: security headers, a rate limit per client
+// address, cookies, problem+json errors, structured logs without secrets, and the routes, which
+// only parse input and call the engine.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import { TOOL_VERSION } from '../package-info.js';
+import { PortalError, type PortalEngine } from '../portal/contract.js';
+import { requireSession, SESSION_COOKIE } from './auth.js';
+import { handleError, handleNotFound } from './problem.js';
+import { accountRoutes } from './routes/accounts.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/session.js';
+import type { RouteContext } from './routes/context.js';
+import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
+
+export const DEFAULT_RATE_LIMIT = 600;
+
+export interface ServiceOptions {
+  /** Where developers reach the service; https makes the session cookie Secure. */
+  publicUrl?: string;
+  /** Requests per minute per client address (default 600). */
+  rateLimit?: number;
+  /** Which proxies' X-Forwarded-For to believe: true (any), or addresses and CIDRs, comma-separated. Default none. */
+  trustProxy?: boolean | string;
+  /** Log records go here (default: stdout); false for none. */
+  log?: NodeJS.WritableStream | false;
+  logLevel?: string;
+}
+
+/** The service on `engine`; the caller listens (or injects) and closes it, which closes the engine. */
+export async function buildService(engine: PortalEngine, options: ServiceOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(options),
+    genReqId: requestId,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: options.trustProxy ?? false,
+    ajv: { customOptions: AJV_SERVICE_OPTIONS },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  // Bodies are built by the routes; the response schemas are there to describe them in openapi.json.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  useStrictJson(app);
+
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { useDefaults: true } });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    max: options.rateLimit ?? DEFAULT_RATE_LIMIT,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new PortalError(429, 'Too many requests', `More than ${context.max} requests a minute from this address; retry after ${context.after}.`, undefined, Math.ceil(context.ttl / 1000)),
+  });
+  await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl) });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onClose', async () => engine.close());
+
+  const context: RouteContext = { engine, cookies: { secure: isHttps(options.publicUrl) }, requireSession: requireSession(engine) };
+  healthRoutes(app, engine);
+  sessionRoutes(app, context);
+  accountRoutes(app, context);
+  credentialRoutes(app, context);
+  return app;
+}
+
+function isHttps(url: string | undefined): boolean {
+  return url !== undefined && new URL(url).protocol === 'https:';
+}
+
+/** A request id: the proxy's X-Request-Id when it looks like one, else a fresh UUID. */
+function requestId(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** Paths pino blanks in every record, should a header, a body or an error ever be logged. */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+  '*.csrfToken',
+  'body.*.password',
+];
+
+function loggerOptions(options: ServiceOptions): FastifyServerOptions['logger'] {
+  if (options.log === false) return false;
+  return {
+    level: options.logLevel ?? 'info',
+    ...(options.log ? { stream: options.log } : {}),
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: {
+      req: (request: { method: string; url: string; host?: string; ip?: string; hostname?: string }) => ({
+        method: request.method,
+        url: withoutTokens(request.url),
+        host: request.host ?? request.hostname,
+        remoteAddress: request.ip,
+      }),
+    },
+  };
+}
+
+/** An invite link carries its token in the query; the log keeps the path and the other parameters. */
+export function withoutTokens(url: string): string {
+  return url.replace(/([?&](?:token|csrfToken|password)=)[^&#]*/gi, '$1[redacted]');
+}
+
+function openApiInfo(publicUrl: string | undefined) {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'portalform developer self-service', version: TOOL_VERSION, description: 'The developer portal\'s self-service API (sign-up, sessions, account, credentials). Errors are application/problem+json.' },
+    ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http' as const, scheme: 'bearer', description: 'The token of POST /api/v1/session.' },
+        cookie: { type: 'apiKey' as const, in: 'cookie' as const, name: SESSION_COOKIE, description: 'The session cookie; requests that change something also need the X-CSRF-Token header.' },
+      },
+    },
+  };
+}
