@@ -4,6 +4,7 @@
 import { stringify } from 'yaml';
 import { GENESIS_HASH, verifyChain, type VerifyResult } from '../history.js';
 import { STATUSES, type Status } from '../model.js';
+import { SENSITIVE_CHANGED } from '../plan/types.js';
 import { sql, type Kysely } from '../store/kysely.js';
 import type { Store } from '../store/index.js';
 import type { HistoryRow } from '../store/types.js';
@@ -103,7 +104,7 @@ export class ConsoleReadModel {
       .orderBy('email')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ email: r.email, fullName: r.full_name, createdAt: r.created_at, manifest: approvalEntry(r.email) }));
+    return rows.map((r) => ({ email: r.email, fullName: r.full_name, createdAt: r.created_at, manifest: approvalEntry(r.email, r.full_name) }));
   }
 
   async statusCounts(): Promise<Record<Status, number>> {
@@ -261,16 +262,32 @@ export class ConsoleReadModel {
   }
 }
 
-/** The entry that approves a pending request: adopting it needs no fullName (SPEC §8). */
-export function approvalEntry(email: string): string {
-  return stringify([{ email, status: 'approved' }]).trimEnd();
+/** The entry that approves a pending request, keeping the name the developer gave. */
+export function approvalEntry(email: string, fullName: string): string {
+  return stringify([{ email, fullName, status: 'approved' }]).trimEnd();
 }
 
-/** The redacted changes an entry records: an apply's plan, or a self-service event's change(s). */
+/** What each self-service action (src/portal/engine.ts) does, in the plan's words. */
+const ACTION_OPS: Record<string, 'create' | 'update' | 'delete'> = {
+  register: 'create',
+  'delete-account': 'delete',
+  'create-credential': 'create',
+  'delete-credential': 'delete',
+};
+
+/**
+ * The redacted changes an entry records, as plan changes: an apply's own, or the one change of a
+ * self-service event (`{action, address, before?, after?}`), so both render and replay alike.
+ */
 export function changesOf(entry: Record<string, unknown>): unknown[] {
   if (Array.isArray(entry.changes)) return entry.changes;
-  if (entry.change && typeof entry.change === 'object') return [entry.change];
-  return [];
+  if (typeof entry.action !== 'string' || typeof entry.address !== 'string') return [];
+  const op = ACTION_OPS[entry.action] ?? 'update';
+  const kind = entry.address.includes('.credential[') ? 'credential' : 'developer';
+  const secretChange = entry.action.endsWith('-password') ? { password: SENSITIVE_CHANGED } : Array.isArray(entry.rotated) ? Object.fromEntries(entry.rotated.map((f) => [String(f), SENSITIVE_CHANGED])) : null;
+  const before = op === 'create' ? null : ((entry.before as Record<string, unknown> | undefined) ?? (secretChange ? {} : null));
+  const after = op === 'delete' ? null : ((entry.after as Record<string, unknown> | undefined) ?? secretChange ?? {});
+  return [{ address: entry.address, kind, op, before, after }];
 }
 
 const isStatus = (value: unknown): value is Status => typeof value === 'string' && (STATUSES as readonly string[]).includes(value);

@@ -195,8 +195,8 @@ function timelineItem(item: TimelineEntry): SafeHtml {
   const changes = changesOf(item.entry);
   const renderable = changes.filter(isChange);
   const summary = item.entry.summary as Record<string, number> | undefined;
-  const rest = Object.fromEntries(Object.entries(item.entry).filter(([key]) => !['kind', 'serial', 'at', 'actor', 'changes', 'change', 'summary'].includes(key)));
-  return html`<li><h3>${item.kind} · serial ${item.serial} · ${item.at}</h3>
+  const rest = Object.fromEntries(Object.entries(item.entry).filter(([key]) => !['kind', 'serial', 'at', 'actor', 'changes', 'summary', 'action', 'address', 'before', 'after', 'rotated'].includes(key)));
+  return html`<li><h3>${item.kind}${typeof item.entry.action === 'string' ? html`: ${item.entry.action}` : ''} · serial ${item.serial} · ${item.at}</h3>
 <p>By <strong>${item.actor}</strong>${summary ? html` · ${Object.entries(summary).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''} · ${item.chain === 'apply' ? 'applies' : 'events'} chain entry ${item.seq}, hash <code>${item.hash.slice(0, 16)}…</code></p>
 ${renderable.length > 0
   ? html`<details><summary>${renderable.length} change${renderable.length === 1 ? '' : 's'}</summary>${renderChangesPre(renderable.slice(0, CHANGES_SHOWN))}${renderable.length > CHANGES_SHOWN ? html`<p>… and ${renderable.length - CHANGES_SHOWN} more: <code>portalform history</code> shows them all.</p>` : ''}</details>`

@@ -2,6 +2,8 @@
 // a password from an invite, the credentials dashboard and the account settings. Every call goes
 // through the PortalEngine, with the session cookie the JSON API uses.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// One login serves the pages and the JSON API: the same cookie, with the same attributes.
+import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../service/auth.js';
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES, type CredentialType } from '../model.js';
 import { PortalError, type CredentialWithSecrets, type PublicCredential, type Session } from '../portal/contract.js';
 import { CREDENTIAL_FIELDS, CREDENTIAL_LABELS, credentialInput } from './credential-fields.js';
@@ -10,8 +12,6 @@ import { html, type SafeHtml } from './html.js';
 import { csrfField, layout, notice, type NavLink } from './layout.js';
 import { formOf, redirect, sendPage, type PageContext } from './http.js';
 
-/** The JSON API's session cookie (src/service/auth.ts): one login serves the pages and the API. */
-export const SESSION_COOKIE = 'portalform_session';
 
 const NAV: NavLink[] = [
   { href: '/dashboard', label: 'Credentials' },
@@ -54,12 +54,12 @@ export async function developerRoutes(fastify: FastifyInstance, context: PageCon
       try {
         return await handler(request, reply, session);
       } catch (error) {
-        if (error instanceof PortalError && error.status === 401) return redirect(reply, '/login?expired=1');
+        if (sessionEnded(error)) return redirect(reply, '/login?expired=1');
         throw error;
       }
     };
 
-  const cookieOptions = () => ({ httpOnly: true, sameSite: 'strict' as const, secure: context.secureCookies, path: '/' });
+  const cookies = { secure: context.secureCookies };
 
   // ---- signing up and in ------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ ${input({ name: 'password', label: 'Password', type: 'password', required: true,
     const form = formOf(request);
     try {
       const grant = await engine.login({ email: form.email ?? '', password: form.password ?? '' }, contextOf(request));
-      reply.setCookie(SESSION_COOKIE, grant.token, { ...cookieOptions(), expires: new Date(grant.expiresAt) });
+      setSessionCookie(reply, grant.token, grant.expiresAt, cookies);
       return redirect(reply, '/dashboard');
     } catch (error) {
       if (!(error instanceof PortalError)) throw error;
@@ -140,7 +140,7 @@ ${input({ name: 'password', label: 'Password', type: 'password', required: true,
     const token = request.cookies[SESSION_COOKIE];
     const session = token ? await engine.authenticate(token) : null;
     if (session) await engine.logout(session);
-    reply.clearCookie(SESSION_COOKIE, cookieOptions());
+    clearSessionCookie(reply, cookies);
     return redirect(reply, '/login?done=logout');
   });
 
@@ -351,7 +351,7 @@ ${input({ name: 'password', label: 'Your password, to confirm', type: 'password'
         await change(session, formOf(request));
         return accountPage(reply, session, notice('ok', done));
       } catch (error) {
-        if (!(error instanceof PortalError) || error.status === 401) throw error;
+        if (!(error instanceof PortalError) || sessionEnded(error)) throw error;
         return accountPage(reply, session, undefined, { form, error });
       }
     });
@@ -371,10 +371,10 @@ ${input({ name: 'password', label: 'Your password, to confirm', type: 'password'
       try {
         await engine.deleteAccount(session, { password: formOf(request).password ?? '' });
       } catch (error) {
-        if (!(error instanceof PortalError) || error.status === 401) throw error;
+        if (!(error instanceof PortalError) || sessionEnded(error)) throw error;
         return accountPage(reply, session, undefined, { form: 'delete', error });
       }
-      reply.clearCookie(SESSION_COOKIE, cookieOptions());
+      clearSessionCookie(reply, cookies);
       return page(reply, null, { title: 'Your account is deleted', body: html`${notice('ok', 'Your account and every credential it held are gone; your access is revoked.')}<p><a href="/">Go to the portal's home page</a></p>` });
     }),
   );
@@ -384,6 +384,11 @@ const DONE_MESSAGES: Record<string, string> = {
   deleted: 'The credential is deleted. Applications and services that used it no longer have access.',
   updated: 'The credential is saved.',
 };
+
+/** A 401 without field errors: the session ended (a wrong password names its field). */
+function sessionEnded(error: unknown): boolean {
+  return error instanceof PortalError && error.status === 401 && !error.errors?.length;
+}
 
 function idOf(request: FastifyRequest): string {
   return String((request.params as Record<string, unknown>).id ?? '');

@@ -9,6 +9,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { TOOL_VERSION } from '../package-info.js';
+import { pagesPlugin, type PagesOptions } from '../pages/index.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
 import { requireSession, SESSION_COOKIE } from './auth.js';
 import { handleError, handleNotFound } from './problem.js';
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   /** Log records go here (default: stdout); false for none. */
   log?: NodeJS.WritableStream | false;
   logLevel?: string;
+  /** The web pages (SPEC §9) at `/` and `/console`: the console's tokens and a read-only store handle. */
+  pages?: Pick<PagesOptions, 'consoleTokens' | 'store'>;
 }
 
 /** The service on `engine`; the caller listens (or injects) and closes it, which closes the engine. */
@@ -72,6 +75,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   sessionRoutes(app, context);
   accountRoutes(app, context);
   credentialRoutes(app, context);
+  if (options.pages) await app.register(pagesPlugin, { ...options.pages, engine, publicUrl: options.publicUrl });
   return app;
 }
 
