@@ -46,7 +46,8 @@ pre{margin:0;padding:.5rem .75rem;overflow-x:auto;font:13px/1.45 ui-monospace,mo
 label{display:block;font-weight:600}
 input[type=search]{font:inherit;width:100%;max-width:30rem;padding:.4rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
-code{font:13px ui-monospace,monospace}
+code{font:13px ui-monospace,monospace;overflow-wrap:anywhere}
+li{overflow-wrap:anywhere}
 `;
 
 // Shows the filter box (hidden without JavaScript) and hides the developers that do not match it.
