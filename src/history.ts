@@ -2,7 +2,7 @@ import { timed } from './timing.js';
 import type { HistoryRow } from './store/types.js';
 import { sha256 } from './hash.js';
 import { EVENTS_CHAIN } from './store/schema.js';
-import type { Conn } from './store/store.js';
+import type { Conn } from './store/backend.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

@@ -3,9 +3,10 @@ import { credentialsActive } from '../lifecycle.js';
 import { CREDENTIAL_SPECS, credentialAddress, type CredentialType, type Status } from '../model.js';
 import type { Action, Change, SecretPlan } from '../plan/types.js';
 import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
-import { chunks, type CredentialRowInput, type DeveloperRowInput, type StateWriter } from '../store/store.js';
+import type { CredentialRowInput, DeveloperRowInput, StateWriter } from '../store/index.js';
 import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
 import { count, timed } from '../timing.js';
+import { chunks } from '../util/chunks.js';
 
 /** Supplies the value of a secret the manifest gives; checks it still matches the planned digest. */
 export type SecretValueSource = (

@@ -9,7 +9,7 @@
 //   without it, decK would delete every service, route and consumer the file does not list.
 import { Document } from 'yaml';
 import { PortalformError } from '../errors.js';
-import { compareCodeUnits } from '../manifest/files.js';
+import { compareCodeUnits } from '../util/strings.js';
 import { CREDENTIAL_SPECS, credentialAddress, secretIsUsed, type CredentialType } from '../model.js';
 import { generateSecretValue, type Vault } from '../secrets/vault.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';

@@ -15,7 +15,7 @@
 // the encoding is reversible, so two emails never share a file, even on a case-insensitive
 // file system, and no file is hidden (the loader skips dot-files).
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
-import { compareCodeUnits } from '../manifest/files.js';
+import { compareCodeUnits } from '../util/strings.js';
 import { CREDENTIAL_SPECS } from '../model.js';
 import { sortedObject } from '../plan/diff.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
-import { compareCodeUnits } from './files.js';
+import { compareCodeUnits } from '../util/strings.js';
 import { locate, positionSourceOf, type PositionSource } from './parse.js';
 import { referenceOf, type DocumentReferences, type Reference } from './references.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';

@@ -2,6 +2,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic, Location } from '../model.js';
+import { compareCodeUnits } from '../util/strings.js';
 
 export interface DiscoveredFiles {
   /** Absolute paths, sorted by code unit, each file once. */
@@ -40,10 +41,6 @@ export async function discoverManifestFiles(paths: string[], cwd: string): Promi
   }
   const files = [...found.values()].sort(compareCodeUnits);
   return { files, roots, diagnostics };
-}
-
-export function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A path for messages: relative to `cwd` when inside it. */

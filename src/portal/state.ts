@@ -5,7 +5,8 @@ import { PortalformError } from '../errors.js';
 import { appendEvent, type HistoryEntry } from '../history.js';
 import { sql } from '../store/kysely.js';
 import { PORTAL_VERSION } from '../store/schema.js';
-import type { Conn, Store } from '../store/store.js';
+import type { Conn } from '../store/backend.js';
+import type { Store } from '../store/store.js';
 import { PortalError } from './contract.js';
 
 export interface PortalState {

@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
-import { PostgresBackend } from './postgres.js';
-import { SqliteBackend, stateFileTooOpen } from './sqlite.js';
+import { PostgresBackend } from './postgres/backend.js';
+import { SqliteBackend } from './sqlite/backend.js';
+import { stateFileTooOpen } from './sqlite/connection.js';
 import { Store } from './store.js';
 
-export { Store, WriteSession, StateWriter } from './store.js';
+export { Store } from './store.js';
+export { WriteSession } from './session.js';
+export { StateWriter, type CredentialRowInput, type DeveloperRowInput } from './writer.js';
 export type * from './types.js';
 
 export const DEFAULT_STATE = 'portalform.db';

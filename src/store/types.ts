@@ -45,7 +45,7 @@ export interface StateSnapshot {
   developers: StoredDeveloper[];
   meta: Record<string, string>;
   /**
-   * A plan's read (Store.readScoped) holds only the developers the plan needs: these are the
+   * A plan's read (Store.read with a scope) holds only the developers the plan needs: these are the
    * emails of stored developers left out because they match the manifests. Absent: all were read.
    */
   inSync?: ReadonlySet<string>;

@@ -1,0 +1,133 @@
+// Reading the state on one connection, inside the caller's read transaction or write lock: the
+// snapshot, in full or scoped to the developers a plan needs, and the history.
+import type { CredentialType, Status } from '../model.js';
+import { count, timed } from '../timing.js';
+import { chunks } from '../util/chunks.js';
+import { compareCodeUnits } from '../util/strings.js';
+import type { Conn } from './backend.js';
+import type { CredentialTable, DeveloperTable } from './schema.js';
+import type { HistoryRow, Origin, ReadScope, ScopeSelection, StateSnapshot, StoredCredential, StoredDeveloper, StoredIndex } from './types.js';
+
+/** The state on `conn`; with a scope, the developers it chooses from every developer's sync digest and origin. */
+export function readSnapshot(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
+  return timed('read state', () => readRows(conn, scope));
+}
+
+/** Above this share of the developers, one scan of everything beats looking them up. */
+const FULL_READ_SHARE = 0.2;
+const FULL_READ_MIN = 1000;
+
+async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
+  const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
+  const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
+  const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
+  if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null) };
+
+  const index: StoredIndex = new Map();
+  for (const row of await timed('read sync digests', () => conn.selectFrom('pf_developers').select(['email', 'sync_digest', 'origin']).execute())) {
+    index.set(row.email, { digest: row.sync_digest, origin: row.origin as Origin });
+  }
+  const { read, inSync, claims } = timed('scope', () => scope(index, meta));
+  const lookups = read.size + claims.customIds.length + claims.unique.length;
+  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE)) return { ...snapshot, developers: await readDevelopers(conn, null), inSync };
+  for (const email of await holdersOf(conn, claims)) read.add(email);
+  return { ...snapshot, developers: await readDevelopers(conn, [...read]), inSync };
+}
+
+/** Emails of the stored developers holding any of these unique values. */
+async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<string[]> {
+  const emails: string[] = [];
+  for (const chunk of chunks(claims.customIds, LOOKUP_CHUNK)) {
+    const rows = await conn.selectFrom('pf_developers').select('email').where('custom_id', 'in', chunk).execute();
+    emails.push(...rows.map((r) => r.email));
+  }
+  const byType = new Map<string, string[]>();
+  for (const { type, value } of claims.unique) {
+    const values = byType.get(type);
+    if (values) values.push(value);
+    else byType.set(type, [value]);
+  }
+  for (const [type, values] of byType) {
+    for (const chunk of chunks(values, LOOKUP_CHUNK)) {
+      const rows = await conn
+        .selectFrom('pf_credentials')
+        .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
+        .select('pf_developers.email')
+        .where('pf_credentials.type', '=', type)
+        .where('pf_credentials.unique_value', 'in', chunk)
+        .execute();
+      emails.push(...rows.map((r) => r.email));
+    }
+  }
+  return emails;
+}
+
+const LOOKUP_CHUNK = 500;
+
+/** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
+async function readDevelopers(conn: Conn, emails: string[] | null): Promise<StoredDeveloper[]> {
+  // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
+  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin'] as const;
+  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin'] as const;
+  let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
+  let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
+  if (emails === null) {
+    developerRows = await conn.selectFrom('pf_developers').select(developerColumns).execute();
+    credentialRows = await conn.selectFrom('pf_credentials').select(credentialColumns).execute();
+  } else {
+    developerRows = [];
+    credentialRows = [];
+    for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
+      developerRows.push(...(await conn.selectFrom('pf_developers').select(developerColumns).where('email', 'in', chunk).execute()));
+    }
+    for (const chunk of chunks(developerRows.map((r) => r.id), LOOKUP_CHUNK)) {
+      credentialRows.push(...(await conn.selectFrom('pf_credentials').select(credentialColumns).where('developer_id', 'in', chunk).execute()));
+    }
+  }
+  const byDeveloper = new Map<string, StoredCredential[]>();
+  for (const row of credentialRows) {
+    const list = byDeveloper.get(row.developer_id) ?? [];
+    list.push(toCredential(row));
+    byDeveloper.set(row.developer_id, list);
+  }
+  const developers: StoredDeveloper[] = developerRows.map((row) => ({
+    id: row.id,
+    email: row.email,
+    fullName: row.full_name,
+    status: row.status as Status,
+    customId: row.custom_id,
+    meta: JSON.parse(row.meta),
+    origin: row.origin as Origin,
+    credentials: (byDeveloper.get(row.id) ?? []).sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
+  }));
+  count('developers read in full', developers.length);
+  return developers.sort((a, b) => compareCodeUnits(a.email, b.email));
+}
+
+function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): StoredCredential {
+  return {
+    id: row.id,
+    developerId: row.developer_id,
+    type: row.type as CredentialType,
+    identity: row.identity,
+    uniqueValue: row.unique_value,
+    fields: JSON.parse(row.fields),
+    secrets: JSON.parse(row.secrets),
+    active: Number(row.active) === 1,
+    origin: row.origin as Origin,
+  };
+}
+
+export async function readHistory(db: Conn, table: 'pf_history' | 'pf_events' = 'pf_history'): Promise<HistoryRow[]> {
+  const rows = await db.selectFrom(table).selectAll().orderBy('seq').execute();
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    kind: r.kind,
+    serial: Number(r.serial),
+    at: r.at,
+    actor: r.actor,
+    entry: r.entry,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  }));
+}

@@ -1,0 +1,183 @@
+import { chunks } from '../util/chunks.js';
+import type { Conn } from './backend.js';
+import { sql, type InsertObject } from './kysely.js';
+import type { CredentialTable, Database, DeveloperTable } from './schema.js';
+import type { HistoryRow, StoredCredential, StoredDeveloper } from './types.js';
+
+export type DeveloperRowInput = Omit<StoredDeveloper, 'credentials'>;
+
+export type CredentialRowInput = StoredCredential;
+
+/** Writes inside the apply transaction. Inserts and deletes are batched into multi-row statements. */
+export class StateWriter {
+  constructor(
+    readonly conn: Conn,
+    private readonly maxParams: number,
+  ) {}
+
+  async setMeta(entries: Record<string, string>): Promise<void> {
+    for (const [key, value] of Object.entries(entries)) {
+      await this.conn
+        .insertInto('pf_meta')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+        .execute();
+    }
+  }
+
+  async insertDevelopers(rows: DeveloperRowInput[], now: string): Promise<void> {
+    await this.insertRows('pf_developers', rows, (r) => developerRow(r, now));
+  }
+
+  async updateDeveloper(
+    id: string,
+    set: Partial<Pick<DeveloperRowInput, 'email' | 'fullName' | 'status' | 'customId' | 'meta' | 'origin'>>,
+    now: string,
+  ): Promise<void> {
+    const row: Partial<DeveloperTable> = { updated_at: now };
+    if (set.email !== undefined) row.email = set.email;
+    if (set.fullName !== undefined) row.full_name = set.fullName;
+    if (set.status !== undefined) row.status = set.status;
+    if (set.customId !== undefined) row.custom_id = set.customId;
+    if (set.meta !== undefined) row.meta = JSON.stringify(set.meta);
+    if (set.origin !== undefined) row.origin = set.origin;
+    await this.conn.updateTable('pf_developers').set(row).where('id', '=', id).execute();
+  }
+
+  /** A developer who stops being approved, or is deleted, loses every portal session (SPEC §7). */
+  async endSessions(developerIds: string[]): Promise<void> {
+    for (const chunk of chunks(developerIds, this.maxParams)) {
+      await this.conn.deleteFrom('pf_sessions').where('developer_id', 'in', chunk).execute();
+    }
+  }
+
+  async deleteDevelopers(ids: string[]): Promise<void> {
+    await this.endSessions(ids);
+    for (const chunk of chunks(ids, this.maxParams)) {
+      await this.conn.deleteFrom('pf_invites').where('developer_id', 'in', chunk).execute();
+      await this.conn.deleteFrom('pf_developers').where('id', 'in', chunk).execute();
+    }
+  }
+
+  async insertCredentials(rows: CredentialRowInput[], now: string): Promise<void> {
+    await this.insertRows('pf_credentials', rows, (r) => credentialRow(r, now));
+  }
+
+  async updateCredential(
+    id: string,
+    set: Partial<Pick<CredentialRowInput, 'uniqueValue' | 'fields' | 'secrets' | 'origin'>>,
+    now: string,
+  ): Promise<void> {
+    const row: Partial<CredentialTable> = { updated_at: now };
+    if (set.uniqueValue !== undefined) row.unique_value = set.uniqueValue;
+    if (set.fields !== undefined) row.fields = JSON.stringify(set.fields);
+    if (set.secrets !== undefined) row.secrets = JSON.stringify(set.secrets);
+    if (set.origin !== undefined) row.origin = set.origin;
+    await this.conn.updateTable('pf_credentials').set(row).where('id', '=', id).execute();
+  }
+
+  async deleteCredentials(ids: string[]): Promise<void> {
+    for (const chunk of chunks(ids, this.maxParams)) {
+      await this.conn.deleteFrom('pf_credentials').where('id', 'in', chunk).execute();
+    }
+  }
+
+  /** Revoke and approve flip every credential of the developer in the same transaction. */
+  async setCredentialsActive(developerIds: string[], active: boolean, now: string): Promise<void> {
+    for (const chunk of chunks(developerIds, this.maxParams - 2)) {
+      await this.conn
+        .updateTable('pf_credentials')
+        .set({ active: active ? 1 : 0, updated_at: now })
+        .where('developer_id', 'in', chunk)
+        .execute();
+    }
+  }
+
+  /** Records that these developers match their manifest entries (see plan/digest.ts). */
+  async storeSyncDigests(entries: Array<{ email: string; digest: string }>): Promise<void> {
+    // One statement per slice, not per developer: after a large apply this is every developer.
+    for (const chunk of chunks(entries, this.rowsPerStatement(2))) {
+      const values = sql.join(chunk.map((e) => sql`(${e.email}, ${e.digest})`));
+      // Both dialects name the columns of a bare VALUES list column1, column2.
+      await sql`update pf_developers set sync_digest = v.column2 from (values ${values}) as v
+        where pf_developers.email = v.column1`.execute(this.conn);
+    }
+  }
+
+  async appendHistory(row: Omit<HistoryRow, 'seq'>): Promise<void> {
+    const last = await this.conn.selectFrom('pf_history').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    await this.conn
+      .insertInto('pf_history')
+      .values({
+        seq: Number(last?.seq ?? 0) + 1,
+        kind: row.kind,
+        serial: row.serial,
+        at: row.at,
+        actor: row.actor,
+        entry: row.entry,
+        prev_hash: row.prevHash,
+        hash: row.hash,
+      })
+      .execute();
+  }
+
+  lastHistoryHash(): Promise<string | null> {
+    return this.conn
+      .selectFrom('pf_history')
+      .select('hash')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+      .then((row) => row?.hash ?? null);
+  }
+
+  /**
+   * Inserts the rows, as many to a statement as the parameter limit allows: each column of a row
+   * is one parameter. Rows are made a statement at a time: a large apply never holds all of them at once.
+   */
+  private async insertRows<T extends InsertedTable, R>(table: T, rows: R[], toRow: (row: R) => InsertObject<Database, T>): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = Object.keys(toRow(rows[0]!)).length;
+    for (const chunk of chunks(rows, this.rowsPerStatement(columns))) {
+      await this.conn.insertInto(table).values(chunk.map(toRow)).execute();
+    }
+  }
+
+  private rowsPerStatement(columns: number): number {
+    return Math.max(1, Math.floor(this.maxParams / columns));
+  }
+}
+
+/** The tables whose rows the writer inserts whole. */
+type InsertedTable = 'pf_developers' | 'pf_credentials';
+
+function developerRow(r: DeveloperRowInput, now: string): DeveloperTable {
+  return {
+    id: r.id,
+    email: r.email,
+    full_name: r.fullName,
+    status: r.status,
+    custom_id: r.customId,
+    meta: JSON.stringify(r.meta),
+    origin: r.origin,
+    created_at: now,
+    updated_at: now,
+    sync_digest: null,
+  };
+}
+
+function credentialRow(r: CredentialRowInput, now: string): CredentialTable {
+  return {
+    id: r.id,
+    developer_id: r.developerId,
+    type: r.type,
+    identity: r.identity,
+    unique_value: r.uniqueValue,
+    fields: JSON.stringify(r.fields),
+    secrets: JSON.stringify(r.secrets),
+    active: r.active ? 1 : 0,
+    origin: r.origin,
+    created_at: now,
+    updated_at: now,
+  };
+}
