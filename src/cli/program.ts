@@ -20,6 +20,7 @@ import { renderPlanText } from '../render/text.js';
 import { exportState, type ExportFormat } from '../export/index.js';
 import { renderHistoryText, renderStateText } from '../render/state.js';
 import { askYes, Output, parseDuration, progressReporter } from './io.js';
+import { registerServe } from './serve.js';
 
 interface CommonFlags {
   state?: string;
@@ -264,6 +265,8 @@ export function buildProgram(): Command {
       const released = await forceUnlock(lockId, stateOptions(flags));
       await out.result({ released }, () => [`Lock ${released.id} held by ${released.holder.user}@${released.holder.host} (pid ${released.holder.pid}) since ${released.since} was cleared.`]);
     });
+
+  registerServe(program);
 
   return program;
 }

@@ -68,6 +68,11 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
     reply.header('x-request-id', request.id);
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
+  // Once closing, answers end their connection: a keep-alive client would otherwise hold the
+  // drain open until its idle timeout.
+  let closing = false;
+  app.addHook('preClose', async () => void (closing = true));
+  app.addHook('onSend', async (_request, reply) => void (closing && reply.header('connection', 'close')));
   app.addHook('onClose', async () => engine.close());
 
   const context: RouteContext = { engine, cookies: { secure: isHttps(options.publicUrl) }, requireSession: requireSession(engine) };

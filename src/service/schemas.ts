@@ -20,7 +20,7 @@ const MAX_EMAIL = 254;
 const text = (description: string, maxLength = MAX_TEXT): Schema => ({ type: 'string', minLength: 1, maxLength, description });
 const email: Schema = { type: 'string', minLength: 1, maxLength: MAX_EMAIL, description: "The developer's email; compared case-insensitively." };
 const password = (description: string): Schema => ({ type: 'string', minLength: 1, maxLength: MAX_PASSWORD, description });
-const fullName: Schema = { type: 'string', minLength: 1, maxLength: 256, pattern: '\\S', description: "The developer's full name." };
+const fullName: Schema = { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: "The developer's full name." };
 
 function body(properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema {
   return { type: 'object', additionalProperties: false, required, properties };
