@@ -213,6 +213,6 @@ describe('console over HTTP', () => {
     expect(history).toContain('will be created</span>');
     const chart = (await admin.get('/console/chart')).body;
     expect(chart).toContain('<svg class="chart"');
-    expect(chart).toMatch(/<td>\d{4}-\d\d-\d\d<\/td><td>2<\/td><td>1<\/td><td>0<\/td><td>0<\/td>/);
+    expect(chart).toMatch(/<td>\d{4}-\d\d-\d\d( \d\d:\d\d)?<\/td><td>2<\/td><td>1<\/td><td>0<\/td><td>0<\/td>/);
   });
 });

@@ -10,11 +10,19 @@ const WIDTH = 800;
 const HEIGHT = 320;
 const PAD = { left: 64, right: 16, top: 16, bottom: 40 };
 
-/** The last point of each day: a day's many sign-ups become one step. */
-export function dailyPoints(points: readonly StatusPoint[]): StatusPoint[] {
-  const byDay = new Map<string, StatusPoint>();
-  for (const point of points) byDay.set(point.at.slice(0, 10), { at: point.at.slice(0, 10), counts: point.counts });
-  return [...byDay.values()];
+/**
+ * The last point of each day, so a day's many sign-ups become one step; of each minute while the
+ * whole history fits in one day.
+ */
+export function chartPoints(points: readonly StatusPoint[]): StatusPoint[] {
+  const days = new Set(points.map((p) => p.at.slice(0, 10)));
+  const bucket = days.size > 1 ? 10 : 16;
+  const byBucket = new Map<string, StatusPoint>();
+  for (const point of points) {
+    const at = point.at.slice(0, bucket).replace('T', ' ');
+    byBucket.set(at, { at, counts: point.counts });
+  }
+  return [...byBucket.values()];
 }
 
 export function statusChart(days: readonly StatusPoint[]): SafeHtml {

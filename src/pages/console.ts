@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUSES, developerAddress, type Status } from '../model.js';
 import type { Change } from '../plan/types.js';
-import { dailyPoints, statusChart } from '../console/chart.js';
+import { chartPoints, statusChart } from '../console/chart.js';
 import { changesOf, ORIGINS, type ChainStatus, type ConsoleReadModel, type TimelineEntry } from '../console/read-model.js';
 import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, isConsoleToken, issueConsoleSession, refreshConsoleSession } from '../console/session.js';
 import { renderChangesPre } from '../render/html.js';
@@ -169,13 +169,13 @@ ${timeline.entries.length === 0 ? html`<p>Nothing recorded yet.</p>` : html`<ol 
   fastify.get(
     '/console/chart',
     signedIn(async (_request, reply) => {
-      const days = dailyPoints(await readModel.statusSeries());
+      const days = chartPoints(await readModel.statusSeries());
       const recent = days.slice(-31).reverse();
-      const body = html`<p>Developers per status at the end of each day that changed one, replayed from the history.</p>
+      const body = html`<p>Developers per status at the end of each day (each minute, while the history spans one day) that changed one, replayed from the history.</p>
 <ul class="legend">${STATUSES.map((s) => html`<li><span class="swatch ${s}" aria-hidden="true"></span>${s}</li>`)}</ul>
 <figure>${statusChart(days)}</figure>
-<h2>The last ${recent.length} day${recent.length === 1 ? '' : 's'} as a table</h2>
-<div class="table-wrap"><table><thead><tr><th scope="col">Day</th>${STATUSES.map((s) => html`<th scope="col">${s}</th>`)}</tr></thead><tbody>
+<h2>The last ${recent.length} point${recent.length === 1 ? '' : 's'} as a table</h2>
+<div class="table-wrap"><table><thead><tr><th scope="col">When</th>${STATUSES.map((s) => html`<th scope="col">${s}</th>`)}</tr></thead><tbody>
 ${recent.map((d) => html`<tr><td>${d.at}</td>${STATUSES.map((s) => html`<td>${d.counts[s]}</td>`)}</tr>`)}</tbody></table></div>`;
       return page(reply, true, 'Developers over time', body, '/console/chart');
     }),
