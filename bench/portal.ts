@@ -1,0 +1,371 @@
+// The portal service's load bench (issue 16, point 6): `npm run bench:portal`. For each backend it
+// applies a small manifest, starts `portalform serve` on loopback, and measures with autocannon:
+// sign-ups/s and logins/s against the scrypt limit of this machine (measured in the same run),
+// an authenticated GET /api/v1/credentials at 32 connections against a bare Fastify route, the
+// same requests while an apply of 10,000 developers runs, and (PostgreSQL) 40 parallel sign-ups
+// across two instances. Every loop is bounded in count and in time; nothing leaves 127.0.0.1.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { hashPassword } from '../src/secrets/vault.js';
+import { benchEnv, generatePortal, writePortal } from './generate.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'dist/cmd/portalform.js');
+const PG_URL = process.env.PORTALFORM_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PASSWORD = 'bench password 0123456789';
+/** Approved developers the login bench cycles through. */
+const LOGIN_ACCOUNTS = 40;
+
+interface Options {
+  seconds: number;
+  developers: number;
+  postgres: boolean;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { seconds: 8, developers: 10_000, postgres: true, out: path.join(ROOT, 'bench/portal-results.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--seconds') options.seconds = Number(argv[++i]);
+    else if (arg === '--developers') options.developers = Number(argv[++i]);
+    else if (arg === '--no-postgres') options.postgres = false;
+    else if (arg === '--out') options.out = path.resolve(argv[++i]!);
+    else throw new Error(`unknown argument ${arg}; expected --seconds N, --developers N, --no-postgres, --out FILE`);
+  }
+  if (!(options.seconds > 0 && options.seconds <= 120)) throw new Error('--seconds must be between 1 and 120');
+  return options;
+}
+
+// --- measurements -------------------------------------------------------------------------------
+
+/** scrypt hashes per second, as many at once as the machine has cores, for `seconds` (at most 10,000 hashes). */
+async function scryptLimit(seconds: number): Promise<{ concurrency: number; perSecond: number }> {
+  const concurrency = os.availableParallelism();
+  const deadline = Date.now() + seconds * 1000;
+  let done = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (Date.now() < deadline && done < 10_000) {
+      await hashPassword(PASSWORD);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { concurrency, perSecond: done / ((performance.now() - start) / 1000) };
+}
+
+interface Load {
+  requestsPerSecond: number;
+  ok: number;
+  statuses: Record<string, number>;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function summarize(result: autocannon.Result, okStatus: (status: number) => boolean): Load {
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]));
+  const ok = Object.entries(statuses).filter(([code]) => okStatus(Number(code))).reduce((sum, [, n]) => sum + n, 0);
+  return { requestsPerSecond: ok / result.duration, ok, statuses, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.timeouts };
+}
+
+function cannon(options: autocannon.Options): { result: Promise<autocannon.Result>; stop(): void } {
+  let instance: autocannon.Instance | undefined;
+  const result = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon({ timeout: 30, ...options }, (error, res) => (error ? reject(error) : resolve(res)));
+  });
+  return { result, stop: () => instance?.stop() };
+}
+
+// --- processes ----------------------------------------------------------------------------------
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+function startProcess(args: string[], env: Record<string, string>, cwd: string): Promise<Server> {
+  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`no "listening on" within 60s: ${stderr}`)), 60_000);
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1]!, child, exited });
+      }
+    });
+    void exited.then((code) => reject(new Error(`exited ${code} before listening: ${stderr}`)));
+  });
+}
+
+async function stop(server: Server): Promise<void> {
+  server.child.kill('SIGTERM');
+  await server.exited;
+}
+
+function run(args: string[], env: Record<string, string>, cwd: string): string {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`portalform ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A bare Fastify route, the ceiling of what any route of this machine's Node can answer. */
+async function bareServer(): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  app.get('/bare', async () => ({ credentials: [] }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address() as { port: number };
+  process.stderr.write(`listening on http://127.0.0.1:${address.port}\n`);
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+// --- the bench, per backend ---------------------------------------------------------------------
+
+interface BackendResult {
+  backend: 'sqlite' | 'postgres';
+  signups: Load & { ofScryptLimit: number };
+  logins: Load & { ofScryptLimit: number };
+  credentials: Load & { ofBare: number };
+  bare: Load;
+  duringApply: {
+    applySeconds: number;
+    developers: number;
+    idle: Load;
+    reads: Load & { p99OfIdle: number };
+    writes: Load & { stored: number; lost: number };
+    serverErrors: number;
+  };
+  twoInstances?: { signups: number; stored: number; historyVerified: boolean };
+}
+
+class Portal {
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), 'portalform-bench-portal-'));
+  readonly manifests = path.join(this.dir, 'manifests');
+  readonly env: Record<string, string>;
+
+  constructor(readonly state: string) {
+    this.env = { ...benchEnv(), PORTALFORM_STATE: state };
+    mkdirSync(this.manifests, { recursive: true });
+  }
+
+  /** The developers the manifests declare besides the generated ones: Ada, and the approved sign-ups. */
+  writeBase(approved: string[]): void {
+    const entries = ['  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }', ...approved.map((email) => `  - { email: ${email}, fullName: Bench, status: approved }`)];
+    writeFileSync(path.join(this.manifests, 'base.yaml'), `version: 1\ndevelopers:\n${entries.join('\n')}\n`);
+  }
+
+  apply(): void {
+    run(['apply', this.manifests, '--auto-approve', '--secrets-out', path.join(this.dir, 'generated.json')], this.env, this.dir);
+  }
+
+  serve(): Promise<Server> {
+    return startProcess([BIN, 'serve', '--listen', '127.0.0.1:0', '--rate-limit', '100000000', '--login-attempts', '100000000', '--log-level', 'warn'], this.env, this.dir);
+  }
+}
+
+async function post(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined };
+}
+
+function registerRequests(prefix: string, counter: { n: number }) {
+  return [{
+    method: 'POST' as const,
+    path: '/api/v1/register',
+    headers: { 'content-type': 'application/json' },
+    setupRequest: (request: any) => ({ ...request, body: JSON.stringify({ email: `${prefix}${counter.n++}@bench.example.com`, fullName: 'Bench', password: PASSWORD }) }),
+  }];
+}
+
+async function benchBackend(backend: 'sqlite' | 'postgres', state: string, options: Options, limit: number): Promise<BackendResult> {
+  const portal = new Portal(state);
+  const connections = Math.max(2, os.availableParallelism() * 2);
+  const log = (message: string) => process.stderr.write(`[${backend}] ${message}\n`);
+  const accounts = Array.from({ length: LOGIN_ACCOUNTS }, (_, i) => `login${i}@bench.example.com`);
+  portal.writeBase([]);
+  portal.apply();
+  const server = await portal.serve();
+  const bare = await startProcess([fileURLToPath(import.meta.url), '--bare-server'], {}, portal.dir);
+  try {
+    for (const email of accounts) await post(`${server.url}/api/v1/register`, { email, fullName: 'Bench', password: PASSWORD });
+
+    log('sign-ups');
+    const counter = { n: 0 };
+    const signups = summarize(await cannon({ url: server.url, connections, duration: options.seconds, maxOverallRequests: 20_000, requests: registerRequests('signup', counter) }).result, (s) => s === 201);
+
+    portal.writeBase(accounts);
+    portal.apply();
+    log('logins');
+    let next = 0;
+    const loginRequests = [{
+      method: 'POST' as const,
+      path: '/api/v1/session',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request: any) => ({ ...request, body: JSON.stringify({ email: accounts[next++ % accounts.length], password: PASSWORD }) }),
+    }];
+    const logins = summarize(await cannon({ url: server.url, connections, duration: options.seconds, maxOverallRequests: 20_000, requests: loginRequests }).result, (s) => s === 201);
+
+    const { json: session } = await post(`${server.url}/api/v1/session`, { email: accounts[0], password: PASSWORD });
+    const auth = { authorization: `Bearer ${session.token}` };
+    for (const name of ['ci', 'prod', 'staging']) await post(`${server.url}/api/v1/credentials`, { type: 'key-auth', name }, auth);
+    const credentialsUrl = `${server.url}/api/v1/credentials`;
+    log('GET /api/v1/credentials and the bare route, 32 connections');
+    const bareLoad = summarize(await cannon({ url: `${bare.url}/bare`, connections: 32, duration: options.seconds, maxOverallRequests: 2_000_000 }).result, (s) => s === 200);
+    const credentials = summarize(await cannon({ url: credentialsUrl, connections: 32, duration: options.seconds, headers: auth, maxOverallRequests: 2_000_000 }).result, (s) => s === 200);
+
+    log('idle figure, then the same load during an apply');
+    const readLoad = () => cannon({ url: credentialsUrl, connections: 4, duration: 120, headers: auth, maxOverallRequests: 1_000_000 });
+    const idleRun = readLoad();
+    setTimeout(() => idleRun.stop(), options.seconds * 1000);
+    const idle = summarize(await idleRun.result, (s) => s === 200);
+
+    const generated = generatePortal({ developers: options.developers, basicAuthShare: 0 });
+    // writePortal clears the directory; the base file is written again after it.
+    writePortal(portal.manifests, generated.developers, generated, 1);
+    portal.writeBase(accounts);
+
+    const writeCounter = { n: 0 };
+    const reads = readLoad();
+    const writes = cannon({ url: server.url, connections: 2, duration: 120, maxOverallRequests: 100_000, requests: registerRequests('during', writeCounter) });
+    const applyStart = performance.now();
+    const applyChild = spawn(process.execPath, [BIN, 'apply', portal.manifests, '--auto-approve', '--secrets-out', path.join(portal.dir, 'generated-10k.json')], {
+      cwd: portal.dir, env: { PATH: process.env.PATH ?? '', HOME: portal.dir, ...portal.env }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let applyErr = '';
+    applyChild.stderr!.setEncoding('utf8').on('data', (c: string) => (applyErr += c));
+    const applyCode = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => applyChild.kill('SIGKILL'), 600_000);
+      applyChild.on('close', (code) => (clearTimeout(timer), resolve(code)));
+    });
+    const applySeconds = (performance.now() - applyStart) / 1000;
+    reads.stop();
+    writes.stop();
+    if (applyCode !== 0) throw new Error(`the ${options.developers}-developer apply failed: ${applyErr}`);
+    const readResult = summarize(await reads.result, (s) => s === 200);
+    const writeResult = summarize(await writes.result, (s) => s === 201);
+    const listing = JSON.parse(run(['state', 'list', '--json'], portal.env, portal.dir)) as { developers: Array<{ email: string }> };
+    const stored = listing.developers.filter((d) => d.email.startsWith('during')).length;
+    const serverErrors = Object.entries({ ...readResult.statuses, ...writeResult.statuses }).filter(([code]) => Number(code) >= 500 && Number(code) !== 503).reduce((sum, [, n]) => sum + n, 0);
+
+    let twoInstances: BackendResult['twoInstances'];
+    if (backend === 'postgres') {
+      log('40 parallel sign-ups across two instances');
+      const second = await portal.serve();
+      try {
+        const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`${i % 2 ? second.url : server.url}/api/v1/register`, { email: `pair${i}@bench.example.com`, fullName: 'Pair', password: PASSWORD })));
+        const after = JSON.parse(run(['state', 'list', '--json'], portal.env, portal.dir)) as { developers: Array<{ email: string }> };
+        const verified = spawnSync(process.execPath, [BIN, 'history', 'verify'], { cwd: portal.dir, env: { PATH: process.env.PATH ?? '', HOME: portal.dir, ...portal.env } }).status === 0;
+        twoInstances = { signups: answers.filter((a) => a.status === 201).length, stored: after.developers.filter((d) => d.email.startsWith('pair')).length, historyVerified: verified };
+      } finally {
+        await stop(second);
+      }
+    }
+
+    return {
+      backend,
+      signups: { ...signups, ofScryptLimit: signups.requestsPerSecond / limit },
+      logins: { ...logins, ofScryptLimit: logins.requestsPerSecond / limit },
+      credentials: { ...credentials, ofBare: credentials.requestsPerSecond / bareLoad.requestsPerSecond },
+      bare: bareLoad,
+      duringApply: {
+        applySeconds,
+        developers: options.developers,
+        idle,
+        reads: { ...readResult, p99OfIdle: readResult.p99Ms / Math.max(idle.p99Ms, 1) },
+        writes: { ...writeResult, stored, lost: Math.max(0, writeResult.ok - stored) },
+        serverErrors,
+      },
+      ...(twoInstances ? { twoInstances } : {}),
+    };
+  } finally {
+    await stop(server);
+    await stop(bare);
+    rmSync(portal.dir, { recursive: true, force: true });
+  }
+}
+
+async function postgresState(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const schema = `pf_bench_portal_${process.pid}`;
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return {
+    url: `${PG_URL}?schema=${schema}`,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`drop schema if exists "${schema}" cascade`);
+      await c.end();
+    },
+  };
+}
+
+function table(scrypt: { concurrency: number; perSecond: number }, results: BackendResult[]): string {
+  const f = (n: number, digits = 0) => n.toFixed(digits);
+  const rows: string[][] = [['measure', ...results.map((r) => r.backend), 'target']];
+  const row = (name: string, target: string, cell: (r: BackendResult) => string) => rows.push([name, ...results.map(cell), target]);
+  row(`scrypt limit (${scrypt.concurrency} at once), hashes/s`, '', () => f(scrypt.perSecond, 1));
+  row('sign-ups/s (share of the limit)', '≥ 80%', (r) => `${f(r.signups.requestsPerSecond, 1)} (${f(r.signups.ofScryptLimit * 100)}%)`);
+  row('logins/s (share of the limit)', '≥ 80%', (r) => `${f(r.logins.requestsPerSecond, 1)} (${f(r.logins.ofScryptLimit * 100)}%)`);
+  row('bare Fastify route, req/s at 32 conns', '', (r) => f(r.bare.requestsPerSecond));
+  row('GET /api/v1/credentials, req/s (× bare)', '≥ 0.3×', (r) => `${f(r.credentials.requestsPerSecond)} (${f(r.credentials.ofBare, 2)}×)`);
+  row('GET /api/v1/credentials, p99 ms', '≤ 50', (r) => f(r.credentials.p99Ms));
+  row('apply of N developers, s', '', (r) => `${f(r.duringApply.applySeconds, 1)} (N=${r.duringApply.developers})`);
+  row('reads idle / during apply, p99 ms', 'PG ≤ 2×', (r) => `${f(r.duringApply.idle.p99Ms)} / ${f(r.duringApply.reads.p99Ms)} (${f(r.duringApply.reads.p99OfIdle, 2)}×)`);
+  row('sign-ups during apply: 201 / 503 / stored', 'none lost', (r) => `${r.duringApply.writes.ok} / ${r.duringApply.writes.statuses['503'] ?? 0} / ${r.duringApply.writes.stored}`);
+  row('5xx other than 503 during apply', '0', (r) => String(r.duringApply.serverErrors));
+  row('two instances: 40 sign-ups 201 / stored / history', 'all, verified', (r) => (r.twoInstances ? `${r.twoInstances.signups} / ${r.twoInstances.stored} / ${r.twoInstances.historyVerified ? 'verified' : 'FAILED'}` : '—'));
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--bare-server') return bareServer();
+  const options = parseArgs(process.argv.slice(2));
+  process.stderr.write(`measuring the scrypt limit (${options.seconds}s)\n`);
+  const scrypt = await scryptLimit(options.seconds);
+  const results: BackendResult[] = [];
+  const sqliteDir = mkdtempSync(path.join(os.tmpdir(), 'portalform-bench-state-'));
+  try {
+    results.push(await benchBackend('sqlite', path.join(sqliteDir, 'portalform.db'), options, scrypt.perSecond));
+  } finally {
+    rmSync(sqliteDir, { recursive: true, force: true });
+  }
+  const pgState = options.postgres ? await postgresState() : undefined;
+  if (options.postgres && !pgState) process.stderr.write(`PostgreSQL is not reachable at ${PG_URL}: skipped\n`);
+  if (pgState) {
+    try {
+      results.push(await benchBackend('postgres', pgState.url, options, scrypt.perSecond));
+    } finally {
+      await pgState.drop();
+    }
+  }
+  const machine = { cpus: os.availableParallelism(), node: process.version, loadAverage: os.loadavg() };
+  writeFileSync(options.out, JSON.stringify({ at: new Date().toISOString(), machine, options, scrypt, results }, null, 2) + '\n');
+  process.stdout.write(`${table(scrypt, results)}\n\nResults written to ${options.out}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:portal failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
