@@ -197,7 +197,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     await page.getByLabel('Console token').fill(CONSOLE_TOKEN);
     await follow(page, page.getByRole('button', { name: 'Sign in' }));
     await page.waitForURL('**/console/requests');
-    await visible(page.getByRole('cell', { name: /zoe@example\.com/ }));
+    await visible(page.getByRole('heading', { name: 'zoe@example.com' }));
     await visible(page.getByRole('button', { name: 'Copy entry for zoe@example.com' }));
     await inspect(page, 'console-requests');
 

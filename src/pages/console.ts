@@ -93,13 +93,13 @@ ${input({ name: 'token', label: 'Console token', type: 'password', required: tru
         requests.length === 0
           ? html`<p>No access request is waiting.</p>`
           : html`<p>${requests.length} pending sign-up${requests.length === 1 ? '' : 's'}, oldest first. To approve one, add its entry under <code>developers:</code> in the manifests and merge the reviewed pull request: the apply approves it. To refuse one, add it with <code>status: rejected</code>.</p>
-<div class="actions"><button type="button" class="secondary" data-copy="all-entries" hidden>Copy all ${requests.length} entries</button></div>
-<pre id="all-entries" hidden>${all}</pre>
-<div class="table-wrap"><table><caption class="muted">Pending access requests</caption><thead><tr><th scope="col">Developer</th><th scope="col">Signed up</th><th scope="col">Manifest entry that approves it</th></tr></thead><tbody>
+${requests.length > 1 ? html`<div class="actions"><button type="button" class="secondary" data-copy="all-entries" hidden>Copy all ${requests.length} entries</button></div>
+<pre id="all-entries" hidden>${all}</pre>` : ''}
 ${requests.map(
-  (r, i) => html`<tr><td><a href="/console/developers/${encodeURIComponent(r.email)}">${r.email}</a><br>${r.fullName}</td><td>${r.createdAt}</td>
-<td><pre id="entry-${i}">${r.manifest}</pre><button type="button" class="secondary" data-copy="entry-${i}" hidden>Copy entry for ${r.email}</button></td></tr>`,
-)}</tbody></table></div>`;
+  (r, i) => html`<section class="card" aria-labelledby="request-${i}"><h3 id="request-${i}"><a href="/console/developers/${encodeURIComponent(r.email)}">${r.email}</a></h3>
+<dl class="props"><dt>Name</dt><dd>${r.fullName}</dd><dt>Signed up</dt><dd>${r.createdAt}</dd></dl>
+<p>The manifest entry that approves it:</p><pre id="entry-${i}">${r.manifest}</pre><button type="button" class="secondary" data-copy="entry-${i}" hidden>Copy entry for ${r.email}</button></section>`,
+)}`;
       return page(reply, true, 'Access requests', body, '/console/requests');
     }),
   );
