@@ -59,9 +59,15 @@ export interface TimelineEntry {
   at: string;
   actor: string;
   hash: string;
-  /** The entry's recorded fields (already redacted when written). */
+  /** The entry's recorded fields (already redacted when written), its changes cut to the first TIMELINE_CHANGES. */
   entry: Record<string, unknown>;
+  /** How many changes the entry records in all. */
+  changeCount: number;
 }
+
+/** Changes a timeline entry keeps for display; `portalform history` shows them all. */
+export const TIMELINE_CHANGES = 200;
+const TIMELINE_CACHE = 200;
 
 export interface ChainStatus {
   chain: ChainName;
@@ -80,6 +86,8 @@ const TABLES: Record<ChainName, string> = { apply: 'pf_history', events: 'pf_eve
 export class ConsoleReadModel {
   private verified = new Map<ChainName, { key: string; checkedAt: number; result: VerifyResult }>();
   private series: { key: string; points: StatusPoint[] } | null = null;
+  /** Parsed, trimmed entries by chain, seq and hash: an apply's entry can hold 100,000s of changes. */
+  private parsed = new Map<string, { entry: Record<string, unknown>; changeCount: number }>();
 
   constructor(private readonly store: Store) {}
 
@@ -202,12 +210,24 @@ export class ConsoleReadModel {
       if (options.before) select = select.where('at', '<', options.before);
       const rows = await select.orderBy('at', 'desc').orderBy('seq', 'desc').limit(limit + 1).execute();
       for (const r of rows) {
-        entries.push({ chain, seq: Number(r.seq), kind: r.kind, serial: Number(r.serial), at: r.at, actor: r.actor, hash: r.hash, entry: JSON.parse(r.entry) });
+        entries.push({ chain, seq: Number(r.seq), kind: r.kind, serial: Number(r.serial), at: r.at, actor: r.actor, hash: r.hash, ...this.trimmed(chain, Number(r.seq), r.hash, r.entry) });
       }
     }
     entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.seq - a.seq));
     const page = entries.slice(0, limit);
     return { entries: page, next: entries.length > limit ? page.at(-1)!.at : null };
+  }
+
+  private trimmed(chain: ChainName, seq: number, hash: string, text: string): { entry: Record<string, unknown>; changeCount: number } {
+    const key = `${chain}:${seq}:${hash}`;
+    const cached = this.parsed.get(key);
+    if (cached) return cached;
+    const entry = JSON.parse(text) as Record<string, unknown>;
+    const changes = changesOf(entry);
+    const result = { entry: Array.isArray(entry.changes) ? { ...entry, changes: changes.slice(0, TIMELINE_CHANGES) } : entry, changeCount: changes.length };
+    if (this.parsed.size >= TIMELINE_CACHE) this.parsed.delete(this.parsed.keys().next().value!);
+    this.parsed.set(key, result);
+    return result;
   }
 
   /**

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUSES, developerAddress, type Status } from '../model.js';
 import type { Change } from '../plan/types.js';
 import { chartPoints, statusChart } from '../console/chart.js';
-import { changesOf, ORIGINS, type ChainStatus, type ConsoleReadModel, type TimelineEntry } from '../console/read-model.js';
+import { changesOf, ORIGINS, TIMELINE_CHANGES, type ChainStatus, type ConsoleReadModel, type TimelineEntry } from '../console/read-model.js';
 import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, isConsoleToken, issueConsoleSession, refreshConsoleSession } from '../console/session.js';
 import { renderChangesPre } from '../render/html.js';
 import { input } from './forms.js';
@@ -26,7 +26,6 @@ const NAV: NavLink[] = [
 ];
 
 const BRAND: NavLink = { href: '/console', label: 'Portal console' };
-const CHANGES_SHOWN = 200;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -199,7 +198,7 @@ function timelineItem(item: TimelineEntry): SafeHtml {
   return html`<li><h3>${item.kind}${typeof item.entry.action === 'string' ? html`: ${item.entry.action}` : ''} · serial ${item.serial} · ${item.at}</h3>
 <p>By <strong>${item.actor}</strong>${summary ? html` · ${Object.entries(summary).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''} · ${item.chain === 'apply' ? 'applies' : 'events'} chain entry ${item.seq}, hash <code>${item.hash.slice(0, 16)}…</code></p>
 ${renderable.length > 0
-  ? html`<details><summary>${renderable.length} change${renderable.length === 1 ? '' : 's'}</summary>${renderChangesPre(renderable.slice(0, CHANGES_SHOWN))}${renderable.length > CHANGES_SHOWN ? html`<p>… and ${renderable.length - CHANGES_SHOWN} more: <code>portalform history</code> shows them all.</p>` : ''}</details>`
+  ? html`<details><summary>${item.changeCount} change${item.changeCount === 1 ? '' : 's'}</summary>${renderChangesPre(renderable)}${item.changeCount > TIMELINE_CHANGES ? html`<p>… and ${item.changeCount - TIMELINE_CHANGES} more: <code>portalform history</code> shows them all.</p>` : ''}</details>`
   : ''}
 ${Object.keys(rest).length > 0 ? html`<details><summary>Recorded details</summary><pre>${JSON.stringify(rest, null, 2)}</pre></details>` : ''}</li>`;
 }
