@@ -83,7 +83,7 @@ function makeDeveloper(i: number, shape: PortalShape, secretFiles: Map<string, s
   const key: Record<string, unknown> = { type: 'key-auth', name: 'ci' };
   if (r() < 0.05) {
     const file = `secrets/key-${i}.txt`;
-    secretFiles.set(file, `bench-key-${i}-${Math.floor(r() * 1e9)}\n`);
+    secretFiles.set(file, `bench-key-${i}-${String(Math.floor(r() * 1e9)).padStart(9, '0')}\n`);
     key.key = { fromFile: file };
   }
   if (r() < 0.3) key.ttl = 2592000;

@@ -1,53 +1,25 @@
+// The plan/apply pipeline: load the manifests, read what the plan needs, make the plan and, for an
+// apply, hand it under the state lock to the apply transaction (apply/transaction.ts).
 import { randomUUID } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { normalizeAddress } from './address.js';
-import { Executor, type GeneratedSecrets, type SecretValueSource } from './apply/execute.js';
-import { PortalformError, StalePlanError } from './errors.js';
-import { GENESIS_HASH, sealEntry } from './history.js';
+import { commitApply, commitNoChanges, requireWayToDeliverGenerated, type ApplyContext } from './apply/transaction.js';
+import { PortalformError } from './errors.js';
 import { loadManifests } from './manifest/index.js';
 import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
-import { TOOL_VERSION } from './package-info.js';
+import { cwdOf, envOf, pathsOf, stateKeyOf, storeOf, userName, type PlanOptions, type StateOptions } from './options.js';
+import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
-import { publicChanges } from './plan/json.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
-import { planDigest, readPlanFile } from './plan/planfile.js';
+import { readPlanFile } from './plan/planfile.js';
+import { checkSavedPlan, needsGivenSecrets, refuseForeignPlan } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
-import { openStore, type StateWriter, type Store, type WriteSession } from './store/index.js';
+import type { WriteSession } from './store/index.js';
 import type { LockInfo, ReadScope, StateSnapshot } from './store/types.js';
-
-export interface StateOptions {
-  /** A file path or postgres:// URL; default $PORTALFORM_STATE or ./portalform.db. */
-  state?: string;
-  cwd?: string;
-  env?: Record<string, string | undefined>;
-  /** Default $PORTALFORM_STATE_KEY. */
-  stateKey?: string | null;
-}
-
-export interface PlanOptions extends StateOptions {
-  paths?: string[];
-  secretsDirs?: string[];
-  replace?: string[];
-  target?: string[];
-  rotate?: string[];
-}
-
-export interface ApplyOptions extends PlanOptions {
-  /** Apply this saved plan instead of planning from manifests. */
-  planFile?: string;
-  actor?: string;
-  lockTimeoutMs?: number;
-  /** Where generated secret values go (created 0600). */
-  secretsOut?: string;
-  /** Asked before changing anything; returning false cancels. */
-  confirm?: (plan: Plan) => Promise<boolean>;
-  warn?: (message: string) => void;
-  onProgress?: (done: number, total: number) => void;
-}
+import { plural } from './util/plural.js';
 
 export interface ApplyResult {
   plan: Plan;
@@ -63,14 +35,14 @@ export interface ApplyResult {
 export async function load(options: PlanOptions): Promise<{ desired: DesiredState; warnings: Diagnostic[] }> {
   const env = envOf(options);
   const result = await loadManifests({
-    paths: options.paths?.length ? options.paths : ['.'],
+    paths: pathsOf(options),
     secretsDirs: options.secretsDirs ?? [],
     env,
     cwd: cwdOf(options),
   });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (!result.desired || errors.length > 0) {
-    throw new PortalformError(`${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests; nothing was changed`, errors);
+    throw new PortalformError(`${plural(errors.length, 'error')} in the manifests; nothing was changed`, errors);
   }
   return { desired: result.desired, warnings: result.diagnostics.filter((d) => d.severity === 'warning') };
 }
@@ -138,7 +110,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
     errors,
     warnings,
     manifestDigest: desired.manifestDigest,
-    paths: (options.paths?.length ? options.paths : ['.']).map((p) => resolve(cwdOf(options), p)),
+    paths: pathsOf(options).map((p) => resolve(cwdOf(options), p)),
     secretsDirs: (options.secretsDirs ?? []).map((p) => resolve(cwdOf(options), p)),
     generates: generatedAddresses(ordered),
   };
@@ -150,7 +122,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
  */
 export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const saved = options.planFile ? readPlanFile(options.planFile) : null;
-  if (saved) await refuseForeignPlan(saved, options);
+  if (saved) await refuseForeignPlan(saved, storeOf(options));
   const manifests = saved ? null : await load(options);
   const desired = saved ? await desiredForSavedPlan(saved, options) : manifests!.desired;
   const store = storeOf(options);
@@ -168,7 +140,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   }
 }
 
-/** Under the lock: plan against the state as it is now, confirm, then write it all in one transaction. */
+/** Under the lock: plan against the state as it is now, confirm, then hand the plan to the apply transaction. */
 async function applyInSession(session: WriteSession, saved: Plan | null, desired: DesiredState | null, options: ApplyOptions): Promise<ApplyResult> {
   const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved ? { state: await session.read() } : await readForPlan(session, desired!, options);
   const state = read.state;
@@ -179,94 +151,16 @@ async function applyInSession(session: WriteSession, saved: Plan | null, desired
   if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
   // Only a complete apply of the manifests leaves every desired developer matching them.
   const inSync = read.scope && !options.target?.length ? read.scope : null;
+  const context: ApplyContext = { plan: thePlan, state, lineage, vault, desired, options, inSync };
   const unchanged: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
   if (thePlan.changes.length === 0) {
-    const digests = inSync?.digestsToStore(new Set(), vault) ?? [];
-    if (state.lineage === null || digests.length > 0) {
-      await session.transaction(async (w) => {
-        if (state.lineage === null) await w.setMeta({ lineage, serial: '0', ...vault.metaToWrite });
-        await w.storeSyncDigests(digests);
-      });
-    }
+    await commitNoChanges(context, session);
     return unchanged;
   }
   requireWayToDeliverGenerated(thePlan, vault, options);
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
-
-  const context = { plan: thePlan, state, lineage, vault, secrets: desired ? secretIndex(desired, thePlan.changes) : new Map(), options, inSync };
-  const generated = await session.transaction((writer) => writeChanges(writer, context)).catch((error) => {
-    if (options.secretsOut) rmSync(pendingSecretsPath(options.secretsOut), { force: true });
-    throw error;
-  });
-  if (options.secretsOut && Object.keys(generated).length > 0) renameSync(pendingSecretsPath(options.secretsOut), options.secretsOut);
-  return { ...unchanged, applied: true, serial: state.serial + 1, generated: Object.keys(generated) };
-}
-
-function requireWayToDeliverGenerated(thePlan: Plan, vault: Vault, options: ApplyOptions): void {
-  if (thePlan.generates.length === 0 || vault.canEncrypt || options.secretsOut) return;
-  const named = thePlan.generates.slice(0, 3).join(', ') + (thePlan.generates.length > 3 ? ', …' : '');
-  throw new PortalformError(
-    `this apply generates secrets (${named}) but the state has no key to keep them recoverable: ` +
-      'pass --secrets-out FILE to receive them, or set PORTALFORM_STATE_KEY',
-  );
-}
-
-interface WriteContext {
-  plan: Plan;
-  state: StateSnapshot;
-  lineage: string;
-  vault: Vault;
-  /** Secret values by credential address and field, from the manifests. */
-  secrets: Map<string, Record<string, string>>;
-  options: ApplyOptions;
-  /** Set when this apply brings every desired developer in line with the manifests. */
-  inSync: PlanScope | null;
-}
-
-/** Inside the transaction: the changes, the new serial, the history entry and the secrets file. */
-async function writeChanges(writer: StateWriter, context: WriteContext): Promise<GeneratedSecrets> {
-  const { plan: thePlan, state, lineage, vault, options } = context;
-  const current = await writer.conn.selectFrom('pf_meta').select('value').where('key', '=', 'serial').executeTakeFirst();
-  if (Number(current?.value ?? 0) !== state.serial) throw new StalePlanError('Saved plan is stale: the state changed while planning');
-  const at = new Date().toISOString();
-  if (state.lineage === null) await writer.setMeta({ lineage, created_at: at });
-  await writer.setMeta(vault.metaToWrite);
-  const serial = state.serial + 1;
-  await writer.setMeta({ serial: String(serial) });
-  // The entry records the plan, not what executing it produced, so it is written first: the
-  // transaction makes the order invisible, and a large apply's entry (about 94 MB for 400,000
-  // changes, copied again by the database) is then never held beside the executor's work.
-  const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
-  await writer.appendHistory(sealEntry(applyEntry(thePlan, { serial, serialBefore: state.serial, lineage, at, actor: actorOf(options) }), prevHash));
-  const executor = new Executor({ writer, state, vault, now: at, onStep: options.onProgress, secretValue: manifestSecret(context) });
-  await executor.run(thePlan.changes);
-  if (context.inSync) await writer.storeSyncDigests(context.inSync.digestsToStore(touchedDevelopers(thePlan.changes), vault));
-  // Written before commit: if it cannot be written, nothing is applied and no generated value is lost.
-  if (options.secretsOut && Object.keys(executor.generated).length > 0) writeSecretsOut(options.secretsOut, executor.generated);
-  return executor.generated;
-}
-
-/** A secret the manifests give, checked against the digest the plan was made with. */
-function manifestSecret({ secrets, vault }: WriteContext): SecretValueSource {
-  return async (address, type, field, secret) => {
-    const value = secrets.get(address)?.[field];
-    if (value === undefined || vault.digest(type, field, value) !== secret.digest) {
-      throw new PortalformError(`the ${field} of ${address} changed since the plan was made; make a new plan`);
-    }
-    return value;
-  };
-}
-
-function applyEntry(thePlan: Plan, facts: { serial: number; serialBefore: number; lineage: string; at: string; actor: string }) {
-  return {
-    kind: 'apply',
-    ...facts,
-    toolVersion: TOOL_VERSION,
-    manifestDigest: thePlan.manifestDigest,
-    planDigest: planDigest(thePlan),
-    summary: thePlan.summary,
-    changes: publicChanges(thePlan.changes),
-  };
+  const generated = await commitApply(context, session);
+  return { ...unchanged, applied: true, serial: state.serial + 1, generated };
 }
 
 /** Clears a lock record left by a crashed run. */
@@ -279,74 +173,10 @@ export async function forceUnlock(lockId: string, options: StateOptions = {}): P
   }
 }
 
-/** A plan made for another state is refused before the lock is taken, so refusing it writes nothing. */
-async function refuseForeignPlan(saved: Plan, options: StateOptions): Promise<void> {
-  const store = storeOf(options);
-  try {
-    checkPlanLineage(saved, await store.read());
-  } finally {
-    await store.close();
-  }
-}
-
-function checkPlanLineage(saved: Plan, state: StateSnapshot): void {
-  if (saved.state.lineage === null || saved.state.lineage !== state.lineage) {
-    throw new StalePlanError(
-      saved.state.lineage === null
-        ? 'Saved plan does not match this state: it was made before the state existed; apply the manifests directly, or plan again'
-        : `Saved plan does not match this state: it was made for lineage ${saved.state.lineage}, this state is ${state.lineage ?? '(none)'}`,
-    );
-  }
-}
-
-async function checkSavedPlan(saved: Plan, state: StateSnapshot, session: WriteSession): Promise<void> {
-  checkPlanLineage(saved, state);
-  if (saved.state.serial === state.serial) return;
-  const digest = planDigest(saved);
-  const history = await session.readHistory();
-  if (history.some((row) => row.kind === 'apply' && JSON.parse(row.entry).planDigest === digest)) {
-    throw new StalePlanError('Saved plan was already applied');
-  }
-  throw new StalePlanError(
-    `Saved plan is stale: it was made at serial ${saved.state.serial}, the state is now at serial ${state.serial}; make a new plan`,
-  );
-}
-
 /** A saved plan holds only secret sources: re-read the manifests it came from to resolve them. */
 async function desiredForSavedPlan(saved: Plan, options: ApplyOptions): Promise<DesiredState | null> {
-  const needsSecrets = saved.changes.some((c) => {
-    const secrets = c.action.do === 'credential.create' || c.action.do === 'credential.update' ? c.action.secrets : undefined;
-    return Object.values(secrets ?? {}).some((s) => s.mode === 'given');
-  });
-  if (!needsSecrets) return null;
+  if (!needsGivenSecrets(saved)) return null;
   return (await load({ ...options, paths: saved.paths, secretsDirs: saved.secretsDirs })).desired;
-}
-
-/** The manifests' secret values of the credentials the changes create or update, by address. */
-function secretIndex(desired: DesiredState, changes: Change[]): Map<string, Record<string, string>> {
-  const index = new Map<string, Record<string, string>>();
-  const changed = new Set<string>();
-  for (const { action } of changes) if (action.do === 'credential.create' || action.do === 'credential.update') changed.add(action.email);
-  // Only their developers: building the credentials of every developer would cost a large portal dearly.
-  for (const developer of desired.developers) {
-    if (!changed.has(developer.email)) continue;
-    for (const credential of developer.credentials) {
-      const values = Object.fromEntries(Object.entries(credential.secrets).map(([field, s]) => [field, s.value]));
-      index.set(credentialAddress(developer.email, credential.type, credential.identity), values);
-    }
-  }
-  return index;
-}
-
-/** Emails of the developers whose rows or credentials the changes write, under their final names. */
-function touchedDevelopers(changes: Change[]): Set<string> {
-  const emails = new Set<string>();
-  for (const { action } of changes) {
-    if (action.do === 'developer.create') emails.add(action.developer.email);
-    else if (action.do === 'developer.move') emails.add(action.to);
-    else emails.add(action.email);
-  }
-  return emails;
 }
 
 /** Credentials whose generated secrets someone must receive (an asymmetric jwt never uses its secret). */
@@ -359,18 +189,6 @@ function generatedAddresses(changes: Change[]): string[] {
       return Object.entries(a.secrets ?? {}).some(([field, s]) => s.mode === 'generate' && secretIsUsed(a.type, fields, field));
     })
     .map((c) => c.address);
-}
-
-/**
- * Written to a temporary name and renamed only once the transaction commits (see apply), so a
- * failed apply never leaves values that were not stored, nor touches a file already there.
- */
-function writeSecretsOut(path: string, generated: GeneratedSecrets): void {
-  writeFileSync(pendingSecretsPath(path), JSON.stringify(generated, null, 2) + '\n', { mode: 0o600, flag: 'w' });
-}
-
-function pendingSecretsPath(path: string): string {
-  return `${path}.pending`;
 }
 
 /** Every address named on the command line must exist in the manifests or the state. */
@@ -395,42 +213,3 @@ function isTargeted(change: Change, targets: string[]): boolean {
     return target.startsWith(`${change.address}.`) && change.kind === 'developer' && change.op !== 'update' && change.op !== 'delete';
   });
 }
-
-export function storeOf(options: StateOptions): Store {
-  return openStore(options.state ?? envOf(options).PORTALFORM_STATE ?? undefined, cwdOf(options));
-}
-
-export function stateKeyOf(options: StateOptions): string | null {
-  return options.stateKey || envOf(options).PORTALFORM_STATE_KEY || null;
-}
-
-function envOf(options: StateOptions): Record<string, string | undefined> {
-  return options.env ?? process.env;
-}
-
-function cwdOf(options: StateOptions): string {
-  return options.cwd ?? process.cwd();
-}
-
-/** Who applied: --actor, then the CI system's user, then the local user. */
-export function actorOf(options: StateOptions & { actor?: string }): string {
-  const env = envOf(options);
-  return (
-    options.actor ??
-    env.PORTALFORM_ACTOR ??
-    env.GITHUB_ACTOR ??
-    env.GITLAB_USER_LOGIN ??
-    env.BUILDKITE_BUILD_CREATOR ??
-    env.CIRCLE_USERNAME ??
-    `${userName()}@${hostname()}`
-  );
-}
-
-export function userName(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
-

@@ -1,4 +1,5 @@
 import { timed } from './timing.js';
+import type { StateWriter } from './store/index.js';
 import type { HistoryRow } from './store/types.js';
 import { sha256 } from './hash.js';
 import { EVENTS_CHAIN } from './store/schema.js';
@@ -100,6 +101,33 @@ export function sealEntry(entry: HistoryEntry, prevHash: string): Omit<HistoryRo
   };
 }
 
+/**
+ * The two chains SPEC §3 keeps: the applies, and every other kind (reveal, export, invite,
+ * self-service), so that a long apply never holds the others up.
+ */
+export type HistoryChain = 'apply' | 'events';
+
+/** The chain an entry of this kind belongs to. */
+export function chainOf(kind: string): HistoryChain {
+  return kind === 'apply' ? 'apply' : 'events';
+}
+
+/**
+ * Appends an entry to its chain inside the caller's transaction: links it to the chain's last
+ * hash (the genesis hash for the first entry) and seals it. Every writer of the history goes
+ * through here (the service, which writes without a StateWriter, through appendEvent below).
+ */
+export async function appendEntry(
+  writer: Pick<StateWriter, 'lastHistoryHash' | 'appendHistory' | 'conn' | 'dialect'>,
+  chain: HistoryChain,
+  entry: HistoryEntry,
+): Promise<void> {
+  if (chainOf(entry.kind) !== chain) throw new Error(`a ${entry.kind} entry does not belong to the ${chain} chain`);
+  if (chain === 'events') return appendEvent(writer.conn, writer.dialect, entry);
+  const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
+  await writer.appendHistory(sealEntry(entry, prevHash));
+}
+
 export type VerifyResult = { ok: true; entries: number; head: string } | { ok: false; seq: number; reason: string };
 
 /** Recomputes the chain from the first row; names the first row that does not fit. */
@@ -125,13 +153,6 @@ export function verifyChain(rows: HistoryRow[]): VerifyResult {
   return { ok: true, entries: rows.length, head: prev };
 }
 
-/** The chain an entry belongs to (SPEC §3): applies form one, every other kind the second. */
-export type ChainName = 'apply' | 'events';
-
-export function chainOf(kind: string): ChainName {
-  return kind === 'apply' ? 'apply' : 'events';
-}
-
 /**
  * Appends a non-apply entry (self-service, invite, …) to the second chain, inside the caller's
  * transaction. Concurrent writers queue on the chain's head row (PostgreSQL: a row lock; SQLite
@@ -139,6 +160,7 @@ export function chainOf(kind: string): ChainName {
  * writes the other chain, never holds them up.
  */
 export async function appendEvent(conn: Conn, dialect: 'sqlite' | 'postgres', entry: HistoryEntry): Promise<void> {
+  if (chainOf(entry.kind) !== 'events') throw new Error(`a ${entry.kind} entry does not belong to the events chain`);
   let query = conn.selectFrom('pf_chain_heads').select(['seq', 'hash']).where('chain', '=', EVENTS_CHAIN);
   if (dialect === 'postgres') query = query.forUpdate();
   const head = await query.executeTakeFirstOrThrow();

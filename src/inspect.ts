@@ -1,5 +1,5 @@
-import { storeOf, type StateOptions } from './engine.js';
-import { verifyChain, verifyEventChain, type ChainName, type HistoryEntry, type VerifyResult } from './history.js';
+import { storeOf, type StateOptions } from './options.js';
+import { verifyChain, verifyEventChain, type HistoryChain, type HistoryEntry, type VerifyResult } from './history.js';
 import { CREDENTIAL_SPECS } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
 import type { HistoryRow, StateSnapshot } from './store/types.js';
@@ -47,7 +47,7 @@ export function listing(state: StateSnapshot): StateListing {
 }
 
 export interface HistoryListing {
-  entries: (HistoryEntry & { chain: ChainName; seq: number; hash: string; prevHash: string })[];
+  entries: (HistoryEntry & { chain: HistoryChain; seq: number; hash: string; prevHash: string })[];
 }
 
 /**
@@ -59,7 +59,7 @@ export async function history(options: StateOptions = {}): Promise<HistoryListin
   try {
     const rows = await store.readHistory();
     const events = (await store.readEvents()).rows;
-    const listed = (chain: ChainName) => (row: HistoryRow) => ({ ...JSON.parse(row.entry), chain, seq: row.seq, hash: row.hash, prevHash: row.prevHash });
+    const listed = (chain: HistoryChain) => (row: HistoryRow) => ({ ...JSON.parse(row.entry), chain, seq: row.seq, hash: row.hash, prevHash: row.prevHash });
     const entries = [...rows.map(listed('apply')), ...events.map(listed('events'))];
     // Stable: within one chain the order stays the chain's own.
     return { entries: entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)) };
@@ -70,7 +70,7 @@ export async function history(options: StateOptions = {}): Promise<HistoryListin
 
 export type HistoryVerification = VerifyResult & {
   /** Each chain on its own (SPEC §3): the applies, and every other kind. */
-  chains: Record<ChainName, VerifyResult>;
+  chains: Record<HistoryChain, VerifyResult>;
 };
 
 /**

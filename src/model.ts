@@ -107,6 +107,8 @@ export interface MovedBlock {
 
 export interface DesiredState {
   credentialTypes: CredentialType[];
+  /** The `portal:` block's settings, defaults filled (SPEC §6): the defaults when no document carries one. */
+  portal: PortalSettings;
   developers: DesiredDeveloper[];
   moved: MovedBlock[];
   /** SHA-256 over the sorted (path, content) pairs of the manifest files. */
@@ -120,4 +122,17 @@ export function developerAddress(email: string): string {
 
 export function credentialAddress(email: string, type: CredentialType, identity: string): string {
   return `${developerAddress(email)}.credential[${JSON.stringify(`${type}:${identity}`)}]`;
+}
+
+/** The portal's settings as apply stores them (SPEC §6); defaults when the manifests have no `portal:` block. */
+export interface PortalSettings {
+  credentialTypes: CredentialType[];
+  autoApprove: boolean;
+  allowShortKeys: boolean;
+  selfService: {
+    enabled: boolean;
+    /** Never holds `acl`. */
+    credentialTypes: CredentialType[];
+    maxCredentials: number;
+  };
 }

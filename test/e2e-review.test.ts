@@ -79,7 +79,8 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
 
     expect(w.run(['export', '--out', 'per-developer']).code).toBe(0);
     const files = readdirSync(join(w.dir, 'per-developer'), { recursive: true }).map(String).filter((f) => f.endsWith('.yaml'));
-    expect(files).toHaveLength(5);
+    expect(files).toHaveLength(6); // one per developer, and the portal settings
+    expect(files).toContain('portal.yaml');
     expect(w.run(['plan', 'per-developer', '--detailed-exitcode']).code).toBe(0);
     expect(first.stdout).not.toMatch(/qs-ada-ci-key/); // secrets are omitted, meaning "keep the stored value"
   });

@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -12,10 +11,12 @@ import { loadManifests } from '../src/manifest/index.js';
 import { CREDENTIAL_SPECS, type DesiredDeveloper } from '../src/model.js';
 import { renderPlanDiff } from '../src/render/diff.js';
 import { renderPlanMarkdown } from '../src/render/markdown.js';
+import { completePortalSettings, defaultPortalSettings, portalSettingsToMeta } from '../src/portal-settings.js';
 import { Vault } from '../src/secrets/vault.js';
 import { EMPTY_STATE, type StateSnapshot, type StoredDeveloper } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';
 import { deckValidator } from './helpers/deck-schema.js';
+import { tempDir } from './helpers/temp.js';
 
 const SENTINEL = 'SENTINEL-7c1f0e-do-not-leak';
 const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -58,7 +59,7 @@ function fullState(): StateSnapshot {
 }
 
 async function planOfExport(files: Map<string, string>, current: StateSnapshot) {
-  const dir = mkdtempSync(join(tmpdir(), 'portalform-export-'));
+  const dir = tempDir('portalform-export-');
   for (const [file, text] of files) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), text);
@@ -102,10 +103,26 @@ describe('exportManifest', () => {
     const files = exportManifestFiles(current);
     expect(exportManifestFiles(structuredClone(current))).toEqual(files);
     expect([...files.keys()]).toEqual([
-      'developers/ada@example.com.yaml', 'developers/bob@example.com.yaml', 'developers/pat@example.com.yaml',
+      'portal.yaml', 'developers/ada@example.com.yaml', 'developers/bob@example.com.yaml', 'developers/pat@example.com.yaml',
       'developers/rev@example.com.yaml', 'developers/rita@example.com.yaml',
     ]);
     expect((await planOfExport(files, current)).changes).toEqual([]);
+  });
+
+  it('writes the stored portal settings in full, so a plan on the export leaves them as they are', async () => {
+    const settings = completePortalSettings({ credentialTypes: ['acl', 'key-auth'], autoApprove: true, selfService: { enabled: false, maxCredentials: 0 } });
+    const current = { ...state([sealed(BOB)]), meta: portalSettingsToMeta(settings) };
+    const text = exportManifest(current);
+    expect(parse(text).portal).toEqual(settings);
+    expect(text.indexOf('portal:')).toBeLessThan(text.indexOf('developers:'));
+    const files = exportManifestFiles(current);
+    expect(parse(files.get('portal.yaml')!)).toEqual({ version: 1, portal: settings });
+    for (const exported of [new Map([['portal.yaml', text]]), files]) {
+      const planned = await planOfExport(exported, current);
+      expect(planned.changes).toEqual([]);
+    }
+    // A state that never stored settings exports the defaults.
+    expect(parse(exportManifest(state([]))).portal).toEqual(defaultPortalSettings());
   });
 
   it('names files by email, percent-encoding anything unsafe so names never collide', () => {

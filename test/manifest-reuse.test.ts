@@ -1,9 +1,9 @@
-// A changed file parsed from its previous version (src/manifest/reuse.ts) must give exactly the
+// A changed file parsed from its previous version (src/manifest/fastpath/reuse.ts) must give exactly the
 // value a whole-file parse gives, whatever the edit; and must decline whatever could make an
 // unchanged entry's text mean something else.
 import { describe, expect, it } from 'vitest';
 import { parseManifestFile } from '../src/manifest/parse.js';
-import { itemDigestsOf, parseReusingItems, type PreviousVersion } from '../src/manifest/reuse.js';
+import { itemDigestsOf, parseReusingItems, type PreviousVersion } from '../src/manifest/fastpath/reuse.js';
 
 const FILE = 'portal.yaml';
 

@@ -1,7 +1,7 @@
 // Schema errors: located at the offending key or value, with a hint a person can act on.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './manifest-helpers.js';
+import { developerDoc, workspace } from './helpers/manifest.js';
 
 async function errorsOf(text: string): Promise<string[]> {
   const ws = workspace();
@@ -69,6 +69,53 @@ describe('schema', () => {
       'm.yaml:3:31: error: `credentialTypes` lists the same item twice (at 0 and 2)',
       'm.yaml:5:39: error: `fullName` must not be blank',
     ]);
+  });
+
+  describe('the portal block (SPEC §6)', () => {
+    it('accepts every setting', async () => {
+      const text =
+        'version: 1\nportal:\n  credentialTypes: [key-auth, jwt, acl]\n  autoApprove: true\n  allowShortKeys: false\n' +
+        '  selfService: { enabled: false, credentialTypes: [jwt, key-auth], maxCredentials: 0 }\n';
+      expect(await errorsOf(text)).toEqual([]);
+    });
+
+    it('suggests the right key for a typo, at the top of the block and under selfService', async () => {
+      const text = 'version: 1\nportal:\n  autoAprove: true\n  selfService:\n    maxCredential: 3\n';
+      expect(await errorsOf(text)).toEqual([
+        'm.yaml:3:3: error: unknown key `autoAprove` in `portal`; did you mean `autoApprove`?',
+        'm.yaml:5:5: error: unknown key `maxCredential` in `selfService`; did you mean `maxCredentials`?',
+      ]);
+    });
+
+    it('says which type each setting takes', async () => {
+      const text = 'version: 1\nportal:\n  autoApprove: "yes"\n  allowShortKeys: 1\n  selfService: { enabled: on, maxCredentials: 2.5 }\n';
+      expect(await errorsOf(text)).toEqual([
+        'm.yaml:3:16: error: `autoApprove` must be a boolean, not a string',
+        'm.yaml:4:19: error: `allowShortKeys` must be a boolean, not an integer',
+        'm.yaml:5:27: error: `enabled` must be a boolean, not a string',
+        'm.yaml:5:47: error: `maxCredentials` must be an integer, not a number',
+      ]);
+    });
+
+    it('bounds maxCredentials', async () => {
+      expect(await errorsOf('version: 1\nportal:\n  selfService: { maxCredentials: -1 }\n')).toEqual(['m.yaml:3:34: error: `maxCredentials` must be at least 0']);
+      expect(await errorsOf('version: 1\nportal:\n  selfService: { maxCredentials: 1001 }\n')).toEqual(['m.yaml:3:34: error: `maxCredentials` must be at most 1000']);
+    });
+
+    it('refuses acl as a self-service type, saying why', async () => {
+      const text = 'version: 1\nportal:\n  selfService:\n    credentialTypes: [key-auth, acl]\n';
+      expect(await errorsOf(text)).toEqual([
+        'm.yaml:4:33: error: credentialTypes[1]: acl is never self-service: group membership is an authorization decision, made in manifests; remove it',
+      ]);
+    });
+
+    it('refuses a self-service type listed twice, or one that does not exist', async () => {
+      const text = 'version: 1\nportal:\n  selfService:\n    credentialTypes: [jwt, jwt, keyauth]\n';
+      expect(await errorsOf(text)).toEqual([
+        'm.yaml:4:28: error: `credentialTypes` lists the same item twice (at 0 and 1)',
+        'm.yaml:4:33: error: credentialTypes[2]: `keyauth` is not allowed; did you mean `key-auth`? allowed: key-auth, basic-auth, oauth2, hmac-auth, jwt',
+      ]);
+    });
   });
 
   it('gives every property of the schema a description', () => {

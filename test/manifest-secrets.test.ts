@@ -3,9 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './manifest-helpers.js';
+import { developerDoc, workspace } from './helpers/manifest.js';
 
-const SENTINEL = 'SENTINEL-9f3a';
+const SENTINEL = 'SENTINEL-9f3a-a-long-enough-key';
 
 function keyAuth(ref: string): string {
   return developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${ref} }\n`);
@@ -72,7 +72,7 @@ describe('fromFile', () => {
   it('refuses a file under a linked directory that points outside, and follows links that stay inside', async () => {
     const ws = workspace();
     ws.write('elsewhere/key.txt', SENTINEL);
-    ws.write('m/keys/real.txt', 'inside-value');
+    ws.write('m/keys/real.txt', 'inside-value-of-a-long-enough-key');
     fs.symlinkSync(path.join(ws.dir, 'elsewhere'), path.join(ws.dir, 'm', 'linked'));
     fs.symlinkSync(path.join(ws.dir, 'm', 'keys', 'real.txt'), path.join(ws.dir, 'm', 'alias.txt'));
     ws.write('m/a.yaml', keyAuth('{ fromFile: linked/key.txt }'));
@@ -81,7 +81,7 @@ describe('fromFile', () => {
     ws.write('m/a.yaml', keyAuth('{ fromFile: alias.txt }'));
     const followed = await ws.load({ paths: ['m'] });
     expect(followed.errors).toEqual([]);
-    expect(followed.desired!.developers[0]!.credentials[0]!.secrets.key?.value).toBe('inside-value');
+    expect(followed.desired!.developers[0]!.credentials[0]!.secrets.key?.value).toBe('inside-value-of-a-long-enough-key');
   });
 
   it('reads outside the manifest path from a --secrets-dir', async () => {

@@ -1,14 +1,14 @@
-// A large manifest parsed in chunks of its developers (src/manifest/split.ts) must give exactly
+// A large manifest parsed in chunks of its developers (src/manifest/fastpath/split.ts) must give exactly
 // what a whole-file parse gives: the same values, the same position trees, the same line starts;
 // and anything the split does not handle must fall back to the whole-file parse.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseValidFile } from '../src/manifest/fastload.js';
+import { parseValidFile } from '../src/manifest/fastpath/check-file.js';
 import { parseManifestFile, MAX_NESTING_DEPTH, type ParsedDocument } from '../src/manifest/parse.js';
-import { parseValidFiles } from '../src/manifest/parse-pool.js';
-import { parseSplitText, splitDevelopers } from '../src/manifest/split.js';
+import { parseValidFiles } from '../src/manifest/fastpath/parse-pool.js';
+import { parseSplitText, splitDevelopers } from '../src/manifest/fastpath/split.js';
 
 const FILE = 'portal.yaml';
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -238,9 +238,9 @@ describe('parseValidFiles with the split', () => {
     expect(await parseValidFiles([{ path: 'a.yaml', bytes: bad }, { path: 'b.yaml', bytes: nul }], { minBytes: 0, itemsPerChunk: 4 })).toEqual([null, null]);
   });
 
-  const builtPool = path.resolve('dist/src/manifest/parse-pool.js');
+  const builtPool = path.resolve('dist/src/manifest/fastpath/parse-pool.js');
   it.skipIf(!existsSync(builtPool))('parses the chunks on the built worker pool and gives the whole-file result', async () => {
-    const { parseValidFiles: parseOnWorkers } = (await import(pathToFileURL(builtPool).href)) as typeof import('../src/manifest/parse-pool.js');
+    const { parseValidFiles: parseOnWorkers } = (await import(pathToFileURL(builtPool).href)) as typeof import('../src/manifest/fastpath/parse-pool.js');
     let text = validManifest(12000);
     expect(text.length).toBeGreaterThan(2 * 1024 * 1024); // enough for the pool to start workers
     text = text.replace('dev3000@', 'dev3000\u00e9@'); // a character outside Latin-1: offsets count UTF-16 units

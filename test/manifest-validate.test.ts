@@ -1,7 +1,7 @@
 // The checks of the manifest set as a whole (SPEC §1), one test each.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './manifest-helpers.js';
+import { developerDoc, workspace } from './helpers/manifest.js';
 
 async function errorsOf(files: Record<string, string>, env: Record<string, string> = {}): Promise<string[]> {
   const ws = workspace();
@@ -71,7 +71,7 @@ describe('manifest set', () => {
           '{ type: key-auth, name: k, key: { fromEnv: PORTALFORM_SECRET_B } }',
         ),
     );
-    const errors = await errorsOf({ 'a.yaml': a, 'b.yaml': b }, { PORTALFORM_SECRET_A: 'same-key', PORTALFORM_SECRET_B: 'same-key' });
+    const errors = await errorsOf({ 'a.yaml': a, 'b.yaml': b }, { PORTALFORM_SECRET_A: 'same-key-auth-key-value-01', PORTALFORM_SECRET_B: 'same-key-auth-key-value-01' });
     expect(errors).toEqual([
       'b.yaml:6:15: error: customId "shared" of developer b@example.com is already used by developer a@example.com at a.yaml:6:15; it must be unique across the portal',
       'b.yaml:8:39: error: basic-auth username "u" of b@example.com\'s basic-auth:u is already used by a@example.com\'s basic-auth:u at a.yaml:8:39; it must be unique across the portal',
@@ -84,7 +84,7 @@ describe('manifest set', () => {
 
   it('refuses one key-auth key used twice by the same developer', async () => {
     const doc = developerDoc('a@example.com', credentials('{ type: key-auth, name: one, key: { fromEnv: PORTALFORM_SECRET_K } }', '{ type: key-auth, name: two, key: { fromEnv: PORTALFORM_SECRET_K } }'));
-    expect(await errorsOf({ 'a.yaml': doc }, { PORTALFORM_SECRET_K: 'k' })).toEqual([
+    expect(await errorsOf({ 'a.yaml': doc }, { PORTALFORM_SECRET_K: 'a-key-of-over-twenty-characters' })).toEqual([
       expect.stringMatching(/^a\.yaml:8:43: error: key-auth key of a@example.com's key-auth:two is already used by a@example.com's key-auth:one/),
     ]);
   });
@@ -109,6 +109,72 @@ describe('manifest set', () => {
     expect(await errorsOf({ 'a.yaml': doc, 'portal.yaml': portal })).toEqual([
       'a.yaml:7:17: error: credential type acl is not enabled on this portal (portal.credentialTypes at portal.yaml:2:1); enable it or remove the credential',
     ]);
+  });
+
+  it('refuses a self-service type the portal has not enabled', async () => {
+    const portal = 'version: 1\nportal:\n  credentialTypes: [key-auth, acl]\n  selfService:\n    credentialTypes: [key-auth, jwt]\n';
+    expect(await errorsOf({ 'portal.yaml': portal })).toEqual([
+      'portal.yaml:5:33: error: portal.selfService.credentialTypes lists jwt, which portal.credentialTypes does not enable; enable it there or remove it here',
+    ]);
+  });
+
+  it('derives the self-service types from the enabled ones when the block leaves them out', async () => {
+    const ws = workspace();
+    ws.write('portal.yaml', 'version: 1\nportal:\n  credentialTypes: [acl, jwt]\n  autoApprove: true\n  selfService: { maxCredentials: 3 }\n');
+    const { desired, errors } = await ws.load();
+    expect(errors).toEqual([]);
+    expect(desired!.portal).toEqual({
+      credentialTypes: ['jwt', 'acl'],
+      autoApprove: true,
+      allowShortKeys: false,
+      selfService: { enabled: true, credentialTypes: ['jwt'], maxCredentials: 3 },
+    });
+  });
+
+  describe('key-auth key length', () => {
+    const keys = (...lines: string[]) => developerDoc('a@example.com', credentials(...lines));
+    const tooShort = (at: string) =>
+      `${at}: error: this key-auth key is shorter than 20 characters; give a longer one, or omit it to have one generated (for a migration, \`portal.allowShortKeys: true\` accepts shorter keys)`;
+
+    it('refuses a given key shorter than 20 characters, literal, from the environment or from a file', async () => {
+      const ws = workspace();
+      ws.write('a.yaml', keys(
+        '{ type: key-auth, name: literal, key: "nineteen-characters" }',
+        '{ type: key-auth, name: env, key: { fromEnv: PORTALFORM_SECRET_SHORT } }',
+        '{ type: key-auth, name: file, key: { fromFile: short.key } }',
+        '{ type: key-auth, name: ok, key: { fromEnv: PORTALFORM_SECRET_TWENTY } }',
+        '{ type: key-auth, name: generated }',
+      ));
+      ws.write('short.key', 'SENTINEL-short\n');
+      const { errors, desired, messages } = await ws.load({ env: { PORTALFORM_SECRET_SHORT: 'ñ'.repeat(19), PORTALFORM_SECRET_TWENTY: 'é'.repeat(20) } });
+      expect(desired).toBeNull();
+      expect(errors).toEqual([tooShort('a.yaml:7:47'), tooShort('a.yaml:8:43'), tooShort('a.yaml:9:44')]);
+      expect(messages.join('\n')).not.toContain('SENTINEL-short');
+    });
+
+    it('accepts short keys when portal.allowShortKeys allows them, with a warning', async () => {
+      const ws = workspace();
+      ws.write('a.yaml', keys('{ type: key-auth, name: old, key: { fromEnv: PORTALFORM_SECRET_OLD } }', '{ type: key-auth, name: older, key: { fromEnv: PORTALFORM_SECRET_OLDER } }'));
+      ws.write('portal.yaml', 'version: 1\nportal:\n  allowShortKeys: true\n');
+      const { errors, warnings, desired } = await ws.load({ env: { PORTALFORM_SECRET_OLD: 'abc', PORTALFORM_SECRET_OLDER: 'abcd' } });
+      expect(errors).toEqual([]);
+      expect(desired!.portal.allowShortKeys).toBe(true);
+      expect(warnings).toEqual([
+        'portal.yaml:3:3: warning: portal.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration (2 such keys are given here); rotate them to longer ones, then remove the setting',
+      ]);
+    });
+
+    it('still warns about allowShortKeys when no key is short', async () => {
+      const ws = workspace();
+      ws.write('portal.yaml', 'version: 1\nportal:\n  allowShortKeys: true\n');
+      expect((await ws.load()).warnings).toEqual([expect.stringContaining('portal.yaml:3:3: warning: portal.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration (none is given here)')]);
+    });
+
+    it('refuses short keys when allowShortKeys is false, as when it is left out', async () => {
+      const portal = 'version: 1\nportal:\n  allowShortKeys: false\n';
+      const doc = keys('{ type: key-auth, name: old, key: { fromEnv: PORTALFORM_SECRET_OLD } }');
+      expect(await errorsOf({ 'a.yaml': doc, 'portal.yaml': portal }, { PORTALFORM_SECRET_OLD: 'abc' })).toEqual([tooShort('a.yaml:7:43')]);
+    });
   });
 
   it('requires rsaPublicKey for public-key jwt algorithms, ES* included', async () => {

@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defaultPortalSettings } from '../src/portal-settings.js';
 import { formatDiagnostic } from '../src/manifest/index.js';
-import { developerDoc, workspace } from './manifest-helpers.js';
+import { developerDoc, workspace } from './helpers/manifest.js';
 
 describe('desired state', () => {
   it('normalizes developers and credentials, fills defaults and sorts', async () => {
@@ -32,9 +33,12 @@ describe('desired state', () => {
         '',
       ].join('\n'),
     );
-    const { desired, diagnostics } = await ws.load({ env: { PORTALFORM_SECRET_ZED: 'k-1' } });
+    const { desired, diagnostics } = await ws.load({ env: { PORTALFORM_SECRET_ZED: 'zed-ci-key-of-twenty-characters' } });
     expect(diagnostics).toEqual([]);
     expect(desired?.credentialTypes).toEqual(['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt', 'acl']);
+    // No portal block: the settings are the defaults (SPEC §6).
+    expect(desired?.portal).toEqual(defaultPortalSettings());
+    expect(desired?.portal.selfService.credentialTypes).toEqual(['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt']);
     expect(desired?.developers.map((d) => d.email)).toEqual(['ada@example.com', 'zed@example.com']);
     const zed = desired!.developers[1];
     expect(zed).toMatchObject({ fullName: 'Zed', status: 'approved', customId: 'zed-1', meta: { team: 'core' } });
@@ -44,7 +48,7 @@ describe('desired state', () => {
     expect(byType['jwt:zed-issuer'].fields).toEqual({ key: 'zed-issuer', algorithm: 'HS256' });
     expect(byType['oauth2:app'].fields).toEqual({ name: 'app', clientType: 'confidential', hashSecret: false, redirectUris: [] });
     expect(byType['key-auth:ci'].fields).toEqual({ name: 'ci', ttl: 60 });
-    expect(byType['key-auth:ci'].secrets).toEqual({ key: { source: { kind: 'env', name: 'PORTALFORM_SECRET_ZED' }, value: 'k-1' } });
+    expect(byType['key-auth:ci'].secrets).toEqual({ key: { source: { kind: 'env', name: 'PORTALFORM_SECRET_ZED' }, value: 'zed-ci-key-of-twenty-characters' } });
     expect(desired?.moved).toEqual([{ from: 'zed@old.example', to: 'zed@example.com', location: { file: path.join(ws.dir, 'devs.yaml'), line: 18, column: 5 } }]);
     expect(desired?.files).toEqual([path.join(ws.dir, 'devs.yaml')]);
     expect(desired?.manifestDigest).toMatch(/^[0-9a-f]{64}$/);

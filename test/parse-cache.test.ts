@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultCacheDir, ParseCache } from '../src/manifest/cache.js';
+import { defaultCacheDir, ParseCache } from '../src/manifest/fastpath/cache.js';
 import type { DesiredState } from '../src/model.js';
-import { developerDoc, workspace } from './manifest-helpers.js';
+import { developerDoc, workspace } from './helpers/manifest.js';
 
-const SENTINEL = 'SENTINEL-cache-7c21';
+const SENTINEL = 'SENTINEL-cache-7c21-long-enough';
 
 const CACHE = '.test-cache';
 
@@ -174,7 +174,7 @@ describe('parse cache', () => {
   it('checks the set from cached files exactly as from parsed ones, when another file changes too', async () => {
     const ws = workspace();
     const cacheDir = path.join(ws.dir, CACHE);
-    const secrets = { PORTALFORM_SECRET_K: 'same-key' };
+    const secrets = { PORTALFORM_SECRET_K: 'same-key-auth-key-value-01' };
     ws.write('a.yaml', `version: 1
 developers:
   - email: Ada@example.com
@@ -213,6 +213,25 @@ developers:
       expect.stringMatching(/^a\.yaml:10:17: error: credential type hmac-auth is not enabled on this portal \(portal\.credentialTypes at portal\.yaml:2:1\)/),
     ]);
     expect((await ws.load({ env: secrets, cacheDir })).messages).toEqual(narrowed.messages);
+  });
+
+  it('carries the portal block of a cached file, and sees a change of that block alone', async () => {
+    const ws = workspace();
+    const cacheDir = path.join(ws.dir, CACHE);
+    const developers = Array.from({ length: 30 }, (_, i) => `  - { email: dev-${i}@example.com, fullName: Dev ${i}, status: pending }\n`).join('');
+    const file = (max: number) => `version: 1\nportal:\n  autoApprove: true\n  selfService: { maxCredentials: ${max} }\ndevelopers:\n${developers}`;
+    ws.write('m.yaml', file(3));
+    await ws.load({ cacheDir });
+    expect(cacheFiles(ws.dir).length).toBeGreaterThan(0);
+    const warm = await ws.load({ cacheDir });
+    expect(warm.desired!.portal).toMatchObject({ autoApprove: true, selfService: { maxCredentials: 3 } });
+    expect(plain(warm.desired)).toEqual(plain((await ws.load({ cacheDir: null })).desired));
+
+    ws.write('m.yaml', file(7));
+    const changed = await ws.load({ cacheDir });
+    expect(changed.desired!.portal).toMatchObject({ autoApprove: true, selfService: { maxCredentials: 7 } });
+    expect(plain(changed.desired)).toEqual(plain((await ws.load({ cacheDir: null })).desired));
+    expect((await ws.load({ cacheDir })).desired!.portal.selfService.maxCredentials).toBe(7);
   });
 
   it('parses only the changed entries of a changed file, and gives exactly what a cold load gives', async () => {

@@ -29,7 +29,7 @@ const POOLS = {
   clientId: ['client-1', 'client-2'],
 };
 type Pool = keyof typeof POOLS;
-const ENV = Object.fromEntries(POOLS.keyVar.map((name, i) => [name, `key-auth-value-${i + 1}`]));
+const ENV = Object.fromEntries(POOLS.keyVar.map((name, i) => [name, `key-auth-value-of-length-${i + 1}`]));
 const STATE_KEY = 'property-test-state-key-0123456789abcdef';
 
 type ModelCredential =
@@ -154,6 +154,7 @@ interface ReplayDeveloper {
 }
 
 const PHASE_OF: Record<Change['action']['do'], number> = {
+  'portal.update': -1,
   'credential.delete': 0,
   'developer.delete': 1,
   'developer.move': 2,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../src/engine.js';
 import type { DesiredDeveloper, MovedBlock } from '../src/model.js';
+import { completePortalSettings, portalSettingsToMeta } from '../src/portal-settings.js';
 import { renderPlanDiff } from '../src/render/diff.js';
 import type { StateSnapshot } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';
@@ -25,6 +26,28 @@ describe('renderPlanDiff', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('shows the portal settings before and after in full, ahead of the developers', () => {
+    const ada = developer('ada@example.com', 'approved');
+    const current = { ...state([stored(ada)]), meta: portalSettingsToMeta(completePortalSettings({ credentialTypes: ['key-auth', 'acl'] })) };
+    const wanted = { ...desired([{ ...ada, fullName: 'Ada' }]), portal: completePortalSettings({ credentialTypes: ['key-auth', 'acl'], selfService: { enabled: false } }) };
+    const output = renderPlanDiff(makePlan(wanted, current, vault, {}), current, false);
+    expect(output.split(/(?=^--- )/m)[0]).toBe(
+      [
+        '--- portal (before)',
+        '+++ portal (after)',
+        '@@ -6,5 +6,5 @@',
+        ' selfService:',
+        '   credentialTypes:',
+        '     - key-auth',
+        '-  enabled: true',
+        '+  enabled: false',
+        '   maxCredentials: 20',
+        '',
+      ].join('\n'),
+    );
+    expect(output).toContain('--- developer["ada@example.com"] (before)');
   });
 
   it('shows an added credential with its secret as (sensitive)', () => {

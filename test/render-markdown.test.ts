@@ -1,13 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../src/engine.js';
 import type { DesiredDeveloper } from '../src/model.js';
 import type { Plan } from '../src/plan/types.js';
+import { completePortalSettings } from '../src/portal-settings.js';
 import { renderPlanMarkdown, writeMarkdownParts } from '../src/render/markdown.js';
 import { EMPTY_STATE, type StateSnapshot } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';
+import { tempDir } from './helpers/temp.js';
 
 function planOf(wanted: DesiredDeveloper[], current: StateSnapshot = EMPTY_STATE): Plan {
   return makePlan(desired(wanted), current, vault, {});
@@ -48,6 +49,19 @@ describe('renderPlanMarkdown', () => {
     expect(comment).toContain('```diff\n  # developer["dev000@example.com"] will be created\n+   developer "dev000@example.com" {');
     expect(comment).toMatch(/^\+ {7}key {4}= \(sensitive\)$/m);
     expect(comment).not.toContain('[!CAUTION]');
+    expectSelfContained(comment!);
+  });
+
+  it('shows a change of the portal settings first, under its own heading', () => {
+    const ada = developer('ada@example.com', 'approved');
+    const wanted = { ...desired([ada]), portal: completePortalSettings({ autoApprove: true, selfService: { maxCredentials: 3 } }) };
+    const [comment] = renderPlanMarkdown(makePlan(wanted, EMPTY_STATE, vault, {}));
+    expect(comment!.split('\n')[0]).toBe('**Plan: 1 to create, 1 to update, 0 to delete, 0 status transitions, 0 to move.**');
+    expect(comment).toContain('<details><summary>Show the 2 changes to the portal settings and 1 developer</summary>');
+    expect(comment).toContain(
+      ['### `portal`', '', '```diff', '  # portal will be updated in-place', '!   portal {', '!       autoApprove = false -> true', '!       selfService = {"maxCredentials":20} -> {"maxCredentials":3}', '    }', '```'].join('\n'),
+    );
+    expect(comment!.indexOf('### `portal`')).toBeLessThan(comment!.indexOf('### `developer["ada@example.com"]`'));
     expectSelfContained(comment!);
   });
 
@@ -125,7 +139,7 @@ describe('renderPlanMarkdown', () => {
   });
 
   it('writes the parts as plan-1.md, plan-2.md, … and removes stale ones', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portalform-md-'));
+    const dir = tempDir('portalform-md-');
     writeFileSync(join(dir, 'plan-3.md'), 'stale');
     writeFileSync(join(dir, 'notes.md'), 'mine');
     const paths = writeMarkdownParts(['one', 'two'], dir);

@@ -9,7 +9,7 @@ import { dumpTables, runSql, STATE_TABLES } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
 
-const KEY_SENTINEL = 'SENTINEL-key-7f3a9c';
+const KEY_SENTINEL = 'SENTINEL-key-7f3a9c-long-enough';
 const PASSWORD_SENTINEL = 'SENTINEL-password-41be';
 const LITERAL_SENTINEL = 'SENTINEL-literal-d00d';
 const SENTINELS = [KEY_SENTINEL, PASSWORD_SENTINEL, LITERAL_SENTINEL];
@@ -36,7 +36,7 @@ function setup(backend: BackendCase, stateKey: string | null = STATE_KEY) {
   const w = workspace(backend.newState());
   w.write('m/ada.yaml', MANIFEST);
   w.write('m/pw.txt', `${PASSWORD_SENTINEL}\n`);
-  const env: Record<string, string> = { PORTALFORM_SECRET_ADA_KEY: KEY_SENTINEL, PORTALFORM_SECRET_OTHER: 'other-key-value-1' };
+  const env: Record<string, string> = { PORTALFORM_SECRET_ADA_KEY: KEY_SENTINEL, PORTALFORM_SECRET_OTHER: 'other-key-value-long-enough-1' };
   if (stateKey) env.PORTALFORM_STATE_KEY = stateKey;
   const run = (args: string[], extra: Record<string, string> = {}) => w.run(args, { env: { ...env, ...extra } });
   return { w, env, run };
@@ -133,7 +133,7 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
     const revealed = run(['secret', 'reveal', KEY]);
     expect(revealed.code).toBe(1);
     expect(revealed.stderr).toMatch(/failed to decrypt/);
-    expect(revealed.stdout).not.toContain('other-key-value-1');
+    expect(revealed.stdout).not.toContain('other-key-value-long-enough-1');
   });
 
   it('rotates exactly the targeted generated secret; a changed source rotates a given one', () => {
@@ -156,7 +156,7 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
     expect(run(['apply', 'rotate.plan']).code).toBe(0);
     expect(reveal(HMAC)).not.toEqual(rotatedOnce);
 
-    const changed = JSON.parse(run(['plan', 'm', '--json'], { PORTALFORM_SECRET_ADA_KEY: 'a-new-key-value' }).stdout);
+    const changed = JSON.parse(run(['plan', 'm', '--json'], { PORTALFORM_SECRET_ADA_KEY: 'a-new-key-value-long-enough' }).stdout);
     expect(changed.changes.map((c: any) => [c.address, c.after.key])).toEqual([[KEY, '(sensitive value changed)']]);
     expect(run(['plan', 'm', '--rotate', KEY]).stderr).toMatch(/change it at its source/);
   });
@@ -164,11 +164,11 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
   it('refuses a saved plan whose secret source changed since planning', () => {
     const { run } = setup(backend);
     expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
-    expect(run(['plan', 'm', '--out', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-value' }).code).toBe(0);
-    const refused = run(['apply', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'another-value' });
+    expect(run(['plan', 'm', '--out', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-key-value-long-enough' }).code).toBe(0);
+    const refused = run(['apply', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'another-key-value-long-enough' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/changed since the plan was made/);
-    expect(run(['apply', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-value' }).code).toBe(0);
+    expect(run(['apply', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-key-value-long-enough' }).code).toBe(0);
   });
 
   it('verifies a basic-auth password against its stored hash, with no key at all', async () => {

@@ -39,9 +39,9 @@ function approve(ws: Workspace, emails: string[]): void {
 }
 
 /** Starts `portalform serve` on a free port and waits until it says where it listens. */
-async function serve(ws: Workspace, args: string[] = []): Promise<Server> {
+async function serve(ws: Workspace, args: string[] = ['--listen', '127.0.0.1:0'], env: Record<string, string> = {}): Promise<Server> {
   let stdout = '';
-  const { child, done } = startCli(['serve', '--listen', '127.0.0.1:0', ...args], { cwd: ws.dir, env: { ...STATE_ENV, PORTALFORM_STATE: ws.state } });
+  const { child, done } = startCli(['serve', ...args], { cwd: ws.dir, env: { ...STATE_ENV, PORTALFORM_STATE: ws.state, ...env } });
   child.stdout!.on('data', (chunk: string) => (stdout += chunk));
   const url = await new Promise<string>((resolve, reject) => {
     let stderr = '';
@@ -125,9 +125,10 @@ describe.each(BACKENDS)('a listening server on $name', (backend) => {
   });
 });
 
-it('SIGTERM lets the requests in flight finish, then exits 0', async () => {
+it('SIGTERM lets the requests in flight finish, then exits 0 (listening where PORTALFORM_LISTEN says)', async () => {
   const ws = applied();
-  const server = await serve(ws);
+  const server = await serve(ws, [], { PORTALFORM_LISTEN: '127.0.0.1:0', PORTALFORM_PUBLIC_URL: 'https://portal.example.com' });
+  expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   const logged = (text: string) => waitFor(() => server.stdout().includes(text));
   // A sign-up whose body arrives in two halves: in flight for sure when the signal comes.
   const body = JSON.stringify({ email: 'drain@example.com', fullName: 'Drain', password: PASSWORD });

@@ -145,7 +145,18 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       backend.name === 'sqlite'
         ? ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync_insert', 'pf_credentials_unsync_update', 'pf_credentials_unsync_delete'].map((t) => `drop trigger ${t}`)
         : ['drop trigger pf_developers_unsync_update on pf_developers', 'drop trigger pf_developers_unsync_insert on pf_developers', 'drop trigger pf_credentials_unsync on pf_credentials', 'drop function pf_developer_unsync', 'drop function pf_credential_unsync'];
-    await runSql(w, [...drop, 'alter table pf_developers drop column sync_digest', `delete from pf_migration where name = '0002_sync_digest'`]);
+    // The portal's schema (0003) came after: undone first.
+    const portal = [
+      ...(backend.name === 'sqlite'
+        ? ['drop trigger pf_developers_version', 'drop trigger pf_credentials_version']
+        : ['drop trigger pf_developers_version on pf_developers', 'drop trigger pf_credentials_version on pf_credentials', 'drop function pf_bump_version']),
+      ...['pf_sessions', 'pf_login_attempts', 'pf_invites', 'pf_tombstones', 'pf_events', 'pf_chain_heads'].map((t) => `drop table ${t}`),
+      'alter table pf_developers drop column version',
+      'alter table pf_developers drop column password_hash',
+      'alter table pf_credentials drop column version',
+      `delete from pf_migration where name = '0003_portal'`,
+    ];
+    await runSql(w, [...portal, ...drop, 'alter table pf_developers drop column sync_digest', `delete from pf_migration where name = '0002_sync_digest'`]);
     w.write('m/devs.yaml', manifest(5, (n) => (n === 5 ? 'Renamed' : null)));
 
     const old = plan(w);

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { credentialsActive } from '../lifecycle.js';
 import { CREDENTIAL_SPECS, credentialAddress, type CredentialType, type Status } from '../model.js';
 import type { Action, Change, SecretPlan } from '../plan/types.js';
+import type { PortalSettings } from '../model.js';
+import { portalSettingsProblem, portalSettingsToMeta } from '../portal-settings.js';
+import { PortalformError } from '../errors.js';
 import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
 import type { CredentialRowInput, DeveloperRowInput, StateWriter } from '../store/index.js';
 import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
@@ -100,6 +103,8 @@ export class Executor {
     const first = actions[0]!;
     const { writer, now } = this.options;
     switch (first.do) {
+      case 'portal.update':
+        return this.storePortalSettings(first.settings);
       case 'developer.create':
         return writer.insertDevelopers(actions.map((a) => this.newDeveloper(a as typeof first)), now);
       case 'developer.delete':
@@ -125,6 +130,13 @@ export class Executor {
       case 'credential.update':
         return this.updateCredential(first);
     }
+  }
+
+  /** A saved plan's settings are checked as the manifests' were: the service trusts what is stored. */
+  private async storePortalSettings(settings: PortalSettings): Promise<void> {
+    const problem = portalSettingsProblem(settings);
+    if (problem) throw new PortalformError(`the plan's portal settings are not valid (${problem}); make a new plan`);
+    await this.options.writer.setMeta(portalSettingsToMeta(settings));
   }
 
   private newDeveloper(action: Extract<Action, { do: 'developer.create' }>): DeveloperRowInput {

@@ -27,7 +27,7 @@ export class Output {
   /**
    * Writes lines in large chunks: a plan of many thousand changes streams without one giant
    * string, and waits whenever the reader is behind, so that a pipe never queues the whole output
-   * in memory (a 400,000-change plan would queue 100 MB).
+   * in memory (a plan of a large portal is many megabytes of text).
    */
   async lines(lines: Iterable<string>): Promise<void> {
     let buffer = '';

@@ -1,4 +1,4 @@
-import { stateKeyOf, type StateOptions } from '../engine.js';
+import { stateKeyOf, type StateOptions } from '../options.js';
 import { readState } from '../inspect.js';
 import { Vault } from '../secrets/vault.js';
 import { deckYaml, exportDeck } from './deck.js';

@@ -6,6 +6,7 @@
 // - Secret fields are left out: in a manifest an omitted secret means "keep the stored value".
 // - Non-secret fields are written in full, defaults and generated values (oauth2 clientId)
 //   included, so nothing depends on the loader's defaults.
+// - The portal's settings (SPEC §6) are written in full as the `portal:` block, defaults included.
 // - Stable: developers sorted by email, credentials by type and identity, meta by key; a
 //   developer's keys in manifest order, a credential's `type` and identity first, then the rest
 //   sorted. Exporting the same state twice gives the same bytes.
@@ -18,6 +19,8 @@ import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { compareCodeUnits } from '../util/strings.js';
 import { CREDENTIAL_SPECS } from '../model.js';
 import { sortedObject } from '../plan/diff.js';
+import type { PortalSettings } from '../model.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 
 export const MANIFEST_SCHEMA_URL = 'https://portalform.dev/schemas/manifest.schema.json';
@@ -25,13 +28,18 @@ const HEADER = ` yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}`;
 
 /** The whole state as one manifest document (portal.yaml). */
 export function exportManifest(state: StateSnapshot): string {
-  return manifestText(sortedDevelopers(state));
+  return manifestText(sortedDevelopers(state), portalSettingsFromMeta(state.meta));
 }
 
-/** The state as one manifest per developer, keyed by a relative path. */
+/** The state as one manifest per developer, keyed by a relative path, and the portal's settings in portal.yaml. */
 export function exportManifestFiles(state: StateSnapshot): Map<string, string> {
-  return new Map(sortedDevelopers(state).map((developer) => [manifestFileName(developer.email), manifestText([developer])]));
+  return new Map([
+    [PORTAL_FILE, manifestText([], portalSettingsFromMeta(state.meta))],
+    ...sortedDevelopers(state).map((developer): [string, string] => [manifestFileName(developer.email), manifestText([developer])]),
+  ]);
 }
+
+export const PORTAL_FILE = 'portal.yaml';
 
 export function manifestFileName(email: string): string {
   const encoded = [...email].map((char, i) => (/[a-z0-9._@+-]/.test(char) && !(i === 0 && char === '.') ? char : percentEncode(char))).join('');
@@ -46,10 +54,15 @@ function sortedDevelopers(state: StateSnapshot): StoredDeveloper[] {
   return [...state.developers].sort((a, b) => compareCodeUnits(a.email, b.email));
 }
 
-function manifestText(developers: StoredDeveloper[]): string {
-  const document = new Document({ version: 1, developers: developers.map(manifestDeveloper) });
+/** A document of `developers`, and of the `portal:` block when `portal` is given (in full, like everything exported). */
+function manifestText(developers: StoredDeveloper[], portal?: PortalSettings): string {
+  const document = new Document({
+    version: 1,
+    ...(portal ? { portal } : {}),
+    ...(developers.length > 0 || !portal ? { developers: developers.map(manifestDeveloper) } : {}),
+  });
   document.commentBefore = HEADER;
-  markSelfService(document, developers);
+  if (developers.length > 0) markSelfService(document, developers);
   return document.toString({ lineWidth: 0 });
 }
 

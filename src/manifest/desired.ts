@@ -5,14 +5,15 @@
 // references, without reading the entry (for a cached file, without parsing its values at all).
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
+import { CREDENTIAL_SPECS } from '../model.js';
+import { completePortalSettings } from '../portal-settings.js';
 import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
 import { compareCodeUnits } from '../util/strings.js';
-import { locate, positionSourceOf, type PositionSource } from './parse.js';
+import { locate, type LazyPositions } from './positions.js';
 import { referenceOf, type DocumentReferences, type Reference } from './references.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
 import type { EntrySummary } from './summary.js';
-import type { SourcedDocument } from './validate.js';
+import type { LazyDevelopers, SourcedDocument } from './validate.js';
 
 export interface ManifestFile {
   path: string;
@@ -27,25 +28,24 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
     const refs = references.get(doc) ?? [];
     // The desired state outlives the documents: it keeps where entries are written, and how to
     // read an entry once, not the documents.
-    const source: EntrySource = { file: doc.file, positions: positionSourceOf(doc.parsed), take: entryTaker(doc) };
+    const source: EntrySource = { file: doc.file, positions: doc.positions, take: entryTaker(doc.developers) };
     doc.entries.forEach((summary, i) => developers.push(new ManifestDeveloperEntry(source, i, summary, refs[i])));
   }
-  const moved = docs.flatMap((doc) =>
-    (doc.manifest.moved ?? []).map((move, i): MovedBlock => {
-      const source = positionSourceOf(doc.parsed);
-      return {
+  const moved = docs.flatMap(({ file, fields, positions }) =>
+    (fields.moved ?? []).map(
+      (move, i): MovedBlock => ({
         from: move.from.toLowerCase(),
         to: move.to.toLowerCase(),
         get location() {
-          return locate(doc.file, source, `/moved/${i}`);
+          return locate(file, positions.read(), `/moved/${i}`);
         },
-      };
-    }),
+      }),
+    ),
   );
-  const portal = docs.find((doc) => doc.manifest.portal)?.manifest.portal;
-  const enabled = new Set<CredentialType>(portal?.credentialTypes ?? CREDENTIAL_TYPES);
+  const portal = completePortalSettings(docs.find((doc) => doc.fields.portal)?.fields.portal);
   return {
-    credentialTypes: CREDENTIAL_TYPES.filter((type) => enabled.has(type)),
+    credentialTypes: portal.credentialTypes,
+    portal,
     developers: developers.sort((a, b) => compareCodeUnits(a.email, b.email)),
     moved,
     manifestDigest: digestOf(files, cwd),
@@ -58,13 +58,13 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
  * the parsed entries beside what was built from them. A cached document's value is read only if
  * some entry is; after the first read only the entries not yet taken are held, not the document.
  */
-function entryTaker(doc: SourcedDocument): (i: number) => ManifestDeveloper {
-  let manifest: SourcedDocument['manifest'] | undefined = doc.manifest;
+function entryTaker(developers: LazyDevelopers): (i: number) => ManifestDeveloper {
+  let source: LazyDevelopers | undefined = developers;
   let entries: Array<ManifestDeveloper | undefined> | undefined;
   return (i) => {
     if (!entries) {
-      entries = [...(manifest!.developers ?? [])];
-      manifest = undefined;
+      entries = [...source!.load()];
+      source = undefined;
     }
     const entry = entries[i]!;
     entries[i] = undefined;
@@ -75,7 +75,7 @@ function entryTaker(doc: SourcedDocument): (i: number) => ManifestDeveloper {
 /** What the entries of one document share: where they are written, and how to read one. */
 interface EntrySource {
   file: string;
-  positions: PositionSource;
+  positions: LazyPositions;
   take(i: number): ManifestDeveloper;
 }
 
@@ -92,7 +92,7 @@ class Site {
   }
 
   get location(): Location {
-    return locate(this.source.file, this.source.positions, this.pointer);
+    return locate(this.source.file, this.source.positions.read(), this.pointer);
   }
 }
 

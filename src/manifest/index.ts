@@ -1,23 +1,24 @@
 // Loads a manifest set: discover files → parse → check the schema → resolve references →
 // validate the set → build the desired state. Every problem found is reported; the desired state
-// exists only when there is no error.
+// exists only when there is no error. Parsing and the schema go through the fast path
+// (fastpath/index.ts: the parse cache, reuse, split parses, workers) for every file it accepts.
 import { readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DesiredState, Diagnostic } from '../model.js';
 import { isPlanFileContent } from '../plan/planfile.js';
 import { timed } from '../timing.js';
-import { defaultCacheDir, ParseCache } from './cache.js';
 import { buildDesiredState, type ManifestFile } from './desired.js';
+import { defaultCacheDir, PARSE_FULLY, readFastPath, type LazyDocument, type LazyValue } from './fastpath/index.js';
 import { discoverManifestFiles, formatLocation } from './files.js';
 import { compareCodeUnits } from '../util/strings.js';
-import { parseValidFiles } from './parse-pool.js';
-import { lazyPositionSources, parseManifestFile, UNKNOWN_POSITIONS, type ParsedDocument, type PositionSource } from './parse.js';
+import { parseManifestFile, type ParsedDocument } from './parse.js';
+import type { LazyPositions, PositionSource } from './positions.js';
 import { referenceOf, resolveReferences } from './references.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import { summarizeDocument } from './summary.js';
 import type { SecretContext } from './secrets.js';
-import { validateManifestSet, type SourcedDocument } from './validate.js';
+import { validateManifestSet, type LazyDevelopers, type SourcedDocument } from './validate.js';
 import { sha256 } from '../hash.js';
 
 export interface LoadOptions {
@@ -31,7 +32,7 @@ export interface LoadOptions {
   cwd?: string;
   /** Default true. False leaves every credential's `secrets` empty (for tooling that needs no values). */
   resolveSecrets?: boolean;
-  /** Where to cache parsed, schema-checked files (see cache.ts); null: no cache. Default: the user's cache directory, or $PORTALFORM_CACHE_DIR. */
+  /** Where to cache parsed, schema-checked files (see fastpath/cache.ts); null: no cache. Default: the user's cache directory, or $PORTALFORM_CACHE_DIR. */
   cacheDir?: string | null;
 }
 
@@ -54,7 +55,7 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
   const files = timed('load: read files', () => readFiles(discovered.files, diagnostics));
   const env = opts.env ?? process.env;
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(cwd, env) : opts.cacheDir;
-  const docs = await timed('load: parse', () => parseAndCheckSchema(files, diagnostics, cacheDir ? new ParseCache(cacheDir) : null));
+  const docs = await timed('load: parse', () => parseAndCheckSchema(files, diagnostics, cacheDir || null));
 
   const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map(), realDirectories: new Map() };
   const references = timed('load: references', () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])));
@@ -106,76 +107,46 @@ function readFiles(paths: string[], diagnostics: Diagnostic[]): ManifestFile[] {
 }
 
 /**
- * Files found in the cache are not parsed again; the others are parsed and checked against the
- * schema, on worker threads when there are many. A file with any diagnostic takes the full path
- * here, which reports every one.
+ * Each file's documents as the fast path gives them (fastpath/index.ts: cached, or parsed and
+ * checked against the schema); a file it does not accept takes the full path here, which reports
+ * every diagnostic.
  */
-async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cache: ParseCache | null): Promise<SourcedDocument[]> {
-  const keys = cache ? files.map((file) => cache.keyOf(file.sha256)) : [];
-  const reparse = (file: ManifestFile) => () => parseManifestFile(file.path, file.bytes).documents;
-  const found: Array<ParsedDocument[] | null | undefined> = files.map((file, i) => cache?.get(keys[i]!, reparse(file)));
-  const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
-  const parsed = await parseValidFiles(
-    missing.map((i) => {
-      const { path, bytes } = files[i]!;
-      return { path, bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]!, previous: cache.previousEntry(path) } } : {}) };
-    }),
-  );
-  // A fresh parse's positions are not kept: a message reads them from the entry just stored, or parses the file again.
-  const positionsOf = (i: number, count: number) => () => cache?.storedPositions(keys[i]!, count) ?? reparse(files[i]!)();
-  missing.forEach((fileIndex, j) => (found[fileIndex] = parsed[j] && withLazyPositions(parsed[j]!, positionsOf(fileIndex, parsed[j]!.length))));
-  if (missing.length > 0) cache?.prune();
-
+async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cacheDir: string | null): Promise<SourcedDocument[]> {
+  const fast = await readFastPath(files, cacheDir);
   const docs: SourcedDocument[] = [];
   files.forEach((file, i) => {
-    const parsed = found[i];
-    if (!parsed) return docs.push(...parseAndCheckFile(file, diagnostics));
-    for (const doc of parsed) docs.push(sourced(file.path, doc));
+    const found = fast[i]!;
+    if (found === PARSE_FULLY) docs.push(...parseAndCheckFile(file, diagnostics));
+    else for (const doc of found) docs.push(fromFastPath(file.path, doc));
   });
   return docs;
 }
 
 /**
- * A document that passed the schema, with a summary of each entry. A document that came with its
- * summary (from the cache, or made where it was parsed) is read through it: its developers' values
- * are asked for only when an entry is built or a message needs one.
+ * A document from the fast path. One that came with its summary (from the cache, or made where it
+ * was parsed) is read through it: its developers' values are loaded only when an entry is built or
+ * a message needs one.
  */
-function sourced(file: string, parsed: ParsedDocument): SourcedDocument {
-  const { summary } = parsed;
-  if (!summary) {
-    const manifest = parsed.value as ManifestDocument;
-    return { file, parsed, manifest, entries: summarizeDocument(manifest).entries };
-  }
-  const manifest = { ...summary.rest } as ManifestDocument;
-  if (summary.entries.length > 0) {
-    Object.defineProperty(manifest, 'developers', { enumerable: true, get: () => (parsed.value as ManifestDocument).developers });
-  }
-  return { file, parsed, manifest, entries: summary.entries };
+function fromFastPath(file: string, doc: LazyDocument): SourcedDocument {
+  const { rest, entries } = doc.summary ?? summarizeDocument(doc.value.load() as ManifestDocument);
+  return {
+    file,
+    fields: rest,
+    entries,
+    checked: doc.summary !== undefined,
+    developers: developersOf(doc.value),
+    readPositions: heldOrRead(doc.heldPositions, doc.positions),
+    positions: doc.positions,
+  };
 }
 
-/**
- * What a freshly parsed file keeps of its positions, for messages: a way to read them (from the
- * cache entry just stored, or by parsing the file again) when a message first needs one, rather
- * than its position trees, which take several times the memory of its values.
- */
-function withLazyPositions(documents: ParsedDocument[], positions: () => PositionSource[]): ParsedDocument[] {
-  const sources = lazyPositionSources(documents.length, positions);
-  return documents.map((doc, i) => {
-    const positionSource = sources[i]!;
-    if (doc.positions !== UNKNOWN_POSITIONS) return { ...doc, positionSource };
-    // Came without positions (reused entries, or a worker's reply): they are read only if a message needs a location.
-    return {
-      value: doc.value,
-      summary: doc.summary,
-      positionSource,
-      get positions() {
-        return positionSource.positions;
-      },
-      get lineStarts() {
-        return positionSource.lineStarts;
-      },
-    };
-  });
+/** (Scopes of their own: what a desired state keeps of a document holds nothing else of it.) */
+function developersOf(value: LazyValue): LazyDevelopers {
+  return { load: () => (value.load() as ManifestDocument).developers ?? [] };
+}
+
+function heldOrRead(held: PositionSource | undefined, positions: LazyPositions): () => PositionSource {
+  return () => held ?? positions.read();
 }
 
 function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): SourcedDocument[] {
@@ -185,9 +156,24 @@ function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): Sourc
   for (const doc of parsed.documents) {
     const schema = checkDocumentSchema(file.path, doc);
     diagnostics.push(...schema.diagnostics);
-    if (schema.manifest) docs.push(sourced(file.path, doc));
+    if (schema.manifest) docs.push(fullyParsed(file.path, doc, schema.manifest));
   }
   return docs;
+}
+
+function fullyParsed(file: string, parsed: ParsedDocument, manifest: ManifestDocument): SourcedDocument {
+  const { rest, entries } = summarizeDocument(manifest);
+  const positions: PositionSource = { positions: parsed.positions, lineStarts: parsed.lineStarts };
+  const developers = manifest.developers ?? [];
+  return {
+    file,
+    fields: rest,
+    entries,
+    checked: false,
+    developers: { load: () => developers },
+    readPositions: () => positions,
+    positions: { read: () => positions },
+  };
 }
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {

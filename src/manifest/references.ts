@@ -1,7 +1,7 @@
 // Resolves the references of a manifest set: secrets (`fromEnv`, `fromFile`, literal) and jwt
 // public keys given `{ fromFile }`. Resolved on every run, never cached.
 import type { CredentialType, Diagnostic, ResolvedSecret } from '../model.js';
-import { locate } from './parse.js';
+import { locate } from './positions.js';
 import type { SecretRef } from './schema.js';
 import { resolvePublicKey, resolveSecret, type ReferenceSite, type SecretContext } from './secrets.js';
 import type { SourcedDocument } from './validate.js';
@@ -47,5 +47,5 @@ export function referenceOf(references: Reference[] | undefined, credential: num
 }
 
 function siteOf(doc: SourcedDocument, pointer: string): ReferenceSite {
-  return { file: doc.file, locate: () => locate(doc.file, doc.parsed, pointer) };
+  return { file: doc.file, locate: () => locate(doc.file, doc.readPositions(), pointer) };
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
-import { locate, pointerSegment } from './parse.js';
+import { locate, pointerSegment } from './positions.js';
 import type { ParsedDocument } from './parse.js';
 
 /** A literal string, or where to read the value from. */
@@ -15,9 +15,17 @@ export type SecretRef = string | { fromEnv: string } | { fromFile: string };
 
 export interface ManifestDocument {
   version: 1;
-  portal?: { credentialTypes?: CredentialType[] };
+  portal?: ManifestPortal;
   developers?: ManifestDeveloper[];
   moved?: ManifestMoved[];
+}
+
+/** The `portal:` block (SPEC §6); an omitted field takes its default (portal/settings.ts). */
+export interface ManifestPortal {
+  credentialTypes?: CredentialType[];
+  autoApprove?: boolean;
+  allowShortKeys?: boolean;
+  selfService?: { enabled?: boolean; credentialTypes?: CredentialType[]; maxCredentials?: number };
 }
 
 export interface ManifestDeveloper {
@@ -58,8 +66,8 @@ type Validator = ValidateFunction<unknown>;
 let compiled: Validator | undefined;
 
 /**
- * The validator the build compiled beside this module (compiling the schema costs a few hundred
- * milliseconds at every start), else — running from the sources — one compiled now.
+ * The validator the build compiled beside this module (so that no command pays for compiling the
+ * schema at its start), else — running from the sources — one compiled now.
  */
 function validateSchema(value: unknown): { valid: boolean; errors: ErrorObject[] } {
   compiled ??= loadStandalone() ?? new Ajv2020.default(AJV_OPTIONS).compile(JSON.parse(readFileSync(findSchemaFile(), 'utf8')));
@@ -127,6 +135,9 @@ function describeError(e: ErrorObject): string {
     case 'required':
       return `${field} is missing required key \`${e.params.missingProperty}\`${credentialContext(e)}`;
     case 'enum': {
+      if (e.data === 'acl' && /^\/portal\/selfService\/credentialTypes\/\d+$/.test(e.instancePath)) {
+        return `${field}: acl is never self-service: group membership is an authorization decision, made in manifests; remove it`;
+      }
       const allowed = (e.params.allowedValues as unknown[]).map(String);
       const given = typeof e.data === 'object' ? jsonTypeOf(e.data) : quote(String(e.data));
       const suggestion = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
@@ -145,6 +156,8 @@ function describeError(e: ErrorObject): string {
       return `${field} must not be blank`;
     case 'minimum':
       return `${field} must be at least ${e.params.limit}`;
+    case 'maximum':
+      return `${field} must be at most ${e.params.limit}`;
     case 'uniqueItems':
       return `${field} lists the same item twice (at ${Math.min(e.params.i, e.params.j)} and ${Math.max(e.params.i, e.params.j)})`;
     case 'minProperties':

@@ -1,7 +1,8 @@
 // What a load needs of each developer entry besides the entry itself: the set-wide checks (emails,
 // credential types, unique values), the references to resolve and the content digest. The parse
-// cache keeps a document's summary beside its values, so a plan after a small change reads the
-// summaries of the unchanged files and parses the values only of the entries it diffs.
+// cache (fastpath/cache.ts) keeps a document's summary beside its values, so a plan after a small
+// change reads the summaries of the unchanged files and parses the values only of the entries it
+// diffs.
 import { CREDENTIAL_SPECS, type CredentialType } from '../model.js';
 import { developerContentDigests } from './content-digest.js';
 import type { ManifestDeveloper, ManifestDocument } from './schema.js';
@@ -48,22 +49,4 @@ function summarizeEntry(developer: ManifestDeveloper, digest: string): EntrySumm
     if (credential.type === 'jwt' && credential.rsaPublicKey !== undefined) references.push([i, 'rsaPublicKey', credential.rsaPublicKey]);
   });
   return { email: developer.email, digest, customId: developer.customId ?? null, types: credentials.map((c) => c.type), claims, references };
-}
-
-// On disk each entry is a tuple, not an object: a hundred thousand entries repeat no key names.
-
-type StoredEntry = [string, string, string | null, CredentialType[], EntrySummary['claims'], WrittenReference[]];
-
-export function storedSummary(summary: DocumentSummary): unknown {
-  return { rest: summary.rest, entries: summary.entries.map((e): StoredEntry => [e.email, e.digest, e.customId, e.types, e.claims, e.references]) };
-}
-
-/** A summary read back from the cache (whose entries are checked by digest, so their shape is the one written). */
-export function summaryFromStored(stored: unknown): DocumentSummary | undefined {
-  const { rest, entries } = (stored ?? {}) as { rest?: DocumentSummary['rest']; entries?: StoredEntry[] };
-  if (!rest || !Array.isArray(entries)) return undefined;
-  return {
-    rest,
-    entries: entries.map(([email, digest, customId, types, claims, references]) => ({ email, digest, customId, types, claims, references })),
-  };
 }

@@ -4,20 +4,36 @@ import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, Diagnostic, Location } from '../model.js';
 import { badEmail, isValidEmail } from './email.js';
 import { formatLocation, shown } from './files.js';
-import { locate } from './parse.js';
-import type { ParsedDocument } from './parse.js';
-import type { ManifestCredential, ManifestDeveloper, ManifestDocument } from './schema.js';
-import type { EntrySummary } from './summary.js';
+import { locate, type LazyPositions, type PositionSource } from './positions.js';
+import type { ManifestCredential, ManifestDeveloper } from './schema.js';
+import type { DocumentSummary, EntrySummary } from './summary.js';
 
-/** A document that passed the schema. */
+/**
+ * A document that passed the schema. Its developer entries and its positions may still be on disk
+ * (a cache entry): they are read by calling `developers.load()` or `readPositions()`, and only then.
+ */
 export interface SourcedDocument {
   file: string;
-  parsed: ParsedDocument;
-  /** Its value; a cached document's developers are read only when first asked for. */
-  manifest: ManifestDocument;
+  /** Everything it says but its developers (`portal`, `moved`). */
+  fields: DocumentSummary['rest'];
   /** A summary of each developer entry, in order (summary.ts): what the checks of the set read. */
   entries: EntrySummary[];
+  /** Whether it passed the checks of one document already (on the fast path, perhaps in an earlier run). */
+  checked: boolean;
+  developers: LazyDevelopers;
+  /** Its positions, for a message during the load. */
+  readPositions(): PositionSource;
+  /** Its positions, for messages after the load: holds no position tree until one is read. */
+  positions: LazyPositions;
 }
+
+/** A document's developer entries, which may have to be read from disk (the first time only). */
+export interface LazyDevelopers {
+  load(): ManifestDeveloper[];
+}
+
+/** What the checks of one document need besides its entries: where it is written, for messages. */
+type DocumentSite = Pick<SourcedDocument, 'file' | 'readPositions'>;
 
 export interface ValidationContext {
   /** Paths in messages are relative to it. */
@@ -37,7 +53,7 @@ interface DeclaredDeveloper {
 
 /** A developer entry with its value, for the checks of one document. */
 interface WrittenDeveloper {
-  doc: Pick<SourcedDocument, 'file' | 'parsed'>;
+  doc: DocumentSite;
   index: number;
   value: ManifestDeveloper;
 }
@@ -59,10 +75,11 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
   const enabled = enabledCredentialTypes(docs, ctx);
   const declarations = checkDuplicates(developers, ctx);
   return [
-    ...docs.flatMap((doc) => (doc.parsed.summary ? [] : checkDocument(doc, ctx.cwd))),
+    ...docs.flatMap((doc) => (doc.checked ? [] : checkDocument(doc, doc.developers.load(), ctx.cwd))),
     ...enabled.diagnostics,
     ...declarations.diagnostics,
     ...checkEnabledTypes(developers, enabled),
+    ...checkKeyLengths(developers, enabled.portal, ctx),
     // A developer declared twice is reported once; its second declaration would only repeat that.
     ...checkUniqueValues(declarations.first, ctx),
     ...checkMoved(docs, developers, ctx),
@@ -70,8 +87,8 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
 }
 
 /** The checks one document passes or fails on its own, whatever the rest of the set holds. */
-export function checkDocument(doc: Pick<SourcedDocument, 'file' | 'parsed' | 'manifest'>, cwd: string): Diagnostic[] {
-  return (doc.manifest.developers ?? []).flatMap((value, index) => {
+export function checkDocument(doc: DocumentSite, developers: ManifestDeveloper[], cwd: string): Diagnostic[] {
+  return developers.flatMap((value, index) => {
     const developer: WrittenDeveloper = { doc, index, value };
     const email = isValidEmail(value.email) ? [] : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
     return [...email, ...checkCredentials(developer, cwd)];
@@ -83,8 +100,8 @@ function quoted(value: string): string {
 }
 
 
-function at(doc: Pick<SourcedDocument, 'file' | 'parsed'>, pointer: string, part: 'key' | 'value' = 'value'): Location {
-  return locate(doc.file, doc.parsed, pointer, part);
+function at(doc: DocumentSite, pointer: string, part: 'key' | 'value' = 'value'): Location {
+  return locate(doc.file, doc.readPositions(), pointer, part);
 }
 
 function error(message: string, location: Location): Diagnostic {
@@ -92,6 +109,8 @@ function error(message: string, location: Location): Diagnostic {
 }
 
 interface EnabledTypes {
+  /** The document that carries the `portal:` block, if one does. */
+  portal?: SourcedDocument;
   types: ReadonlySet<CredentialType>;
   /** Where `portal` is written, for a message (looked up only then: a set without errors needs no positions). */
   declaredAt(): string | undefined;
@@ -99,15 +118,58 @@ interface EnabledTypes {
 }
 
 function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext): EnabledTypes {
-  const portals = docs.filter((doc) => doc.manifest.portal);
+  const portals = docs.filter((doc) => doc.fields.portal);
   if (portals.length === 0) return { types: new Set(CREDENTIAL_TYPES), declaredAt: () => undefined, diagnostics: [] };
   const [first, ...others] = portals;
   const declaredAt = () => formatLocation(at(first, '/portal', 'key'), ctx.cwd);
   const diagnostics = others.map((doc) =>
     error(`a second \`portal\` block; only one document of the manifest set may carry it (the first is at ${declaredAt()})`, at(doc, '/portal', 'key')),
   );
-  const types = new Set(first.manifest.portal?.credentialTypes ?? CREDENTIAL_TYPES);
-  return { types, declaredAt, diagnostics };
+  const types = new Set(first.fields.portal?.credentialTypes ?? CREDENTIAL_TYPES);
+  diagnostics.push(...checkSelfServiceTypes(first, types));
+  return { portal: first, types, declaredAt, diagnostics };
+}
+
+/** Developers may create only credentials of the enabled types (the schema already refuses acl). */
+function checkSelfServiceTypes(doc: SourcedDocument, enabled: ReadonlySet<CredentialType>): Diagnostic[] {
+  return (doc.fields.portal?.selfService?.credentialTypes ?? []).flatMap((type, i) =>
+    enabled.has(type)
+      ? []
+      : [error(`portal.selfService.credentialTypes lists ${type}, which portal.credentialTypes does not enable; enable it there or remove it here`, at(doc, `/portal/selfService/credentialTypes/${i}`))],
+  );
+}
+
+/** A given key-auth key is the one secret unique portal-wide, and a credential by itself: too short, it can be guessed. */
+export const MIN_KEY_AUTH_KEY_LENGTH = 20;
+
+/**
+ * Key-auth keys the manifests give (literal, fromEnv or fromFile) must be long enough, unless
+ * `portal.allowShortKeys` allows shorter ones for a migration, which every plan then warns about.
+ */
+function checkKeyLengths(developers: DeclaredDeveloper[], portal: SourcedDocument | undefined, ctx: ValidationContext): Diagnostic[] {
+  const allowed = portal?.fields.portal?.allowShortKeys === true;
+  const diagnostics: Diagnostic[] = [];
+  let short = 0;
+  for (const developer of developers) {
+    for (const [i, field] of developer.entry.references) {
+      if (developer.entry.types[i] !== 'key-auth' || field !== 'key') continue;
+      const value = ctx.secretValue(developer.doc, developer.index, i, field);
+      if (value === undefined || [...value].length >= MIN_KEY_AUTH_KEY_LENGTH) continue;
+      short++;
+      if (!allowed) {
+        diagnostics.push(
+          error(
+            `this key-auth key is shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters; give a longer one, or omit it to have one generated (for a migration, \`portal.allowShortKeys: true\` accepts shorter keys)`,
+            at(developer.doc, pointerOf(developer, `/credentials/${i}/key`)),
+          ),
+        );
+      }
+    }
+  }
+  if (!allowed) return diagnostics;
+  const found = short === 0 ? 'none is given here' : short === 1 ? '1 such key is given here' : `${short} such keys are given here`;
+  const message = `portal.allowShortKeys is true: key-auth keys shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters are accepted for a migration (${found}); rotate them to longer ones, then remove the setting`;
+  return [{ severity: 'warning', message, location: at(portal!, '/portal/allowShortKeys', 'key') }];
 }
 
 /** Repeated emails; `first` holds each developer's first declaration. */
@@ -264,7 +326,7 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
   const shownValue = secret ? '' : ` ${quoted(claim.value)}`;
   const owner = ({ developer, credential }: Claim) => {
     if (credential === undefined) return `developer ${shown(developer.email)}`;
-    const entry = developer.doc.manifest.developers![developer.index]!.credentials![credential]!;
+    const entry = developer.doc.developers.load()[developer.index]!.credentials![credential]!;
     return `${shown(developer.email)}'s ${entry.type}:${shown(identityOf(entry))}`;
   };
   const where = ({ developer, credential }: Claim) =>
@@ -277,7 +339,7 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
 
 function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
   const moves = docs.flatMap((doc) =>
-    (doc.manifest.moved ?? []).map((move, i) => ({ doc, pointer: `/moved/${i}`, from: move.from.toLowerCase(), to: move.to.toLowerCase() })),
+    (doc.fields.moved ?? []).map((move, i) => ({ doc, pointer: `/moved/${i}`, from: move.from.toLowerCase(), to: move.to.toLowerCase() })),
   );
   if (moves.length === 0) return [];
   const declared = new Set(developers.map((d) => d.email));

@@ -9,6 +9,7 @@ import {
   type Diagnostic,
   type Status,
 } from '../model.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { Vault } from '../secrets/vault.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 import {
@@ -19,6 +20,7 @@ import {
   type DeveloperAttributes,
   type SecretPlan,
 } from './types.js';
+import { portalChange } from './portal.js';
 
 export interface DiffOptions {
   /** Addresses to delete and create anew. */
@@ -37,6 +39,8 @@ export interface DiffResult {
 export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, options: DiffOptions): DiffResult {
   const changes: Change[] = [];
   const errors: Diagnostic[] = [];
+  const settings = portalChange(desired.portal, portalSettingsFromMeta(state.meta));
+  if (settings) changes.push(settings);
   const stored = new Map(state.developers.map((d) => [d.email, d]));
 
   for (const move of desired.moved) {

@@ -4,6 +4,8 @@ import type { Action, Change } from './types.js';
 
 /** SPEC §4's execution order. */
 const PHASES: Record<Action['do'], number> = {
+  // Before everything: the settings are what the rest of the plan is checked against.
+  'portal.update': -1,
   'credential.delete': 0,
   'developer.delete': 1,
   'developer.move': 2,

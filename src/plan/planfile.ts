@@ -19,7 +19,7 @@ const DIGEST_FORMAT = 'portalform plan digest v2\n';
  * The digest that names a plan: the history records it, so a plan applied twice is recognised,
  * and a saved plan carries it, so an edited one is refused. The plan's few top-level fields are
  * canonical JSON; its changes, which are nearly all of it, are JSON.stringify'd one at a time
- * (several times faster): the planner builds them with their keys always in the same order, and
+ * (much cheaper than canonicalising them): the planner builds them with their keys always in the same order, and
  * a saved plan's JSON keeps that order.
  */
 export function planDigest(plan: Plan): string {

@@ -1,7 +1,8 @@
 import type { CredentialType, Diagnostic, SecretSource, Status } from '../model.js';
+import type { PortalSettings } from '../model.js';
 
 export type Op = 'create' | 'update' | 'delete' | 'move' | 'approve' | 'reject' | 'revoke';
-export type ChangeKind = 'developer' | 'credential';
+export type ChangeKind = 'developer' | 'credential' | 'portal';
 
 export const SENSITIVE = '(sensitive)';
 export const SENSITIVE_CHANGED = '(sensitive value changed)';
@@ -22,6 +23,8 @@ export interface DeveloperAttributes {
 
 /** What apply does for one change; plain JSON so a saved plan can carry it. */
 export type Action =
+  /** The portal's settings (SPEC §6), complete: apply stores them as they are. */
+  | { do: 'portal.update'; settings: PortalSettings }
   | { do: 'developer.create'; developer: DeveloperAttributes }
   | { do: 'developer.update'; email: string; set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & { adopt?: true } }
   | { do: 'developer.delete'; email: string }

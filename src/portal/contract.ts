@@ -1,21 +1,10 @@
 // The self-service engine's surface (SPEC §6, §7): what the HTTP routes (src/service/) and the
 // pages call. The routes only parse input and map results and PortalError to HTTP; every rule
 // (life cycle, invariants, uniqueness, throttling, history) lives behind this interface.
-import type { CredentialType, Status } from '../model.js';
+import type { CredentialType, PortalSettings, Status } from '../model.js';
 import type { Origin } from '../store/types.js';
 
-/** The portal's settings as apply stores them (SPEC §6); defaults when the manifests have no `portal:` block. */
-export interface PortalSettings {
-  credentialTypes: CredentialType[];
-  autoApprove: boolean;
-  allowShortKeys: boolean;
-  selfService: {
-    enabled: boolean;
-    /** Never holds `acl`. */
-    credentialTypes: CredentialType[];
-    maxCredentials: number;
-  };
-}
+export type { PortalSettings } from '../model.js';
 
 /** A developer as `GET /api/v1/me` shows it, plus what the manifests manage (read-only to the developer). */
 export interface Account {

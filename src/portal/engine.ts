@@ -3,7 +3,7 @@
 // `self-service` entry to the second history chain.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { uniqueValueOf } from '../apply/execute.js';
-import { stateKeyOf } from '../engine.js';
+import { stateKeyOf } from '../options.js';
 import { sha256 } from '../hash.js';
 import { badEmail, isValidEmail } from '../manifest/email.js';
 import { CREDENTIAL_SPECS, credentialAddress, developerAddress, secretIsUsed, type CredentialType, type Status } from '../model.js';
@@ -25,7 +25,7 @@ import {
 } from './contract.js';
 import { credentialFields, defaultFields } from './credential-input.js';
 import { inTransaction, readMeta, type DeveloperRow, type PortalState, type Transaction } from './state.js';
-import { portalSettingsFromMeta } from './settings.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -111,13 +111,18 @@ export class Engine implements PortalEngine {
   }
 
   async login(input: { email: string; password: string }): Promise<SessionGrant> {
-    const email = typeof input.email === 'string' ? input.email.toLowerCase() : '';
-    const password = typeof input.password === 'string' ? input.password : '';
+    const email = normalizedEmail(input.email);
+    const password = typeof input.password === 'string' && passwordErrors('password', input.password).length === 0 ? input.password : null;
+    // No account can have such an email: nothing to count, but the same answer in the same time.
+    if (!isValidEmail(email)) {
+      await verifyPassword('', await this.dummyHash);
+      throw new PortalError(401, 'Login failed', WRONG_LOGIN);
+    }
     // Counted before the password is checked, in the state: parallel guesses, on any instance, all count.
     await this.countAttempt(email);
     const found = await this.state.db.selectFrom('pf_developers').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
-    const correct = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH * 4), found?.password_hash ?? (await this.dummyHash));
-    if (!found || !found.password_hash || !correct) throw new PortalError(401, 'Login failed', WRONG_LOGIN);
+    const correct = await verifyPassword(password ?? '', found?.password_hash ?? (await this.dummyHash));
+    if (!found || !found.password_hash || password === null || !correct) throw new PortalError(401, 'Login failed', WRONG_LOGIN);
     const token = randomBytes(32).toString('base64url');
     const expiresAt = await this.write(async (tx) => {
       const developer = await tx.lockDeveloper(found.id);

@@ -6,7 +6,7 @@ import { openPortalState } from './state.js';
 
 export * from './contract.js';
 export { invite, type Invite, type InviteOptions } from './invite.js';
-export { defaultPortalSettings, portalSettingsFromMeta } from './settings.js';
+export { defaultPortalSettings, portalSettingsFromMeta } from '../portal-settings.js';
 
 /**
  * Opens the engine on an existing state. A missing state, or one whose schema is older than the

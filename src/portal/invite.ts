@@ -2,7 +2,7 @@
 // portal password (SPEC §7). Only the token's digest is stored; the invite is recorded, never its token.
 import { randomBytes } from 'node:crypto';
 import { parseAddress } from '../address.js';
-import { actorOf, type StateOptions } from '../engine.js';
+import { actorOf, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { developerAddress } from '../model.js';

@@ -1,6 +1,6 @@
 // The portal's access to an existing state: refusing one that is missing or older than the portal
 // needs (SPEC §4), and the one short transaction every self-service write runs in.
-import { storeOf, type StateOptions } from '../engine.js';
+import { storeOf, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
 import { appendEvent, type HistoryEntry } from '../history.js';
 import { sql } from '../store/kysely.js';

@@ -1,5 +1,5 @@
 // `plan --format diff`: a unified diff, per changed developer, of its canonical YAML document
-// before and after the plan. The documents come from redacted views only (credentialView and the
+// before and after the plan (and first, when they change, of the portal's settings). The documents come from redacted views only (credentialView and the
 // plan's Change.after), so no secret value or stored digest can reach the output.
 import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
 import { stringify } from 'yaml';
@@ -8,6 +8,7 @@ import { credentialsActive } from '../lifecycle.js';
 import { developerAddress, type Status } from '../model.js';
 import { credentialView, developerView, sortedObject } from '../plan/diff.js';
 import { SENSITIVE_CHANGED, type Change, type Plan } from '../plan/types.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 import { paint } from './color.js';
 
@@ -21,6 +22,7 @@ export interface DeveloperChanges {
 export function changesByDeveloper(changes: readonly Change[]): DeveloperChanges[] {
   const groups = new Map<string, Change[]>();
   for (const change of changes) {
+    if (change.kind === 'portal') continue; // not a developer's: see portalDiff
     const { email } = parseAddress(change.address);
     const group = groups.get(email) ?? [];
     group.push(change);
@@ -35,7 +37,7 @@ type DeveloperDocument = Record<string, unknown> & { credentials: Record<string,
 /** Unified diff of every changed developer; empty when the plan changes nothing. */
 export function renderPlanDiff(plan: Plan, state: StateSnapshot, color: boolean): string {
   const stored = new Map(state.developers.map((d) => [d.email, d]));
-  const lines: string[] = [];
+  const lines: string[] = portalDiff(plan.changes, state, color);
   for (const group of changesByDeveloper(plan.changes)) {
     const source = storedSource(group, stored);
     const before = source ? storedDocument(source) : null;
@@ -45,6 +47,15 @@ export function renderPlanDiff(plan: Plan, state: StateSnapshot, color: boolean)
     lines.push(...unifiedDiff(beforeName, afterName, yamlOf(before), yamlOf(after), color));
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** The portal's settings before and after, in full, when the plan changes them. */
+function portalDiff(changes: readonly Change[], state: StateSnapshot, color: boolean): string[] {
+  const change = changes.find((c) => c.action.do === 'portal.update');
+  if (change?.action.do !== 'portal.update') return [];
+  const before = yamlOf({ ...portalSettingsFromMeta(state.meta) });
+  const after = yamlOf({ ...change.action.settings });
+  return unifiedDiff(`${change.address} (before)`, `${change.address} (after)`, before, after, color);
 }
 
 /** The stored developer a group starts from: under its old email when the plan moves it. */
@@ -76,6 +87,8 @@ function credentialKey(type: string, identity: string): string {
 function applyChange(document: DeveloperDocument | null, change: Change): DeveloperDocument | null {
   const action = change.action;
   switch (action.do) {
+    case 'portal.update':
+      return document; // never grouped with a developer's changes
     case 'developer.create':
       return { ...developerView(action.developer), credentials: {} };
     case 'developer.delete':
@@ -123,7 +136,7 @@ function withoutCredential(document: DeveloperDocument, key: string): DeveloperD
   return { ...document, credentials };
 }
 
-function yamlOf(document: DeveloperDocument | null): string {
+function yamlOf(document: Record<string, unknown> | null): string {
   return document ? stringify(document, { sortMapEntries: true, lineWidth: 0 }) : '';
 }
 

@@ -7,6 +7,7 @@
 //   <details><summary>…</summary>
 //   ### `developer["…"]`                one heading and one ```diff block per developer,
 //   ```diff … ```                       developers sorted by email, changes in execution order
+//                                       (the portal settings first, under `portal`, when they change)
 //   </details>
 //
 // A comment longer than maxChars is split between developer groups; a group too long on its own
@@ -19,6 +20,7 @@ import { developerAddress, type Diagnostic } from '../model.js';
 import type { Change, Plan } from '../plan/types.js';
 import { changesByDeveloper, type DeveloperChanges } from './diff.js';
 import { renderChange, summaryLine } from './text.js';
+import { plural } from '../util/plural.js';
 
 export const DEFAULT_MAX_CHARS = 65_000;
 const LISTED_ADDRESSES = 20;
@@ -42,8 +44,9 @@ interface Numbering {
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string[] {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const groups = changesByDeveloper(plan.changes);
-  const layout = layoutOf(plan, groups.length);
-  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...groups.map(developerChunk)];
+  const settings = plan.changes.filter((c) => c.kind === 'portal');
+  const layout = layoutOf(plan, groups.length, settings.length > 0);
+  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...settings.map(portalChunk), ...groups.map(developerChunk)];
   const whole = renderPart(layout, chunks, null);
   if (whole.length <= maxChars) return [whole];
 
@@ -88,9 +91,9 @@ function cautionLines(changes: readonly Change[]): string[] {
   const replaced = changes.filter((c) => c.op === 'delete' && c.replace);
   const revoked = changes.filter((c) => c.op === 'revoke');
   const claims = [
-    deleted.length > 0 ? `deletes ${count(deleted.length, 'object')}` : '',
-    replaced.length > 0 ? `replaces ${count(replaced.length, 'object')} (deleted, then created anew)` : '',
-    revoked.length > 0 ? `revokes ${count(revoked.length, 'developer')}` : '',
+    deleted.length > 0 ? `deletes ${plural(deleted.length, 'object')}` : '',
+    replaced.length > 0 ? `replaces ${plural(replaced.length, 'object')} (deleted, then created anew)` : '',
+    revoked.length > 0 ? `revokes ${plural(revoked.length, 'developer')}` : '',
   ].filter(Boolean);
   if (claims.length === 0) return [];
   const named = [...deleted, ...replaced, ...revoked];
@@ -108,17 +111,21 @@ function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' |
   if (diagnostics.length === 0) return [];
   const heading =
     severity === 'error'
-      ? `**❌ ${count(diagnostics.length, 'error')}: this plan cannot be applied.**`
-      : `**⚠️ ${count(diagnostics.length, 'warning')}:**`;
+      ? `**❌ ${plural(diagnostics.length, 'error')}: this plan cannot be applied.**`
+      : `**⚠️ ${plural(diagnostics.length, 'warning')}:**`;
   return ['', heading, '', ...diagnostics.map((d) => `- ${escapeHtml(formatDiagnostic(d, cwd).replace(/\s*\n\s*/g, ' '))}`)];
 }
 
 function developerChunk(group: DeveloperChanges): Chunk {
-  return { kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group) };
+  return { kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group.changes) };
 }
 
-function diffLines(group: DeveloperChanges): string[] {
-  const lines = group.changes.flatMap((change) => [...renderChange(change, false)].map(asDiffLine));
+function portalChunk(change: Change): Chunk {
+  return { kind: 'diff', heading: change.address, lines: diffLines([change]) };
+}
+
+function diffLines(changes: readonly Change[]): string[] {
+  const lines = changes.flatMap((change) => [...renderChange(change, false)].map(asDiffLine));
   return lines.at(-1) === '' ? lines.slice(0, -1) : lines;
 }
 
@@ -144,8 +151,9 @@ interface Layout {
   detailsOpen: string[];
 }
 
-function layoutOf(plan: Plan, developers: number): Layout {
-  const summary = `Show the ${count(plan.changes.length, 'change')} to ${count(developers, 'developer')}`;
+function layoutOf(plan: Plan, developers: number, settings: boolean): Layout {
+  const changed = [...(settings ? ['the portal settings'] : []), ...(developers > 0 || !settings ? [plural(developers, 'developer')] : [])];
+  const summary = `Show the ${plural(plan.changes.length, 'change')} to ${changed.join(' and ')}`;
   return { title: (numbering) => titleLine(plan, numbering), detailsOpen: ['', `<details><summary>${summary}</summary>`] };
 }
 
@@ -232,10 +240,6 @@ function growth(layout: Layout, part: readonly Chunk[], chunk: Chunk): number {
 }
 
 // ---- text helpers -------------------------------------------------------------------------
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 function joinClaims(claims: string[]): string {
   return claims.length === 1 ? claims[0]! : `${claims.slice(0, -1).join(', ')} and ${claims.at(-1)}`;

@@ -39,7 +39,7 @@ export function* renderHistoryText(entries: { seq: number; serial: number; at: s
     const summary = e.summary as Record<string, number> | undefined;
     const changes = summary
       ? `+${summary.create} ~${summary.update} -${summary.delete} ⇄${summary.transition} →${summary.move}`
-      : String(e.address ?? '');
+      : [e.action, e.address].filter((part) => part !== undefined).join(' ');
     yield `${String(e.serial).padEnd(7)} ${e.kind.padEnd(7)} ${e.at.padEnd(25)} ${e.actor.slice(0, 21).padEnd(21)} ${changes.padEnd(37)} ${e.hash.slice(0, 12)}`;
   }
 }

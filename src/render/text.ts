@@ -1,5 +1,6 @@
 import { SENSITIVE, SENSITIVE_CHANGED, KNOWN_AFTER_APPLY, type Change, type Plan, type Summary } from '../plan/types.js';
 import { paint, type Style } from './color.js';
+import { plural } from '../util/plural.js';
 
 const VERBS: Record<Change['op'], string> = {
   create: 'will be created',
@@ -36,7 +37,7 @@ export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
   const deletions = plan.changes.filter((c) => c.op === 'delete' && !c.replace);
   if (deletions.length > 0) {
     yield '';
-    yield paint(`Warning: this plan deletes ${deletions.length} object${deletions.length === 1 ? '' : 's'}:`, 'red', color);
+    yield paint(`Warning: this plan deletes ${plural(deletions.length, 'object')}:`, 'red', color);
     for (const change of deletions.slice(0, 20)) yield paint(`  - ${change.address}`, 'red', color);
     if (deletions.length > 20) yield paint(`  … and ${deletions.length - 20} more`, 'red', color);
   }
@@ -55,7 +56,9 @@ export function* renderChange(change: Change, color: boolean): Generator<string>
     yield '';
     return;
   }
-  yield paint(`  ${symbol} ${change.kind} ${JSON.stringify(headline(change))} {`, style, color);
+  // The settings are one object: nothing to name beside its kind.
+  const name = change.kind === 'portal' ? '' : ` ${JSON.stringify(headline(change))}`;
+  yield paint(`  ${symbol} ${change.kind}${name} {`, style, color);
   yield* renderAttributes(change, color);
   yield '    }';
   yield '';
@@ -79,7 +82,7 @@ function* renderAttributes(change: Change, color: boolean): Generator<string> {
       yield paint(`      ~ ${name} = ${show(before[key])} -> ${show(after[key])}`, 'yellow', color);
     } else hidden++;
   }
-  if (hidden > 0) yield paint(`        # (${hidden} unchanged attribute${hidden === 1 ? '' : 's'} hidden)`, 'dim', color);
+  if (hidden > 0) yield paint(`        # (${plural(hidden, 'unchanged attribute')} hidden)`, 'dim', color);
 }
 
 function headline(change: Change): string {
@@ -106,7 +109,7 @@ export function summaryLine(summary: Summary): string {
     `${summary.create} to create`,
     `${summary.update} to update`,
     `${summary.delete} to delete`,
-    `${summary.transition} status transition${summary.transition === 1 ? '' : 's'}`,
+    plural(summary.transition, 'status transition'),
     `${summary.move} to move`,
   ];
   return `Plan: ${parts.join(', ')}.`;

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { parseAddress } from '../address.js';
-import { actorOf, stateKeyOf, storeOf, userName, type StateOptions } from '../engine.js';
+import { actorOf, stateKeyOf, storeOf, userName, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
-import { GENESIS_HASH, sealEntry } from '../history.js';
+import { appendEntry } from '../history.js';
 import { CREDENTIAL_SPECS, credentialAddress } from '../model.js';
 import type { StateSnapshot, StoredCredential } from '../store/types.js';
 import { Vault, verifyPassword } from './vault.js';
@@ -43,9 +43,8 @@ export async function revealSecret(address: string, options: RevealOptions = {})
         values[field] = vault.open(credential.id, field, secret.ciphertext);
       }
       await session.transaction(async (writer) => {
-        const prevHash = (await writer.lastHistoryHash()) ?? GENESIS_HASH;
         const entry = { kind: 'reveal', serial: state.serial, at: new Date().toISOString(), actor: actorOf(options), address, fields: Object.keys(values).sort() };
-        await writer.appendHistory(sealEntry(entry, prevHash));
+        await appendEntry(writer, 'events', entry);
       });
       return values;
     });

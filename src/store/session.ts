@@ -24,7 +24,7 @@ export class WriteSession {
   async transaction<T>(fn: (writer: StateWriter) => Promise<T>): Promise<T> {
     await sql.raw(this.backend.beginWrite).execute(this.conn);
     try {
-      const result = await fn(new StateWriter(this.conn, this.backend.maxParams));
+      const result = await fn(new StateWriter(this.conn, this.backend.maxParams, this.backend.kind));
       await sql`commit`.execute(this.conn);
       return result;
     } catch (error) {

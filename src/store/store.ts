@@ -64,6 +64,18 @@ export class Store {
   }
 
   /**
+   * An existing state for a writer that does not migrate (the portal service, `invite`): its
+   * database and the migrations it has; null when there is no state yet.
+   */
+  async openExisting(): Promise<{ db: Conn; migrations: string[] } | null> {
+    const db = await this.existing();
+    if (!db) return null;
+    const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
+    const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    return { db, migrations: rows.rows.map((r) => r.name) };
+  }
+
+  /**
    * Runs `fn` holding the state's exclusive lock on one connection, creating and migrating the
    * state first. Only apply (and other writers) come here.
    */
@@ -118,18 +130,6 @@ export class Store {
 
   close(): Promise<void> {
     return this.backend.close();
-  }
-
-  /**
-   * An existing state for a writer that does not migrate (the portal service, `invite`): its
-   * database and the migrations it has; null when there is no state yet.
-   */
-  async openExisting(): Promise<{ db: Conn; migrations: string[] } | null> {
-    const db = await this.existing();
-    if (!db) return null;
-    const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
-    const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
-    return { db, migrations: rows.rows.map((r) => r.name) };
   }
 
   /** The database of an existing state this portalform can read, or null when there is no state yet. */

@@ -1,5 +1,5 @@
 import { chunks } from '../util/chunks.js';
-import type { Conn } from './backend.js';
+import type { Backend, Conn } from './backend.js';
 import { sql, type InsertObject } from './kysely.js';
 import type { CredentialTable, Database, DeveloperTable } from './schema.js';
 import type { HistoryRow, StoredCredential, StoredDeveloper } from './types.js';
@@ -13,6 +13,7 @@ export class StateWriter {
   constructor(
     readonly conn: Conn,
     private readonly maxParams: number,
+    readonly dialect: Backend['kind'] = 'sqlite',
   ) {}
 
   async setMeta(entries: Record<string, string>): Promise<void> {
@@ -51,10 +52,16 @@ export class StateWriter {
     }
   }
 
+  /**
+   * Deletes developers with everything they own. On PostgreSQL the rows are locked first: a
+   * self-service write holding one finishes before, and a credential it made is deleted too.
+   */
   async deleteDevelopers(ids: string[]): Promise<void> {
-    await this.endSessions(ids);
     for (const chunk of chunks(ids, this.maxParams)) {
+      if (this.dialect === 'postgres') await this.conn.selectFrom('pf_developers').select('id').where('id', 'in', chunk).forUpdate().execute();
+      await this.conn.deleteFrom('pf_sessions').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_invites').where('developer_id', 'in', chunk).execute();
+      await this.conn.deleteFrom('pf_credentials').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_developers').where('id', 'in', chunk).execute();
     }
   }

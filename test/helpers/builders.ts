@@ -9,6 +9,7 @@ import {
   type MovedBlock,
   type Status,
 } from '../../src/model.js';
+import { defaultPortalSettings } from '../../src/portal-settings.js';
 import { Vault } from '../../src/secrets/vault.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../../src/store/types.js';
 
@@ -34,6 +35,7 @@ export function developer(email: string, status: Status, options: Partial<Omit<D
 export function desired(developers: DesiredDeveloper[], moved: Omit<MovedBlock, 'location'>[] = []): DesiredState {
   return {
     credentialTypes: ['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt', 'acl'],
+    portal: defaultPortalSettings(),
     developers,
     moved: moved.map((m) => ({ ...m, location: LOCATION })),
     manifestDigest: 'test',

@@ -1,8 +1,8 @@
 // Runs the built CLI the way a user does: a child process in a temp directory.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { tempDir } from './temp.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const BIN = join(ROOT, 'dist/cmd/portalform.js');
@@ -24,7 +24,7 @@ export interface Workspace {
 
 /** A temp directory with a state of its own (a SQLite file, or a PostgreSQL URL). */
 export function workspace(state?: string): Workspace {
-  const dir = mkdtempSync(join(tmpdir(), 'portalform-test-'));
+  const dir = tempDir('portalform-test-');
   const stateLocation = state ?? join(dir, 'portalform.db');
   return {
     dir,

@@ -2,10 +2,10 @@
 // apply). A case is a directory of input files plus expect.json, which also says how to build
 // what cannot be committed: 10 MB strings, symbolic links and FIFOs are made when the case is copied.
 import { execFileSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from './cli.js';
+import { tempDir } from './temp.js';
 
 export const EXPECT_FILE = 'expect.json';
 
@@ -61,7 +61,7 @@ export function manifestArgs(setup: CaseSetup): string[] {
 
 /** Copies a case into a fresh directory (without its expect.json) and builds what the expectation asks for. */
 export function prepareCase(source: string, setup: CaseSetup): string {
-  const work = mkdtempSync(join(tmpdir(), 'portalform-corpus-'));
+  const work = tempDir('portalform-corpus-');
   cpSync(source, work, { recursive: true, filter: (path) => !path.endsWith(`/${EXPECT_FILE}`) });
   for (const [placeholder, { repeat, times }] of Object.entries(setup.expand ?? {})) {
     expandPlaceholder(work, Buffer.from(placeholder), Buffer.from(repeat.repeat(times)));

@@ -1,7 +1,7 @@
 // A real state for the portal suites: made by a real apply of a small manifest, then opened by the engine.
 import { apply } from '../../src/engine.js';
 import { openPortal, type PortalEngine, type PortalEngineOptions, type PortalSettings, type Session } from '../../src/portal/index.js';
-import { defaultPortalSettings, portalSettingsToMeta } from '../../src/portal/settings.js';
+import { defaultPortalSettings, portalSettingsToMeta } from '../../src/portal-settings.js';
 import type { BackendCase } from './backends.js';
 import { workspace, type Workspace } from './cli.js';
 import { runSql } from './state-db.js';

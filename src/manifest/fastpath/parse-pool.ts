@@ -5,8 +5,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { acceptParsedFile, handleParseRequest, parseFromPreviousVersion, type FastJob, type ParseReply, type ParseRequest } from './fastload.js';
-import { decodeManifestText, type ParsedDocument } from './parse.js';
+import { acceptParsedFile, handleParseRequest, parseFromPreviousVersion, type FastJob, type ParseReply, type ParseRequest } from './check-file.js';
+import { decodeManifestText } from '../parse.js';
+import type { CheckedDocument } from './checked.js';
 import { ITEMS_PER_CHUNK, splitDevelopers, stitchDocument, type ChunkResult } from './split.js';
 
 /** Below this many bytes to parse, workers would cost more than they save. */
@@ -23,8 +24,8 @@ const SPLIT_DEFAULTS: SplitOptions = { minBytes: 4 * 1024 * 1024, itemsPerChunk:
 
 const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
 
-export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPLIT_DEFAULTS): Promise<Array<ParsedDocument[] | null>> {
-  const results = new Array<ParsedDocument[] | null | undefined>(jobs.length).fill(undefined);
+export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPLIT_DEFAULTS): Promise<Array<CheckedDocument[] | null>> {
+  const results = new Array<CheckedDocument[] | null | undefined>(jobs.length).fill(undefined);
   const texts: Array<string | undefined> = [];
   for (const [i, job] of jobs.entries()) {
     if (job.bytes.length < split.minBytes) continue;
@@ -48,7 +49,7 @@ export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPL
   whole.sort((a, b) => jobs[b]!.bytes.length - jobs[a]!.bytes.length);
   const pool = startPool(whole.map((i) => jobs[i]!), whole.length);
   try {
-    await Promise.all(whole.map(async (i) => (results[i] = (await pool.run({ file: jobs[i]! })) as ParsedDocument[] | null)));
+    await Promise.all(whole.map(async (i) => (results[i] = (await pool.run({ file: jobs[i]! })) as CheckedDocument[] | null)));
   } finally {
     await pool.close();
   }
@@ -67,7 +68,7 @@ function startPool(jobs: FastJob[], tasks: number): ParsePool {
  * A large file parsed in chunks: its documents, null when it has any diagnostic (the full path
  * reports it), undefined when its shape does not split (parse it whole).
  */
-async function parseSplitFile(job: FastJob, text: string, pool: ParsePool, itemsPerChunk: number): Promise<ParsedDocument[] | null | undefined> {
+async function parseSplitFile(job: FastJob, text: string, pool: ParsePool, itemsPerChunk: number): Promise<CheckedDocument[] | null | undefined> {
   const split = splitDevelopers(text, itemsPerChunk);
   if (!split) return undefined;
   const replies = await Promise.all(

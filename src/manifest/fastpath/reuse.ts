@@ -9,9 +9,9 @@
 // file that passes those checks, and reused only in a version that passes them too; every entry
 // that is parsed passes the split's token checks, and the whole document passes the schema and
 // the checks of one document afterwards as any other.
-import type { ParsedDocument } from './parse.js';
+import type { ParsedDocument } from '../parse.js';
 import { parseChunk, splitDevelopers, stitchValues, type DevelopersSplit } from './split.js';
-import { sha256 } from '../hash.js';
+import { sha256 } from '../../hash.js';
 
 /** What a file's previous version left in the cache. */
 export interface PreviousVersion {

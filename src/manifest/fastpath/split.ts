@@ -1,12 +1,12 @@
 // Parses one large manifest in pieces: the items of its top-level `developers:` block sequence in
 // chunks (on the parse workers), the rest as a small skeleton, then stitches the pieces into
-// exactly the document a whole-file parse gives. Composing a 36 MB file as one yaml Document
-// takes about 3 GB and one core; in chunks it takes one chunk's syntax tree per worker.
+// exactly the document a whole-file parse gives. Composed as one yaml Document, a large file holds
+// its whole syntax tree at once on one core; in chunks it takes one chunk's tree per worker.
 //
 // Where the pieces are cut:
 // - the head, up to the line of the first item, is followed with yaml's own Lexer, exactly;
-// - the items are cut by their lines, without lexing them here (lexing 36 MB on the main thread
-//   costs as much as parsing a sixth of it): an item starts at a line of exactly the first
+// - the items are cut by their lines, without lexing them here (lexing a large file on the main
+//   thread would cost a good part of what the workers save): an item starts at a line of exactly the first
 //   item's indent followed by `- `, and the sequence ends at the first line indented less (a
 //   top-level key). A line like that is an item start (or the end) in any valid file: a block
 //   scalar ends at a line indented that little, and a quoted scalar or flow collection open
@@ -19,7 +19,9 @@
 // never gives a result a whole-file parse would not. A piece with any diagnostic sends the file
 // to the full path, which reports every diagnostic as always.
 import { Lexer } from 'yaml';
-import { MAPPING, parseFragment, parseManifestText, SEQUENCE, UNKNOWN_POSITIONS, type ParsedDocument, type PositionTree } from './parse.js';
+import { parseFragment, parseManifestText, type ParsedDocument } from '../parse.js';
+import { MAPPING, SEQUENCE, type PositionTree } from '../positions.js';
+import { UNKNOWN_POSITIONS } from './checked.js';
 
 /** Items parsed together on one worker: enough to amortise a message, few enough to keep its syntax tree small. */
 export const ITEMS_PER_CHUNK = 2000;

@@ -1,10 +1,10 @@
 // `portalform serve` (SPEC §7): the portal's HTTP service on an existing state.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { storeOf } from '../engine.js';
-import { consoleTokensFrom } from '../pages/index.js';
-import { openPortal } from '../portal/index.js';
-import { DEFAULT_LISTEN, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../service/serve.js';
+import { storeOf } from '../../options.js';
+import { consoleTokensFrom } from '../../pages/index.js';
+import { openPortal } from '../../portal/index.js';
+import { DEFAULT_LISTEN, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
 
 interface ServeFlags {
   state?: string;

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
-import { formatDiagnostic, loadManifests } from '../src/manifest/index.js';
-import type { LoadOptions, LoadResult } from '../src/manifest/index.js';
+import { formatDiagnostic, loadManifests } from '../../src/manifest/index.js';
+import type { LoadOptions, LoadResult } from '../../src/manifest/index.js';
 
 export interface Workspace {
   dir: string;

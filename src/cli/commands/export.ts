@@ -1,0 +1,24 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { exportState, type ExportFormat } from '../../export/index.js';
+import { plural } from '../../util/plural.js';
+import { common, stateOptions, type CommonFlags } from '../flags.js';
+import { Output } from '../io.js';
+
+export function registerExport(program: Command): void {
+  common(program.command('export'))
+    .description('Write the stored state as manifests (plan on them shows no changes) or as a decK file for Kong Gateway')
+    .addOption(new Option('--format <format>', 'what to write').choices(['manifest', 'deck']).default('manifest'))
+    .option('--out <dir>', 'write files into this directory (manifests: one file per developer) instead of stdout')
+    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string }) => {
+      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', stateOptions(flags));
+      if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
+      for (const [relative, text] of files) {
+        const path = join(flags.out, relative);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, text, { mode: flags.format === 'deck' ? 0o600 : 0o644 });
+      }
+      process.stderr.write(`Wrote ${plural(files.size, 'file')} to ${flags.out}\n`);
+    });
+}

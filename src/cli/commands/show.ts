@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { listing, readState } from '../../inspect.js';
+import { readPlanFile } from '../../plan/planfile.js';
+import { renderStateText } from '../../render/state.js';
+import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
+import { Output } from '../io.js';
+import { renderPlan } from '../shared.js';
+
+export function registerShow(program: Command): void {
+  common(program.command('show'))
+    .description('Render a saved plan, or the current state')
+    .argument('[planfile]', 'a saved plan file')
+    .action(async (planFile: string | undefined, flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      if (planFile) return await renderPlan(out, readPlanFile(planFile), out.json ? 'json' : 'text');
+      const state = await readState(stateOptions(flags));
+      await out.result(listing(state), () => renderStateText(state, out.color));
+    });
+}

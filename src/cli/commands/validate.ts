@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { load } from '../../engine.js';
+import { paint } from '../../render/color.js';
+import { plural } from '../../util/plural.js';
+import { colorOf, common, planOptions, type CommonFlags } from '../flags.js';
+import { Output } from '../io.js';
+import { diagnosticJson } from '../shared.js';
+
+export function registerValidate(program: Command): void {
+  common(program.command('validate'))
+    .description('Check manifests (syntax, schema, references, uniqueness, secret sources); changes nothing')
+    .argument('[paths...]', 'manifest files or directories', [])
+    .action(async (paths: string[], flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const { desired, warnings } = await load(planOptions(paths, flags));
+      out.diagnostics(warnings);
+      const count = desired.developers.length;
+      await out.result(
+        { valid: true, developers: count, files: desired.files.length, warnings: warnings.map(diagnosticJson) },
+        () => [paint(`Success! ${plural(count, 'developer')} in ${plural(desired.files.length, 'file')} are valid.`, 'green', out.color)],
+      );
+    });
+}

@@ -1,0 +1,102 @@
+// The portal's settings (SPEC §6): their defaults, and how the state keeps them. apply writes
+// them to the state's meta under PORTAL_SETTINGS_KEY as JSON; the service reads them from there.
+import { PortalformError } from './errors.js';
+import { CREDENTIAL_TYPES, type CredentialType } from './model.js';
+import type { PortalSettings } from './model.js';
+
+/** The meta key under which apply stores the settings. Absent: the defaults. */
+export const PORTAL_SETTINGS_KEY = 'portal_settings';
+
+export const DEFAULT_MAX_CREDENTIALS = 20;
+/** The schema's bound on `selfService.maxCredentials`. */
+export const MAX_MAX_CREDENTIALS = 1000;
+
+/** Settings as a manifest's `portal:` block writes them: any field may be left out. */
+export interface GivenPortalSettings {
+  credentialTypes?: readonly CredentialType[];
+  autoApprove?: boolean;
+  allowShortKeys?: boolean;
+  selfService?: { enabled?: boolean; credentialTypes?: readonly CredentialType[]; maxCredentials?: number };
+}
+
+/** The settings of a manifest set without a `portal:` block, or of a block that omits a field. */
+export function defaultPortalSettings(credentialTypes: readonly CredentialType[] = CREDENTIAL_TYPES): PortalSettings {
+  return completePortalSettings({ credentialTypes });
+}
+
+/**
+ * The given settings with every omitted field at its default, in canonical form (types in the
+ * order of CREDENTIAL_TYPES), so that equal settings compare and serialize equal.
+ */
+export function completePortalSettings(given: GivenPortalSettings = {}): PortalSettings {
+  const credentialTypes = canonicalTypes(given.credentialTypes ?? CREDENTIAL_TYPES);
+  return {
+    credentialTypes,
+    autoApprove: given.autoApprove ?? false,
+    allowShortKeys: given.allowShortKeys ?? false,
+    selfService: {
+      enabled: given.selfService?.enabled ?? true,
+      // acl is group membership, an authorization decision made in manifests only.
+      credentialTypes: canonicalTypes(given.selfService?.credentialTypes ?? credentialTypes.filter((type) => type !== 'acl')),
+      maxCredentials: given.selfService?.maxCredentials ?? DEFAULT_MAX_CREDENTIALS,
+    },
+  };
+}
+
+function canonicalTypes(types: readonly CredentialType[]): CredentialType[] {
+  return CREDENTIAL_TYPES.filter((type) => types.includes(type));
+}
+
+/** The settings a state holds (its meta), the defaults when apply never stored any. */
+export function portalSettingsFromMeta(meta: Record<string, string>): PortalSettings {
+  const stored = meta[PORTAL_SETTINGS_KEY];
+  if (stored === undefined) return defaultPortalSettings();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    parsed = undefined;
+  }
+  const problem = portalSettingsProblem(parsed);
+  if (problem) throw new PortalformError(`the state's portal settings (meta ${PORTAL_SETTINGS_KEY}) are damaged: ${problem}; apply the manifests again to rewrite them`);
+  return completePortalSettings(parsed as GivenPortalSettings);
+}
+
+/** What apply writes: canonical (fixed key order), so an unchanged block compares equal. */
+export function portalSettingsToMeta(settings: PortalSettings): Record<string, string> {
+  return { [PORTAL_SETTINGS_KEY]: JSON.stringify(completePortalSettings(settings)) };
+}
+
+/**
+ * Why a value is not settings the manifests could have declared (SPEC §6), or undefined when it
+ * is: what apply re-checks in a saved plan and in what it reads back from the state.
+ */
+export function portalSettingsProblem(value: unknown): string | undefined {
+  if (!isRecord(value)) return 'not a mapping';
+  const { credentialTypes, autoApprove, allowShortKeys, selfService } = value;
+  if (credentialTypes !== undefined && !isTypeList(credentialTypes)) return 'credentialTypes is not a list of distinct credential types';
+  if (autoApprove !== undefined && typeof autoApprove !== 'boolean') return 'autoApprove is not a boolean';
+  if (allowShortKeys !== undefined && typeof allowShortKeys !== 'boolean') return 'allowShortKeys is not a boolean';
+  if (selfService === undefined) return undefined;
+  if (!isRecord(selfService)) return 'selfService is not a mapping';
+  if (selfService.enabled !== undefined && typeof selfService.enabled !== 'boolean') return 'selfService.enabled is not a boolean';
+  const max = selfService.maxCredentials;
+  if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0 && (max as number) <= MAX_MAX_CREDENTIALS)) {
+    return `selfService.maxCredentials is not an integer from 0 to ${MAX_MAX_CREDENTIALS}`;
+  }
+  const selfTypes = selfService.credentialTypes;
+  if (selfTypes === undefined) return undefined;
+  if (!isTypeList(selfTypes)) return 'selfService.credentialTypes is not a list of distinct credential types';
+  if (selfTypes.includes('acl')) return 'selfService.credentialTypes holds acl, which is never self-service';
+  const enabled = (credentialTypes as CredentialType[] | undefined) ?? CREDENTIAL_TYPES;
+  const extra = selfTypes.find((type) => !enabled.includes(type));
+  return extra ? `selfService.credentialTypes holds ${extra}, which credentialTypes does not enable` : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTypeList(value: unknown): value is CredentialType[] {
+  return Array.isArray(value) && new Set(value).size === value.length && value.every((type) => CREDENTIAL_TYPES.includes(type));
+}
