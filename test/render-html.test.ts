@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../src/engine.js';
 import type { DesiredDeveloper } from '../src/model.js';
-import { escapeHtml, html, raw } from '../src/pages/html.js';
+import { escapeHtml, html, raw } from '../src/render/html-template.js';
 import type { Plan } from '../src/plan/types.js';
 import { REPORT_CSP, renderPlanHtml, type UnmanagedObject } from '../src/render/html.js';
 import { EMPTY_STATE, type StateSnapshot } from '../src/store/types.js';

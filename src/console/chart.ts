@@ -1,7 +1,7 @@
 // Developers per status over time as a server-rendered SVG line chart: one line per status, the
 // count at the end of each day that changed something, with a text alternative beside it.
 import { STATUSES, type Status } from '../model.js';
-import { html, type SafeHtml } from '../pages/html.js';
+import { html, type SafeHtml } from '../render/html-template.js';
 import type { StatusPoint } from './read-model.js';
 
 export const STATUS_COLORS: Record<Status, string> = { pending: '#b26a00', approved: '#146c2e', rejected: '#6a1b9a', revoked: '#b3261e' };

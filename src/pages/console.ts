@@ -9,7 +9,7 @@ import { changesOf, ORIGINS, TIMELINE_CHANGES, type ChainStatus, type ConsoleRea
 import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, isConsoleToken, issueConsoleSession, refreshConsoleSession } from '../console/session.js';
 import { renderChangesPre } from '../render/html.js';
 import { input } from './forms.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../render/html-template.js';
 import { formOf, redirect, sendPage, type PageContext } from './http.js';
 import { csrfField, layout, notice, type NavLink } from './layout.js';
 

@@ -4,11 +4,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 // One login serves the pages and the JSON API: the same cookie, with the same attributes.
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../service/auth.js';
-import { CREDENTIAL_SPECS, CREDENTIAL_TYPES, type CredentialType } from '../model.js';
+import { CREDENTIAL_TYPES, type CredentialType } from '../model.js';
 import { PortalError, type CredentialWithSecrets, type PublicCredential, type Session } from '../portal/contract.js';
 import { CREDENTIAL_FIELDS, CREDENTIAL_LABELS, credentialInput } from './credential-fields.js';
+import { credentialCard, credentialName, credentialProperties, LOSE_ACCESS } from './credential-view.js';
 import { credentialControl, errorNotice, input } from './forms.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../render/html-template.js';
 import { csrfField, layout, notice, type NavLink } from './layout.js';
 import { formOf, redirect, sendPage, type PageContext } from './http.js';
 
@@ -17,8 +18,6 @@ const NAV: NavLink[] = [
   { href: '/dashboard', label: 'Credentials' },
   { href: '/account', label: 'Account settings' },
 ];
-
-const LOSE_ACCESS = 'Applications and services using this credential lose access immediately.';
 
 interface Rendered {
   title: string;
@@ -396,26 +395,4 @@ function idOf(request: FastifyRequest): string {
 
 function contextOf(request: FastifyRequest) {
   return { clientAddress: request.ip, requestId: String(request.id) };
-}
-
-function credentialName(credential: PublicCredential): string {
-  return `${credential.type} “${String(credential[CREDENTIAL_SPECS[credential.type].identityField] ?? credential.id)}”`;
-}
-
-const HIDDEN_PROPERTIES = new Set(['id', 'type', 'managed', 'active', 'origin', 'createdAt']);
-
-function credentialProperties(credential: PublicCredential): SafeHtml {
-  const fields = Object.entries(credential).filter(([key, value]) => !HIDDEN_PROPERTIES.has(key) && value !== undefined && value !== null && value !== '');
-  return html`<dl class="props"><dt>Type</dt><dd>${CREDENTIAL_LABELS[credential.type]}</dd>
-${fields.map(([key, value]) => html`<dt>${key}</dt><dd>${Array.isArray(value) ? value.join(', ') || '—' : typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>`)}
-<dt>Active</dt><dd>${credential.active ? 'yes' : 'no (your access is not approved)'}</dd><dt>Created</dt><dd>${credential.createdAt}</dd></dl>`;
-}
-
-function credentialCard(credential: PublicCredential, csrfToken: string): SafeHtml {
-  const actions = credential.managed
-    ? html`<p class="muted">Managed by the portal’s manifests: ask an administrator to change, rotate or delete it.</p>`
-    : html`<div class="actions"><a class="button secondary" href="/credentials/${credential.id}/edit">Edit</a>
-<form method="post" action="/credentials/${credential.id}/rotate" data-confirm="Rotate the secret? Applications and services using the current secret lose access until they use the new one.">${csrfField(csrfToken)}<button type="submit" class="secondary">Rotate secret</button></form>
-<form method="post" action="/credentials/${credential.id}/delete" data-confirm="Delete this credential? ${LOSE_ACCESS}">${csrfField(csrfToken)}<button type="submit" class="danger">Delete</button></form></div>`;
-  return html`<section class="card" aria-labelledby="c-${credential.id}"><h3 id="c-${credential.id}">${credentialName(credential)}</h3>${credentialProperties(credential)}${actions}</section>`;
 }

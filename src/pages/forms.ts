@@ -2,7 +2,7 @@
 import type { FieldError } from '../portal/contract.js';
 import { PortalError } from '../portal/contract.js';
 import type { FormField } from './credential-fields.js';
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../render/html-template.js';
 import { notice } from './layout.js';
 
 export interface InputOptions {

@@ -1,7 +1,7 @@
 // What every page route shares: sending a page, reading a form, redirecting after a POST.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PortalEngine } from '../portal/contract.js';
-import { html } from './html.js';
+import { html } from '../render/html-template.js';
 import { layout } from './layout.js';
 
 /** What a route of the pages needs: the engine, and whether cookies are Secure. */

@@ -39,6 +39,13 @@ export function consoleTokensFrom(value: string | undefined): string[] {
   return (value ?? '').split(',').map((token) => token.trim()).filter(Boolean);
 }
 
+/** The pages as the service registers them (ServiceOptions.pages). */
+export function pagesFor(options: Pick<PagesOptions, 'consoleTokens' | 'store'>) {
+  return async (app: FastifyInstance, engine: PortalEngine, publicUrl: string | undefined): Promise<void> => {
+    await app.register(pagesPlugin, { ...options, engine, publicUrl });
+  };
+}
+
 export async function pagesPlugin(fastify: FastifyInstance, options: PagesOptions): Promise<void> {
   const secureCookies = options.publicUrl?.startsWith('https://') ?? false;
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(fastifyCookie);

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.js';
+import { html, type SafeHtml } from '../render/html-template.js';
 
 export interface NavLink {
   href: string;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
-import { escapeHtml, html, raw, type SafeHtml } from '../pages/html.js';
+import { escapeHtml, html, raw, type SafeHtml } from './html-template.js';
 import type { Change, Plan } from '../plan/types.js';
 import { changesByDeveloper, type DeveloperChanges } from './diff.js';
 import { renderChange, summaryLine } from './text.js';

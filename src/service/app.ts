@@ -9,7 +9,6 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { TOOL_VERSION } from '../package-info.js';
-import { pagesPlugin, type PagesOptions } from '../pages/index.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
 import { requireSession, SESSION_COOKIE } from './auth.js';
 import { handleError, handleNotFound } from './problem.js';
@@ -32,8 +31,8 @@ export interface ServiceOptions {
   /** Log records go here (default: stdout); false for none. */
   log?: NodeJS.WritableStream | false;
   logLevel?: string;
-  /** The web pages (SPEC §9) at `/` and `/console`: the console's tokens and a read-only store handle. */
-  pages?: Pick<PagesOptions, 'consoleTokens' | 'store'>;
+  /** Registers the web pages (SPEC §9, src/pages/ `pagesFor`) beside the API. */
+  pages?: (app: FastifyInstance, engine: PortalEngine, publicUrl: string | undefined) => Promise<void>;
 }
 
 /** The service on `engine`; the caller listens (or injects) and closes it, which closes the engine. */
@@ -80,7 +79,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   sessionRoutes(app, context);
   accountRoutes(app, context);
   credentialRoutes(app, context);
-  if (options.pages) await app.register(pagesPlugin, { ...options.pages, engine, publicUrl: options.publicUrl });
+  if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
 }
 

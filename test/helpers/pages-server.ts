@@ -1,6 +1,7 @@
 // A real portal service with its pages, on a state a real apply made: what the page suites drive.
 import type { FastifyInstance } from 'fastify';
 import { openPortal } from '../../src/portal/index.js';
+import { pagesFor } from '../../src/pages/index.js';
 import { buildService } from '../../src/service/app.js';
 import { openStore } from '../../src/store/index.js';
 import { workspace, type Workspace } from './cli.js';
@@ -27,7 +28,7 @@ export async function startPortal(manifest: string, options: { state?: string; l
   apply(manifest);
   const engine = await openPortal({ state: w.state, cwd: w.dir });
   const store = openStore(w.state, w.dir);
-  const app = await buildService(engine, { log: false, rateLimit: 100_000, pages: { consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store } });
+  const app = await buildService(engine, { log: false, rateLimit: 100_000, pages: pagesFor({ consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store }) });
   let url = '';
   if (options.listen) url = await app.listen({ host: '127.0.0.1', port: 0 });
   else await app.ready();

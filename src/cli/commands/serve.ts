@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { storeOf } from '../../options.js';
-import { consoleTokensFrom } from '../../pages/index.js';
+import { consoleTokensFrom, pagesFor } from '../../pages/index.js';
 import { openPortal } from '../../portal/index.js';
 import { DEFAULT_LISTEN, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
 
@@ -43,7 +43,7 @@ export function registerServe(program: Command): void {
       });
       // The console's queries read the state on a handle of their own, never through the engine.
       const store = storeOf(flags.state ? { state: flags.state } : {});
-      const pages = { consoleTokens: consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN), store };
+      const pages = pagesFor({ consoleTokens: consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN), store });
       const service = await startService(engine, listen, { publicUrl, rateLimit, trustProxy, logLevel: flags.logLevel, pages }).catch(async (error: unknown) => {
         await store.close();
         throw error;
