@@ -7,7 +7,7 @@ import { renderPlanText } from '../render/text.js';
 import { plural } from '../util/plural.js';
 import type { Output } from './io.js';
 
-export type PlanFormat = 'text' | 'json' | 'markdown' | 'diff';
+export type PlanFormat = 'text' | 'json' | 'markdown' | 'diff' | 'html';
 
 export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;

@@ -31,6 +31,8 @@ export interface ServiceOptions {
   /** Log records go here (default: stdout); false for none. */
   log?: NodeJS.WritableStream | false;
   logLevel?: string;
+  /** Registers the web pages (SPEC §9, src/pages/ `pagesFor`) beside the API. */
+  pages?: (app: FastifyInstance, engine: PortalEngine, publicUrl: string | undefined) => Promise<void>;
 }
 
 /** The service on `engine`; the caller listens (or injects) and closes it, which closes the engine. */
@@ -77,6 +79,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   sessionRoutes(app, context);
   accountRoutes(app, context);
   credentialRoutes(app, context);
+  if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
 }
 

@@ -246,6 +246,11 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await db.insertInto('pf_chain_heads').values({ chain: EVENTS_CHAIN, seq: 0, hash: '0'.repeat(64) }).execute();
     },
   },
+  '0004_console_indexes': {
+    async up(db: Kysely<any>) {
+      for (const statement of CONSOLE_INDEXES[dialect]) await sql.raw(statement).execute(db);
+    },
+  },
 });
 
 /** The chain of pf_events, as pf_chain_heads names it. */
@@ -273,6 +278,32 @@ const VERSION_TRIGGERS: Record<Dialect, string[]> = {
        for each row execute function pf_bump_version()`,
     `create trigger pf_credentials_version before update of ${CREDENTIAL_CONTENT} on pf_credentials
        for each row execute function pf_bump_version()`,
+  ],
+};
+
+/**
+ * The console's developer list (src/console/read-model.ts) pages by email within a status or an
+ * origin and searches the start of an email or a lower-cased name, without a full scan. SQLite
+ * searches by range (its LIKE ignores case and cannot use them), PostgreSQL by LIKE, which needs
+ * the pattern operator class unless the database's collation is C.
+ */
+const CONSOLE_INDEXES: Record<Dialect, string[]> = {
+  sqlite: [
+    'create index pf_history_at on pf_history (at)',
+    'create index pf_events_at on pf_events (at)',
+    'create index pf_developers_status_email on pf_developers (status, email)',
+    'create index pf_developers_origin_email on pf_developers (origin, email)',
+    'create index pf_developers_name_search on pf_developers (lower(full_name))',
+    'create index pf_developers_pending on pf_developers (created_at) where status = \'pending\'',
+  ],
+  postgres: [
+    'create index pf_history_at on pf_history (at)',
+    'create index pf_events_at on pf_events (at)',
+    'create index pf_developers_status_email on pf_developers (status, email)',
+    'create index pf_developers_origin_email on pf_developers (origin, email)',
+    'create index pf_developers_email_search on pf_developers (email text_pattern_ops)',
+    'create index pf_developers_name_search on pf_developers (lower(full_name) text_pattern_ops)',
+    'create index pf_developers_pending on pf_developers (created_at) where status = \'pending\'',
   ],
 };
 

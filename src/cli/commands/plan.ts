@@ -24,13 +24,14 @@ export function registerPlan(program: Command): void {
       'portalform plan portal/                          # text, like terraform plan',
       'portalform plan portal/ --out portal.plan         # save it; apply it later with: portalform apply portal.plan',
       'portalform plan portal/ --format markdown --out-dir comment   # a PR comment, split into plan-N.md',
+      'portalform plan portal/ --format html > plan.html  # a self-contained report, e.g. a CI artifact',
       'portalform plan portal/ --detailed-exitcode       # CI: exit 2 when there are changes',
       `portalform plan portal/ --replace 'developer["ada@example.com"]'`,
     ]))
     .argument('[paths...]', 'manifest files or directories', [])
     .option('--out <file>', 'save the plan for a later apply (created 0600; holds no secret values)')
     .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff', 'html']).default('text'))
     .option('--out-dir <dir>', 'with --format markdown: write the comment as plan-1.md, plan-2.md… (parts of at most 65,000 characters)')
     .option('--expect-no-changes', 'exit 1 when anything would change (a drift check)')
     .action(async (paths: string[], flags: PlanFlags) => {
@@ -41,8 +42,9 @@ export function registerPlan(program: Command): void {
       if (flags.out) writePlanFile(flags.out, result);
       if (flags.format === 'diff') await renderDiff(out, result, state);
       else if (flags.format === 'markdown') await renderMarkdown(out, result, flags.outDir);
+      else if (flags.format === 'html') await renderHtml(out, result);
       else await renderPlan(out, result, flags.format);
-      if (flags.out && !out.json) out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
+      if (flags.out && !out.json && flags.format !== 'html') out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
       if (flags.expectNoChanges && result.changes.length > 0) {
         throw new PortalformError(`${plural(result.changes.length, 'change')} pending, but --expect-no-changes was given: the state has drifted from the manifests`);
       }
@@ -55,6 +57,11 @@ export function registerPlan(program: Command): void {
 async function renderDiff(out: Output, thePlan: Plan, state: StateSnapshot): Promise<void> {
   const { renderPlanDiff } = await import('../../render/diff.js');
   await out.lines([renderPlanDiff(thePlan, state, out.color).trimEnd()]);
+}
+
+async function renderHtml(out: Output, thePlan: Plan): Promise<void> {
+  const { renderPlanHtml } = await import('../../render/html.js');
+  await out.lines(renderPlanHtml(thePlan));
 }
 
 async function renderMarkdown(out: Output, thePlan: Plan, outDir: string | undefined): Promise<void> {

@@ -1,6 +1,8 @@
 // `portalform serve` (SPEC §7): the portal's HTTP service on an existing state.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { storeOf } from '../../options.js';
+import { consoleTokensFrom, pagesFor } from '../../pages/index.js';
 import { openPortal } from '../../portal/index.js';
 import { DEFAULT_LISTEN, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
 
@@ -18,7 +20,7 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Run the developer self-service HTTP service on an existing state (SPEC §7)')
+    .description('Run the developer self-service HTTP service and its pages (/ and /console) on an existing state (SPEC §7, §9); console tokens from PORTALFORM_CONSOLE_TOKEN (comma-separated)')
     .option('--state <path|url>', 'state file or postgres:// URL (env PORTALFORM_STATE, default ./portalform.db)')
     .option('--state-key-file <file>', 'read the state key from this file instead of PORTALFORM_STATE_KEY')
     .option('--listen <host:port>', `where to listen (env PORTALFORM_LISTEN, default ${DEFAULT_LISTEN})`)
@@ -39,9 +41,15 @@ export function registerServe(program: Command): void {
         ...(flags.stateKeyFile ? { stateKey: readFileSync(flags.stateKeyFile, 'utf8').trim() } : {}),
         ...(loginAttempts ? { loginAttempts } : {}),
       });
-      const service = await startService(engine, listen, { publicUrl, rateLimit, trustProxy, logLevel: flags.logLevel });
+      // The console's queries read the state on a handle of their own, never through the engine.
+      const store = storeOf(flags.state ? { state: flags.state } : {});
+      const pages = pagesFor({ consoleTokens: consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN), store });
+      const service = await startService(engine, listen, { publicUrl, rateLimit, trustProxy, logLevel: flags.logLevel, pages }).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      });
       process.stderr.write(`portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`);
-      const signal = await drainOnSignal(service);
+      const signal = await drainOnSignal(service).finally(() => store.close());
       process.stderr.write(`portalform serve: stopped on ${signal}, every request answered\n`);
     });
 }

@@ -1,0 +1,73 @@
+// Form controls with visible labels, hints and errors tied to them for assistive technology.
+import type { FieldError } from '../portal/contract.js';
+import { PortalError } from '../portal/contract.js';
+import type { FormField } from './credential-fields.js';
+import { html, type SafeHtml } from '../render/html-template.js';
+import { notice } from './layout.js';
+
+export interface InputOptions {
+  name: string;
+  label: string;
+  type?: 'text' | 'email' | 'password' | 'number' | 'search';
+  value?: string;
+  required?: boolean;
+  readonly?: boolean;
+  hint?: string;
+  autocomplete?: string;
+  errors?: readonly FieldError[];
+  /** Distinguishes the ids of two forms on one page that share field names. */
+  idPrefix?: string;
+}
+
+function ids(options: { name: string; idPrefix?: string }) {
+  const id = `${options.idPrefix ?? 'f'}-${options.name.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+  return { id, hint: `${id}-hint`, error: `${id}-error` };
+}
+
+function fieldError(errors: readonly FieldError[] | undefined, name: string): string | undefined {
+  return errors?.find((e) => e.field === name || e.field.startsWith(`${name}[`) || e.field.startsWith(`${name}.`))?.message;
+}
+
+function describedBy(id: ReturnType<typeof ids>, hint: string | undefined, error: string | undefined): SafeHtml {
+  const refs = [hint ? id.hint : '', error ? id.error : ''].filter(Boolean).join(' ');
+  return refs ? html` aria-describedby="${refs}"` : html``;
+}
+
+function hintAndError(id: ReturnType<typeof ids>, hint: string | undefined, error: string | undefined): SafeHtml {
+  return html`${hint ? html`<span class="hint" id="${id.hint}">${hint}</span>` : ''}${error ? html`<span class="error-text" id="${id.error}">${error}</span>` : ''}`;
+}
+
+export function input(options: InputOptions): SafeHtml {
+  const id = ids(options);
+  const error = fieldError(options.errors, options.name);
+  return html`<div class="field"><label for="${id.id}">${options.label}</label>
+<input id="${id.id}" name="${options.name}" type="${options.type ?? 'text'}"${options.value !== undefined ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.readonly ? html` readonly` : ''}${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${error ? html` aria-invalid="true"` : ''}${describedBy(id, options.hint, error)}>
+${hintAndError(id, options.hint, error)}</div>`;
+}
+
+/** A credential form's control for one of its type's fields. */
+export function credentialControl(field: FormField, value: unknown, errors: readonly FieldError[] | undefined, idPrefix: string): SafeHtml {
+  const id = ids({ name: field.name, idPrefix });
+  const error = fieldError(errors, field.name);
+  const aria = html`${error ? html` aria-invalid="true"` : ''}${describedBy(id, field.hint, error)}`;
+  const after = hintAndError(id, field.hint, error);
+  switch (field.kind) {
+    case 'checkbox':
+      return html`<div class="field check"><input id="${id.id}" name="${field.name}" type="checkbox"${value === true ? html` checked` : ''}${aria}> <label for="${id.id}">${field.label}</label>${after}</div>`;
+    case 'select':
+      return html`<div class="field"><label for="${id.id}">${field.label}</label><select id="${id.id}" name="${field.name}"${aria}>${(field.options ?? []).map((option) => html`<option${option === value ? html` selected` : ''}>${option}</option>`)}</select>${after}</div>`;
+    case 'lines':
+    case 'pem': {
+      const text = Array.isArray(value) ? value.join('\n') : typeof value === 'string' ? value : '';
+      return html`<div class="field"><label for="${id.id}">${field.label}</label><textarea id="${id.id}" name="${field.name}" spellcheck="false"${aria}>${text}</textarea>${after}</div>`;
+    }
+    default:
+      return input({ name: field.name, label: field.label, type: field.kind === 'number' ? 'number' : 'text', value: value === undefined || value === null ? undefined : String(value), required: field.required, hint: field.hint, errors, idPrefix });
+  }
+}
+
+/** A refusal from the engine as the page shows it above the form: its title, detail and field errors. */
+export function errorNotice(error: PortalError): SafeHtml {
+  const list = error.errors && error.errors.length > 0 ? html`<ul>${error.errors.map((e) => html`<li><code>${e.field}</code>: ${e.message}</li>`)}</ul>` : '';
+  return html`${notice('error', html`<strong>${error.title}.</strong> ${error.detail}`)}${list}`;
+}
