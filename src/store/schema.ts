@@ -125,6 +125,21 @@ export interface Database {
 
 type Dialect = 'sqlite' | 'postgres';
 
+/** A hash chain's table (SPEC §3): pf_history holds the applies, pf_events every other kind. */
+async function createChainTable(db: Kysely<any>, name: 'pf_history' | 'pf_events'): Promise<void> {
+  await db.schema
+    .createTable(name)
+    .addColumn('seq', 'integer', (c) => c.primaryKey())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('serial', 'integer', (c) => c.notNull())
+    .addColumn('at', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('entry', 'text', (c) => c.notNull())
+    .addColumn('prev_hash', 'text', (c) => c.notNull())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .execute();
+}
+
 const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0001_initial': {
     async up(db: Kysely<any>) {
@@ -163,17 +178,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addUniqueConstraint('pf_credentials_identity', ['developer_id', 'type', 'identity'])
         .addUniqueConstraint('pf_credentials_unique_value', ['type', 'unique_value'])
         .execute();
-      await db.schema
-        .createTable('pf_history')
-        .addColumn('seq', 'integer', (c) => c.primaryKey())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('serial', 'integer', (c) => c.notNull())
-        .addColumn('at', 'text', (c) => c.notNull())
-        .addColumn('actor', 'text', (c) => c.notNull())
-        .addColumn('entry', 'text', (c) => c.notNull())
-        .addColumn('prev_hash', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .execute();
+      await createChainTable(db, 'pf_history');
       await db.schema
         .createTable('pf_locks')
         .addColumn('name', 'text', (c) => c.primaryKey())
@@ -226,17 +231,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('email', 'text', (c) => c.primaryKey())
         .addColumn('deleted_at', 'text', (c) => c.notNull())
         .execute();
-      await db.schema
-        .createTable('pf_events')
-        .addColumn('seq', 'integer', (c) => c.primaryKey())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('serial', 'integer', (c) => c.notNull())
-        .addColumn('at', 'text', (c) => c.notNull())
-        .addColumn('actor', 'text', (c) => c.notNull())
-        .addColumn('entry', 'text', (c) => c.notNull())
-        .addColumn('prev_hash', 'text', (c) => c.notNull())
-        .addColumn('hash', 'text', (c) => c.notNull())
-        .execute();
+      await createChainTable(db, 'pf_events');
       await db.schema
         .createTable('pf_chain_heads')
         .addColumn('chain', 'text', (c) => c.primaryKey())
