@@ -9,6 +9,8 @@ export interface StateOptions {
   env?: Record<string, string | undefined>;
   /** Default $PORTALFORM_STATE_KEY. */
   stateKey?: string | null;
+  /** PostgreSQL: connections the state's pool opens at most (default 4; `serve` asks for more). */
+  poolSize?: number;
 }
 
 export interface PlanOptions extends StateOptions {
@@ -20,7 +22,7 @@ export interface PlanOptions extends StateOptions {
 }
 
 export function storeOf(options: StateOptions): Store {
-  return openStore(options.state ?? envOf(options).PORTALFORM_STATE ?? undefined, cwdOf(options));
+  return openStore(options.state ?? envOf(options).PORTALFORM_STATE ?? undefined, cwdOf(options), options.poolSize ? { poolSize: options.poolSize } : {});
 }
 
 export function stateKeyOf(options: StateOptions): string | null {

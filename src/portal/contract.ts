@@ -98,6 +98,8 @@ export interface PortalEngineOptions {
   sessionMaxSeconds?: number;
   /** How long a request waits for a busy state before a 503 (default 5 s). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: connections the engine's pool opens at most (default 4, as the CLI's). */
+  poolSize?: number;
 }
 
 /**

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { TOOL_VERSION } from '../package-info.js';
@@ -17,6 +16,7 @@ import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import type { RouteContext } from './routes/context.js';
+import { useSecurityHeaders } from './security-headers.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
 
 export const DEFAULT_RATE_LIMIT = 600;
@@ -52,7 +52,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   app.setNotFoundHandler(handleNotFound);
   useStrictJson(app);
 
-  await app.register(fastifyHelmet, { contentSecurityPolicy: { useDefaults: true } });
+  useSecurityHeaders(app);
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     max: options.rateLimit ?? DEFAULT_RATE_LIMIT,

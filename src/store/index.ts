@@ -15,9 +15,14 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
+export interface OpenStoreOptions {
+  /** PostgreSQL: connections the pool opens at most (a server wants more than the CLI's few). */
+  poolSize?: number;
+}
+
 /** Opens the state at a file path or a postgres:// URL. Opening never creates anything. */
-export function openStore(location: string = DEFAULT_STATE, cwd = process.cwd()): Store {
-  return new Store(isPostgresUrl(location) ? new PostgresBackend(location) : new SqliteBackend(resolve(cwd, location)));
+export function openStore(location: string = DEFAULT_STATE, cwd = process.cwd(), options: OpenStoreOptions = {}): Store {
+  return new Store(isPostgresUrl(location) ? new PostgresBackend(location, options) : new SqliteBackend(resolve(cwd, location)));
 }
 
 /** Problems with where the state lives that a user should hear about before anything else. */

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { storeOf } from '../../options.js';
 import { consoleTokensFrom, pagesFor } from '../../pages/index.js';
 import { openPortal } from '../../portal/index.js';
-import { DEFAULT_LISTEN, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
+import { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
 
 interface ServeFlags {
   state?: string;
@@ -15,6 +15,7 @@ interface ServeFlags {
   loginAttempts?: string;
   trustProxy?: string;
   logLevel?: string;
+  poolSize?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -28,6 +29,7 @@ export function registerServe(program: Command): void {
     .option('--rate-limit <n>', 'requests per minute per client address (default 600)')
     .option('--login-attempts <n>', 'failed logins per account per 15 minutes, counted in the state (default 10)')
     .option('--trust-proxy <addresses>', "believe X-Forwarded-For from these proxies (comma-separated addresses or CIDRs, or 'true' for any) (env PORTALFORM_TRUST_PROXY)")
+    .option('--pool-size <n>', `PostgreSQL: connections to the state at most (env PORTALFORM_POOL_SIZE, default ${DEFAULT_SERVICE_POOL_SIZE})`)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default info)')
     .addHelpText('after', '\nExamples:\n  $ portalform serve --state postgres://portal@db/portal --listen 0.0.0.0:8080 --public-url https://portal.example.com --trust-proxy 10.0.0.0/8\n')
     .action(async (flags: ServeFlags) => {
@@ -35,11 +37,13 @@ export function registerServe(program: Command): void {
       const publicUrl = parsePublicUrl(flags.publicUrl ?? process.env.PORTALFORM_PUBLIC_URL);
       const rateLimit = parsePositive('--rate-limit', flags.rateLimit);
       const loginAttempts = parsePositive('--login-attempts', flags.loginAttempts);
+      const poolSize = parsePositive('--pool-size', flags.poolSize ?? process.env.PORTALFORM_POOL_SIZE) ?? DEFAULT_SERVICE_POOL_SIZE;
       const trustProxy = trustProxyOf(flags.trustProxy ?? process.env.PORTALFORM_TRUST_PROXY);
       const engine = await openPortal({
         ...(flags.state ? { state: flags.state } : {}),
         ...(flags.stateKeyFile ? { stateKey: readFileSync(flags.stateKeyFile, 'utf8').trim() } : {}),
         ...(loginAttempts ? { loginAttempts } : {}),
+        poolSize,
       });
       // The console's queries read the state on a handle of their own, never through the engine.
       const store = storeOf(flags.state ? { state: flags.state } : {});

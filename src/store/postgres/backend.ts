@@ -20,12 +20,12 @@ export class PostgresBackend implements Backend {
   private readonly kysely: Conn;
   private readonly locked: LockedSchema;
 
-  constructor(url: string) {
+  constructor(url: string, options: { poolSize?: number } = {}) {
     const target = parseStateUrl(url);
     this.schema = target.schema;
     this.display = target.display;
     this.locked = { display: target.display, key: advisoryKey(target.schema) };
-    this.kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: statePool(target) }) });
+    this.kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: statePool(target, options.poolSize) }) });
   }
 
   db(): Conn {

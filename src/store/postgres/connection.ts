@@ -52,13 +52,16 @@ function passwordSpellings(raw: string): string[] {
 }
 
 /** The pool Kysely's dialect asks for on first use, its search path set to the state's schema. */
-export function statePool(target: StateUrl): () => Promise<PostgresPool> {
+/** Connections the pool opens at most unless the caller asks for more (the CLI runs one command at a time). */
+export const DEFAULT_POOL_SIZE = 4;
+
+export function statePool(target: StateUrl, poolSize = DEFAULT_POOL_SIZE): () => Promise<PostgresPool> {
   // pg is loaded on first use: most runs use the SQLite state and need not pay for loading it.
   return async () => {
     const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: target.connectionString,
-      max: 4,
+      max: poolSize,
       application_name: APPLICATION_NAME,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       options: `-c search_path=${quoteIdent(target.schema)}`,

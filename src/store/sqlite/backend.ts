@@ -4,6 +4,7 @@ import type { Backend, Conn } from '../backend.js';
 import { Kysely, SqliteDialect, sql } from '../kysely.js';
 import type { Database } from '../schema.js';
 import type { LockHolder, LockInfo } from '../types.js';
+import { withStatementCache } from './statement-cache.js';
 import { checkStillAtPath, openStateFile, type FileIdentity } from './connection.js';
 import { acquireLock, releaseLock, type LockedFile } from './lock.js';
 
@@ -96,7 +97,7 @@ export class SqliteBackend implements Backend {
     const { database, identity } = openStateFile(this.path);
     this.database = database;
     this.openedFile = identity;
-    this.kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    this.kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
     return this.kysely;
   }
 
