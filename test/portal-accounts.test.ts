@@ -6,7 +6,7 @@ import { invite } from '../src/portal/invite.js';
 import { openPortal } from '../src/portal/index.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace } from './helpers/cli.js';
-import { PASSWORD, portalCase, refusal } from './helpers/portal.js';
+import { PASSWORD, portalCase, refusal, loginInvited } from './helpers/portal.js';
 import { runSql, withStateDb } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
@@ -158,10 +158,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
   it('deletes an account at once, leaving a tombstone for a managed one that a new sign-up replaces', async () => {
     const c = await portalCase(backend, ADA);
     try {
-      const { token } = await invite('developer["ada@example.com"]', { state: c.w.state, cwd: c.w.dir, env: {} });
-      await c.portal.setPasswordWithInvite({ token, password: PASSWORD });
-      const grant = await c.portal.login({ email: 'ada@example.com', password: PASSWORD });
-      const ada = (await c.portal.authenticate(grant.token))!;
+      const ada = await loginInvited(c, 'ada@example.com');
       await c.portal.createCredential(ada, { type: 'key-auth', name: 'mine' });
       expect((await refusal(c.portal.deleteAccount(ada, { password: 'wrong password!!' }))).status).toBe(401);
       await c.portal.deleteAccount(ada, { password: PASSWORD });
@@ -171,7 +168,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
         expect(await q('select * from pf_sessions')).toEqual([]);
         expect(((await q('select email from pf_tombstones')) as any[]).map((r) => r.email)).toEqual(['ada@example.com']);
       });
-      expect(await c.portal.authenticate(grant.token)).toBeNull();
+      expect(await c.portal.authenticate(ada.token)).toBeNull();
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada again', password: PASSWORD });
       expect(await withStateDb(c.w, (q) => q('select * from pf_tombstones'))).toEqual([]);
       const sam = await c.signUp('sam@example.com');

@@ -7,7 +7,7 @@ import { verifyHistory } from '../src/inspect.js';
 import { invite } from '../src/portal/invite.js';
 import { BACKENDS, dropTestSchemas, POSTGRES_AVAILABLE } from './helpers/backends.js';
 import { start } from './helpers/locking.js';
-import { manifestOf, PASSWORD, portalCase, refusal } from './helpers/portal.js';
+import { manifestOf, PASSWORD, portalCase, refusal, loginInvited } from './helpers/portal.js';
 import { runSql, withStateDb } from './helpers/state-db.js';
 import { join } from 'node:path';
 
@@ -49,10 +49,7 @@ describe.each(BACKENDS)('portal concurrency on $name', (backend) => {
   it('a revoke by apply racing credential creations: no active credential on the revoked developer, sessions ended', async () => {
     const c = await portalCase(backend, ADA);
     try {
-      const { token } = await invite('developer["ada@example.com"]', { state: c.w.state, cwd: c.w.dir, env: {} });
-      await c.portal.setPasswordWithInvite({ token, password: PASSWORD });
-      const grant = await c.portal.login({ email: 'ada@example.com', password: PASSWORD });
-      const ada = (await c.portal.authenticate(grant.token))!;
+      const ada = await loginInvited(c, 'ada@example.com');
       c.w.write('revoked.yaml', manifestOf('  - { email: ada@example.com, fullName: Ada, status: revoked }\n'));
       const revoke = start(c.w, ['apply', 'revoked.yaml', '--auto-approve']);
       const created: number[] = [];
@@ -67,7 +64,7 @@ describe.each(BACKENDS)('portal concurrency on $name', (backend) => {
       const active = (await withStateDb(c.w, (q) => q(`select count(*) as n from pf_credentials where active = 1`))) as any[];
       expect(Number(active[0].n)).toBe(0);
       expect(await withStateDb(c.w, (q) => q('select * from pf_sessions'))).toEqual([]);
-      expect(await c.portal.authenticate(grant.token)).toBeNull();
+      expect(await c.portal.authenticate(ada.token)).toBeNull();
     } finally {
       await c.close();
     }

@@ -1,6 +1,7 @@
 // A real state for the portal suites: made by a real apply of a small manifest, then opened by the engine.
 import { apply } from '../../src/engine.js';
 import { openPortal, type PortalEngine, type PortalEngineOptions, type PortalSettings, type Session } from '../../src/portal/index.js';
+import { invite } from '../../src/portal/invite.js';
 import { defaultPortalSettings, portalSettingsToMeta } from '../../src/portal-settings.js';
 import type { BackendCase } from './backends.js';
 import { workspace, type Workspace } from './cli.js';
@@ -72,4 +73,12 @@ export async function refusal(promise: Promise<unknown>): Promise<{ status: numb
     return error as never;
   }
   throw new Error('expected a refusal');
+}
+
+/** A manifest-made developer's first login: an invite from the CLI's library function, a password set with it, a session. */
+export async function loginInvited(c: PortalCase, email: string): Promise<Session & { token: string }> {
+  const { token } = await invite(`developer[${JSON.stringify(email)}]`, { state: c.w.state, cwd: c.w.dir, env: {} });
+  await c.portal.setPasswordWithInvite({ token, password: PASSWORD });
+  const grant = await c.portal.login({ email, password: PASSWORD });
+  return { ...(await c.portal.authenticate(grant.token))!, token: grant.token };
 }
