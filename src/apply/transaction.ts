@@ -3,7 +3,7 @@
 // executor's changes, then the sync digests, then the --secrets-out file under a temporary name,
 // all before commit; the file is renamed to its name only after the commit. A failure anywhere
 // before the commit leaves the state, its history and the secrets file as they were.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { PortalformError, StalePlanError } from '../errors.js';
 import { appendEntry } from '../history.js';
 import { credentialAddress, type DesiredState } from '../model.js';
@@ -18,6 +18,7 @@ import type { Vault } from '../secrets/vault.js';
 import type { StateWriter, WriteSession } from '../store/index.js';
 import type { StateSnapshot } from '../store/types.js';
 import { Executor, type GeneratedSecrets, type SecretValueSource } from './execute.js';
+import { removeLeftoverSecrets, writePendingSecrets } from './secrets-out.js';
 
 export interface ApplyContext {
   plan: Plan;
@@ -34,6 +35,8 @@ export interface ApplyContext {
 interface WriteContext extends ApplyContext {
   /** Secret values by credential address and field, from the manifests. */
   secrets: Map<string, Record<string, string>>;
+  /** Set once the --secrets-out file's temporary copy is written. */
+  pendingSecrets?: string;
 }
 
 /** A plan with no changes still creates a new state's lineage and stores the sync digests it learned. */
@@ -58,12 +61,13 @@ export function requireWayToDeliverGenerated(thePlan: Plan, vault: Vault, option
 /** Writes the plan's changes in one transaction; returns the addresses whose secrets were generated. */
 export async function commitApply(context: ApplyContext, session: WriteSession): Promise<string[]> {
   const { options } = context;
+  if (options.secretsOut) removeLeftoverSecrets(options.secretsOut, options.warn ?? (() => undefined));
   const write: WriteContext = { ...context, secrets: context.desired ? secretIndex(context.desired, context.plan.changes) : new Map() };
   const generated = await session.transaction((writer) => writeChanges(writer, write)).catch((error) => {
-    if (options.secretsOut) rmSync(pendingSecretsPath(options.secretsOut), { force: true });
+    if (write.pendingSecrets) rmSync(write.pendingSecrets, { force: true });
     throw error;
   });
-  if (options.secretsOut && Object.keys(generated).length > 0) renameSync(pendingSecretsPath(options.secretsOut), options.secretsOut);
+  if (options.secretsOut && write.pendingSecrets) renameSync(write.pendingSecrets, options.secretsOut);
   return Object.keys(generated);
 }
 
@@ -85,7 +89,9 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
   await executor.run(thePlan.changes);
   if (context.inSync) await writer.storeSyncDigests(context.inSync.digestsToStore(touchedDevelopers(thePlan.changes), vault));
   // Written before commit: if it cannot be written, nothing is applied and no generated value is lost.
-  if (options.secretsOut && Object.keys(executor.generated).length > 0) writeSecretsOut(options.secretsOut, executor.generated);
+  if (options.secretsOut && Object.keys(executor.generated).length > 0) {
+    context.pendingSecrets = writePendingSecrets(options.secretsOut, JSON.stringify(executor.generated, null, 2) + '\n');
+  }
   return executor.generated;
 }
 
@@ -138,16 +144,4 @@ function touchedDevelopers(changes: Change[]): Set<string> {
     else emails.add(action.email);
   }
   return emails;
-}
-
-/**
- * Written to a temporary name and renamed only once the transaction commits (see commitApply), so
- * a failed apply never leaves values that were not stored, nor touches a file already there.
- */
-function writeSecretsOut(path: string, generated: GeneratedSecrets): void {
-  writeFileSync(pendingSecretsPath(path), JSON.stringify(generated, null, 2) + '\n', { mode: 0o600, flag: 'w' });
-}
-
-function pendingSecretsPath(path: string): string {
-  return `${path}.pending`;
 }
