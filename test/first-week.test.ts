@@ -1,0 +1,65 @@
+// Issue 15: what a Terraform user hits in the first week, one describe per point.
+import { describe, expect, it } from 'vitest';
+import { workspace, type Workspace } from './helpers/cli.js';
+
+const KEY_ENV = { PORTALFORM_STATE_KEY: 'a first-week state key of forty and more characters' };
+
+function manifest(status: string): string {
+  return `version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: ${status}, credentials: [{ type: acl, group: g }, { type: key-auth, name: k }] }\n`;
+}
+
+function appliedAs(status: string): Workspace {
+  const w = workspace();
+  w.write('m.yaml', manifest(status));
+  const applied = w.run(['apply', 'm.yaml', '--auto-approve'], { env: KEY_ENV });
+  expect(applied.stderr).toBe('');
+  expect(applied.code).toBe(0);
+  return w;
+}
+
+describe('point 6: a transition shows the credentials it (de)activates', () => {
+  for (const [from, to, op, before, after] of [
+    ['approved', 'revoked', 'revoke', true, false],
+    ['revoked', 'approved', 'approve', false, true],
+  ] as const) {
+    it(`${op}: an update of each credential right after the transition, in JSON, text and markdown`, () => {
+      const w = appliedAs('approved');
+      if (from === 'revoked') {
+        w.write('m.yaml', manifest('revoked'));
+        expect(w.run(['apply', 'm.yaml', '--auto-approve'], { env: KEY_ENV }).code).toBe(0);
+      }
+      w.write('m.yaml', manifest(to));
+      const plan = JSON.parse(w.run(['plan', 'm.yaml', '--json'], { env: KEY_ENV }).stdout);
+      expect(plan.changes.map((c: any) => [c.address, c.op, c.before, c.after])).toEqual([
+        ['developer["a@example.com"]', op, { status: from }, { status: to }],
+        ['developer["a@example.com"].credential["acl:g"]', 'update', { active: before }, { active: after }],
+        ['developer["a@example.com"].credential["key-auth:k"]', 'update', { active: before }, { active: after }],
+      ]);
+      expect(plan.summary).toMatchObject({ transition: 1, update: 2 });
+
+      const text = w.run(['plan', 'm.yaml'], { env: KEY_ENV }).stdout;
+      expect(text).toMatch(/credential\["acl:g"\] will be updated in-place\n.*\n\s+~ active = (true|false) -> (true|false)/);
+      expect(text.indexOf(`will be ${op === 'revoke' ? 'revoked' : 'approved'}`)).toBeLessThan(text.indexOf('credential["acl:g"]'));
+      const markdown = w.run(['plan', 'm.yaml', '--format', 'markdown'], { env: KEY_ENV }).stdout;
+      expect(markdown).toContain('credential["key-auth:k"]');
+      expect(markdown).toMatch(/active/);
+
+      // Applying it writes what the plan said, and the next plan is empty.
+      expect(w.run(['apply', 'm.yaml', '--auto-approve'], { env: KEY_ENV }).code).toBe(0);
+      const listed = JSON.parse(w.run(['state', 'list', '--json']).stdout);
+      const credentials = JSON.stringify(listed);
+      expect(credentials).toContain(`"active":${after}`);
+      expect(credentials).not.toContain(`"active":${before}`);
+      expect(JSON.parse(w.run(['plan', 'm.yaml', '--json'], { env: KEY_ENV }).stdout).changes).toEqual([]);
+    });
+  }
+
+  it('a credential that changes too shows active in its own update, once', () => {
+    const w = appliedAs('approved');
+    w.write('m.yaml', manifest('revoked').replace('name: k', 'name: k, key: a-literal-key-of-enough-length-0123456789'));
+    const plan = JSON.parse(w.run(['plan', 'm.yaml', '--json'], { env: KEY_ENV }).stdout);
+    const acl = plan.changes.filter((c: any) => c.address.endsWith('credential["key-auth:k"]'));
+    expect(acl).toHaveLength(1);
+    expect([acl[0].before.active, acl[0].after.active]).toEqual([true, false]);
+  });
+});
