@@ -63,3 +63,19 @@ describe('point 6: a transition shows the credentials it (de)activates', () => {
     expect([acl[0].before.active, acl[0].after.active]).toEqual([true, false]);
   });
 });
+
+describe('point 7: a replacement is one visible thing', () => {
+  it('-/+ must be replaced in text, actions ["delete", "create"] on both in JSON, and when secrets are generated', () => {
+    const w = appliedAs('approved');
+    const address = 'developer["a@example.com"].credential["key-auth:k"]';
+    const plan = JSON.parse(w.run(['plan', 'm.yaml', '--json', '--replace', address], { env: KEY_ENV }).stdout);
+    expect(plan.changes.map((c: any) => [c.address, c.op, c.actions])).toEqual([
+      [address, 'delete', ['delete', 'create']],
+      [address, 'create', ['delete', 'create']],
+    ]);
+    const text = w.run(['plan', 'm.yaml', '--replace', address], { env: KEY_ENV }).stdout;
+    expect(text).toContain(`# ${address} must be replaced (--replace): deleted, then created anew`);
+    expect(text).toContain('new values for key will be generated when apply runs');
+    expect(text).toMatch(/-\/\+ credential "/);
+  });
+});
