@@ -79,3 +79,13 @@ describe('point 7: a replacement is one visible thing', () => {
     expect(text).toMatch(/-\/\+ credential "/);
   });
 });
+
+describe('point 9: help and flags', () => {
+  it('says "1 status transition" after one', () => {
+    const w = appliedAs('approved');
+    w.write('m.yaml', manifest('revoked'));
+    const applied = w.run(['apply', 'm.yaml', '--auto-approve'], { env: KEY_ENV });
+    expect(applied.stdout).toContain('1 status transition,');
+    expect(applied.stdout).not.toContain('1 status transitions');
+  });
+});

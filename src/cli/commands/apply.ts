@@ -7,6 +7,7 @@ import type { ApplyOptions } from '../../apply/options.js';
 import { isPlanFileContent } from '../../plan/planfile.js';
 import type { Plan } from '../../plan/types.js';
 import { paint } from '../../render/color.js';
+import { plural } from '../../util/plural.js';
 import { renderPlanText } from '../../render/text.js';
 import { colorOf, common, planOptions, selecting, type CommonFlags, type SelectingFlags } from '../flags.js';
 import { askYes, Output, parseDuration, progressReporter } from '../io.js';
@@ -95,5 +96,5 @@ function savedPlanArgument(paths: string[]): string | undefined {
 
 function summaryWords(thePlan: Plan): string {
   const s = thePlan.summary;
-  return `${s.create} created, ${s.update} updated, ${s.delete} deleted, ${s.transition} status transitions, ${s.move} moved.`;
+  return `${s.create} created, ${s.update} updated, ${s.delete} deleted, ${plural(s.transition, 'status transition')}, ${s.move} moved.`;
 }
