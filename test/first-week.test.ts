@@ -1,6 +1,8 @@
 // Issue 15: what a Terraform user hits in the first week, one describe per point.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { workspace, type Workspace } from './helpers/cli.js';
+import { BIN, workspace, type Workspace } from './helpers/cli.js';
 
 const KEY_ENV = { PORTALFORM_STATE_KEY: 'a first-week state key of forty and more characters' };
 
@@ -87,5 +89,22 @@ describe('point 9: help and flags', () => {
     const applied = w.run(['apply', 'm.yaml', '--auto-approve'], { env: KEY_ENV });
     expect(applied.stdout).toContain('1 status transition,');
     expect(applied.stdout).not.toContain('1 status transitions');
+  });
+});
+
+describe('point 9: declining the apply prompt', () => {
+  it.skipIf(spawnSync('script', ['--version']).status !== 0)('exits 1, changing nothing', () => {
+    const w = workspace();
+    w.write('m.yaml', 'version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: pending }\n');
+    const command = [process.execPath, BIN, 'apply', 'm.yaml'].map((a) => `'${a}'`).join(' ');
+    const declined = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: w.dir,
+      input: 'no\n',
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: w.dir, TERM: 'xterm', PORTALFORM_STATE: w.state, ...KEY_ENV },
+    });
+    expect(declined.stdout).toContain('Apply cancelled.');
+    expect(declined.status).toBe(1);
+    expect(existsSync(w.state)).toBe(false);
   });
 });

@@ -80,6 +80,8 @@ export function registerApply(program: Command): void {
               ]
             : [],
       );
+      // Declining the prompt is a failure for scripts, as in Terraform.
+      if (!result.applied && result.plan.changes.length > 0) process.exitCode = 1;
     });
 }
 
