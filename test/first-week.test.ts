@@ -108,3 +108,16 @@ describe('point 9: declining the apply prompt', () => {
     expect(existsSync(w.state)).toBe(false);
   });
 });
+
+describe('point 9: durations need a unit', () => {
+  it('refuses --lock-timeout 5, changing nothing, and takes 5s', () => {
+    const w = workspace();
+    w.write('m.yaml', 'version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: pending }\n');
+    const refused = w.run(['apply', 'm.yaml', '--auto-approve', '--lock-timeout', '5']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/invalid duration "5": give it a unit, e.g. 5s/);
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(w.state)).toBe(false);
+    expect(w.run(['apply', 'm.yaml', '--auto-approve', '--lock-timeout', '5s']).code).toBe(0);
+  });
+});
