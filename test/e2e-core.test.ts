@@ -82,8 +82,8 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     const planned = w.run(['plan', 'm.yaml', '--json', '--detailed-exitcode']);
     expect(planned.code).toBe(2);
     const ops = json(planned.stdout).changes.map((c: any) => `${c.op} ${c.address}`);
-    // pending → revoked is one step per edge; approved → revoked one step
-    expect(ops).toEqual([`revoke developer["${ADA}"]`, 'approve developer["linus@example.com"]', 'revoke developer["linus@example.com"]']);
+    // pending → revoked is one step per edge; approved → revoked one step, then the credential it deactivates
+    expect(ops).toEqual([`revoke developer["${ADA}"]`, `update developer["${ADA}"].credential["acl:g"]`, 'approve developer["linus@example.com"]', 'revoke developer["linus@example.com"]']);
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
     const listing = json(w.run(['state', 'list', '--json']).stdout);
     expect(listing.developers[0].credentials[0].active).toBe(false);

@@ -160,6 +160,7 @@ const PHASE_OF: Record<Change['action']['do'], number> = {
   'developer.move': 2,
   'developer.create': 3,
   'developer.transition': 4,
+  'credential.activation': 4,
   'developer.update': 5,
   'credential.create': 6,
   'credential.update': 6,

@@ -129,6 +129,8 @@ export class Executor {
         );
       case 'credential.update':
         return this.updateCredential(first);
+      case 'credential.activation':
+        return; // written by the developer's transition, in the same transaction
     }
   }
 

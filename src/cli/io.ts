@@ -74,9 +74,14 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 /** "30s", "2m", "500ms", "1h"; a bare number is seconds. */
 export function parseDuration(text: string | undefined): number {
   if (text === undefined) return 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new PortalformError(`invalid duration ${JSON.stringify(text)}; use e.g. 30s, 2m or 500ms`);
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!);
+  const trimmed = text.trim();
+  if (/^0+(?:\.0+)?$/.test(trimmed)) return 0; // zero is zero in any unit
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(trimmed);
+  if (!match) {
+    const advice = /^\d+(?:\.\d+)?$/.test(trimmed) ? `give it a unit, e.g. ${trimmed}s or ${trimmed}ms` : 'use e.g. 30s, 2m or 500ms';
+    throw new PortalformError(`invalid duration ${JSON.stringify(text)}: ${advice}`);
+  }
+  return Math.round(Number(match[1]) * UNITS[match[2]!]!);
 }
 
 /** A progress line on stderr for applies that run over a second, only on a terminal and never with --json. */

@@ -124,6 +124,8 @@ function diffDeveloper(
   }
 
   const active = credentialsActive(developer.status);
+  const flipped = path.ok && credentialsActive(current.status) !== active;
+  const activations: Change[] = [];
   const storedCredentials = new Map(current.credentials.map((c) => [`${c.type}:${c.identity}`, c]));
   for (const credential of developer.credentials) {
     const key = `${credential.type}:${credential.identity}`;
@@ -135,14 +137,30 @@ function diffDeveloper(
       changes.push(createCredential(developer.email, credential, vault, active, true));
     } else if (existing) {
       const update = diffCredential(developer.email, credential, existing, vault, options, active, errors);
+      // An update of its own already shows `active` changing.
       if (update) changes.push(update);
+      else if (flipped) activations.push(activation(developer.email, existing, active));
     } else {
       changes.push(createCredential(developer.email, credential, vault, active, false));
     }
   }
   for (const leftover of storedCredentials.values()) {
     if (leftover.origin === 'manifest') changes.push(deleteCredential(developer.email, leftover, false));
+    else if (flipped) activations.push(activation(developer.email, leftover, active));
   }
+  // Same phase as the transition and pushed after it: ordering keeps them right behind it.
+  changes.push(...activations);
+}
+
+function activation(email: string, credential: StoredCredential, active: boolean): Change {
+  return {
+    address: credentialAddress(email, credential.type, credential.identity),
+    kind: 'credential',
+    op: 'update',
+    before: { active: credential.active },
+    after: { active },
+    action: { do: 'credential.activation', email, type: credential.type, identity: credential.identity, active },
+  };
 }
 
 function diffCredential(

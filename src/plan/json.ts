@@ -8,6 +8,8 @@ export interface PublicChange {
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   replace?: true;
+  /** SPEC §4: both halves of a replacement carry the pair. */
+  actions?: ['delete', 'create'];
 }
 
 export function publicChanges(changes: Change[]): PublicChange[] {
@@ -17,7 +19,7 @@ export function publicChanges(changes: Change[]): PublicChange[] {
     op,
     before,
     after,
-    ...(replace ? { replace } : {}),
+    ...(replace ? { replace, actions: ['delete', 'create'] as ['delete', 'create'] } : {}),
   }));
 }
 

@@ -11,6 +11,7 @@ const PHASES: Record<Action['do'], number> = {
   'developer.move': 2,
   'developer.create': 3,
   'developer.transition': 4,
+  'credential.activation': 4,
   'developer.update': 5,
   'credential.create': 6,
   'credential.update': 6,

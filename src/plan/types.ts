@@ -51,7 +51,12 @@ export type Action =
       /** Frees the credential's unique value to break a swap between two credentials. */
       clearUnique?: true;
     }
-  | { do: 'credential.delete'; email: string; type: CredentialType; identity: string };
+  | { do: 'credential.delete'; email: string; type: CredentialType; identity: string }
+  /**
+   * A credential (de)activated by its developer's transition, shown right after it (SPEC §4).
+   * The transition itself flips every credential of the developer, so apply writes nothing here.
+   */
+  | { do: 'credential.activation'; email: string; type: CredentialType; identity: string; active: boolean };
 
 export interface Change {
   address: string;

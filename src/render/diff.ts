@@ -102,6 +102,8 @@ function applyChange(document: DeveloperDocument | null, change: Change): Develo
     case 'credential.create':
     case 'credential.update':
       return document && withCredential(document, credentialKey(action.type, action.identity), change.after ?? {});
+    case 'credential.activation':
+      return document; // the transition already flipped it
     case 'credential.delete':
       return document && withoutCredential(document, credentialKey(action.type, action.identity));
   }

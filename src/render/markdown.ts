@@ -104,7 +104,7 @@ function cautionLines(changes: readonly Change[]): string[] {
 
 function destructiveVerb(change: Change): string {
   if (change.op === 'revoke') return 'will be revoked (its credentials stop working)';
-  return change.replace ? 'will be deleted, then created anew (--replace)' : 'will be deleted';
+  return change.replace ? 'must be replaced (--replace): deleted, then created anew' : 'will be deleted';
 }
 
 function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' | 'warning', cwd: string): string[] {

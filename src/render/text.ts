@@ -47,10 +47,12 @@ export function* renderChange(change: Change, color: boolean): Generator<string>
   const { symbol, style } = change.replace ? { symbol: '-/+', style: 'magenta' as Style } : SYMBOLS[change.op];
   const verb = change.replace
     ? change.op === 'delete'
-      ? 'will be deleted, then created anew (--replace)'
-      : 'will be created anew (--replace)'
+      ? 'must be replaced (--replace): deleted, then created anew'
+      : 'must be replaced (--replace): created anew'
     : VERBS[change.op];
   yield paint(`  # ${change.address} ${verb}`, 'bold', color);
+  const generated = change.replace ? generatedSecrets(change) : [];
+  if (generated.length > 0) yield paint(`  # new values for ${generated.join(', ')} will be generated when apply runs`, 'bold', color);
   if (change.op === 'move') {
     yield paint(`  ${symbol} ${String(change.before?.email)} -> ${String(change.after?.email)}`, style, color);
     yield '';
@@ -83,6 +85,12 @@ function* renderAttributes(change: Change, color: boolean): Generator<string> {
     } else hidden++;
   }
   if (hidden > 0) yield paint(`        # (${plural(hidden, 'unchanged attribute')} hidden)`, 'dim', color);
+}
+
+function generatedSecrets(change: Change): string[] {
+  const action = change.action;
+  if (action.do !== 'credential.create') return [];
+  return Object.entries(action.secrets).filter(([, plan]) => plan.mode === 'generate').map(([field]) => field);
 }
 
 function headline(change: Change): string {

@@ -7,6 +7,7 @@ import type { ApplyOptions } from '../../apply/options.js';
 import { isPlanFileContent } from '../../plan/planfile.js';
 import type { Plan } from '../../plan/types.js';
 import { paint } from '../../render/color.js';
+import { plural } from '../../util/plural.js';
 import { renderPlanText } from '../../render/text.js';
 import { colorOf, common, planOptions, selecting, type CommonFlags, type SelectingFlags } from '../flags.js';
 import { askYes, Output, parseDuration, progressReporter } from '../io.js';
@@ -79,6 +80,8 @@ export function registerApply(program: Command): void {
               ]
             : [],
       );
+      // Declining the prompt is a failure for scripts, as in Terraform.
+      if (!result.applied && result.plan.changes.length > 0) process.exitCode = 1;
     });
 }
 
@@ -95,5 +98,5 @@ function savedPlanArgument(paths: string[]): string | undefined {
 
 function summaryWords(thePlan: Plan): string {
   const s = thePlan.summary;
-  return `${s.create} created, ${s.update} updated, ${s.delete} deleted, ${s.transition} status transitions, ${s.move} moved.`;
+  return `${s.create} created, ${s.update} updated, ${s.delete} deleted, ${plural(s.transition, 'status transition')}, ${s.move} moved.`;
 }
