@@ -2,7 +2,7 @@ import { storeOf, type StateOptions } from './options.js';
 import { verifyChain, verifyEventChain, type HistoryChain as ChainName, type HistoryEntry, type VerifyResult } from './history.js';
 import { CREDENTIAL_SPECS } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
-import type { HistoryRow, StateSnapshot } from './store/types.js';
+import type { HistoryRow, Origin, StateSnapshot } from './store/types.js';
 
 export interface StateListing {
   lineage: string | null;
@@ -13,6 +13,7 @@ export interface StateListing {
     status: string;
     customId: string | null;
     meta: Record<string, string>;
+    origin: Origin;
     credentials: Record<string, unknown>[];
   }[];
 }
@@ -41,7 +42,11 @@ export function listing(state: StateSnapshot): StateListing {
       status: d.status,
       customId: d.customId,
       meta: sortedObject(d.meta),
-      credentials: d.credentials.map((c) => credentialView(c.type, c.fields, CREDENTIAL_SPECS[c.type].secretFields, c.active)),
+      origin: d.origin,
+      credentials: d.credentials.map((c) => ({
+        ...credentialView(c.type, c.fields, CREDENTIAL_SPECS[c.type].secretFields, c.active),
+        origin: c.origin,
+      })),
     })),
   };
 }
