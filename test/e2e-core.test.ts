@@ -50,7 +50,7 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     const ada = listing.developers.find((d: any) => d.email === ADA);
     expect(ada).toMatchObject({ fullName: 'Ada Lovelace', status: 'approved', customId: 'ada-001', meta: { company: 'Analytical Engines' } });
     expect(ada.credentials.map((c: any) => c.type).sort()).toEqual(['acl', 'basic-auth', 'hmac-auth', 'jwt', 'key-auth', 'oauth2']);
-    expect(ada.credentials.find((c: any) => c.type === 'key-auth')).toEqual({ type: 'key-auth', name: 'ci', key: '(sensitive)', active: true });
+    expect(ada.credentials.find((c: any) => c.type === 'key-auth')).toEqual({ type: 'key-auth', name: 'ci', key: '(sensitive)', active: true, origin: 'manifest' });
     const margaret = listing.developers.find((d: any) => d.email === 'margaret@example.com');
     expect(margaret.credentials.every((c: any) => c.active === false)).toBe(true);
 

@@ -43,7 +43,7 @@ describe('the npm package', () => {
   it('ships what the built code reads at run time: the schema, its compiled validator, the parse worker', () => {
     expect(packed).toContain('schemas/manifest.schema.json');
     expect(packed).toContain('dist/src/manifest/schema-validator.cjs');
-    expect(packed).toContain('dist/src/manifest/parse-worker.js');
+    expect(packed).toContain('dist/src/manifest/fastpath/parse-worker.js');
   });
 
   it('ships the README and every page of docs/', () => {

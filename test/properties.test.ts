@@ -128,7 +128,15 @@ function expectedDevelopers(model: ModelDeveloper[]) {
 
 function storedDevelopers(listing: StateListing) {
   return listing.developers
-    .map((d) => ({ ...d, credentials: d.credentials.map((c) => credentialLine(c, c.active === true)).sort() }))
+    .map(({ origin, ...d }) => {
+      // Every object these runs store comes from the manifests.
+      expect(origin).toBe('manifest');
+      const credentials = d.credentials.map(({ origin: credentialOrigin, ...c }) => {
+        expect(credentialOrigin).toBe('manifest');
+        return credentialLine(c, c.active === true);
+      });
+      return { ...d, credentials: credentials.sort() };
+    })
     .sort((a, b) => a.email.localeCompare(b.email));
 }
 

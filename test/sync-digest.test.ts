@@ -73,7 +73,7 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
     await runSql(w, [`update pf_developers set full_name = 'Edited', sync_digest = 'forged' where email = 'dev2@example.com'`]);
     await runSql(w, [`update pf_developers set status = 'revoked' where email = 'dev4@example.com'`]);
     const planned = plan(w);
-    expect(addresses(planned)).toEqual(['approve developer["dev4@example.com"]', 'update developer["dev2@example.com"]']);
+    expect(addresses(planned).filter((a) => !a.includes('.credential['))).toEqual(['approve developer["dev4@example.com"]', 'update developer["dev2@example.com"]']);
   });
 
   it('sees credentials inserted, changed or deleted by hand', async () => {
