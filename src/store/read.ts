@@ -1,6 +1,6 @@
 // Reading the state on one connection, inside the caller's read transaction or write lock: the
 // snapshot, in full or scoped to the developers a plan needs, and the history.
-import type { CredentialType, Status } from '../model.js';
+import { credentialAddress, developerAddress, type CredentialType, type Status } from '../model.js';
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
 import { compareCodeUnits } from '../util/strings.js';
@@ -67,8 +67,8 @@ const LOOKUP_CHUNK = 500;
 /** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
 async function readDevelopers(conn: Conn, emails: string[] | null): Promise<StoredDeveloper[]> {
   // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
-  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin'] as const;
-  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin'] as const;
+  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', 'version'] as const;
+  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', 'version'] as const;
   let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
   let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
   if (emails === null) {
@@ -98,6 +98,7 @@ async function readDevelopers(conn: Conn, emails: string[] | null): Promise<Stor
     customId: row.custom_id,
     meta: JSON.parse(row.meta),
     origin: row.origin as Origin,
+    version: Number(row.version),
     credentials: (byDeveloper.get(row.id) ?? []).sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
   }));
   count('developers read in full', developers.length);
@@ -115,6 +116,7 @@ function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): 
     secrets: JSON.parse(row.secrets),
     active: Number(row.active) === 1,
     origin: row.origin as Origin,
+    version: Number(row.version),
   };
 }
 
@@ -130,4 +132,54 @@ export async function readHistory(db: Conn, table: 'pf_history' | 'pf_events' = 
     prevHash: r.prev_hash,
     hash: r.hash,
   }));
+}
+
+/** The rows a saved plan names, as they are now: versions by address, of these developers and their credentials only. */
+export async function readVersions(conn: Conn, emails: string[]): Promise<{ developers: Map<string, number>; credentials: Map<string, number> }> {
+  const developers = new Map<string, number>();
+  const credentials = new Map<string, number>();
+  const emailOf = new Map<string, string>();
+  for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
+    for (const row of await conn.selectFrom('pf_developers').select(['id', 'email', 'version']).where('email', 'in', chunk).execute()) {
+      emailOf.set(row.id, row.email);
+      developers.set(developerAddress(row.email), Number(row.version));
+    }
+  }
+  for (const chunk of chunks([...emailOf.keys()], LOOKUP_CHUNK)) {
+    const rows = await conn.selectFrom('pf_credentials').select(['developer_id', 'type', 'identity', 'version']).where('developer_id', 'in', chunk).execute();
+    for (const row of rows) credentials.set(credentialAddress(emailOf.get(row.developer_id)!, row.type as CredentialType, row.identity), Number(row.version));
+  }
+  return { developers, credentials };
+}
+
+/** Who holds these customIds and per-type unique values now: the holder's address by `customId:value` or `type:value`. */
+export async function readUniqueHolders(conn: Conn, customIds: string[], unique: Array<{ type: string; value: string }>): Promise<Map<string, string>> {
+  const holders = new Map<string, string>();
+  for (const chunk of chunks(customIds, LOOKUP_CHUNK)) {
+    const rows = await conn.selectFrom('pf_developers').select(['email', 'custom_id']).where('custom_id', 'in', chunk).execute();
+    for (const row of rows) holders.set(`customId:${row.custom_id}`, developerAddress(row.email));
+  }
+  for (const { type, value } of unique) {
+    const row = await conn
+      .selectFrom('pf_credentials')
+      .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
+      .select(['pf_developers.email', 'pf_credentials.identity'])
+      .where('pf_credentials.type', '=', type)
+      .where('pf_credentials.unique_value', '=', value)
+      .executeTakeFirst();
+    if (row) holders.set(`${type}:${value}`, credentialAddress(row.email, type as CredentialType, row.identity));
+  }
+  return holders;
+}
+
+/** The latest self-service event that named this address or one under it, if any: what changed an object. */
+export async function latestEventAbout(conn: Conn, address: string): Promise<{ action: string; actor: string; at: string } | null> {
+  const rows = await conn.selectFrom('pf_events').select(['entry', 'actor', 'at']).orderBy('seq', 'desc').limit(1000).execute();
+  for (const row of rows) {
+    const entry = JSON.parse(row.entry) as { address?: string; action?: string };
+    if (typeof entry.address === 'string' && (entry.address === address || address.startsWith(`${entry.address}.`) || entry.address.startsWith(`${address}.`))) {
+      return { action: String(entry.action ?? 'change'), actor: row.actor, at: row.at };
+    }
+  }
+  return null;
 }
