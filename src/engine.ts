@@ -15,7 +15,6 @@ import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
 import { checkShownMatchesSteps, readPlanFile } from './plan/planfile.js';
 import { checkSavedPlan, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
-import { recheckSteps } from './apply/recheck.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
 import type { WriteSession } from './store/index.js';
@@ -158,10 +157,7 @@ async function applyInSession(session: WriteSession, saved: Plan | null, desired
   const lineage = state.lineage ?? randomUUID();
   const vault = read.vault ?? Vault.open(lineage, state.meta, stateKeyOf(options));
   const thePlan = saved ?? makePlan(desired!, state, vault, options);
-  if (saved) {
-    await checkSavedPlan(saved, state, session, vault, stateKeyOf(options));
-    recheckSteps(saved, state, desired);
-  }
+  if (saved) await checkSavedPlan(saved, state, session, vault, stateKeyOf(options));
   if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
   // Only a complete apply of the manifests leaves every desired developer matching them.
   const inSync = read.scope && !options.target?.length ? read.scope : null;

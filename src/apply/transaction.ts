@@ -18,6 +18,7 @@ import type { Vault } from '../secrets/vault.js';
 import type { StateWriter, WriteSession } from '../store/index.js';
 import type { StateSnapshot } from '../store/types.js';
 import { Executor, type GeneratedSecrets, type SecretValueSource } from './execute.js';
+import { recheckSteps } from './recheck.js';
 import { checkTouchedRows } from './touched.js';
 import { removeLeftoverSecrets, writePendingSecrets } from './secrets-out.js';
 
@@ -79,7 +80,11 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
   const { plan: thePlan, state, lineage, vault, options } = context;
   const current = await writer.conn.selectFrom('pf_meta').select('value').where('key', '=', 'serial').executeTakeFirst();
   if (Number(current?.value ?? 0) !== state.serial) throw new StalePlanError('Saved plan is stale: the state changed while planning');
-  if (context.saved) await checkTouchedRows(thePlan, writer.conn);
+  if (context.saved) {
+    // Staleness first: a step that no longer fits the state is most often one a self-service change overtook.
+    await checkTouchedRows(thePlan, writer.conn);
+    recheckSteps(thePlan, state, context.desired);
+  }
   const at = new Date().toISOString();
   if (state.lineage === null) await writer.setMeta({ lineage, created_at: at });
   await writer.setMeta(vault.metaToWrite);

@@ -4,17 +4,26 @@ import { PortalformError, StalePlanError } from '../errors.js';
 import { credentialAddress, developerAddress } from '../model.js';
 import { noStatePlanKey, type Vault } from '../secrets/vault.js';
 import type { Store, WriteSession } from '../store/index.js';
-import type { StateSnapshot } from '../store/types.js';
+import type { HistoryRow, StateSnapshot } from '../store/types.js';
 import { NOT_AUTHENTIC, planDigest, sealPlan, sealVerifies } from './planfile.js';
 import type { Change, Plan, PlanSeal } from './types.js';
 
 /** A plan made for another state is refused before the lock is taken, so refusing it writes nothing. */
 export async function refuseForeignPlan(saved: Plan, store: Store): Promise<void> {
   try {
-    checkPlanLineage(saved, await store.read());
+    const state = await store.read();
+    checkPlanLineage(saved, state);
+    if (saved.state.lineage === null && state.lineage !== null) await refuseNoStatePlan(saved, await store.readHistory());
   } finally {
     await store.close();
   }
+}
+
+/** A plan made on no state, now that a state exists: either it created it, or someone else did. */
+async function refuseNoStatePlan(saved: Plan, history: HistoryRow[]): Promise<never> {
+  const digest = planDigest(saved);
+  if (history.some((row) => row.kind === 'apply' && JSON.parse(row.entry).planDigest === digest)) throw new StalePlanError('Saved plan was already applied');
+  throw new StalePlanError('Saved plan does not match this state: it was made when no state existed, and this state was created since; plan again');
 }
 
 /**
@@ -42,10 +51,7 @@ export function sealFor(plan: Plan, vault: Vault | null, stateKey: string | null
  */
 export async function checkSavedPlan(saved: Plan, state: StateSnapshot, session: WriteSession, vault: Vault, stateKey: string | null): Promise<void> {
   checkPlanLineage(saved, state);
-  if (saved.state.lineage === null && state.lineage !== null) {
-    if (await wasApplied(saved, session)) throw new StalePlanError('Saved plan was already applied');
-    throw new StalePlanError('Saved plan does not match this state: it was made when no state existed, and this state was created since; plan again');
-  }
+  if (saved.state.lineage === null && state.lineage !== null) await refuseNoStatePlan(saved, await session.readHistory());
   checkSeal(saved, state.lineage === null ? null : vault, stateKey);
   if (saved.state.serial === state.serial) return;
   if (await wasApplied(saved, session)) throw new StalePlanError('Saved plan was already applied');
