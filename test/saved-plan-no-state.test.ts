@@ -1,9 +1,11 @@
 // Issue 15 point 1, SPEC §5: a plan made on no state applies once, creating the state; a second
 // apply is refused as already applied, and applying it to a state created since as not matching.
 // Sealed with a key derived from PORTALFORM_STATE_KEY when one is set, only integrity-checked otherwise.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
+import { workspace } from './helpers/cli.js';
 import { forge, planCase, refusedWith } from './helpers/saved-plan.js';
 
 afterAll(dropTestSchemas);
@@ -81,3 +83,19 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('plan on a missing state (issue 15 point 11)', () => {
+  it('notes which state it did not find and that apply would create it; the saved plan\'s hint names that state', () => {
+    const w = workspace();
+    w.write('m.yaml', MANIFEST.replace(/credentials:[\s\S]*$/, 'credentials: []\n'));
+    const planned = w.run(['plan', 'm.yaml', '--state', 'typo.db', '--out', 'p.plan', '--detailed-exitcode']);
+    expect(planned.code).toBe(2); // a note, not an error: the exit code is the plan's
+    expect(planned.stderr).toContain(`Note: no state found at typo.db (${join(w.dir, 'typo.db')}); apply will create it there.`);
+    expect(planned.stdout).toContain('To apply exactly these changes, run: portalform apply p.plan --state typo.db');
+    expect(existsSync(join(w.dir, 'typo.db'))).toBe(false);
+    // The workspace names its state in PORTALFORM_STATE: not the default, so the hint names it too.
+    const fromEnv = w.run(['plan', 'm.yaml', '--out', 'q.plan']);
+    expect(fromEnv.stderr).toContain(`Note: no state found at ${w.state}; apply will create it there.`);
+    expect(fromEnv.stdout).toContain(`run: portalform apply q.plan --state ${w.state}`);
+  });
+});
