@@ -14,7 +14,7 @@ import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
 import { checkShownMatchesSteps, readPlanFile } from './plan/planfile.js';
-import { checkSavedPlan, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
+import { checkSavedPlan, checkSealIfPossible, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
 import type { WriteSession } from './store/index.js';
@@ -171,6 +171,24 @@ async function applyInSession(session: WriteSession, saved: Plan | null, desired
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
   const generated = await commitApply(context, session);
   return { ...unchanged, applied: true, serial: state.serial + 1, generated };
+}
+
+/**
+ * A saved plan for `show`: read and checked as apply would, its seal verified when its state is
+ * at hand (`verified` false when it is not: another machine, no access, no key).
+ */
+export async function readSavedPlan(path: string, options: StateOptions = {}): Promise<{ plan: Plan; verified: boolean }> {
+  const saved = readPlanFile(path);
+  let state: StateSnapshot;
+  const store = storeOf(options);
+  try {
+    state = await store.read();
+  } catch {
+    return { plan: saved, verified: false };
+  } finally {
+    await store.close();
+  }
+  return { plan: saved, verified: checkSealIfPossible(saved, state, stateKeyOf(options)) };
 }
 
 /** Clears a lock record left by a crashed run. */

@@ -99,6 +99,10 @@ describe('a forged saved plan (digests recomputed, no key)', () => {
       plan.summary = summarize(plan.changes);
     }, `${c.dir}/relabelled.plan`);
     await expectRefusedUnchanged(c, relabelled, NOT_AUTHENTIC);
+    // `show` checks the seal too when the plan's state is at hand, so the harmless text is never shown.
+    const show = (file: string) => spawnSync(process.execPath, [BIN, 'show', file], { cwd: c.dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: c.dir, PORTALFORM_STATE: c.state } });
+    expect(show(relabelled)).toMatchObject({ status: 1, stderr: expect.stringMatching(/Error: Saved plan is not authentic: it was not sealed by this state/) });
+    expect(show(file)).toMatchObject({ status: 0, stdout: expect.stringContaining('Ada L.') });
   });
 
   it('is refused when replayed with its serial changed', async () => {

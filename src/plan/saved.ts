@@ -2,7 +2,7 @@
 // words SPEC §3 fixes.
 import { PortalformError, StalePlanError } from '../errors.js';
 import { credentialAddress, developerAddress } from '../model.js';
-import { noStatePlanKey, type Vault } from '../secrets/vault.js';
+import { noStatePlanKey, Vault } from '../secrets/vault.js';
 import type { Store, WriteSession } from '../store/index.js';
 import type { HistoryRow, StateSnapshot } from '../store/types.js';
 import { NOT_AUTHENTIC, planDigest, sealPlan, sealVerifies } from './planfile.js';
@@ -58,6 +58,27 @@ export async function checkSavedPlan(saved: Plan, state: StateSnapshot, session:
   throw new StalePlanError(
     `Saved plan is stale: it was made at serial ${saved.state.serial}, the state is now at serial ${state.serial}; make a new plan`,
   );
+}
+
+/**
+ * For `show`: checks the seal when the state the plan was made for is at hand. Returns whether it
+ * could be checked; throws when it does not verify.
+ */
+export function checkSealIfPossible(saved: Plan, state: StateSnapshot, stateKey: string | null): boolean {
+  if (saved.state.lineage === null) {
+    if (saved.seal?.key === 'state-key' && stateKey === null) return false;
+    checkSeal(saved, null, saved.seal?.key === 'none' ? null : stateKey);
+    return true;
+  }
+  if (saved.state.lineage !== state.lineage) return false;
+  let vault: Vault;
+  try {
+    vault = Vault.open(state.lineage, state.meta, stateKey);
+  } catch {
+    return false; // the state needs a key that is not set: apply will check
+  }
+  checkSeal(saved, vault, stateKey);
+  return true;
 }
 
 function checkSeal(saved: Plan, vault: Vault | null, stateKey: string | null): void {
