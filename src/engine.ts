@@ -14,7 +14,7 @@ import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
 import { checkShownMatchesSteps, readPlanFile } from './plan/planfile.js';
-import { checkSavedPlan, checkSealIfPossible, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
+import { checkSavedPlan, checkSealIfPossible, emailsOf, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
 import type { WriteSession } from './store/index.js';
@@ -152,7 +152,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
 
 /** Under the lock: plan against the state as it is now, confirm, then hand the plan to the apply transaction. */
 async function applyInSession(session: WriteSession, saved: Plan | null, desired: DesiredState | null, options: ApplyOptions): Promise<ApplyResult> {
-  const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved ? { state: await session.read() } : await readForPlan(session, desired!, options);
+  const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved ? { state: await session.read(savedPlanScope(saved)) } : await readForPlan(session, desired!, options);
   const state = read.state;
   const lineage = state.lineage ?? randomUUID();
   const vault = read.vault ?? Vault.open(lineage, state.meta, stateKeyOf(options));
@@ -199,6 +199,12 @@ export async function forceUnlock(lockId: string, options: StateOptions = {}): P
   } finally {
     await store.close();
   }
+}
+
+/** A saved plan reads only the developers its steps name (the rows it takes or touches are checked by apply/touched.ts). */
+function savedPlanScope(saved: Plan): ReadScope {
+  const read = emailsOf(saved);
+  return () => ({ read: new Set(read), inSync: new Set(), claims: { customIds: [], unique: [] } });
 }
 
 /** The reviewed plan to apply, if one was given: a Plan object, or a saved plan file. */

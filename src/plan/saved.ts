@@ -106,6 +106,18 @@ async function wasApplied(saved: Plan, session: WriteSession): Promise<boolean> 
   return history.some((row) => row.kind === 'apply' && JSON.parse(row.entry).planDigest === digest);
 }
 
+/** Every email a plan's steps name: what applying it reads of the state, however large the state. */
+export function emailsOf(plan: Plan): Set<string> {
+  const emails = new Set<string>();
+  for (const { action } of plan.changes) {
+    if (action.do === 'portal.update') continue;
+    if (action.do === 'developer.create') emails.add(action.developer.email);
+    else if (action.do === 'developer.move') emails.add(action.from).add(action.to);
+    else emails.add(action.email);
+  }
+  return emails;
+}
+
 /** A saved plan holds only secret sources: the given ones must be re-read from its manifests. */
 export function needsGivenSecrets(saved: Plan): boolean {
   return saved.changes.some((c) => {

@@ -4,6 +4,7 @@ import { credentialAddress, developerAddress, type CredentialType, type Status }
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
 import { compareCodeUnits } from '../util/strings.js';
+import { sql } from 'kysely';
 import type { Conn } from './backend.js';
 import type { CredentialTable, DeveloperTable } from './schema.js';
 import type { HistoryRow, Origin, ReadScope, ScopeSelection, StateSnapshot, StoredCredential, StoredDeveloper, StoredIndex } from './types.js';
@@ -21,7 +22,8 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
   const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
-  if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null) };
+  const versioned = snapshot.lineage !== null && (await hasRowVersions(conn));
+  if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
 
   const index: StoredIndex = new Map();
   for (const row of await timed('read sync digests', () => conn.selectFrom('pf_developers').select(['email', 'sync_digest', 'origin']).execute())) {
@@ -29,9 +31,15 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
   }
   const { read, inSync, claims } = timed('scope', () => scope(index, meta));
   const lookups = read.size + claims.customIds.length + claims.unique.length;
-  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE)) return { ...snapshot, developers: await readDevelopers(conn, null), inSync };
+  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE)) return { ...snapshot, developers: await readDevelopers(conn, null, versioned), inSync };
   for (const email of await holdersOf(conn, claims)) read.add(email);
-  return { ...snapshot, developers: await readDevelopers(conn, [...read]), inSync };
+  return { ...snapshot, developers: await readDevelopers(conn, [...read], versioned), inSync };
+}
+
+/** Rows carry versions from schema 0003 on; `plan` reads an older state as it is (only apply migrates). */
+async function hasRowVersions(conn: Conn): Promise<boolean> {
+  const row = await sql<{ name: string }>`select name from pf_migration where name = ${'0003_portal'}`.execute(conn);
+  return row.rows.length > 0;
 }
 
 /** Emails of the stored developers holding any of these unique values. */
@@ -65,10 +73,10 @@ async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<
 const LOOKUP_CHUNK = 500;
 
 /** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
-async function readDevelopers(conn: Conn, emails: string[] | null): Promise<StoredDeveloper[]> {
+async function readDevelopers(conn: Conn, emails: string[] | null, versioned: boolean): Promise<StoredDeveloper[]> {
   // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
-  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', 'version'] as const;
-  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', 'version'] as const;
+  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', ...(versioned ? ['version'] : [])] as unknown as readonly ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', 'version'];
+  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', ...(versioned ? ['version'] : [])] as unknown as readonly ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', 'version'];
   let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
   let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
   if (emails === null) {
@@ -98,7 +106,7 @@ async function readDevelopers(conn: Conn, emails: string[] | null): Promise<Stor
     customId: row.custom_id,
     meta: JSON.parse(row.meta),
     origin: row.origin as Origin,
-    version: Number(row.version),
+    ...(row.version === undefined ? {} : { version: Number(row.version) }),
     credentials: (byDeveloper.get(row.id) ?? []).sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
   }));
   count('developers read in full', developers.length);
@@ -116,7 +124,7 @@ function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): 
     secrets: JSON.parse(row.secrets),
     active: Number(row.active) === 1,
     origin: row.origin as Origin,
-    version: Number(row.version),
+    ...(row.version === undefined ? {} : { version: Number(row.version) }),
   };
 }
 
