@@ -13,8 +13,8 @@ import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
-import { readPlanFile } from './plan/planfile.js';
-import { checkSavedPlan, needsGivenSecrets, refuseForeignPlan } from './plan/saved.js';
+import { checkShownMatchesSteps, readPlanFile } from './plan/planfile.js';
+import { checkSavedPlan, checkSealIfPossible, emailsOf, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
 import type { WriteSession } from './store/index.js';
@@ -47,20 +47,29 @@ export async function load(options: PlanOptions): Promise<{ desired: DesiredStat
   return { desired: result.desired, warnings: result.diagnostics.filter((d) => d.severity === 'warning') };
 }
 
-/** Shows what apply would do. Illegal transitions and unknown addresses come back in `plan.errors`. */
+/**
+ * Shows what apply would do, sealed so that `apply({ plan })` or a saved plan file applies exactly
+ * it. Every problem is reported one way: a thrown PortalformError whose `diagnostics` list the
+ * errors (manifest errors, illegal transitions, unknown addresses), then the warnings. A plan
+ * returned has no errors.
+ */
 export async function plan(options: PlanOptions = {}): Promise<Plan> {
   return (await planWithState(options)).plan;
 }
 
-/** The plan together with the state it was made against (for renderers that show both). */
+/** The plan together with the state it was made against (for renderers that show both). Throws as `plan` does. */
 export async function planWithState(options: PlanOptions = {}): Promise<{ plan: Plan; state: StateSnapshot }> {
   const { desired, warnings } = await load(options);
   const store = storeOf(options);
   try {
     const { state, vault: opened } = await readForPlan(store, desired, options);
-    const vault = opened ?? (state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options)));
-    const result = makePlan(desired, state, vault, options);
+    const existing = state.lineage === null ? null : (opened ?? Vault.open(state.lineage, state.meta, stateKeyOf(options)));
+    const result = makePlan(desired, state, existing ?? Vault.ephemeral(), options);
     result.warnings.unshift(...warnings);
+    if (result.errors.length > 0) {
+      throw new PortalformError(`the plan has ${plural(result.errors.length, 'error')}; nothing was changed`, [...result.errors, ...result.warnings]);
+    }
+    result.seal = sealFor(result, existing, stateKeyOf(options));
     return { plan: result, state };
   } finally {
     await store.close();
@@ -113,6 +122,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
     paths: pathsOf(options).map((p) => resolve(cwdOf(options), p)),
     secretsDirs: (options.secretsDirs ?? []).map((p) => resolve(cwdOf(options), p)),
     generates: generatedAddresses(ordered),
+    touches: touchesOf(ordered, state),
   };
 }
 
@@ -121,7 +131,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
  * its history and the secrets file change together or not at all.
  */
 export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
-  const saved = options.planFile ? readPlanFile(options.planFile) : null;
+  const saved = reviewedPlan(options);
   if (saved) await refuseForeignPlan(saved, storeOf(options));
   const manifests = saved ? null : await load(options);
   const desired = saved ? await desiredForSavedPlan(saved, options) : manifests!.desired;
@@ -142,16 +152,16 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
 
 /** Under the lock: plan against the state as it is now, confirm, then hand the plan to the apply transaction. */
 async function applyInSession(session: WriteSession, saved: Plan | null, desired: DesiredState | null, options: ApplyOptions): Promise<ApplyResult> {
-  const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved ? { state: await session.read() } : await readForPlan(session, desired!, options);
+  const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved ? { state: await session.read(savedPlanScope(saved)) } : await readForPlan(session, desired!, options);
   const state = read.state;
   const lineage = state.lineage ?? randomUUID();
   const vault = read.vault ?? Vault.open(lineage, state.meta, stateKeyOf(options));
   const thePlan = saved ?? makePlan(desired!, state, vault, options);
-  if (saved) await checkSavedPlan(saved, state, session);
+  if (saved) await checkSavedPlan(saved, state, session, vault, stateKeyOf(options));
   if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
   // Only a complete apply of the manifests leaves every desired developer matching them.
   const inSync = read.scope && !options.target?.length ? read.scope : null;
-  const context: ApplyContext = { plan: thePlan, state, lineage, vault, desired, options, inSync };
+  const context: ApplyContext = { plan: thePlan, state, lineage, vault, desired, options, inSync, saved: saved !== null };
   const unchanged: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
   if (thePlan.changes.length === 0) {
     await commitNoChanges(context, session);
@@ -161,6 +171,24 @@ async function applyInSession(session: WriteSession, saved: Plan | null, desired
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
   const generated = await commitApply(context, session);
   return { ...unchanged, applied: true, serial: state.serial + 1, generated };
+}
+
+/**
+ * A saved plan for `show`: read and checked as apply would, its seal verified when its state is
+ * at hand (`verified` false when it is not: another machine, no access, no key).
+ */
+export async function readSavedPlan(path: string, options: StateOptions = {}): Promise<{ plan: Plan; verified: boolean }> {
+  const saved = readPlanFile(path);
+  let state: StateSnapshot;
+  const store = storeOf(options);
+  try {
+    state = await store.read();
+  } catch {
+    return { plan: saved, verified: false };
+  } finally {
+    await store.close();
+  }
+  return { plan: saved, verified: checkSealIfPossible(saved, state, stateKeyOf(options)) };
 }
 
 /** Clears a lock record left by a crashed run. */
@@ -173,9 +201,27 @@ export async function forceUnlock(lockId: string, options: StateOptions = {}): P
   }
 }
 
-/** A saved plan holds only secret sources: re-read the manifests it came from to resolve them. */
+/** A saved plan reads only the developers its steps name (the rows it takes or touches are checked by apply/touched.ts). */
+function savedPlanScope(saved: Plan): ReadScope {
+  const read = emailsOf(saved);
+  return () => ({ read: new Set(read), inSync: new Set(), claims: { customIds: [], unique: [] } });
+}
+
+/** The reviewed plan to apply, if one was given: a Plan object, or a saved plan file. */
+function reviewedPlan(options: ApplyOptions): Plan | null {
+  const given = options.plan ?? options.planFile;
+  if (given === undefined) return null;
+  if (typeof given === 'string') return readPlanFile(given);
+  checkShownMatchesSteps(given);
+  return given;
+}
+
+/**
+ * A saved plan's manifests, read again: they give its secret values, and each step is checked
+ * against them (apply/recheck.ts). A plan without steps needs none.
+ */
 async function desiredForSavedPlan(saved: Plan, options: ApplyOptions): Promise<DesiredState | null> {
-  if (!needsGivenSecrets(saved)) return null;
+  if (saved.changes.length === 0) return null;
   return (await load({ ...options, paths: saved.paths, secretsDirs: saved.secretsDirs })).desired;
 }
 

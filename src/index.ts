@@ -1,4 +1,10 @@
 // The library API: `import { plan, apply } from 'portalform'`.
+//
+// Errors are reported one way: every function throws a PortalformError (LockHeldError and
+// StalePlanError are kinds of it) whose `message` is one readable sentence and whose
+// `diagnostics` list each located problem — manifest errors, illegal transitions, unknown
+// addresses alike. A Plan that `plan()` returns has no errors, and is sealed: `apply({ plan })`
+// applies exactly it (or a saved plan file, `apply({ plan: 'portal.plan' })`), never a new plan.
 export { apply, forceUnlock, load, makePlan, plan, planWithState } from './engine.js';
 export type { ApplyResult } from './engine.js';
 export type { PlanOptions, StateOptions } from './options.js';
@@ -20,7 +26,7 @@ export { readPlanFile, writePlanFile } from './plan/planfile.js';
 export { renderPlanText } from './render/text.js';
 export { transitionPath, EDGES } from './lifecycle.js';
 export type { Edge, PathResult, TransitionOp } from './lifecycle.js';
-export type { Plan, Change, Summary } from './plan/types.js';
+export type { Plan, Change, Summary, PlanSeal } from './plan/types.js';
 export type { LockHolder, LockInfo, StateSnapshot, StoredCredential, StoredDeveloper, StoredSecret } from './store/types.js';
 export type { Vault } from './secrets/vault.js';
 export type * from './model.js';

@@ -110,11 +110,12 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({ serial: 2, developers: [{ status: 'approved' }] });
   });
 
-  it('applies a saved plan once, refusing it when stale, already applied, or made for no state', () => {
+  it('applies a saved plan once, refusing it when stale or already applied; one made on no state creates the state', () => {
     const w = ws();
     w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending }\n`));
     expect(w.run(['plan', 'm.yaml', '--out', 'early.plan']).code).toBe(0);
-    expect(w.run(['apply', 'early.plan'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Saved plan does not match this state') });
+    expect(w.run(['apply', 'early.plan'])).toMatchObject({ code: 0 });
+    expect(w.run(['apply', 'early.plan'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Saved plan was already applied') });
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
 
     w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada L., status: pending }\n`));

@@ -4,7 +4,12 @@ import type { PlanOptions } from '../options.js';
 import type { Plan } from '../plan/types.js';
 
 export interface ApplyOptions extends PlanOptions {
-  /** Apply this saved plan instead of planning from manifests. */
+  /**
+   * Apply this reviewed plan instead of planning again: a Plan that `plan()` returned, or the path
+   * of a saved plan file. It is refused if stale, not for this state, not authentic or already applied.
+   */
+  plan?: Plan | string;
+  /** The same as `plan` with a path (kept for the CLI and older callers). */
   planFile?: string;
   actor?: string;
   lockTimeoutMs?: number;

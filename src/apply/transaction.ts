@@ -13,11 +13,13 @@ import { TOOL_VERSION } from '../package-info.js';
 import { publicChanges } from '../plan/json.js';
 import { planDigest } from '../plan/planfile.js';
 import type { PlanScope } from '../plan/scope.js';
-import type { Change, Plan } from '../plan/types.js';
+import { summarize, type Change, type Plan } from '../plan/types.js';
 import type { Vault } from '../secrets/vault.js';
 import type { StateWriter, WriteSession } from '../store/index.js';
 import type { StateSnapshot } from '../store/types.js';
 import { Executor, type GeneratedSecrets, type SecretValueSource } from './execute.js';
+import { recheckSteps } from './recheck.js';
+import { checkTouchedRows } from './touched.js';
 import { removeLeftoverSecrets, writePendingSecrets } from './secrets-out.js';
 
 export interface ApplyContext {
@@ -30,6 +32,8 @@ export interface ApplyContext {
   options: ApplyOptions;
   /** Set when this apply brings every desired developer in line with the manifests. */
   inSync: PlanScope | null;
+  /** A saved plan: the rows it touches are checked again inside the transaction (touched.ts). */
+  saved: boolean;
 }
 
 interface WriteContext extends ApplyContext {
@@ -76,6 +80,11 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
   const { plan: thePlan, state, lineage, vault, options } = context;
   const current = await writer.conn.selectFrom('pf_meta').select('value').where('key', '=', 'serial').executeTakeFirst();
   if (Number(current?.value ?? 0) !== state.serial) throw new StalePlanError('Saved plan is stale: the state changed while planning');
+  if (context.saved) {
+    // Staleness first: a step that no longer fits the state is most often one a self-service change overtook.
+    await checkTouchedRows(thePlan, writer.conn);
+    recheckSteps(thePlan, state, context.desired);
+  }
   const at = new Date().toISOString();
   if (state.lineage === null) await writer.setMeta({ lineage, created_at: at });
   await writer.setMeta(vault.metaToWrite);
@@ -96,10 +105,13 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
 }
 
 /** A secret the manifests give, checked against the digest the plan was made with. */
-function manifestSecret({ secrets, vault }: WriteContext): SecretValueSource {
+function manifestSecret({ secrets, vault, saved, plan }: WriteContext): SecretValueSource {
+  // A plan made on no state had no digest key yet: its digests compare with nothing (the step
+  // itself was checked against the manifests, apply/recheck.ts).
+  const digestsComparable = !(saved && plan.state.lineage === null);
   return async (address, type, field, secret) => {
     const value = secrets.get(address)?.[field];
-    if (value === undefined || vault.digest(type, field, value) !== secret.digest) {
+    if (value === undefined || (digestsComparable && vault.digest(type, field, value) !== secret.digest)) {
       throw new PortalformError(`the ${field} of ${address} changed since the plan was made; make a new plan`);
     }
     return value;
@@ -113,7 +125,7 @@ function applyEntry(thePlan: Plan, facts: { serial: number; serialBefore: number
     toolVersion: TOOL_VERSION,
     manifestDigest: thePlan.manifestDigest,
     planDigest: planDigest(thePlan),
-    summary: thePlan.summary,
+    summary: summarize(thePlan.changes),
     changes: publicChanges(thePlan.changes),
   };
 }

@@ -92,6 +92,23 @@ export interface Plan {
   secretsDirs: string[];
   /** Generated secrets apply will produce; without a state key they must go to --secrets-out. */
   generates: string[];
+  /**
+   * The version of each stored developer and credential the plan touches, by address (SPEC §8):
+   * apply re-reads only these rows and refuses the plan if one changed since.
+   */
+  touches?: { developers: Record<string, number>; credentials: Record<string, number> };
+  /** The MAC that makes a saved plan authentic (SPEC §5); not part of the plan's digest. */
+  seal?: PlanSeal;
+}
+
+/**
+ * How a plan is authenticated: `state` under a key derived from the state's digest key,
+ * `state-key` (a plan made on no state) under one derived from PORTALFORM_STATE_KEY, `none` (a plan
+ * made on no state without a key) only checked for integrity.
+ */
+export interface PlanSeal {
+  key: 'state' | 'state-key' | 'none';
+  mac: string;
 }
 
 export function summarize(changes: Change[]): Summary {

@@ -70,6 +70,14 @@ export class Vault {
     return new Vault(digestKey, null, { digest_key_mode: 'stored', digest_key: digestKey.toString('base64') });
   }
 
+  /**
+   * The key that seals this state's saved plans (SPEC §5): derived from the digest key under a
+   * label of its own, so it is never stored anywhere and a MAC never reveals a digest.
+   */
+  savedPlanKey(): Buffer {
+    return savedPlanKeyFrom(this.digestKey, 'state');
+  }
+
   get canEncrypt(): boolean {
     return this.encryptionKey !== null;
   }
@@ -92,6 +100,16 @@ export class Vault {
     }
     return value;
   }
+}
+
+/** The key that seals a plan made on no state, when PORTALFORM_STATE_KEY is set (SPEC §5). */
+export function noStatePlanKey(stateKey: string): Buffer {
+  if (stateKey.length < MIN_STATE_KEY_LENGTH) throw new PortalformError(`the state key must be at least ${MIN_STATE_KEY_LENGTH} characters long`);
+  return savedPlanKeyFrom(Buffer.from(stateKey, 'utf8'), 'no state');
+}
+
+function savedPlanKeyFrom(material: Buffer, scope: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', material, `portalform saved plan: ${scope}`, 'portalform saved plan mac v1', 32));
 }
 
 function missingKey(): never {

@@ -1,9 +1,10 @@
 // Reading the state on one connection, inside the caller's read transaction or write lock: the
 // snapshot, in full or scoped to the developers a plan needs, and the history.
-import type { CredentialType, Status } from '../model.js';
+import { credentialAddress, developerAddress, type CredentialType, type Status } from '../model.js';
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
 import { compareCodeUnits } from '../util/strings.js';
+import { sql } from 'kysely';
 import type { Conn } from './backend.js';
 import type { CredentialTable, DeveloperTable } from './schema.js';
 import type { HistoryRow, Origin, ReadScope, ScopeSelection, StateSnapshot, StoredCredential, StoredDeveloper, StoredIndex } from './types.js';
@@ -21,7 +22,8 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
   const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
-  if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null) };
+  const versioned = snapshot.lineage !== null && (await hasRowVersions(conn));
+  if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
 
   const index: StoredIndex = new Map();
   for (const row of await timed('read sync digests', () => conn.selectFrom('pf_developers').select(['email', 'sync_digest', 'origin']).execute())) {
@@ -29,9 +31,15 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
   }
   const { read, inSync, claims } = timed('scope', () => scope(index, meta));
   const lookups = read.size + claims.customIds.length + claims.unique.length;
-  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE)) return { ...snapshot, developers: await readDevelopers(conn, null), inSync };
+  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE)) return { ...snapshot, developers: await readDevelopers(conn, null, versioned), inSync };
   for (const email of await holdersOf(conn, claims)) read.add(email);
-  return { ...snapshot, developers: await readDevelopers(conn, [...read]), inSync };
+  return { ...snapshot, developers: await readDevelopers(conn, [...read], versioned), inSync };
+}
+
+/** Rows carry versions from schema 0003 on; `plan` reads an older state as it is (only apply migrates). */
+async function hasRowVersions(conn: Conn): Promise<boolean> {
+  const row = await sql<{ name: string }>`select name from pf_migration where name = ${'0003_portal'}`.execute(conn);
+  return row.rows.length > 0;
 }
 
 /** Emails of the stored developers holding any of these unique values. */
@@ -65,10 +73,10 @@ async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<
 const LOOKUP_CHUNK = 500;
 
 /** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
-async function readDevelopers(conn: Conn, emails: string[] | null): Promise<StoredDeveloper[]> {
+async function readDevelopers(conn: Conn, emails: string[] | null, versioned: boolean): Promise<StoredDeveloper[]> {
   // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
-  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin'] as const;
-  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin'] as const;
+  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', ...(versioned ? ['version'] : [])] as unknown as readonly ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', 'version'];
+  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', ...(versioned ? ['version'] : [])] as unknown as readonly ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', 'version'];
   let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
   let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
   if (emails === null) {
@@ -98,6 +106,7 @@ async function readDevelopers(conn: Conn, emails: string[] | null): Promise<Stor
     customId: row.custom_id,
     meta: JSON.parse(row.meta),
     origin: row.origin as Origin,
+    ...(row.version === undefined ? {} : { version: Number(row.version) }),
     credentials: (byDeveloper.get(row.id) ?? []).sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
   }));
   count('developers read in full', developers.length);
@@ -115,6 +124,7 @@ function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): 
     secrets: JSON.parse(row.secrets),
     active: Number(row.active) === 1,
     origin: row.origin as Origin,
+    ...(row.version === undefined ? {} : { version: Number(row.version) }),
   };
 }
 
@@ -130,4 +140,54 @@ export async function readHistory(db: Conn, table: 'pf_history' | 'pf_events' = 
     prevHash: r.prev_hash,
     hash: r.hash,
   }));
+}
+
+/** The rows a saved plan names, as they are now: versions by address, of these developers and their credentials only. */
+export async function readVersions(conn: Conn, emails: string[]): Promise<{ developers: Map<string, number>; credentials: Map<string, number> }> {
+  const developers = new Map<string, number>();
+  const credentials = new Map<string, number>();
+  const emailOf = new Map<string, string>();
+  for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
+    for (const row of await conn.selectFrom('pf_developers').select(['id', 'email', 'version']).where('email', 'in', chunk).execute()) {
+      emailOf.set(row.id, row.email);
+      developers.set(developerAddress(row.email), Number(row.version));
+    }
+  }
+  for (const chunk of chunks([...emailOf.keys()], LOOKUP_CHUNK)) {
+    const rows = await conn.selectFrom('pf_credentials').select(['developer_id', 'type', 'identity', 'version']).where('developer_id', 'in', chunk).execute();
+    for (const row of rows) credentials.set(credentialAddress(emailOf.get(row.developer_id)!, row.type as CredentialType, row.identity), Number(row.version));
+  }
+  return { developers, credentials };
+}
+
+/** Who holds these customIds and per-type unique values now: the holder's address by `customId:value` or `type:value`. */
+export async function readUniqueHolders(conn: Conn, customIds: string[], unique: Array<{ type: string; value: string }>): Promise<Map<string, string>> {
+  const holders = new Map<string, string>();
+  for (const chunk of chunks(customIds, LOOKUP_CHUNK)) {
+    const rows = await conn.selectFrom('pf_developers').select(['email', 'custom_id']).where('custom_id', 'in', chunk).execute();
+    for (const row of rows) holders.set(`customId:${row.custom_id}`, developerAddress(row.email));
+  }
+  for (const { type, value } of unique) {
+    const row = await conn
+      .selectFrom('pf_credentials')
+      .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
+      .select(['pf_developers.email', 'pf_credentials.identity'])
+      .where('pf_credentials.type', '=', type)
+      .where('pf_credentials.unique_value', '=', value)
+      .executeTakeFirst();
+    if (row) holders.set(`${type}:${value}`, credentialAddress(row.email, type as CredentialType, row.identity));
+  }
+  return holders;
+}
+
+/** The latest self-service event that named this address or one under it, if any: what changed an object. */
+export async function latestEventAbout(conn: Conn, address: string): Promise<{ action: string; actor: string; at: string } | null> {
+  const rows = await conn.selectFrom('pf_events').select(['entry', 'actor', 'at']).orderBy('seq', 'desc').limit(1000).execute();
+  for (const row of rows) {
+    const entry = JSON.parse(row.entry) as { address?: string; action?: string };
+    if (typeof entry.address === 'string' && (entry.address === address || address.startsWith(`${entry.address}.`) || entry.address.startsWith(`${address}.`))) {
+      return { action: String(entry.action ?? 'change'), actor: row.actor, at: row.at };
+    }
+  }
+  return null;
 }

@@ -25,6 +25,8 @@ export interface StoredCredential {
   secrets: Record<string, StoredSecret>;
   active: boolean;
   origin: Origin;
+  /** Bumped by every write of the row (SPEC §8); saved plans record it. */
+  version?: number;
 }
 
 export interface StoredDeveloper {
@@ -36,6 +38,8 @@ export interface StoredDeveloper {
   meta: Record<string, string>;
   origin: Origin;
   credentials: StoredCredential[];
+  /** Bumped by every write of the row (SPEC §8); saved plans record it. */
+  version?: number;
 }
 
 export interface StateSnapshot {

@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { planWithState } from '../../engine.js';
 import { PortalformError } from '../../errors.js';
 import { writePlanFile } from '../../plan/planfile.js';
 import type { Plan } from '../../plan/types.js';
+import { DEFAULT_STATE } from '../../store/index.js';
 import type { StateSnapshot } from '../../store/types.js';
 import { plural } from '../../util/plural.js';
 import { colorOf, common, planOptions, selecting, type CommonFlags, type SelectingFlags } from '../flags.js';
@@ -37,6 +39,9 @@ export function registerPlan(program: Command): void {
     .action(async (paths: string[], flags: PlanFlags) => {
       const out = new Output(flags.json === true || flags.format === 'json', colorOf(flags));
       const { plan: result, state } = await planWithState(planOptions(paths, flags));
+      const location = flags.state || process.env.PORTALFORM_STATE || undefined;
+      // On stderr: stdout may be a PR comment or JSON. A typo in --state lands here too.
+      if (state.lineage === null) process.stderr.write(`Note: no state found at ${stateShown(location)}; apply will create it there.\n`);
       out.diagnostics(result.warnings);
       failOnPlanErrors(result);
       if (flags.out) writePlanFile(flags.out, result);
@@ -44,7 +49,10 @@ export function registerPlan(program: Command): void {
       else if (flags.format === 'markdown') await renderMarkdown(out, result, flags.outDir);
       else if (flags.format === 'html') await renderHtml(out, result);
       else await renderPlan(out, result, flags.format);
-      if (flags.out && !out.json && flags.format !== 'html') out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${flags.out}`);
+      if (flags.out && !out.json && flags.format !== 'html') {
+        const stateFlag = location ? ` --state ${shellQuoted(redactedUrl(location))}` : '';
+        out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${shellQuoted(flags.out)}${stateFlag}`);
+      }
       if (flags.expectNoChanges && result.changes.length > 0) {
         throw new PortalformError(`${plural(result.changes.length, 'change')} pending, but --expect-no-changes was given: the state has drifted from the manifests`);
       }
@@ -69,4 +77,21 @@ async function renderMarkdown(out: Output, thePlan: Plan, outDir: string | undef
   const parts = renderPlanMarkdown(thePlan);
   if (!outDir) return await out.lines(parts.length === 1 ? parts : parts.flatMap((part, i) => (i === 0 ? [part] : ['', '---', '', part])));
   for (const path of writeMarkdownParts(parts, outDir)) process.stderr.write(`Wrote ${path}\n`);
+}
+
+/** Where the state is, as the user named it, and as a path when it is a file. */
+function stateShown(location: string | undefined): string {
+  if (location && /^postgres(ql)?:\/\//.test(location)) return redactedUrl(location);
+  const named = location ?? `./${DEFAULT_STATE}`;
+  const path = resolve(named);
+  return path === named ? path : `${named} (${path})`;
+}
+
+/** A PostgreSQL URL's password stays out of the output. */
+function redactedUrl(location: string): string {
+  return location.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:***@');
+}
+
+function shellQuoted(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

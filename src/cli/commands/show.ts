@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { listing, readState } from '../../inspect.js';
-import { readPlanFile } from '../../plan/planfile.js';
+import { readSavedPlan } from '../../engine.js';
 import { renderStateText } from '../../render/state.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output } from '../io.js';
@@ -12,7 +12,11 @@ export function registerShow(program: Command): void {
     .argument('[planfile]', 'a saved plan file')
     .action(async (planFile: string | undefined, flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      if (planFile) return await renderPlan(out, readPlanFile(planFile), out.json ? 'json' : 'text');
+      if (planFile) {
+        const { plan, verified } = await readSavedPlan(planFile, stateOptions(flags));
+        if (!verified) process.stderr.write('Note: the state this plan was made for is not at hand, so its seal was not checked; apply checks it.\n');
+        return await renderPlan(out, plan, out.json ? 'json' : 'text');
+      }
       const state = await readState(stateOptions(flags));
       await out.result(listing(state), () => renderStateText(state, out.color));
     });
