@@ -60,7 +60,7 @@ export async function planWithState(options: PlanOptions = {}): Promise<{ plan: 
     const { state, vault: opened } = await readForPlan(store, desired, options);
     const vault = opened ?? (state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options)));
     const result = makePlan(desired, state, vault, options);
-    result.warnings.unshift(...warnings);
+    result.warnings.unshift(...warnings, ...store.warnings);
     return { plan: result, state };
   } finally {
     await store.close();
