@@ -123,7 +123,7 @@ describe('attack: links in the manifest tree', () => {
     expect(result.stdout + result.stderr).not.toContain('PATH=');
   });
 
-  it('a linked directory outside the paths is not walked; its developers are not planned', () => {
+  it('a linked directory outside the paths is not walked (a warning says so); its developers are not planned', () => {
     const w = cliSetup();
     const outside = path.join(w.dir, 'elsewhere');
     fs.mkdirSync(outside);
@@ -131,9 +131,21 @@ describe('attack: links in the manifest tree', () => {
     fs.writeFileSync(path.join(w.m, 'ada.yaml'), MANIFEST);
     fs.symlinkSync(outside, path.join(w.m, 'team'));
     const result = w.run(['plan', 'm']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('m/team:1:1: error: this directory is a symbolic link to a place outside the manifest paths');
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain('m/team:1:1: warning: this directory is a symbolic link to a place outside the manifest paths given on the command line: not searched for manifests');
+    expect(result.stdout).toContain('ada@example.com');
     expect(result.stdout).not.toContain('eve@example.com');
+  });
+
+  it('a directory link to a --secrets-dir still serves fromFile through it', async () => {
+    const ws = workspace();
+    ws.write('vault/ci.txt', 'a-long-enough-key-from-the-vault');
+    ws.write('m/ada.yaml', keyAuthFrom('secrets/ci.txt'));
+    fs.symlinkSync(path.join(ws.dir, 'vault'), path.join(ws.dir, 'm', 'secrets'));
+    const { errors, warnings, desired } = await ws.load({ paths: ['m'], secretsDirs: ['vault'] });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([expect.stringContaining('m/secrets:1:1: warning: this directory is a symbolic link')]);
+    expect(desired?.developers[0]!.credentials[0]!.secrets.key?.value).toBe('a-long-enough-key-from-the-vault');
   });
 
   it('links that stay inside the paths are followed as before', async () => {

@@ -84,14 +84,16 @@ function unreadableEntry(entry: string, failure: NodeJS.ErrnoException | undefin
   return { severity: 'error', message: `cannot read this manifest file: ${why}`, location: { file: entry, line: 1, column: 1 } };
 }
 
-/** A link that leads outside the manifest paths: refused without reading (or quoting) what it leads to. */
+/**
+ * A link that leads outside the manifest paths, never read (nor what it leads to quoted): a
+ * manifest-named one is an error; a directory is only not searched, with a warning (it may be
+ * a link to a --secrets-dir, which `fromFile` reads through it).
+ */
 function linkOutside(entry: string, isDirectory: boolean): Diagnostic {
-  const what = isDirectory ? 'this directory is a symbolic link' : 'cannot read this manifest file: it is a symbolic link';
-  return {
-    severity: 'error',
-    message: `${what} to a place outside the manifest paths given on the command line; a manifest can come from anyone who opens a pull request, so links may only lead inside them`,
-    location: { file: entry, line: 1, column: 1 },
-  };
+  const because = 'a manifest can come from anyone who opens a pull request, so links may only lead inside them';
+  return isDirectory
+    ? { severity: 'warning', message: `this directory is a symbolic link to a place outside the manifest paths given on the command line: not searched for manifests (${because})`, location: { file: entry, line: 1, column: 1 } }
+    : { severity: 'error', message: `cannot read this manifest file: it is a symbolic link to a place outside the manifest paths given on the command line; ${because}`, location: { file: entry, line: 1, column: 1 } };
 }
 
 interface Walk {

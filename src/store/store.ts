@@ -43,7 +43,7 @@ export class Store {
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
-        return await readSnapshot(conn, this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined);
+        return await readSnapshot(conn, scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined);
       } finally {
         await sql`commit`.execute(conn);
       }

@@ -6,15 +6,15 @@
 // per-user key kept in that directory (`key`, mode 0600, created once with O_EXCL): an entry
 // copied from elsewhere or edited is never used.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, realpathSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { makeDirectories } from '../../util/directories.js';
 
 const KEY_FILE = 'key';
 const KEY_BYTES = 32;
 
-/** The cache's key, or why the directory is not used. */
-export type CacheTrust = { key: Buffer } | { refusal: string };
+/** The cache's real path and key, or why the directory is not used. */
+export type CacheTrust = { dir: string; key: Buffer } | { refusal: string };
 
 /** Creates the directory when missing (0700), checks it and reads or makes its key. */
 export function trustCacheDirectory(dir: string): CacheTrust {
@@ -23,13 +23,21 @@ export function trustCacheDirectory(dir: string): CacheTrust {
   } catch (e) {
     return { refusal: `it cannot be created (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})` };
   }
-  const info = statSync(dir);
+  // Checked and used by its real path: a link swapped afterwards does not move the cache.
+  let real: string;
+  let info: Stats;
+  try {
+    real = realpathSync.native(dir);
+    info = statSync(real);
+  } catch (e) {
+    return { refusal: `it cannot be read (${(e as NodeJS.ErrnoException).code ?? 'unknown error'})` };
+  }
   if (!info.isDirectory()) return { refusal: 'it is not a directory' };
   const uid = process.getuid?.();
   if (uid !== undefined && info.uid !== uid) return { refusal: 'it belongs to another user' };
   if ((info.mode & 0o022) !== 0) return { refusal: 'group or others can write it' };
-  const key = readCacheKey(dir) ?? makeCacheKey(dir);
-  return key ? { key } : { refusal: `its key file (${KEY_FILE}) is not a private file of yours` };
+  const key = readCacheKey(real) ?? makeCacheKey(real);
+  return key ? { dir: real, key } : { refusal: `its key file (${KEY_FILE}) is not a private file of yours` };
 }
 
 /** The key, if the key file is a regular file of this user's that nobody else can read or write. */

@@ -56,7 +56,7 @@ export function defaultCacheDir(cwd: string, env: Record<string, string | undefi
 export function openParseCache(dir: string | null, warn: (message: string) => void): ParseCache | null {
   if (dir === null) return null;
   const trust = trustCacheDirectory(dir);
-  if ('key' in trust) return new ParseCache(dir);
+  if ('key' in trust) return new ParseCache(trust.dir);
   warn(`not using the parse cache at ${dir}: ${trust.refusal}; every file is parsed instead (set PORTALFORM_CACHE_DIR to a private directory of yours, or to off)`);
   return null;
 }
