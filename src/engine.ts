@@ -65,7 +65,7 @@ export async function planWithState(options: PlanOptions = {}): Promise<{ plan: 
     const { state, vault: opened } = await readForPlan(store, desired, options);
     const existing = state.lineage === null ? null : (opened ?? Vault.open(state.lineage, state.meta, stateKeyOf(options)));
     const result = makePlan(desired, state, existing ?? Vault.ephemeral(), options);
-    result.warnings.unshift(...warnings);
+    result.warnings.unshift(...warnings, ...store.warnings);
     if (result.errors.length > 0) {
       throw new PortalformError(`the plan has ${plural(result.errors.length, 'error')}; nothing was changed`, [...result.errors, ...result.warnings]);
     }

@@ -17,6 +17,11 @@ function cacheFiles(dir: string): string[] {
   return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 }
 
+/** The cache's entries, without its MAC key (which lives as long as the cache). */
+function cacheEntries(dir: string): string[] {
+  return cacheFiles(dir).filter((file) => path.basename(file) !== 'key' && !file.endsWith('last-pruned'));
+}
+
 function isPositions(file: string): boolean {
   return file.endsWith('.positions.json');
 }
@@ -63,7 +68,7 @@ describe('parse cache', () => {
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(cold.errors).toEqual([]);
     const entries = cacheFiles(ws.dir);
-    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY', 'KEY.json', 'KEY.positions.json', 'KEY.values.json', 'last-pruned']); // KEY: the pointer from the manifest's path
+    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY', 'KEY.json', 'KEY.positions.json', 'KEY.values.json', 'key', 'last-pruned']); // KEY: the pointer from the manifest's path; key: the cache's MAC key
     for (const file of entries) expect(fs.statSync(file).mode & 0o077).toBe(0);
     const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(plain(warm.desired)).toEqual(plain(cold.desired));
@@ -124,7 +129,7 @@ describe('parse cache', () => {
     const { warnings, desired } = await ws.load({ cacheDir: path.join(ws.dir, CACHE) });
     expect(warnings).toHaveLength(1);
     expect(desired?.developers[0]!.credentials[0]!.secrets.key?.value).toBe(SENTINEL);
-    expect(cacheFiles(ws.dir)).toEqual([]);
+    expect(cacheEntries(ws.dir)).toEqual([]);
   });
 
   it('ignores a corrupt or foreign entry and is safe to delete', async () => {
@@ -269,16 +274,16 @@ developers:
     const cacheDir = path.join(ws.dir, CACHE);
     ws.write('devs.yaml', TWO_DEVELOPERS);
     await ws.load({ env, cacheDir });
-    const stored = cacheFiles(ws.dir).filter((f) => !f.endsWith('last-pruned'));
+    const stored = cacheEntries(ws.dir);
     expect(stored.length).toBeGreaterThan(0);
     const cache = new ParseCache(cacheDir);
     const day = 86_400_000;
     const old = new Date(Date.now() - 31 * day);
     for (const file of stored) fs.utimesSync(file, old, old);
     cache.prune(Date.now() + day / 2); // a scan ran less than a day ago (the load's): nothing removed
-    expect(cacheFiles(ws.dir).filter((f) => !f.endsWith('last-pruned'))).toEqual(stored);
+    expect(cacheEntries(ws.dir)).toEqual(stored);
     cache.prune(Date.now() + 2 * day);
-    expect(cacheFiles(ws.dir).filter((f) => !f.endsWith('last-pruned'))).toEqual([]);
+    expect(cacheEntries(ws.dir)).toEqual([]);
   });
 
   it("lives in the user's cache directory, never the working tree, unless PORTALFORM_CACHE_DIR says otherwise", () => {

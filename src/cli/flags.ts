@@ -1,5 +1,5 @@
 // The flags several commands share, and how they turn into the library's options.
-import { readFileSync } from 'node:fs';
+import { readStateKeyFile } from '../secrets/key-file.js';
 import type { Command } from 'commander';
 import type { PlanOptions, StateOptions } from '../options.js';
 import { colorEnabled } from '../render/color.js';
@@ -41,7 +41,7 @@ export function selecting(command: Command): Command {
 export function stateOptions(flags: CommonFlags): StateOptions {
   return {
     ...(flags.state ? { state: flags.state } : {}),
-    ...(flags.stateKeyFile ? { stateKey: readFileSync(flags.stateKeyFile, 'utf8').trim() } : {}),
+    ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
   };
 }
 

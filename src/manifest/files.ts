@@ -1,5 +1,9 @@
-// Finds the manifest files under the paths given on the command line.
-import { readdir, realpath, stat } from 'node:fs/promises';
+// Finds the manifest files under the paths given on the command line. A symbolic link in the tree
+// is followed only to a file or directory inside those paths (the rule `fromFile` follows): a
+// manifest can come from anyone who opens a pull request, and must not make portalform read, or
+// quote in a message, a file of the machine it runs on.
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic, Location } from '../model.js';
 import { compareCodeUnits } from '../util/strings.js';
@@ -18,25 +22,29 @@ export async function discoverManifestFiles(paths: string[], cwd: string): Promi
   const found = new Map<string, string>(); // real path → path as found
   const roots: string[] = [];
   const diagnostics: Diagnostic[] = [];
+  // Every argument's root is known before any walk: a link may lead from one into another.
+  const args: Array<{ arg: string; absolute: string; isDirectory: boolean }> = [];
   for (const arg of paths.length > 0 ? paths : ['.']) {
     const absolute = path.resolve(cwd, arg);
     const info = await stat(absolute).catch(() => undefined);
     if (!info) {
       diagnostics.push({ severity: 'error', message: `${arg}: no such file or directory` });
-      continue;
-    }
-    if (info.isDirectory()) {
-      roots.push(await realpath(absolute));
-      const before = found.size;
-      await walkDirectory(absolute, found, new Set(), diagnostics);
-      if (found.size === before) {
-        diagnostics.push({ severity: 'error', message: `${arg}: no manifest files (*.yaml, *.yml, *.json) found` });
-      }
-    } else if (info.isFile()) {
-      roots.push(await realpath(path.dirname(absolute)));
-      addFile(found, await realpath(absolute), absolute);
+    } else if (info.isDirectory() || info.isFile()) {
+      roots.push(await realpath(info.isDirectory() ? absolute : path.dirname(absolute)));
+      args.push({ arg, absolute, isDirectory: info.isDirectory() });
     } else {
       diagnostics.push({ severity: 'error', message: `${arg}: not a regular file or directory` });
+    }
+  }
+  for (const { arg, absolute, isDirectory } of args) {
+    if (!isDirectory) {
+      addFile(found, await realpath(absolute), absolute);
+      continue;
+    }
+    const before = found.size;
+    await walkDirectory(absolute, { found, visited: new Set(), roots, diagnostics });
+    if (found.size === before) {
+      diagnostics.push({ severity: 'error', message: `${arg}: no manifest files (*.yaml, *.yml, *.json) found` });
     }
   }
   const files = [...found.values()].sort(compareCodeUnits);
@@ -76,8 +84,29 @@ function unreadableEntry(entry: string, failure: NodeJS.ErrnoException | undefin
   return { severity: 'error', message: `cannot read this manifest file: ${why}`, location: { file: entry, line: 1, column: 1 } };
 }
 
-/** `visited` holds the real paths of directories entered, so symbolic link loops end. */
-async function walkDirectory(dir: string, found: Map<string, string>, visited: Set<string>, diagnostics: Diagnostic[]): Promise<void> {
+/**
+ * A link that leads outside the manifest paths, never read (nor what it leads to quoted): a
+ * manifest-named one is an error; a directory is only not searched, with a warning (it may be
+ * a link to a --secrets-dir, which `fromFile` reads through it).
+ */
+function linkOutside(entry: string, isDirectory: boolean): Diagnostic {
+  const because = 'a manifest can come from anyone who opens a pull request, so links may only lead inside them';
+  return isDirectory
+    ? { severity: 'warning', message: `this directory is a symbolic link to a place outside the manifest paths given on the command line: not searched for manifests (${because})`, location: { file: entry, line: 1, column: 1 } }
+    : { severity: 'error', message: `cannot read this manifest file: it is a symbolic link to a place outside the manifest paths given on the command line; ${because}`, location: { file: entry, line: 1, column: 1 } };
+}
+
+interface Walk {
+  /** Real path → path as found. */
+  found: Map<string, string>;
+  /** The real paths of directories entered, so symbolic link loops end. */
+  visited: Set<string>;
+  roots: string[];
+  diagnostics: Diagnostic[];
+}
+
+async function walkDirectory(dir: string, walk: Walk): Promise<void> {
+  const { found, visited, diagnostics } = walk;
   const real = await realpath(dir);
   if (visited.has(real)) return;
   visited.add(real);
@@ -97,16 +126,45 @@ async function walkDirectory(dir: string, found: Map<string, string>, visited: S
       continue;
     }
     if (dirent.isDirectory()) {
-      await walkDirectory(entry, found, visited, diagnostics);
+      await walkDirectory(entry, walk);
       continue;
     }
-    let failure: NodeJS.ErrnoException | undefined;
-    const info = await stat(entry).catch((e: NodeJS.ErrnoException) => void (failure = e));
-    if (info?.isDirectory()) {
-      await walkDirectory(entry, found, visited, diagnostics);
-    } else if (isManifest) {
-      if (info?.isFile()) addFile(found, await realpath(entry), entry);
-      else diagnostics.push(unreadableEntry(entry, failure));
-    }
+    await walkOther(entry, isManifest, walk);
+  }
+}
+
+/** A link, or an entry whose kind the listing did not tell. */
+async function walkOther(entry: string, isManifest: boolean, walk: Walk): Promise<void> {
+  let failure: NodeJS.ErrnoException | undefined;
+  const onFailure = (e: NodeJS.ErrnoException) => void (failure = e);
+  const isLink = (await lstat(entry).catch(onFailure))?.isSymbolicLink() ?? false;
+  const target = isLink ? await realpath(entry).catch(onFailure) : entry;
+  const info = target === undefined ? undefined : await stat(target).catch(onFailure);
+  if (isLink && target !== undefined && info && !walk.roots.some((root) => isWithin(target, root))) {
+    if (isManifest || info.isDirectory()) walk.diagnostics.push(linkOutside(entry, info.isDirectory()));
+  } else if (info?.isDirectory()) {
+    await walkDirectory(entry, walk);
+  } else if (isManifest) {
+    if (info?.isFile()) addFile(walk.found, target!, entry);
+    else walk.diagnostics.push(unreadableEntry(entry, failure));
+  }
+}
+
+function isWithin(file: string, root: string): boolean {
+  const relative = path.relative(root, file);
+  return relative === '' || (relative !== '..' && !relative.startsWith('..' + path.sep) && !path.isAbsolute(relative));
+}
+
+/**
+ * A manifest's bytes, read only if it is still a regular file when opened: one replaced by a FIFO
+ * since it was found would hang the run (O_NONBLOCK opens it at once, and it is refused).
+ */
+export function readManifestBytes(file: string): Buffer {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'not a regular file' });
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

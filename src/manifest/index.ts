@@ -2,7 +2,6 @@
 // validate the set → build the desired state. Every problem found is reported; the desired state
 // exists only when there is no error. Parsing and the schema go through the fast path
 // (fastpath/index.ts: the parse cache, reuse, split parses, workers) for every file it accepts.
-import { readFileSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DesiredState, Diagnostic } from '../model.js';
@@ -10,7 +9,7 @@ import { isPlanFileContent } from '../plan/planfile.js';
 import { timed } from '../timing.js';
 import { buildDesiredState, type ManifestFile } from './desired.js';
 import { defaultCacheDir, PARSE_FULLY, readFastPath, type LazyDocument, type LazyValue } from './fastpath/index.js';
-import { discoverManifestFiles, formatLocation } from './files.js';
+import { discoverManifestFiles, formatLocation, readManifestBytes } from './files.js';
 import { compareCodeUnits } from '../util/strings.js';
 import { parseManifestFile, type ParsedDocument } from './parse.js';
 import type { LazyPositions, PositionSource } from './positions.js';
@@ -93,7 +92,7 @@ function readFiles(paths: string[], diagnostics: Diagnostic[]): ManifestFile[] {
   const files: ManifestFile[] = [];
   for (const file of paths) {
     try {
-      const bytes = readFileSync(file);
+      const bytes = readManifestBytes(file);
       if (isPlanFileContent(Buffer.from(bytes.subarray(0, 64)).toString('utf8'))) {
         diagnostics.push({ severity: 'warning', location: { file, line: 1, column: 1 }, message: 'this is a saved plan, not a manifest: skipped' });
         continue;
@@ -112,7 +111,7 @@ function readFiles(paths: string[], diagnostics: Diagnostic[]): ManifestFile[] {
  * every diagnostic.
  */
 async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cacheDir: string | null): Promise<SourcedDocument[]> {
-  const fast = await readFastPath(files, cacheDir);
+  const fast = await readFastPath(files, cacheDir, diagnostics);
   const docs: SourcedDocument[] = [];
   files.forEach((file, i) => {
     const found = fast[i]!;

@@ -2,7 +2,7 @@
 // reference may only reach PORTALFORM_SECRET_* variables and files inside the directories the
 // operator named. No message here ever contains a secret's value.
 import { createPublicKey } from 'node:crypto';
-import { closeSync, constants, openSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
 import { displayPath, shown } from './files.js';
@@ -102,26 +102,42 @@ function readContainedFile(ref: string, site: ReferenceSite, ctx: SecretContext)
 
 function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
   const show = (file: string) => shown(displayPath(file, ctx.cwd));
-  let opened: { fd: number; realPath: string };
+  const outside = (realPath: string) =>
+    fail(
+      site,
+      `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
+    );
+  let realPath: string;
   try {
-    opened = openReal(target, ctx);
+    realPath = realPathOf(target, ctx);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return fail(site, code === 'EACCES' ? `cannot read ${show(target)}: ${code}` : `file ${show(target)} not found`);
   }
-  const { fd, realPath } = opened;
+  // Containment first: nothing outside the roots is ever opened (a FIFO there would hang the run).
+  if (!inRoots(realPath, ctx)) return outside(realPath);
+  let fd: number;
   try {
-    if (!ctx.roots.some((root) => isInside(realPath, root))) {
-      return fail(
-        site,
-        `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
-      );
-    }
-    const text = UTF8.decode(readFileSync(fd));
-    return { value: { realPath, text: text.replace(/\r?\n$/, '') } };
+    // The checked path itself, not the reference's: it has no link left to follow. O_NONBLOCK: a
+    // FIFO opens at once, and is refused below.
+    fd = openSync(realPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') return fail(site, `${show(realPath)} is a directory, not a file`);
+    return fail(site, code === 'ENOENT' || code === 'ELOOP' ? `${show(target)} changed while it was being read; run again` : `cannot read ${show(realPath)}: ${code ?? 'unknown error'}`);
+  }
+  try {
+    const info = fstatSync(fd);
+    if (info.isDirectory()) return fail(site, `${show(realPath)} is a directory, not a file`);
+    if (!info.isFile()) return fail(site, `${show(realPath)} is not a regular file`);
+    // A directory on the checked path may have been replaced by a link since it was resolved: the
+    // file that is open must be inside the roots, whatever its path was when it was checked.
+    const opened = openedPath(fd) ?? (isSameFile(info, realPath) ? realPath : undefined);
+    if (opened === undefined) return fail(site, `${show(target)} changed while it was being read; run again`);
+    if (!inRoots(opened, ctx)) return outside(opened);
+    const text = UTF8.decode(readFileSync(fd));
+    return { value: { realPath: opened, text: text.replace(/\r?\n$/, '') } };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
     const reason = e instanceof TypeError ? 'it is not UTF-8 text' : code ?? 'unknown error';
     return fail(site, `cannot read ${show(realPath)}: ${reason}`);
   } finally {
@@ -130,24 +146,43 @@ function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: 
 }
 
 /**
- * Opens a file and tells where it really is, after symbolic links. A file that is not itself a
- * link (opened with O_NOFOLLOW) is where its directory really is, and each directory is resolved
- * once: thousands of secret files cost one system call each, not one per path component.
+ * Where a file really is, after symbolic links. A file that is not itself a link is where its
+ * directory really is, and each directory is resolved once: thousands of secret files cost one
+ * lstat each, not one per path component.
  */
-function openReal(target: string, ctx: SecretContext): { fd: number; realPath: string } {
+function realPathOf(target: string, ctx: SecretContext): string {
   const directory = path.dirname(target);
   let realDirectory = ctx.realDirectories?.get(directory);
   if (realDirectory === undefined) {
     realDirectory = realpathSync.native(directory);
     ctx.realDirectories?.set(directory, realDirectory);
   }
+  const candidate = path.join(realDirectory, path.basename(target));
+  return lstatSync(candidate).isSymbolicLink() ? realpathSync.native(candidate) : candidate;
+}
+
+/** The path the kernel holds for an open file (Linux); undefined where /proc does not tell. */
+function openedPath(fd: number): string | undefined {
   try {
-    return { fd: openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW), realPath: path.join(realDirectory, path.basename(target)) };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ELOOP') throw e;
-    const realPath = realpathSync.native(target); // a link: followed, then checked like any path
-    return { fd: openSync(realPath, constants.O_RDONLY), realPath };
+    const link = readlinkSync(`/proc/self/fd/${fd}`);
+    return path.isAbsolute(link) ? link : undefined;
+  } catch {
+    return undefined;
   }
+}
+
+/** Elsewhere: the open file is the one now at the checked path, which still resolves to itself. */
+function isSameFile(info: Stats, realPath: string): boolean {
+  try {
+    const now = statSync(realPath);
+    return now.dev === info.dev && now.ino === info.ino && realpathSync.native(realPath) === realPath;
+  } catch {
+    return false;
+  }
+}
+
+function inRoots(file: string, ctx: SecretContext): boolean {
+  return ctx.roots.some((root) => isInside(file, root));
 }
 
 function isInside(file: string, root: string): boolean {

@@ -13,7 +13,7 @@
 // A comment longer than maxChars is split between developer groups; a group too long on its own
 // is split between lines and continues under a "(continued)" heading. Every part carries its
 // own title and closes its fences and <details>, so each renders alone.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic } from '../manifest/index.js';
 import { developerAddress, type Diagnostic } from '../model.js';
@@ -21,6 +21,8 @@ import type { Change, Plan } from '../plan/types.js';
 import { changesByDeveloper, type DeveloperChanges } from './diff.js';
 import { renderChange, summaryLine } from './text.js';
 import { plural } from '../util/plural.js';
+import { makeDirectories } from '../util/directories.js';
+import { PortalformError } from '../errors.js';
 
 export const DEFAULT_MAX_CHARS = 65_000;
 const LISTED_ADDRESSES = 20;
@@ -59,13 +61,18 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
 
 /** Writes parts as plan-1.md, plan-2.md, … (removing stale higher-numbered ones, which a CI job would post too); returns the paths. */
 export function writeMarkdownParts(parts: string[], outDir: string): string[] {
-  mkdirSync(outDir, { recursive: true });
-  for (const stale of readdirSync(outDir).filter((name) => isStalePart(name, parts.length))) rmSync(path.join(outDir, stale));
-  return parts.map((part, i) => {
-    const file = path.join(outDir, `plan-${i + 1}.md`);
-    writeFileSync(file, part);
-    return file;
-  });
+  try {
+    makeDirectories(outDir);
+    for (const stale of readdirSync(outDir).filter((name) => isStalePart(name, parts.length))) rmSync(path.join(outDir, stale));
+    return parts.map((part, i) => {
+      const file = path.join(outDir, `plan-${i + 1}.md`);
+      writeFileSync(file, part);
+      return file;
+    });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new PortalformError(`cannot write the plan to --out-dir ${outDir}: ${code === 'ENOENT' ? 'the directory cannot be created there' : (code ?? 'unknown error')}`);
+  }
 }
 
 function isStalePart(name: string, count: number): boolean {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from './kysely.js';
+import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
 // dialects, so rows read back the same from SQLite and PostgreSQL.
@@ -327,45 +328,6 @@ const CONSOLE_INDEXES: Record<Dialect, string[]> = {
     'create index pf_developers_email_search on pf_developers (email text_pattern_ops)',
     'create index pf_developers_name_search on pf_developers (lower(full_name) text_pattern_ops)',
     'create index pf_developers_pending on pf_developers (created_at) where status = \'pending\'',
-  ],
-};
-
-/**
- * Any change to a developer's row or to one of its credentials clears the developer's
- * sync_digest, in the database itself: a hand edit, or a writer other than apply, is seen by the
- * next plan. Apply sets the digest in a separate statement that names no content column.
- */
-const SYNC_DIGEST_TRIGGERS: Record<Dialect, string[]> = {
-  sqlite: [
-    `create trigger pf_developers_unsync_update after update of email, full_name, status, custom_id, meta, origin on pf_developers
-       when new.sync_digest is not null
-       begin update pf_developers set sync_digest = null where id = new.id; end`,
-    `create trigger pf_developers_unsync_insert after insert on pf_developers
-       when new.sync_digest is not null
-       begin update pf_developers set sync_digest = null where id = new.id; end`,
-    `create trigger pf_credentials_unsync_insert after insert on pf_credentials
-       begin update pf_developers set sync_digest = null where id = new.developer_id and sync_digest is not null; end`,
-    `create trigger pf_credentials_unsync_update after update on pf_credentials
-       begin update pf_developers set sync_digest = null where id in (old.developer_id, new.developer_id) and sync_digest is not null; end`,
-    `create trigger pf_credentials_unsync_delete after delete on pf_credentials
-       begin update pf_developers set sync_digest = null where id = old.developer_id and sync_digest is not null; end`,
-  ],
-  // The functions keep the state's schema as their search_path, so they work from any session.
-  postgres: [
-    `create function pf_developer_unsync() returns trigger language plpgsql set search_path from current as $$
-       begin new.sync_digest := null; return new; end $$`,
-    `create trigger pf_developers_unsync_update before update of email, full_name, status, custom_id, meta, origin on pf_developers
-       for each row when (new.sync_digest is not null) execute function pf_developer_unsync()`,
-    `create trigger pf_developers_unsync_insert before insert on pf_developers
-       for each row when (new.sync_digest is not null) execute function pf_developer_unsync()`,
-    `create function pf_credential_unsync() returns trigger language plpgsql set search_path from current as $$
-       begin
-         if tg_op <> 'INSERT' then update pf_developers set sync_digest = null where id = old.developer_id and sync_digest is not null; end if;
-         if tg_op <> 'DELETE' then update pf_developers set sync_digest = null where id = new.developer_id and sync_digest is not null; end if;
-         return null;
-       end $$`,
-    `create trigger pf_credentials_unsync after insert or update or delete on pf_credentials
-       for each row execute function pf_credential_unsync()`,
   ],
 };
 

@@ -9,16 +9,23 @@ import { deleteLockRecord, describeHolder, readLock, toLockInfo } from './locks.
 import { readHistory, readSnapshot } from './read.js';
 import { EVENTS_CHAIN, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
 import { WriteSession } from './session.js';
+import { restoreSyncTriggers, syncTriggersIntact } from './sync-triggers.js';
+import type { Diagnostic } from '../model.js';
 import type { HistoryRow, LockHolder, LockInfo, ReadScope, StateSnapshot } from './types.js';
 import { EMPTY_STATE } from './types.js';
 
 const MIGRATION_TABLE = 'pf_migration';
 const MIGRATION_LOCK_TABLE = 'pf_migration_lock';
 const MIGRATION_RETRIES = 3;
+const TRIGGERS_MISSING =
+  "the state's sync-digest triggers are missing or altered (dropped by hand?), so its stored sync digests cannot be trusted";
 
 export class Store {
   /** Whether the state has sync digests (schema 0002); an older one is read in full until apply migrates it. */
   private syncDigests = false;
+
+  /** What reads found that a plan should say (a read never fails for it). */
+  readonly warnings: Diagnostic[] = [];
 
   constructor(readonly backend: Backend) {}
 
@@ -36,7 +43,7 @@ export class Store {
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
-        return await readSnapshot(conn, this.syncDigests ? scope : undefined);
+        return await readSnapshot(conn, scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined);
       } finally {
         await sql`commit`.execute(conn);
       }
@@ -93,6 +100,7 @@ export class Store {
       return await db.connection().execute(async (conn) => {
         const lock = await this.backend.acquireLock(conn, holder, timeoutMs, warn);
         try {
+          await this.restoreTriggersIfNeeded(conn, warn);
           return await fn(new WriteSession(conn, this.backend));
         } finally {
           await this.backend.releaseLock(conn, lock).catch(() => undefined);
@@ -138,6 +146,27 @@ export class Store {
     if (!db || !(await this.initialized(db))) return null;
     await this.checkSchemaVersion(db);
     return db;
+  }
+
+  /** Digests are trusted only while the triggers that clear them are in place; else everyone is read, with a warning. */
+  private async digestsTrusted(conn: Conn): Promise<boolean> {
+    if (await syncTriggersIntact(conn, this.backend.kind)) return true;
+    this.warnings.push({ severity: 'warning', message: `${TRIGGERS_MISSING}: every developer is read in full; the next apply restores them` });
+    return false;
+  }
+
+  /** Under the lock, in one transaction: the triggers back as made, every digest cleared. */
+  private async restoreTriggersIfNeeded(conn: Conn, warn: (msg: string) => void): Promise<void> {
+    if (await syncTriggersIntact(conn, this.backend.kind)) return;
+    await sql.raw(this.backend.beginWrite).execute(conn);
+    try {
+      await restoreSyncTriggers(conn, this.backend.kind);
+      await sql`commit`.execute(conn);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw new PortalformError(`could not restore the sync-digest triggers of ${this.display}: ${errorMessage(error)}`);
+    }
+    warn(`${TRIGGERS_MISSING}; restored them and cleared every digest, so every developer is read in full this time`);
   }
 
   private initialized(db: Conn): Promise<boolean> {

@@ -1,5 +1,5 @@
 // `portalform serve` (SPEC §7): the portal's HTTP service on an existing state.
-import { readFileSync } from 'node:fs';
+import { readStateKeyFile } from '../../secrets/key-file.js';
 import type { Command } from 'commander';
 import { storeOf } from '../../options.js';
 import { consoleTokensFrom, pagesFor } from '../../pages/index.js';
@@ -41,7 +41,7 @@ export function registerServe(program: Command): void {
       const trustProxy = trustProxyOf(flags.trustProxy ?? process.env.PORTALFORM_TRUST_PROXY);
       const engine = await openPortal({
         ...(flags.state ? { state: flags.state } : {}),
-        ...(flags.stateKeyFile ? { stateKey: readFileSync(flags.stateKeyFile, 'utf8').trim() } : {}),
+        ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
         ...(loginAttempts ? { loginAttempts } : {}),
         poolSize,
       });

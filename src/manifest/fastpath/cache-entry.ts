@@ -1,7 +1,7 @@
 // The parse cache's entries on disk (the layout is described in cache.ts): written atomically,
 // readable by the owner only, and each part checked against the digest in the entry's first line
-// when it is read.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+// when it is read; that line is authenticated by an HMAC under the cache's key (cache-trust.ts).
+import { closeSync, constants, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { CredentialType } from '../../model.js';
 import { sha256 } from '../../hash.js';
@@ -9,8 +9,10 @@ import type { PositionSource } from '../positions.js';
 import type { DocumentSummary, EntrySummary, WrittenReference } from '../summary.js';
 import { UNKNOWN_POSITIONS, type CheckedDocument } from './checked.js';
 import type { PreviousVersion } from './reuse.js';
+import { entryMac, isAuthentic } from './cache-trust.js';
+import { makeDirectories } from '../../util/directories.js';
 
-export const FORMAT = 'portalform-parse-cache v4';
+export const FORMAT = 'portalform-parse-cache v5';
 
 /** What is stored with an entry besides its documents. */
 export interface EntryExtras {
@@ -34,7 +36,9 @@ export function storeEntry(file: string, key: string, documents: CheckedDocument
   if ((positions !== null && !writeAtomically(positionsPath(file), positions)) || !writeAtomically(valuesPath(file), values)) return;
   const summaries = JSON.stringify(documents.map((d) => storedSummary(d.summary!)));
   const head = { format: FORMAT, key, positionsDigest: positions && sha256(positions), valuesDigest: sha256(values), summaryDigest: sha256(summaries) };
-  if (writeAtomically(file, `${JSON.stringify(head)}\n${summaries}`)) writeAtomically(pointerPath(path.dirname(path.dirname(file)), extras.manifest), key);
+  const mac = entryMac(cacheDirOf(file), authenticated(head));
+  if (mac === undefined) return;
+  if (writeAtomically(file, `${JSON.stringify({ ...head, mac })}\n${summaries}`)) writeAtomically(pointerPath(cacheDirOf(file), extras.manifest), key);
 }
 
 /** The previous version of a file (reuse.ts), from its entry; undefined when it kept none or it is damaged. */
@@ -54,8 +58,8 @@ export function readPreviousVersion(entry: string): PreviousVersion | undefined 
 export function writeAtomically(file: string, text: string): boolean {
   const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const fd = openSync(temp, 'w', 0o600);
+    makeDirectories(path.dirname(file), 0o700);
+    const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       writeSync(fd, text);
     } finally {
@@ -110,15 +114,28 @@ interface EntryHead {
   positionsDigest: unknown;
   valuesDigest: unknown;
   summaryDigest: unknown;
+  mac?: unknown;
 }
 
-/** An entry's first line, if it names this format (and `key`, when given), and the bytes after it. */
+/** The cache directory an entry file is in (entries sit in a bucket directory below it). */
+function cacheDirOf(entry: string): string {
+  return path.dirname(path.dirname(entry));
+}
+
+/** What an entry's MAC covers: its head, which names the digests of every part. */
+function authenticated(head: EntryHead): string {
+  return JSON.stringify([head.format, head.key, head.positionsDigest, head.valuesDigest, head.summaryDigest]);
+}
+
+/** An entry's first line, if it names this format (and `key`, when given) and is authentic, and the bytes after it. */
 export function readHead(file: string, key?: string): { head: EntryHead; rest: Buffer } | undefined {
   const bytes = readFileSync(file);
   const newline = bytes.indexOf(10);
   if (newline < 0) return undefined;
   const head = JSON.parse(bytes.toString('utf8', 0, newline)) as EntryHead | null;
   if (head?.format !== FORMAT || (key !== undefined && head.key !== key)) return undefined;
+  // A copied or edited entry (a planted one) fails here, whatever digests it carries.
+  if (!isAuthentic(cacheDirOf(file), authenticated(head), head.mac)) return undefined;
   return { head, rest: bytes.subarray(newline + 1) };
 }
 

@@ -21,6 +21,9 @@
 //   is not checked again.
 // - On disk (cache-entry.ts): `<key>.json`, `<key>.values.json`, `<key>.positions.json`, and
 //   `paths/<SHA-256 of the manifest's path>` naming the key last stored for it.
+// - Trusted only in a directory of the user's that group and others cannot write, and each entry is
+//   authenticated by an HMAC under the cache's own key (cache-trust.ts): otherwise one warning, and
+//   the run goes on without the cache.
 // - Safe to delete at any time; a missing, unreadable or corrupt entry is parsed again. Entries
 //   unused for CACHE_MAX_AGE_DAYS are removed.
 import { createHash } from 'node:crypto';
@@ -34,6 +37,7 @@ import type { ParsedDocument } from '../parse.js';
 import type { PositionSource } from '../positions.js';
 import { FORMAT, pointerPath, positionsPath, readEntry, readHead, readPositions, readValues, valuesPath, writeAtomically } from './cache-entry.js';
 import { loaderDigest } from './code-digest.js';
+import { trustCacheDirectory } from './cache-trust.js';
 import { positionSources, readersOfFile, type LazyDocument } from './lazy.js';
 
 const CACHE_MAX_AGE_DAYS = 30;
@@ -46,6 +50,15 @@ export function defaultCacheDir(cwd: string, env: Record<string, string | undefi
   }
   const base = env.XDG_CACHE_HOME || path.join(env.HOME || homedir(), '.cache');
   return path.join(base, 'portalform');
+}
+
+/** The cache in `dir` if it may be trusted; else null, after saying why. */
+export function openParseCache(dir: string | null, warn: (message: string) => void): ParseCache | null {
+  if (dir === null) return null;
+  const trust = trustCacheDirectory(dir);
+  if ('key' in trust) return new ParseCache(trust.dir);
+  warn(`not using the parse cache at ${dir}: ${trust.refusal}; every file is parsed instead (set PORTALFORM_CACHE_DIR to a private directory of yours, or to off)`);
+  return null;
 }
 
 let salt: string | undefined;

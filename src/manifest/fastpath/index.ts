@@ -3,10 +3,11 @@
 // when its entry is there; else it is parsed here, reusing its previous version's entries
 // (reuse.ts), in chunks (split.ts) or whole, on worker threads when there are many (parse-pool.ts).
 // A file with any diagnostic at all takes the loader's full path, which reports every one.
+import type { Diagnostic } from '../../model.js';
 import type { ManifestFile } from '../desired.js';
 import { parseManifestFile, type ParsedDocument } from '../parse.js';
 import type { PositionSource } from '../positions.js';
-import { ParseCache } from './cache.js';
+import { openParseCache, type ParseCache } from './cache.js';
 import { UNKNOWN_POSITIONS, type CheckedDocument } from './checked.js';
 import { heldValue, positionSources, readersOfFile, type LazyDocument } from './lazy.js';
 import { parseValidFiles } from './parse-pool.js';
@@ -17,9 +18,9 @@ export type { LazyDocument, LazyValue } from './lazy.js';
 /** What the fast path says of a file it did not accept: parse it on the full path, which reports its diagnostics. */
 export const PARSE_FULLY = 'parse fully';
 
-/** For each file, in order: its documents, or PARSE_FULLY. `cacheDir` null: no cache. */
-export async function readFastPath(files: ManifestFile[], cacheDir: string | null): Promise<Array<LazyDocument[] | typeof PARSE_FULLY>> {
-  const cache = cacheDir === null ? null : new ParseCache(cacheDir);
+/** For each file, in order: its documents, or PARSE_FULLY. `cacheDir` null: no cache; one that cannot be trusted adds a warning to `diagnostics`. */
+export async function readFastPath(files: ManifestFile[], cacheDir: string | null, diagnostics: Diagnostic[] = []): Promise<Array<LazyDocument[] | typeof PARSE_FULLY>> {
+  const cache = openParseCache(cacheDir, (message) => diagnostics.push({ severity: 'warning', message }));
   const keys = cache ? files.map((file) => cache.keyOf(file.sha256)) : [];
   const found: Array<LazyDocument[] | typeof PARSE_FULLY | undefined> = files.map((file, i) => cache?.get(keys[i]!, reparser(file)));
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
