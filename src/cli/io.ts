@@ -3,6 +3,7 @@ import { PortalformError } from '../errors.js';
 import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
 import { paint } from '../render/color.js';
+import { consolidateWarnings, moreLikeIt } from '../render/warnings.js';
 
 const FLUSH_BYTES = 1 << 16;
 
@@ -52,8 +53,13 @@ export class Output {
     process.stderr.write(`${paint('Warning:', 'yellow', this.color)} ${message}\n`);
   }
 
+  /** Every error; warnings one line per kind (render/warnings.ts). */
   diagnostics(diagnostics: Diagnostic[]): void {
-    for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const { first, count } of consolidateWarnings(diagnostics.filter((d) => d.severity !== 'error'))) {
+      process.stderr.write(formatDiagnostic(first) + moreLikeIt(count) + '\n');
+    }
   }
 }
 
