@@ -2,7 +2,7 @@
 // reported; none stops the others.
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, Diagnostic, Location } from '../model.js';
-import { badEmail, isValidEmail, mixedScripts } from './email.js';
+import { badEmail, isValidEmail, mixedScriptsWarning } from './email.js';
 import { formatLocation, shown } from './files.js';
 import { quoteForMessage } from '../util/strings.js';
 import { locate, type LazyPositions, type PositionSource } from './positions.js';
@@ -98,17 +98,13 @@ export function checkDocument(doc: DocumentSite, developers: ManifestDeveloper[]
 
 /** A warning for an address whose letters mix scripts (email.ts): it can pass for another developer's. */
 function mixedScriptWarning(email: string, location: () => Location): Diagnostic[] {
-  const mixed = mixedScripts(email);
-  if (!mixed) return [];
-  const scripts = `${mixed.scripts.slice(0, -1).join(', ')} and ${mixed.scripts.at(-1)}`;
-  const message = `email ${quoted(email)} mixes ${scripts} letters in its ${mixed.part}, so it can pass for another address; check that it is the one you mean`;
-  return [{ severity: 'warning', message, location: location() }];
+  const message = mixedScriptsWarning(email);
+  return message ? [{ severity: 'warning', message, location: location() }] : [];
 }
 
 function quoted(value: string): string {
   return quoteForMessage(value, 'double');
 }
-
 
 function at(doc: DocumentSite, pointer: string, part: 'key' | 'value' = 'value'): Location {
   return locate(doc.file, doc.readPositions(), pointer, part);

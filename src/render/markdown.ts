@@ -258,11 +258,11 @@ function inlineCode(text: string): string {
 /**
  * A diagnostic as literal text in a comment: every ASCII punctuation character that Markdown, or
  * GitHub (`@` mentions, `#` references, `$` math), could read as syntax within a line is
- * backslash-escaped, so a value quoted in the message cannot add emphasis, a code span, a link,
- * an image, HTML, a table cell or a mention.
+ * backslash-escaped, so a value quoted in the message cannot add emphasis, a code span, a link or
+ * an image (no `[`, so no `](`), HTML, a table cell or a mention.
  */
 function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()<>#!|~@&$]/g, '\\$&');
+  return text.replace(/[\\`*_{}[\]<>#!|~@&$]/g, '\\$&');
 }
 
 function truncate(line: string, max: number): string {
