@@ -329,7 +329,6 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
   const field = kind === 'customId' ? undefined : CREDENTIAL_SPECS[kind].uniqueField!;
   const secret = field !== undefined && CREDENTIAL_SPECS[kind as CredentialType].secretFields.includes(field);
   const what = field === undefined ? 'customId' : `${kind} ${field}`;
-  const shownValue = secret ? '' : ` ${quoted(claim.value)}`;
   const owner = ({ developer, credential }: Claim) => {
     if (credential === undefined) return `developer ${shown(developer.email)}`;
     const entry = developer.doc.developers.load()[developer.index]!.credentials![credential]!;
@@ -348,7 +347,7 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
     );
   }
   return error(
-    `${what}${shownValue} of ${owner(claim)} is already used by ${owner(first)} at ${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
+    `${what} ${quoted(claim.value)} of ${owner(claim)} is already used by ${owner(first)} at ${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
     where(claim),
   );
 }
