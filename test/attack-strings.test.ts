@@ -93,6 +93,20 @@ describe('hostile values in messages, in text and JSON, of validate and plan', (
   });
 });
 
+describe('values that validate, in JSON output', () => {
+  it('are written with \\u escapes for C1, bidi and invisible characters: the same value, nothing raw', () => {
+    const ws = cliWorkspace();
+    const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
+    ws.write('devs.yaml', developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`));
+    const result = ws.run(['plan', 'devs.yaml', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expectSafe(result.stdout, 'plan --json');
+    expect(result.stdout).toContain('\\u202eecalevol\\u202c');
+    const plan = JSON.parse(result.stdout) as { changes: Array<{ after: { fullName?: string } }> };
+    expect(plan.changes[0]!.after.fullName).toBe(fullName);
+  });
+});
+
 describe('diagnostics in a PR comment', () => {
   it('escape Markdown and HTML: a quoted value adds no link, image, mention, heading or code', () => {
     const plan = {

@@ -4,6 +4,7 @@ import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
 import { paint } from '../render/color.js';
 import { consolidateWarnings, moreLikeIt } from '../render/warnings.js';
+import { escapeJsonText } from '../util/strings.js';
 
 const FLUSH_BYTES = 1 << 16;
 
@@ -23,7 +24,7 @@ export class Output {
   }
 
   async json_(value: unknown): Promise<void> {
-    await write(JSON.stringify(value, null, 2) + '\n');
+    await write(escapeJsonText(JSON.stringify(value, null, 2)) + '\n');
   }
 
   /**

@@ -15,6 +15,8 @@ export const MESSAGE_VALUE_MAX = 80;
  */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
 
+const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+
 /** How a quoted value is delimited: not at all, in double quotes (JSON's escapes), or as `code`. */
 export type QuoteStyle = 'bare' | 'double' | 'code';
 
@@ -38,6 +40,18 @@ export function quoteForMessage(value: string, style: QuoteStyle = 'bare', max =
  */
 export function escapeForMessage(text: string): string {
   return escapeUnsafe(text);
+}
+
+/**
+ * JSON text with every UNSAFE character written as a `\u` escape (JSON.stringify leaves C1,
+ * bidirectional and invisible characters raw): the same value for a parser, nothing raw for a
+ * terminal or a log that shows the JSON.
+ */
+export function escapeJsonText(json: string): string {
+  // JSON.stringify escapes C0 controls inside strings itself; outside them, a newline is layout.
+  JSON_UNSAFE.lastIndex = 0;
+  if (!JSON_UNSAFE.test(json)) return json;
+  return json.replace(JSON_UNSAFE, (char) => Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
 }
 
 /** Whether the text holds a character a message would have to escape. */
