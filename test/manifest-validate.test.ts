@@ -48,7 +48,7 @@ describe('manifest set', () => {
     ]);
   });
 
-  it('refuses unique values used by two developers, naming both', async () => {
+  it('refuses unique values used by two developers, naming both (never for a secret value)', async () => {
     const a = developerDoc(
       'a@example.com',
       '    customId: shared\n' +
@@ -78,14 +78,14 @@ describe('manifest set', () => {
       'b.yaml:9:38: error: hmac-auth username "u" of b@example.com\'s hmac-auth:u is already used by a@example.com\'s hmac-auth:u at a.yaml:9:38; it must be unique across the portal',
       'b.yaml:10:27: error: jwt key "iss" of b@example.com\'s jwt:iss is already used by a@example.com\'s jwt:iss at a.yaml:10:27; it must be unique across the portal',
       'b.yaml:11:48: error: oauth2 clientId "cid" of b@example.com\'s oauth2:app-b is already used by a@example.com\'s oauth2:app-a at a.yaml:11:48; it must be unique across the portal',
-      'b.yaml:12:41: error: key-auth key of b@example.com\'s key-auth:k is already used by a@example.com\'s key-auth:k at a.yaml:12:41; it must be unique across the portal',
+      'b.yaml:12:41: error: this key-auth key is already in use; it must be unique across the portal: give another value, or omit it to have one generated',
     ]);
   });
 
   it('refuses one key-auth key used twice by the same developer', async () => {
     const doc = developerDoc('a@example.com', credentials('{ type: key-auth, name: one, key: { fromEnv: PORTALFORM_SECRET_K } }', '{ type: key-auth, name: two, key: { fromEnv: PORTALFORM_SECRET_K } }'));
     expect(await errorsOf({ 'a.yaml': doc }, { PORTALFORM_SECRET_K: 'a-key-of-over-twenty-characters' })).toEqual([
-      expect.stringMatching(/^a\.yaml:8:43: error: key-auth key of a@example.com's key-auth:two is already used by a@example.com's key-auth:one/),
+      'a.yaml:8:43: error: this key-auth key is already in use; it must be unique across the portal: give another value, or omit it to have one generated',
     ]);
   });
 

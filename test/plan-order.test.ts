@@ -117,10 +117,10 @@ describe('plan ordering', () => {
   });
 
   it('shows a changed secret as a sensitive update, and an unchanged one as no change', () => {
-    const a = developer('a@example.com', 'approved', { credentials: [credential('key-auth', 'ci', {}, { key: 'old-key' })] });
+    const a = developer('a@example.com', 'approved', { credentials: [credential('key-auth', 'ci', {}, { key: 'old-key-of-twenty-characters' })] });
     const s = state([stored(a)]);
     expect(plan(desired([a]), s).changes).toEqual([]);
-    const changed = plan(desired([developer('a@example.com', 'approved', { credentials: [credential('key-auth', 'ci', {}, { key: 'new-key' })] })]), s);
+    const changed = plan(desired([developer('a@example.com', 'approved', { credentials: [credential('key-auth', 'ci', {}, { key: 'new-key-of-twenty-characters' })] })]), s);
     expect(changed.changes).toHaveLength(1);
     expect(changed.changes[0]!.after!.key).toBe('(sensitive value changed)');
     expect(JSON.stringify(changed)).not.toContain('new-key');

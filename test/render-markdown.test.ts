@@ -134,8 +134,8 @@ describe('renderPlanMarkdown', () => {
     failing.warnings.push({ severity: 'warning', message: 'a literal <secret> in the manifest', location: { file: 'x.yaml', line: 3, column: 5 } });
     const [comment] = renderPlanMarkdown(failing);
     expect(comment).toContain('**❌ 1 error: this plan cannot be applied.**');
-    expect(comment).toContain('- test.yaml:1:1: error: developer["ada@example.com"]: an approved developer cannot go back to pending');
-    expect(comment).toContain('- x.yaml:3:5: warning: a literal &lt;secret&gt; in the manifest');
+    expect(comment).toContain('- test.yaml:1:1: error: developer\\["ada\\@example.com"\\]: an approved developer cannot go back to pending');
+    expect(comment).toContain('- x.yaml:3:5: warning: a literal \\<secret\\> in the manifest');
   });
 
   it('writes the parts as plan-1.md, plan-2.md, … and removes stale ones', () => {

@@ -1,9 +1,10 @@
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { PortalformError } from '../errors.js';
 import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
 import { paint } from '../render/color.js';
+import { consolidateWarnings, moreLikeIt } from '../render/warnings.js';
+import { escapeJsonText } from '../util/strings.js';
 
 const FLUSH_BYTES = 1 << 16;
 
@@ -12,7 +13,9 @@ export class Output {
   constructor(
     readonly json: boolean,
     readonly color: boolean,
-  ) {}
+  ) {
+    endQuietlyOnClosedPipes();
+  }
 
   /** Prints `value` as JSON with --json, otherwise the text lines. */
   async result(value: unknown, text: () => Iterable<string>): Promise<void> {
@@ -21,7 +24,7 @@ export class Output {
   }
 
   async json_(value: unknown): Promise<void> {
-    await write(JSON.stringify(value, null, 2) + '\n');
+    await write(escapeJsonText(JSON.stringify(value, null, 2)) + '\n');
   }
 
   /**
@@ -32,6 +35,8 @@ export class Output {
   async lines(lines: Iterable<string>): Promise<void> {
     let buffer = '';
     for (const line of lines) {
+      // The reader is gone (`plan | head`): rendering the rest would be for no one.
+      if (process.stdout.destroyed) return;
       buffer += line + '\n';
       if (buffer.length >= FLUSH_BYTES) {
         await write(buffer);
@@ -42,21 +47,59 @@ export class Output {
   }
 
   info(text: string): void {
-    if (!this.json) process.stdout.write(text + '\n');
+    if (!this.json && !process.stdout.destroyed) process.stdout.write(text + '\n');
   }
 
   warn(message: string): void {
     process.stderr.write(`${paint('Warning:', 'yellow', this.color)} ${message}\n`);
   }
 
+  /** Every error; warnings one line per kind (render/warnings.ts). */
   diagnostics(diagnostics: Diagnostic[]): void {
-    for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const { first, count } of consolidateWarnings(diagnostics.filter((d) => d.severity !== 'error'))) {
+      process.stderr.write(formatDiagnostic(first) + moreLikeIt(count) + '\n');
+    }
   }
 }
 
-/** Writes to stdout, waiting for it to drain when it has queued too much. */
+/** Writes to stdout, waiting for it to drain when it has queued too much; nothing once the reader has gone. */
 async function write(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+  const stdout = process.stdout;
+  if (stdout.destroyed || stdout.write(text)) return;
+  await new Promise<void>((resolve, reject) => {
+    const settle = (error?: NodeJS.ErrnoException) => {
+      stdout.off('drain', onDrain).off('close', onDrain).off('error', settle);
+      if (error && !isClosedPipe(error)) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    stdout.once('drain', onDrain).once('close', onDrain).once('error', settle);
+    if (stdout.destroyed) settle();
+  });
+}
+
+let pipesGuarded = false;
+
+/**
+ * A reader that stops early (`plan | head`, `state list --json | head`) closes the pipe: the
+ * next write fails with EPIPE. That is the reader's choice, not an error of the command: the
+ * stream is closed, later writes to it are dropped, and the command ends as it would have (an
+ * apply that is running still commits), with its usual exit code.
+ */
+function endQuietlyOnClosedPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (!isClosedPipe(error)) throw error;
+    });
+  }
+}
+
+function isClosedPipe(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED';
 }
 
 export async function askYes(question: string): Promise<boolean> {

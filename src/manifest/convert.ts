@@ -3,6 +3,7 @@
 import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import type { Document, ParsedNode } from 'yaml';
 import type { Diagnostic } from '../model.js';
+import { codePointName, quoteForMessage } from '../util/strings.js';
 import { MAPPING, SEQUENCE, type ParsedDocument, type Position, type PositionTree } from './positions.js';
 
 /** How many nodes the aliases of one document may add when expanded. */
@@ -34,7 +35,7 @@ export function convertDocument(
       const target = anchors.get(node.source);
       if (!target) {
         const why = openAnchors.has(node.source) ? 'refers to a node that contains it' : 'has no anchor defined before it';
-        throw new ConversionError(`alias *${node.source} ${why}`, node.range[0]);
+        throw new ConversionError(`alias *${quoteForMessage(node.source)} ${why}`, node.range[0]);
       }
       aliasExpansion += target.size;
       if (aliasExpansion > MAX_ALIAS_EXPANSION) {
@@ -52,10 +53,13 @@ export function convertDocument(
   };
 
   const convertValue = (node: ParsedNode): Converted => {
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) throw new ConversionError(unsupportedTag(node.tag), node.range[0]);
     if (isScalar(node)) {
-      if (isPlainScalar(node.value)) return { value: node.value, size: 1, tree: base + node.range[0] };
-      const tag = node.tag?.replace('tag:yaml.org,2002:', '!!');
-      throw new ConversionError(`unsupported YAML tag ${tag}; write a plain string, number or boolean`, node.range[0]);
+      if (isPlainScalar(node.value)) {
+        if (typeof node.value === 'string') refuseUnstorableText(node.value, node.range[0]);
+        return { value: node.value, size: 1, tree: base + node.range[0] };
+      }
+      throw new ConversionError(unsupportedTag(node.tag ?? '?'), node.range[0]);
     }
     if (isSeq(node)) {
       const value: unknown[] = [];
@@ -95,6 +99,27 @@ export function convertDocument(
   }
 }
 
+/** The YAML 1.2 core schema's tags: written out (`!!str 42`) they change nothing a manifest can hold. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
+
+/** Any other tag (`!foo`, `!!js/function`, `!<tag:example.com,2026:x>`, `!`) is refused: a manifest holds plain data. */
+export function unsupportedTag(tag: string): string {
+  const written = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag.startsWith('!') ? tag : `!<${tag}>`;
+  return `unsupported YAML tag ${quoteForMessage(written)}; write a plain string, number or boolean`;
+}
+
+/**
+ * Text no state can store as written: a NUL (PostgreSQL refuses it, unlocated, at apply) or a lone
+ * surrogate (stored as U+FFFD, so the stored value is not the one planned). Both can only be
+ * written with an escape (`"\0"`, `"\ud800"`).
+ */
+function refuseUnstorableText(text: string, offset: number): void {
+  if (!/[\0\ud800-\udfff]/.test(text)) return;
+  if (text.includes('\0')) throw new ConversionError('this string holds a NUL character (\\0), which no state can store; remove it', offset);
+  const lone = /\p{Cs}/u.exec(text);
+  if (lone) throw new ConversionError(`this string holds a lone surrogate (${codePointName(lone[0])}), which is not a character and cannot be stored; write the character itself, or both halves of its pair`, offset);
+}
+
 /** Assigning a `__proto__` key would replace the prototype; defining it is slower, so only for that key. */
 function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
@@ -106,6 +131,11 @@ function isPlainScalar(value: unknown): value is string | number | boolean | nul
 }
 
 function mappingKey(key: ParsedNode | null, mapOffset: number): string {
-  if (isScalar(key) && key.value !== null && isPlainScalar(key.value)) return String(key.value);
+  if (key?.tag !== undefined && !CORE_TAGS.has(key.tag)) throw new ConversionError(unsupportedTag(key.tag), key.range[0]);
+  if (isScalar(key) && key.value !== null && isPlainScalar(key.value)) {
+    const text = String(key.value);
+    refuseUnstorableText(text, key.range[0]);
+    return text;
+  }
   throw new ConversionError('mapping keys must be plain strings', key?.range[0] ?? mapOffset);
 }

@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic, Location } from '../model.js';
-import { compareCodeUnits } from '../util/strings.js';
+import { compareCodeUnits, quoteForMessage } from '../util/strings.js';
 
 export interface DiscoveredFiles {
   /** Absolute paths, sorted by code unit, each file once. */
@@ -58,12 +58,9 @@ export function displayPath(file: string, cwd: string): string {
   return relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative) ? file : relative;
 }
 
-/** Longer values are cut in messages: a 10 MB string in a manifest must not flood the terminal. */
-const MAX_SHOWN = 120;
-
-/** A value from a manifest as a message shows it. */
+/** A value from a manifest as a message shows it: escaped and cut (util/strings.ts), never raw. */
 export function shown(value: string): string {
-  return value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}…` : value;
+  return quoteForMessage(value);
 }
 
 export function formatLocation(location: Location, cwd: string): string {

@@ -10,7 +10,7 @@ import { timed } from '../timing.js';
 import { buildDesiredState, type ManifestFile } from './desired.js';
 import { defaultCacheDir, PARSE_FULLY, readFastPath, type LazyDocument, type LazyValue } from './fastpath/index.js';
 import { discoverManifestFiles, formatLocation, readManifestBytes } from './files.js';
-import { compareCodeUnits } from '../util/strings.js';
+import { compareCodeUnits, escapeForMessage } from '../util/strings.js';
 import { parseManifestFile, type ParsedDocument } from './parse.js';
 import type { LazyPositions, PositionSource } from './positions.js';
 import { referenceOf, resolveReferences } from './references.js';
@@ -67,9 +67,12 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
   return { desired: timed('load: build', () => buildDesiredState(docs, references, files, cwd)), diagnostics };
 }
 
-/** `path:line:col: error: message`, the path relative to `cwd` when inside it. */
+/**
+ * `path:line:col: error: message`, the path relative to `cwd` when inside it. Values in messages
+ * are quoted where the message is made; escaping the whole line again covers the file's own path.
+ */
 export function formatDiagnostic(d: Diagnostic, cwd: string = process.cwd()): string {
-  return d.location ? `${formatLocation(d.location, cwd)}: ${d.severity}: ${d.message}` : `${d.severity}: ${d.message}`;
+  return escapeForMessage(d.location ? `${formatLocation(d.location, cwd)}: ${d.severity}: ${d.message}` : `${d.severity}: ${d.message}`);
 }
 
 async function resolveSecretsDirs(dirs: string[], cwd: string, diagnostics: Diagnostic[]): Promise<string[]> {

@@ -8,7 +8,8 @@
 //   with a line and column. A UTF-8 byte order mark is dropped; CRLF line ends work as LF.
 // - A file must hold at least one document. In a file with several, a document that is empty or
 //   only comments (say, after a trailing `---`) is skipped; a file with none is an error.
-// - YAML 1.2 core schema: no `<<` merge keys, no custom tags; mapping keys must be scalars.
+// - YAML 1.2 core schema: no `<<` merge keys, no tags but the core ones (`!!str`…); mapping keys
+//   must be scalars. A string may not hold a NUL or a lone surrogate (convert.ts).
 // - Nesting depth is checked on the CST before composing, because yaml's composer recurses and
 //   would overflow the stack (or worse) on a hostile file.
 // - Aliases share the anchored value rather than copying it, so converting never expands them;
@@ -19,7 +20,8 @@
 import { Composer, Lexer, LineCounter, Parser, isScalar, visit } from 'yaml';
 import type { CST, Document, YAMLError } from 'yaml';
 import type { Diagnostic } from '../model.js';
-import { convertDocument } from './convert.js';
+import { escapeForMessage, quoteForMessage } from '../util/strings.js';
+import { convertDocument, unsupportedTag } from './convert.js';
 import { decodeManifestBytes } from './decode.js';
 import type { ParsedDocument, Position } from './positions.js';
 
@@ -131,11 +133,15 @@ function findTooDeepToken(tokens: CST.Token[], maxDepth: number): CST.Token | un
 }
 
 function yamlDiagnostics(doc: Document.Parsed, file: string, position: (offset: number) => Position): Diagnostic[] {
-  const fromYaml = (severity: Diagnostic['severity']) => (e: YAMLError): Diagnostic => ({
-    severity,
-    message: e.code === 'DUPLICATE_KEY' ? `duplicate key \`${keyAt(doc, e.pos[0])}\`; a key may appear once per mapping` : e.message,
-    location: { file, ...position(e.pos[0]) },
-  });
+  const fromYaml = (severity: Diagnostic['severity']) => (e: YAMLError): Diagnostic => {
+    // A tag yaml cannot resolve is only a warning to yaml, and leaves a plain string: a manifest refuses it.
+    const tag = e.code === 'TAG_RESOLVE_FAILED' ? /^Unresolved tag: (.*)$/s.exec(e.message)?.[1] : undefined;
+    return {
+      severity: tag === undefined ? severity : 'error',
+      message: tag !== undefined ? unsupportedTag(tag) : e.code === 'DUPLICATE_KEY' ? `duplicate key ${quoteForMessage(keyAt(doc, e.pos[0]), 'code')}; a key may appear once per mapping` : escapeForMessage(e.message),
+      location: { file, ...position(e.pos[0]) },
+    };
+  };
   return [...doc.errors.map(fromYaml('error')), ...doc.warnings.map(fromYaml('warning'))];
 }
 

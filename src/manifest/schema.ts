@@ -8,6 +8,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
 import { locate, pointerSegment } from './positions.js';
+import { quoteForMessage } from '../util/strings.js';
 import type { ParsedDocument } from './parse.js';
 
 /** A literal string, or where to read the value from. */
@@ -168,9 +169,9 @@ function describeError(e: ErrorObject): string {
   }
 }
 
-/** A value from the manifest for a message, cut short: a key or value may be huge. */
+/** A value from the manifest for a message, escaped and cut short: a key or value may be huge, or hold an ESC. */
 function quote(text: string): string {
-  return '`' + (text.length > 40 ? text.slice(0, 40) + '…' : text) + '`';
+  return quoteForMessage(text, 'code');
 }
 
 /** `/developers/0/credentials/1/key` → `key`; an array item is named after its array: `redirectUris[0]`. */
@@ -179,7 +180,8 @@ function fieldName(pointer: string): string {
   const last = segments.at(-1);
   if (last === undefined) return 'the document';
   const parent = segments.at(-2);
-  return /^\d+$/.test(last) && parent !== undefined ? `${parent}[${last}]` : `\`${last}\``;
+  // A segment may be any key the manifest writes (a meta key, an unknown key's parent).
+  return /^\d+$/.test(last) && parent !== undefined ? `${quoteForMessage(parent)}[${last}]` : quote(last);
 }
 
 function credentialContext(e: ErrorObject): string {

@@ -2,8 +2,9 @@
 // reported; none stops the others.
 import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
 import type { CredentialType, Diagnostic, Location } from '../model.js';
-import { badEmail, isValidEmail } from './email.js';
+import { badEmail, isValidEmail, mixedScriptsWarning } from './email.js';
 import { formatLocation, shown } from './files.js';
+import { quoteForMessage } from '../util/strings.js';
 import { locate, type LazyPositions, type PositionSource } from './positions.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
 import type { DocumentSummary, EntrySummary } from './summary.js';
@@ -90,15 +91,20 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
 export function checkDocument(doc: DocumentSite, developers: ManifestDeveloper[], cwd: string): Diagnostic[] {
   return developers.flatMap((value, index) => {
     const developer: WrittenDeveloper = { doc, index, value };
-    const email = isValidEmail(value.email) ? [] : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
+    const email = isValidEmail(value.email) ? mixedScriptWarning(value.email, () => at(doc, pointerOf(developer, '/email'))) : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
     return [...email, ...checkCredentials(developer, cwd)];
   });
 }
 
-function quoted(value: string): string {
-  return JSON.stringify(shown(value));
+/** A warning for an address whose letters mix scripts (email.ts): it can pass for another developer's. */
+function mixedScriptWarning(email: string, location: () => Location): Diagnostic[] {
+  const message = mixedScriptsWarning(email);
+  return message ? [{ severity: 'warning', message, location: location() }] : [];
 }
 
+function quoted(value: string): string {
+  return quoteForMessage(value, 'double');
+}
 
 function at(doc: DocumentSite, pointer: string, part: 'key' | 'value' = 'value'): Location {
   return locate(doc.file, doc.readPositions(), pointer, part);
@@ -323,7 +329,6 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
   const field = kind === 'customId' ? undefined : CREDENTIAL_SPECS[kind].uniqueField!;
   const secret = field !== undefined && CREDENTIAL_SPECS[kind as CredentialType].secretFields.includes(field);
   const what = field === undefined ? 'customId' : `${kind} ${field}`;
-  const shownValue = secret ? '' : ` ${quoted(claim.value)}`;
   const owner = ({ developer, credential }: Claim) => {
     if (credential === undefined) return `developer ${shown(developer.email)}`;
     const entry = developer.doc.developers.load()[developer.index]!.credentials![credential]!;
@@ -331,10 +336,25 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
   };
   const where = ({ developer, credential }: Claim) =>
     at(developer.doc, pointerOf(developer, credential === undefined ? '/customId' : `/credentials/${credential}/${field}`));
+  if (secret) {
+    // Naming who holds a secret value, or pointing at it, would make this error an oracle: a pull
+    // request listing many literal keys would learn which one is a CI secret, and whose. The error
+    // says only that the value is taken, at the literal that guessed it when one did.
+    const guess = isWrittenLiteral(claim, field) || !isWrittenLiteral(first, field) ? claim : first;
+    return error(
+      `this ${kind} ${field} is already in use; it must be unique across the portal: give another value, or omit it to have one generated`,
+      where(guess),
+    );
+  }
   return error(
-    `${what}${shownValue} of ${owner(claim)} is already used by ${owner(first)} at ${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
+    `${what} ${quoted(claim.value)} of ${owner(claim)} is already used by ${owner(first)} at ${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
     where(claim),
   );
+}
+
+/** Whether the claimed secret is written as a literal in the manifest (not read with fromEnv or fromFile). */
+function isWrittenLiteral({ developer, credential }: Claim, field: string): boolean {
+  return developer.entry.references.some(([i, f, written]) => i === credential && f === field && typeof written === 'string');
 }
 
 function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {

@@ -1,6 +1,7 @@
 import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType, type Diagnostic } from '../model.js';
 import type { StateSnapshot } from '../store/types.js';
 import type { Action, Change } from './types.js';
+import { escapeForMessage, quoteForMessage } from '../util/strings.js';
 
 /** SPEC §4's execution order. */
 const PHASES: Record<Action['do'], number> = {
@@ -135,21 +136,30 @@ export function uniqueConflicts(changes: Change[], state: StateSnapshot): Diagno
     for (const value of claims[i]!.takes) {
       const holder = holders.get(value);
       if (holder && holder !== change.address && !freed.has(value)) {
-        errors.push({
-          severity: 'error',
-          message: `${change.address} takes a unique ${describeClaim(value)} that ${holder} holds, and the manifests do not manage ${holder}: declare it in a manifest to adopt it, or choose another value`,
-        });
+        const address = escapeForMessage(change.address);
+        // A secret value's holder is never named: the error would tell a pull request whose secret it guessed.
+        const message = isSecretClaim(value)
+          ? `${address} takes a ${describeClaim(value)} that is already in use; it must be unique across the portal: give another value, or omit it to have one generated`
+          : `${address} takes a unique ${describeClaim(value)} that ${escapeForMessage(holder)} holds, and the manifests do not manage ${escapeForMessage(holder)}: declare it in a manifest to adopt it, or choose another value`;
+        errors.push({ severity: 'error', message });
       }
     }
   });
   return errors;
 }
 
+function isSecretClaim(value: string): boolean {
+  const kind = value.slice(0, value.indexOf(':'));
+  if (kind === 'customId') return false;
+  const spec = CREDENTIAL_SPECS[kind as CredentialType];
+  return spec.secretFields.includes(spec.uniqueField!);
+}
+
 function describeClaim(value: string): string {
   const [kind, ...rest] = value.split(':');
-  if (kind === 'customId') return `customId ${JSON.stringify(rest.join(':'))}`;
+  if (kind === 'customId') return `customId ${quoteForMessage(rest.join(':'), 'double')}`;
   const field = CREDENTIAL_SPECS[kind as CredentialType].uniqueField!;
-  return CREDENTIAL_SPECS[kind as CredentialType].secretFields.includes(field) ? `${kind} ${field} (value not shown)` : `${kind} ${field} ${JSON.stringify(rest.join(':'))}`;
+  return isSecretClaim(value) ? `${kind} ${field}` : `${kind} ${field} ${quoteForMessage(rest.join(':'), 'double')}`;
 }
 
 /** Stored unique values by credential address, including the addresses developers are moved to. */

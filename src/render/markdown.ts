@@ -23,6 +23,7 @@ import { renderChange, summaryLine } from './text.js';
 import { plural } from '../util/plural.js';
 import { makeDirectories } from '../util/directories.js';
 import { PortalformError } from '../errors.js';
+import { consolidateWarnings, moreLikeIt } from './warnings.js';
 
 export const DEFAULT_MAX_CHARS = 65_000;
 const LISTED_ADDRESSES = 20;
@@ -120,7 +121,8 @@ function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' |
     severity === 'error'
       ? `**❌ ${plural(diagnostics.length, 'error')}: this plan cannot be applied.**`
       : `**⚠️ ${plural(diagnostics.length, 'warning')}:**`;
-  return ['', heading, '', ...diagnostics.map((d) => `- ${escapeHtml(formatDiagnostic(d, cwd).replace(/\s*\n\s*/g, ' '))}`)];
+  const items = severity === 'error' ? diagnostics.map((d) => ({ first: d, count: 1 })) : consolidateWarnings(diagnostics);
+  return ['', heading, '', ...items.map(({ first, count }) => `- ${escapeMarkdown(formatDiagnostic(first, cwd).replace(/\s*\n\s*/g, ' '))}${moreLikeIt(count)}`)];
 }
 
 function developerChunk(group: DeveloperChanges): Chunk {
@@ -260,8 +262,14 @@ function inlineCode(text: string): string {
   return `${fence}${padding}${text}${padding}${fence}`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * A diagnostic as literal text in a comment: every ASCII punctuation character that Markdown, or
+ * GitHub (`@` mentions, `#` references, `$` math), could read as syntax within a line is
+ * backslash-escaped, so a value quoted in the message cannot add emphasis, a code span, a link or
+ * an image (no `[`, so no `](`), HTML, a table cell or a mention.
+ */
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>#!|~@&$]/g, '\\$&');
 }
 
 function truncate(line: string, max: number): string {
