@@ -1,6 +1,8 @@
 import { storeOf, type StateOptions } from './options.js';
 import { verifyChain, verifyEventChain, type HistoryChain as ChainName, type HistoryEntry, type VerifyResult } from './history.js';
-import { CREDENTIAL_SPECS } from './model.js';
+import { parseAddress } from './address.js';
+import { PortalformError } from './errors.js';
+import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
 import type { HistoryRow, Origin, StateSnapshot } from './store/types.js';
 
@@ -49,6 +51,46 @@ export function listing(state: StateSnapshot): StateListing {
       })),
     })),
   };
+}
+
+export type DeveloperListing = StateListing['developers'][number];
+
+/** A listed credential's address: its type and the value of the type's identity field. */
+export function listedCredentialAddress(email: string, credential: Record<string, unknown>): string {
+  const type = credential.type as CredentialType;
+  return credentialAddress(email, type, String(credential[CREDENTIAL_SPECS[type].identityField]));
+}
+
+/**
+ * `state list [PREFIX] [--status S]`: the developers of that status whose address, or one of whose
+ * credentials' addresses, starts with the prefix; a developer matched only through credentials
+ * keeps only those.
+ */
+export function filterListing(all: StateListing, filter: { prefix?: string; status?: string }): StateListing {
+  const prefix = filter.prefix ?? '';
+  const developers = all.developers.flatMap((d) => {
+    if (filter.status !== undefined && d.status !== filter.status) return [];
+    if (developerAddress(d.email).startsWith(prefix)) return [d];
+    const credentials = d.credentials.filter((c) => listedCredentialAddress(d.email, c).startsWith(prefix));
+    return credentials.length > 0 ? [{ ...d, credentials }] : [];
+  });
+  return { ...all, developers };
+}
+
+export type StateObject =
+  | ({ address: string; kind: 'developer' } & DeveloperListing)
+  | ({ address: string; kind: 'credential'; developer: string } & Record<string, unknown>);
+
+/** `state show ADDR`: one stored developer (with its credentials) or credential, secrets redacted. */
+export function findStateObject(all: StateListing, addressText: string): StateObject {
+  const address = parseAddress(addressText);
+  const developer = all.developers.find((d) => d.email === address.email);
+  const wanted = address.kind === 'developer' ? developerAddress(address.email) : credentialAddress(address.email, address.type, address.identity);
+  if (!developer) throw new PortalformError(`${wanted} is not in the state; run portalform state list to see what is`);
+  if (address.kind === 'developer') return { address: wanted, kind: 'developer', ...developer };
+  const credential = developer.credentials.find((c) => listedCredentialAddress(developer.email, c) === wanted);
+  if (!credential) throw new PortalformError(`${wanted} is not in the state; run portalform state list ${JSON.stringify(developerAddress(developer.email))} to see the developer's credentials`);
+  return { address: wanted, kind: 'credential', developer: developer.email, ...credential };
 }
 
 export interface HistoryListing {

@@ -36,7 +36,16 @@ export function buildProgram(): Command {
   for (const register of [registerValidate, registerPlan, registerApply, registerShow, registerState, registerHistory, registerExport, registerSecret, registerInvite, registerServe, registerForceUnlock]) {
     register(program);
   }
+  describePathDefaults(program);
   return program;
+}
+
+/** `[paths...]` defaults to the current directory (SPEC §1): say so, not `(default: [])`. */
+function describePathDefaults(command: Command): void {
+  for (const argument of command.registeredArguments) {
+    if (argument.name() === 'paths' && Array.isArray(argument.defaultValue)) argument.default(argument.defaultValue, 'the current directory');
+  }
+  for (const sub of command.commands) describePathDefaults(sub);
 }
 
 /** Runs the CLI: every error becomes one readable message on stderr and exit code 1. */

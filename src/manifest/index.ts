@@ -5,11 +5,11 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DesiredState, Diagnostic } from '../model.js';
-import { isPlanFileContent } from '../plan/planfile.js';
 import { timed } from '../timing.js';
 import { buildDesiredState, type ManifestFile } from './desired.js';
 import { defaultCacheDir, PARSE_FULLY, readFastPath, type LazyDocument, type LazyValue } from './fastpath/index.js';
 import { discoverManifestFiles, formatLocation, readManifestBytes } from './files.js';
+import { explainNonManifests, ownOutputKind, ownOutputNote } from './own-outputs.js';
 import { compareCodeUnits, escapeForMessage } from '../util/strings.js';
 import { parseManifestFile, type ParsedDocument } from './parse.js';
 import type { LazyPositions, PositionSource } from './positions.js';
@@ -54,7 +54,9 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
   const files = timed('load: read files', () => readFiles(discovered.files, diagnostics));
   const env = opts.env ?? process.env;
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(cwd, env) : opts.cacheDir;
-  const docs = await timed('load: parse', () => parseAndCheckSchema(files, diagnostics, cacheDir || null));
+  const parseDiagnostics: Diagnostic[] = [];
+  const docs = await timed('load: parse', () => parseAndCheckSchema(files, parseDiagnostics, cacheDir || null));
+  diagnostics.push(...explainNonManifests(files, parseDiagnostics));
 
   const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map(), realDirectories: new Map() };
   const references = timed('load: references', () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])));
@@ -88,16 +90,17 @@ async function resolveSecretsDirs(dirs: string[], cwd: string, diagnostics: Diag
 
 /**
  * Reads every manifest (discovery found regular files; reading them at once beats a thread-pool
- * round trip per chunk); a saved plan found among them (recognised by its content) is skipped
- * with a warning.
+ * round trip per chunk); a file portalform wrote found among them (recognised by its content,
+ * own-outputs.ts) is skipped with a warning.
  */
 function readFiles(paths: string[], diagnostics: Diagnostic[]): ManifestFile[] {
   const files: ManifestFile[] = [];
   for (const file of paths) {
     try {
       const bytes = readManifestBytes(file);
-      if (isPlanFileContent(Buffer.from(bytes.subarray(0, 64)).toString('utf8'))) {
-        diagnostics.push({ severity: 'warning', location: { file, line: 1, column: 1 }, message: 'this is a saved plan, not a manifest: skipped' });
+      const own = ownOutputKind(bytes);
+      if (own) {
+        diagnostics.push(ownOutputNote(file, own));
         continue;
       }
       files.push({ path: file, bytes, sha256: sha256(bytes) });

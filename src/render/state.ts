@@ -43,3 +43,25 @@ export function* renderHistoryText(entries: { seq: number; serial: number; at: s
     yield `${String(e.serial).padEnd(7)} ${e.kind.padEnd(7)} ${e.at.padEnd(25)} ${e.actor.slice(0, 21).padEnd(21)} ${changes.padEnd(37)} ${e.hash.slice(0, 12)}`;
   }
 }
+
+/** `state show ADDR`: one developer with its credentials, or one credential, from the listing (secrets already redacted). */
+export function* renderStateObjectText(object: Record<string, unknown> & { address: string; kind: string }, color: boolean): Generator<string> {
+  const { address, kind, credentials, developer, ...fields } = object;
+  yield paint(`# ${address}`, 'bold', color);
+  yield paint(`${kind === 'developer' ? 'developer' : 'credential'} ${JSON.stringify(kind === 'developer' ? fields.email : address.replace(/^.*\.credential\["(.*)"\]$/, '$1'))} {`, 'bold', color);
+  yield* attributeLines(kind === 'credential' ? { developer, ...fields } : fields, '    ');
+  for (const credential of (credentials as Record<string, unknown>[] | undefined) ?? []) {
+    const { type, ...rest } = credential;
+    const identity = rest[CREDENTIAL_SPECS[type as keyof typeof CREDENTIAL_SPECS].identityField];
+    yield `    credential ${JSON.stringify(`${String(type)}:${String(identity)}`)} {`;
+    yield* attributeLines(rest, '        ');
+    yield '    }';
+  }
+  yield '}';
+}
+
+function* attributeLines(fields: Record<string, unknown>, indent: string): Generator<string> {
+  const entries = Object.entries(fields).filter(([key, value]) => key !== 'email' && value !== null);
+  const width = Math.max(0, ...entries.map(([key]) => key.length));
+  for (const [key, value] of entries) yield `${indent}${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
+}

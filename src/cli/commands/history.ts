@@ -1,22 +1,27 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { PortalformError } from '../../errors.js';
 import { history, verifyHistory } from '../../inspect.js';
-import type { Plan } from '../../plan/types.js';
 import { paint } from '../../render/color.js';
 import { renderHistoryText } from '../../render/state.js';
-import { renderPlanText } from '../../render/text.js';
+import { renderRecordedApply } from '../../render/history.js';
 import { plural } from '../../util/plural.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output } from '../io.js';
+import { examples } from '../shared.js';
 
 export function registerHistory(program: Command): void {
   const historyCommand = common(program.command('history'))
-    .description('The record of applies, oldest first')
+    .description('The record of applies and other events, oldest first (with --json, each entry without its changes: see history show)')
+    .option('--limit <n>', 'only the last n entries', positiveInteger)
+    .option('--since <time|serial>', 'only the entries at or after this time (e.g. 2026-05-01 or 2026-05-01T12:00:00Z) or state serial')
+    .addHelpText('after', examples(['portalform history --limit 20', 'portalform history --since 2026-05-01 --json', 'portalform history show 42', 'portalform history verify']))
     .enablePositionalOptions()
-    .action(async (flags: CommonFlags) => {
+    .action(async (flags: CommonFlags & { limit?: number; since?: string }) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      const listingJson = await history(stateOptions(flags));
-      await out.result(listingJson, () => renderHistoryText(listingJson.entries));
+      const since = sinceFilter(flags.since);
+      const entries = (await history(stateOptions(flags))).entries.filter(since);
+      const shown = flags.limit === undefined ? entries : entries.slice(-flags.limit);
+      await out.result({ entries: shown.map(entrySummary) }, () => renderHistoryText(shown));
     });
   common(historyCommand.command('show'))
     .description('Render one recorded apply like a plan')
@@ -25,11 +30,7 @@ export function registerHistory(program: Command): void {
       const out = new Output(flags.json === true, colorOf(flags));
       const entry = (await history(stateOptions(flags))).entries.find((e) => e.kind === 'apply' && String(e.serial) === serialText);
       if (!entry) throw new PortalformError(`no apply with serial ${serialText} in the history; run portalform history to list them`);
-      await out.result(entry, () => [
-        `# apply ${entry.serial} by ${entry.actor} at ${entry.at} (tool ${String(entry.toolVersion)}, hash ${entry.hash.slice(0, 12)})`,
-        '',
-        ...renderPlanText(recordedPlan(entry), out.color),
-      ]);
+      await out.result(entry, () => renderRecordedApply(entry, out.color));
     });
   common(historyCommand.command('verify'))
     .description('Recompute both hash chains of the history (applies, other events); exit 1 if any entry was altered, removed or reordered')
@@ -50,7 +51,21 @@ export function registerHistory(program: Command): void {
     });
 }
 
-/** A history entry holds the redacted changes: enough to render it like the plan it was. */
-function recordedPlan(entry: Record<string, unknown>): Plan {
-  return { changes: entry.changes, summary: entry.summary, errors: [], warnings: [] } as unknown as Plan;
+/** A listed entry: everything but its change list, which `history show N --json` gives in full. */
+function entrySummary<T extends Record<string, unknown>>(entry: T): Omit<T, 'changes'> {
+  const { changes: _changes, ...rest } = entry;
+  return rest;
+}
+
+function sinceFilter(since: string | undefined): (entry: { serial: number; at: string }) => boolean {
+  if (since === undefined) return () => true;
+  if (/^\d+$/.test(since)) return (entry) => entry.serial >= Number(since);
+  const time = Date.parse(since);
+  if (Number.isNaN(time)) throw new PortalformError(`--since ${JSON.stringify(since)} is neither a time (e.g. 2026-05-01 or 2026-05-01T12:00:00Z) nor a state serial`);
+  return (entry) => Date.parse(entry.at) >= time;
+}
+
+function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('give a whole number of entries, e.g. 20');
+  return Number(value);
 }

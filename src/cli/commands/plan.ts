@@ -7,7 +7,7 @@ import type { Plan } from '../../plan/types.js';
 import { DEFAULT_STATE } from '../../store/index.js';
 import type { StateSnapshot } from '../../store/types.js';
 import { plural } from '../../util/plural.js';
-import { colorOf, common, planOptions, selecting, type CommonFlags, type SelectingFlags } from '../flags.js';
+import { colorOf, common, planOptions, refuseTogether, selecting, type CommonFlags, type SelectingFlags } from '../flags.js';
 import { Output } from '../io.js';
 import { examples, failOnPlanErrors, renderPlan, type PlanFormat } from '../shared.js';
 
@@ -30,13 +30,14 @@ export function registerPlan(program: Command): void {
       'portalform plan portal/ --detailed-exitcode       # CI: exit 2 when there are changes',
       `portalform plan portal/ --replace 'developer["ada@example.com"]'`,
     ]))
-    .argument('[paths...]', 'manifest files or directories', [])
+    .argument('[paths...]', 'manifest files or directories (default: the current directory)')
     .option('--out <file>', 'save the plan for a later apply (created 0600; holds no secret values)')
-    .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes')
+    .option('--detailed-exitcode', 'exit 0 with no changes, 1 on error, 2 with changes (with --expect-no-changes: 2 for drift)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown', 'diff', 'html']).default('text'))
     .option('--out-dir <dir>', 'with --format markdown: write the comment as plan-1.md, plan-2.md… (parts of at most 65,000 characters)')
-    .option('--expect-no-changes', 'exit 1 when anything would change (a drift check)')
-    .action(async (paths: string[], flags: PlanFlags) => {
+    .option('--expect-no-changes', 'exit 1 when anything would change (a drift check; with --detailed-exitcode, exit 2)')
+    .action(async (paths: string[] | undefined, flags: PlanFlags) => {
+      refuseContradictions(flags);
       const out = new Output(flags.json === true || flags.format === 'json', colorOf(flags));
       const { plan: result, state } = await planWithState(planOptions(paths, flags));
       const location = flags.state || process.env.PORTALFORM_STATE || undefined;
@@ -54,10 +55,20 @@ export function registerPlan(program: Command): void {
         out.info(`\nSaved the plan to ${flags.out}. To apply exactly these changes, run: portalform apply ${shellQuoted(flags.out)}${stateFlag}`);
       }
       if (flags.expectNoChanges && result.changes.length > 0) {
-        throw new PortalformError(`${plural(result.changes.length, 'change')} pending, but --expect-no-changes was given: the state has drifted from the manifests`);
+        const drift = `${plural(result.changes.length, 'change')} pending, but --expect-no-changes was given: the state has drifted from the manifests`;
+        // A scheduled drift job tells drift (2) from a failure to plan (1), as Terraform's does.
+        if (!flags.detailedExitcode) throw new PortalformError(drift);
+        process.stderr.write(`Drift: ${drift}\n`);
       }
       if (flags.detailedExitcode && result.changes.length > 0) process.exitCode = 2;
     });
+}
+
+/** Flags that ask for two different things are a usage error, not a silent choice of one. */
+function refuseContradictions(flags: PlanFlags): void {
+  const format = flags.format !== 'text' && flags.format !== 'json' && `--format ${flags.format}`;
+  refuseTogether(flags.json && '--json', format, '--json prints the plan as JSON; drop one of them');
+  refuseTogether(flags.outDir && '--out-dir', flags.format !== 'markdown' && `--format ${flags.format}`, '--out-dir writes the parts of a Markdown comment; add --format markdown');
 }
 
 // The diff and markdown renderers (and the text-diff library) are loaded only when asked for.

@@ -1,23 +1,34 @@
-import type { Command } from 'commander';
-import { listState } from '../../inspect.js';
-import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType } from '../../model.js';
+import { Option, type Command } from 'commander';
+import { filterListing, findStateObject, listedCredentialAddress, listState } from '../../inspect.js';
+import { developerAddress, STATUSES } from '../../model.js';
+import { renderStateObjectText } from '../../render/state.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output } from '../io.js';
+import { examples } from '../shared.js';
 
 export function registerState(program: Command): void {
   const state = program.command('state').description('Inspect the stored state');
   common(state.command('list'))
     .description('List the stored developers and credentials (secrets redacted)')
-    .action(async (flags: CommonFlags) => {
+    .argument('[prefix]', 'only the addresses that start with this, e.g. developer["ada@')
+    .addOption(new Option('--status <status>', 'only the developers in this status').choices([...STATUSES]))
+    .addHelpText('after', examples(['portalform state list', `portalform state list 'developer["ada@' --json`, 'portalform state list --status revoked']))
+    .action(async (prefix: string | undefined, flags: CommonFlags & { status?: string }) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      const listingJson = await listState(stateOptions(flags));
+      const listingJson = filterListing(await listState(stateOptions(flags)), { prefix, status: flags.status });
       await out.result(listingJson, () =>
         listingJson.developers.flatMap((d) => [
           `${developerAddress(d.email)}  ${d.status}`,
-          ...d.credentials.map(
-            (c) => `${credentialAddress(d.email, c.type as CredentialType, String(c[CREDENTIAL_SPECS[c.type as CredentialType].identityField]))}  ${c.active ? 'active' : 'inactive'}`,
-          ),
+          ...d.credentials.map((c) => `${listedCredentialAddress(d.email, c)}  ${c.active ? 'active' : 'inactive'}`),
         ]),
       );
+    });
+  common(state.command('show'))
+    .description('Show one stored developer (with its credentials) or credential, all its fields (secrets redacted)')
+    .argument('<address>', 'e.g. developer["ada@example.com"] or developer["ada@example.com"].credential["key-auth:ci"]')
+    .action(async (address: string, flags: CommonFlags) => {
+      const out = new Output(flags.json === true, colorOf(flags));
+      const object = findStateObject(await listState(stateOptions(flags)), address);
+      await out.result(object, () => renderStateObjectText(object, out.color));
     });
 }

@@ -9,8 +9,8 @@ import { diagnosticJson } from '../shared.js';
 export function registerValidate(program: Command): void {
   common(program.command('validate'))
     .description('Check manifests (syntax, schema, references, uniqueness, secret sources); changes nothing')
-    .argument('[paths...]', 'manifest files or directories', [])
-    .action(async (paths: string[], flags: CommonFlags) => {
+    .argument('[paths...]', 'manifest files or directories (default: the current directory)')
+    .action(async (paths: string[] | undefined, flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const { desired, warnings } = await load(planOptions(paths, flags));
       out.diagnostics(warnings);
