@@ -13,6 +13,7 @@ import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
+import { unmanagedObjects } from './plan/unmanaged.js';
 import { readPlanFile } from './plan/planfile.js';
 import { checkSavedPlan, needsGivenSecrets, refuseForeignPlan } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
@@ -113,6 +114,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
     paths: pathsOf(options).map((p) => resolve(cwdOf(options), p)),
     secretsDirs: (options.secretsDirs ?? []).map((p) => resolve(cwdOf(options), p)),
     generates: generatedAddresses(ordered),
+    unmanaged: unmanagedObjects(state, ordered),
   };
 }
 

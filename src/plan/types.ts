@@ -92,6 +92,18 @@ export interface Plan {
   secretsDirs: string[];
   /** Generated secrets apply will produce; without a state key they must go to --secrets-out. */
   generates: string[];
+  /** What the state holds that the manifests do not manage and this plan leaves as it is (SPEC §8). */
+  unmanaged?: UnmanagedObject[];
+}
+
+/** One object the manifests do not manage (SPEC §8), as `plan --json` lists it. */
+export interface UnmanagedObject {
+  address: string;
+  kind: 'developer' | 'credential';
+  origin: string;
+  /** Developers only. */
+  status?: string;
+  createdAt: string;
 }
 
 export function summarize(changes: Change[]): Summary {

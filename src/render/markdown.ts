@@ -21,6 +21,7 @@ import type { Change, Plan } from '../plan/types.js';
 import { changesByDeveloper, type DeveloperChanges } from './diff.js';
 import { renderChange, summaryLine } from './text.js';
 import { plural } from '../util/plural.js';
+import { unmanagedMarkdownLines } from './unmanaged.js';
 
 export const DEFAULT_MAX_CHARS = 65_000;
 const LISTED_ADDRESSES = 20;
@@ -81,7 +82,7 @@ function titleLine(plan: Plan, numbering: Numbering | null): string {
 }
 
 function noteChunks(plan: Plan, cwd: string): Chunk[] {
-  const notes = [cautionLines(plan.changes), diagnosticLines(plan.errors, 'error', cwd), diagnosticLines(plan.warnings, 'warning', cwd)];
+  const notes = [cautionLines(plan.changes), diagnosticLines(plan.errors, 'error', cwd), diagnosticLines(plan.warnings, 'warning', cwd), unmanagedMarkdownLines(plan.unmanaged)];
   return notes.filter((lines) => lines.length > 0).map((lines) => ({ kind: 'notes', lines }));
 }
 

@@ -7,7 +7,7 @@ import type { Backend, Conn } from './backend.js';
 import { Migrator, sql } from './kysely.js';
 import { deleteLockRecord, describeHolder, readLock, toLockInfo } from './locks.js';
 import { readHistory, readSnapshot } from './read.js';
-import { EVENTS_CHAIN, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
+import { EVENTS_CHAIN, PORTAL_VERSION, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
 import { WriteSession } from './session.js';
 import type { HistoryRow, LockHolder, LockInfo, ReadScope, StateSnapshot } from './types.js';
 import { EMPTY_STATE } from './types.js';
@@ -19,6 +19,8 @@ const MIGRATION_RETRIES = 3;
 export class Store {
   /** Whether the state has sync digests (schema 0002); an older one is read in full until apply migrates it. */
   private syncDigests = false;
+  /** Whether the state has the portal's tables (schema 0003): tombstones among them. */
+  private portalTables = false;
 
   constructor(readonly backend: Backend) {}
 
@@ -36,7 +38,7 @@ export class Store {
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
-        return await readSnapshot(conn, this.syncDigests ? scope : undefined);
+        return await readSnapshot(conn, this.syncDigests ? scope : undefined, { portal: this.portalTables });
       } finally {
         await sql`commit`.execute(conn);
       }
@@ -152,6 +154,7 @@ export class Store {
     const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
     const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
     this.syncDigests = rows.rows.some((r) => r.name === SYNC_DIGEST_VERSION);
+    this.portalTables = rows.rows.some((r) => r.name === PORTAL_VERSION);
     const unknown = rows.rows.map((r) => r.name).filter((name) => !SCHEMA_VERSIONS.includes(name));
     if (unknown.length > 0) {
       throw new PortalformError(
