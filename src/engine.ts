@@ -89,11 +89,11 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
   const replace = new Set((options.replace ?? []).map(normalizeAddress));
   const rotate = new Set((options.rotate ?? []).map(normalizeAddress));
   const target = (options.target ?? []).map(normalizeAddress);
-  const { changes, errors } = diff(desired, state, vault, { replace, rotate });
+  const { changes, errors, warnings: diffWarnings } = diff(desired, state, vault, { replace, rotate });
   errors.push(...unknownAddresses(desired, state, [...replace, ...rotate, ...target]));
   errors.push(...uniqueConflicts(changes, state));
   let ordered = orderChanges(changes, state);
-  const warnings: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [...diffWarnings];
   if (target.length > 0) {
     ordered = ordered.filter((change) => isTargeted(change, target));
     warnings.push({
