@@ -246,6 +246,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       for (const statement of CONSOLE_INDEXES[dialect]) await sql.raw(statement).execute(db);
     },
   },
+  // A plan lists the unmanaged credentials (SPEC §8) without scanning every credential.
+  '0005_credential_origin': {
+    async up(db: Kysely<any>) {
+      await sql.raw('create index pf_credentials_origin on pf_credentials (origin)').execute(db);
+    },
+  },
 });
 
 /** The chain of pf_events, as pf_chain_heads names it. */
