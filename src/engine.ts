@@ -13,6 +13,7 @@ import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
+import { unmanagedObjects } from './plan/unmanaged.js';
 import { checkShownMatchesSteps, readPlanFile } from './plan/planfile.js';
 import { checkSavedPlan, checkSealIfPossible, emailsOf, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
@@ -97,11 +98,11 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
   const replace = new Set((options.replace ?? []).map(normalizeAddress));
   const rotate = new Set((options.rotate ?? []).map(normalizeAddress));
   const target = (options.target ?? []).map(normalizeAddress);
-  const { changes, errors } = diff(desired, state, vault, { replace, rotate });
+  const { changes, errors, warnings: diffWarnings } = diff(desired, state, vault, { replace, rotate });
   errors.push(...unknownAddresses(desired, state, [...replace, ...rotate, ...target]));
   errors.push(...uniqueConflicts(changes, state));
   let ordered = orderChanges(changes, state);
-  const warnings: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [...diffWarnings];
   if (target.length > 0) {
     ordered = ordered.filter((change) => isTargeted(change, target));
     warnings.push({
@@ -123,6 +124,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
     secretsDirs: (options.secretsDirs ?? []).map((p) => resolve(cwdOf(options), p)),
     generates: generatedAddresses(ordered),
     touches: touchesOf(ordered, state),
+    unmanaged: unmanagedObjects(state, ordered),
   };
 }
 

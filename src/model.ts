@@ -88,7 +88,8 @@ export interface SyncSource {
 export interface DesiredDeveloper {
   /** Lower-case. */
   email: string;
-  fullName: string;
+  /** Null: the entry leaves the name to the developer (an adopting entry may, SPEC §8). */
+  fullName: string | null;
   status: Status;
   customId: string | null;
   meta: Record<string, string>;
@@ -105,12 +106,23 @@ export interface MovedBlock {
   location: Location;
 }
 
+/** A `removed` entry: delete, or with `keep` release, a developer (and all it owns) or one credential. */
+export interface RemovedBlock {
+  /** Lower-case. */
+  developer: string;
+  credential?: { type: CredentialType; identity: string };
+  keep: boolean;
+  location: Location;
+}
+
 export interface DesiredState {
   credentialTypes: CredentialType[];
   /** The `portal:` block's settings, defaults filled (SPEC §6): the defaults when no document carries one. */
   portal: PortalSettings;
   developers: DesiredDeveloper[];
   moved: MovedBlock[];
+  /** Absent: none. */
+  removed?: RemovedBlock[];
   /** SHA-256 over the sorted (path, content) pairs of the manifest files. */
   manifestDigest: string;
   files: string[];

@@ -165,6 +165,7 @@ const PHASE_OF: Record<Change['action']['do'], number> = {
   'portal.update': -1,
   'credential.delete': 0,
   'developer.delete': 1,
+  'tombstone.clear': 1,
   'developer.move': 2,
   'developer.create': 3,
   'developer.transition': 4,

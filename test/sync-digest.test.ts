@@ -157,6 +157,9 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       ...(backend.name === 'postgres' ? ['pf_developers_email_search'] : []),
     ].map((index) => `drop index ${index}`);
     const portal = [
+      // The unmanaged credentials' index (0006) came last.
+      'drop index pf_credentials_origin',
+      `delete from pf_migration where name = '0006_credential_origin'`,
       ...changeFeed,
       ...consoleIndexes,
       `delete from pf_migration where name = '0004_console_indexes'`,

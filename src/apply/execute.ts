@@ -124,13 +124,16 @@ export class Executor {
       case 'developer.update':
         return writer.updateDeveloper(
           this.developerId(first.email),
-          { ...withoutAdopt(first.set), ...(first.set.adopt ? { origin: 'manifest' as const } : {}) },
+          { ...withoutAdopt(first.set), ...(first.set.adopt ? { origin: 'manifest' as const } : {}), ...(first.set.release ? { origin: 'released' as const } : {}) },
           now,
         );
       case 'credential.update':
         return this.updateCredential(first);
       case 'credential.activation':
         return; // written by the developer's transition, in the same transaction
+      case 'tombstone.clear':
+        await writer.conn.deleteFrom('pf_tombstones').where('email', '=', first.email).execute();
+        return;
     }
   }
 
@@ -204,6 +207,7 @@ export class Executor {
         ...(action.fields ? { fields } : {}),
         ...(action.secrets ? { secrets } : {}),
         ...(action.adopt ? { origin: 'manifest' as const } : {}),
+        ...(action.release ? { origin: 'released' as const } : {}),
       },
       this.options.now,
     );
@@ -252,8 +256,8 @@ export function uniqueValueOf(type: CredentialType, fields: Record<string, unkno
   return typeof value === 'string' ? value : null;
 }
 
-function withoutAdopt<T extends { adopt?: true }>(set: T): Omit<T, 'adopt'> {
-  const { adopt: _adopt, ...rest } = set;
+function withoutAdopt<T extends { adopt?: true; release?: true }>(set: T): Omit<T, 'adopt' | 'release'> {
+  const { adopt: _adopt, release: _release, ...rest } = set;
   return rest;
 }
 

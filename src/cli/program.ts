@@ -11,6 +11,7 @@ import { registerForceUnlock } from './commands/force-unlock.js';
 import { registerHistory } from './commands/history.js';
 import { registerInvite } from './commands/invite.js';
 import { registerPlan } from './commands/plan.js';
+import { registerRequests } from './commands/requests.js';
 import { registerSecret } from './commands/secret.js';
 import { registerServe } from './commands/serve.js';
 import { registerShow } from './commands/show.js';
@@ -33,7 +34,7 @@ export function buildProgram(): Command {
       const out = new Output(false, colorEnabled(process.stderr, color === false));
       for (const warning of stateLocationWarnings(state ?? process.env.PORTALFORM_STATE)) out.warn(warning);
     });
-  for (const register of [registerValidate, registerPlan, registerApply, registerShow, registerState, registerHistory, registerExport, registerSecret, registerInvite, registerServe, registerForceUnlock]) {
+  for (const register of [registerValidate, registerPlan, registerApply, registerShow, registerState, registerHistory, registerExport, registerRequests, registerSecret, registerInvite, registerServe, registerForceUnlock]) {
     register(program);
   }
   describePathDefaults(program);

@@ -1,7 +1,8 @@
 // `export --format manifest`: the stored state as manifests that plan with no changes against it.
 //
-// - Everything in the state is exported, self-service developers and credentials included (an
-//   admin wants the whole registry). Those are marked with a comment: applying the export adopts
+// - The managed objects only, by default (export/index.ts filters the state), so a plan on the
+//   export shows no changes; with --include-unmanaged the self-service and released ones too (an
+//   admin who wants the whole registry), each marked with a comment: applying the export adopts
 //   them, which plan shows as an update.
 // - Secret fields are left out: in a manifest an omitted secret means "keep the stored value".
 // - Non-secret fields are written in full, defaults and generated values (oauth2 clientId)

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CREDENTIAL_SPECS } from '../model.js';
 import { completePortalSettings } from '../portal-settings.js';
-import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
+import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, RemovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
 import { compareCodeUnits } from '../util/strings.js';
 import { locate, type LazyPositions } from './positions.js';
 import { referenceOf, type DocumentReferences, type Reference } from './references.js';
@@ -42,12 +42,26 @@ export function buildDesiredState(docs: SourcedDocument[], references: Map<Sourc
       }),
     ),
   );
+  const removed = docs.flatMap(({ file, fields, positions }) =>
+    (fields.removed ?? []).map((entry, i): RemovedBlock => {
+      const [type, ...identity] = entry.credential?.split(':') ?? [];
+      return {
+        developer: entry.developer.toLowerCase(),
+        ...(entry.credential ? { credential: { type: type as CredentialType, identity: identity.join(':') } } : {}),
+        keep: entry.keep === true,
+        get location() {
+          return locate(file, positions.read(), `/removed/${i}`);
+        },
+      };
+    }),
+  );
   const portal = completePortalSettings(docs.find((doc) => doc.fields.portal)?.fields.portal);
   return {
     credentialTypes: portal.credentialTypes,
     portal,
     developers: developers.sort((a, b) => compareCodeUnits(a.email, b.email)),
     moved,
+    removed,
     manifestDigest: digestOf(files, cwd),
     files: files.map((file) => file.path),
   };
@@ -128,7 +142,7 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
     return { content: this.#digest, references: this.#references ?? [] };
   }
 
-  get fullName(): string {
+  get fullName(): string | null {
     return this.attributes().fullName;
   }
 
@@ -158,7 +172,7 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   private attributes(): Pick<DesiredDeveloper, 'fullName' | 'status' | 'meta'> {
     if (this.#attributes) return this.#attributes;
     const { fullName, status, meta } = this.entry();
-    return (this.#attributes = { fullName, status, meta: { ...meta } });
+    return (this.#attributes = { fullName: fullName ?? null, status, meta: { ...meta } });
   }
 
   private entry(): ManifestDeveloper {

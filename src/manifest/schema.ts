@@ -19,6 +19,7 @@ export interface ManifestDocument {
   portal?: ManifestPortal;
   developers?: ManifestDeveloper[];
   moved?: ManifestMoved[];
+  removed?: ManifestRemoved[];
 }
 
 /** The `portal:` block (SPEC §6); an omitted field takes its default (portal-settings.ts). */
@@ -31,7 +32,8 @@ export interface ManifestPortal {
 
 export interface ManifestDeveloper {
   email: string;
-  fullName: string;
+  /** Omitted only by an entry that adopts a self-registered developer (SPEC §8). */
+  fullName?: string;
   status: Status;
   customId?: string;
   meta?: Record<string, string>;
@@ -41,6 +43,13 @@ export interface ManifestDeveloper {
 export interface ManifestMoved {
   from: string;
   to: string;
+}
+
+/** A `removed` entry (SPEC §8): `credential` is `type:identity`. */
+export interface ManifestRemoved {
+  developer: string;
+  credential?: string;
+  keep?: boolean;
 }
 
 export type ManifestCredential =

@@ -8,6 +8,7 @@ import { quoteForMessage } from '../util/strings.js';
 import { locate, type LazyPositions, type PositionSource } from './positions.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
 import type { DocumentSummary, EntrySummary } from './summary.js';
+import { checkRemoved } from './removed.js';
 
 /**
  * A document that passed the schema. Its developer entries and its positions may still be on disk
@@ -84,6 +85,7 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
     // A developer declared twice is reported once; its second declaration would only repeat that.
     ...checkUniqueValues(declarations.first, ctx),
     ...checkMoved(docs, developers, ctx),
+    ...checkRemoved(docs, developers, ctx.cwd),
   ];
 }
 

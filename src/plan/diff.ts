@@ -7,20 +7,23 @@ import {
   type DesiredDeveloper,
   type DesiredState,
   type Diagnostic,
-  type Status,
 } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { Vault } from '../secrets/vault.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 import {
   KNOWN_AFTER_APPLY,
-  SENSITIVE,
   SENSITIVE_CHANGED,
   type Change,
   type DeveloperAttributes,
   type SecretPlan,
 } from './types.js';
 import { portalChange } from './portal.js';
+import { credentialView, deleteCredential, deleteDeveloper, developerView } from './changes.js';
+import { removedChanges, sparedByRemoved } from './removed.js';
+import { clearTombstone, tombstoneError } from './tombstones.js';
+
+export { credentialView, developerView, sortedObject } from './changes.js';
 
 export interface DiffOptions {
   /** Addresses to delete and create anew. */
@@ -33,12 +36,16 @@ export interface DiffResult {
   /** Unordered; `orderChanges` puts them in execution order. */
   changes: Change[];
   errors: Diagnostic[];
+  warnings: Diagnostic[];
 }
 
 /** Compares the wanted state with the stored one, developer by developer. */
 export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, options: DiffOptions): DiffResult {
   const changes: Change[] = [];
   const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const removed = desired.removed ?? [];
+  const spared = sparedByRemoved(removed);
   const settings = portalChange(desired.portal, portalSettingsFromMeta(state.meta));
   if (settings) changes.push(settings);
   const stored = new Map(state.developers.map((d) => [d.email, d]));
@@ -67,19 +74,39 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
   }
 
   const wanted = new Set<string>();
+  const tombstones = state.tombstones ?? new Map<string, string>();
   for (const developer of desired.developers) {
     wanted.add(developer.email);
     if (state.inSync?.has(developer.email)) continue; // matches its stored digest: nothing to do
     const current = stored.get(developer.email);
     const replaced = options.replace.has(developerAddress(developer.email));
+    const deletedAt = current ? undefined : tombstones.get(developer.email);
+    if (deletedAt !== undefined) {
+      if (!replaced) {
+        errors.push(tombstoneError(developer, deletedAt));
+        continue;
+      }
+      changes.push(clearTombstone(developer.email, deletedAt));
+    }
     if (current && replaced) changes.push(...deleteDeveloper(current, true));
-    if (!current || replaced) changes.push(...createDeveloper(developer, vault, replaced));
-    else diffDeveloper(developer, current, vault, options, changes, errors);
+    if (!current || replaced) changes.push(...createDeveloper(developer, vault, replaced, errors));
+    else diffDeveloper(developer, current, vault, options, spared, changes, errors);
   }
+  const deleted = new Set<string>();
   for (const [email, current] of stored) {
-    if (!wanted.has(email) && current.origin === 'manifest') changes.push(...deleteDeveloper(current, false));
+    // A `removed` entry decides for what it names: deleted or released there.
+    if (!wanted.has(email) && current.origin === 'manifest' && !spared.has(developerAddress(email))) {
+      changes.push(...deleteDeveloper(current, false));
+      deleted.add(email);
+    }
   }
-  return { changes, errors };
+  changes.push(...removedChanges(removed, stored, deleted, warnings));
+  for (const [email, deletedAt] of tombstones) {
+    // Declared and gone: handled above. Otherwise the record has served its purpose.
+    const exists = stored.has(email) || state.inSync?.has(email) === true;
+    if (!wanted.has(email) || exists) changes.push(clearTombstone(email, deletedAt));
+  }
+  return { changes, errors, warnings };
 }
 
 function diffDeveloper(
@@ -87,6 +114,7 @@ function diffDeveloper(
   current: StoredDeveloper,
   vault: Vault,
   options: DiffOptions,
+  spared: ReadonlySet<string>,
   changes: Change[],
   errors: Diagnostic[],
 ): void {
@@ -108,7 +136,8 @@ function diffDeveloper(
   }
 
   const set: Extract<Change['action'], { do: 'developer.update' }>['set'] = {};
-  if (developer.fullName !== current.fullName) set.fullName = developer.fullName;
+  // An entry without fullName leaves the name to the developer.
+  if (developer.fullName !== null && developer.fullName !== current.fullName) set.fullName = developer.fullName;
   if (developer.customId !== current.customId) set.customId = developer.customId;
   if (!sameJson(developer.meta, current.meta)) set.meta = developer.meta;
   if (current.origin !== 'manifest') set.adopt = true;
@@ -118,7 +147,10 @@ function diffDeveloper(
       kind: 'developer',
       op: 'update',
       before: { ...developerView(current), ...(set.adopt ? { origin: current.origin } : {}) },
-      after: { ...developerView(developer, current.status), ...(set.adopt ? { origin: 'manifest' } : {}) },
+      after: {
+        ...developerView({ email: developer.email, fullName: developer.fullName ?? current.fullName, status: current.status, customId: developer.customId, meta: developer.meta }),
+        ...(set.adopt ? { origin: 'manifest' } : {}),
+      },
       action: { do: 'developer.update', email: developer.email, set },
     });
   }
@@ -145,7 +177,8 @@ function diffDeveloper(
     }
   }
   for (const leftover of storedCredentials.values()) {
-    if (leftover.origin === 'manifest') changes.push(deleteCredential(developer.email, leftover, false));
+    const named = spared.size > 0 && spared.has(credentialAddress(developer.email, leftover.type, leftover.identity));
+    if (leftover.origin === 'manifest' && !named) changes.push(deleteCredential(developer.email, leftover, false));
     else if (flipped) activations.push(activation(developer.email, leftover, active));
   }
   // Same phase as the transition and pushed after it: ordering keeps them right behind it.
@@ -230,7 +263,15 @@ function diffCredential(
   };
 }
 
-function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boolean): Change[] {
+function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boolean, errors: Diagnostic[]): Change[] {
+  if (developer.fullName === null) {
+    errors.push({
+      severity: 'error',
+      location: developer.location,
+      message: `${developerAddress(developer.email)} has no fullName: a developer the manifests create needs one (only an entry that adopts a self-registered developer may leave it out)`,
+    });
+    return [];
+  }
   const attributes: DeveloperAttributes = {
     email: developer.email,
     fullName: developer.fullName,
@@ -245,7 +286,7 @@ function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boo
       kind: 'developer',
       op: 'create',
       before: null,
-      after: developerView(developer),
+      after: developerView({ ...attributes }),
       ...(replace ? { replace: true as const } : {}),
       action: { do: 'developer.create', developer: attributes },
     },
@@ -273,68 +314,6 @@ function createCredential(email: string, credential: DesiredCredential, vault: V
     ...(replace ? { replace: true as const } : {}),
     action: { do: 'credential.create', email, type: credential.type, identity: credential.identity, fields: credential.fields, secrets },
   };
-}
-
-/** A developer leaves with its credentials, which go first. */
-function deleteDeveloper(developer: StoredDeveloper, replace: boolean): Change[] {
-  return [
-    ...developer.credentials.map((c) => deleteCredential(developer.email, c, replace)),
-    {
-      address: developerAddress(developer.email),
-      kind: 'developer',
-      op: 'delete',
-      before: developerView(developer),
-      after: null,
-      ...(replace ? { replace: true as const } : {}),
-      action: { do: 'developer.delete', email: developer.email },
-    },
-  ];
-}
-
-function deleteCredential(email: string, credential: StoredCredential, replace: boolean): Change {
-  return {
-    address: credentialAddress(email, credential.type, credential.identity),
-    kind: 'credential',
-    op: 'delete',
-    before: credentialView(credential.type, credential.fields, Object.keys(credential.secrets), credential.active),
-    after: null,
-    ...(replace ? { replace: true as const } : {}),
-    action: { do: 'credential.delete', email, type: credential.type, identity: credential.identity },
-  };
-}
-
-/** A developer's attributes as users see them; `status` stands in for the developer's own. */
-export function developerView(
-  developer: { email: string; fullName: string; status: Status; customId: string | null; meta: Record<string, string> },
-  status = developer.status,
-): Record<string, unknown> {
-  return {
-    email: developer.email,
-    fullName: developer.fullName,
-    status,
-    customId: developer.customId,
-    meta: sortedObject(developer.meta),
-  };
-}
-
-/** A credential as users see it: manifest field names, secrets as "(sensitive)". */
-export function credentialView(
-  type: string,
-  fields: Record<string, unknown>,
-  secretFields: readonly string[],
-  active: boolean,
-): Record<string, unknown> {
-  const identityField = CREDENTIAL_SPECS[type as keyof typeof CREDENTIAL_SPECS]?.identityField;
-  const view: Record<string, unknown> = { type };
-  if (identityField && identityField in fields) view[identityField] = fields[identityField];
-  for (const key of Object.keys(fields).sort()) view[key] = fields[key];
-  for (const field of secretFields) view[field] = SENSITIVE;
-  view.active = active;
-  return view;
-}
-
-export function sortedObject<T>(object: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

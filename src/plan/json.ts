@@ -32,5 +32,6 @@ export function planJson(plan: Plan): Record<string, unknown> {
     summary: plan.summary,
     errors: plan.errors.map(({ message, location }) => ({ message, ...(location ? { location } : {}) })),
     warnings: plan.warnings.map(({ message, location }) => ({ message, ...(location ? { location } : {}) })),
+    unmanaged: plan.unmanaged ?? [],
   };
 }

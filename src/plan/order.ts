@@ -9,6 +9,8 @@ const PHASES: Record<Action['do'], number> = {
   'portal.update': -1,
   'credential.delete': 0,
   'developer.delete': 1,
+  // Before the developer is created anew (--replace).
+  'tombstone.clear': 1,
   'developer.move': 2,
   'developer.create': 3,
   'developer.transition': 4,

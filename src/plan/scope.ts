@@ -45,6 +45,7 @@ export class PlanScope {
       for (const [email, entry] of index) if (!wanted.has(email) && entry.origin === 'manifest') read.add(email);
     }
     for (const move of this.desired.moved) read.add(move.from).add(move.to);
+    for (const entry of this.desired.removed ?? []) if (index.has(entry.developer)) read.add(entry.developer);
     for (const address of this.addresses) read.add(parseAddress(address).email);
     for (const email of read) inSync.delete(email);
     return { read, inSync, claims: claimsOf(changing, vault) };

@@ -26,7 +26,8 @@ export type Action =
   /** The portal's settings (SPEC §6), complete: apply stores them as they are. */
   | { do: 'portal.update'; settings: PortalSettings }
   | { do: 'developer.create'; developer: DeveloperAttributes }
-  | { do: 'developer.update'; email: string; set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & { adopt?: true } }
+  /** `adopt`: the origin becomes manifest; `release`: it becomes released (a `removed … keep: true`). */
+  | { do: 'developer.update'; email: string; set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & { adopt?: true; release?: true } }
   | { do: 'developer.delete'; email: string }
   | { do: 'developer.move'; from: string; to: string }
   | { do: 'developer.transition'; email: string; from: Status; to: Status }
@@ -48,10 +49,14 @@ export type Action =
       /** Only the secret fields that change. */
       secrets?: Record<string, SecretPlan>;
       adopt?: true;
+      /** Stops managing it (a `removed … keep: true`): the origin becomes released. */
+      release?: true;
       /** Frees the credential's unique value to break a swap between two credentials. */
       clearUnique?: true;
     }
   | { do: 'credential.delete'; email: string; type: CredentialType; identity: string }
+  /** Forgets that a managed developer deleted their own account (SPEC §8). */
+  | { do: 'tombstone.clear'; email: string }
   /**
    * A credential (de)activated by its developer's transition, shown right after it (SPEC §4).
    * The transition itself flips every credential of the developer, so apply writes nothing here.
@@ -99,6 +104,18 @@ export interface Plan {
   touches?: { developers: Record<string, number>; credentials: Record<string, number> };
   /** The MAC that makes a saved plan authentic (SPEC §5); not part of the plan's digest. */
   seal?: PlanSeal;
+  /** What the state holds that the manifests do not manage and this plan leaves as it is (SPEC §8). */
+  unmanaged?: UnmanagedObject[];
+}
+
+/** One object the manifests do not manage (SPEC §8), as `plan --json` lists it. */
+export interface UnmanagedObject {
+  address: string;
+  kind: 'developer' | 'credential';
+  origin: string;
+  /** Developers only. */
+  status?: string;
+  createdAt: string;
 }
 
 /**

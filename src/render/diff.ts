@@ -104,6 +104,8 @@ function applyChange(document: DeveloperDocument | null, change: Change): Develo
       return document && withCredential(document, credentialKey(action.type, action.identity), change.after ?? {});
     case 'credential.activation':
       return document; // the transition already flipped it
+    case 'tombstone.clear':
+      return document; // the developer is already gone; only the record of it goes
     case 'credential.delete':
       return document && withoutCredential(document, credentialKey(action.type, action.identity));
   }
@@ -117,10 +119,11 @@ function transitioned(document: DeveloperDocument, status: Status): DeveloperDoc
 }
 
 function updated(document: DeveloperDocument, set: Extract<Change['action'], { do: 'developer.update' }>['set']): DeveloperDocument {
-  const { adopt, ...attributes } = set;
+  const { adopt, release, ...attributes } = set;
   const next: DeveloperDocument = { ...document, ...attributes };
   if (attributes.meta) next.meta = sortedObject(attributes.meta);
   if (adopt) delete next.origin;
+  if (release) next.origin = 'released';
   return next;
 }
 

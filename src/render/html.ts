@@ -9,15 +9,9 @@ import { escapeHtml, html, raw, type SafeHtml } from './html-template.js';
 import type { Change, Plan } from '../plan/types.js';
 import { changesByDeveloper, type DeveloperChanges } from './diff.js';
 import { renderChange, summaryLine } from './text.js';
+import { unmanagedHtml } from './unmanaged.js';
 
-/** One object the manifests do not manage (SPEC §8), as `plan --json` lists it. */
-export interface UnmanagedObject {
-  address: string;
-  kind: 'developer' | 'credential';
-  origin: string;
-  status?: string;
-  createdAt: string;
-}
+export type { UnmanagedObject } from '../plan/types.js';
 
 export interface HtmlOptions {
   /** Manifest paths in diagnostics are shown relative to it. Default: process.cwd(). */
@@ -74,8 +68,8 @@ export function* renderPlanHtml(plan: Plan, options: HtmlOptions = {}): Generato
 <input id="filter" type="search" autocomplete="off" spellcheck="false"><p id="filter-status" class="meta" role="status" aria-live="polite"></p></form>`.text;
     for (const group of groups) yield developerSection(group).text;
   }
-  const unmanaged = (plan as Plan & { unmanaged?: UnmanagedObject[] }).unmanaged;
-  if (unmanaged && unmanaged.length > 0) yield* unmanagedSection(unmanaged);
+  const unmanaged = unmanagedHtml(plan.unmanaged);
+  if (unmanaged) yield unmanaged.text;
   yield html`</main><script>${raw(SCRIPT)}</script></body></html>`.text;
 }
 
@@ -156,19 +150,6 @@ function lineHtml(line: string): string {
 }
 
 const LINE_CLASSES: Record<string, string> = { '+': 'add', '-': 'del', '~': 'chg', '-/+': 'chg', '→': 'chg', '#': 'note' };
-
-function* unmanagedSection(objects: readonly UnmanagedObject[]): Generator<string> {
-  // Pending access requests first: they wait for someone to approve them in a manifest.
-  const pending = objects.filter((o) => o.status === 'pending');
-  const others = objects.filter((o) => o.status !== 'pending');
-  yield html`<section aria-labelledby="unmanaged"><h2 id="unmanaged">Not managed by the manifests (${objects.length})</h2>
-<p class="meta">The plan keeps these as they are; ${count(pending.length, 'pending access request')} listed first.</p>
-<table><thead><tr><th scope="col">Address</th><th scope="col">Kind</th><th scope="col">Origin</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead><tbody>`.text;
-  for (const o of [...pending, ...others]) {
-    yield html`<tr><td><code>${o.address}</code></td><td>${o.kind}</td><td>${o.origin}</td><td>${o.status ?? ''}</td><td>${o.createdAt}</td></tr>`.text;
-  }
-  yield '</tbody></table></section>';
-}
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

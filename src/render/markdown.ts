@@ -24,6 +24,7 @@ import { plural } from '../util/plural.js';
 import { makeDirectories } from '../util/directories.js';
 import { PortalformError } from '../errors.js';
 import { consolidateWarnings, moreLikeIt } from './warnings.js';
+import { unmanagedMarkdownLines } from './unmanaged.js';
 
 export const DEFAULT_MAX_CHARS = 65_000;
 const LISTED_ADDRESSES = 20;
@@ -89,7 +90,7 @@ function titleLine(plan: Plan, numbering: Numbering | null): string {
 }
 
 function noteChunks(plan: Plan, cwd: string): Chunk[] {
-  const notes = [cautionLines(plan.changes), diagnosticLines(plan.errors, 'error', cwd), diagnosticLines(plan.warnings, 'warning', cwd)];
+  const notes = [cautionLines(plan.changes), diagnosticLines(plan.errors, 'error', cwd), diagnosticLines(plan.warnings, 'warning', cwd), unmanagedMarkdownLines(plan.unmanaged)];
   return notes.filter((lines) => lines.length > 0).map((lines) => ({ kind: 'notes', lines }));
 }
 

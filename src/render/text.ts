@@ -1,6 +1,7 @@
 import { SENSITIVE, SENSITIVE_CHANGED, KNOWN_AFTER_APPLY, type Change, type Plan, type Summary } from '../plan/types.js';
 import { paint, type Style } from './color.js';
 import { plural } from '../util/plural.js';
+import { unmanagedTextLines } from './unmanaged.js';
 
 const VERBS: Record<Change['op'], string> = {
   create: 'will be created',
@@ -28,6 +29,7 @@ const PLACEHOLDERS = new Set([SENSITIVE, SENSITIVE_CHANGED, KNOWN_AFTER_APPLY]);
 export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
   if (plan.changes.length === 0) {
     yield paint('No changes. The state matches the manifests.', 'bold', color);
+    yield* unmanagedTextLines(plan.unmanaged);
     return;
   }
   yield 'portalform will perform the following actions, in this order:';
@@ -41,6 +43,7 @@ export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
     for (const change of deletions.slice(0, 20)) yield paint(`  - ${change.address}`, 'red', color);
     if (deletions.length > 20) yield paint(`  … and ${deletions.length - 20} more`, 'red', color);
   }
+  yield* unmanagedTextLines(plan.unmanaged);
 }
 
 export function* renderChange(change: Change, color: boolean): Generator<string> {

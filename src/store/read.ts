@@ -7,11 +7,47 @@ import { compareCodeUnits } from '../util/strings.js';
 import { sql } from 'kysely';
 import type { Conn } from './backend.js';
 import type { CredentialTable, DeveloperTable } from './schema.js';
-import type { HistoryRow, Origin, ReadScope, ScopeSelection, StateSnapshot, StoredCredential, StoredDeveloper, StoredIndex } from './types.js';
+import type { HistoryRow, Origin, ReadScope, ScopeSelection, StateSnapshot, StoredCredential, StoredDeveloper, StoredIndex, UnmanagedRow } from './types.js';
 
 /** The state on `conn`; with a scope, the developers it chooses from every developer's sync digest and origin. */
-export function readSnapshot(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
-  return timed('read state', () => readRows(conn, scope));
+export async function readSnapshot(conn: Conn, scope?: ReadScope, tables: { portal: boolean } = { portal: true }): Promise<StateSnapshot> {
+  const snapshot = await timed('read state', () => readRows(conn, scope));
+  if (snapshot.lineage === null) return snapshot;
+  const unmanaged = await timed('read unmanaged', () => readUnmanaged(conn));
+  // A state from before the portal (schema 0003) has no tombstones to read.
+  const tombstones = tables.portal ? await readTombstones(conn) : new Map<string, string>();
+  return { ...snapshot, unmanaged, tombstones };
+}
+
+const UNMANAGED_ORIGINS = ['self-service', 'released'];
+
+/**
+ * The objects the manifests do not manage, from their origin, status and creation time alone:
+ * the plan lists them (SPEC §8) without reading any of them in full.
+ */
+async function readUnmanaged(conn: Conn): Promise<UnmanagedRow[]> {
+  const developers = await conn
+    .selectFrom('pf_developers')
+    .select(['email', 'origin', 'status', 'created_at'])
+    .where('origin', 'in', UNMANAGED_ORIGINS)
+    .execute();
+  const credentials = await conn
+    .selectFrom('pf_credentials')
+    .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
+    .select(['pf_developers.email', 'pf_credentials.type', 'pf_credentials.identity', 'pf_credentials.origin', 'pf_credentials.created_at'])
+    .where('pf_credentials.origin', 'in', UNMANAGED_ORIGINS)
+    .execute();
+  const rows: UnmanagedRow[] = [
+    ...developers.map((r) => ({ email: r.email, origin: r.origin as Origin, status: r.status as Status, createdAt: r.created_at })),
+    ...credentials.map((r) => ({ email: r.email, type: r.type as CredentialType, identity: r.identity, origin: r.origin as Origin, createdAt: r.created_at })),
+  ];
+  count('unmanaged objects listed', rows.length);
+  return rows.sort((a, b) => compareCodeUnits(a.createdAt, b.createdAt) || compareCodeUnits(a.email, b.email) || compareCodeUnits(a.type ?? '', b.type ?? '') || compareCodeUnits(a.identity ?? '', b.identity ?? ''));
+}
+
+async function readTombstones(conn: Conn): Promise<Map<string, string>> {
+  const rows = await conn.selectFrom('pf_tombstones').select(['email', 'deleted_at']).execute();
+  return new Map(rows.map((r) => [r.email, r.deleted_at]));
 }
 
 /** Above this share of the developers, one scan of everything beats looking them up. */

@@ -252,6 +252,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       for (const statement of CHANGE_FEED_TRIGGERS[dialect]) await sql.raw(statement).execute(db);
     },
   },
+  // A plan lists the unmanaged credentials (SPEC §8) without scanning every credential.
+  '0006_credential_origin': {
+    async up(db: Kysely<any>) {
+      await sql.raw('create index pf_credentials_origin on pf_credentials (origin)').execute(db);
+    },
+  },
 });
 
 /**

@@ -1,7 +1,7 @@
 import type { CredentialType, Status } from '../model.js';
 
 /** Who made an object: apply deletes only what the manifest manages. */
-export type Origin = 'manifest' | 'self-service';
+export type Origin = 'manifest' | 'self-service' | 'released';
 
 /** A secret as stored: never the plain value. */
 export interface StoredSecret {
@@ -53,6 +53,23 @@ export interface StateSnapshot {
    * emails of stored developers left out because they match the manifests. Absent: all were read.
    */
   inSync?: ReadonlySet<string>;
+  /**
+   * The developers and credentials the manifests do not manage, from their cheap columns only
+   * (never their content), oldest first; absent when no state exists.
+   */
+  unmanaged?: UnmanagedRow[];
+  /** Managed developers who deleted their own account (SPEC §8): email → when. */
+  tombstones?: ReadonlyMap<string, string>;
+}
+
+/** An unmanaged developer (no `type`) or credential, as the plan lists it. */
+export interface UnmanagedRow {
+  email: string;
+  type?: CredentialType;
+  identity?: string;
+  origin: Origin;
+  status?: Status;
+  createdAt: string;
 }
 
 /** Every stored developer's sync digest and origin, by email: what a plan reads before choosing what to read in full. */

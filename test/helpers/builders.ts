@@ -57,7 +57,7 @@ export function stored(d: DesiredDeveloper, origin: 'manifest' | 'self-service' 
     const uniqueValue = uniqueField ? (secrets[uniqueField]?.digest ?? (c.fields[uniqueField] as string | undefined) ?? null) : null;
     return { id: randomUUID(), developerId: id, type: c.type, identity: c.identity, uniqueValue, fields: c.fields, secrets, active: d.status === 'approved', origin };
   });
-  return { id, email: d.email, fullName: d.fullName, status: d.status, customId: d.customId, meta: d.meta, origin, credentials };
+  return { id, email: d.email, fullName: d.fullName ?? d.email, status: d.status, customId: d.customId, meta: d.meta, origin, credentials };
 }
 
 export function state(developers: StoredDeveloper[]): StateSnapshot {

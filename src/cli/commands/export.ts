@@ -11,8 +11,9 @@ export function registerExport(program: Command): void {
     .description('Write the stored state as manifests (plan on them shows no changes) or as a decK file for Kong Gateway')
     .addOption(new Option('--format <format>', 'what to write').choices(['manifest', 'deck']).default('manifest'))
     .option('--out <dir>', 'write files into this directory (manifests: one file per developer) instead of stdout')
-    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string }) => {
-      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', stateOptions(flags));
+    .option('--include-unmanaged', 'manifests: also the developers and credentials the manifests do not manage (a plan on the export adopts them)')
+    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string; includeUnmanaged?: boolean }) => {
+      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', { ...stateOptions(flags), includeUnmanaged: flags.includeUnmanaged === true });
       if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
       for (const [relative, text] of files) {
         const path = join(flags.out, relative);

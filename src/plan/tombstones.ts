@@ -1,0 +1,28 @@
+// Tombstones (SPEC §8): a managed developer who deleted their own account is not silently created
+// again. While the manifests declare the email the plan fails, saying so; `--replace` creates the
+// developer anew, and removing the entry clears the record. Both clearings are plan steps.
+import { developerAddress, type DesiredDeveloper, type Diagnostic } from '../model.js';
+import type { Change } from './types.js';
+
+export function tombstoneError(developer: DesiredDeveloper, deletedAt: string): Diagnostic {
+  const address = developerAddress(developer.email);
+  return {
+    severity: 'error',
+    location: developer.location,
+    message:
+      `${address} deleted their own account through the portal on ${deletedAt}; the manifests still declare them. ` +
+      `Remove the entry (the plan then clears the record of the deletion), or plan with --replace '${address}' to invite them anew`,
+  };
+}
+
+export function clearTombstone(email: string, deletedAt: string): Change {
+  return {
+    address: developerAddress(email),
+    kind: 'developer',
+    op: 'update',
+    before: { accountDeletedAt: deletedAt },
+    after: { accountDeletedAt: null },
+    action: { do: 'tombstone.clear', email },
+  };
+}
+
