@@ -4,15 +4,17 @@ import { Option, type Command } from 'commander';
 import { exportState, type ExportFormat } from '../../export/index.js';
 import { plural } from '../../util/plural.js';
 import { common, stateOptions, type CommonFlags } from '../flags.js';
-import { Output } from '../io.js';
+import { Output, parseDuration } from '../io.js';
 
 export function registerExport(program: Command): void {
   common(program.command('export'))
     .description('Write the stored state as manifests (plan on them shows no changes) or as a decK file for Kong Gateway')
     .addOption(new Option('--format <format>', 'what to write').choices(['manifest', 'deck']).default('manifest'))
     .option('--out <dir>', 'write files into this directory (manifests: one file per developer) instead of stdout')
-    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string }) => {
-      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', stateOptions(flags));
+    .option('--actor <name>', 'who is exporting, for the history (a decK export with secrets is recorded)')
+    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string; actor?: string }) => {
+      const options = { ...stateOptions(flags), actor: flags.actor, lockTimeoutMs: parseDuration(flags.lockTimeout) };
+      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', options);
       if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
       for (const [relative, text] of files) {
         const path = join(flags.out, relative);
