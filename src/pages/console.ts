@@ -121,8 +121,8 @@ ${select('status', 'Status', STATUSES, status)}${select('origin', 'Origin', ORIG
 <div><button type="submit">Search developers</button></div></form>
 ${result.developers.length === 0
   ? html`<p>No developer matches.</p>`
-  : html`<div class="table-wrap"><table><caption class="muted">Developers${query.after ? html`, after ${query.after}` : ''}</caption><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Origin</th><th scope="col">Credentials</th><th scope="col">Created</th></tr></thead><tbody>
-${result.developers.map((d) => html`<tr><td><a href="/console/developers/${encodeURIComponent(d.email)}">${d.email}</a></td><td>${d.fullName}</td><td><span class="badge ${d.status}">${d.status}</span></td><td>${d.origin}</td><td>${d.credentials}</td><td>${d.createdAt}</td></tr>`)}
+  : html`<div class="table-wrap"><table class="stack"><caption class="muted">Developers${query.after ? html`, after ${query.after}` : ''}</caption><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Origin</th><th scope="col">Credentials</th><th scope="col">Created</th></tr></thead><tbody>
+${result.developers.map((d) => html`<tr><td data-label="Email"><a href="/console/developers/${encodeURIComponent(d.email)}">${d.email}</a></td><td data-label="Name">${d.fullName}</td><td data-label="Status"><span class="badge ${d.status}">${d.status}</span></td><td data-label="Origin">${d.origin}</td><td data-label="Credentials">${d.credentials}</td><td data-label="Created">${d.createdAt}</td></tr>`)}
 </tbody></table></div>`}
 <nav class="pager" aria-label="Pages">${query.after ? html`<a href="/console/developers?${new URLSearchParams({ ...(search ? { q: search } : {}), ...(status ? { status } : {}), ...(origin ? { origin } : {}) }).toString()}">First page</a>` : ''}${nextQuery ? html`<a href="/console/developers?${nextQuery.toString()}">Next page</a>` : ''}</nav>`;
       return page(reply, true, 'Developers', body, '/console/developers');
@@ -143,8 +143,8 @@ ${result.developers.map((d) => html`<tr><td><a href="/console/developers/${encod
 <h2>Credentials (${credentials.length})</h2><p class="muted">Secrets are never shown.</p>
 ${credentials.length === 0
   ? html`<p>None.</p>`
-  : html`<div class="table-wrap"><table><thead><tr><th scope="col">Type</th><th scope="col">Identity</th><th scope="col">Fields</th><th scope="col">Active</th><th scope="col">Origin</th><th scope="col">Created</th></tr></thead><tbody>
-${credentials.map((c) => html`<tr><td>${c.type}</td><td>${c.identity}</td><td>${fieldList(c.fields)}</td><td>${c.active ? 'yes' : 'no'}</td><td>${c.origin}</td><td>${c.createdAt}</td></tr>`)}
+  : html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Type</th><th scope="col">Identity</th><th scope="col">Fields</th><th scope="col">Active</th><th scope="col">Origin</th><th scope="col">Created</th></tr></thead><tbody>
+${credentials.map((c) => html`<tr><td data-label="Type">${c.type}</td><td data-label="Identity">${c.identity}</td><td data-label="Fields">${fieldList(c.fields)}</td><td data-label="Active">${c.active ? 'yes' : 'no'}</td><td data-label="Origin">${c.origin}</td><td data-label="Created">${c.createdAt}</td></tr>`)}
 </tbody></table></div>`}
 <p><a href="/console/developers">Back to the developers</a></p>`;
       return page(reply, true, developer.email, body, '/console/developers');
