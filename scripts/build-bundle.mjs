@@ -38,6 +38,26 @@ const bundledKysely = {
   },
 };
 
+/**
+ * commander loads node:child_process when it starts (it spawns executable subcommands, which
+ * portalform has none of), and with it net, dgram and their bindings: about a tenth of a bare
+ * Node start. In the bundle it is loaded on the first spawn instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) {
+        process.stderr.write(`build-bundle: ${args.path} no longer loads node:child_process as expected; left as it is\n`);
+        return undefined;
+      }
+      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+
 /** Gives each module of dist/src its own `import.meta.url` inside the bundle. */
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
@@ -68,7 +88,7 @@ const result = await build({
   format: 'esm',
   target: 'node20',
   external: EXTERNAL,
-  plugins: [bundledKysely, ownImportMetaUrl],
+  plugins: [bundledKysely, lazyChildProcess, ownImportMetaUrl],
   // CommonJS packages inside an ES module bundle call `require` for Node's built-in modules.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __pfCreateRequire } from 'node:module';\nconst require = __pfCreateRequire(import.meta.url);" },
   legalComments: 'none',

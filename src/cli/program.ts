@@ -40,9 +40,11 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .hook('preAction', async (_program, action) => {
       const { state, color } = action.opts() as CommonFlags;
-      const [{ Output }, { stateLocationWarnings }] = await Promise.all([import('./io.js'), import('../store/index.js')]);
+      const warnings = (await import('../store/index.js')).stateLocationWarnings(state ?? process.env.PORTALFORM_STATE);
+      if (warnings.length === 0) return; // stderr untouched: setting up a piped stream costs a start-up a tenth
+      const { Output } = await import('./io.js');
       const out = new Output(false, colorEnabled(process.stderr, color === false));
-      for (const warning of stateLocationWarnings(state ?? process.env.PORTALFORM_STATE)) out.warn(warning);
+      for (const warning of warnings) out.warn(warning);
     });
   const first = argv[2];
   const named = COMMANDS.find(([name]) => name === first);
