@@ -5,7 +5,8 @@
 // apply, no-op plan, plan and apply after 1% of the developers change, plan after one developer
 // changes. In the same run it times the floor: parsing the same files with `yaml` and reading the
 // stored rows with a bare query, and inserting the same rows with a bare prepared statement.
-// Medians of --runs runs; peak RSS of every process. Prints a table, writes bench/results.json.
+// Medians of --runs runs; peak RSS of every process. Last, the start-up of small commands against
+// bare Node (bench/startup.ts; alone with --startup-only). Prints a table, writes bench/results.json.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { addUnmanagedPostgres, addUnmanagedSqlite, unmanagedFor } from './unmanaged.js';
+import { measureStartup, reportStartup, type StartupResult } from './startup.js';
 import { benchEnv, generatePortal, withChanges, writeManifests, writePortal, type Developer, type Generated } from './generate.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -50,6 +52,9 @@ export interface BenchOptions {
   basicAuthShare: number;
   out: string;
   keep: boolean;
+  /** Only the start-up measurement, with this many runs of each process. */
+  startupOnly: boolean;
+  startupRuns: number;
   log: (line: string) => void;
 }
 
@@ -83,7 +88,7 @@ export interface ScaleResult {
 }
 
 const usage = `usage: npm run bench -- [--developers N] [--runs K] [--postgres URL | --no-postgres] [--postgres-developers N]
-       [--no-growth] [--layouts 100,1] [--basic-auth-share F] [--out FILE] [--keep]`;
+       [--no-growth] [--layouts 100,1] [--basic-auth-share F] [--out FILE] [--keep] [--startup-only] [--startup-runs K]`;
 
 export function parseArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = {
@@ -96,6 +101,8 @@ export function parseArgs(argv: string[]): BenchOptions {
     basicAuthShare: 0.01,
     out: path.join(ROOT, 'bench/results.json'),
     keep: false,
+    startupOnly: false,
+    startupRuns: 21,
     log: (line) => process.stderr.write(line + '\n'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -115,11 +122,15 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (arg === '--basic-auth-share') options.basicAuthShare = Number(value());
     else if (arg === '--out') options.out = path.resolve(value());
     else if (arg === '--keep') options.keep = true;
+    else if (arg === '--startup-only') options.startupOnly = true;
+    else if (arg === '--startup-runs') options.startupRuns = positive(value(), arg);
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(usage + '\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}\n${usage}`);
   }
+  // A start-up run alone keeps the full run's results.
+  if (options.startupOnly && !argv.includes('--out')) options.out = path.join(ROOT, 'bench/startup-results.json');
   return options;
 }
 
@@ -606,14 +617,22 @@ export function renderTable(scale: ScaleResult): string {
   return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + '-' : '-'.repeat(w + 1) + ':')).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-export async function runBench(options: BenchOptions): Promise<{ scales: ScaleResult[]; ratios: Ratios }> {
+export interface BenchResult {
+  scales: ScaleResult[];
+  ratios: Ratios;
+  startup?: StartupResult;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const { log } = options;
   if (!existsSync(BIN)) throw new Error(`${BIN} not found: run npm run build first`);
   const work = mkdtempSync(path.join(os.tmpdir(), 'portalform-bench-'));
   snapshotBuild(work);
   const scales: ScaleResult[] = [];
   const started = Date.now();
+  let startup: StartupResult | undefined;
   try {
+    if (options.startupOnly) return writeResults(options, scales, started, (startup = measureStartup(BIN, options.startupRuns)));
     const sizes = options.growth && options.developers >= 10_000 ? [options.developers / 10, options.developers] : [options.developers];
     for (const developers of sizes) {
       scales.push(await benchScale(work, Math.round(developers), options, 'sqlite', options.layouts));
@@ -626,15 +645,16 @@ export async function runBench(options: BenchOptions): Promise<{ scales: ScaleRe
         log(`\nPostgreSQL is not reachable at ${options.postgres}: skipping its run`);
       }
     }
+    startup = measureStartup(BIN, options.startupRuns);
   } finally {
     if (!options.keep) rmSync(work, { recursive: true, force: true });
     else log(`kept ${work}`);
   }
-  return writeResults(options, scales, started);
+  return writeResults(options, scales, started, startup);
 }
 
-function writeResults(options: BenchOptions, scales: ScaleResult[], started: number): { scales: ScaleResult[]; ratios: Ratios } {
-  const result = { scales, ratios: ratios(scales) };
+function writeResults(options: BenchOptions, scales: ScaleResult[], started: number, startup?: StartupResult): BenchResult {
+  const result = { scales, ratios: ratios(scales), ...(startup ? { startup } : {}) };
   const document = {
     generatedAt: new Date().toISOString(),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
@@ -647,14 +667,17 @@ function writeResults(options: BenchOptions, scales: ScaleResult[], started: num
   return result;
 }
 
-export function report(result: { scales: ScaleResult[]; ratios: Ratios }): string {
+export function report(result: BenchResult): string {
   const parts: string[] = [];
   for (const scale of result.scales) {
     parts.push(`\n${scale.backend}, ${scale.developers} developers, ${scale.credentials} credentials (${scale.basicAuth} basic-auth), medians:\n`);
     parts.push(renderTable(scale));
   }
-  parts.push('\nTargets (ratios from this run):\n');
-  for (const [name, r] of Object.entries(result.ratios)) parts.push(`  ${r.ok ? 'ok  ' : 'MISS'} ${name}: ${r.value} (${r.target})`);
+  if (result.scales.length > 0) {
+    parts.push('\nTargets (ratios from this run):\n');
+    for (const [name, r] of Object.entries(result.ratios)) parts.push(`  ${r.ok ? 'ok  ' : 'MISS'} ${name}: ${r.value} (${r.target})`);
+  }
+  if (result.startup) parts.push(reportStartup(result.startup));
   return parts.join('\n') + '\n';
 }
 

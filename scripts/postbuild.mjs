@@ -1,5 +1,5 @@
-// After tsc: the CLI entry must be executable for `npx portalform` and the package's bin link, and
-// the manifest schema is compiled once, here, into the validator the loader uses (compiling it
+// After tsc, before scripts/build-bundle.mjs bundles the CLI: the CLI entry must be executable
+// for `npx portalform` and the package's bin link, and the manifest schema is compiled once, here, into the validator the loader uses (compiling it
 // at every start cost a few hundred milliseconds), and the loader's code digest is written.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -79,6 +79,7 @@ export class Executor {
       if ((action.do !== 'credential.create' && action.do !== 'credential.update') || action.type !== 'basic-auth') continue;
       const address = credentialAddress(action.email, action.type, action.identity);
       for (const [field, plan] of Object.entries(action.secrets ?? {})) {
+        if (action.do === 'credential.update' && action.backfill?.includes(field)) continue; // keeps its hash
         wanted.push({ key: `${address}\0${field}`, value: await this.secretValue(address, action.type, field, plan) });
       }
     }
@@ -197,7 +198,9 @@ export class Executor {
     const fields = action.fields ?? existing.fields;
     const secrets = { ...existing.secrets };
     for (const [field, plan] of Object.entries(action.secrets ?? {})) {
-      secrets[field] = await this.storeSecret(existing.id, address, action.type, field, plan);
+      secrets[field] = action.backfill?.includes(field)
+        ? await this.backfillSecret(existing, address, field, plan)
+        : await this.storeSecret(existing.id, address, action.type, field, plan);
     }
     const uniqueValue = action.clearUnique ? null : uniqueValueOf(action.type, fields, secrets);
     await this.options.writer.updateCredential(
@@ -223,6 +226,17 @@ export class Executor {
     if (ciphertext) stored.ciphertext = ciphertext;
     if (type === 'basic-auth') stored.hash = hashed?.hash ?? (await hashPassword(value));
     return stored;
+  }
+
+  /** A stored secret as it was (digest, hash), with the encrypted copy of the manifest's value added. */
+  private async backfillSecret(existing: StoredCredential, address: string, field: string, plan: SecretPlan): Promise<StoredSecret> {
+    const stored = existing.secrets[field];
+    const value = await this.secretValue(address, existing.type, field, plan);
+    const ciphertext = this.options.vault.seal(existing.id, field, value);
+    if (!stored || !ciphertext || this.options.vault.digest(existing.type, field, value) !== stored.digest) {
+      throw new PortalformError(`${address}: its ${field} changed since the plan was made; make a new plan`);
+    }
+    return { ...stored, ciphertext };
   }
 
   /** The value a secret takes: the manifest's, or a new one (kept for the user in `generated`). */

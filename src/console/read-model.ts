@@ -8,6 +8,7 @@ import { SENSITIVE_CHANGED } from '../plan/types.js';
 import { sql, type Kysely } from '../store/kysely.js';
 import type { Store } from '../store/index.js';
 import type { HistoryRow } from '../store/types.js';
+import { changesFrom, ENTRY_SLICE, ENTRY_TAIL, entryFrame, LARGE_ENTRY_BYTES, summaryCount, type ChangesPage } from './large-entry.js';
 
 export const ORIGINS = ['manifest', 'self-service', 'released'] as const;
 
@@ -59,20 +60,35 @@ export interface TimelineEntry {
   at: string;
   actor: string;
   hash: string;
-  /** The entry's recorded fields (already redacted when written), its changes cut to the first TIMELINE_CHANGES. */
+  /** The entry's recorded fields (already redacted when written), its changes cut to the first TIMELINE_CHANGES; empty for a large entry. */
   entry: Record<string, unknown>;
-  /** How many changes the entry records in all. */
-  changeCount: number;
+  /** How many changes the entry records in all; null for a large entry, which the timeline does not read. */
+  changeCount: number | null;
+  /** The entry's size in bytes: above LARGE_ENTRY_BYTES it is shown on a page of its own (`entryPage`). */
+  bytes: number;
+}
+
+/** A large entry's page: its fields (summary included), and one page of its changes. */
+export interface EntryPage extends ChangesPage {
+  chain: ChainName;
+  seq: number;
+  hash: string;
+  fields: Record<string, unknown>;
+  changeCount: number | null;
+  bytes: number;
 }
 
 /** Changes a timeline entry keeps for display; `portalform history` shows them all. */
 export const TIMELINE_CHANGES = 200;
 const TIMELINE_CACHE = 200;
 
-export interface ChainStatus {
-  chain: ChainName;
-  result: VerifyResult;
-}
+export type ChainStatus =
+  | { chain: ChainName; result: VerifyResult }
+  /** A chain too large to verify while a page waits: verified in the background, its head shown meanwhile. */
+  | { chain: ChainName; pending: { entries: number; head: string } };
+
+/** Chains up to this many bytes are verified while the page waits; larger ones in the background. */
+const INLINE_VERIFY_BYTES = 4 << 20;
 
 export interface StatusPoint {
   at: string;
@@ -88,6 +104,9 @@ export class ConsoleReadModel {
   private series: { key: string; points: StatusPoint[] } | null = null;
   /** Parsed, trimmed entries by chain, seq and hash: an apply's entry can hold 100,000s of changes. */
   private parsed = new Map<string, { entry: Record<string, unknown>; changeCount: number }>();
+  private running = new Map<ChainName, { key: string; done: Promise<void> }>();
+  /** Characters of entry text the queries returned: what a page costs, whatever the machine. */
+  readonly readStats = { entryChars: 0 };
 
   constructor(private readonly store: Store) {}
 
@@ -206,11 +225,18 @@ export class ConsoleReadModel {
     const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
     const entries: TimelineEntry[] = [];
     for (const chain of await this.chains()) {
-      let select = this.db().selectFrom(TABLES[chain]).select(['seq', 'kind', 'serial', 'at', 'actor', 'hash', 'entry']);
+      // A large entry's text is not even loaded: its size comes from the row's header (SQLite) or
+      // the TOAST pointer (PostgreSQL).
+      let select = this.db()
+        .selectFrom(TABLES[chain])
+        .select(['seq', 'kind', 'serial', 'at', 'actor', 'hash', sql<number>`octet_length(entry)`.as('bytes')])
+        .select(sql<string | null>`case when octet_length(entry) <= ${LARGE_ENTRY_BYTES} then entry end`.as('entry'));
       if (options.before) select = select.where('at', '<', options.before);
       const rows = await select.orderBy('at', 'desc').orderBy('seq', 'desc').limit(limit + 1).execute();
       for (const r of rows) {
-        entries.push({ chain, seq: Number(r.seq), kind: r.kind, serial: Number(r.serial), at: r.at, actor: r.actor, hash: r.hash, ...this.trimmed(chain, Number(r.seq), r.hash, r.entry) });
+        const bytes = Number(r.bytes);
+        const content = r.entry === null ? { entry: {}, changeCount: null } : this.trimmed(chain, Number(r.seq), r.hash, r.entry);
+        entries.push({ chain, seq: Number(r.seq), kind: r.kind, serial: Number(r.serial), at: r.at, actor: r.actor, hash: r.hash, bytes, ...content });
       }
     }
     entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.seq - a.seq));
@@ -218,10 +244,33 @@ export class ConsoleReadModel {
     return { entries: page, next: entries.length > limit ? page.at(-1)!.at : null };
   }
 
+  /**
+   * One entry's fields and a page of its changes, from `from` (a character offset an earlier page
+   * returned as `next`): read in slices, so that an entry of 400,000 changes is never read whole.
+   */
+  async entryPage(chain: ChainName, seq: number, from?: number): Promise<EntryPage | null> {
+    const start = from !== undefined && Number.isSafeInteger(from) && from > 1 ? from : null;
+    const last = this.dialect === 'postgres' ? sql<string>`right(entry, ${ENTRY_TAIL})` : sql<string>`substr(entry, ${-ENTRY_TAIL})`;
+    const row = await this.db()
+      .selectFrom(TABLES[chain])
+      .select(['seq', 'hash', sql<number>`octet_length(entry)`.as('bytes'), sql<string>`substr(entry, 1, ${start === null ? ENTRY_SLICE : 4096})`.as('head'), last.as('tail')])
+      .select(sql<string | null>`${start === null ? null : sql`substr(entry, ${start}, ${ENTRY_SLICE})`}`.as('slice'))
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    if (!row) return null;
+    this.readStats.entryChars += row.head.length + row.tail.length + (row.slice?.length ?? 0);
+    const frame = entryFrame(row.head, row.tail);
+    if (!frame || (start !== null && start < frame.changesAt)) return null;
+    const at = start ?? frame.changesAt;
+    const page = changesFrom(start === null ? row.head.slice(at - 1) : row.slice ?? '', at, TIMELINE_CHANGES);
+    return { chain, seq, hash: row.hash, bytes: Number(row.bytes), fields: frame.fields, changeCount: summaryCount(frame.fields.summary), ...page };
+  }
+
   private trimmed(chain: ChainName, seq: number, hash: string, text: string): { entry: Record<string, unknown>; changeCount: number } {
     const key = `${chain}:${seq}:${hash}`;
     const cached = this.parsed.get(key);
     if (cached) return cached;
+    this.readStats.entryChars += text.length;
     const entry = JSON.parse(text) as Record<string, unknown>;
     const changes = changesOf(entry);
     const result = { entry: Array.isArray(entry.changes) ? { ...entry, changes: changes.slice(0, TIMELINE_CHANGES) } : entry, changeCount: changes.length };
@@ -231,10 +280,12 @@ export class ConsoleReadModel {
   }
 
   /**
-   * Each chain recomputed from its first entry. The result is kept while the chain's last entry
-   * stays the same, for a short while only, so an altered row shows on the next check.
+   * Each chain's verification (recomputed from its first entry) as a page shows it: the result
+   * for the chain's current head when checked in the last VERIFY_TTL_MS, so an altered row shows
+   * on a later view; a small chain verified now; a large one (hashing it takes seconds) verified in the
+   * background, after this page is answered, and shown meanwhile by its head.
    */
-  async verify(): Promise<ChainStatus[]> {
+  async verification(): Promise<ChainStatus[]> {
     const out: ChainStatus[] = [];
     for (const chain of await this.chains()) {
       const key = await this.headKey(chain);
@@ -243,11 +294,33 @@ export class ConsoleReadModel {
         out.push({ chain, result: cached.result });
         continue;
       }
-      const result = verifyChain(await this.rows(chain));
-      this.verified.set(chain, { key, checkedAt: Date.now(), result });
-      out.push({ chain, result });
+      const size = await this.db().selectFrom(TABLES[chain]).select(sql<number>`coalesce(sum(octet_length(entry)), 0)`.as('bytes')).executeTakeFirst();
+      if (Number(size?.bytes ?? 0) <= INLINE_VERIFY_BYTES) {
+        const result = verifyChain(await this.rows(chain));
+        this.verified.set(chain, { key, checkedAt: Date.now(), result });
+        out.push({ chain, result });
+        continue;
+      }
+      if (this.running.get(chain)?.key !== key) this.running.set(chain, { key, done: this.verifyLater(chain, key).catch(() => undefined) }); // a failed read: tried again on the next view
+      const [entries, head] = key.split(':');
+      out.push({ chain, pending: { entries: Number(entries), head: head! } });
     }
     return out;
+  }
+
+  /** Resolves once every background verification started so far has finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.running.values()].map((job) => job.done));
+  }
+
+  private async verifyLater(chain: ChainName, key: string): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      const result = verifyChain(await this.rows(chain));
+      this.verified.set(chain, { key, checkedAt: Date.now(), result });
+    } finally {
+      if (this.running.get(chain)?.key === key) this.running.delete(chain);
+    }
   }
 
   private async headKey(chain: ChainName): Promise<string> {

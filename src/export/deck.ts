@@ -65,6 +65,17 @@ export function exportDeck(state: StateSnapshot, vault: Vault): Record<string, u
   };
 }
 
+/** What the decK file of this state holds: consumers, credentials, and secret values handed out. */
+export function deckContents(state: StateSnapshot): { consumers: number; credentials: number; secrets: number } {
+  const developers = state.developers.filter((d) => d.status === 'approved');
+  const credentials = developers.flatMap(exportedCredentials);
+  return {
+    consumers: developers.length,
+    credentials: credentials.length,
+    secrets: credentials.reduce((n, credential) => n + usedSecretFields(credential).length, 0),
+  };
+}
+
 /** The decK file as YAML, headed by a warning that it holds secrets. */
 export function deckYaml(deck: Record<string, unknown>): string {
   const document = new Document(deck);

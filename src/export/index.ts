@@ -1,8 +1,6 @@
-import { stateKeyOf, type StateOptions } from '../options.js';
 import { readState } from '../inspect.js';
-import { Vault } from '../secrets/vault.js';
 import type { StateSnapshot } from '../store/types.js';
-import { deckYaml, exportDeck } from './deck.js';
+import { exportDeckRecorded, type DeckExportOptions } from './deck-record.js';
 import { exportManifest, exportManifestFiles } from './manifest.js';
 
 export type ExportFormat = 'manifest' | 'deck';
@@ -10,20 +8,17 @@ export type ExportFormat = 'manifest' | 'deck';
 /**
  * The stored state as text: one document for stdout, or a set of files (relative path → content)
  * for --out. Manifests hold the managed objects only, so a plan on them shows no changes, unless
- * `includeUnmanaged` (a plan then adopts the others).
+ * `includeUnmanaged` (a plan then adopts the others). A decK export is recorded in the history.
  */
 export async function exportState(
   format: ExportFormat,
   layout: 'stdout' | 'files',
-  options: StateOptions & { includeUnmanaged?: boolean } = {},
+  options: DeckExportOptions & { includeUnmanaged?: boolean } = {},
 ): Promise<Map<string, string>> {
+  if (format === 'deck') return new Map([['kong.yaml', await exportDeckRecorded(options)]]);
   const read = await readState(options);
-  const state = format === 'manifest' && !options.includeUnmanaged ? managedOnly(read) : read;
-  if (format === 'manifest') {
-    return layout === 'files' ? exportManifestFiles(state) : new Map([['portal.yaml', exportManifest(state)]]);
-  }
-  const vault = state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options));
-  return new Map([['kong.yaml', deckYaml(exportDeck(state, vault))]]);
+  const state = options.includeUnmanaged ? read : managedOnly(read);
+  return layout === 'files' ? exportManifestFiles(state) : new Map([['portal.yaml', exportManifest(state)]]);
 }
 
 /** The developers and credentials the manifests manage (origin `manifest`). */

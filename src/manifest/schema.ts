@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import Ajv2020 from 'ajv/dist/2020.js';
+import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
 import { locate, pointerSegment } from './positions.js';
@@ -80,9 +80,15 @@ let compiled: Validator | undefined;
  * schema at its start), else — running from the sources — one compiled now.
  */
 function validateSchema(value: unknown): { valid: boolean; errors: ErrorObject[] } {
-  compiled ??= loadStandalone() ?? new Ajv2020.default(AJV_OPTIONS).compile(JSON.parse(readFileSync(findSchemaFile(), 'utf8')));
+  compiled ??= loadStandalone() ?? compileSchema();
   const valid = compiled(value);
   return { valid, errors: valid ? [] : (compiled.errors ?? []) };
+}
+
+/** Ajv itself is loaded only here: a command that runs the build's validator never pays for it. */
+function compileSchema(): Validator {
+  const { default: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof Ajv2020;
+  return new Ajv(AJV_OPTIONS).compile(JSON.parse(readFileSync(findSchemaFile(), 'utf8')));
 }
 
 function loadStandalone(): Validator | undefined {

@@ -1,5 +1,7 @@
 // The pages' one stylesheet and one script, served as files so the Content-Security-Policy can
-// forbid every inline style and script.
+// forbid every inline style and script. On a narrow screen a `table.stack` shows each row as a
+// card of label-value lines (the labels from each cell's data-label), so that no column is cut
+// off or squeezed to a letter per line.
 
 export const PORTAL_CSS = `
 :root{color-scheme:light;--fg:#1b1f24;--bg:#fff;--muted:#4d5761;--line:#c9d1d9;--accent:#0b57d0;--accent-fg:#fff;--danger:#b3261e;--ok:#146c2e;--warn-bg:#fff4e5;--err-bg:#fdecea;--ok-bg:#e8f5e9;--add:#116329;--del:#a40e26;--chg:#7d4e00}
@@ -67,6 +69,15 @@ svg.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
 .swatch.pending{background:#b26a00}.swatch.approved{background:#146c2e}.swatch.rejected{background:#6a1b9a}.swatch.revoked{background:#b3261e}
 [hidden]{display:none!important}
 @media (max-width:40rem){main{padding:.75rem}dl.props{grid-template-columns:1fr}dl.props dt{margin-top:.4rem}th,td{padding:.3rem}}
+@media (max-width:40rem){
+table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+table.stack caption{display:block;text-align:left}
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+table.stack tr{border:1px solid var(--line);border-radius:6px;margin:.5rem 0;padding:.4rem .6rem}
+table.stack td{display:grid;grid-template-columns:6.5rem minmax(0,1fr);gap:.5rem;border:0;padding:.15rem 0}
+table.stack td::before{content:attr(data-label);font-weight:600}
+table.stack td>*{justify-self:start}
+}
 `;
 
 // Copy buttons (shown only with JavaScript) and confirm dialogs on forms that destroy something;

@@ -121,8 +121,8 @@ ${select('status', 'Status', STATUSES, status)}${select('origin', 'Origin', ORIG
 <div><button type="submit">Search developers</button></div></form>
 ${result.developers.length === 0
   ? html`<p>No developer matches.</p>`
-  : html`<div class="table-wrap"><table><caption class="muted">Developers${query.after ? html`, after ${query.after}` : ''}</caption><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Origin</th><th scope="col">Credentials</th><th scope="col">Created</th></tr></thead><tbody>
-${result.developers.map((d) => html`<tr><td><a href="/console/developers/${encodeURIComponent(d.email)}">${d.email}</a></td><td>${d.fullName}</td><td><span class="badge ${d.status}">${d.status}</span></td><td>${d.origin}</td><td>${d.credentials}</td><td>${d.createdAt}</td></tr>`)}
+  : html`<div class="table-wrap"><table class="stack"><caption class="muted">Developers${query.after ? html`, after ${query.after}` : ''}</caption><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Origin</th><th scope="col">Credentials</th><th scope="col">Created</th></tr></thead><tbody>
+${result.developers.map((d) => html`<tr><td data-label="Email"><a href="/console/developers/${encodeURIComponent(d.email)}">${d.email}</a></td><td data-label="Name">${d.fullName}</td><td data-label="Status"><span class="badge ${d.status}">${d.status}</span></td><td data-label="Origin">${d.origin}</td><td data-label="Credentials">${d.credentials}</td><td data-label="Created">${d.createdAt}</td></tr>`)}
 </tbody></table></div>`}
 <nav class="pager" aria-label="Pages">${query.after ? html`<a href="/console/developers?${new URLSearchParams({ ...(search ? { q: search } : {}), ...(status ? { status } : {}), ...(origin ? { origin } : {}) }).toString()}">First page</a>` : ''}${nextQuery ? html`<a href="/console/developers?${nextQuery.toString()}">Next page</a>` : ''}</nav>`;
       return page(reply, true, 'Developers', body, '/console/developers');
@@ -143,8 +143,8 @@ ${result.developers.map((d) => html`<tr><td><a href="/console/developers/${encod
 <h2>Credentials (${credentials.length})</h2><p class="muted">Secrets are never shown.</p>
 ${credentials.length === 0
   ? html`<p>None.</p>`
-  : html`<div class="table-wrap"><table><thead><tr><th scope="col">Type</th><th scope="col">Identity</th><th scope="col">Fields</th><th scope="col">Active</th><th scope="col">Origin</th><th scope="col">Created</th></tr></thead><tbody>
-${credentials.map((c) => html`<tr><td>${c.type}</td><td>${c.identity}</td><td>${fieldList(c.fields)}</td><td>${c.active ? 'yes' : 'no'}</td><td>${c.origin}</td><td>${c.createdAt}</td></tr>`)}
+  : html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Type</th><th scope="col">Identity</th><th scope="col">Fields</th><th scope="col">Active</th><th scope="col">Origin</th><th scope="col">Created</th></tr></thead><tbody>
+${credentials.map((c) => html`<tr><td data-label="Type">${c.type}</td><td data-label="Identity">${c.identity}</td><td data-label="Fields">${fieldList(c.fields)}</td><td data-label="Active">${c.active ? 'yes' : 'no'}</td><td data-label="Origin">${c.origin}</td><td data-label="Created">${c.createdAt}</td></tr>`)}
 </tbody></table></div>`}
 <p><a href="/console/developers">Back to the developers</a></p>`;
       return page(reply, true, developer.email, body, '/console/developers');
@@ -155,13 +155,32 @@ ${credentials.map((c) => html`<tr><td>${c.type}</td><td>${c.identity}</td><td>${
     '/console/history',
     signedIn(async (request, reply) => {
       const before = (request.query as Record<string, string | undefined>).before;
-      const [chains, timeline] = await Promise.all([readModel.verify(), readModel.timeline({ before })]);
+      const [chains, timeline] = await Promise.all([readModel.verification(), readModel.timeline({ before })]);
       const body = html`<section aria-labelledby="heads-title"><h2 id="heads-title">Verification</h2><p>Compare these heads with the ones recorded elsewhere (for example in CI logs of <code>portalform history verify</code>).</p>
 <div class="heads">${chains.map(chainCard)}</div></section>
 <h2>Timeline, newest first</h2>
 ${timeline.entries.length === 0 ? html`<p>Nothing recorded yet.</p>` : html`<ol class="timeline">${timeline.entries.map(timelineItem)}</ol>`}
 <nav class="pager" aria-label="Pages">${before ? html`<a href="/console/history">Newest</a>` : ''}${timeline.next ? html`<a href="/console/history?${new URLSearchParams({ before: timeline.next }).toString()}">Older entries</a>` : ''}</nav>`;
       return page(reply, true, 'History', body, '/console/history');
+    }),
+  );
+
+  fastify.get(
+    '/console/history/:chain/:seq',
+    signedIn(async (request, reply) => {
+      const params = request.params as Record<string, string>;
+      const chain = params.chain === 'apply' || params.chain === 'events' ? params.chain : null;
+      const from = Number((request.query as Record<string, string | undefined>).from ?? '');
+      const found = chain && /^\d+$/.test(params.seq ?? '') ? await readModel.entryPage(chain, Number(params.seq), from || undefined) : null;
+      if (!found) return page(reply, true, 'No such entry', html`<p>The history has no such entry.</p><p><a href="/console/history">Back to the history</a></p>`, '/console/history', 404);
+      const { fields, changes } = found;
+      const summary = fields.summary as Record<string, number> | undefined;
+      const shown = changes.filter(isChange);
+      const body = html`<p>${String(fields.kind ?? '')} · serial ${String(fields.serial ?? '')} · ${String(fields.at ?? '')} · by <strong>${String(fields.actor ?? '')}</strong> · ${found.chain === 'apply' ? 'applies' : 'events'} chain entry ${found.seq}, hash <code>${found.hash.slice(0, 16)}…</code> · ${megabytes(found.bytes)}</p>
+${summary ? html`<p>${Object.entries(summary).map(([k, v]) => `${v} ${k}`).join(', ')}</p>` : ''}
+<h2>Changes${from ? ' (continued)' : ''}</h2>${shown.length > 0 ? renderChangesPre(shown) : html`<p>No more changes.</p>`}
+<nav class="pager" aria-label="Pages">${from ? html`<a href="/console/history/${found.chain}/${found.seq}">First changes</a>` : ''}${found.next ? html`<a href="/console/history/${found.chain}/${found.seq}?${new URLSearchParams({ from: String(found.next) }).toString()}">Next ${TIMELINE_CHANGES} changes</a>` : ''}<a href="/console/history">Back to the history</a></nav>`;
+      return page(reply, true, `History entry ${found.seq}`, body, '/console/history');
     }),
   );
 
@@ -184,6 +203,10 @@ ${recent.map((d) => html`<tr><td>${d.at}</td>${STATUSES.map((s) => html`<td>${d.
 const CHAIN_NAMES = { apply: 'Applies', events: 'Other events (self-service, invites, reveals, exports)' } as const;
 
 function chainCard(status: ChainStatus): SafeHtml {
+  if ('pending' in status) {
+    const { entries, head } = status.pending;
+    return html`<div class="head"><h3>${CHAIN_NAMES[status.chain]}: being verified</h3><p>${entries} entr${entries === 1 ? 'y' : 'ies'}; large enough that its verification runs in the background: reload this page in a few seconds for the result. Head hash:</p><p><code>${head}</code></p></div>`;
+  }
   const { result } = status;
   return result.ok
     ? html`<div class="head ok"><h3>${CHAIN_NAMES[status.chain]}: verified</h3><p>${result.entries} entr${result.entries === 1 ? 'y' : 'ies'}, unaltered. Head hash:</p><p><code>${result.head}</code></p></div>`
@@ -191,6 +214,12 @@ function chainCard(status: ChainStatus): SafeHtml {
 }
 
 function timelineItem(item: TimelineEntry): SafeHtml {
+  if (item.changeCount === null) {
+    return html`<li><h3>${item.kind} · serial ${item.serial} · ${item.at}</h3>
+<p>By <strong>${item.actor}</strong> · ${item.chain === 'apply' ? 'applies' : 'events'} chain entry ${item.seq}, hash <code>${item.hash.slice(0, 16)}…</code></p>
+<p>A large entry (${megabytes(item.bytes)}): <a href="/console/history/${item.chain}/${item.seq}">its summary and changes, page by page</a>.</p></li>`;
+  }
+  const changeCount = item.changeCount;
   const changes = changesOf(item.entry);
   const renderable = changes.filter(isChange);
   const summary = item.entry.summary as Record<string, number> | undefined;
@@ -198,9 +227,13 @@ function timelineItem(item: TimelineEntry): SafeHtml {
   return html`<li><h3>${item.kind}${typeof item.entry.action === 'string' ? html`: ${item.entry.action}` : ''} · serial ${item.serial} · ${item.at}</h3>
 <p>By <strong>${item.actor}</strong>${summary ? html` · ${Object.entries(summary).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''} · ${item.chain === 'apply' ? 'applies' : 'events'} chain entry ${item.seq}, hash <code>${item.hash.slice(0, 16)}…</code></p>
 ${renderable.length > 0
-  ? html`<details><summary>${item.changeCount} change${item.changeCount === 1 ? '' : 's'}</summary>${renderChangesPre(renderable)}${item.changeCount > TIMELINE_CHANGES ? html`<p>… and ${item.changeCount - TIMELINE_CHANGES} more: <code>portalform history</code> shows them all.</p>` : ''}</details>`
+  ? html`<details><summary>${changeCount} change${changeCount === 1 ? '' : 's'}</summary>${renderChangesPre(renderable)}${changeCount > TIMELINE_CHANGES ? html`<p>… and ${changeCount - TIMELINE_CHANGES} more: <a href="/console/history/${item.chain}/${item.seq}">all of them, page by page</a>.</p>` : ''}</details>`
   : ''}
 ${Object.keys(rest).length > 0 ? html`<details><summary>Recorded details</summary><pre>${JSON.stringify(rest, null, 2)}</pre></details>` : ''}</li>`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
 function isChange(value: unknown): value is Change {

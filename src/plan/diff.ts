@@ -234,13 +234,18 @@ function diffCredential(
       secrets[field] = { mode: 'generate' };
     }
   }
+  const backfill = backfillSecrets(credential, existing, vault, secrets);
   const secretsChanged = Object.keys(secrets).length > 0;
   const adopt = existing.origin !== 'manifest';
   if (!fieldsChanged && !secretsChanged && !adopt) return null;
 
   const before = credentialView(credential.type, existing.fields, Object.keys(existing.secrets), existing.active);
   const after = credentialView(credential.type, wantedFields, Object.keys(existing.secrets), active);
-  for (const field of Object.keys(secrets)) after[field] = SENSITIVE_CHANGED;
+  for (const field of Object.keys(secrets)) if (!backfill.includes(field)) after[field] = SENSITIVE_CHANGED;
+  if (backfill.length > 0) {
+    before.encrypted = false;
+    after.encrypted = true;
+  }
   if (adopt) {
     before.origin = existing.origin;
     after.origin = 'manifest';
@@ -258,9 +263,28 @@ function diffCredential(
       identity: credential.identity,
       ...(fieldsChanged ? { fields: wantedFields } : {}),
       ...(secretsChanged ? { secrets } : {}),
+      ...(backfill.length > 0 ? { backfill } : {}),
       ...(adopt ? { adopt: true as const } : {}),
     },
   };
+}
+
+/**
+ * The given secrets stored without their encrypted copy (the state had no key then) that the
+ * vault can now encrypt: the manifest's value matches the stored digest, so apply can store the
+ * copy (a backfill), after which `secret reveal` and the decK export can read it. Adds them to
+ * `secrets` and returns their fields.
+ */
+function backfillSecrets(credential: DesiredCredential, existing: StoredCredential, vault: Vault, secrets: Record<string, SecretPlan>): string[] {
+  if (!vault.canEncrypt) return [];
+  const fields: string[] = [];
+  for (const [field, given] of Object.entries(credential.secrets)) {
+    const stored = existing.secrets[field];
+    if (secrets[field] || !stored || stored.ciphertext !== undefined) continue;
+    secrets[field] = { mode: 'given', source: given.source, digest: stored.digest };
+    fields.push(field);
+  }
+  return fields;
 }
 
 function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boolean, errors: Diagnostic[]): Change[] {

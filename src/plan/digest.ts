@@ -35,7 +35,9 @@ export function developerDigest(developer: DesiredDeveloper, vault: Vault): stri
   if (references.length === 0) return content;
   // A secret stands in by its keyed digest (computed once per value), a public key by its text,
   // length-prefixed: no two lists of values run together into the same text.
-  let text = `${FORMAT}\0${content}`;
+  // Under no state key a given secret is stored without its encrypted copy: once a key is set,
+  // the developer must differ, so that a plan reads it and backfills the copies (diff.ts).
+  let text = `${FORMAT}\0${content}${vault.canEncrypt ? '' : '\0keyless'}`;
   for (const { type, field, secret, publicKey } of references) {
     text += secret ? `\0s${type}.${field}:${referenceDigest(vault, type, field, secret.value)}` : `\0k${type}.${field}:${publicKey!.length}:${publicKey}`;
   }

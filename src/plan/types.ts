@@ -48,6 +48,11 @@ export type Action =
       fields?: Record<string, unknown>;
       /** Only the secret fields that change. */
       secrets?: Record<string, SecretPlan>;
+      /**
+       * Fields of `secrets` whose value stays, given by the manifest and matching the stored digest,
+       * that only gain their encrypted copy: a state key was set after they were stored (SPEC §4).
+       */
+      backfill?: string[];
       adopt?: true;
       /** Stops managing it (a `removed … keep: true`): the origin becomes released. */
       release?: true;

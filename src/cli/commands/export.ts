@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { exportState, type ExportFormat } from '../../export/index.js';
 import { plural } from '../../util/plural.js';
 import { common, stateOptions, type CommonFlags } from '../flags.js';
-import { Output } from '../io.js';
+import { Output, parseDuration } from '../io.js';
 
 export function registerExport(program: Command): void {
   common(program.command('export'))
@@ -12,8 +12,10 @@ export function registerExport(program: Command): void {
     .addOption(new Option('--format <format>', 'what to write').choices(['manifest', 'deck']).default('manifest'))
     .option('--out <dir>', 'write files into this directory (manifests: one file per developer) instead of stdout')
     .option('--include-unmanaged', 'manifests: also the developers and credentials the manifests do not manage (a plan on the export adopts them)')
-    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string; includeUnmanaged?: boolean }) => {
-      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', { ...stateOptions(flags), includeUnmanaged: flags.includeUnmanaged === true });
+    .option('--actor <name>', 'who is exporting, for the history (a decK export with secrets is recorded)')
+    .action(async (flags: CommonFlags & { format: ExportFormat; out?: string; includeUnmanaged?: boolean; actor?: string }) => {
+      const options = { ...stateOptions(flags), includeUnmanaged: flags.includeUnmanaged === true, actor: flags.actor, lockTimeoutMs: parseDuration(flags.lockTimeout) };
+      const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', options);
       if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
       for (const [relative, text] of files) {
         const path = join(flags.out, relative);
