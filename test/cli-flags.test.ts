@@ -13,19 +13,19 @@ function commandsOf(command: Command, prefix: string[] = []): string[][] {
   });
 }
 
-const COMMANDS = commandsOf(buildProgram());
+const COMMANDS = commandsOf(await buildProgram());
 const w = workspace();
 const helpOf = new Map(COMMANDS.map((name) => [name.join(' '), w.run([...name, '--help'])]));
 
 /** The commands that lock the state, read manifests (and so their secrets), or need the state key. */
-const LOCKING = ['apply', 'secret reveal', 'invite'];
+const LOCKING = ['apply', 'export', 'secret reveal', 'invite'];
 const READING_MANIFESTS = ['validate', 'plan', 'apply'];
 const NEEDING_STATE_KEY = ['plan', 'apply', 'export', 'secret reveal', 'invite', 'serve'];
 const WITHOUT_STATE = ['validate', 'secret', 'state'];
 
 describe('every command --help', () => {
   it('covers the commands a user meets', () => {
-    expect([...helpOf.keys()]).toEqual(expect.arrayContaining(['validate', 'plan', 'apply', 'show', 'state list', 'state show', 'history', 'history show', 'history verify', 'export', 'secret reveal', 'invite', 'serve', 'force-unlock']));
+    expect([...helpOf.keys()]).toEqual(expect.arrayContaining(['validate', 'plan', 'apply', 'show', 'state list', 'state show', 'history', 'history show', 'history verify', 'export', 'secret reveal', 'invite', 'serve', 'force-unlock', 'requests']));
   });
 
   for (const [name, help] of helpOf) {

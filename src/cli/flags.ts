@@ -43,7 +43,7 @@ const USES: Record<string, Uses> = {
   validate: { state: false, lock: false, manifests: true, stateKey: false },
   plan: { state: true, lock: false, manifests: true, stateKey: true },
   apply: { state: true, lock: true, manifests: true, stateKey: true },
-  export: { ...READER, stateKey: true },
+  export: { ...READER, lock: true, stateKey: true }, // a decK export with secrets is recorded under the lock
   'secret reveal': { ...READER, lock: true, stateKey: true },
   invite: { ...READER, lock: true, stateKey: true },
 };

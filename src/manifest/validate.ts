@@ -1,7 +1,6 @@
 // The checks of the manifest set as a whole, beyond what the JSON Schema can say. Every problem is
 // reported; none stops the others.
-import { CREDENTIAL_SPECS, CREDENTIAL_TYPES } from '../model.js';
-import type { CredentialType, Diagnostic, Location } from '../model.js';
+import { CREDENTIAL_SPECS, CREDENTIAL_TYPES, type CredentialType, type Diagnostic, type Location } from '../model.js';
 import { badEmail, isValidEmail, mixedScriptsWarning } from './email.js';
 import { formatLocation, shown } from './files.js';
 import { quoteForMessage } from '../util/strings.js';
