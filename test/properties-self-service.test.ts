@@ -2,13 +2,15 @@
 // random sign-ups, credential creations and deletions and account deletions, interleaved with
 // applies of random manifests. A plan never deletes what the manifests do not manage (no
 // `removed` entry is generated here) unless it deletes the developer that owns it; after each
-// apply the state is the manifests plus the unmanaged objects; and a re-plan is empty.
+// apply the state is the manifests plus the unmanaged objects; a re-plan is empty; and no saved
+// plan applies over a self-service change to an object it touches, while one elsewhere leaves it valid.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { apply, listState, plan } from '../src/index.js';
+import { apply, listState, plan, StalePlanError } from '../src/index.js';
+import type { Plan } from '../src/plan/types.js';
 import { openPortal, type PortalEngine, type Session } from '../src/portal/index.js';
 
 const RUNS = 25;
@@ -22,7 +24,9 @@ type Step =
   | { kind: 'signup'; email: string }
   | { kind: 'create'; email: string; name: string }
   | { kind: 'delete-credential'; email: string; name: string }
-  | { kind: 'delete-account'; email: string };
+  | { kind: 'delete-account'; email: string }
+  /** A saved plan, then (maybe) a self-service change before it is applied: on an object it touches, or elsewhere. */
+  | { kind: 'saved'; declared: Declared[]; meanwhile: 'touched' | 'elsewhere' | 'nothing' };
 
 const emailArb = fc.constantFrom(...EMAILS);
 const nameArb = fc.constantFrom('self-1', 'self-2');
@@ -35,6 +39,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), email: emailArb, name: nameArb }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete-credential' as const), email: emailArb, name: nameArb }) },
   { weight: 1, arbitrary: emailArb.map((email) => ({ kind: 'delete-account' as const, email })) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('saved' as const), declared: applyArb.map((a) => a.declared), meanwhile: fc.constantFrom<'touched' | 'elsewhere' | 'nothing'>('touched', 'elsewhere', 'nothing') }) },
 );
 
 /** What the state should hold: each developer's status, origin and credential names. */
@@ -52,6 +57,8 @@ interface Figures {
   creations: number;
   adoptions: number;
   accountDeletions: number;
+  staleRefusals: number;
+  savedApplied: number;
 }
 
 class Run {
@@ -65,6 +72,7 @@ class Run {
 
   async step(step: Step): Promise<void> {
     if (step.kind === 'apply') return this.apply(step.declared);
+    if (step.kind === 'saved') return this.saved(step.declared, step.meanwhile);
     if (!this.engine) return; // nothing to serve before the first apply made the state
     const dev = this.expected.get(step.email);
     switch (step.kind) {
@@ -115,8 +123,8 @@ class Run {
     return session;
   }
 
-  private async apply(declared: Declared[]): Promise<void> {
-    // One key cannot be declared for two developers: only the first that wants it gets it.
+  /** The manifest for `declared`: one key cannot be declared for two developers, so only the first that wants it gets it. */
+  private writeManifest(declared: Declared[]): void {
     const holder = declared.find((d) => d.ci)?.email;
     for (const d of declared) d.ci = d.email === holder;
     const developers = declared.map((d) => ({
@@ -126,13 +134,50 @@ class Run {
       credentials: d.ci ? [{ type: 'key-auth', name: 'ci', key: { fromEnv: 'PORTALFORM_SECRET_CI' } }] : [],
     }));
     writeFileSync(join(this.dir, 'manifest.yaml'), JSON.stringify({ version: 1, portal: { autoApprove: true }, developers }, null, 2));
+  }
+
+  /**
+   * A saved plan stays valid over self-service elsewhere (a sign-up), and is refused as stale over
+   * a self-service change to a developer it touches (SPEC §8); the state is then as it was.
+   */
+  private async saved(declared: Declared[], meanwhile: 'touched' | 'elsewhere' | 'nothing'): Promise<void> {
+    if (!this.engine) return this.apply(declared);
+    this.writeManifest(declared);
+    const reviewed = await plan(this.options);
+    const touched = [...new Set(reviewed.changes.map((c) => emailOf(c.address)))].filter((email) => {
+      const dev = this.expected.get(email);
+      return dev?.password && dev.status === 'approved' && !dev.credentials.has('self-late');
+    });
+    if (meanwhile === 'touched' && touched.length > 0) {
+      const email = touched[0]!;
+      expect(await settle(this.engine.createCredential(await this.session(email), { type: 'key-auth', name: 'self-late' }))).toBe(0);
+      this.expected.get(email)!.credentials.add('self-late');
+      const before = await this.stored();
+      const refused = await apply({ ...this.options, plan: reviewed }).then(() => null, (error: unknown) => error);
+      expect(refused, `a saved plan over a change to ${email}, which it touches`).toBeInstanceOf(StalePlanError);
+      expect(await this.stored(), 'a refused plan changes nothing').toEqual(before);
+      this.figures.staleRefusals++;
+      return this.apply(declared);
+    }
+    if (meanwhile === 'elsewhere') {
+      const email = `elsewhere${this.figures.signups}@signup.example.com`;
+      expect(await settle(this.engine.register({ email, fullName: 'Elsewhere', password: PASSWORD }))).toBe(0);
+      this.expected.set(email, { status: 'approved', origin: 'self-service', credentials: new Set(), password: true });
+      this.figures.signups++;
+    }
+    await this.apply(declared, reviewed);
+    this.figures.savedApplied++;
+  }
+
+  private async apply(declared: Declared[], reviewed?: Plan): Promise<void> {
+    if (!reviewed) this.writeManifest(declared);
     this.figures.adoptions += declared.filter((d) => this.expected.get(d.email)?.origin === 'self-service').length;
 
     const unmanaged = new Set([...this.expected].filter(([, e]) => e.origin === 'self-service').map(([email]) => email));
-    const result = await apply(this.options);
+    const result = await apply(reviewed ? { ...this.options, plan: reviewed } : this.options);
     const deletedDevelopers = new Set(result.plan.changes.filter((c) => c.kind === 'developer' && c.op === 'delete').map((c) => c.address));
     for (const change of result.plan.changes.filter((c) => c.op === 'delete')) {
-      const email = JSON.parse(change.address.slice('developer['.length, change.address.indexOf(']'))) as string;
+      const email = emailOf(change.address);
       expect(unmanaged.has(email) && change.kind === 'developer', `${change.address}: an unmanaged developer is never deleted`).toBe(false);
       if (change.kind === 'credential' && !deletedDevelopers.has(`developer[${JSON.stringify(email)}]`)) {
         expect(change.address, 'only a declared credential is deleted while its developer stays').toContain('key-auth:ci');
@@ -184,6 +229,10 @@ class Run {
   }
 }
 
+function emailOf(address: string): string {
+  return JSON.parse(address.slice('developer['.length, address.indexOf(']'))) as string;
+}
+
 /** 0 when the promise resolves, else the refusal's HTTP status (500 for anything unexpected). */
 async function settle(promise: Promise<unknown>): Promise<number> {
   try {
@@ -196,7 +245,7 @@ async function settle(promise: Promise<unknown>): Promise<number> {
 
 describe('self-service between applies', () => {
   it(`never deletes what the manifests do not manage, and the state is the manifests plus the unmanaged objects (${RUNS} runs)`, async () => {
-    const figures: Figures = { applies: 0, signups: 0, creations: 0, adoptions: 0, accountDeletions: 0 };
+    const figures: Figures = { applies: 0, signups: 0, creations: 0, adoptions: 0, accountDeletions: 0, staleRefusals: 0, savedApplied: 0 };
     await fc.assert(
       fc.asyncProperty(applyArb, fc.array(stepArb, { minLength: 6, maxLength: 14 }), async (first, steps) => {
         const run = new Run(figures);
@@ -207,10 +256,18 @@ describe('self-service between applies', () => {
           await run.close();
         }
       }),
-      { numRuns: RUNS },
+      {
+        numRuns: RUNS,
+        // Always among the runs: a plan deleting a developer who made a credential since, and one
+        // applied over a sign-up elsewhere.
+        examples: [
+          [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[0]! }, { kind: 'apply', declared: [{ email: EMAILS[0]!, status: 'approved', ci: false }] }, { kind: 'saved', declared: [], meanwhile: 'touched' }]],
+          [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[0]! }, { kind: 'saved', declared: [{ email: EMAILS[0]!, status: 'revoked', ci: true }], meanwhile: 'elsewhere' }]],
+        ],
+      },
     );
     // The runs must have exercised what they claim to: each kind of self-service action, and adoptions.
     expect(figures.applies).toBeGreaterThanOrEqual(RUNS);
-    for (const kind of ['signups', 'creations', 'adoptions', 'accountDeletions'] as const) expect(figures[kind], kind).toBeGreaterThan(0);
+    for (const kind of ['signups', 'creations', 'adoptions', 'accountDeletions', 'staleRefusals', 'savedApplied'] as const) expect(figures[kind], kind).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -65,6 +65,11 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
   for (const { address } of takes) {
     if ((now.developers.has(address) || now.credentials.has(address)) && !known(address)) throw await stale(conn, address, 'it now exists');
   }
+  const taken = new Set(takes.map((t) => t.address));
+  for (const address of now.credentials.keys()) {
+    const owner = address.slice(0, address.indexOf('].') + 1);
+    if (owner in touches.developers && !known(address) && !taken.has(address)) throw await stale(conn, owner, `it now has ${address}, which the plan does not show`);
+  }
   const holders = await readUniqueHolders(conn, customIds.map((c) => c.value), unique);
   for (const { value, by } of customIds) {
     const holder = holders.get(`customId:${value}`);

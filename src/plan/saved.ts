@@ -127,8 +127,8 @@ export function needsGivenSecrets(saved: Plan): boolean {
 }
 
 /**
- * The version of every stored developer and credential the changes touch (SPEC §8): a developer
- * whose row or credentials they write, a credential they update, delete or (de)activate.
+ * The version of every stored developer the changes touch (SPEC §8), one whose row or credentials
+ * they write, and of each of its credentials.
  */
 export function touchesOf(changes: Change[], state: StateSnapshot): NonNullable<Plan['touches']> {
   const touches: NonNullable<Plan['touches']> = { developers: {}, credentials: {} };
@@ -138,21 +138,18 @@ export function touchesOf(changes: Change[], state: StateSnapshot): NonNullable<
   for (const { action } of changes) if (action.do === 'developer.move') movedFrom.set(action.to, action.from);
   const stored = (email: string) => movedFrom.get(email) ?? email;
   const emails = new Set<string>();
-  const credentials = new Set<string>();
   for (const { action } of changes) {
     if (action.do === 'portal.update' || action.do === 'developer.create') continue;
     if (action.do === 'developer.move') emails.add(action.from);
     else emails.add(stored(action.email));
-    if (action.do === 'credential.update' || action.do === 'credential.delete' || action.do === 'credential.activation') {
-      credentials.add(credentialAddress(stored(action.email), action.type, action.identity));
-    }
   }
+  // Every credential of a touched developer, not only those the steps name: one made since (a
+  // developer deleted or revoked would take it along unseen) or changed since makes the plan stale.
   for (const developer of state.developers) {
     if (!emails.has(developer.email)) continue;
     if (developer.version !== undefined) touches.developers[developerAddress(developer.email)] = developer.version;
     for (const credential of developer.credentials) {
-      const address = credentialAddress(developer.email, credential.type, credential.identity);
-      if (credentials.has(address) && credential.version !== undefined) touches.credentials[address] = credential.version;
+      if (credential.version !== undefined) touches.credentials[credentialAddress(developer.email, credential.type, credential.identity)] = credential.version;
     }
   }
   return touches;
