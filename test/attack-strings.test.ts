@@ -105,6 +105,18 @@ describe('values that validate, in JSON output', () => {
     const plan = JSON.parse(result.stdout) as { changes: Array<{ after: { fullName?: string } }> };
     expect(plan.changes[0]!.after.fullName).toBe(fullName);
   });
+
+  it('are shown escaped in the text and Markdown plans too', () => {
+    const ws = cliWorkspace();
+    const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
+    ws.write('devs.yaml', developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`));
+    for (const format of ['text', 'markdown']) {
+      const result = ws.run(['plan', 'devs.yaml', '--format', format, '--no-color']);
+      expect(result.code, result.stderr).toBe(0);
+      expectSafe(result.stdout, `plan --format ${format}`);
+      expect(result.stdout).toContain('\\u202eecalevol\\u202c');
+    }
+  });
 });
 
 describe('diagnostics in a PR comment', () => {

@@ -1,3 +1,4 @@
+import { escapeJsonText } from '../util/strings.js';
 import { SENSITIVE, SENSITIVE_CHANGED, KNOWN_AFTER_APPLY, type Change, type Plan, type Summary } from '../plan/types.js';
 import { paint, type Style } from './color.js';
 import { plural } from '../util/plural.js';
@@ -62,7 +63,7 @@ export function* renderChange(change: Change, color: boolean): Generator<string>
     return;
   }
   // The settings are one object: nothing to name beside its kind.
-  const name = change.kind === 'portal' ? '' : ` ${JSON.stringify(headline(change))}`;
+  const name = change.kind === 'portal' ? '' : ` ${escapeJsonText(JSON.stringify(headline(change)))}`;
   yield paint(`  ${symbol} ${change.kind}${name} {`, style, color);
   yield* renderAttributes(change, color);
   yield '    }';
@@ -109,10 +110,11 @@ function show(value: unknown): string {
   if (typeof value === 'string' && PLACEHOLDERS.has(value)) return value;
   if (typeof value === 'string' && value.includes('\n')) {
     const lines = value.trimEnd().split('\n');
-    return `${JSON.stringify(`${lines[0]}…`)} (${lines.length} lines)`;
+    return `${escapeJsonText(JSON.stringify(`${lines[0]}…`))} (${lines.length} lines)`;
   }
   if (value === undefined) return 'null';
-  return JSON.stringify(value);
+  // A value from a manifest or the state: no bidirectional or invisible character reaches a terminal raw.
+  return escapeJsonText(JSON.stringify(value));
 }
 
 export function summaryLine(summary: Summary): string {
