@@ -76,8 +76,8 @@ describe.each(BACKENDS)('portal settings on $name', (backend) => {
     // The first apply creates the state and stores the settings with it.
     applied(w, ['m']);
     expect(await storedSettings(w)).toEqual(DECLARED);
-    const history = JSON.parse(w.run(['history', '--json']).stdout);
-    expect(history.entries[0].changes[0]).toMatchObject({ address: 'portal', kind: 'portal', op: 'update' });
+    const recorded = JSON.parse(w.run(['history', 'show', '1', '--json']).stdout);
+    expect(recorded.changes[0]).toMatchObject({ address: 'portal', kind: 'portal', op: 'update' });
     expect(w.run(['plan', 'm', '--detailed-exitcode'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/No changes/) });
 
     // The export carries the block: planned from it, nothing changes.
