@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { addUnmanagedPostgres, addUnmanagedSqlite, unmanagedFor } from './unmanaged.js';
 import { benchEnv, generatePortal, withChanges, writeManifests, writePortal, type Developer, type Generated } from './generate.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -402,6 +403,21 @@ async function benchLayout(
       log,
       [2],
     );
+
+    // The same plans with what self-service leaves in a state (bench/unmanaged.ts): they list it, and must stay as fast.
+    const unmanaged = unmanagedFor(portal.developers.length);
+    if (layout.state === null) addUnmanagedSqlite(layout.stateFile, unmanaged);
+    else await addUnmanagedPostgres(pgBase, pgSchema, unmanaged);
+    steps.oneChangePlanUnmanaged = await measure(
+      'plan, one developer changed, +unmanaged',
+      runs,
+      () => layout.restore('changed', false),
+      () => layout.cli(['plan', m, '--no-color', '--detailed-exitcode']),
+      log,
+      [2],
+    );
+    writeManifests(m, changed, layout.files);
+    steps.noopPlanUnmanaged = await measure('no-op plan, +unmanaged', runs, () => layout.restore('changed', false), () => layout.cli(['plan', m, '--no-color', '--detailed-exitcode']), log);
   }
   return steps;
 }
@@ -522,6 +538,14 @@ export function ratios(scales: ScaleResult[]): Ratios {
       const seconds = s.oneChangePlan.medianMs / 1000;
       out[`plan after one developer changed, s (${name})`] = { value: r2(seconds), target: '≤ 3', ok: seconds <= 3 };
     }
+    if (s.oneChangePlanUnmanaged && s.noopPlanUnmanaged) {
+      const u = unmanagedFor(largest.developers);
+      const with_ = `${u.developers} self-registered developers, ${u.developers * u.credentialsPerDeveloper} self-made credentials`;
+      const seconds = s.oneChangePlanUnmanaged.medianMs / 1000;
+      out[`plan after one developer changed, with ${with_}, s (${name})`] = { value: r2(seconds), target: '≤ 3', ok: seconds <= 3 };
+      const noop = s.noopPlanUnmanaged.medianMs / floor;
+      out[`no-op plan / floor, with ${with_} (${name})`] = { value: r2(noop), target: '≤ 1.3', ok: noop <= 1.3 };
+    }
     const rss = Math.max(...Object.entries(s).filter(([k]) => k !== 'floor' && k !== 'bulkInsert').map(([, v]) => v.peakRssMiB));
     out[`peak RSS, MiB (${name})`] = { value: Math.round(rss), target: '≤ 1536', ok: rss <= 1536 };
     const smaller = sqlite.find((x) => x.developers * 10 === largest.developers);
@@ -554,6 +578,8 @@ const STEP_NAMES: Array<[string, string]> = [
   ['changePlan', 'plan, 1% of developers changed'],
   ['changeApply', 'apply, 1% of developers changed'],
   ['oneChangePlan', 'plan, one developer changed'],
+  ['oneChangePlanUnmanaged', 'plan, one developer changed (+unmanaged)'],
+  ['noopPlanUnmanaged', 'no-op plan (+unmanaged)'],
   ['floor', 'floor: yaml parse + bare read'],
   ['bulkInsert', 'floor: bulk insert (in-process)'],
 ];

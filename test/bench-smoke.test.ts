@@ -32,6 +32,8 @@ it('runs the benchmark at 1k developers and writes its results', () => {
       }
     }
     expect(scale.layouts['100-files'].steps.oneChangePlan.medianMs).toBeGreaterThan(0);
+    expect(scale.layouts['100-files'].steps.oneChangePlanUnmanaged.medianMs).toBeGreaterThan(0);
+    expect(scale.layouts['100-files'].steps.noopPlanUnmanaged.medianMs).toBeGreaterThan(0);
     expect(Object.keys(results.ratios).length).toBeGreaterThan(0);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

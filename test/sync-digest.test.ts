@@ -145,15 +145,22 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       backend.name === 'sqlite'
         ? ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync_insert', 'pf_credentials_unsync_update', 'pf_credentials_unsync_delete'].map((t) => `drop trigger ${t}`)
         : ['drop trigger pf_developers_unsync_update on pf_developers', 'drop trigger pf_developers_unsync_insert on pf_developers', 'drop trigger pf_credentials_unsync on pf_credentials', 'drop function pf_developer_unsync', 'drop function pf_credential_unsync'];
-    // The console's indexes (0004) and the portal's schema (0003) came after: undone first.
+    // The change feed's triggers (0005), the console's indexes (0004) and the portal's schema (0003) came after: undone first.
+    const changeFeed = [
+      ...(backend.name === 'postgres'
+        ? [...['pf_developers', 'pf_credentials', 'pf_sessions', 'pf_meta'].map((t) => `drop trigger ${t}_changed on ${t}`), 'drop function pf_notify_change']
+        : []),
+      `delete from pf_migration where name = '0005_change_feed'`,
+    ];
     const consoleIndexes = [
       ...['pf_history_at', 'pf_events_at', 'pf_developers_status_email', 'pf_developers_origin_email', 'pf_developers_name_search', 'pf_developers_pending'],
       ...(backend.name === 'postgres' ? ['pf_developers_email_search'] : []),
     ].map((index) => `drop index ${index}`);
     const portal = [
-      // The unmanaged credentials' index (0005) came last.
+      // The unmanaged credentials' index (0006) came last.
       'drop index pf_credentials_origin',
-      `delete from pf_migration where name = '0005_credential_origin'`,
+      `delete from pf_migration where name = '0006_credential_origin'`,
+      ...changeFeed,
       ...consoleIndexes,
       `delete from pf_migration where name = '0004_console_indexes'`,
       ...(backend.name === 'sqlite'

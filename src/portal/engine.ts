@@ -21,9 +21,11 @@ import {
   type Session,
   type SessionGrant,
 } from './contract.js';
-import { account, allowedTypes, DEVELOPER_COLUMNS, earliest, emailErrors, fullNameErrors, ignoreBusy, invalid, managedCredential, MAX_PASSWORD_LENGTH, normalizedEmail, notApproved, passwordErrors, publicCredential, redacted, registrationRefusal, selfService, selfServiceOff, sessionEnded, tokenDigest, wrongPassword } from './answers.js';
+import { account, allowedTypes, DEVELOPER_COLUMNS, earliest, emailErrors, fullNameErrors, invalid, managedCredential, MAX_PASSWORD_LENGTH, normalizedEmail, notApproved, passwordErrors, publicCredential, redacted, registrationRefusal, selfService, selfServiceOff, sessionEnded, tokenDigest, wrongPassword } from './answers.js';
 import { credentialFields, defaultFields } from './credential-input.js';
 import { countLoginAttempt } from './throttle.js';
+import { ReadCache } from './read-cache.js';
+import { SessionLookup } from './session-lookup.js';
 import { creatableType, newSecrets, ownCredential, refuseTaken } from './credential-rules.js';
 import { inTransaction, readMeta, type DeveloperRow, type PortalState, type Transaction } from './state.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
@@ -43,6 +45,8 @@ export class Engine implements PortalEngine {
   private readonly idleMs: number;
   private readonly maxMs: number;
   private readonly busyTimeoutMs: number;
+  private readonly cache: ReadCache;
+  private readonly sessions: SessionLookup;
   /** Verified when the email is unknown, so a wrong email takes as long as a wrong password. */
   private readonly dummyHash: Promise<string>;
 
@@ -51,11 +55,13 @@ export class Engine implements PortalEngine {
     options: PortalEngineOptions,
   ) {
     this.vault = Vault.open(state.lineage, state.meta, stateKeyOf(options));
+    this.cache = new ReadCache(state.changes);
     this.loginAttempts = options.loginAttempts ?? DEFAULT_LOGIN_ATTEMPTS;
     this.idleMs = (options.sessionIdleSeconds ?? DEFAULT_IDLE_SECONDS) * 1000;
     this.maxMs = (options.sessionMaxSeconds ?? DEFAULT_MAX_SECONDS) * 1000;
     this.busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     this.dummyHash = hashPassword(randomBytes(16).toString('hex'));
+    this.sessions = new SessionLookup(state, this.cache, { idleMs: this.idleMs, busyTimeoutMs: this.busyTimeoutMs, refreshAfterMs: REFRESH_AFTER_MS }, (fn) => this.write(fn));
   }
 
   /** SQLite waits this long for another writer before answering busy (then a 503). */
@@ -63,8 +69,9 @@ export class Engine implements PortalEngine {
     await sql.raw(`pragma busy_timeout = ${Math.max(0, Math.round(this.busyTimeoutMs))}`).execute(this.state.db);
   }
 
+  /** Every write of this instance drops what the cache holds, committed or not. */
   private write<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return inTransaction(this.state, this.busyTimeoutMs, fn);
+    return inTransaction(this.state, this.busyTimeoutMs, fn).finally(() => this.cache.drop());
   }
 
   async settings(): Promise<PortalSettings> {
@@ -138,30 +145,8 @@ export class Engine implements PortalEngine {
   }
 
   async authenticate(token: string): Promise<Session | null> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 256) return null;
-    const digest = tokenDigest(token);
-    const row = await this.state.db
-      .selectFrom('pf_sessions')
-      .innerJoin('pf_developers', 'pf_developers.id', 'pf_sessions.developer_id')
-      .select(['pf_sessions.id', 'pf_sessions.developer_id', 'pf_sessions.last_seen_at', 'pf_sessions.idle_expires_at', 'pf_sessions.expires_at', 'pf_developers.email', 'pf_developers.status'])
-      .where('pf_sessions.token_digest', '=', digest)
-      .executeTakeFirst();
-    if (!row) return null;
-    const now = Date.now();
-    if (row.status !== 'approved' || Date.parse(row.idle_expires_at) <= now || Date.parse(row.expires_at) <= now) {
-      // Housekeeping: a busy state leaves the dead row for the next request, the answer is the same.
-      await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute()).catch(ignoreBusy);
-      return null;
-    }
-    let idle = row.idle_expires_at;
-    if (now - Date.parse(row.last_seen_at) >= REFRESH_AFTER_MS) {
-      const refreshed = new Date(now + this.idleMs).toISOString();
-      const wrote = await this.write((tx) =>
-        tx.conn.updateTable('pf_sessions').set({ last_seen_at: new Date(now).toISOString(), idle_expires_at: refreshed }).where('id', '=', row.id).execute(),
-      ).then(() => true, ignoreBusy);
-      if (wrote) idle = refreshed;
-    }
-    return { sessionId: row.id, developerId: row.developer_id, email: row.email, csrfToken: this.csrfToken(token), expiresAt: earliest(idle, row.expires_at) };
+    const live = await this.sessions.find(token);
+    return live && { sessionId: live.row.id, developerId: live.row.developer_id, email: live.row.email, csrfToken: this.csrfToken(token), expiresAt: live.expiresAt };
   }
 
   async logout(session: Session): Promise<void> {
@@ -264,8 +249,13 @@ export class Engine implements PortalEngine {
   }
 
   async listCredentials(session: Session): Promise<PublicCredential[]> {
+    const epoch = this.cache.begin();
+    const kept = this.cache.credentialsOf(session.developerId);
+    if (kept) return [...kept];
     const rows = await this.state.db.selectFrom('pf_credentials').selectAll().where('developer_id', '=', session.developerId).execute();
-    return rows.map(publicCredential).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+    const list = rows.map((row) => Object.freeze(publicCredential(row))).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+    this.cache.keepCredentials(epoch, session.developerId, list);
+    return [...list];
   }
 
   async getCredential(session: Session, id: string): Promise<PublicCredential> {
@@ -369,6 +359,7 @@ export class Engine implements PortalEngine {
   }
 
   async close(): Promise<void> {
+    await this.cache.close();
     await this.state.store.close();
   }
 

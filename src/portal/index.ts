@@ -13,12 +13,13 @@ export { defaultPortalSettings, portalSettingsFromMeta } from '../portal-setting
  * portal needs, is refused with a PortalformError that says to run `apply` (SPEC §4).
  */
 export async function openPortal(options: PortalEngineOptions = {}): Promise<PortalEngine> {
-  const state = await openPortalState(options);
+  const state = await openPortalState(options, { watch: true });
   try {
     const engine = new Engine(state, options);
     if (state.dialect === 'sqlite') await engine.configureBusyTimeout();
     return engine;
   } catch (error) {
+    await state.changes?.close();
     await state.store.close();
     throw error instanceof PortalformError ? error : new PortalformError(String((error as Error)?.message ?? error));
   }

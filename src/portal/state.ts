@@ -4,7 +4,8 @@ import { storeOf, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
 import { appendEvent, type HistoryEntry } from '../history.js';
 import { sql } from '../store/kysely.js';
-import { PORTAL_VERSION } from '../store/schema.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import { CHANGE_FEED_VERSION, PORTAL_VERSION } from '../store/schema.js';
 import type { Conn } from '../store/backend.js';
 import type { Store } from '../store/store.js';
 import { PortalError } from './contract.js';
@@ -15,10 +16,12 @@ export interface PortalState {
   dialect: 'sqlite' | 'postgres';
   lineage: string;
   meta: Record<string, string>;
+  /** Asked for by a long-running reader (`watch`): null otherwise, or on a state older than the feed. */
+  changes: ChangeFeed | null;
 }
 
 /** Opens an existing state that has the portal's schema; anything else is refused with what to do. */
-export async function openPortalState(options: StateOptions): Promise<PortalState> {
+export async function openPortalState(options: StateOptions, { watch = false } = {}): Promise<PortalState> {
   const store = storeOf(options);
   try {
     const opened = await store.openExisting();
@@ -28,7 +31,8 @@ export async function openPortalState(options: StateOptions): Promise<PortalStat
     }
     const meta = await readMeta(opened.db);
     if (!meta.lineage) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
-    return { store, db: opened.db, dialect: store.backend.kind, lineage: meta.lineage, meta };
+    const changes = watch && opened.migrations.includes(CHANGE_FEED_VERSION) ? await store.backend.changeFeed() : null;
+    return { store, db: opened.db, dialect: store.backend.kind, lineage: meta.lineage, meta, changes };
   } catch (error) {
     await store.close();
     throw error;

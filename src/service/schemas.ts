@@ -79,8 +79,12 @@ function serviceField(field: string, schema: Schema, defs: Record<string, Schema
 export const CREDENTIAL_FIELDS = credentialFieldSchemas();
 
 /** The fields a credential may show: its type's identity and non-secret fields, and the service's own. */
+const PUBLIC_FIELDS = new Map<CredentialType, ReadonlySet<string>>();
+
 export function publicFieldsOf(type: CredentialType): ReadonlySet<string> {
-  return new Set([...Object.keys(CREDENTIAL_FIELDS[type].properties), 'id', 'active', 'origin', 'createdAt', 'managed']);
+  let fields = PUBLIC_FIELDS.get(type);
+  if (!fields) PUBLIC_FIELDS.set(type, (fields = new Set([...Object.keys(CREDENTIAL_FIELDS[type].properties), 'id', 'active', 'origin', 'createdAt', 'managed'])));
+  return fields;
 }
 
 /** `POST /api/v1/credentials`: `type` chooses which other fields are allowed. */

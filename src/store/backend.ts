@@ -1,5 +1,6 @@
 // What differs between SQLite (sqlite/) and PostgreSQL (postgres/); everything else, the Store,
 // its write session and its reads, is one Kysely query builder over the same tables.
+import type { ChangeFeed } from './change-feed.js';
 import type { Kysely } from './kysely.js';
 import type { Database } from './schema.js';
 import type { LockHolder, LockInfo } from './types.js';
@@ -78,6 +79,12 @@ export interface Backend {
    * provably still held (PostgreSQL can tell). Absent: a record is taken to be a crashed run's.
    */
   beforeForceUnlock?(conn: Conn, lock: LockInfo): Promise<void>;
+
+  /**
+   * A feed that tells a long-running reader when another writer has committed (change-feed.ts).
+   * Only on an existing state whose migrations include CHANGE_FEED_VERSION (schema.ts).
+   */
+  changeFeed(): Promise<ChangeFeed>;
 
   /** Ends every connection this backend opened. */
   close(): Promise<void>;

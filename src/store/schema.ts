@@ -246,13 +246,41 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       for (const statement of CONSOLE_INDEXES[dialect]) await sql.raw(statement).execute(db);
     },
   },
+  '0005_change_feed': {
+    async up(db: Kysely<any>) {
+      for (const statement of CHANGE_FEED_TRIGGERS[dialect]) await sql.raw(statement).execute(db);
+    },
+  },
   // A plan lists the unmanaged credentials (SPEC §8) without scanning every credential.
-  '0005_credential_origin': {
+  '0006_credential_origin': {
     async up(db: Kysely<any>) {
       await sql.raw('create index pf_credentials_origin on pf_credentials (origin)').execute(db);
     },
   },
 });
+
+/**
+ * PostgreSQL tells the service's instances that a commit changed what they may keep in memory
+ * (store/postgres/change-feed.ts): one notification per statement, which PostgreSQL folds into
+ * one per transaction, sent as part of the commit. A session's idle refresh (an update of
+ * pf_sessions) changes nothing any instance keeps, so only its deletion notifies. SQLite needs no
+ * trigger: its readers ask the file (`data_version`).
+ */
+const CHANGE_FEED_TRIGGERS: Record<Dialect, string[]> = {
+  sqlite: [],
+  postgres: [
+    `create function pf_notify_change() returns trigger language plpgsql set search_path from current as $$
+       begin perform pg_notify('portalform_changes', tg_table_schema); return null; end $$`,
+    `create trigger pf_developers_changed after insert or update or delete on pf_developers
+       for each statement execute function pf_notify_change()`,
+    `create trigger pf_credentials_changed after insert or update or delete on pf_credentials
+       for each statement execute function pf_notify_change()`,
+    `create trigger pf_sessions_changed after delete on pf_sessions
+       for each statement execute function pf_notify_change()`,
+    `create trigger pf_meta_changed after insert or update or delete on pf_meta
+       for each statement execute function pf_notify_change()`,
+  ],
+};
 
 /** The chain of pf_events, as pf_chain_heads names it. */
 export const EVENTS_CHAIN = 'events';
@@ -354,6 +382,9 @@ export const SYNC_DIGEST_VERSION = '0002_sync_digest';
 
 /** The migration the portal service and `invite` need (versions, sessions, the second chain). */
 export const PORTAL_VERSION = '0003_portal';
+
+/** The migration after which a change feed (backend.ts `changeFeed`) sees every commit. */
+export const CHANGE_FEED_VERSION = '0005_change_feed';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

@@ -2,7 +2,9 @@ import type { Backend, Conn } from '../backend.js';
 import { Kysely, PostgresDialect, sql } from '../kysely.js';
 import type { Database } from '../schema.js';
 import type { LockHolder, LockInfo } from '../types.js';
-import { parseStateUrl, quoteIdent, statePool } from './connection.js';
+import type { ChangeFeed } from '../change-feed.js';
+import { listenFeed } from './change-feed.js';
+import { parseStateUrl, quoteIdent, statePool, type StateUrl } from './connection.js';
 import { acquireLock, advisoryKey, beforeForceUnlock, releaseLock, type LockedSchema } from './lock.js';
 
 /**
@@ -19,9 +21,11 @@ export class PostgresBackend implements Backend {
   readonly display: string;
   private readonly kysely: Conn;
   private readonly locked: LockedSchema;
+  private readonly target: StateUrl;
 
   constructor(url: string, options: { poolSize?: number } = {}) {
     const target = parseStateUrl(url);
+    this.target = target;
     this.schema = target.schema;
     this.display = target.display;
     this.locked = { display: target.display, key: advisoryKey(target.schema) };
@@ -60,6 +64,10 @@ export class PostgresBackend implements Backend {
 
   beforeForceUnlock(conn: Conn, lock: LockInfo): Promise<void> {
     return beforeForceUnlock(conn, this.locked, lock);
+  }
+
+  changeFeed(): Promise<ChangeFeed> {
+    return listenFeed(this.target);
   }
 
   async close(): Promise<void> {

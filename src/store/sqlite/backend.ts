@@ -2,7 +2,9 @@ import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import type SqliteDatabase from 'better-sqlite3';
 import type { Backend, Conn } from '../backend.js';
 import { Kysely, SqliteDialect, sql } from '../kysely.js';
+import type { ChangeFeed } from '../change-feed.js';
 import type { Database } from '../schema.js';
+import { dataVersionFeed } from './change-feed.js';
 import type { LockHolder, LockInfo } from '../types.js';
 import { withStatementCache } from './statement-cache.js';
 import { checkStillAtPath, openStateFile, type FileIdentity } from './connection.js';
@@ -85,6 +87,11 @@ export class SqliteBackend implements Backend {
 
   releaseLock(conn: Conn, lock: LockInfo): Promise<void> {
     return releaseLock(conn, lock);
+  }
+
+  async changeFeed(): Promise<ChangeFeed> {
+    if (!this.db() || !this.database) throw new Error('no state to watch');
+    return dataVersionFeed(this.database);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,14 @@
+/**
+ * Tells a long-running reader (the portal service) that another writer may have changed the
+ * state, so that what it keeps in memory is dropped before it could be served stale. SQLite asks
+ * the file (`data_version`, on every call); PostgreSQL listens for the notification the state's
+ * triggers send at every commit that touches developers, credentials, sessions or settings.
+ */
+export interface ChangeFeed {
+  /**
+   * A number that moves whenever another connection has committed a change since the last call,
+   * or null when the feed cannot tell (its connection is gone): then nothing may be kept.
+   */
+  generation(): number | null;
+  close(): Promise<void>;
+}

@@ -1,0 +1,216 @@
+// Properties (fast-check) of a portal where developers act themselves between applies (SPEC §8):
+// random sign-ups, credential creations and deletions and account deletions, interleaved with
+// applies of random manifests. A plan never deletes what the manifests do not manage (no
+// `removed` entry is generated here) unless it deletes the developer that owns it; after each
+// apply the state is the manifests plus the unmanaged objects; and a re-plan is empty.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { apply, listState, plan } from '../src/index.js';
+import { openPortal, type PortalEngine, type Session } from '../src/portal/index.js';
+
+const RUNS = 25;
+const EMAILS = ['ada', 'grace', 'linus', 'margaret', 'ken'].map((name) => `${name}@example.com`);
+const PASSWORD = 'a long enough password';
+const ENV = { PORTALFORM_SECRET_CI: 'ci-key-of-a-manifest-0123456789' };
+
+type Declared = { email: string; status: 'approved' | 'revoked'; ci: boolean };
+type Step =
+  | { kind: 'apply'; declared: Declared[] }
+  | { kind: 'signup'; email: string }
+  | { kind: 'create'; email: string; name: string }
+  | { kind: 'delete-credential'; email: string; name: string }
+  | { kind: 'delete-account'; email: string };
+
+const emailArb = fc.constantFrom(...EMAILS);
+const nameArb = fc.constantFrom('self-1', 'self-2');
+const applyArb = fc
+  .uniqueArray(fc.record({ email: emailArb, status: fc.constantFrom<'approved' | 'revoked'>('approved', 'approved', 'revoked'), ci: fc.boolean() }), { selector: (d) => d.email, maxLength: 4 })
+  .map((declared) => ({ kind: 'apply' as const, declared }));
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 2, arbitrary: applyArb },
+  { weight: 3, arbitrary: emailArb.map((email) => ({ kind: 'signup' as const, email })) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), email: emailArb, name: nameArb }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete-credential' as const), email: emailArb, name: nameArb }) },
+  { weight: 1, arbitrary: emailArb.map((email) => ({ kind: 'delete-account' as const, email })) },
+);
+
+/** What the state should hold: each developer's status, origin and credential names. */
+interface Expected {
+  status: string;
+  origin: 'manifest' | 'self-service';
+  /** Declared by the manifest (only `ci`), or made by the developer. */
+  credentials: Set<string>;
+  password: boolean;
+}
+
+interface Figures {
+  applies: number;
+  signups: number;
+  creations: number;
+  adoptions: number;
+  accountDeletions: number;
+}
+
+class Run {
+  readonly dir = mkdtempSync(join(tmpdir(), 'portalform-property-self-'));
+  readonly options = { state: join(this.dir, 'state.db'), paths: ['manifest.yaml'], cwd: this.dir, env: ENV };
+  readonly expected = new Map<string, Expected>();
+  private engine: PortalEngine | null = null;
+  private readonly sessions = new Map<string, Session>();
+  applies = 0;
+  constructor(readonly figures: Figures) {}
+
+  async step(step: Step): Promise<void> {
+    if (step.kind === 'apply') return this.apply(step.declared);
+    if (!this.engine) return; // nothing to serve before the first apply made the state
+    const dev = this.expected.get(step.email);
+    switch (step.kind) {
+      case 'signup': {
+        const outcome = await settle(this.engine.register({ email: step.email, fullName: 'Self Made', password: PASSWORD }));
+        if (dev) return expect(outcome, `${step.email} exists: refused`).toBeGreaterThanOrEqual(400);
+        expect(outcome, `a new email signs up: ${outcome}`).toBe(0);
+        this.figures.signups++;
+        this.expected.set(step.email, { status: 'approved', origin: 'self-service', credentials: new Set(), password: true });
+        return;
+      }
+      case 'create': {
+        const session = dev?.password && dev.status === 'approved' ? await this.session(step.email) : null;
+        if (!session || !dev) return;
+        const outcome = await settle(this.engine.createCredential(session, { type: 'key-auth', name: step.name }));
+        expect(outcome, `create ${step.name} for ${step.email}`).toBe(dev.credentials.has(step.name) ? 409 : 0);
+        if (outcome === 0) this.figures.creations++;
+        dev.credentials.add(step.name);
+        return;
+      }
+      case 'delete-credential': {
+        const session = dev?.password && dev.status === 'approved' ? await this.session(step.email) : null;
+        if (!session || !dev || !dev.credentials.has(step.name)) return;
+        const id = (await this.engine.listCredentials(session)).find((c) => c.name === step.name)!.id;
+        expect(await settle(this.engine.deleteCredential(session, id))).toBe(0);
+        dev.credentials.delete(step.name);
+        return;
+      }
+      case 'delete-account': {
+        // Only an unmanaged developer: a managed one would leave a tombstone that fails the next plan (SPEC §8).
+        if (!dev || dev.origin !== 'self-service' || dev.status !== 'approved') return;
+        const session = await this.session(step.email);
+        expect(await settle(this.engine.deleteAccount(session, { password: PASSWORD }))).toBe(0);
+        this.expected.delete(step.email);
+        this.sessions.delete(step.email);
+        this.figures.accountDeletions++;
+        return;
+      }
+    }
+  }
+
+  private async session(email: string): Promise<Session> {
+    const kept = this.sessions.get(email);
+    if (kept && (await this.engine!.authenticate((kept as Session & { token: string }).token))) return kept;
+    const grant = await this.engine!.login({ email, password: PASSWORD });
+    const session = { ...(await this.engine!.authenticate(grant.token))!, token: grant.token };
+    this.sessions.set(email, session);
+    return session;
+  }
+
+  private async apply(declared: Declared[]): Promise<void> {
+    // One key cannot be declared for two developers: only the first that wants it gets it.
+    const holder = declared.find((d) => d.ci)?.email;
+    for (const d of declared) d.ci = d.email === holder;
+    const developers = declared.map((d) => ({
+      email: d.email,
+      fullName: 'Declared',
+      status: d.status,
+      credentials: d.ci ? [{ type: 'key-auth', name: 'ci', key: { fromEnv: 'PORTALFORM_SECRET_CI' } }] : [],
+    }));
+    writeFileSync(join(this.dir, 'manifest.yaml'), JSON.stringify({ version: 1, portal: { autoApprove: true }, developers }, null, 2));
+    this.figures.adoptions += declared.filter((d) => this.expected.get(d.email)?.origin === 'self-service').length;
+
+    const unmanaged = new Set([...this.expected].filter(([, e]) => e.origin === 'self-service').map(([email]) => email));
+    const result = await apply(this.options);
+    const deletedDevelopers = new Set(result.plan.changes.filter((c) => c.kind === 'developer' && c.op === 'delete').map((c) => c.address));
+    for (const change of result.plan.changes.filter((c) => c.op === 'delete')) {
+      const email = JSON.parse(change.address.slice('developer['.length, change.address.indexOf(']'))) as string;
+      expect(unmanaged.has(email) && change.kind === 'developer', `${change.address}: an unmanaged developer is never deleted`).toBe(false);
+      if (change.kind === 'credential' && !deletedDevelopers.has(`developer[${JSON.stringify(email)}]`)) {
+        expect(change.address, 'only a declared credential is deleted while its developer stays').toContain('key-auth:ci');
+      }
+    }
+    this.expectAfterApply(declared);
+    expect(await this.stored()).toEqual(this.expectedListing());
+    expect((await plan(this.options)).changes, 're-plan after apply').toEqual([]);
+    this.applies++;
+    if (!this.engine) this.engine = await openPortal({ state: this.options.state, cwd: this.dir, env: ENV });
+  }
+
+  private expectAfterApply(declared: Declared[]): void {
+    const wanted = new Map(declared.map((d) => [d.email, d]));
+    for (const [email, e] of [...this.expected]) {
+      // A managed developer left out is deleted, with everything it owns.
+      if (e.origin === 'manifest' && !wanted.has(email)) {
+        this.expected.delete(email);
+        this.sessions.delete(email);
+      }
+    }
+    for (const d of declared) {
+      const e = this.expected.get(d.email) ?? { status: d.status, origin: 'manifest' as const, credentials: new Set<string>(), password: false };
+      e.status = d.status;
+      e.origin = 'manifest';
+      if (d.ci) e.credentials.add('ci');
+      else e.credentials.delete('ci');
+      if (d.status !== 'approved') this.sessions.delete(d.email);
+      this.expected.set(d.email, e);
+    }
+  }
+
+  private expectedListing() {
+    return [...this.expected]
+      .map(([email, e]) => ({ email, status: e.status, origin: e.origin, credentials: [...e.credentials].sort() }))
+      .sort((a, b) => a.email.localeCompare(b.email));
+  }
+
+  private async stored() {
+    const listing = await listState(this.options);
+    return listing.developers
+      .map((d) => ({ email: d.email, status: d.status, origin: d.origin, credentials: d.credentials.map((c) => String(c.name)).sort() }))
+      .sort((a, b) => a.email.localeCompare(b.email));
+  }
+
+  async close(): Promise<void> {
+    await this.engine?.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** 0 when the promise resolves, else the refusal's HTTP status (500 for anything unexpected). */
+async function settle(promise: Promise<unknown>): Promise<number> {
+  try {
+    await promise;
+    return 0;
+  } catch (error) {
+    return (error as { status?: number }).status ?? 500;
+  }
+}
+
+describe('self-service between applies', () => {
+  it(`never deletes what the manifests do not manage, and the state is the manifests plus the unmanaged objects (${RUNS} runs)`, async () => {
+    const figures: Figures = { applies: 0, signups: 0, creations: 0, adoptions: 0, accountDeletions: 0 };
+    await fc.assert(
+      fc.asyncProperty(applyArb, fc.array(stepArb, { minLength: 6, maxLength: 14 }), async (first, steps) => {
+        const run = new Run(figures);
+        try {
+          for (const step of [first, ...steps]) await run.step(step);
+          figures.applies += run.applies;
+        } finally {
+          await run.close();
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    // The runs must have exercised what they claim to: each kind of self-service action, and adoptions.
+    expect(figures.applies).toBeGreaterThanOrEqual(RUNS);
+    for (const kind of ['signups', 'creations', 'adoptions', 'accountDeletions'] as const) expect(figures[kind], kind).toBeGreaterThan(0);
+  }, 600_000);
+});
