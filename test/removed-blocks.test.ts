@@ -91,6 +91,18 @@ describe('removed blocks', () => {
     }
   });
 
+  it('refuses two entries naming the same object, pointing at the first', async () => {
+    const c = await portalCase(sqlite, ADA);
+    try {
+      write(c, ADA, '  - { developer: spam@example.com }\n  - { developer: SPAM@example.com, keep: true }\n');
+      const result = c.w.run(['validate', 'm.yaml']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('m.yaml:6:5: error: developer["spam@example.com"] is named by two removed entries (first at m.yaml:5:5); keep one');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('rejects a malformed entry with a located schema error', async () => {
     const c = await portalCase(sqlite, ADA);
     try {
