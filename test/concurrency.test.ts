@@ -17,8 +17,10 @@ function json<T = any>(text: string): T {
   return JSON.parse(text);
 }
 
+/** Each apply's full entry: `history --json` lists summaries, `history show N --json` the changes. */
 function applyEntries(w: Workspace): any[] {
-  return json(w.run(['history', '--json']).stdout).entries.filter((e: any) => e.kind === 'apply');
+  const listed = json(w.run(['history', '--json']).stdout).entries.filter((e: any) => e.kind === 'apply');
+  return listed.map((e: any) => json(w.run(['history', 'show', String(e.serial), '--json']).stdout));
 }
 
 function developerEmails(entry: any, op: 'create' | 'delete'): string[] {
