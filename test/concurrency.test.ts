@@ -20,7 +20,11 @@ function json<T = any>(text: string): T {
 /** Each apply's full entry: `history --json` lists summaries, `history show N --json` the changes. */
 function applyEntries(w: Workspace): any[] {
   const listed = json(w.run(['history', '--json']).stdout).entries.filter((e: any) => e.kind === 'apply');
-  return listed.map((e: any) => json(w.run(['history', 'show', String(e.serial), '--json']).stdout));
+  return listed.map((e: any) => {
+    const shown = w.run(['history', 'show', String(e.serial), '--json']);
+    if (shown.code !== 0) throw new Error(`history show ${e.serial} failed: ${shown.stderr}`);
+    return json(shown.stdout);
+  });
 }
 
 function developerEmails(entry: any, op: 'create' | 'delete'): string[] {
