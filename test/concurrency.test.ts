@@ -17,10 +17,14 @@ function json<T = any>(text: string): T {
   return JSON.parse(text);
 }
 
-/** The recorded applies, each whole (`history --json` lists them without their changes). */
+/** Each apply's full entry: `history --json` lists summaries, `history show N --json` the changes. */
 function applyEntries(w: Workspace): any[] {
   const listed = json(w.run(['history', '--json']).stdout).entries.filter((e: any) => e.kind === 'apply');
-  return listed.map((e: any) => json(w.run(['history', 'show', String(e.serial), '--json']).stdout));
+  return listed.map((e: any) => {
+    const shown = w.run(['history', 'show', String(e.serial), '--json']);
+    if (shown.code !== 0) throw new Error(`history show ${e.serial} failed: ${shown.stderr}`);
+    return json(shown.stdout);
+  });
 }
 
 function developerEmails(entry: any, op: 'create' | 'delete'): string[] {

@@ -39,9 +39,8 @@ describe.each(BACKENDS)('tamper-evident history on $name', (backend) => {
     expect(verified.stdout).toMatch(/3 entries, head [0-9a-f]{64}/);
     const entries = JSON.parse(w.run(['history', '--json']).stdout).entries;
     expect(entries.map((e: any) => [e.kind, e.serial, e.serialBefore])).toEqual([['apply', 1, 0], ['apply', 2, 1], ['apply', 3, 2]]);
-    for (const entry of entries) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['at', 'actor', 'toolVersion', 'manifestDigest', 'planDigest', 'hash', 'prevHash']));
-    // The list leaves each entry's changes out; `history show N --json` is the whole entry.
-    expect(JSON.parse(w.run(['history', 'show', '2', '--json']).stdout)).toMatchObject({ hash: entries[1].hash, changes: expect.any(Array) });
+    for (const entry of entries) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['at', 'actor', 'toolVersion', 'manifestDigest', 'planDigest', 'summary', 'hash', 'prevHash']));
+    expect(JSON.parse(w.run(['history', 'show', '2', '--json']).stdout).changes.length).toBeGreaterThan(0);
     expect(entries[1].prevHash).toBe(entries[0].hash);
     const shown = w.run(['history', 'show', '2']);
     expect(shown.stdout).toMatch(/developer\["a@example.com"\] was approved/);

@@ -76,13 +76,13 @@ describe.each(BACKENDS)('portal settings on $name', (backend) => {
     // The first apply creates the state and stores the settings with it.
     applied(w, ['m']);
     expect(await storedSettings(w)).toEqual(DECLARED);
-    const recorded = JSON.parse(w.run(['history', 'show', '1', '--json']).stdout);
-    expect(recorded.changes[0]).toMatchObject({ address: 'portal', kind: 'portal', op: 'update' });
+    const firstApply = JSON.parse(w.run(['history', 'show', '1', '--json']).stdout);
+    expect(firstApply.changes[0]).toMatchObject({ address: 'portal', kind: 'portal', op: 'update' });
     expect(w.run(['plan', 'm', '--detailed-exitcode'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/No changes/) });
 
     // The export carries the block: planned from it, nothing changes.
     expect(w.run(['export', '--out', 'exported']).code).toBe(0);
-    expect(readdirSync(join(w.dir, 'exported')).sort()).toEqual(['developers', 'portal.yaml']);
+    expect(readdirSync(join(w.dir, 'exported')).sort()).toEqual(['.portalform-export.json', 'developers', 'portal.yaml']);
     expect(readFileSync(join(w.dir, 'exported', 'portal.yaml'), 'utf8')).toContain('portal:\n  credentialTypes:\n    - key-auth\n    - jwt\n    - acl\n  autoApprove: true\n');
     expect(w.run(['plan', 'exported', '--detailed-exitcode'])).toMatchObject({ code: 0 });
     w.write('single/portal.yaml', w.run(['export']).stdout);

@@ -1,7 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { exportState, type ExportFormat } from '../../export/index.js';
+import { writeExportDir } from '../../export/write-dir.js';
 import { plural } from '../../util/plural.js';
 import { common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output, parseDuration } from '../io.js';
@@ -17,11 +16,8 @@ export function registerExport(program: Command): void {
       const options = { ...stateOptions(flags), includeUnmanaged: flags.includeUnmanaged === true, actor: flags.actor, lockTimeoutMs: parseDuration(flags.lockTimeout) };
       const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', options);
       if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));
-      for (const [relative, text] of files) {
-        const path = join(flags.out, relative);
-        mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, text, { mode: flags.format === 'deck' ? 0o600 : 0o644 });
-      }
-      process.stderr.write(`Wrote ${plural(files.size, 'file')} to ${flags.out}\n`);
+      const { removed } = writeExportDir(flags.out, flags.format, files, flags.format === 'deck' ? 0o600 : 0o644);
+      const removedNote = removed.length > 0 ? `, removed ${plural(removed.length, 'file')} an earlier export wrote that no longer belong` : '';
+      process.stderr.write(`Wrote ${plural(files.size, 'file')} to ${flags.out}${removedNote}\n`);
     });
 }
