@@ -214,7 +214,7 @@ describe('the merge job', () => {
   // Needs SPEC §5's "a plan made on no state applies once, creating the state" (issue 15, point 1),
   // which another branch is adding: until it is merged, apply refuses the plan ("made before the
   // state existed"). Turn this into it(...) then.
-  it.todo('works on its very first merge, on a new state', firstMergeOnNewState);
+  it('works on its very first merge, on a new state', firstMergeOnNewState);
 
   it('on an existing state: plans the merged commit, applies exactly that plan, verifies the history; a merge with no changes applies nothing', async () => {
     const state = join(tempDir('portalform-workflow-state-'), 'portal.db');
