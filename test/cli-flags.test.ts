@@ -44,7 +44,7 @@ describe('every command --help', () => {
 describe('durations need a unit', () => {
   for (const name of LOCKING) {
     it(`${name} --lock-timeout 5 is refused before any work, exit 1, and 5s is taken`, () => {
-      const args = { apply: ['apply', 'nothing-here'], 'secret reveal': ['secret', 'reveal', 'developer["a@example.com"].credential["key-auth:k"]'], invite: ['invite', 'developer["a@example.com"]'] }[name]!;
+      const args = { apply: ['apply', 'nothing-here'], export: ['export', '--format', 'deck'], 'secret reveal': ['secret', 'reveal', 'developer["a@example.com"].credential["key-auth:k"]'], invite: ['invite', 'developer["a@example.com"]'] }[name]!;
       const refused = w.run([...args, '--lock-timeout', '5']);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('invalid duration "5": give it a unit, e.g. 5s or 5ms');
