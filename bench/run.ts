@@ -15,8 +15,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { addUnmanagedPostgres, addUnmanagedSqlite, unmanagedFor } from './unmanaged.js';
-import { measureStartup, reportStartup, type StartupResult } from './startup.js';
 import { benchEnv, generatePortal, withChanges, writeManifests, writePortal, type Developer, type Generated } from './generate.js';
+import { measureStartup, reportStartup, type StartupResult } from './startup.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = path.resolve(HERE, '../..');
