@@ -3,6 +3,7 @@
 import { approvalEntry } from './console/read-model.js';
 import { PortalformError } from './errors.js';
 import { storeOf, type StateOptions } from './options.js';
+import { readAccessRequests } from './store/read.js';
 
 export interface AccessRequest {
   email: string;
@@ -19,14 +20,7 @@ export async function listRequests(options: StateOptions = {}): Promise<{ reques
     const opened = await store.openExisting();
     const lineage = opened && (await opened.db.selectFrom('pf_meta').select('value').where('key', '=', 'lineage').executeTakeFirst());
     if (!opened || !lineage) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
-    const rows = await opened.db
-      .selectFrom('pf_developers')
-      .select(['email', 'full_name', 'created_at'])
-      .where('status', '=', 'pending')
-      .where('origin', '<>', 'manifest')
-      .orderBy('created_at')
-      .orderBy('email')
-      .execute();
+    const rows = await readAccessRequests(opened.db);
     return { requests: rows.map((r) => ({ email: r.email, fullName: r.full_name, createdAt: r.created_at, manifest: approvalEntry(r.email, r.full_name) })) };
   } finally {
     await store.close();

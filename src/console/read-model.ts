@@ -8,6 +8,7 @@ import { SENSITIVE_CHANGED } from '../plan/types.js';
 import { sql, type Kysely } from '../store/kysely.js';
 import type { Store } from '../store/index.js';
 import type { HistoryRow } from '../store/types.js';
+import { readAccessRequests } from '../store/read.js';
 import { changesFrom, ENTRY_SLICE, ENTRY_TAIL, entryFrame, LARGE_ENTRY_BYTES, summaryCount, type ChangesPage } from './large-entry.js';
 
 export const ORIGINS = ['manifest', 'self-service', 'released'] as const;
@@ -122,15 +123,7 @@ export class ConsoleReadModel {
 
   /** Unmanaged pending developers, oldest first. */
   async accessRequests(limit = 500): Promise<AccessRequest[]> {
-    const rows = await this.db()
-      .selectFrom('pf_developers')
-      .select(['email', 'full_name', 'created_at'])
-      .where('status', '=', 'pending')
-      .where('origin', '<>', 'manifest')
-      .orderBy('created_at')
-      .orderBy('email')
-      .limit(limit)
-      .execute();
+    const rows = await readAccessRequests(this.db(), limit);
     return rows.map((r) => ({ email: r.email, fullName: r.full_name, createdAt: r.created_at, manifest: approvalEntry(r.email, r.full_name) }));
   }
 
