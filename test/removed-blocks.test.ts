@@ -120,14 +120,31 @@ describe('an entry that omits fullName', () => {
   it('adopts a self-registered developer and leaves the name theirs; a developer the manifests create still needs one', async () => {
     const c = await portalCase(sqlite, ADA);
     try {
-      await c.signUp('sam@example.com');
+      const sam = await c.signUp('sam@example.com');
       await withStateDb(c.w, (query) => query(`update pf_developers set full_name = 'Sam Chosen' where email = 'sam@example.com'`));
       c.w.write('m.yaml', `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, status: approved }\n`);
       const planned = await plan(options(c));
       expect(planned.changes).toHaveLength(1);
-      expect(planned.changes[0]).toMatchObject({ op: 'update', before: { fullName: 'Sam Chosen', origin: 'self-service' }, after: { fullName: 'Sam Chosen', origin: 'manifest' } });
+      expect(planned.changes[0]).toMatchObject({
+        op: 'update',
+        before: { fullName: 'Sam Chosen', origin: 'self-service', nameManagedBy: 'developer' },
+        after: { fullName: 'Sam Chosen', origin: 'manifest', nameManagedBy: 'developer' },
+      });
       await apply(options(c));
-      expect(await rows(c, `select full_name, origin from pf_developers where email = 'sam@example.com'`)).toEqual([{ full_name: 'Sam Chosen', origin: 'manifest' }]);
+      expect(await rows(c, `select full_name, origin, name_managed from pf_developers where email = 'sam@example.com'`)).toEqual([{ full_name: 'Sam Chosen', origin: 'manifest', name_managed: 0 }]);
+      expect(await steps(c)).toEqual([]);
+
+      // Adopted, Sam still edits his own name in the portal, and the next plan leaves it alone.
+      expect((await c.portal.me(sam)).managed).toEqual({ fullName: false, email: true });
+      await c.portal.updateMe(sam, { fullName: 'Sam Renamed' });
+      expect(await steps(c)).toEqual([]);
+      // An entry that names him takes the name over: an update, and the portal then refuses a rename.
+      c.w.write('m.yaml', `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, fullName: Sam Declared, status: approved }\n`);
+      const takeOver = await plan(options(c));
+      expect(takeOver.changes).toMatchObject([{ op: 'update', before: { fullName: 'Sam Renamed', nameManagedBy: 'developer' }, after: { fullName: 'Sam Declared', nameManagedBy: 'manifests' } }]);
+      await apply(options(c));
+      expect((await c.portal.me(sam)).managed).toEqual({ fullName: true, email: true });
+      await expect(c.portal.updateMe(sam, { fullName: 'Sam Again' })).rejects.toMatchObject({ status: 403 });
       expect(await steps(c)).toEqual([]);
 
       c.w.write('m.yaml', `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, status: approved }\n  - { email: new@example.com, status: approved }\n`);

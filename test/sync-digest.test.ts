@@ -157,7 +157,9 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       ...(backend.name === 'postgres' ? ['pf_developers_email_search'] : []),
     ].map((index) => `drop index ${index}`);
     const portal = [
-      // The unmanaged credentials' index (0006) came last.
+      // Name management (0007) and the unmanaged credentials' index (0006) came last.
+      'alter table pf_developers drop column name_managed',
+      `delete from pf_migration where name = '0007_name_managed'`,
       'drop index pf_credentials_origin',
       `delete from pf_migration where name = '0006_credential_origin'`,
       ...changeFeed,

@@ -141,15 +141,20 @@ function diffDeveloper(
   if (developer.customId !== current.customId) set.customId = developer.customId;
   if (!sameJson(developer.meta, current.meta)) set.meta = developer.meta;
   if (current.origin !== 'manifest') set.adopt = true;
+  // Who manages the name: the manifests when the entry gives one, else the developer (SPEC §8).
+  const nameManaged = developer.fullName !== null;
+  if (current.nameManaged !== undefined && (set.adopt ? !nameManaged : current.nameManaged !== nameManaged)) set.nameManaged = nameManaged;
   if (Object.keys(set).length > 0) {
+    const nameBy = (managed: boolean) => (managed ? 'manifests' : 'developer');
     changes.push({
       address,
       kind: 'developer',
       op: 'update',
-      before: { ...developerView(current), ...(set.adopt ? { origin: current.origin } : {}) },
+      before: { ...developerView(current), ...(set.adopt ? { origin: current.origin } : {}), ...(set.nameManaged !== undefined ? { nameManagedBy: nameBy(current.nameManaged !== false && !set.adopt) } : {}) },
       after: {
         ...developerView({ email: developer.email, fullName: developer.fullName ?? current.fullName, status: current.status, customId: developer.customId, meta: developer.meta }),
         ...(set.adopt ? { origin: 'manifest' } : {}),
+        ...(set.nameManaged !== undefined ? { nameManagedBy: nameBy(nameManaged) } : {}),
       },
       action: { do: 'developer.update', email: developer.email, set },
     });

@@ -27,7 +27,7 @@ export type Action =
   | { do: 'portal.update'; settings: PortalSettings }
   | { do: 'developer.create'; developer: DeveloperAttributes }
   /** `adopt`: the origin becomes manifest; `release`: it becomes released (a `removed … keep: true`). */
-  | { do: 'developer.update'; email: string; set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & { adopt?: true; release?: true } }
+  | { do: 'developer.update'; email: string; set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & { adopt?: true; release?: true; nameManaged?: boolean } }
   | { do: 'developer.delete'; email: string }
   | { do: 'developer.move'; from: string; to: string }
   | { do: 'developer.transition'; email: string; from: Status; to: Status }

@@ -11,7 +11,7 @@ import type { DeveloperRow } from './state.js';
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
 
-export const DEVELOPER_COLUMNS = ['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'password_hash'] as const;
+export { DEVELOPER_COLUMNS } from './state.js';
 
 export function allowedTypes(settings: PortalSettings): CredentialType[] {
   if (!settings.selfService.enabled) return [];
@@ -26,7 +26,7 @@ export function account(row: DeveloperRow): Account {
     status: row.status as Status,
     origin: row.origin as Origin,
     createdAt: row.created_at,
-    managed: { fullName: managed, email: managed },
+    managed: { fullName: managed && Number(row.name_managed) !== 0, email: managed },
   };
 }
 

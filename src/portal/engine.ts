@@ -109,7 +109,7 @@ export class Engine implements PortalEngine {
       // A new account replaces the tombstone of a managed developer who deleted theirs (SPEC §8).
       await tx.conn.deleteFrom('pf_tombstones').where('email', '=', email).execute();
       await tx.record(selfService(email, 'register', developerAddress(email), { after: { fullName: input.fullName, status } }));
-      return account({ id, email, full_name: input.fullName, status, origin: 'self-service', created_at: tx.now, password_hash: passwordHash });
+      return account({ id, email, full_name: input.fullName, status, origin: 'self-service', created_at: tx.now, password_hash: passwordHash, name_managed: 1 });
     });
   }
 
@@ -182,7 +182,7 @@ export class Engine implements PortalEngine {
     if (errors.length > 0) throw invalid(errors);
     return this.write(async (tx) => {
       const developer = await this.lockOwn(tx, session);
-      if (developer.origin === 'manifest') throw new PortalError(403, 'Managed by the manifests', 'Your name is managed by the portal administrators; ask them to change it.');
+      if (account(developer).managed.fullName) throw new PortalError(403, 'Managed by the manifests', 'Your name is managed by the portal administrators; ask them to change it.');
       await tx.conn.updateTable('pf_developers').set({ full_name: input.fullName, updated_at: tx.now }).where('id', '=', developer.id).execute();
       await tx.record(selfService(developer.email, 'update-name', developerAddress(developer.email), { before: { fullName: developer.full_name }, after: { fullName: input.fullName } }));
       return account({ ...developer, full_name: input.fullName });

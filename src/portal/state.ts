@@ -5,7 +5,7 @@ import { PortalformError } from '../errors.js';
 import { appendEvent, type HistoryEntry } from '../history.js';
 import { sql } from '../store/kysely.js';
 import type { ChangeFeed } from '../store/change-feed.js';
-import { CHANGE_FEED_VERSION, PORTAL_VERSION } from '../store/schema.js';
+import { CHANGE_FEED_VERSION, NAME_MANAGED_VERSION, PORTAL_VERSION } from '../store/schema.js';
 import type { Conn } from '../store/backend.js';
 import type { Store } from '../store/store.js';
 import { PortalError } from './contract.js';
@@ -26,7 +26,7 @@ export async function openPortalState(options: StateOptions, { watch = false } =
   try {
     const opened = await store.openExisting();
     if (!opened) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
-    if (!opened.migrations.includes(PORTAL_VERSION)) {
+    if (!opened.migrations.includes(PORTAL_VERSION) || !opened.migrations.includes(NAME_MANAGED_VERSION)) {
       throw new PortalformError(`the state at ${store.display} has an older schema than the portal needs; run \`portalform apply\` to migrate it`);
     }
     const meta = await readMeta(opened.db);
@@ -64,9 +64,11 @@ export interface DeveloperRow {
   origin: string;
   created_at: string;
   password_hash: string | null;
+  /** 0 when an adopting entry left the name to the developer (SPEC §8). */
+  name_managed: number;
 }
 
-const DEVELOPER_COLUMNS = ['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'password_hash'] as const;
+export const DEVELOPER_COLUMNS = ['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'password_hash', 'name_managed'] as const;
 
 /**
  * Runs `fn` in one write transaction: committed when it returns, rolled back when it throws, so

@@ -58,7 +58,7 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
   const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
-  const versioned = snapshot.lineage !== null && (await hasRowVersions(conn));
+  const versioned = snapshot.lineage === null ? NO_OPTIONAL_COLUMNS : await optionalColumns(conn);
   if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
 
   const index: StoredIndex = new Map();
@@ -73,9 +73,18 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
 }
 
 /** Rows carry versions from schema 0003 on; `plan` reads an older state as it is (only apply migrates). */
-async function hasRowVersions(conn: Conn): Promise<boolean> {
-  const row = await sql<{ name: string }>`select name from pf_migration where name = ${'0003_portal'}`.execute(conn);
-  return row.rows.length > 0;
+/** The columns later migrations added that this state has: row versions (0003), name management (0007). */
+interface OptionalColumns {
+  version: boolean;
+  nameManaged: boolean;
+}
+
+const NO_OPTIONAL_COLUMNS: OptionalColumns = { version: false, nameManaged: false };
+
+async function optionalColumns(conn: Conn): Promise<OptionalColumns> {
+  const rows = await sql<{ name: string }>`select name from pf_migration where name in (${'0003_portal'}, ${'0007_name_managed'})`.execute(conn);
+  const names = new Set(rows.rows.map((r) => r.name));
+  return { version: names.has('0003_portal'), nameManaged: names.has('0007_name_managed') };
 }
 
 /** Emails of the stored developers holding any of these unique values. */
@@ -109,10 +118,10 @@ async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<
 const LOOKUP_CHUNK = 500;
 
 /** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
-async function readDevelopers(conn: Conn, emails: string[] | null, versioned: boolean): Promise<StoredDeveloper[]> {
+async function readDevelopers(conn: Conn, emails: string[] | null, optional: OptionalColumns): Promise<StoredDeveloper[]> {
   // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
-  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', ...(versioned ? ['version'] : [])] as unknown as readonly ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', 'version'];
-  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', ...(versioned ? ['version'] : [])] as unknown as readonly ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', 'version'];
+  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', ...(optional.version ? ['version'] : []), ...(optional.nameManaged ? ['name_managed'] : [])] as unknown as readonly ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', 'version', 'name_managed'];
+  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', ...(optional.version ? ['version'] : [])] as unknown as readonly ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', 'version'];
   let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
   let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
   if (emails === null) {
@@ -143,6 +152,7 @@ async function readDevelopers(conn: Conn, emails: string[] | null, versioned: bo
     meta: JSON.parse(row.meta),
     origin: row.origin as Origin,
     ...(row.version === undefined ? {} : { version: Number(row.version) }),
+    ...(row.name_managed === undefined ? {} : { nameManaged: Number(row.name_managed) !== 0 }),
     credentials: (byDeveloper.get(row.id) ?? []).sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
   }));
   count('developers read in full', developers.length);

@@ -26,6 +26,8 @@ export interface DeveloperTable {
    * writes: only apply sets it, after reconciling. Null: unknown, read in full.
    */
   sync_digest: string | null;
+  /** 1 while the manifests manage the name; 0 when an adopting entry leaves it to the developer (0007). */
+  name_managed?: number;
   /** Bumped by a trigger on every write of the row's content (SPEC §8); 1 when created. */
   version?: number;
   /** The developer's portal password (scrypt), null until they set one (SPEC §7). */
@@ -258,6 +260,12 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       await sql.raw('create index pf_credentials_origin on pf_credentials (origin)').execute(db);
     },
   },
+  // Whether the manifests manage the developer's name (an adopting entry may leave it out, SPEC §8).
+  '0007_name_managed': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('pf_developers').addColumn('name_managed', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+    },
+  },
 });
 
 /**
@@ -347,6 +355,9 @@ export const PORTAL_VERSION = '0003_portal';
 
 /** The migration after which a change feed (backend.ts `changeFeed`) sees every commit. */
 export const CHANGE_FEED_VERSION = '0005_change_feed';
+
+/** The migration after which a developer records whether the manifests manage its name. */
+export const NAME_MANAGED_VERSION = '0007_name_managed';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

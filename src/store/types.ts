@@ -40,6 +40,8 @@ export interface StoredDeveloper {
   credentials: StoredCredential[];
   /** Bumped by every write of the row (SPEC §8); saved plans record it. */
   version?: number;
+  /** False when an adopting entry left the name to the developer (absent before schema 0007: managed). */
+  nameManaged?: boolean;
 }
 
 export interface StateSnapshot {

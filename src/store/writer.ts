@@ -32,7 +32,7 @@ export class StateWriter {
 
   async updateDeveloper(
     id: string,
-    set: Partial<Pick<DeveloperRowInput, 'email' | 'fullName' | 'status' | 'customId' | 'meta' | 'origin'>>,
+    set: Partial<Pick<DeveloperRowInput, 'email' | 'fullName' | 'status' | 'customId' | 'meta' | 'origin'>> & { nameManaged?: boolean },
     now: string,
   ): Promise<void> {
     const row: Partial<DeveloperTable> = { updated_at: now };
@@ -42,6 +42,7 @@ export class StateWriter {
     if (set.customId !== undefined) row.custom_id = set.customId;
     if (set.meta !== undefined) row.meta = JSON.stringify(set.meta);
     if (set.origin !== undefined) row.origin = set.origin;
+    if (set.nameManaged !== undefined) row.name_managed = set.nameManaged ? 1 : 0;
     await this.conn.updateTable('pf_developers').set(row).where('id', '=', id).execute();
   }
 
