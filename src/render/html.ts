@@ -90,7 +90,7 @@ function* header(plan: Plan, generatedAt: Date): Generator<string> {
 <p><strong>${title}</strong></p>
 <ul class="summary" aria-label="Changes by kind">
 <li><strong>${summary.create}</strong> to create</li><li><strong>${summary.update}</strong> to update</li>
-<li><strong>${summary.delete}</strong> to delete</li><li><strong>${summary.transition}</strong> status transitions</li>
+<li><strong>${summary.delete}</strong> to delete</li><li><strong>${summary.transition}</strong> status ${summary.transition === 1 ? 'transition' : 'transitions'}</li>
 <li><strong>${summary.move}</strong> to move</li></ul>`.text;
 }
 
