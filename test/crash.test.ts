@@ -13,7 +13,7 @@ const DEVELOPERS = 3000;
 /** Kills that must land while the apply process is still running. */
 const REQUIRED_KILLS = 20;
 /** A kill whose moment comes after the process ended does not count; give up after this many tries. */
-const MAX_ATTEMPTS = 40;
+const MAX_ATTEMPTS = 60;
 const STATE_KEY = 'crash-test-state-key-0123456789abcdef';
 const ENV = { PORTALFORM_STATE_KEY: STATE_KEY };
 
@@ -108,7 +108,8 @@ describe('an apply killed with SIGKILL', () => {
 
   async function attempt(index: number): Promise<KillOutcome> {
     const state = copyState(pristine, `kill-${index}`);
-    const killed = await killApplyAfter(state, Math.random() * applyMs);
+    // Within the first 80% of the measured time: a run on a machine whose load just dropped finishes sooner.
+    const killed = await killApplyAfter(state, Math.random() * applyMs * 0.8);
     try {
       return await checkAfterCrash(state, killed);
     } finally {
