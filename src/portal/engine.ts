@@ -47,6 +47,8 @@ export class Engine implements PortalEngine {
   private readonly busyTimeoutMs: number;
   private readonly cache: ReadCache;
   private readonly sessions: SessionLookup;
+  /** The cache epoch each session's authentication saw, for the rest of that request. */
+  private readonly checkedAt = new WeakMap<Session, number>();
   /** Verified when the email is unknown, so a wrong email takes as long as a wrong password. */
   private readonly dummyHash: Promise<string>;
 
@@ -146,7 +148,10 @@ export class Engine implements PortalEngine {
 
   async authenticate(token: string): Promise<Session | null> {
     const live = await this.sessions.find(token);
-    return live && { sessionId: live.row.id, developerId: live.row.developer_id, email: live.row.email, csrfToken: this.csrfToken(token), expiresAt: live.expiresAt };
+    if (!live) return null;
+    const session = { sessionId: live.row.id, developerId: live.row.developer_id, email: live.row.email, csrfToken: this.csrfToken(token), expiresAt: live.expiresAt };
+    if (live.epoch !== null) this.checkedAt.set(session, live.epoch);
+    return session;
   }
 
   async logout(session: Session): Promise<void> {
@@ -249,7 +254,9 @@ export class Engine implements PortalEngine {
   }
 
   async listCredentials(session: Session): Promise<PublicCredential[]> {
-    const epoch = this.cache.begin();
+    // The request's own authentication just asked the change feed: its answer still holds unless dropped since.
+    const checked = this.checkedAt.get(session);
+    const epoch = checked !== undefined && this.cache.isCurrent(checked) ? checked : this.cache.begin();
     const kept = this.cache.credentialsOf(session.developerId);
     if (kept) return [...kept];
     const rows = await this.state.db.selectFrom('pf_credentials').selectAll().where('developer_id', '=', session.developerId).execute();

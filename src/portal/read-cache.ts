@@ -44,6 +44,11 @@ export class ReadCache {
     return this.epoch;
   }
 
+  /** Whether nothing was dropped since `begin` returned `epoch`: what was checked then still holds. */
+  isCurrent(epoch: number): boolean {
+    return epoch === this.epoch;
+  }
+
   /** After a write of this instance (or one that may have happened): nothing kept survives it. */
   drop(): void {
     this.epoch++;

@@ -14,6 +14,8 @@ export interface SessionTimes {
 export interface LiveSession {
   row: SessionRow;
   expiresAt: string;
+  /** The read cache's epoch the lookup saw (null: nothing may be kept). */
+  epoch: number | null;
 }
 
 export class SessionLookup {
@@ -36,11 +38,11 @@ export class SessionLookup {
       await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute()).catch(ignoreBusy);
       return null;
     }
-    if (now - Date.parse(row.last_seen_at) < this.times.refreshAfterMs) return { row, expiresAt: earliest(row.idle_expires_at, row.expires_at) };
+    if (now - Date.parse(row.last_seen_at) < this.times.refreshAfterMs) return { row, expiresAt: earliest(row.idle_expires_at, row.expires_at), epoch };
     const refreshed = await this.refresh(row, now);
     if (refreshed && this.cache.begin() === epoch) this.cache.keepSession(epoch, digest, refreshed);
     else this.cache.forgetSession(digest);
-    return { row, expiresAt: earliest((refreshed ?? row).idle_expires_at, row.expires_at) };
+    return { row, expiresAt: earliest((refreshed ?? row).idle_expires_at, row.expires_at), epoch: null };
   }
 
   /** A kept session is trusted only to say yes: expired or due for a refresh, it is read again. */

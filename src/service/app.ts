@@ -63,15 +63,20 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   });
   await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl) });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    done();
   });
   // Once closing, answers end their connection: a keep-alive client would otherwise hold the
   // drain open until its idle timeout.
   let closing = false;
   app.addHook('preClose', async () => void (closing = true));
-  app.addHook('onSend', async (_request, reply) => void (closing && reply.header('connection', 'close')));
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onClose', async () => engine.close());
 
   const context: RouteContext = { engine, cookies: { secure: isHttps(options.publicUrl) }, requireSession: requireSession(engine) };
