@@ -149,7 +149,17 @@ export class Engine implements PortalEngine {
   async authenticate(token: string): Promise<Session | null> {
     const live = await this.sessions.find(token);
     if (!live) return null;
-    const session = { sessionId: live.row.id, developerId: live.row.developer_id, email: live.row.email, csrfToken: this.csrfToken(token), expiresAt: live.expiresAt };
+    const csrf = () => this.csrfToken(token);
+    // The CSRF token is an HMAC: worked out only when a request asks for it (a form, a cookie write).
+    const session: Session = {
+      sessionId: live.row.id,
+      developerId: live.row.developer_id,
+      email: live.row.email,
+      get csrfToken() {
+        return csrf();
+      },
+      expiresAt: live.expiresAt,
+    };
     if (live.epoch !== null) this.checkedAt.set(session, live.epoch);
     return session;
   }

@@ -12,7 +12,9 @@ import { AUTHENTICATED, problems, type RouteContext } from './context.js';
 
 export function credentialView(credential: PublicCredential): PublicCredential {
   const allowed = publicFieldsOf(credential.type);
-  return Object.fromEntries(Object.entries(credential).filter(([field]) => field === 'type' || allowed.has(field))) as PublicCredential;
+  const view: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(credential)) if (field === 'type' || allowed.has(field)) view[field] = value;
+  return view as PublicCredential;
 }
 
 function withSecrets(result: CredentialWithSecrets) {
