@@ -25,7 +25,7 @@ import { account, allowedTypes, DEVELOPER_COLUMNS, earliest, emailErrors, fullNa
 import { credentialFields, defaultFields } from './credential-input.js';
 import { countLoginAttempt } from './throttle.js';
 import { ReadCache } from './read-cache.js';
-import { SessionLookup } from './session-lookup.js';
+import { SessionLookup, sessionOf } from './session-lookup.js';
 import { creatableType, newSecrets, ownCredential, refuseTaken } from './credential-rules.js';
 import { inTransaction, readMeta, type DeveloperRow, type PortalState, type Transaction } from './state.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
@@ -149,17 +149,7 @@ export class Engine implements PortalEngine {
   async authenticate(token: string): Promise<Session | null> {
     const live = await this.sessions.find(token);
     if (!live) return null;
-    const csrf = () => this.csrfToken(token);
-    // The CSRF token is an HMAC: worked out only when a request asks for it (a form, a cookie write).
-    const session: Session = {
-      sessionId: live.row.id,
-      developerId: live.row.developer_id,
-      email: live.row.email,
-      get csrfToken() {
-        return csrf();
-      },
-      expiresAt: live.expiresAt,
-    };
+    const session = sessionOf(live, () => this.csrfToken(token));
     if (live.epoch !== null) this.checkedAt.set(session, live.epoch);
     return session;
   }

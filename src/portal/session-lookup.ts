@@ -1,6 +1,7 @@
 // Finding the live session a token opens: from the read cache when it holds one that needs no
 // decision, else from the state; a dead session is removed, an idle one's lifetime renewed.
 import { earliest, ignoreBusy, tokenDigest } from './answers.js';
+import type { Session } from './contract.js';
 import type { ReadCache, SessionRow } from './read-cache.js';
 import { inTransaction, type PortalState, type Transaction } from './state.js';
 
@@ -16,6 +17,19 @@ export interface LiveSession {
   expiresAt: string;
   /** The read cache's epoch the lookup saw (null: nothing may be kept). */
   epoch: number | null;
+}
+
+/** The Session a live lookup opens. Its CSRF token is an HMAC: worked out only when a request asks for it (a form, a cookie write). */
+export function sessionOf(live: LiveSession, csrf: () => string): Session {
+  return {
+    sessionId: live.row.id,
+    developerId: live.row.developer_id,
+    email: live.row.email,
+    get csrfToken() {
+      return csrf();
+    },
+    expiresAt: live.expiresAt,
+  };
 }
 
 export class SessionLookup {
