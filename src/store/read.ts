@@ -4,14 +4,25 @@ import { credentialAddress, developerAddress, type CredentialType, type Status }
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
 import { compareCodeUnits } from '../util/strings.js';
-import { sql } from 'kysely';
 import type { Conn } from './backend.js';
 import type { CredentialTable, DeveloperTable } from './schema.js';
 import type { HistoryRow, Origin, ReadScope, ScopeSelection, StateSnapshot, StoredCredential, StoredDeveloper, StoredIndex, UnmanagedRow } from './types.js';
 
 /** The state on `conn`; with a scope, the developers it chooses from every developer's sync digest and origin. */
-export async function readSnapshot(conn: Conn, scope?: ReadScope, tables: { portal: boolean } = { portal: true }): Promise<StateSnapshot> {
-  const snapshot = await timed('read state', () => readRows(conn, scope));
+/**
+ * What later migrations added that this state has, as the Store found in its migration table: the
+ * portal's tables and row versions (0003), name management (0007). A write session reads a state
+ * it has just migrated: everything.
+ */
+export interface SchemaParts {
+  portal: boolean;
+  nameManaged: boolean;
+}
+
+const MIGRATED: SchemaParts = { portal: true, nameManaged: true };
+
+export async function readSnapshot(conn: Conn, scope?: ReadScope, tables: SchemaParts = MIGRATED): Promise<StateSnapshot> {
+  const snapshot = await timed('read state', () => readRows(conn, tables, scope));
   if (snapshot.lineage === null) return snapshot;
   const unmanaged = await timed('read unmanaged', () => readUnmanaged(conn));
   // A state from before the portal (schema 0003) has no tombstones to read.
@@ -54,11 +65,11 @@ async function readTombstones(conn: Conn): Promise<Map<string, string>> {
 const FULL_READ_SHARE = 0.2;
 const FULL_READ_MIN = 1000;
 
-async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
+async function readRows(conn: Conn, tables: SchemaParts, scope?: ReadScope): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
   const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
-  const versioned = snapshot.lineage === null ? NO_OPTIONAL_COLUMNS : await optionalColumns(conn);
+  const versioned: OptionalColumns = snapshot.lineage === null ? { version: false, nameManaged: false } : { version: tables.portal, nameManaged: tables.nameManaged };
   if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
 
   const index: StoredIndex = new Map();
@@ -72,19 +83,10 @@ async function readRows(conn: Conn, scope?: ReadScope): Promise<StateSnapshot> {
   return { ...snapshot, developers: await readDevelopers(conn, [...read], versioned), inSync };
 }
 
-/** Rows carry versions from schema 0003 on; `plan` reads an older state as it is (only apply migrates). */
-/** The columns later migrations added that this state has: row versions (0003), name management (0007). */
+/** The optional columns a developer and credential read carries (see SchemaParts). */
 interface OptionalColumns {
   version: boolean;
   nameManaged: boolean;
-}
-
-const NO_OPTIONAL_COLUMNS: OptionalColumns = { version: false, nameManaged: false };
-
-async function optionalColumns(conn: Conn): Promise<OptionalColumns> {
-  const rows = await sql<{ name: string }>`select name from pf_migration where name in (${'0003_portal'}, ${'0007_name_managed'})`.execute(conn);
-  const names = new Set(rows.rows.map((r) => r.name));
-  return { version: names.has('0003_portal'), nameManaged: names.has('0007_name_managed') };
 }
 
 /** Emails of the stored developers holding any of these unique values. */

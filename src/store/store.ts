@@ -7,7 +7,7 @@ import type { Backend, Conn } from './backend.js';
 import { Migrator, sql } from './kysely.js';
 import { deleteLockRecord, describeHolder, readLock, toLockInfo } from './locks.js';
 import { readHistory, readSnapshot } from './read.js';
-import { EVENTS_CHAIN, PORTAL_VERSION, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
+import { EVENTS_CHAIN, NAME_MANAGED_VERSION, PORTAL_VERSION, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
 import { WriteSession } from './session.js';
 import { restoreSyncTriggers, syncTriggersIntact } from './sync-triggers.js';
 import type { Diagnostic } from '../model.js';
@@ -25,6 +25,8 @@ export class Store {
   private syncDigests = false;
   /** Whether the state has the portal's tables (schema 0003): tombstones among them. */
   private portalTables = false;
+  /** Whether developers record who manages their name (schema 0007). */
+  private nameManaged = false;
 
   /** What reads found that a plan should say (a read never fails for it). */
   readonly warnings: Diagnostic[] = [];
@@ -45,7 +47,7 @@ export class Store {
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
-        return await readSnapshot(conn, scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined, { portal: this.portalTables });
+        return await readSnapshot(conn, scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined, { portal: this.portalTables, nameManaged: this.nameManaged });
       } finally {
         await sql`commit`.execute(conn);
       }
@@ -184,6 +186,7 @@ export class Store {
     const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
     this.syncDigests = rows.rows.some((r) => r.name === SYNC_DIGEST_VERSION);
     this.portalTables = rows.rows.some((r) => r.name === PORTAL_VERSION);
+    this.nameManaged = rows.rows.some((r) => r.name === NAME_MANAGED_VERSION);
     const unknown = rows.rows.map((r) => r.name).filter((name) => !SCHEMA_VERSIONS.includes(name));
     if (unknown.length > 0) {
       throw new PortalformError(
