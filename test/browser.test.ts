@@ -1,21 +1,16 @@
 // The pages in a real browser: Debian's Chromium driven by playwright-core, every page checked with
 // axe-core and photographed at 1280 and 360 px. Without Chromium the suite skips, loudly; under
 // CI=true it must run.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Locator, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_TOKEN, PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  const message = `${CHROMIUM} is missing: the browser suite is SKIPPED (apt-get install chromium to run it)`;
-  if (process.env.CI === 'true') throw new Error(`${message}, which CI does not allow`);
-  console.warn(`\n⚠ ${message}\n`);
-}
+const available = chromiumAvailable('the browser suite');
 
 const SHOTS = mkdtempSync(join(tmpdir(), 'portalform-screens-'));
 const WIDTHS = [1280, 360] as const;
@@ -71,7 +66,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
   let server: PortalServer;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     server = await startPortal(MANIFEST, { listen: true });
   }, 60_000);
 

@@ -1,18 +1,12 @@
 // The console's tables at 360 px (issue 18, point 4): no column cut off or squeezed to a letter per
 // line — each row becomes a card of labelled values, so neither the page nor the table scrolls
 // sideways. Debian's Chromium, as in browser.test.ts; without it the suite skips, loudly.
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_TOKEN, startPortal, type PortalServer } from './helpers/pages-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) {
-  const message = `${CHROMIUM} is missing: the narrow console suite is SKIPPED (apt-get install chromium to run it)`;
-  if (process.env.CI === 'true') throw new Error(`${message}, which CI does not allow`);
-  console.warn(`\n⚠ ${message}\n`);
-}
+const available = chromiumAvailable('the narrow console suite');
 
 const MANIFEST = [
   'developers:',
@@ -53,7 +47,7 @@ describe.skipIf(!available)('the console at 360 px', { timeout: 120_000 }, () =>
   let server: PortalServer;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     server = await startPortal(MANIFEST, { listen: true });
   }, 60_000);
 
