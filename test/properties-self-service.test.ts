@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseAddress } from '../src/address.js';
 import { apply, listState, plan, StalePlanError } from '../src/index.js';
 import type { Plan } from '../src/plan/types.js';
 import { openPortal, type PortalEngine, type Session } from '../src/portal/index.js';
@@ -230,7 +231,7 @@ class Run {
 }
 
 function emailOf(address: string): string {
-  return JSON.parse(address.slice('developer['.length, address.indexOf(']'))) as string;
+  return parseAddress(address).email;
 }
 
 /** 0 when the promise resolves, else the refusal's HTTP status (500 for anything unexpected). */

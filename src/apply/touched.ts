@@ -3,7 +3,8 @@
 // records the version of each row it touches (plan/saved.ts, touchesOf) and apply re-reads only
 // those rows, inside its transaction: the check costs in proportion to the plan, not the state.
 import { StalePlanError } from '../errors.js';
-import { CREDENTIAL_SPECS } from '../model.js';
+import { parseAddress } from '../address.js';
+import { CREDENTIAL_SPECS, developerAddress } from '../model.js';
 import { wantedUnique } from '../plan/order.js';
 import type { Plan } from '../plan/types.js';
 import type { Conn } from '../store/backend.js';
@@ -46,10 +47,7 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
         emails.add(action.email);
     }
   }
-  for (const address of [...Object.keys(touches.developers), ...Object.keys(touches.credentials)]) {
-    const email = emailOfAddress(address);
-    if (email !== null) emails.add(email);
-  }
+  for (const address of [...Object.keys(touches.developers), ...Object.keys(touches.credentials)]) emails.add(parseAddress(address).email);
   const now = await readVersions(conn, [...emails]);
   for (const [kind, recorded, current] of [
     ['developer', touches.developers, now.developers],
@@ -67,7 +65,7 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
   }
   const taken = new Set(takes.map((t) => t.address));
   for (const address of now.credentials.keys()) {
-    const owner = address.slice(0, address.indexOf('].') + 1);
+    const owner = developerAddress(parseAddress(address).email);
     if (owner in touches.developers && !known(address) && !taken.has(address)) throw await stale(conn, owner, `it now has ${address}, which the plan does not show`);
   }
   const holders = await readUniqueHolders(conn, customIds.map((c) => c.value), unique);
@@ -90,14 +88,4 @@ async function stale(conn: Conn, address: string, what: string): Promise<StalePl
   const event = await latestEventAbout(conn, address);
   const by = event ? `self-service ${event.action} by ${event.actor} at ${event.at}` : 'a change outside portalform apply';
   return new StalePlanError(`Saved plan is stale: ${address} changed since the plan was made (${what}; ${by}); make a new plan`);
-}
-
-function emailOfAddress(address: string): string | null {
-  const match = /^developer\[("(?:[^"\\]|\\.)*")\]/.exec(address);
-  if (!match) return null;
-  try {
-    return JSON.parse(match[1]!) as string;
-  } catch {
-    return null;
-  }
 }
