@@ -259,9 +259,10 @@ describe('self-service between applies', () => {
       }),
       {
         numRuns: RUNS,
-        // Always among the runs: a plan deleting a developer who made a credential since, and one
-        // applied over a sign-up elsewhere.
+        // Always among the runs: a plan deleting a developer who made a credential since, one
+        // applied over a sign-up elsewhere, and an account deleted between applies.
         examples: [
+          [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[1]! }, { kind: 'create', email: EMAILS[1]!, name: 'self-1' }, { kind: 'delete-account', email: EMAILS[1]! }, { kind: 'apply', declared: [] }]],
           [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[0]! }, { kind: 'apply', declared: [{ email: EMAILS[0]!, status: 'approved', ci: false }] }, { kind: 'saved', declared: [], meanwhile: 'touched' }]],
           [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[0]! }, { kind: 'saved', declared: [{ email: EMAILS[0]!, status: 'revoked', ci: true }], meanwhile: 'elsewhere' }]],
         ],
