@@ -1,25 +1,32 @@
 // After tsc: bundles the CLI, from the JavaScript tsc just wrote (so that it runs exactly that
-// code), into one entry file, dist/cmd/portalform.js (the package's `bin`), and beside it one chunk
-// per command plus the chunks they share. Node then reads a few files instead of resolving and
-// loading hundreds of modules at every start, and only those of the command that runs
-// (src/cli/program.ts imports each command dynamically): `--version` reads the entry and
-// commander's chunk, a plan never the server's 2 MB. (A single file with everything would be
-// compiled whole at every start: about 40 ms here, more than Node's own start.)
+// code), into two CommonJS files beside the launcher dist/cmd/portalform.js (cmd/portalform.ts, the
+// package's `bin`): portalform-serve.js, the whole program, for `serve`, and portalform-cli.js,
+// every other command, without the server (its 900 KB would be read at every start). Then it
+// trains the CLI's bundle (scripts/train-code-cache.mjs) and writes V8's code cache beside it.
+// Node then reads two files and V8 deserializes what a plan runs instead of resolving, parsing and
+// compiling a few hundred modules at every start.
 //
-// Left outside the bundle: native and optional packages (better-sqlite3, pg and what pg may load),
-// and whatever the code loads by path at run time — the parse worker, the compiled schema
+// CommonJS, not ES modules, because only a classic script takes a code cache on Node 20
+// (`vm.Script`'s `cachedData`; `module.enableCompileCache` is Node 22's). Dynamic imports are
+// turned into requires: a dynamic import inside a `vm.Script` needs a loader callback.
+//
+// Left outside the bundles: native and optional packages (better-sqlite3, pg and what pg may
+// load), and whatever the code loads by path at run time — the parse worker, the compiled schema
 // validator, the loader's digest, package.json, the schema. For those, each bundled module's
 // `import.meta.url` is rewritten to the URL its own built file has under dist/src, so that every
 // path relative to it resolves as it does unbundled (the worker starts from dist/src/…/fastpath/).
-import { chmod, readdir, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist');
-const OUT = path.join(DIST, 'cmd', 'portalform.js');
+const CMD = path.join(DIST, 'cmd');
 const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native'];
+/** The module `portalform serve` runs (src/cli/commands/serve-run.ts): the server and its pages. */
+const SERVE_RUN = /[\\/]dist[\\/]src[\\/]cli[\\/]commands[\\/]serve-run\.js$/;
 
 /**
  * Kysely from its ES module build, bundled: src/store/kysely.ts loads the CommonJS build by path
@@ -58,7 +65,7 @@ const lazyChildProcess = {
   },
 };
 
-/** Gives each module of dist/src its own `import.meta.url` inside the bundle. */
+/** Gives each module of dist/src its own `import.meta.url` inside the bundle (`__pfUrl`: the banner). */
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
   setup(builder) {
@@ -66,38 +73,55 @@ const ownImportMetaUrl = {
       if (!args.path.startsWith(path.join(DIST, 'src') + path.sep)) return undefined;
       const source = await readFile(args.path, 'utf8');
       if (!source.includes('import.meta.url')) return undefined;
-      const relative = path.relative(path.dirname(OUT), args.path).split(path.sep).join('/');
-      return { contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(relative)}, import.meta.url).href`), loader: 'js' };
+      const relative = path.relative(CMD, args.path).split(path.sep).join('/');
+      return { contents: source.replaceAll('import.meta.url', `__pfUrl(${JSON.stringify(relative)})`), loader: 'js' };
     });
   },
 };
 
-for (const name of await readdir(path.dirname(OUT))) {
-  if (name.startsWith('portalform-') && name.endsWith('.js')) await rm(path.join(path.dirname(OUT), name)); // chunks of an earlier build
+/** The CLI's bundle leaves the server out: the launcher runs `serve` from the server's bundle, so this is never called. */
+const withoutServer = {
+  name: 'without-server',
+  setup(builder) {
+    builder.onLoad({ filter: SERVE_RUN }, () => ({
+      contents: "export async function runServe() { throw new Error('portalform serve runs from dist/cmd/portalform-serve.js (see cmd/portalform.ts)'); }\n",
+      loader: 'js',
+    }));
+  },
+};
+
+async function bundle(name, plugins) {
+  const result = await build({
+    stdin: { contents: "export { main } from './src/cli/program.js';\n", resolveDir: DIST, sourcefile: `portalform-${name}-entry.js`, loader: 'js' },
+    outfile: path.join(CMD, `portalform-${name}.js`),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    external: EXTERNAL,
+    plugins: [bundledKysely, lazyChildProcess, ownImportMetaUrl, ...plugins],
+    banner: { js: "const __pfUrl = (relative) => new URL(relative, require('node:url').pathToFileURL(__filename)).href;" },
+    legalComments: 'none',
+    // Smaller code reads and deserializes faster at every start; names are kept for messages that show them.
+    minify: true,
+    keepNames: true,
+    logLevel: 'warning',
+    metafile: true,
+  });
+  return Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 }
 
-const result = await build({
-  stdin: { contents: "import { main } from './src/cli/program.js';\nawait main(process.argv);\n", resolveDir: DIST, sourcefile: 'portalform-entry.js', loader: 'js' },
-  outdir: path.dirname(OUT),
-  entryNames: path.basename(OUT, '.js'),
-  // Chunks beside the entry: a module's rewritten import.meta.url is relative to that folder.
-  chunkNames: 'portalform-[name]-[hash]',
-  splitting: true,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: EXTERNAL,
-  plugins: [bundledKysely, lazyChildProcess, ownImportMetaUrl],
-  // CommonJS packages inside an ES module bundle call `require` for Node's built-in modules.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __pfCreateRequire } from 'node:module';\nconst require = __pfCreateRequire(import.meta.url);" },
-  legalComments: 'none',
-  // Smaller code compiles faster at every start; names are kept for messages that show them.
-  minify: true,
-  keepNames: true,
-  logLevel: 'warning',
-  metafile: true,
-});
-await chmod(OUT, 0o755); // the package's bin, run directly
-const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-process.stdout.write(`bundled the CLI into ${path.relative(ROOT, OUT)} (${Math.round(bytes / 1024)} KiB)\n`);
+for (const name of await readdir(CMD)) {
+  if (name.startsWith('portalform-')) await rm(path.join(CMD, name)); // bundles, chunks and caches of an earlier build
+}
+// dist/cmd holds CommonJS, as cmd/ does for tsc.
+await writeFile(path.join(CMD, 'package.json'), '{ "type": "commonjs" }\n');
+const sizes = { cli: await bundle('cli', [withoutServer]), serve: await bundle('serve', []) };
+
+// Trained with the V8 flags a plain `portalform` run has: a cache made under other flags is rejected.
+const { NODE_OPTIONS: _flags, ...env } = process.env;
+const trained = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'train-code-cache.mjs')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+if (trained.status !== 0) throw new Error(`build-bundle: training the code cache failed (exit ${trained.status ?? trained.signal})`);
+const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;
+process.stdout.write(`bundled the CLI into dist/cmd/portalform-cli.js (${kib(sizes.cli)}, with its code cache) and the server into portalform-serve.js (${kib(sizes.serve)})\n`);

@@ -1,35 +1,43 @@
-// The CLI ships as one bundle (scripts/build-bundle.mjs) whose commands load only when they run:
-// what a process loads shows both. Start-up times themselves are measured by the bench
-// (bench/startup.ts), not here.
+// The CLI ships as a launcher (cmd/portalform.ts, the package's bin) and two bundles beside it
+// (scripts/build-bundle.mjs): the CLI's, run through the V8 code cache the build made, and the
+// server's, for `serve` only. What a process loads shows it. Start-up times themselves are
+// measured by the bench (bench/startup.ts), not here.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, ROOT, workspace } from './helpers/cli.js';
 import { runTraced } from './helpers/module-trace.js';
 
-const BUNDLE_DIR = join(ROOT, 'dist/cmd') + '/';
-const NATIVE_SQLITE = /\/node_modules\/(better-sqlite3|bindings|file-uri-to-path)\//;
+const CLI_BUNDLE = join(ROOT, 'dist/cmd/portalform-cli.js');
+const SERVE_BUNDLE = join(ROOT, 'dist/cmd/portalform-serve.js');
+const NATIVE_SQLITE = /\/node_modules\/better-sqlite3\//;
 const holdsServer = (file: string) => readFileSync(file, 'utf8').includes('FST_ERR_');
 
 describe('the CLI bundle', () => {
-  it('is what the package runs: `bin` names it', () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  it('is what the package runs: `bin` names the launcher, which reads no source module', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
     expect(join(ROOT, manifest.bin.portalform!)).toBe(BIN);
-    expect(readFileSync(BIN, 'utf8')).not.toMatch(/from\s*["']\.\.\/src\//);
+    expect(readFileSync(BIN, 'utf8')).not.toMatch(/require\(["']\.\.\/src\//);
+    expect(holdsServer(CLI_BUNDLE)).toBe(false);
+    expect(holdsServer(SERVE_BUNDLE)).toBe(true);
   });
 
-  it('answers --version from the bundle alone, loading no command', () => {
+  it('answers --version alone from the launcher, as commander does, loading no bundle', () => {
     const w = workspace();
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const run = runTraced(['--version'], { cwd: w.dir });
-    expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    expect(run.esm.length).toBeGreaterThan(0);
-    expect(run.esm.filter((file) => !file.startsWith(BUNDLE_DIR))).toEqual([]);
-    expect(run.esm.filter((file) => /portalform-(plan|apply|serve|validate)-/.test(file))).toEqual([]);
-    expect(run.cjs).toEqual([]);
+    expect(run).toMatchObject({ code: 0, stderr: '', stdout: `${manifest.version}\n` });
+    expect(run.scripts).toEqual([]);
+    expect([...run.esm, ...run.cjs].filter((file) => file !== BIN)).toEqual([]);
+    // The same answer as the program's own --version (commander's, in the bundle).
+    const script = `require(${JSON.stringify(BIN)}).loadBundle('cli').main(['node', 'portalform', '--version'])`;
+    const program = spawnSync(process.execPath, ['-e', script], { cwd: w.dir, encoding: 'utf8' });
+    expect(program).toMatchObject({ status: 0, stdout: run.stdout });
+    expect(w.run(['-V']).stdout).toBe(run.stdout);
   });
 
-  it('runs a plan from the bundle: no module of dist/src, of node_modules only the native SQLite driver, not the server', () => {
+  it('runs a plan from the CLI bundle through its code cache: no module of dist/src, of node_modules only the native SQLite driver', () => {
     const w = workspace();
     const example = w.copyExample('quickstart');
     expect(w.run(['apply', example, '--auto-approve'])).toMatchObject({ code: 0 });
@@ -37,17 +45,34 @@ describe('the CLI bundle', () => {
     expect(run.stderr).toBe('');
     expect(run).toMatchObject({ code: 0 });
     expect(run.stdout).toContain('No changes');
-    expect(run.esm.filter((file) => !file.startsWith(BUNDLE_DIR) && !NATIVE_SQLITE.test(file))).toEqual([]);
-    expect(run.esm.filter(holdsServer)).toEqual([]);
-    expect(run.cjs.filter((file) => !NATIVE_SQLITE.test(file))).toEqual([]);
+    expect(run.scripts).toEqual([{ file: CLI_BUNDLE, how: 'cached' }]);
+    expect([...run.esm, ...run.cjs].filter((file) => file !== BIN && !NATIVE_SQLITE.test(file))).toEqual([]);
   });
 
-  it('loads the server only for serve: its help names its flags', () => {
+  it('still runs when the code cache does not fit: V8 rejects it and the bundle is compiled', () => {
+    const w = workspace();
+    const example = w.copyExample('quickstart');
+    // Other V8 flags than the build's (any flag changes V8's flag hash): the cache is rejected, not misused.
+    const run = runTraced(['validate', example], { cwd: w.dir, env: { NODE_OPTIONS: '--stack-trace-limit=20' } });
+    expect(run.stderr).toBe('');
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.scripts).toEqual([{ file: CLI_BUNDLE, how: 'rejected' }]);
+  });
+
+  it('runs serve from the server bundle: its help names its flags', () => {
     const w = workspace();
     const run = runTraced(['serve', '--help'], { cwd: w.dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('--listen');
-    expect(run.esm.some(holdsServer)).toBe(true);
+    expect(run.scripts.map((script) => script.file)).toEqual([SERVE_BUNDLE]);
+  });
+
+  it('lists serve in the help of the CLI bundle', () => {
+    const w = workspace();
+    const run = runTraced(['--help'], { cwd: w.dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\n {2}serve\b/);
+    expect(run.scripts.map((script) => script.file)).toEqual([CLI_BUNDLE]);
   });
 
   it('starts the parse worker of a large portal from dist/src, beside the bundle', () => {

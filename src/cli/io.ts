@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { PortalformError } from '../errors.js';
 import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
@@ -103,6 +102,7 @@ function isClosedPipe(error: NodeJS.ErrnoException): boolean {
 }
 
 export async function askYes(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline'); // only when a prompt is shown: a start-up would pay for it
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await new Promise<string>((resolve) => rl.question(question, resolve));

@@ -1,5 +1,6 @@
 // What counts as an email address, for manifests and the portal's sign-ups alike: one rule, so an
 // address the portal accepts is one a manifest may declare.
+import { onFirstUse } from '../util/lazy.js';
 import { codePointName, quoteForMessage } from '../util/strings.js';
 
 /**
@@ -9,7 +10,7 @@ import { codePointName, quoteForMessage } from '../util/strings.js';
  * every space but the plain one (refused as a space), private-use characters and lone surrogates. With one of them, an address can render
  * exactly like another developer's.
  */
-const INVISIBLE = /(?! )[\s\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]/u;
+const INVISIBLE = onFirstUse(() => /(?! )[\s\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]/u);
 
 /**
  * One @, a local part without spaces, controls or invisible characters, and a domain of at least
@@ -25,23 +26,56 @@ export function badEmail(email: string): string {
   return `${quoteForMessage(email, 'double')} is not a valid email address (${why})`;
 }
 
+/** What an address's parts may be made of; the ASCII form is the Unicode one restricted to printable ASCII. */
+interface EmailShape {
+  local: RegExp;
+  label: RegExp;
+}
+
+/**
+ * An address of printable ASCII, the common case, is checked without the Unicode property classes,
+ * which take a start-up milliseconds to build. For such text the rule is the same: no printable
+ * ASCII character is invisible (the plain space fails the shape), none is a control or format
+ * character, and its letters, digits and marks are [A-Za-z0-9]. test/email.test.ts holds the two to
+ * the same answers.
+ */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const ASCII_SHAPE: EmailShape = { local: /^[^\s"(),:;<>[\\\]]{1,64}$/, label: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/ };
+const UNICODE_SHAPE = onFirstUse<EmailShape>(() => ({
+  local: /^[^\s\p{Cc}\p{Cf}"(),:;<>[\\\]]{1,64}$/u,
+  label: /^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u,
+}));
+
 function emailProblem(email: string): string | undefined {
-  const invisible = INVISIBLE.exec(email);
+  return PRINTABLE_ASCII.test(email) ? asciiEmailProblem(email) : unicodeEmailProblem(email);
+}
+
+/** The full rule, for any address (the test compares it with the ASCII form). */
+export function unicodeEmailProblem(email: string): string | undefined {
+  const invisible = INVISIBLE().exec(email);
   if (invisible) {
     return `it holds ${codePointName(invisible[0])}, an invisible or control character, with which an address can look like another one; type it again`;
   }
+  return shapeProblem(email, UNICODE_SHAPE());
+}
+
+/** Exported for the test that holds the ASCII form to the Unicode one. */
+export function asciiEmailProblem(email: string): string | undefined {
+  return shapeProblem(email, ASCII_SHAPE);
+}
+
+function shapeProblem(email: string, shape: EmailShape): 'shape' | undefined {
   const parts = email.split('@');
   if (parts.length !== 2 || email.length > 254) return 'shape';
   const [local, domain] = parts as [string, string];
-  const localOk = /^[^\s\p{Cc}\p{Cf}"(),:;<>[\\\]]{1,64}$/u.test(local) && !/^\.|\.$|\.\./.test(local);
+  const localOk = shape.local.test(local) && !/^\.|\.$|\.\./.test(local);
   const labels = domain.split('.');
-  const labelOk = (label: string) => /^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u.test(label);
-  return localOk && labels.length >= 2 && labels.every(labelOk) && !/^\d+$/.test(labels[labels.length - 1]!) ? undefined : 'shape';
+  return localOk && labels.length >= 2 && labels.every((label) => shape.label.test(label)) && !/^\d+$/.test(labels[labels.length - 1]!) ? undefined : 'shape';
 }
 
 /** Scripts whose letters look like Latin ones, or like each other's; any other script counts as itself. */
 const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Cherokee', 'Georgian', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Bopomofo', 'Arabic', 'Hebrew'] as const;
-const SCRIPT_PATTERNS = SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, 'u')] as const);
+const SCRIPT_PATTERNS = onFirstUse(() => SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, 'u')] as const));
 /** Mixes that are one writing system (UTS #39's "highly restrictive" level): Japanese, Chinese, Korean, each with Latin. */
 const ONE_WRITING_SYSTEM = [
   new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
@@ -56,12 +90,13 @@ const ONE_WRITING_SYSTEM = [
  * a real address may do it.
  */
 export function mixedScripts(email: string): { part: 'local part' | 'domain'; scripts: string[] } | undefined {
+  if (PRINTABLE_ASCII.test(email)) return undefined; // Latin letters only
   const [local = '', domain = ''] = email.split('@');
   for (const [part, text] of [['local part', local], ['domain', domain]] as const) {
     const scripts = new Set<string>();
     for (const char of text) {
       if (!/\p{L}/u.test(char)) continue;
-      scripts.add(SCRIPT_PATTERNS.find(([, pattern]) => pattern.test(char))?.[0] ?? 'another script');
+      scripts.add(SCRIPT_PATTERNS().find(([, pattern]) => pattern.test(char))?.[0] ?? 'another script');
     }
     if (scripts.size > 1 && !ONE_WRITING_SYSTEM.some((system) => [...scripts].every((script) => system.has(script)))) {
       return { part, scripts: [...scripts] };

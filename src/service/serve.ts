@@ -5,9 +5,7 @@ import { PortalformError } from '../errors.js';
 import type { PortalEngine } from '../portal/contract.js';
 import { buildService, type ServiceOptions } from './app.js';
 
-export const DEFAULT_LISTEN = '127.0.0.1:8080';
-/** PostgreSQL connections a serving process opens at most: requests run side by side, unlike the CLI's. */
-export const DEFAULT_SERVICE_POOL_SIZE = 16;
+export { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from './defaults.js';
 /** How long in-flight requests may take to finish after a signal before the process gives up on them. */
 const DRAIN_LIMIT_MS = 30_000;
 

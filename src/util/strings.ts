@@ -1,3 +1,5 @@
+import { onFirstUse } from './lazy.js';
+
 /** Orders strings by UTF-16 code unit, the same on every machine whatever its locale or collation. */
 export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -13,9 +15,9 @@ export const MESSAGE_VALUE_MAX = 80;
  * other default-ignorable (invisible) characters, and lone surrogates. Any of them could move the
  * cursor, clear a screen, start a forged line in a CI log, or make one value look like another.
  */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+const UNSAFE = onFirstUse(() => /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu);
 
-const JSON_UNSAFE = /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+const JSON_UNSAFE = onFirstUse(() => /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu);
 
 /** How a quoted value is delimited: not at all, in double quotes (JSON's escapes), or as `code`. */
 export type QuoteStyle = 'bare' | 'double' | 'code';
@@ -49,21 +51,24 @@ export function escapeForMessage(text: string): string {
  */
 export function escapeJsonText(json: string): string {
   // JSON.stringify escapes C0 controls inside strings itself; outside them, a newline is layout.
-  JSON_UNSAFE.lastIndex = 0;
-  if (!JSON_UNSAFE.test(json)) return json;
-  return json.replace(JSON_UNSAFE, (char) => Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+  const unsafe = JSON_UNSAFE();
+  unsafe.lastIndex = 0;
+  if (!unsafe.test(json)) return json;
+  return json.replace(unsafe, (char) => Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
 }
 
 /** Whether the text holds a character a message would have to escape. */
 export function hasUnsafeCharacter(text: string): boolean {
-  UNSAFE.lastIndex = 0;
-  return UNSAFE.test(text);
+  const unsafe = UNSAFE();
+  unsafe.lastIndex = 0;
+  return unsafe.test(text);
 }
 
 function escapeUnsafe(text: string): string {
-  UNSAFE.lastIndex = 0;
-  if (!UNSAFE.test(text)) return text;
-  return text.replace(UNSAFE, (char) => {
+  const unsafe = UNSAFE();
+  unsafe.lastIndex = 0;
+  if (!unsafe.test(text)) return text;
+  return text.replace(unsafe, (char) => {
     if (char === '\n') return '\\n';
     if (char === '\r') return '\\r';
     if (char === '\t') return '\\t';

@@ -1,5 +1,7 @@
 // Runs the built CLI with every module it loads recorded: the ES modules through a load hook (in
-// worker threads too, which inherit the --import), the CommonJS ones from require.cache at exit.
+// worker threads too, which inherit the --import), the CommonJS ones from require.cache at exit,
+// and the bundles the launcher (cmd/portalform.ts) compiles as scripts, with whether V8 took
+// their code cache.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +19,17 @@ export async function load(url, context, next) {
 const PRELOAD = (hooks: string) => `import { register, createRequire } from 'node:module';
 import { appendFileSync } from 'node:fs';
 register(${JSON.stringify(hooks)});
-const cache = createRequire(import.meta.url).cache;
+const require = createRequire(import.meta.url);
+const cache = require.cache;
+const vm = require('node:vm');
+const CompiledScript = vm.Script;
+vm.Script = class extends CompiledScript {
+  constructor(source, options) {
+    super(source, options);
+    const how = options?.cachedData ? (this.cachedDataRejected ? 'rejected' : 'cached') : 'compiled';
+    appendFileSync(process.env.PORTALFORM_TEST_MODULE_LOG, 'script:' + how + ':' + options?.filename + '\\n');
+  }
+};
 process.on('exit', () => {
   for (const file of Object.keys(cache)) appendFileSync(process.env.PORTALFORM_TEST_MODULE_LOG, 'cjs:' + file + '\\n');
 });
@@ -31,6 +43,8 @@ export interface TracedRun {
   esm: string[];
   /** Files loaded by require(). */
   cjs: string[];
+  /** Scripts compiled through vm.Script (the launcher's bundles), and how: from the code cache, or compiled (none, or rejected). */
+  scripts: Array<{ file: string; how: 'cached' | 'rejected' | 'compiled' }>;
 }
 
 export function runTraced(args: string[], options: { cwd: string; env?: Record<string, string> }): TracedRun {
@@ -53,5 +67,11 @@ export function runTraced(args: string[], options: { cwd: string; env?: Record<s
     stderr: result.stderr,
     esm: unique(lines.filter((l) => l.startsWith('file:')).map((l) => new URL(l).pathname)).filter((f) => f !== preload && f !== hooks),
     cjs: unique(lines.filter((l) => l.startsWith('cjs:')).map((l) => l.slice(4))),
+    scripts: lines
+      .filter((l) => l.startsWith('script:'))
+      .map((l) => {
+        const [, how, ...file] = l.split(':');
+        return { file: file.join(':'), how: how as 'cached' | 'rejected' | 'compiled' };
+      }),
   };
 }

@@ -1,22 +1,8 @@
-// `portalform serve` (SPEC §7): the portal's HTTP service on an existing state.
-import { readStateKeyFile } from '../../secrets/key-file.js';
+// `portalform serve` (SPEC §7): the portal's HTTP service on an existing state. Its flags are
+// registered here; what it runs (the server and its pages) is in serve-run.ts, loaded only then.
 import type { Command } from 'commander';
-import { storeOf } from '../../options.js';
-import { consoleTokensFrom, pagesFor } from '../../pages/index.js';
-import { openPortal } from '../../portal/index.js';
-import { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE, drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
-
-interface ServeFlags {
-  state?: string;
-  stateKeyFile?: string;
-  listen?: string;
-  publicUrl?: string;
-  rateLimit?: string;
-  loginAttempts?: string;
-  trustProxy?: string;
-  logLevel?: string;
-  poolSize?: string;
-}
+import { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from '../../service/defaults.js';
+import type { ServeFlags } from './serve-run.js';
 
 export function registerServe(program: Command): void {
   program
@@ -32,33 +18,5 @@ export function registerServe(program: Command): void {
     .option('--pool-size <n>', `PostgreSQL: connections to the state at most (env PORTALFORM_POOL_SIZE, default ${DEFAULT_SERVICE_POOL_SIZE})`)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default info)')
     .addHelpText('after', '\nExamples:\n  $ portalform serve --state postgres://portal@db/portal --listen 0.0.0.0:8080 --public-url https://portal.example.com --trust-proxy 10.0.0.0/8\n')
-    .action(async (flags: ServeFlags) => {
-      const listen = parseListen(flags.listen ?? process.env.PORTALFORM_LISTEN ?? DEFAULT_LISTEN);
-      const publicUrl = parsePublicUrl(flags.publicUrl ?? process.env.PORTALFORM_PUBLIC_URL);
-      const rateLimit = parsePositive('--rate-limit', flags.rateLimit);
-      const loginAttempts = parsePositive('--login-attempts', flags.loginAttempts);
-      const poolSize = parsePositive('--pool-size', flags.poolSize ?? process.env.PORTALFORM_POOL_SIZE) ?? DEFAULT_SERVICE_POOL_SIZE;
-      const trustProxy = trustProxyOf(flags.trustProxy ?? process.env.PORTALFORM_TRUST_PROXY);
-      const engine = await openPortal({
-        ...(flags.state ? { state: flags.state } : {}),
-        ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
-        ...(loginAttempts ? { loginAttempts } : {}),
-        poolSize,
-      });
-      // The console's queries read the state on a handle of their own, never through the engine.
-      const store = storeOf(flags.state ? { state: flags.state } : {});
-      const pages = pagesFor({ consoleTokens: consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN), store });
-      const service = await startService(engine, listen, { publicUrl, rateLimit, trustProxy, logLevel: flags.logLevel, pages }).catch(async (error: unknown) => {
-        await store.close();
-        throw error;
-      });
-      process.stderr.write(`portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`);
-      const signal = await drainOnSignal(service).finally(() => store.close());
-      process.stderr.write(`portalform serve: stopped on ${signal}, every request answered\n`);
-    });
-}
-
-function trustProxyOf(value: string | undefined): boolean | string | undefined {
-  if (value === undefined || value === '') return undefined;
-  return value === 'true' ? true : value;
+    .action(async (flags: ServeFlags) => (await import('./serve-run.js')).runServe(flags));
 }

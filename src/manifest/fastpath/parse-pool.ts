@@ -2,9 +2,10 @@
 // (see split.ts) on the same workers. Small loads, a single small file and runs from the
 // TypeScript sources (tests) parse on the main thread instead: a worker costs its start-up.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { acceptParsedFile, handleParseRequest, parseFromPreviousVersion, type FastJob, type ParseReply, type ParseRequest } from './check-file.js';
 import { decodeManifestText } from '../parse.js';
 import type { CheckedDocument } from './checked.js';
@@ -95,7 +96,9 @@ class ParsePool {
   private alive: number;
 
   constructor(threads: number) {
-    this.workers = Array.from({ length: threads }, () => new Worker(WORKER_FILE));
+    // node:worker_threads is loaded only for a load that uses workers: most parse on this thread, or read the cache.
+    const WorkerThread = threads > 0 ? (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker : undefined;
+    this.workers = Array.from({ length: threads }, () => new WorkerThread!(WORKER_FILE));
     this.alive = threads;
     for (const worker of this.workers) {
       worker.on('message', (reply: ParseReply) => this.finished(worker, reply));

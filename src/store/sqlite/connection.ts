@@ -1,11 +1,32 @@
 // Opening the SQLite state file, and what the backend checks about the file itself.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { PortalformError } from '../../errors.js';
 import { errorMessage } from '../../util/errors.js';
 
 /** How long a statement waits for another connection's write lock before it fails as busy. */
 export const BUSY_TIMEOUT_MS = 5_000;
+
+let nativeBinding: string | null | undefined;
+
+/**
+ * better-sqlite3's compiled addon where its install builds it. Given to the driver, this spares the
+ * `bindings` package's search of a dozen places at every start; null (the driver searches) when it
+ * is elsewhere, e.g. a prebuilt binary of another layout.
+ */
+function sqliteAddon(): string | null {
+  if (nativeBinding === undefined) {
+    try {
+      const addon = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+      nativeBinding = existsSync(addon) ? addon : null;
+    } catch {
+      nativeBinding = null;
+    }
+  }
+  return nativeBinding;
+}
 
 /** Which file a path named when it was opened. */
 export interface FileIdentity {
@@ -23,7 +44,8 @@ export function openStateFile(path: string): OpenedFile {
   let database: SqliteDatabase.Database | undefined;
   let foreign: string[];
   try {
-    database = new SqliteDatabase(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+    const addon = sqliteAddon();
+    database = new SqliteDatabase(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS, ...(addon ? { nativeBinding: addon } : {}) });
     // Looked at before anything is written, even the journal mode: another application's database is left alone.
     foreign = foreignTables(database);
     if (foreign.length === 0) {
