@@ -10,8 +10,9 @@
 // (`vm.Script`'s `cachedData`; `module.enableCompileCache` is Node 22's). Dynamic imports are
 // turned into requires: a dynamic import inside a `vm.Script` needs a loader callback.
 //
-// Left outside the bundles: native and optional packages (better-sqlite3, pg and what pg may
-// load), and whatever the code loads by path at run time — the parse worker, the compiled schema
+// Left outside the bundles: native addons and optional packages (better-sqlite3's addon, which
+// src/store/sqlite/connection.ts hands to the bundled driver, and `bindings`, which finds it from
+// its own folder only; pg and what pg may load), and whatever the code loads by path at run time — the parse worker, the compiled schema
 // validator, the loader's digest, package.json, the schema. For those, each bundled module's
 // `import.meta.url` is rewritten to the URL its own built file has under dist/src, so that every
 // path relative to it resolves as it does unbundled (the worker starts from dist/src/…/fastpath/).
@@ -24,7 +25,7 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist');
 const CMD = path.join(DIST, 'cmd');
-const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native'];
+const EXTERNAL = ['bindings', 'pg', 'pg-native'];
 /** The module `portalform serve` runs (src/cli/commands/serve-run.ts): the server and its pages. */
 const SERVE_RUN = /[\\/]dist[\\/]src[\\/]cli[\\/]commands[\\/]serve-run\.js$/;
 

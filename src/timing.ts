@@ -1,9 +1,10 @@
 // Phase timings for the benchmark: off unless PORTALFORM_TIMINGS names a file, which receives
 // `{ "phases": { name: ms }, "counts": { name: n } }` when the process exits. Costs nothing when off.
 import { writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 
 const sink = process.env.PORTALFORM_TIMINGS;
+/** The global `performance` loads node:perf_hooks on first use, so only when timings are on; importing it would load it at every start. */
+const now = () => performance.now();
 const phases: Record<string, number> = {};
 const counts: Record<string, number> = {};
 /** Resident set size at the end of each phase, MiB: where a peak comes from. */
@@ -33,7 +34,7 @@ if (sink) {
 /** Adds the time `fn` takes (sync or async) to phase `name`. */
 export function timed<T>(name: string, fn: () => T): T {
   if (!sink) return fn();
-  const start = performance.now();
+  const start = now();
   active.add(name);
   const result = fn();
   if (result instanceof Promise) {
@@ -45,7 +46,7 @@ export function timed<T>(name: string, fn: () => T): T {
 
 function done(name: string, start: number): void {
   active.delete(name);
-  phases[name] = (phases[name] ?? 0) + performance.now() - start;
+  phases[name] = (phases[name] ?? 0) + now() - start;
   rssAfter[name] = Math.max(rssAfter[name] ?? 0, Math.round(process.memoryUsage.rss() / 1048576));
 }
 

@@ -3,7 +3,7 @@
 // manifest can come from anyone who opens a pull request, and must not make portalform read, or
 // quote in a message, a file of the machine it runs on.
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readdirEntries, realpath, stat } from '../util/fs-async.js';
 import path from 'node:path';
 import type { Diagnostic, Location } from '../model.js';
 import { compareCodeUnits, quoteForMessage } from '../util/strings.js';
@@ -107,7 +107,7 @@ async function walkDirectory(dir: string, walk: Walk): Promise<void> {
   const real = await realpath(dir);
   if (visited.has(real)) return;
   visited.add(real);
-  const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+  const entries = await readdirEntries(dir).catch((e: NodeJS.ErrnoException) => {
     diagnostics.push({ severity: 'error', message: `${dir}: cannot read directory (${e.code ?? e.message})` });
     return [];
   });

@@ -2,7 +2,7 @@
 // validate the set → build the desired state. Every problem found is reported; the desired state
 // exists only when there is no error. Parsing and the schema go through the fast path
 // (fastpath/index.ts: the parse cache, reuse, split parses, workers) for every file it accepts.
-import { realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from '../util/fs-async.js';
 import path from 'node:path';
 import type { DesiredState, Diagnostic } from '../model.js';
 import { timed } from '../timing.js';

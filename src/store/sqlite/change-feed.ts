@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type SqliteDatabase from 'better-sqlite3';
 import type { ChangeFeed } from '../change-feed.js';
 
@@ -21,7 +20,7 @@ export function dataVersionFeed(database: SqliteDatabase.Database): ChangeFeed {
   return {
     generation() {
       if (!open || !database.open) return null;
-      const now = performance.now();
+      const now = performance.now(); // the global: node:perf_hooks loads on first use, in `serve` only
       if (now - askedAt >= RECHECK_MS) {
         version = statement.get() as number;
         askedAt = now;

@@ -9,18 +9,22 @@ import { errorMessage } from '../../util/errors.js';
 /** How long a statement waits for another connection's write lock before it fails as busy. */
 export const BUSY_TIMEOUT_MS = 5_000;
 
-let nativeBinding: string | null | undefined;
+let nativeBinding: string | object | null | undefined;
 
 /**
- * better-sqlite3's compiled addon where its install builds it. Given to the driver, this spares the
- * `bindings` package's search of a dozen places at every start; null (the driver searches) when it
- * is elsewhere, e.g. a prebuilt binary of another layout.
+ * better-sqlite3's compiled addon, given to the driver: its path where the driver's install builds
+ * it, else the addon as the driver itself would find it (the `bindings` package, searching from the
+ * driver's folder). Given, it spares that search of a dozen places at every start, and lets the CLI
+ * bundle hold the driver's JavaScript (scripts/build-bundle.mjs): only the addon is loaded from
+ * node_modules. Null (the driver searches as usual) if even that fails.
  */
-function sqliteAddon(): string | null {
+function sqliteAddon(): string | object | null {
   if (nativeBinding === undefined) {
     try {
-      const addon = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
-      nativeBinding = existsSync(addon) ? addon : null;
+      const require = createRequire(import.meta.url);
+      const driver = dirname(require.resolve('better-sqlite3/package.json'));
+      const built = join(driver, 'build', 'Release', 'better_sqlite3.node');
+      nativeBinding = existsSync(built) ? built : (require('bindings') as (options: object) => object)({ bindings: 'better_sqlite3.node', module_root: driver });
     } catch {
       nativeBinding = null;
     }
@@ -45,7 +49,8 @@ export function openStateFile(path: string): OpenedFile {
   let foreign: string[];
   try {
     const addon = sqliteAddon();
-    database = new SqliteDatabase(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS, ...(addon ? { nativeBinding: addon } : {}) });
+    // The driver takes the addon object too (its types say a path only).
+    database = new SqliteDatabase(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS, ...(addon ? { nativeBinding: addon as string } : {}) });
     // Looked at before anything is written, even the journal mode: another application's database is left alone.
     foreign = foreignTables(database);
     if (foreign.length === 0) {
