@@ -17,7 +17,8 @@
 // `import.meta.url` is rewritten to the URL its own built file has under dist/src, so that every
 // path relative to it resolves as it does unbundled (the worker starts from dist/src/…/fastpath/).
 import { spawnSync } from 'node:child_process';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, readdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -25,6 +26,10 @@ import { build } from 'esbuild';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist');
 const CMD = path.join(DIST, 'cmd');
+// dist/cmd holds CommonJS, as cmd/ does for tsc: the launcher tsc wrote there is read as such.
+await copyFile(path.join(ROOT, 'cmd', 'package.json'), path.join(CMD, 'package.json'));
+/** Where the launcher (cmd/portalform.ts) looks for each bundle: named there once. */
+const { bundleFile } = createRequire(import.meta.url)(path.join(CMD, 'portalform.js'));
 const EXTERNAL = ['bindings', 'pg', 'pg-native'];
 /** The module `portalform serve` runs (src/cli/commands/serve-run.ts): the server and its pages. */
 const SERVE_RUN = /[\\/]dist[\\/]src[\\/]cli[\\/]commands[\\/]serve-run\.js$/;
@@ -94,7 +99,7 @@ const withoutServer = {
 async function bundle(name, plugins) {
   const result = await build({
     stdin: { contents: "export { main } from './src/cli/program.js';\n", resolveDir: DIST, sourcefile: `portalform-${name}-entry.js`, loader: 'js' },
-    outfile: path.join(CMD, `portalform-${name}.js`),
+    outfile: bundleFile(name),
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -116,8 +121,6 @@ async function bundle(name, plugins) {
 for (const name of await readdir(CMD)) {
   if (name.startsWith('portalform-')) await rm(path.join(CMD, name)); // bundles, chunks and caches of an earlier build
 }
-// dist/cmd holds CommonJS, as cmd/ does for tsc.
-await writeFile(path.join(CMD, 'package.json'), '{ "type": "commonjs" }\n');
 const sizes = { cli: await bundle('cli', [withoutServer]), serve: await bundle('serve', []) };
 
 // Trained with the V8 flags a plain `portalform` run has: a cache made under other flags is rejected.
