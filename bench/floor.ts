@@ -47,7 +47,11 @@ function sqliteRead(file: string): { ms: number; rows: number } {
 
 function sqliteBulkInsert(source: string, target: string): { ms: number; rows: number } {
   const from = new Database(source, { readonly: true, fileMustExist: true });
-  const schema = from.prepare("select sql from sqlite_master where type = 'table' and name in ('pf_developers', 'pf_credentials') order by name desc").all() as Array<{ sql: string }>;
+  const schema = from
+    .prepare(
+      "select sql from sqlite_master where type = 'table' and name in ('pf_developers', 'pf_credentials') order by name desc",
+    )
+    .all() as Array<{ sql: string }>;
   const developers = from.prepare('select * from pf_developers').raw().all() as unknown[][];
   const credentials = from.prepare('select * from pf_credentials').raw().all() as unknown[][];
   from.close();
@@ -97,13 +101,18 @@ async function pgBulkInsert(url: string, schema: string, scratch: string): Promi
   await client.query(`create table "${scratch}".pf_credentials (like "${schema}".pf_credentials including all)`);
   const start = performance.now();
   await client.query('begin');
-  for (const [table, result] of [['pf_developers', developers], ['pf_credentials', credentials]] as const) {
+  for (const [table, result] of [
+    ['pf_developers', developers],
+    ['pf_credentials', credentials],
+  ] as const) {
     const rows = result.rows as unknown[][];
     const columns = result.fields.length;
     const per = Math.floor(60_000 / columns);
     for (let i = 0; i < rows.length; i += per) {
       const chunk = rows.slice(i, i + per);
-      const values = chunk.map((_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`);
+      const values = chunk.map(
+        (_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`,
+      );
       await client.query(`insert into "${scratch}".${table} values ${values.join(', ')}`, chunk.flat());
     }
   }
@@ -142,7 +151,7 @@ async function main(): Promise<void> {
 }
 
 function print(value: Record<string, number>): void {
-  process.stdout.write(JSON.stringify(value) + '\n');
+  process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
 await main();

@@ -14,13 +14,42 @@ export interface PortalShape {
 export const SECRET_ENV_COUNT = 16;
 export function benchEnv(): Record<string, string> {
   const env: Record<string, string> = { PORTALFORM_STATE_KEY: 'bench-state-key-0123456789-abcdefghijklmnop' };
-  for (let i = 0; i < SECRET_ENV_COUNT; i++) env[`PORTALFORM_SECRET_BENCH_${i}`] = `bench-secret-value-${i}-${'x'.repeat(24)}`;
+  for (let i = 0; i < SECRET_ENV_COUNT; i++)
+    env[`PORTALFORM_SECRET_BENCH_${i}`] = `bench-secret-value-${i}-${'x'.repeat(24)}`;
   return env;
 }
 
-const STATUSES = ['approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'pending', 'pending', 'revoked', 'rejected'] as const;
+const STATUSES = [
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'pending',
+  'pending',
+  'revoked',
+  'rejected',
+] as const;
 const GROUPS = ['partners', 'internal', 'beta', 'gold', 'silver', 'analytics', 'payments', 'search'];
-const COMPANIES = ['Analytical Engines', 'Difference Works', 'Babbage & Co', 'Jacquard Looms', 'Hollerith Tabulating', 'Zuse KG'];
+const COMPANIES = [
+  'Analytical Engines',
+  'Difference Works',
+  'Babbage & Co',
+  'Jacquard Looms',
+  'Hollerith Tabulating',
+  'Zuse KG',
+];
 
 /** A small, fast, seeded PRNG (mulberry32): the same portal every run. */
 function rng(seed: number): () => number {
@@ -91,7 +120,11 @@ function makeDeveloper(i: number, shape: PortalShape, secretFiles: Map<string, s
   if (r() < 0.35) c.push({ type: 'key-auth', name: 'prod' });
   if (r() < shape.basicAuthShare) c.push({ type: 'basic-auth', username: `${local}-basic`, password: secretRef() });
   if (r() < 0.45) {
-    const app: Record<string, unknown> = { type: 'oauth2', name: `${local}-app`, redirectUris: [`https://app${i}.example.com/callback`] };
+    const app: Record<string, unknown> = {
+      type: 'oauth2',
+      name: `${local}-app`,
+      redirectUris: [`https://app${i}.example.com/callback`],
+    };
     if (r() < 0.5) app.clientId = `${local}-client`;
     if (r() < 0.5) app.clientSecret = secretRef();
     if (r() < 0.2) app.clientType = 'public';
@@ -118,7 +151,7 @@ function makeDeveloper(i: number, shape: PortalShape, secretFiles: Map<string, s
  */
 export function changeDeveloper(d: Developer, i: number, variant = 0): Developer | null {
   const copy: Developer = { ...d, credentials: d.credentials.map((c) => ({ ...c })) };
-  switch ((i / 100 + variant) % 6 | 0) {
+  switch (((i / 100 + variant) % 6) | 0) {
     case 0:
       copy.fullName = `${d.fullName} (renamed${variant})`;
       return copy;
@@ -131,7 +164,8 @@ export function changeDeveloper(d: Developer, i: number, variant = 0): Developer
       else copy.fullName = `${d.fullName} (still rejected)`;
       return copy;
     case 3:
-      if (d.status === 'approved' || d.status === 'revoked') copy.credentials.push({ type: 'acl', group: `extra-${variant}` });
+      if (d.status === 'approved' || d.status === 'revoked')
+        copy.credentials.push({ type: 'acl', group: `extra-${variant}` });
       else copy.fullName = `${d.fullName} (${variant})`;
       return copy;
     case 4:
@@ -146,12 +180,21 @@ export function changeDeveloper(d: Developer, i: number, variant = 0): Developer
 /** Applies `changeDeveloper` to every developer whose index is in `changed`; deleted ones get a newcomer. */
 export function withChanges(developers: Developer[], changed: (i: number) => boolean, variant = 0): Developer[] {
   const out: Developer[] = [];
-  developers.forEach((d, i) => {
-    if (!changed(i)) return void out.push(d);
+  for (const [i, d] of developers.entries()) {
+    if (!changed(i)) {
+      out.push(d);
+      continue;
+    }
     const next = changeDeveloper(d, i, variant);
     if (next) out.push(next);
-    else out.push({ email: `newcomer${i}-${variant}@example.org`, fullName: `Newcomer ${i}`, status: 'pending', credentials: [] });
-  });
+    else
+      out.push({
+        email: `newcomer${i}-${variant}@example.org`,
+        fullName: `Newcomer ${i}`,
+        status: 'pending',
+        credentials: [],
+      });
+  }
   return out;
 }
 
@@ -163,7 +206,12 @@ export function manifestYaml(developers: Developer[], withPortal: boolean): stri
   for (const d of developers) {
     lines.push(`  - email: ${d.email}`, `    fullName: ${JSON.stringify(d.fullName)}`, `    status: ${d.status}`);
     if (d.customId) lines.push(`    customId: ${d.customId}`);
-    if (d.meta) lines.push(`    meta: { ${Object.entries(d.meta).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} }`);
+    if (d.meta)
+      lines.push(
+        `    meta: { ${Object.entries(d.meta)
+          .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+          .join(', ')} }`,
+      );
     if (d.credentials.length === 0) continue;
     lines.push('    credentials:');
     for (const c of d.credentials) {
@@ -171,13 +219,21 @@ export function manifestYaml(developers: Developer[], withPortal: boolean): stri
       lines.push(`      - ${entries.map(([k, v]) => `${k}: ${flow(v)}`).join('\n        ')}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function flow(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(flow).join(', ')}]`;
-  if (value && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${flow(v)}`).join(', ')} }`;
-  if (typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9@._/-]*$/.test(value) && !/^(true|false|null|yes|no|\d.*)$/i.test(value)) return value;
+  if (value && typeof value === 'object')
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${k}: ${flow(v)}`)
+      .join(', ')} }`;
+  if (
+    typeof value === 'string' &&
+    /^[A-Za-z0-9][A-Za-z0-9@._/-]*$/.test(value) &&
+    !/^(true|false|null|yes|no|\d.*)$/i.test(value)
+  )
+    return value;
   return JSON.stringify(value);
 }
 
@@ -187,7 +243,7 @@ export function writePortal(dir: string, developers: Developer[], generated: Gen
   mkdirSync(path.join(dir, 'secrets'), { recursive: true });
   mkdirSync(path.join(dir, 'keys'), { recursive: true });
   for (const [file, content] of generated.secretFiles) writeFileSync(path.join(dir, file), content);
-  generated.pems.forEach((pem, i) => writeFileSync(path.join(dir, `keys/bench-${i}.pem`), pem));
+  for (const [i, pem] of generated.pems.entries()) writeFileSync(path.join(dir, `keys/bench-${i}.pem`), pem);
   return writeManifests(dir, developers, files);
 }
 

@@ -36,7 +36,12 @@ const RATIO_ROUNDS = 3;
 const APPLY_NICENESS = 10;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { seconds: 8, developers: 10_000, postgres: true, out: path.join(ROOT, 'bench/portal-results.json') };
+  const options: Options = {
+    seconds: 8,
+    developers: 10_000,
+    postgres: true,
+    out: path.join(ROOT, 'bench/portal-results.json'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--seconds') options.seconds = Number(argv[++i]);
@@ -86,9 +91,20 @@ function medianLoad(rounds: Load[]): Load {
 }
 
 function summarize(result: autocannon.Result, okStatus: (status: number) => boolean): Load {
-  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]));
-  const ok = Object.entries(statuses).filter(([code]) => okStatus(Number(code))).reduce((sum, [, n]) => sum + n, 0);
-  return { requestsPerSecond: ok / result.duration, ok, statuses, p50Ms: result.latency.p50, p99Ms: result.latency.p99, errors: result.errors + result.timeouts };
+  const statuses = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]),
+  );
+  const ok = Object.entries(statuses)
+    .filter(([code]) => okStatus(Number(code)))
+    .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    requestsPerSecond: ok / result.duration,
+    ok,
+    statuses,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+  };
 }
 
 function cannon(options: autocannon.Options): { result: Promise<autocannon.Result>; stop(): void } {
@@ -108,7 +124,11 @@ interface Server {
 }
 
 function startProcess(args: string[], env: Record<string, string>, cwd: string): Promise<Server> {
-  const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   return new Promise((resolve, reject) => {
     let stderr = '';
@@ -131,7 +151,12 @@ async function stop(server: Server): Promise<void> {
 }
 
 function run(args: string[], env: Record<string, string>, cwd: string): string {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
   if (result.status !== 0) throw new Error(`portalform ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -178,35 +203,79 @@ class Portal {
 
   /** The developers the manifests declare besides the generated ones: Ada, and the approved sign-ups. */
   writeBase(approved: string[]): void {
-    const entries = ['  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }', ...approved.map((email) => `  - { email: ${email}, fullName: Bench, status: approved }`)];
+    const entries = [
+      '  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }',
+      ...approved.map((email) => `  - { email: ${email}, fullName: Bench, status: approved }`),
+    ];
     writeFileSync(path.join(this.manifests, 'base.yaml'), `version: 1\ndevelopers:\n${entries.join('\n')}\n`);
   }
 
   apply(): void {
-    run(['apply', this.manifests, '--auto-approve', '--secrets-out', path.join(this.dir, 'generated.json')], this.env, this.dir);
+    run(
+      ['apply', this.manifests, '--auto-approve', '--secrets-out', path.join(this.dir, 'generated.json')],
+      this.env,
+      this.dir,
+    );
   }
 
   serve(): Promise<Server> {
-    return startProcess([BIN, 'serve', '--listen', '127.0.0.1:0', '--rate-limit', '100000000', '--login-attempts', '100000000', '--log-level', 'warn'], this.env, this.dir);
+    return startProcess(
+      [
+        BIN,
+        'serve',
+        '--listen',
+        '127.0.0.1:0',
+        '--rate-limit',
+        '100000000',
+        '--login-attempts',
+        '100000000',
+        '--log-level',
+        'warn',
+      ],
+      this.env,
+      this.dir,
+    );
   }
 }
 
-async function post(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: object,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
 }
 
 function registerRequests(prefix: string, counter: { n: number }) {
-  return [{
-    method: 'POST' as const,
-    path: '/api/v1/register',
-    headers: { 'content-type': 'application/json' },
-    setupRequest: (request: any) => ({ ...request, body: JSON.stringify({ email: `${prefix}${counter.n++}@bench.example.com`, fullName: 'Bench', password: PASSWORD }) }),
-  }];
+  return [
+    {
+      method: 'POST' as const,
+      path: '/api/v1/register',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (request: any) => ({
+        ...request,
+        body: JSON.stringify({
+          email: `${prefix}${counter.n++}@bench.example.com`,
+          fullName: 'Bench',
+          password: PASSWORD,
+        }),
+      }),
+    },
+  ];
 }
 
-async function benchBackend(backend: 'sqlite' | 'postgres', state: string, options: Options, limit: number): Promise<BackendResult> {
+async function benchBackend(
+  backend: 'sqlite' | 'postgres',
+  state: string,
+  options: Options,
+  limit: number,
+): Promise<BackendResult> {
   const portal = new Portal(state);
   const connections = Math.max(2, os.availableParallelism() * 2);
   const log = (message: string) => process.stderr.write(`[${backend}] ${message}\n`);
@@ -216,27 +285,52 @@ async function benchBackend(backend: 'sqlite' | 'postgres', state: string, optio
   const server = await portal.serve();
   const bare = await startProcess([fileURLToPath(import.meta.url), '--bare-server'], {}, portal.dir);
   try {
-    for (const email of accounts) await post(`${server.url}/api/v1/register`, { email, fullName: 'Bench', password: PASSWORD });
+    for (const email of accounts)
+      await post(`${server.url}/api/v1/register`, { email, fullName: 'Bench', password: PASSWORD });
 
     log('sign-ups');
     const counter = { n: 0 };
-    const signups = summarize(await cannon({ url: server.url, connections, duration: options.seconds, maxOverallRequests: 20_000, requests: registerRequests('signup', counter) }).result, (s) => s === 201);
+    const signups = summarize(
+      await cannon({
+        url: server.url,
+        connections,
+        duration: options.seconds,
+        maxOverallRequests: 20_000,
+        requests: registerRequests('signup', counter),
+      }).result,
+      (s) => s === 201,
+    );
 
     portal.writeBase(accounts);
     portal.apply();
     log('logins');
     let next = 0;
-    const loginRequests = [{
-      method: 'POST' as const,
-      path: '/api/v1/session',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (request: any) => ({ ...request, body: JSON.stringify({ email: accounts[next++ % accounts.length], password: PASSWORD }) }),
-    }];
-    const logins = summarize(await cannon({ url: server.url, connections, duration: options.seconds, maxOverallRequests: 20_000, requests: loginRequests }).result, (s) => s === 201);
+    const loginRequests = [
+      {
+        method: 'POST' as const,
+        path: '/api/v1/session',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request: any) => ({
+          ...request,
+          body: JSON.stringify({ email: accounts[next++ % accounts.length], password: PASSWORD }),
+        }),
+      },
+    ];
+    const logins = summarize(
+      await cannon({
+        url: server.url,
+        connections,
+        duration: options.seconds,
+        maxOverallRequests: 20_000,
+        requests: loginRequests,
+      }).result,
+      (s) => s === 201,
+    );
 
     const { json: session } = await post(`${server.url}/api/v1/session`, { email: accounts[0], password: PASSWORD });
     const auth = { authorization: `Bearer ${session.token}` };
-    for (const name of ['ci', 'prod', 'staging']) await post(`${server.url}/api/v1/credentials`, { type: 'key-auth', name }, auth);
+    for (const name of ['ci', 'prod', 'staging'])
+      await post(`${server.url}/api/v1/credentials`, { type: 'key-auth', name }, auth);
     const credentialsUrl = `${server.url}/api/v1/credentials`;
     log('GET /api/v1/credentials and the bare route, 32 connections');
     // Alternating rounds, the median of each: this machine's speed drifts within a run, and a
@@ -244,8 +338,29 @@ async function benchBackend(backend: 'sqlite' | 'postgres', state: string, optio
     const bareRounds: Load[] = [];
     const credentialRounds: Load[] = [];
     for (let round = 0; round < RATIO_ROUNDS; round++) {
-      bareRounds.push(summarize(await cannon({ url: `${bare.url}/bare`, connections: 32, duration: options.seconds, maxOverallRequests: 2_000_000 }).result, (s) => s === 200));
-      credentialRounds.push(summarize(await cannon({ url: credentialsUrl, connections: 32, duration: options.seconds, headers: auth, maxOverallRequests: 2_000_000 }).result, (s) => s === 200));
+      bareRounds.push(
+        summarize(
+          await cannon({
+            url: `${bare.url}/bare`,
+            connections: 32,
+            duration: options.seconds,
+            maxOverallRequests: 2_000_000,
+          }).result,
+          (s) => s === 200,
+        ),
+      );
+      credentialRounds.push(
+        summarize(
+          await cannon({
+            url: credentialsUrl,
+            connections: 32,
+            duration: options.seconds,
+            headers: auth,
+            maxOverallRequests: 2_000_000,
+          }).result,
+          (s) => s === 200,
+        ),
+      );
     }
     const bareLoad = medianLoad(bareRounds);
     const credentials = medianLoad(credentialRounds);
@@ -253,12 +368,22 @@ async function benchBackend(backend: 'sqlite' | 'postgres', state: string, optio
     // The idle figure carries the same sign-ups as the run during the apply: both compare reads
     // under one load, with and without the apply.
     log('idle figure, then the same load during an apply');
-    const readLoad = () => cannon({ url: credentialsUrl, connections: 4, duration: 120, headers: auth, maxOverallRequests: 1_000_000 });
+    const readLoad = () =>
+      cannon({ url: credentialsUrl, connections: 4, duration: 120, headers: auth, maxOverallRequests: 1_000_000 });
     const writeLoad = (prefix: string, counter: { n: number }) =>
-      cannon({ url: server.url, connections: 2, duration: 120, maxOverallRequests: 100_000, requests: registerRequests(prefix, counter) });
+      cannon({
+        url: server.url,
+        connections: 2,
+        duration: 120,
+        maxOverallRequests: 100_000,
+        requests: registerRequests(prefix, counter),
+      });
     const idleRun = readLoad();
     const idleWrites = writeLoad('idle', { n: 0 });
-    setTimeout(() => (idleRun.stop(), idleWrites.stop()), options.seconds * 1000);
+    setTimeout(() => {
+      idleRun.stop();
+      idleWrites.stop();
+    }, options.seconds * 1000);
     const idle = summarize(await idleRun.result, (s) => s === 200);
     await idleWrites.result;
 
@@ -271,9 +396,15 @@ async function benchBackend(backend: 'sqlite' | 'postgres', state: string, optio
     const reads = readLoad();
     const writes = writeLoad('during', writeCounter);
     const applyStart = performance.now();
-    const applyChild = spawn(process.execPath, [BIN, 'apply', portal.manifests, '--auto-approve', '--secrets-out', path.join(portal.dir, 'generated-10k.json')], {
-      cwd: portal.dir, env: { PATH: process.env.PATH ?? '', HOME: portal.dir, ...portal.env }, stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const applyChild = spawn(
+      process.execPath,
+      [BIN, 'apply', portal.manifests, '--auto-approve', '--secrets-out', path.join(portal.dir, 'generated-10k.json')],
+      {
+        cwd: portal.dir,
+        env: { PATH: process.env.PATH ?? '', HOME: portal.dir, ...portal.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     // On two cores the apply would otherwise take the service's CPU: the figure is about waiting
     // for the apply's locks and transaction, which a lower priority leaves as it is.
     os.setPriority(applyChild.pid!, APPLY_NICENESS);
@@ -281,7 +412,10 @@ async function benchBackend(backend: 'sqlite' | 'postgres', state: string, optio
     applyChild.stderr!.setEncoding('utf8').on('data', (c: string) => (applyErr += c));
     const applyCode = await new Promise<number | null>((resolve) => {
       const timer = setTimeout(() => applyChild.kill('SIGKILL'), 600_000);
-      applyChild.on('close', (code) => (clearTimeout(timer), resolve(code)));
+      applyChild.on('close', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
     });
     const applySeconds = (performance.now() - applyStart) / 1000;
     reads.stop();
@@ -289,19 +423,41 @@ async function benchBackend(backend: 'sqlite' | 'postgres', state: string, optio
     if (applyCode !== 0) throw new Error(`the ${options.developers}-developer apply failed: ${applyErr}`);
     const readResult = summarize(await reads.result, (s) => s === 200);
     const writeResult = summarize(await writes.result, (s) => s === 201);
-    const listing = JSON.parse(run(['state', 'list', '--json'], portal.env, portal.dir)) as { developers: Array<{ email: string }> };
+    const listing = JSON.parse(run(['state', 'list', '--json'], portal.env, portal.dir)) as {
+      developers: Array<{ email: string }>;
+    };
     const stored = listing.developers.filter((d) => d.email.startsWith('during')).length;
-    const serverErrors = Object.entries({ ...readResult.statuses, ...writeResult.statuses }).filter(([code]) => Number(code) >= 500 && Number(code) !== 503).reduce((sum, [, n]) => sum + n, 0);
+    const serverErrors = Object.entries({ ...readResult.statuses, ...writeResult.statuses })
+      .filter(([code]) => Number(code) >= 500 && Number(code) !== 503)
+      .reduce((sum, [, n]) => sum + n, 0);
 
     let twoInstances: BackendResult['twoInstances'];
     if (backend === 'postgres') {
       log('40 parallel sign-ups across two instances');
       const second = await portal.serve();
       try {
-        const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`${i % 2 ? second.url : server.url}/api/v1/register`, { email: `pair${i}@bench.example.com`, fullName: 'Pair', password: PASSWORD })));
-        const after = JSON.parse(run(['state', 'list', '--json'], portal.env, portal.dir)) as { developers: Array<{ email: string }> };
-        const verified = spawnSync(process.execPath, [BIN, 'history', 'verify'], { cwd: portal.dir, env: { PATH: process.env.PATH ?? '', HOME: portal.dir, ...portal.env } }).status === 0;
-        twoInstances = { signups: answers.filter((a) => a.status === 201).length, stored: after.developers.filter((d) => d.email.startsWith('pair')).length, historyVerified: verified };
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            post(`${i % 2 ? second.url : server.url}/api/v1/register`, {
+              email: `pair${i}@bench.example.com`,
+              fullName: 'Pair',
+              password: PASSWORD,
+            }),
+          ),
+        );
+        const after = JSON.parse(run(['state', 'list', '--json'], portal.env, portal.dir)) as {
+          developers: Array<{ email: string }>;
+        };
+        const verified =
+          spawnSync(process.execPath, [BIN, 'history', 'verify'], {
+            cwd: portal.dir,
+            env: { PATH: process.env.PATH ?? '', HOME: portal.dir, ...portal.env },
+          }).status === 0;
+        twoInstances = {
+          signups: answers.filter((a) => a.status === 201).length,
+          stored: after.developers.filter((d) => d.email.startsWith('pair')).length,
+          historyVerified: verified,
+        };
       } finally {
         await stop(second);
       }
@@ -311,7 +467,10 @@ async function benchBackend(backend: 'sqlite' | 'postgres', state: string, optio
       backend,
       signups: { ...signups, ofScryptLimit: signups.requestsPerSecond / limit },
       logins: { ...logins, ofScryptLimit: logins.requestsPerSecond / limit },
-      credentials: { ...credentials, ofBare: median(credentialRounds.map((r, i) => r.requestsPerSecond / bareRounds[i]!.requestsPerSecond)) },
+      credentials: {
+        ...credentials,
+        ofBare: median(credentialRounds.map((r, i) => r.requestsPerSecond / bareRounds[i]!.requestsPerSecond)),
+      },
       bare: bareLoad,
       duringApply: {
         applySeconds,
@@ -355,18 +514,43 @@ async function postgresState(): Promise<{ url: string; drop(): Promise<void> } |
 function table(scrypt: { concurrency: number; perSecond: number }, results: BackendResult[]): string {
   const f = (n: number, digits = 0) => n.toFixed(digits);
   const rows: string[][] = [['measure', ...results.map((r) => r.backend), 'target']];
-  const row = (name: string, target: string, cell: (r: BackendResult) => string) => rows.push([name, ...results.map(cell), target]);
+  const row = (name: string, target: string, cell: (r: BackendResult) => string) =>
+    rows.push([name, ...results.map(cell), target]);
   row(`scrypt limit (${scrypt.concurrency} at once), hashes/s`, '', () => f(scrypt.perSecond, 1));
-  row('sign-ups/s (share of the limit)', '≥ 80%', (r) => `${f(r.signups.requestsPerSecond, 1)} (${f(r.signups.ofScryptLimit * 100)}%)`);
-  row('logins/s (share of the limit)', '≥ 80%', (r) => `${f(r.logins.requestsPerSecond, 1)} (${f(r.logins.ofScryptLimit * 100)}%)`);
+  row(
+    'sign-ups/s (share of the limit)',
+    '≥ 80%',
+    (r) => `${f(r.signups.requestsPerSecond, 1)} (${f(r.signups.ofScryptLimit * 100)}%)`,
+  );
+  row(
+    'logins/s (share of the limit)',
+    '≥ 80%',
+    (r) => `${f(r.logins.requestsPerSecond, 1)} (${f(r.logins.ofScryptLimit * 100)}%)`,
+  );
   row('bare Fastify route, req/s at 32 conns', '', (r) => f(r.bare.requestsPerSecond));
-  row('GET /api/v1/credentials, req/s (× bare)', '≥ 0.3×', (r) => `${f(r.credentials.requestsPerSecond)} (${f(r.credentials.ofBare, 2)}×)`);
+  row(
+    'GET /api/v1/credentials, req/s (× bare)',
+    '≥ 0.3×',
+    (r) => `${f(r.credentials.requestsPerSecond)} (${f(r.credentials.ofBare, 2)}×)`,
+  );
   row('GET /api/v1/credentials, p99 ms', '≤ 50', (r) => f(r.credentials.p99Ms));
   row('apply of N developers, s', '', (r) => `${f(r.duringApply.applySeconds, 1)} (N=${r.duringApply.developers})`);
-  row('reads idle / during apply, p99 ms', 'PG ≤ 2×', (r) => `${f(r.duringApply.idle.p99Ms)} / ${f(r.duringApply.reads.p99Ms)} (${f(r.duringApply.reads.p99OfIdle, 2)}×)`);
-  row('sign-ups during apply: 201 / 503 / stored', 'none lost', (r) => `${r.duringApply.writes.ok} / ${r.duringApply.writes.statuses['503'] ?? 0} / ${r.duringApply.writes.stored}`);
+  row(
+    'reads idle / during apply, p99 ms',
+    'PG ≤ 2×',
+    (r) => `${f(r.duringApply.idle.p99Ms)} / ${f(r.duringApply.reads.p99Ms)} (${f(r.duringApply.reads.p99OfIdle, 2)}×)`,
+  );
+  row(
+    'sign-ups during apply: 201 / 503 / stored',
+    'none lost',
+    (r) => `${r.duringApply.writes.ok} / ${r.duringApply.writes.statuses['503'] ?? 0} / ${r.duringApply.writes.stored}`,
+  );
   row('5xx other than 503 during apply', '0', (r) => String(r.duringApply.serverErrors));
-  row('two instances: 40 sign-ups 201 / stored / history', 'all, verified', (r) => (r.twoInstances ? `${r.twoInstances.signups} / ${r.twoInstances.stored} / ${r.twoInstances.historyVerified ? 'verified' : 'FAILED'}` : '—'));
+  row('two instances: 40 sign-ups 201 / stored / history', 'all, verified', (r) =>
+    r.twoInstances
+      ? `${r.twoInstances.signups} / ${r.twoInstances.stored} / ${r.twoInstances.historyVerified ? 'verified' : 'FAILED'}`
+      : '—',
+  );
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
@@ -394,7 +578,10 @@ async function main(): Promise<void> {
     }
   }
   const machine = { cpus: os.availableParallelism(), node: process.version, loadAverage: os.loadavg() };
-  writeFileSync(options.out, JSON.stringify({ at: new Date().toISOString(), machine, options, scrypt, results }, null, 2) + '\n');
+  writeFileSync(
+    options.out,
+    `${JSON.stringify({ at: new Date().toISOString(), machine, options, scrypt, results }, null, 2)}\n`,
+  );
   process.stdout.write(`${table(scrypt, results)}\n\nResults written to ${options.out}\n`);
 }
 

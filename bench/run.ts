@@ -8,14 +8,32 @@
 // Medians of --runs runs; peak RSS of every process. Last, the start-up of small commands against
 // bare Node (bench/startup.ts; alone with --startup-only). Prints a table, writes bench/results.json.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { addUnmanagedPostgres, addUnmanagedSqlite, unmanagedFor } from './unmanaged.js';
-import { benchEnv, generatePortal, withChanges, writeManifests, writePortal, type Developer, type Generated } from './generate.js';
+import {
+  benchEnv,
+  generatePortal,
+  withChanges,
+  writeManifests,
+  writePortal,
+  type Developer,
+  type Generated,
+} from './generate.js';
 import { measureStartup, reportStartup, type StartupResult } from './startup.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -103,7 +121,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     keep: false,
     startupOnly: false,
     startupRuns: 21,
-    log: (line) => process.stderr.write(line + '\n'),
+    log: (line) => process.stderr.write(`${line}\n`),
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -118,14 +136,17 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (arg === '--no-postgres') options.postgres = null;
     else if (arg === '--postgres-developers') options.postgresDevelopers = positive(value(), arg);
     else if (arg === '--no-growth') options.growth = false;
-    else if (arg === '--layouts') options.layouts = value().split(',').map((n) => positive(n, arg));
+    else if (arg === '--layouts')
+      options.layouts = value()
+        .split(',')
+        .map((n) => positive(n, arg));
     else if (arg === '--basic-auth-share') options.basicAuthShare = Number(value());
     else if (arg === '--out') options.out = path.resolve(value());
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--startup-only') options.startupOnly = true;
     else if (arg === '--startup-runs') options.startupRuns = positive(value(), arg);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(usage + '\n');
+      process.stdout.write(`${usage}\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}\n${usage}`);
   }
@@ -151,30 +172,44 @@ interface ProcessResult {
 }
 
 /** Runs `node <script> ...args` as a whole process, measuring wall time and peak RSS. */
-async function runProcess(script: string, args: string[], cwd: string, env: Record<string, string>, keepStdout = false): Promise<ProcessResult> {
+async function runProcess(
+  script: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  keepStdout = false,
+): Promise<ProcessResult> {
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'pf-bench-proc-'));
   const rssFile = path.join(scratch, 'rss');
   const timingsFile = path.join(scratch, 'timings.json');
   const started = performance.now();
-  const result = await new Promise<{ code: number; stdout: string; stdoutBytes: number; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', RSS_HOOK, script, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: os.homedir(), ...env, PORTALFORM_BENCH_RSS: rssFile, PORTALFORM_TIMINGS: timingsFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stdoutBytes = 0;
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (keepStdout) stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 1 << 20) stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stdoutBytes, stderr }));
-  });
+  const result = await new Promise<{ code: number; stdout: string; stdoutBytes: number; stderr: string }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', RSS_HOOK, script, ...args], {
+        cwd,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: os.homedir(),
+          ...env,
+          PORTALFORM_BENCH_RSS: rssFile,
+          PORTALFORM_TIMINGS: timingsFile,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stdoutBytes = 0;
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdoutBytes += chunk.length;
+        if (keepStdout) stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (stderr.length < 1 << 20) stderr += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stdoutBytes, stderr }));
+    },
+  );
   const ms = performance.now() - started;
   const rssKiB = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : 0;
   const timings = existsSync(timingsFile) ? JSON.parse(readFileSync(timingsFile, 'utf8')) : undefined;
@@ -219,7 +254,11 @@ class Layout {
   }
 
   cli(args: string[]): Promise<ProcessResult> {
-    return runProcess(BIN, args, this.dir, { ...this.env, PORTALFORM_STATE: this.stateLocation, PORTALFORM_CACHE_DIR: this.cache });
+    return runProcess(BIN, args, this.dir, {
+      ...this.env,
+      PORTALFORM_STATE: this.stateLocation,
+      PORTALFORM_CACHE_DIR: this.cache,
+    });
   }
 
   clearCache(): void {
@@ -233,7 +272,7 @@ class Layout {
     if (existsSync(this.cache)) cpSync(this.cache, path.join(target, 'cache'), { recursive: true });
     if (this.state === null) {
       for (const suffix of ['', '-wal', '-shm']) {
-        if (existsSync(this.stateFile + suffix)) cpSync(this.stateFile + suffix, path.join(target, 'state' + suffix));
+        if (existsSync(this.stateFile + suffix)) cpSync(this.stateFile + suffix, path.join(target, `state${suffix}`));
       }
     }
   }
@@ -246,7 +285,8 @@ class Layout {
     if (withState && this.state === null) {
       this.removeSqliteState();
       for (const suffix of ['', '-wal', '-shm']) {
-        if (existsSync(path.join(source, 'state' + suffix))) cpSync(path.join(source, 'state' + suffix), this.stateFile + suffix);
+        if (existsSync(path.join(source, `state${suffix}`)))
+          cpSync(path.join(source, `state${suffix}`), this.stateFile + suffix);
       }
     }
   }
@@ -289,11 +329,17 @@ async function measure(
     measurement.phases = roundAll(mid.timings.phases);
     measurement.counts = mid.timings.counts;
   }
-  const inner = results.map((r) => (r.code === 0 && r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as Record<string, number>) : null));
+  const inner = results.map((r) =>
+    r.code === 0 && r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as Record<string, number>) : null,
+  );
   if (inner.every((x) => x !== null) && inner.length > 0) {
-    measurement.inner = Object.fromEntries(Object.keys(inner[0]!).map((k) => [k, round(median(inner.map((x) => x![k]!)))]));
+    measurement.inner = Object.fromEntries(
+      Object.keys(inner[0]!).map((k) => [k, round(median(inner.map((x) => x![k]!)))]),
+    );
   }
-  log(`  ${what.padEnd(34)} ${(measurement.medianMs / 1000).toFixed(2).padStart(8)} s  ${measurement.peakRssMiB.toFixed(0).padStart(6)} MiB  runs ${measurement.runs.map((t) => (t / 1000).toFixed(2)).join(' ')}`);
+  log(
+    `  ${what.padEnd(34)} ${(measurement.medianMs / 1000).toFixed(2).padStart(8)} s  ${measurement.peakRssMiB.toFixed(0).padStart(6)} MiB  runs ${measurement.runs.map((t) => (t / 1000).toFixed(2)).join(' ')}`,
+  );
   return measurement;
 }
 
@@ -331,9 +377,21 @@ async function benchLayout(
   };
 
   writePortal(m, portal.developers, portal, layout.files);
-  steps.validate = await measure('validate', runs, () => layout.clearCache(), () => layout.cli(['validate', m]), log);
+  steps.validate = await measure(
+    'validate',
+    runs,
+    () => layout.clearCache(),
+    () => layout.cli(['validate', m]),
+    log,
+  );
   await resetState();
-  steps.firstPlan = await measure('first plan (no state)', runs, () => layout.clearCache(), () => layout.cli(['plan', m, '--no-color']), log);
+  steps.firstPlan = await measure(
+    'first plan (no state)',
+    runs,
+    () => layout.clearCache(),
+    () => layout.cli(['plan', m, '--no-color']),
+    log,
+  );
   steps.firstApply = await measure(
     'first apply',
     runs,
@@ -344,7 +402,13 @@ async function benchLayout(
     () => layout.cli(['apply', m, '--auto-approve', '--no-color']),
     log,
   );
-  steps.noopPlan = await measure('no-op plan', runs, null, () => layout.cli(['plan', m, '--no-color', '--detailed-exitcode']), log);
+  steps.noopPlan = await measure(
+    'no-op plan',
+    runs,
+    null,
+    () => layout.cli(['plan', m, '--no-color', '--detailed-exitcode']),
+    log,
+  );
   steps.noopPlanColdCache = await measure(
     'no-op plan, no cache',
     runs,
@@ -357,7 +421,13 @@ async function benchLayout(
   layout.snapshot('base');
 
   if (layout.state === null) {
-    steps.floor = await measure('floor: yaml parse + bare read', runs, null, floorRun(layout, ['read-parse', m, layout.stateFile]), log);
+    steps.floor = await measure(
+      'floor: yaml parse + bare read',
+      runs,
+      null,
+      floorRun(layout, ['read-parse', m, layout.stateFile]),
+      log,
+    );
     steps.bulkInsert = await measure(
       'floor: bulk insert of the rows',
       runs,
@@ -367,7 +437,13 @@ async function benchLayout(
     );
     rmSync(path.join(layout.dir, 'scratch.db'), { force: true });
   } else {
-    steps.floor = await measure('floor: yaml parse + bare read', runs, null, floorRun(layout, ['pg-read-parse', m, pgBase, pgSchema]), log);
+    steps.floor = await measure(
+      'floor: yaml parse + bare read',
+      runs,
+      null,
+      floorRun(layout, ['pg-read-parse', m, pgBase, pgSchema]),
+      log,
+    );
     steps.bulkInsert = await measure(
       'floor: bulk insert of the rows',
       runs,
@@ -428,7 +504,13 @@ async function benchLayout(
       [2],
     );
     writeManifests(m, changed, layout.files);
-    steps.noopPlanUnmanaged = await measure('no-op plan, +unmanaged', runs, () => layout.restore('changed', false), () => layout.cli(['plan', m, '--no-color', '--detailed-exitcode']), log);
+    steps.noopPlanUnmanaged = await measure(
+      'no-op plan, +unmanaged',
+      runs,
+      () => layout.restore('changed', false),
+      () => layout.cli(['plan', m, '--no-color', '--detailed-exitcode']),
+      log,
+    );
   }
   return steps;
 }
@@ -473,7 +555,10 @@ async function benchScale(
   const { log } = options;
   const portal = generatePortal({ developers, basicAuthShare: options.basicAuthShare });
   const credentials = portal.developers.reduce((n, d) => n + d.credentials.length, 0);
-  const basicAuth = portal.developers.reduce((n, d) => n + d.credentials.filter((c) => c.type === 'basic-auth').length, 0);
+  const basicAuth = portal.developers.reduce(
+    (n, d) => n + d.credentials.filter((c) => c.type === 'basic-auth').length,
+    0,
+  );
   // 1% of developers change: every hundredth, so every file of the 100-file layout has some.
   const changed = withChanges(portal.developers, (i) => i % 100 === 42);
   // Then one more developer changes (its fullName), in one file.
@@ -499,7 +584,8 @@ async function benchScale(
       const manifestBytes = sizeOfManifests(layout.manifests);
       result.layouts[name] = { files, manifestBytes, steps };
     } finally {
-      if (state) await dropSchema(stripSchema(state), new URL(state).searchParams.get('schema')!).catch(() => undefined);
+      if (state)
+        await dropSchema(stripSchema(state), new URL(state).searchParams.get('schema')!).catch(() => undefined);
       if (!options.keep) rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -535,7 +621,10 @@ export interface Ratios {
 export function ratios(scales: ScaleResult[]): Ratios {
   const out: Ratios = {};
   const sqlite = scales.filter((s) => s.backend === 'sqlite');
-  const largest = sqlite.reduce<ScaleResult | undefined>((a, s) => (!a || s.developers > a.developers ? s : a), undefined);
+  const largest = sqlite.reduce<ScaleResult | undefined>(
+    (a, s) => (!a || s.developers > a.developers ? s : a),
+    undefined,
+  );
   if (!largest) return out;
   for (const [name, layout] of Object.entries(largest.layouts)) {
     const s = layout.steps;
@@ -543,8 +632,13 @@ export function ratios(scales: ScaleResult[]): Ratios {
     const noop = s.noopPlan!.medianMs / floor;
     out[`no-op plan / floor (${name})`] = { value: r2(noop), target: '≤ 1.3', ok: noop <= 1.3 };
     const hashing = s.firstApply!.phases?.['hash passwords'] ?? 0;
-    const apply = (s.firstApply!.medianMs - hashing) / (floor + (s.bulkInsert!.inner?.insertMs ?? s.bulkInsert!.medianMs));
-    out[`first apply without hashing / (floor + bulk insert) (${name})`] = { value: r2(apply), target: '≤ 2', ok: apply <= 2 };
+    const apply =
+      (s.firstApply!.medianMs - hashing) / (floor + (s.bulkInsert!.inner?.insertMs ?? s.bulkInsert!.medianMs));
+    out[`first apply without hashing / (floor + bulk insert) (${name})`] = {
+      value: r2(apply),
+      target: '≤ 2',
+      ok: apply <= 2,
+    };
     if (s.oneChangePlan) {
       const seconds = s.oneChangePlan.medianMs / 1000;
       out[`plan after one developer changed, s (${name})`] = { value: r2(seconds), target: '≤ 3', ok: seconds <= 3 };
@@ -553,11 +647,19 @@ export function ratios(scales: ScaleResult[]): Ratios {
       const u = unmanagedFor(largest.developers);
       const with_ = `${u.developers} self-registered developers, ${u.developers * u.credentialsPerDeveloper} self-made credentials`;
       const seconds = s.oneChangePlanUnmanaged.medianMs / 1000;
-      out[`plan after one developer changed, with ${with_}, s (${name})`] = { value: r2(seconds), target: '≤ 3', ok: seconds <= 3 };
+      out[`plan after one developer changed, with ${with_}, s (${name})`] = {
+        value: r2(seconds),
+        target: '≤ 3',
+        ok: seconds <= 3,
+      };
       const noop = s.noopPlanUnmanaged.medianMs / floor;
       out[`no-op plan / floor, with ${with_} (${name})`] = { value: r2(noop), target: '≤ 1.3', ok: noop <= 1.3 };
     }
-    const rss = Math.max(...Object.entries(s).filter(([k]) => k !== 'floor' && k !== 'bulkInsert').map(([, v]) => v.peakRssMiB));
+    const rss = Math.max(
+      ...Object.entries(s)
+        .filter(([k]) => k !== 'floor' && k !== 'bulkInsert')
+        .map(([, v]) => v.peakRssMiB),
+    );
     out[`peak RSS, MiB (${name})`] = { value: Math.round(rss), target: '≤ 1536', ok: rss <= 1536 };
     const smaller = sqlite.find((x) => x.developers * 10 === largest.developers);
     if (smaller?.layouts[name]) {
@@ -569,7 +671,11 @@ export function ratios(scales: ScaleResult[]): Ratios {
         const growth = m.medianMs / small.medianMs;
         if (growth > worst) [worst, worstStep] = [growth, step];
       }
-      out[`worst growth ${smaller.developers}→${largest.developers} (${name}: ${worstStep})`] = { value: r2(worst), target: '≤ 11', ok: worst <= 11 };
+      out[`worst growth ${smaller.developers}→${largest.developers} (${name}: ${worstStep})`] = {
+        value: r2(worst),
+        target: '≤ 11',
+        ok: worst <= 11,
+      };
     }
   }
   return out;
@@ -613,8 +719,13 @@ export function renderTable(scale: ScaleResult): string {
     rows.push([label, ...cells]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 1) + '-' : '-'.repeat(w + 1) + ':')).join('|')}|`, ...rows.map(line)].join('\n');
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export interface BenchResult {
@@ -632,8 +743,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const started = Date.now();
   let startup: StartupResult | undefined;
   try {
-    if (options.startupOnly) return writeResults(options, scales, started, (startup = measureStartup(BIN, options.startupRuns)));
-    const sizes = options.growth && options.developers >= 10_000 ? [options.developers / 10, options.developers] : [options.developers];
+    if (options.startupOnly)
+      return writeResults(options, scales, started, (startup = measureStartup(BIN, options.startupRuns)));
+    const sizes =
+      options.growth && options.developers >= 10_000
+        ? [options.developers / 10, options.developers]
+        : [options.developers];
     for (const developers of sizes) {
       scales.push(await benchScale(work, Math.round(developers), options, 'sqlite', options.layouts));
       writeResults(options, scales, started); // so far: a later failure keeps what was measured
@@ -653,32 +768,52 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   return writeResults(options, scales, started, startup);
 }
 
-function writeResults(options: BenchOptions, scales: ScaleResult[], started: number, startup?: StartupResult): BenchResult {
+function writeResults(
+  options: BenchOptions,
+  scales: ScaleResult[],
+  started: number,
+  startup?: StartupResult,
+): BenchResult {
   const result = { scales, ratios: ratios(scales), ...(startup ? { startup } : {}) };
   const document = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
-    options: { developers: options.developers, runs: options.runs, layouts: options.layouts, postgresDevelopers: options.postgres ? options.postgresDevelopers : null, basicAuthShare: options.basicAuthShare },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? '',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
+    options: {
+      developers: options.developers,
+      runs: options.runs,
+      layouts: options.layouts,
+      postgresDevelopers: options.postgres ? options.postgresDevelopers : null,
+      basicAuthShare: options.basicAuthShare,
+    },
     durationS: Math.round((Date.now() - started) / 1000),
     ...result,
   };
   mkdirSync(path.dirname(options.out), { recursive: true });
-  writeFileSync(options.out, JSON.stringify(document, null, 2) + '\n');
+  writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
   return result;
 }
 
 export function report(result: BenchResult): string {
   const parts: string[] = [];
   for (const scale of result.scales) {
-    parts.push(`\n${scale.backend}, ${scale.developers} developers, ${scale.credentials} credentials (${scale.basicAuth} basic-auth), medians:\n`);
+    parts.push(
+      `\n${scale.backend}, ${scale.developers} developers, ${scale.credentials} credentials (${scale.basicAuth} basic-auth), medians:\n`,
+    );
     parts.push(renderTable(scale));
   }
   if (result.scales.length > 0) {
     parts.push('\nTargets (ratios from this run):\n');
-    for (const [name, r] of Object.entries(result.ratios)) parts.push(`  ${r.ok ? 'ok  ' : 'MISS'} ${name}: ${r.value} (${r.target})`);
+    for (const [name, r] of Object.entries(result.ratios))
+      parts.push(`  ${r.ok ? 'ok  ' : 'MISS'} ${name}: ${r.value} (${r.target})`);
   }
   if (result.startup) parts.push(reportStartup(result.startup));
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

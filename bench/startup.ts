@@ -43,7 +43,13 @@ export function measureStartup(bin: string, runs: number): StartupResult {
     const portal = path.join(work, 'portal');
     const generated = generatePortal({ developers: 3, basicAuthShare: 0 });
     writePortal(portal, generated.developers, generated, 1);
-    const env = { PATH: process.env.PATH ?? '', HOME: work, ...benchEnv(), PORTALFORM_STATE: path.join(work, 'state.db'), PORTALFORM_CACHE_DIR: path.join(work, 'cache') };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: work,
+      ...benchEnv(),
+      PORTALFORM_STATE: path.join(work, 'state.db'),
+      PORTALFORM_CACHE_DIR: path.join(work, 'cache'),
+    };
     const plan = [bin, 'plan', portal, '--no-color', '--detailed-exitcode'];
     timed([bin, 'apply', portal, '--auto-approve', '--no-color'], work, env);
     // Warm the file system cache and the parse cache: the first of anything is not start-up.
@@ -54,8 +60,15 @@ export function measureStartup(bin: string, runs: number): StartupResult {
       samples.version.push(timed([bin, '--version'], work, env));
       samples.noopPlan.push(timed(plan, work, env));
     }
-    const medianMs = { node: median(samples.node), version: median(samples.version), noopPlan: median(samples.noopPlan) };
-    const ratios = { version: round(medianMs.version / medianMs.node), noopPlan: round(medianMs.noopPlan / medianMs.node) };
+    const medianMs = {
+      node: median(samples.node),
+      version: median(samples.version),
+      noopPlan: median(samples.noopPlan),
+    };
+    const ratios = {
+      version: round(medianMs.version / medianMs.node),
+      noopPlan: round(medianMs.noopPlan / medianMs.node),
+    };
     return {
       runs,
       loadAverage: os.loadavg().map(round),

@@ -35,7 +35,9 @@ function statements({ developers, credentialsPerDeveloper }: UnmanagedCounts): s
 export function addUnmanagedSqlite(file: string, counts: UnmanagedCounts): void {
   const db = new Database(file);
   try {
-    db.transaction(() => statements(counts).forEach((s) => db.exec(s)))();
+    db.transaction(() => {
+      for (const s of statements(counts)) db.exec(s);
+    })();
   } finally {
     db.close();
   }

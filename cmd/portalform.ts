@@ -66,7 +66,9 @@ function versionOnly(argv: readonly string[]): boolean {
 
 if (require.main === module) {
   if (versionOnly(process.argv)) {
-    const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     process.stdout.write(`${manifest.version}\n`);
   } else {
     void loadBundle(bundleFor(process.argv)).main(process.argv);

@@ -63,10 +63,18 @@ const lazyChildProcess = {
       const source = await readFile(args.path, 'utf8');
       const eager = "const childProcess = require('node:child_process');";
       if (!source.includes(eager)) {
-        process.stderr.write(`build-bundle: ${args.path} no longer loads node:child_process as expected; left as it is\n`);
+        process.stderr.write(
+          `build-bundle: ${args.path} no longer loads node:child_process as expected; left as it is\n`,
+        );
         return undefined;
       }
-      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+      return {
+        contents: source.replace(
+          eager,
+          "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+        ),
+        loader: 'js',
+      };
     });
   },
 };
@@ -90,7 +98,8 @@ const withoutServer = {
   name: 'without-server',
   setup(builder) {
     builder.onLoad({ filter: SERVE_RUN }, () => ({
-      contents: "export async function runServe() { throw new Error('portalform serve runs from dist/cmd/portalform-serve.js (see cmd/portalform.ts)'); }\n",
+      contents:
+        "export async function runServe() { throw new Error('portalform serve runs from dist/cmd/portalform-serve.js (see cmd/portalform.ts)'); }\n",
       loader: 'js',
     }));
   },
@@ -98,7 +107,12 @@ const withoutServer = {
 
 async function bundle(name, plugins) {
   const result = await build({
-    stdin: { contents: "export { main } from './src/cli/program.js';\n", resolveDir: DIST, sourcefile: `portalform-${name}-entry.js`, loader: 'js' },
+    stdin: {
+      contents: "export { main } from './src/cli/program.js';\n",
+      resolveDir: DIST,
+      sourcefile: `portalform-${name}-entry.js`,
+      loader: 'js',
+    },
     outfile: bundleFile(name),
     bundle: true,
     platform: 'node',
@@ -107,7 +121,9 @@ async function bundle(name, plugins) {
     supported: { 'dynamic-import': false },
     external: EXTERNAL,
     plugins: [bundledKysely, lazyChildProcess, ownImportMetaUrl, ...plugins],
-    banner: { js: "const __pfUrl = (relative) => new URL(relative, require('node:url').pathToFileURL(__filename)).href;" },
+    banner: {
+      js: "const __pfUrl = (relative) => new URL(relative, require('node:url').pathToFileURL(__filename)).href;",
+    },
     legalComments: 'none',
     // Smaller code reads and deserializes faster at every start; names are kept for messages that show them.
     minify: true,
@@ -125,9 +141,17 @@ const sizes = { cli: await bundle('cli', [withoutServer]), serve: await bundle('
 
 // Trained with the V8 flags a plain `portalform` run has: a cache made under other flags is rejected.
 const { NODE_OPTIONS: _flags, ...env } = process.env;
-const trained = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'train-code-cache.mjs')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+const trained = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'train-code-cache.mjs')], {
+  env,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 // Without a cache the CLI still runs, only slower to start: say so rather than fail the install.
 const cached = trained.status === 0;
-if (!cached) process.stderr.write(`build-bundle: training the code cache failed (exit ${trained.status ?? trained.signal}); the CLI will start without one\n`);
+if (!cached)
+  process.stderr.write(
+    `build-bundle: training the code cache failed (exit ${trained.status ?? trained.signal}); the CLI will start without one\n`,
+  );
 const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;
-process.stdout.write(`bundled the CLI into dist/cmd/portalform-cli.js (${kib(sizes.cli)}, ${cached ? 'with' : 'WITHOUT'} its code cache) and the server into portalform-serve.js (${kib(sizes.serve)})\n`);
+process.stdout.write(
+  `bundled the CLI into dist/cmd/portalform-cli.js (${kib(sizes.cli)}, ${cached ? 'with' : 'WITHOUT'} its code cache) and the server into portalform-serve.js (${kib(sizes.serve)})\n`,
+);

@@ -37,7 +37,10 @@ function isTypeOnly(typeKeyword, clause) {
   if (typeKeyword) return true;
   const braces = /^\s*\{([^}]*)\}\s*from\s*$/.exec(clause ?? '');
   if (!braces) return false;
-  const names = braces[1].split(',').map((name) => name.trim()).filter(Boolean);
+  const names = braces[1]
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   return names.length > 0 && names.every((name) => name.startsWith('type '));
 }
 
@@ -163,11 +166,21 @@ export function checkArchitecture(root, { runtimeOnly = false, maxLines = MAX_LI
     const because = example.slice(1).map((to, i) => folderEdgeWitness.get(`${example[i]} -> ${to}`));
     const inside = new Set(members);
     const edges = members.flatMap((from) =>
-      [...folderGraph.get(from)].filter((to) => inside.has(to)).sort().map((to) => folderEdgeWitness.get(`${from} -> ${to}`)),
+      [...folderGraph.get(from)]
+        .filter((to) => inside.has(to))
+        .sort()
+        .map((to) => folderEdgeWitness.get(`${from} -> ${to}`)),
     );
     return { members, example, because, edges };
   });
-  return { files: files.length, maxLines, runtimeOnly, fileCycles, folderCycles, longFiles: longFiles.sort((a, b) => b.lines - a.lines) };
+  return {
+    files: files.length,
+    maxLines,
+    runtimeOnly,
+    fileCycles,
+    folderCycles,
+    longFiles: longFiles.sort((a, b) => b.lines - a.lines),
+  };
 }
 
 export function violations(report) {
@@ -178,7 +191,8 @@ function formatReport(report) {
   const out = [];
   for (const cycle of report.fileCycles) {
     out.push(`file cycle (${cycle.members.length} files): ${cycle.example.join(' -> ')}`);
-    if (cycle.members.length > cycle.example.length - 1) out.push(`  all files of this cycle: ${cycle.members.join(', ')}`);
+    if (cycle.members.length > cycle.example.length - 1)
+      out.push(`  all files of this cycle: ${cycle.members.join(', ')}`);
   }
   for (const cycle of report.folderCycles) {
     out.push(`folder cycle: ${cycle.example.join(' -> ')}`);
@@ -188,7 +202,8 @@ function formatReport(report) {
       for (const edge of cycle.edges) out.push(`    ${edge}`);
     }
   }
-  for (const { file, lines } of report.longFiles) out.push(`too long: ${file} has ${lines} lines (at most ${report.maxLines})`);
+  for (const { file, lines } of report.longFiles)
+    out.push(`too long: ${file} has ${lines} lines (at most ${report.maxLines})`);
   const count = violations(report);
   out.push(
     count === 0
@@ -210,7 +225,8 @@ function main(argv) {
     else if (arg === '--runtime-only') options.runtimeOnly = true;
     else if (arg === '--max-lines') {
       options.maxLines = Number(args[(i += 1)]);
-      if (!Number.isInteger(options.maxLines) || options.maxLines < 1) return usage(`--max-lines takes a positive whole number`);
+      if (!Number.isInteger(options.maxLines) || options.maxLines < 1)
+        return usage(`--max-lines takes a positive whole number`);
     } else if (arg.startsWith('-')) return usage(`unknown option ${arg}`);
     else root = arg;
   }
@@ -225,7 +241,9 @@ function main(argv) {
 }
 
 function usage(message) {
-  process.stderr.write(`check-architecture: ${message}\nusage: node scripts/check-architecture.mjs [ROOT] [--json] [--runtime-only] [--max-lines N]\n`);
+  process.stderr.write(
+    `check-architecture: ${message}\nusage: node scripts/check-architecture.mjs [ROOT] [--json] [--runtime-only] [--max-lines N]\n`,
+  );
   return 2;
 }
 

@@ -20,13 +20,21 @@ try {
   cpSync(path.join(ROOT, 'examples', 'quickstart'), portal, { recursive: true });
   // Nothing of the user's: no state, key, cache or secrets of theirs is read or written.
   for (const name of Object.keys(process.env)) if (name.startsWith('PORTALFORM_')) delete process.env[name];
-  Object.assign(process.env, { HOME: work, PORTALFORM_STATE: path.join(work, 'state.db'), PORTALFORM_CACHE_DIR: path.join(work, 'cache') });
-  const applied = spawnSync(process.execPath, [LAUNCHER, 'apply', portal, '--auto-approve', '--no-color'], { cwd: work, encoding: 'utf8' });
+  Object.assign(process.env, {
+    HOME: work,
+    PORTALFORM_STATE: path.join(work, 'state.db'),
+    PORTALFORM_CACHE_DIR: path.join(work, 'cache'),
+  });
+  const applied = spawnSync(process.execPath, [LAUNCHER, 'apply', portal, '--auto-approve', '--no-color'], {
+    cwd: work,
+    encoding: 'utf8',
+  });
   if (applied.status !== 0) throw new Error(`train-code-cache: apply of the quick start failed: ${applied.stderr}`);
 
   const cli = loadBundle('cli', false);
   await cli.main([process.execPath, LAUNCHER, 'plan', portal, '--detailed-exitcode', '--no-color']);
-  if ((process.exitCode ?? 0) !== 0) throw new Error(`train-code-cache: the no-op plan exited ${process.exitCode}, not 0`);
+  if ((process.exitCode ?? 0) !== 0)
+    throw new Error(`train-code-cache: the no-op plan exited ${process.exitCode}, not 0`);
   writeFileSync(codeCacheFile('cli'), cli.script.createCachedData());
 } finally {
   rmSync(work, { recursive: true, force: true });

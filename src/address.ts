@@ -21,7 +21,9 @@ export function parseAddress(text: string): Address {
   const colon = credential.indexOf(':');
   const type = credential.slice(0, colon) as CredentialType;
   if (colon < 0 || !CREDENTIAL_TYPES.includes(type)) {
-    throw new PortalformError(`invalid credential in address ${JSON.stringify(text)}; expected one of ${CREDENTIAL_TYPES.join(', ')} followed by ":IDENTITY"`);
+    throw new PortalformError(
+      `invalid credential in address ${JSON.stringify(text)}; expected one of ${CREDENTIAL_TYPES.join(', ')} followed by ":IDENTITY"`,
+    );
   }
   return { kind: 'credential', email, type, identity: credential.slice(colon + 1) };
 }

@@ -8,7 +8,16 @@ import { commitApply, commitNoChanges, requireWayToDeliverGenerated, type ApplyC
 import { PortalformError } from './errors.js';
 import { loadManifests } from './manifest/index.js';
 import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
-import { cwdOf, envOf, pathsOf, stateKeyOf, storeOf, userName, type PlanOptions, type StateOptions } from './options.js';
+import {
+  cwdOf,
+  envOf,
+  pathsOf,
+  stateKeyOf,
+  storeOf,
+  userName,
+  type PlanOptions,
+  type StateOptions,
+} from './options.js';
 import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
@@ -64,11 +73,15 @@ export async function planWithState(options: PlanOptions = {}): Promise<{ plan: 
   const store = storeOf(options);
   try {
     const { state, vault: opened } = await readForPlan(store, desired, options);
-    const existing = state.lineage === null ? null : (opened ?? Vault.open(state.lineage, state.meta, stateKeyOf(options)));
+    const existing =
+      state.lineage === null ? null : (opened ?? Vault.open(state.lineage, state.meta, stateKeyOf(options)));
     const result = makePlan(desired, state, existing ?? Vault.ephemeral(), options);
     result.warnings.unshift(...warnings, ...store.warnings);
     if (result.errors.length > 0) {
-      throw new PortalformError(`the plan has ${plural(result.errors.length, 'error')}; nothing was changed`, [...result.errors, ...result.warnings]);
+      throw new PortalformError(`the plan has ${plural(result.errors.length, 'error')}; nothing was changed`, [
+        ...result.errors,
+        ...result.warnings,
+      ]);
     }
     result.seal = sealFor(result, existing, stateKeyOf(options));
     return { plan: result, state };
@@ -86,10 +99,14 @@ async function readForPlan(
   desired: DesiredState,
   options: PlanOptions,
 ): Promise<{ state: StateSnapshot; vault?: Vault; scope: PlanScope }> {
-  const addresses = [...(options.replace ?? []), ...(options.rotate ?? []), ...(options.target ?? [])].map(normalizeAddress);
+  const addresses = [...(options.replace ?? []), ...(options.rotate ?? []), ...(options.target ?? [])].map(
+    normalizeAddress,
+  );
   const scope = new PlanScope(desired, addresses);
   let vault: Vault | undefined;
-  const state = await reader.read((index, meta) => scope.select(index, (vault = Vault.open(meta.lineage!, meta, stateKeyOf(options)))));
+  const state = await reader.read((index, meta) =>
+    scope.select(index, (vault = Vault.open(meta.lineage!, meta, stateKeyOf(options)))),
+  );
   return { state, vault, scope };
 }
 
@@ -153,8 +170,15 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
 }
 
 /** Under the lock: plan against the state as it is now, confirm, then hand the plan to the apply transaction. */
-async function applyInSession(session: WriteSession, saved: Plan | null, desired: DesiredState | null, options: ApplyOptions): Promise<ApplyResult> {
-  const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved ? { state: await session.read(savedPlanScope(saved)) } : await readForPlan(session, desired!, options);
+async function applyInSession(
+  session: WriteSession,
+  saved: Plan | null,
+  desired: DesiredState | null,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
+  const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved
+    ? { state: await session.read(savedPlanScope(saved)) }
+    : await readForPlan(session, desired!, options);
   const state = read.state;
   const lineage = state.lineage ?? randomUUID();
   const vault = read.vault ?? Vault.open(lineage, state.meta, stateKeyOf(options));
@@ -163,7 +187,16 @@ async function applyInSession(session: WriteSession, saved: Plan | null, desired
   if (thePlan.errors.length > 0) throw new PortalformError('the plan has errors; nothing was changed', thePlan.errors);
   // Only a complete apply of the manifests leaves every desired developer matching them.
   const inSync = read.scope && !options.target?.length ? read.scope : null;
-  const context: ApplyContext = { plan: thePlan, state, lineage, vault, desired, options, inSync, saved: saved !== null };
+  const context: ApplyContext = {
+    plan: thePlan,
+    state,
+    lineage,
+    vault,
+    desired,
+    options,
+    inSync,
+    saved: saved !== null,
+  };
   const unchanged: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
   if (thePlan.changes.length === 0) {
     await commitNoChanges(context, session);
@@ -179,7 +212,10 @@ async function applyInSession(session: WriteSession, saved: Plan | null, desired
  * A saved plan for `show`: read and checked as apply would, its seal verified when its state is
  * at hand (`verified` false when it is not: another machine, no access, no key).
  */
-export async function readSavedPlan(path: string, options: StateOptions = {}): Promise<{ plan: Plan; verified: boolean }> {
+export async function readSavedPlan(
+  path: string,
+  options: StateOptions = {},
+): Promise<{ plan: Plan; verified: boolean }> {
   const saved = readPlanFile(path);
   let state: StateSnapshot;
   const store = storeOf(options);
@@ -234,7 +270,9 @@ function generatedAddresses(changes: Change[]): string[] {
       const a = c.action;
       if (a.do !== 'credential.create' && a.do !== 'credential.update') return false;
       const fields = a.fields ?? {};
-      return Object.entries(a.secrets ?? {}).some(([field, s]) => s.mode === 'generate' && secretIsUsed(a.type, fields, field));
+      return Object.entries(a.secrets ?? {}).some(
+        ([field, s]) => s.mode === 'generate' && secretIsUsed(a.type, fields, field),
+      );
     })
     .map((c) => c.address);
 }
@@ -251,13 +289,21 @@ function unknownAddresses(desired: DesiredState, state: StateSnapshot, addresses
   }
   return addresses
     .filter((address) => !known.has(address))
-    .map((address) => ({ severity: 'error' as const, message: `${address} is neither in the manifests nor in the state` }));
+    .map((address) => ({
+      severity: 'error' as const,
+      message: `${address} is neither in the manifests nor in the state`,
+    }));
 }
 
 function isTargeted(change: Change, targets: string[]): boolean {
   return targets.some((target) => {
     if (change.address === target || change.address.startsWith(`${target}.`)) return true;
     // A targeted credential needs its developer to exist, under its name, in a status that allows it.
-    return target.startsWith(`${change.address}.`) && change.kind === 'developer' && change.op !== 'update' && change.op !== 'delete';
+    return (
+      target.startsWith(`${change.address}.`) &&
+      change.kind === 'developer' &&
+      change.op !== 'update' &&
+      change.op !== 'delete'
+    );
   });
 }

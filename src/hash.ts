@@ -4,7 +4,8 @@ import crypto from 'node:crypto';
 
 type Encoding = 'hex' | 'base64url';
 
-const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: Encoding) => string }).hash;
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: Encoding) => string })
+  .hash;
 
 export function sha256(data: string | Uint8Array, encoding: Encoding = 'hex'): string {
   return oneShot ? oneShot('sha256', data, encoding) : crypto.createHash('sha256').update(data).digest(encoding);

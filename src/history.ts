@@ -135,9 +135,16 @@ export function verifyChain(rows: HistoryRow[]): VerifyResult {
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const row of rows) {
-    if (row.seq !== expectedSeq) return { ok: false, seq: row.seq, reason: `entry ${expectedSeq} is missing or out of order` };
-    if (row.prevHash !== prev) return { ok: false, seq: row.seq, reason: 'its link to the previous entry does not match (a row was deleted, inserted or reordered)' };
-    if (chainHash(prev, row.entry) !== row.hash) return { ok: false, seq: row.seq, reason: 'its content does not match its hash (the row was altered)' };
+    if (row.seq !== expectedSeq)
+      return { ok: false, seq: row.seq, reason: `entry ${expectedSeq} is missing or out of order` };
+    if (row.prevHash !== prev)
+      return {
+        ok: false,
+        seq: row.seq,
+        reason: 'its link to the previous entry does not match (a row was deleted, inserted or reordered)',
+      };
+    if (chainHash(prev, row.entry) !== row.hash)
+      return { ok: false, seq: row.seq, reason: 'its content does not match its hash (the row was altered)' };
     let entry: HistoryEntry;
     try {
       entry = JSON.parse(row.entry);
@@ -167,7 +174,16 @@ export async function appendEvent(conn: Conn, dialect: 'sqlite' | 'postgres', en
   const seq = Number(head.seq) + 1;
   await conn
     .insertInto('pf_events')
-    .values({ seq, kind: row.kind, serial: row.serial, at: row.at, actor: row.actor, entry: row.entry, prev_hash: row.prevHash, hash: row.hash })
+    .values({
+      seq,
+      kind: row.kind,
+      serial: row.serial,
+      at: row.at,
+      actor: row.actor,
+      entry: row.entry,
+      prev_hash: row.prevHash,
+      hash: row.hash,
+    })
     .execute();
   await conn.updateTable('pf_chain_heads').set({ seq, hash: row.hash }).where('chain', '=', EVENTS_CHAIN).execute();
 }
@@ -177,7 +193,11 @@ export function verifyEventChain(rows: HistoryRow[], head: { seq: number; hash: 
   const result = verifyChain(rows);
   if (!result.ok || head === null) return result;
   if (head.seq !== rows.length || head.hash !== result.head) {
-    return { ok: false, seq: head.seq, reason: `the chain's head names entry ${head.seq}, but the chain ends at entry ${rows.length} (entries were removed or the head was altered)` };
+    return {
+      ok: false,
+      seq: head.seq,
+      reason: `the chain's head names entry ${head.seq}, but the chain ends at entry ${rows.length} (entries were removed or the head was altered)`,
+    };
   }
   return result;
 }

@@ -27,10 +27,28 @@ export { renderPlanText } from './render/text.js';
 export { transitionPath, EDGES } from './lifecycle.js';
 export type { Edge, PathResult, TransitionOp } from './lifecycle.js';
 export type { Plan, Change, Summary, PlanSeal } from './plan/types.js';
-export type { LockHolder, LockInfo, StateSnapshot, StoredCredential, StoredDeveloper, StoredSecret } from './store/types.js';
+export type {
+  LockHolder,
+  LockInfo,
+  StateSnapshot,
+  StoredCredential,
+  StoredDeveloper,
+  StoredSecret,
+} from './store/types.js';
 export type { Vault } from './secrets/vault.js';
 export type * from './model.js';
 export { revealSecret, verifyCredential } from './secrets/access.js';
 export type { RevealOptions, VerifyCredentialOptions } from './secrets/access.js';
 export { openPortal, invite, PortalError } from './portal/index.js';
-export type { PortalEngine, PortalEngineOptions, PortalSettings, Account, Session, SessionGrant, PublicCredential, CredentialWithSecrets, Invite, InviteOptions } from './portal/index.js';
+export type {
+  PortalEngine,
+  PortalEngineOptions,
+  PortalSettings,
+  Account,
+  Session,
+  SessionGrant,
+  PublicCredential,
+  CredentialWithSecrets,
+  Invite,
+  InviteOptions,
+} from './portal/index.js';

@@ -1,5 +1,11 @@
 import { storeOf, type StateOptions } from './options.js';
-import { verifyChain, verifyEventChain, type HistoryChain as ChainName, type HistoryEntry, type VerifyResult } from './history.js';
+import {
+  verifyChain,
+  verifyEventChain,
+  type HistoryChain as ChainName,
+  type HistoryEntry,
+  type VerifyResult,
+} from './history.js';
 import { parseAddress } from './address.js';
 import { PortalformError } from './errors.js';
 import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType } from './model.js';
@@ -85,11 +91,17 @@ export type StateObject =
 export function findStateObject(all: StateListing, addressText: string): StateObject {
   const address = parseAddress(addressText);
   const developer = all.developers.find((d) => d.email === address.email);
-  const wanted = address.kind === 'developer' ? developerAddress(address.email) : credentialAddress(address.email, address.type, address.identity);
+  const wanted =
+    address.kind === 'developer'
+      ? developerAddress(address.email)
+      : credentialAddress(address.email, address.type, address.identity);
   if (!developer) throw new PortalformError(`${wanted} is not in the state; run portalform state list to see what is`);
   if (address.kind === 'developer') return { address: wanted, kind: 'developer', ...developer };
   const credential = developer.credentials.find((c) => listedCredentialAddress(developer.email, c) === wanted);
-  if (!credential) throw new PortalformError(`${wanted} is not in the state; run portalform state list ${JSON.stringify(developerAddress(developer.email))} to see the developer's credentials`);
+  if (!credential)
+    throw new PortalformError(
+      `${wanted} is not in the state; run portalform state list ${JSON.stringify(developerAddress(developer.email))} to see the developer's credentials`,
+    );
   return { address: wanted, kind: 'credential', developer: developer.email, ...credential };
 }
 
@@ -106,7 +118,13 @@ export async function history(options: StateOptions = {}): Promise<HistoryListin
   try {
     const rows = await store.readHistory();
     const events = (await store.readEvents()).rows;
-    const listed = (chain: ChainName) => (row: HistoryRow) => ({ ...JSON.parse(row.entry), chain, seq: row.seq, hash: row.hash, prevHash: row.prevHash });
+    const listed = (chain: ChainName) => (row: HistoryRow) => ({
+      ...JSON.parse(row.entry),
+      chain,
+      seq: row.seq,
+      hash: row.hash,
+      prevHash: row.prevHash,
+    });
     const entries = [...rows.map(listed('apply')), ...events.map(listed('events'))];
     // Stable: within one chain the order stays the chain's own.
     return { entries: entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)) };

@@ -24,9 +24,12 @@ const ILLEGAL_ADVICE: Record<Status, Partial<Record<Status, string>>> = {
     rejected: 'an approved developer cannot be rejected; set status: revoked instead',
   },
   rejected: {
-    pending: 'a rejected developer cannot change status; the portal requires its record to be deleted first: use --replace',
-    approved: 'a rejected developer cannot change status; the portal requires its record to be deleted first: use --replace',
-    revoked: 'a rejected developer cannot change status; the portal requires its record to be deleted first: use --replace',
+    pending:
+      'a rejected developer cannot change status; the portal requires its record to be deleted first: use --replace',
+    approved:
+      'a rejected developer cannot change status; the portal requires its record to be deleted first: use --replace',
+    revoked:
+      'a rejected developer cannot change status; the portal requires its record to be deleted first: use --replace',
   },
   revoked: {
     pending: 'a revoked developer cannot go back to pending; approve it again, or --replace it to start over',

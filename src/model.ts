@@ -8,8 +8,19 @@ export const CREDENTIAL_TYPES = ['key-auth', 'basic-auth', 'oauth2', 'hmac-auth'
 export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
 
 export const JWT_ALGORITHMS = [
-  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512',
-  'PS256', 'PS384', 'PS512', 'EdDSA',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
 ] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
@@ -40,14 +51,24 @@ export const CREDENTIAL_SPECS: Record<CredentialType, CredentialSpec> = {
   acl: { identityField: 'group', secretFields: [], generatedFields: [] },
   'key-auth': { identityField: 'name', secretFields: ['key'], uniqueField: 'key', generatedFields: [] },
   'basic-auth': { identityField: 'username', secretFields: ['password'], uniqueField: 'username', generatedFields: [] },
-  oauth2: { identityField: 'name', secretFields: ['clientSecret'], uniqueField: 'clientId', generatedFields: ['clientId'] },
+  oauth2: {
+    identityField: 'name',
+    secretFields: ['clientSecret'],
+    uniqueField: 'clientId',
+    generatedFields: ['clientId'],
+  },
   'hmac-auth': { identityField: 'username', secretFields: ['secret'], uniqueField: 'username', generatedFields: [] },
   jwt: { identityField: 'key', secretFields: ['secret'], uniqueField: 'key', generatedFields: [] },
 };
 
 /** Kong verifies a jwt's signature with its secret only for HMAC algorithms; the others use rsaPublicKey. */
 export function secretIsUsed(type: CredentialType, fields: Record<string, unknown>, field: string): boolean {
-  return !(type === 'jwt' && field === 'secret' && typeof fields.algorithm === 'string' && !fields.algorithm.startsWith('HS'));
+  return !(
+    type === 'jwt' &&
+    field === 'secret' &&
+    typeof fields.algorithm === 'string' &&
+    !fields.algorithm.startsWith('HS')
+  );
 }
 
 /** Where a secret value comes from. Never holds the value itself. */

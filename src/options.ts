@@ -22,7 +22,11 @@ export interface PlanOptions extends StateOptions {
 }
 
 export function storeOf(options: StateOptions): Store {
-  return openStore(options.state ?? envOf(options).PORTALFORM_STATE ?? undefined, cwdOf(options), options.poolSize ? { poolSize: options.poolSize } : {});
+  return openStore(
+    options.state ?? envOf(options).PORTALFORM_STATE ?? undefined,
+    cwdOf(options),
+    options.poolSize ? { poolSize: options.poolSize } : {},
+  );
 }
 
 export function stateKeyOf(options: StateOptions): string | null {

@@ -37,7 +37,9 @@ export function completePortalSettings(given: GivenPortalSettings = {}): PortalS
     selfService: {
       enabled: given.selfService?.enabled ?? true,
       // acl is group membership, an authorization decision made in manifests only.
-      credentialTypes: canonicalTypes(given.selfService?.credentialTypes ?? credentialTypes.filter((type) => type !== 'acl')),
+      credentialTypes: canonicalTypes(
+        given.selfService?.credentialTypes ?? credentialTypes.filter((type) => type !== 'acl'),
+      ),
       maxCredentials: given.selfService?.maxCredentials ?? DEFAULT_MAX_CREDENTIALS,
     },
   };
@@ -58,7 +60,10 @@ export function portalSettingsFromMeta(meta: Record<string, string>): PortalSett
     parsed = undefined;
   }
   const problem = portalSettingsProblem(parsed);
-  if (problem) throw new PortalformError(`the state's portal settings (meta ${PORTAL_SETTINGS_KEY}) are damaged: ${problem}; apply the manifests again to rewrite them`);
+  if (problem)
+    throw new PortalformError(
+      `the state's portal settings (meta ${PORTAL_SETTINGS_KEY}) are damaged: ${problem}; apply the manifests again to rewrite them`,
+    );
   return completePortalSettings(parsed as GivenPortalSettings);
 }
 
@@ -74,12 +79,14 @@ export function portalSettingsToMeta(settings: PortalSettings): Record<string, s
 export function portalSettingsProblem(value: unknown): string | undefined {
   if (!isRecord(value)) return 'not a mapping';
   const { credentialTypes, autoApprove, allowShortKeys, selfService } = value;
-  if (credentialTypes !== undefined && !isTypeList(credentialTypes)) return 'credentialTypes is not a list of distinct credential types';
+  if (credentialTypes !== undefined && !isTypeList(credentialTypes))
+    return 'credentialTypes is not a list of distinct credential types';
   if (autoApprove !== undefined && typeof autoApprove !== 'boolean') return 'autoApprove is not a boolean';
   if (allowShortKeys !== undefined && typeof allowShortKeys !== 'boolean') return 'allowShortKeys is not a boolean';
   if (selfService === undefined) return undefined;
   if (!isRecord(selfService)) return 'selfService is not a mapping';
-  if (selfService.enabled !== undefined && typeof selfService.enabled !== 'boolean') return 'selfService.enabled is not a boolean';
+  if (selfService.enabled !== undefined && typeof selfService.enabled !== 'boolean')
+    return 'selfService.enabled is not a boolean';
   const max = selfService.maxCredentials;
   if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0 && (max as number) <= MAX_MAX_CREDENTIALS)) {
     return `selfService.maxCredentials is not an integer from 0 to ${MAX_MAX_CREDENTIALS}`;
@@ -98,5 +105,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isTypeList(value: unknown): value is CredentialType[] {
-  return Array.isArray(value) && new Set(value).size === value.length && value.every((type) => CREDENTIAL_TYPES.includes(type));
+  return (
+    Array.isArray(value) &&
+    new Set(value).size === value.length &&
+    value.every((type) => CREDENTIAL_TYPES.includes(type))
+  );
 }

@@ -18,10 +18,19 @@ export async function listRequests(options: StateOptions = {}): Promise<{ reques
   const store = storeOf(options);
   try {
     const opened = await store.openExisting();
-    const lineage = opened && (await opened.db.selectFrom('pf_meta').select('value').where('key', '=', 'lineage').executeTakeFirst());
-    if (!opened || !lineage) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
+    const lineage =
+      opened && (await opened.db.selectFrom('pf_meta').select('value').where('key', '=', 'lineage').executeTakeFirst());
+    if (!opened || !lineage)
+      throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
     const rows = await readAccessRequests(opened.db);
-    return { requests: rows.map((r) => ({ email: r.email, fullName: r.full_name, createdAt: r.created_at, manifest: approvalEntry(r.email, r.full_name) })) };
+    return {
+      requests: rows.map((r) => ({
+        email: r.email,
+        fullName: r.full_name,
+        createdAt: r.created_at,
+        manifest: approvalEntry(r.email, r.full_name),
+      })),
+    };
   } finally {
     await store.close();
   }

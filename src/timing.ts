@@ -24,7 +24,7 @@ if (sink) {
   process.on('exit', () => {
     sample();
     try {
-      writeFileSync(sink, JSON.stringify({ phases, counts, rssAfter, peak }) + '\n');
+      writeFileSync(sink, `${JSON.stringify({ phases, counts, rssAfter, peak })}\n`);
     } catch {
       // best effort: timings never fail a run
     }

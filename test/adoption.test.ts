@@ -27,10 +27,23 @@ describe('adopting unmanaged objects by declaring them', () => {
       await c.portal.createCredential(sam, { type: 'key-auth', name: 'ci' });
       const [before] = await rows(c, `select secrets, unique_value from pf_credentials where identity = 'ci'`);
 
-      c.w.write('m.yaml', manifestOf(`${ADA}  - email: sam@example.com\n    fullName: sam\n    status: approved\n    credentials:\n      - { type: key-auth, name: ci }\n`));
-      const planned = planJson(await plan(options(c))) as { changes: Array<Record<string, unknown>>; unmanaged: unknown[] };
+      c.w.write(
+        'm.yaml',
+        manifestOf(
+          `${ADA}  - email: sam@example.com\n    fullName: sam\n    status: approved\n    credentials:\n      - { type: key-auth, name: ci }\n`,
+        ),
+      );
+      const planned = planJson(await plan(options(c))) as {
+        changes: Array<Record<string, unknown>>;
+        unmanaged: unknown[];
+      };
       expect(planned.changes).toEqual([
-        expect.objectContaining({ address: 'developer["sam@example.com"]', op: 'update', before: expect.objectContaining({ origin: 'self-service' }), after: expect.objectContaining({ origin: 'manifest' }) }),
+        expect.objectContaining({
+          address: 'developer["sam@example.com"]',
+          op: 'update',
+          before: expect.objectContaining({ origin: 'self-service' }),
+          after: expect.objectContaining({ origin: 'manifest' }),
+        }),
         expect.objectContaining({
           address: 'developer["sam@example.com"].credential["key-auth:ci"]',
           op: 'update',
@@ -53,13 +66,18 @@ describe('adopting unmanaged objects by declaring them', () => {
   });
 
   it("keeps a managed developer's self-made credentials its entry does not declare, and lists them as unmanaged", async () => {
-    const c = await portalCase(sqlite, `  - email: ada@example.com\n    fullName: Ada\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n`);
+    const c = await portalCase(
+      sqlite,
+      `  - email: ada@example.com\n    fullName: Ada\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n`,
+    );
     try {
       const ada = await loginInvited(c, 'ada@example.com');
       await c.portal.createCredential(ada, { type: 'key-auth', name: 'laptop' });
       const planned = await plan(options(c));
       expect(planned.changes).toEqual([]);
-      expect(planned.unmanaged!.map((o) => o.address)).toEqual(['developer["ada@example.com"].credential["key-auth:laptop"]']);
+      expect(planned.unmanaged!.map((o) => o.address)).toEqual([
+        'developer["ada@example.com"].credential["key-auth:laptop"]',
+      ]);
       await apply(options(c));
       expect(await rows(c, `select type, identity, origin from pf_credentials order by type`)).toEqual([
         { type: 'acl', identity: 'partners', origin: 'manifest' },
@@ -99,7 +117,10 @@ describe('adopting unmanaged objects by declaring them', () => {
       await c.portal.createCredential(sam, { type: 'key-auth', name: 'ci' });
       c.w.write('m.yaml', manifestOf('  - { email: bob@example.com, fullName: Bob, status: approved }\n'));
       const planned = await plan(options(c));
-      expect(planned.changes.map((ch) => `${ch.op} ${ch.address}`)).toEqual(['delete developer["ada@example.com"]', 'create developer["bob@example.com"]']);
+      expect(planned.changes.map((ch) => `${ch.op} ${ch.address}`)).toEqual([
+        'delete developer["ada@example.com"]',
+        'create developer["bob@example.com"]',
+      ]);
       expect(planned.unmanaged!.map((o) => o.address)).toContain('developer["sam@example.com"]');
     } finally {
       await c.close();

@@ -58,7 +58,10 @@ describe('the architecture checker', () => {
     });
     const { code, report, text } = check(root);
     expect(report.fileCycles).toEqual([
-      { members: ['src/plan/a.ts', 'src/plan/b.ts', 'src/plan/c.ts'], example: ['src/plan/a.ts', 'src/plan/b.ts', 'src/plan/c.ts', 'src/plan/a.ts'] },
+      {
+        members: ['src/plan/a.ts', 'src/plan/b.ts', 'src/plan/c.ts'],
+        example: ['src/plan/a.ts', 'src/plan/b.ts', 'src/plan/c.ts', 'src/plan/a.ts'],
+      },
     ]);
     expect(text).toContain('file cycle (3 files): src/plan/a.ts -> src/plan/b.ts -> src/plan/c.ts -> src/plan/a.ts\n');
     expect(code).toBe(1);
@@ -68,7 +71,7 @@ describe('the architecture checker', () => {
     const root = tree({
       'engine.ts': "import { apply } from './apply/run.js';\nexport const run = apply;\n",
       'apply/run.ts': "import { load } from '../manifest/load.js';\nexport const apply = load;\n",
-      'manifest/load.ts': "export const load = 1;\n",
+      'manifest/load.ts': 'export const load = 1;\n',
       'manifest/options.ts': "import type { run } from '../engine.js';\nexport type Options = typeof run;\n",
     });
     const { code, report } = check(root);
@@ -92,7 +95,11 @@ describe('the architecture checker', () => {
   });
 
   it('finds a module over 400 lines, and lets one of 400 pass', () => {
-    const root = tree({ 'long.ts': lines(401), 'short.ts': lines(400), 'nested/long.ts': `${lines(450)}// no final newline` });
+    const root = tree({
+      'long.ts': lines(401),
+      'short.ts': lines(400),
+      'nested/long.ts': `${lines(450)}// no final newline`,
+    });
     const { code, report, text } = check(root);
     expect(report.longFiles).toEqual([
       { file: 'src/nested/long.ts', lines: 451 },
@@ -104,14 +111,15 @@ describe('the architecture checker', () => {
 
   it('ignores packages, comments that look like imports and specifiers outside the tree', () => {
     const root = tree({
-      'a.ts': "// import { b } from './b.js'\nimport pg from 'pg';\nimport info from '../package.json';\nexport const a = [pg, info];\n",
+      'a.ts':
+        "// import { b } from './b.js'\nimport pg from 'pg';\nimport info from '../package.json';\nexport const a = [pg, info];\n",
       'b.ts': "import { a } from './a.js';\nexport const b = a;\n",
     });
     expect(check(root)).toMatchObject({ code: 0, report: { fileCycles: [], folderCycles: [] } });
   });
 
   it('refuses a directory without src/ in one line', () => {
-    const result = spawnSync(process.execPath, [CHECKER, tmpdir() + '/portalform-no-such-tree'], { encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [CHECKER, `${tmpdir()}/portalform-no-such-tree`], { encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^check-architecture: .*portalform-no-such-tree\/src is not a directory\n/);
   });
@@ -119,7 +127,9 @@ describe('the architecture checker', () => {
 
 /** Repository paths a page names in code spans (`src/plan/scope.ts`, `src/cli/commands/`). */
 function pathsNamedIn(markdown: string): string[] {
-  return [...markdown.matchAll(/`((?:src|cmd|test|scripts|bench|schemas|examples)\/[^`\s]*)`/g)].map((match) => match[1]!);
+  return [...markdown.matchAll(/`((?:src|cmd|test|scripts|bench|schemas|examples)\/[^`\s]*)`/g)].map(
+    (match) => match[1]!,
+  );
 }
 
 describe('this tree', () => {

@@ -11,7 +11,10 @@ const ADA = developerDoc('ada@example.com');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 function entryFiles(cacheDir: string): { entry: string; values: string } {
-  const files = fs.readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  const files = fs
+    .readdirSync(cacheDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
   const entry = files.find((f) => /[0-9a-f]{64}\.json$/.test(f))!;
   return { entry, values: entry.replace(/\.json$/, '.values.json') };
 }
@@ -33,15 +36,22 @@ function plantAdminsAcl(cacheDir: string, sealWith?: Buffer): void {
   const summariesText = JSON.stringify(summaries);
   const planted = { ...head, valuesDigest: sha256(valuesText), summaryDigest: sha256(summariesText) };
   if (sealWith) {
-    const covered = JSON.stringify([planted.format, planted.key, planted.positionsDigest, planted.valuesDigest, planted.summaryDigest]);
+    const covered = JSON.stringify([
+      planted.format,
+      planted.key,
+      planted.positionsDigest,
+      planted.valuesDigest,
+      planted.summaryDigest,
+    ]);
     planted.mac = createHmac('sha256', sealWith).update(covered).digest('hex');
   }
   fs.writeFileSync(values, valuesText);
   fs.writeFileSync(entry, `${JSON.stringify(planted)}\n${summariesText}`);
 }
 
-const credentialsOf = (desired: { developers: Array<{ credentials: Array<{ type: string; identity: string }> }> } | null) =>
-  desired?.developers.flatMap((d) => d.credentials.map((c) => `${c.type}:${c.identity}`));
+const credentialsOf = (
+  desired: { developers: Array<{ credentials: Array<{ type: string; identity: string }> }> } | null,
+) => desired?.developers.flatMap((d) => d.credentials.map((c) => `${c.type}:${c.identity}`));
 
 describe('attack: parse cache poisoning', () => {
   it('a planted entry with recomputed digests that would add acl admins is ignored', async () => {
@@ -56,7 +66,7 @@ describe('attack: parse cache poisoning', () => {
     expect(credentialsOf(warm.desired)).toEqual([]);
   });
 
-  it('an entry sealed under another cache\'s key (copied from it) is not used', async () => {
+  it("an entry sealed under another cache's key (copied from it) is not used", async () => {
     const ws = workspace();
     const theirs = path.join(ws.dir, 'their-cache');
     const ours = path.join(ws.dir, 'our-cache');

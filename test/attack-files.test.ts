@@ -39,10 +39,19 @@ describe('attack: fromFile races a symbolic-link swap', () => {
     const outcomes = { inside: 0, outside: 0, refused: 0 };
     try {
       await new Promise((resolve) => setTimeout(resolve, 100)); // let the swapper start
-      const site = { file: path.join(root, 'a.yaml'), locate: () => ({ file: path.join(root, 'a.yaml'), line: 1, column: 1 }) };
+      const site = {
+        file: path.join(root, 'a.yaml'),
+        locate: () => ({ file: path.join(root, 'a.yaml'), line: 1, column: 1 }),
+      };
       for (let i = 0; i < 10_000; i++) {
         // A context per resolution: nothing is remembered from one to the next, as in separate plans.
-        const ctx: SecretContext = { env: {}, cwd: root, roots: [root], readFiles: new Map(), realDirectories: new Map() };
+        const ctx: SecretContext = {
+          env: {},
+          cwd: root,
+          roots: [root],
+          readFiles: new Map(),
+          realDirectories: new Map(),
+        };
         const resolution = resolveSecret({ fromFile: 'keys/secret.txt' }, site, ctx);
         if (resolution.value?.value === OUTSIDE) outcomes.outside++;
         else if (resolution.value?.value === INSIDE) outcomes.inside++;
@@ -75,7 +84,12 @@ function cliSetup() {
   const dir = fs.realpathSync(tempDir('portalform-files-'));
   fs.mkdirSync(path.join(dir, 'm'));
   const env = { PORTALFORM_STATE: path.join(dir, 'state.db'), PORTALFORM_CACHE_DIR: 'off' };
-  return { dir, m: path.join(dir, 'm'), run: (args: string[], extra: Record<string, string> = {}) => runBounded(args, { cwd: dir, env: { ...env, ...extra } }) };
+  return {
+    dir,
+    m: path.join(dir, 'm'),
+    run: (args: string[], extra: Record<string, string> = {}) =>
+      runBounded(args, { cwd: dir, env: { ...env, ...extra } }),
+  };
 }
 
 describe('attack: special files', () => {
@@ -118,7 +132,9 @@ describe('attack: links in the manifest tree', () => {
     fs.symlinkSync('/proc/self/environ', path.join(w.m, 'env.yaml'));
     const result = w.run(['plan', 'm'], { PORTALFORM_SECRET_CANARY: 'CANARY-e1b2-not-for-your-eyes' });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('m/env.yaml:1:1: error: cannot read this manifest file: it is a symbolic link to a place outside the manifest paths');
+    expect(result.stderr).toContain(
+      'm/env.yaml:1:1: error: cannot read this manifest file: it is a symbolic link to a place outside the manifest paths',
+    );
     expect(result.stdout + result.stderr).not.toContain('CANARY');
     expect(result.stdout + result.stderr).not.toContain('PATH=');
   });
@@ -132,7 +148,9 @@ describe('attack: links in the manifest tree', () => {
     fs.symlinkSync(outside, path.join(w.m, 'team'));
     const result = w.run(['plan', 'm']);
     expect(result.code).toBe(0);
-    expect(result.stdout + result.stderr).toContain('m/team:1:1: warning: this directory is a symbolic link to a place outside the manifest paths given on the command line: not searched for manifests');
+    expect(result.stdout + result.stderr).toContain(
+      'm/team:1:1: warning: this directory is a symbolic link to a place outside the manifest paths given on the command line: not searched for manifests',
+    );
     expect(result.stdout).toContain('ada@example.com');
     expect(result.stdout).not.toContain('eve@example.com');
   });
@@ -145,7 +163,7 @@ describe('attack: links in the manifest tree', () => {
     const { errors, warnings, desired } = await ws.load({ paths: ['m'], secretsDirs: ['vault'] });
     expect(errors).toEqual([]);
     expect(warnings).toEqual([expect.stringContaining('m/secrets:1:1: warning: this directory is a symbolic link')]);
-    expect(desired?.developers[0]!.credentials[0]!.secrets.key?.value).toBe('a-long-enough-key-from-the-vault');
+    expect(desired!.developers[0]!.credentials[0]!.secrets.key?.value).toBe('a-long-enough-key-from-the-vault');
   });
 
   it('links that stay inside the paths are followed as before', async () => {
@@ -177,6 +195,11 @@ describe('attack: paths that used to hang', () => {
     expect(result.timedOut).toBe(false);
     expect(result.code).toBe(1);
     // Besides the note that there is no state yet, one error.
-    expect(result.stderr.trim().split('\n').filter((line) => !line.startsWith('Note: '))).toEqual(['Error: cannot write the plan to --out-dir /proc/x: the directory cannot be created there']);
+    expect(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => !line.startsWith('Note: ')),
+    ).toEqual(['Error: cannot write the plan to --out-dir /proc/x: the directory cannot be created there']);
   });
 });

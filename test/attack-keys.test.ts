@@ -12,16 +12,25 @@ afterAll(dropTestSchemas);
 const MANIFEST = `version: 1
 developers:
 ${[1, 2, 3, 4]
-  .map((n) => `  - email: dev${n}@example.com\n    fullName: Developer ${n}\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n`)
+  .map(
+    (n) =>
+      `  - email: dev${n}@example.com\n    fullName: Developer ${n}\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n`,
+  )
   .join('')}`;
 
 describe('attack: an empty --state-key-file', () => {
-  for (const [name, content] of [['empty', ''], ['whitespace only', '  \n\t\n']] as const) {
+  for (const [name, content] of [
+    ['empty', ''],
+    ['whitespace only', '  \n\t\n'],
+  ] as const) {
     it(`a ${name} key file is refused with a clear message, and nothing is written`, () => {
       const w = workspace();
       w.write('m/devs.yaml', MANIFEST);
       const keyFile = w.write('state.key', content);
-      for (const command of [['plan', 'm'], ['apply', 'm', '--auto-approve']]) {
+      for (const command of [
+        ['plan', 'm'],
+        ['apply', 'm', '--auto-approve'],
+      ]) {
         const result = w.run([...command, '--state-key-file', keyFile]);
         expect(result.code).toBe(1);
         expect(result.stderr.trim()).toBe(
@@ -53,11 +62,21 @@ describe('attack: an empty --state-key-file', () => {
 });
 
 describe.each(BACKENDS)('attack: sync-digest triggers removed by hand, on $name', (backend) => {
-  const sqliteTriggers = ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync_insert', 'pf_credentials_unsync_update', 'pf_credentials_unsync_delete'];
+  const sqliteTriggers = [
+    'pf_developers_unsync_update',
+    'pf_developers_unsync_insert',
+    'pf_credentials_unsync_insert',
+    'pf_credentials_unsync_update',
+    'pf_credentials_unsync_delete',
+  ];
   const dropAll =
     backend.name === 'sqlite'
       ? sqliteTriggers.map((name) => `drop trigger ${name}`)
-      : ['drop trigger pf_developers_unsync_update on pf_developers', 'drop trigger pf_developers_unsync_insert on pf_developers', 'drop trigger pf_credentials_unsync on pf_credentials'];
+      : [
+          'drop trigger pf_developers_unsync_update on pf_developers',
+          'drop trigger pf_developers_unsync_insert on pf_developers',
+          'drop trigger pf_credentials_unsync on pf_credentials',
+        ];
 
   function setUp(): Workspace {
     const w = workspace(backend.newState());
@@ -71,7 +90,10 @@ describe.each(BACKENDS)('attack: sync-digest triggers removed by hand, on $name'
     const timings = join(w.dir, 'timings.json');
     const result = w.run(['plan', 'm', '--json'], { env: { PORTALFORM_TIMINGS: timings } });
     expect(result.code, result.stderr).toBe(0);
-    const planned = JSON.parse(result.stdout) as { changes: Array<{ op: string; address: string }>; warnings: Array<{ message: string }> };
+    const planned = JSON.parse(result.stdout) as {
+      changes: Array<{ op: string; address: string }>;
+      warnings: Array<{ message: string }>;
+    };
     return {
       changes: planned.changes.map((c) => `${c.op} ${c.address}`).sort(),
       warnings: planned.warnings.map((w) => w.message),
@@ -79,7 +101,8 @@ describe.each(BACKENDS)('attack: sync-digest triggers removed by hand, on $name'
     };
   }
 
-  const handEdit = (w: Workspace, fullName: string) => runSql(w, [`update pf_developers set full_name = '${fullName}' where email = 'dev2@example.com'`]);
+  const handEdit = (w: Workspace, fullName: string) =>
+    runSql(w, [`update pf_developers set full_name = '${fullName}' where email = 'dev2@example.com'`]);
 
   it('a plan does not trust stored digests (reads everyone, with a warning) and sees the hand edit; apply restores the triggers', async () => {
     const w = setUp();
@@ -88,7 +111,9 @@ describe.each(BACKENDS)('attack: sync-digest triggers removed by hand, on $name'
     const planned = plan(w);
     expect(planned.changes).toEqual(['update developer["dev2@example.com"]']);
     expect(planned.readInFull).toBe(4);
-    expect(planned.warnings).toEqual([expect.stringContaining("the state's sync-digest triggers are missing or altered")]);
+    expect(planned.warnings).toEqual([
+      expect.stringContaining("the state's sync-digest triggers are missing or altered"),
+    ]);
 
     const applied = w.run(['apply', 'm', '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);
@@ -103,8 +128,13 @@ describe.each(BACKENDS)('attack: sync-digest triggers removed by hand, on $name'
     const w = setUp();
     const replace =
       backend.name === 'sqlite'
-        ? ['drop trigger pf_developers_unsync_update', `create trigger pf_developers_unsync_update after update of email on pf_developers when 0 begin select 1; end`]
-        : [`create or replace function pf_developer_unsync() returns trigger language plpgsql as $$ begin return new; end $$`];
+        ? [
+            'drop trigger pf_developers_unsync_update',
+            `create trigger pf_developers_unsync_update after update of email on pf_developers when 0 begin select 1; end`,
+          ]
+        : [
+            `create or replace function pf_developer_unsync() returns trigger language plpgsql as $$ begin return new; end $$`,
+          ];
     await runSql(w, replace);
     await handEdit(w, 'Edited under a decoy');
     expect(plan(w)).toMatchObject({ changes: ['update developer["dev2@example.com"]'], readInFull: 4 });
@@ -116,7 +146,11 @@ describe.each(BACKENDS)('attack: sync-digest triggers removed by hand, on $name'
     await handEdit(w, 'Edited while disabled');
     expect(plan(w)).toMatchObject({ changes: ['update developer["dev2@example.com"]'], readInFull: 4 });
     expect(w.run(['apply', 'm', '--auto-approve']).code).toBe(0);
-    const enabled = await withStateDb(w, (query) => query(`select tgenabled from pg_trigger t join pg_class c on c.oid = t.tgrelid where tgname = 'pf_developers_unsync_update' and c.relnamespace = current_schema()::regnamespace`));
+    const enabled = await withStateDb(w, (query) =>
+      query(
+        `select tgenabled from pg_trigger t join pg_class c on c.oid = t.tgrelid where tgname = 'pf_developers_unsync_update' and c.relnamespace = current_schema()::regnamespace`,
+      ),
+    );
     expect(enabled).toEqual([{ tgenabled: 'O' }]);
   });
 });

@@ -17,7 +17,8 @@ developers:
   - { email: ada@example.com, fullName: ${adaName}, status: approved, credentials: [{ type: acl, group: partners }${extraCredential}] }
   - { email: rex@example.com, fullName: Rex, status: rejected }
 `;
-const PEM = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEattackerattackerattackerattacker\n-----END PUBLIC KEY-----\n';
+const PEM =
+  '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEattackerattackerattackerattacker\n-----END PUBLIC KEY-----\n';
 
 async function seeded(): Promise<PlanCase> {
   const c = planCase();
@@ -30,18 +31,57 @@ async function harmless(c: PlanCase, name = 'harmless.plan'): Promise<string> {
   return c.savePlan(name, manifest('Ada L.'));
 }
 
-function step(address: string, kind: Change['kind'], op: Change['op'], action: Change['action'], before: Change['before'] = null, after: Change['after'] = null): Change {
+function step(
+  address: string,
+  kind: Change['kind'],
+  op: Change['op'],
+  action: Change['action'],
+  before: Change['before'] = null,
+  after: Change['after'] = null,
+): Change {
   return { address, kind, op, before, after, action };
 }
 
 const approveRex = (from: 'pending' | 'rejected') =>
-  step(REX, 'developer', 'approve', { do: 'developer.transition', email: 'rex@example.com', from, to: 'approved' }, { status: from }, { status: 'approved' });
-const aclAdmins = step(`${ADA}.credential["acl:admins"]`, 'credential', 'create', { do: 'credential.create', email: 'ada@example.com', type: 'acl', identity: 'admins', fields: { group: 'admins' }, secrets: {} }, null, { group: 'admins', active: true });
+  step(
+    REX,
+    'developer',
+    'approve',
+    { do: 'developer.transition', email: 'rex@example.com', from, to: 'approved' },
+    { status: from },
+    { status: 'approved' },
+  );
+const aclAdmins = step(
+  `${ADA}.credential["acl:admins"]`,
+  'credential',
+  'create',
+  {
+    do: 'credential.create',
+    email: 'ada@example.com',
+    type: 'acl',
+    identity: 'admins',
+    fields: { group: 'admins' },
+    secrets: {},
+  },
+  null,
+  { group: 'admins', active: true },
+);
 const ownJwt = step(`${ADA}.credential["jwt:attacker"]`, 'credential', 'create', {
-  do: 'credential.create', email: 'ada@example.com', type: 'jwt', identity: 'attacker',
-  fields: { key: 'attacker', algorithm: 'ES256', rsaPublicKey: PEM }, secrets: {},
+  do: 'credential.create',
+  email: 'ada@example.com',
+  type: 'jwt',
+  identity: 'attacker',
+  fields: { key: 'attacker', algorithm: 'ES256', rsaPublicKey: PEM },
+  secrets: {},
 });
-const deletePartners = step(`${ADA}.credential["acl:partners"]`, 'credential', 'delete', { do: 'credential.delete', email: 'ada@example.com', type: 'acl', identity: 'partners' }, { group: 'partners' }, null);
+const deletePartners = step(
+  `${ADA}.credential["acl:partners"]`,
+  'credential',
+  'delete',
+  { do: 'credential.delete', email: 'ada@example.com', type: 'acl', identity: 'partners' },
+  { group: 'partners' },
+  null,
+);
 
 function add(...changes: Change[]) {
   return (plan: Plan) => {
@@ -73,7 +113,7 @@ describe('a forged saved plan (digests recomputed, no key)', () => {
     await expectRefusedUnchanged(c, forge(file, add(approveRex('pending')), `${c.dir}/b.plan`), NOT_AUTHENTIC);
   });
 
-  it('is refused when it adds acl: admins, or a jwt with the attacker\'s own public key', async () => {
+  it("is refused when it adds acl: admins, or a jwt with the attacker's own public key", async () => {
     const c = await seeded();
     const file = await harmless(c);
     await expectRefusedUnchanged(c, forge(file, add(aclAdmins), `${c.dir}/acl.plan`), NOT_AUTHENTIC);
@@ -85,23 +125,43 @@ describe('a forged saved plan (digests recomputed, no key)', () => {
     const file = await harmless(c);
     // The action deletes; the change still shows the harmless name update.
     const hidden = forge(file, (plan) => (plan.changes[0]!.action = deletePartners.action), `${c.dir}/hidden.plan`);
-    await expectRefusedUnchanged(c, hidden, /^Saved plan is not authentic: step 1 shows update developer\["ada@example.com"\] but its action does something else/);
+    await expectRefusedUnchanged(
+      c,
+      hidden,
+      /^Saved plan is not authentic: step 1 shows update developer\["ada@example.com"\] but its action does something else/,
+    );
     expect(() => readPlanFile(hidden)).toThrow(NOT_AUTHENTIC); // `show` reads it the same way
-    const shown = spawnSync(process.execPath, [BIN, 'show', hidden], { cwd: c.dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: c.dir } });
+    const shown = spawnSync(process.execPath, [BIN, 'show', hidden], {
+      cwd: c.dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: c.dir },
+    });
     expect(shown.status).toBe(1);
     expect(shown.stderr).toMatch(/Error: Saved plan is not authentic/);
     // The step shows the delete, but the summary still counts a harmless update.
     const miscounted = forge(file, (plan) => (plan.changes[0] = deletePartners), `${c.dir}/miscounted.plan`);
     await expectRefusedUnchanged(c, miscounted, /^Saved plan is not authentic: its summary does not count its steps/);
     // Everything consistent, the before/after text made harmless: only the seal can tell.
-    const relabelled = forge(file, (plan) => {
-      plan.changes[0] = { ...deletePartners, before: { group: 'unused-test-group' } };
-      plan.summary = summarize(plan.changes);
-    }, `${c.dir}/relabelled.plan`);
+    const relabelled = forge(
+      file,
+      (plan) => {
+        plan.changes[0] = { ...deletePartners, before: { group: 'unused-test-group' } };
+        plan.summary = summarize(plan.changes);
+      },
+      `${c.dir}/relabelled.plan`,
+    );
     await expectRefusedUnchanged(c, relabelled, NOT_AUTHENTIC);
     // `show` checks the seal too when the plan's state is at hand, so the harmless text is never shown.
-    const show = (file: string) => spawnSync(process.execPath, [BIN, 'show', file], { cwd: c.dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: c.dir, PORTALFORM_STATE: c.state } });
-    expect(show(relabelled)).toMatchObject({ status: 1, stderr: expect.stringMatching(/Error: Saved plan is not authentic: it was not sealed by this state/) });
+    const show = (file: string) =>
+      spawnSync(process.execPath, [BIN, 'show', file], {
+        cwd: c.dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: c.dir, PORTALFORM_STATE: c.state },
+      });
+    expect(show(relabelled)).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/Error: Saved plan is not authentic: it was not sealed by this state/),
+    });
     expect(show(file)).toMatchObject({ status: 0, stdout: expect.stringContaining('Ada L.') });
   });
 
@@ -136,7 +196,7 @@ describe('a forged saved plan (digests recomputed, no key)', () => {
   });
 });
 
-describe('a saved plan sealed with the state\'s own key (an insider), every step checked again', () => {
+describe("a saved plan sealed with the state's own key (an insider), every step checked again", () => {
   async function resealed(c: PlanCase, name: string, edit: (plan: Plan) => void): Promise<string> {
     const file = forge(await harmless(c, name), edit);
     await resealWithStateKey(file, c.state, c.dir);
@@ -145,18 +205,34 @@ describe('a saved plan sealed with the state\'s own key (an insider), every step
 
   it('refuses approving a rejected developer: the life cycle has no such step', async () => {
     const c = await seeded();
-    await expectRefusedUnchanged(c, await resealed(c, 'approve.plan', add(approveRex('pending'))), /step 2 \(approve developer\["rex@example.com"\]\) is refused: the developer is rejected, not pending/);
+    await expectRefusedUnchanged(
+      c,
+      await resealed(c, 'approve.plan', add(approveRex('pending'))),
+      /step 2 \(approve developer\["rex@example.com"\]\) is refused: the developer is rejected, not pending/,
+    );
   });
 
   it('refuses a credential the manifests did not produce', async () => {
     const c = await seeded();
-    await expectRefusedUnchanged(c, await resealed(c, 'acl.plan', add(aclAdmins)), /step 2 \(create .*acl:admins.*\) is refused: the manifests do not declare it/);
-    await expectRefusedUnchanged(c, await resealed(c, 'jwt.plan', add(ownJwt)), /step 2 \(create .*jwt:attacker.*\) is refused: the manifests do not declare it/);
+    await expectRefusedUnchanged(
+      c,
+      await resealed(c, 'acl.plan', add(aclAdmins)),
+      /step 2 \(create .*acl:admins.*\) is refused: the manifests do not declare it/,
+    );
+    await expectRefusedUnchanged(
+      c,
+      await resealed(c, 'jwt.plan', add(ownJwt)),
+      /step 2 \(create .*jwt:attacker.*\) is refused: the manifests do not declare it/,
+    );
   });
 
   it('refuses deleting a credential the manifests still declare', async () => {
     const c = await seeded();
-    await expectRefusedUnchanged(c, await resealed(c, 'delete.plan', add(deletePartners)), /step 2 \(delete .*acl:partners.*\) is refused: the manifests still declare it/);
+    await expectRefusedUnchanged(
+      c,
+      await resealed(c, 'delete.plan', add(deletePartners)),
+      /step 2 \(delete .*acl:partners.*\) is refused: the manifests still declare it/,
+    );
   });
 });
 

@@ -11,7 +11,8 @@ import { developerDoc, workspace } from './helpers/manifest.js';
 
 const ESC = '\u001b';
 /** What no output may hold raw: C0 controls but the line end, DEL, C1, bidi controls, zero-width and other invisible characters, separators. */
-const RAW_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const RAW_UNSAFE =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\u3164\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** A line a hostile value tries to forge in a CI log. */
 const FORGED = /^Success!|^\S*: error: forged/m;
 
@@ -21,8 +22,16 @@ function expectSafe(text: string, what: string): void {
 }
 
 function messagesOf(result: RunResult): string[] {
-  const json = JSON.parse(result.stdout) as { error?: string; diagnostics?: Array<{ message: string }>; warnings?: Array<{ message: string }> };
-  return [json.error ?? '', ...(json.diagnostics ?? []).map((d) => d.message), ...(json.warnings ?? []).map((d) => d.message)];
+  const json = JSON.parse(result.stdout) as {
+    error?: string;
+    diagnostics?: Array<{ message: string }>;
+    warnings?: Array<{ message: string }>;
+  };
+  return [
+    json.error ?? '',
+    ...(json.diagnostics ?? []).map((d) => d.message),
+    ...(json.warnings ?? []).map((d) => d.message),
+  ];
 }
 
 describe('quoteForMessage', () => {
@@ -38,7 +47,7 @@ describe('quoteForMessage', () => {
   });
 
   it('cuts a long value after 80 characters, saying how long it was', () => {
-    expect(quoteForMessage('k'.repeat(200_000), 'code')).toBe('`' + 'k'.repeat(80) + '…` (200000 characters)');
+    expect(quoteForMessage('k'.repeat(200_000), 'code')).toBe(`\`${'k'.repeat(80)}…\` (200000 characters)`);
     // A pair of surrogates is one character: never cut in half.
     expect(quoteForMessage('😀'.repeat(100), 'double')).toBe(`"${'😀'.repeat(80)}…" (100 characters)`);
   });
@@ -54,32 +63,57 @@ describe('hostile values in messages, in text and JSON, of validate and plan', (
   const manifests: Record<string, string> = {
     'unknown-key.yaml': developerDoc('a@example.com', `    ${JSON.stringify(`nick${fake}`)}: 1\n`),
     'long-key.yaml': developerDoc('b@example.com', `    ? ${'k'.repeat(200_000)}\n    : 1\n`),
-    'from-env.yaml': developerDoc('c@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: { fromEnv: ${JSON.stringify(`HOME${fake}`)} } }\n`),
-    'from-env-prefixed.yaml': developerDoc('d@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: { fromEnv: ${JSON.stringify(`PORTALFORM_SECRET_${fake}`)} } }\n`),
-    'from-file.yaml': developerDoc('e@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: { fromFile: ${JSON.stringify(`secrets/${fake}.txt`)} } }\n`),
-    'duplicate-key.yaml': developerDoc('f@example.com', `    meta:\n      ${JSON.stringify(`team${fake}`)}: a\n      ${JSON.stringify(`team${fake}`)}: b\n`),
-    'identity.yaml': developerDoc('g@example.com', `    credentials:\n      - { type: acl, group: ${JSON.stringify(`ops\u202e${fake}`)} }\n      - { type: acl, group: ${JSON.stringify(`ops\u202e${fake}`)} }\n`),
+    'from-env.yaml': developerDoc(
+      'c@example.com',
+      `    credentials:\n      - { type: key-auth, name: ci, key: { fromEnv: ${JSON.stringify(`HOME${fake}`)} } }\n`,
+    ),
+    'from-env-prefixed.yaml': developerDoc(
+      'd@example.com',
+      `    credentials:\n      - { type: key-auth, name: ci, key: { fromEnv: ${JSON.stringify(`PORTALFORM_SECRET_${fake}`)} } }\n`,
+    ),
+    'from-file.yaml': developerDoc(
+      'e@example.com',
+      `    credentials:\n      - { type: key-auth, name: ci, key: { fromFile: ${JSON.stringify(`secrets/${fake}.txt`)} } }\n`,
+    ),
+    'duplicate-key.yaml': developerDoc(
+      'f@example.com',
+      `    meta:\n      ${JSON.stringify(`team${fake}`)}: a\n      ${JSON.stringify(`team${fake}`)}: b\n`,
+    ),
+    'identity.yaml': developerDoc(
+      'g@example.com',
+      `    credentials:\n      - { type: acl, group: ${JSON.stringify(`ops\u202e${fake}`)} }\n      - { type: acl, group: ${JSON.stringify(`ops\u202e${fake}`)} }\n`,
+    ),
     'email.yaml': developerDoc(JSON.stringify(`h${fake}@example.com`)),
     'customid.yaml': `version: 1\ndevelopers:\n  - { email: i@example.com, fullName: I, status: pending, customId: ${JSON.stringify(`c\u2066${fake}`)} }\n  - { email: j@example.com, fullName: J, status: pending, customId: ${JSON.stringify(`c\u2066${fake}`)} }\n`,
-    'redirect.yaml': developerDoc('k@example.com', `    credentials:\n      - { type: oauth2, name: app, redirectUris: [${JSON.stringify(`/cb${fake}`)}] }\n`),
+    'redirect.yaml': developerDoc(
+      'k@example.com',
+      `    credentials:\n      - { type: oauth2, name: app, redirectUris: [${JSON.stringify(`/cb${fake}`)}] }\n`,
+    ),
     'meta-type.yaml': developerDoc('l@example.com', `    meta: { ${JSON.stringify(`m${fake}`)}: [1] }\n`),
   };
   const ws = cliWorkspace();
   for (const [file, text] of Object.entries(manifests)) ws.write(`portal/${file}`, text);
 
-  it.for([['validate'], ['plan'], ['plan', '--format', 'markdown']])('%s: every message is escaped and cut, in text', (command) => {
-    const result = ws.run([...command, 'portal']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).not.toMatch(/\n\s+at /);
-    // One line per error (11 files, one error each, but the duplicate acl group and the unknown key, which also lack nothing else) and the summary: nothing split by a raw newline.
-    for (const file of Object.keys(manifests)) expect(result.stderr, file).toMatch(new RegExp(`^portal/${file.replace('.', '\\.')}:\\d+:\\d+: error: `, 'm'));
-    expectSafe(result.stdout + result.stderr, `${command.join(' ')} output`);
-    expect(result.stderr).toContain('\\u001b[2J\\u001b[H\\nSuccess!');
-    expect(result.stderr).toContain(`\`${'k'.repeat(80)}…\` (200000 characters)`);
-    expect(result.stderr.length).toBeLessThan(12_000);
-  });
+  it.for([['validate'], ['plan'], ['plan', '--format', 'markdown']])(
+    '%s: every message is escaped and cut, in text',
+    (command) => {
+      const result = ws.run([...command, 'portal']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      // One line per error (11 files, one error each, but the duplicate acl group and the unknown key, which also lack nothing else) and the summary: nothing split by a raw newline.
+      for (const file of Object.keys(manifests))
+        expect(result.stderr, file).toMatch(new RegExp(`^portal/${file.replace('.', '\\.')}:\\d+:\\d+: error: `, 'm'));
+      expectSafe(result.stdout + result.stderr, `${command.join(' ')} output`);
+      expect(result.stderr).toContain('\\u001b[2J\\u001b[H\\nSuccess!');
+      expect(result.stderr).toContain(`\`${'k'.repeat(80)}…\` (200000 characters)`);
+      expect(result.stderr.length).toBeLessThan(12_000);
+    },
+  );
 
-  it.for([['validate', '--json'], ['plan', '--json']])('%s: every message is escaped and cut, in JSON', (command) => {
+  it.for([
+    ['validate', '--json'],
+    ['plan', '--json'],
+  ])('%s: every message is escaped and cut, in JSON', (command) => {
     const result = ws.run([...command, 'portal']);
     expect(result.code).toBe(1);
     const messages = messagesOf(result);
@@ -97,7 +131,10 @@ describe('values that validate, in JSON output', () => {
   it('are written with \\u escapes for C1, bidi and invisible characters: the same value, nothing raw', () => {
     const ws = cliWorkspace();
     const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
-    ws.write('devs.yaml', developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`));
+    ws.write(
+      'devs.yaml',
+      developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`),
+    );
     const result = ws.run(['plan', 'devs.yaml', '--json']);
     expect(result.code, result.stderr).toBe(0);
     expectSafe(result.stdout, 'plan --json');
@@ -109,7 +146,10 @@ describe('values that validate, in JSON output', () => {
   it('are shown escaped in the text and Markdown plans too', () => {
     const ws = cliWorkspace();
     const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
-    ws.write('devs.yaml', developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`));
+    ws.write(
+      'devs.yaml',
+      developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`),
+    );
     for (const format of ['text', 'markdown']) {
       const result = ws.run(['plan', 'devs.yaml', '--format', format, '--no-color']);
       expect(result.code, result.stderr).toBe(0);
@@ -126,11 +166,20 @@ describe('diagnostics in a PR comment', () => {
       state: { lineage: null, serial: 0 },
       changes: [],
       summary: { create: 0, update: 0, delete: 0, transition: 0, move: 0 },
-      errors: [{ severity: 'error', message: 'value "![x](https://evil.example/p.png) <img src=x onerror=alert(1)> @acme/admins **done** `code` | cell"', location: { file: `x${ESC}.yaml`, line: 1, column: 1 } }],
+      errors: [
+        {
+          severity: 'error',
+          message:
+            'value "![x](https://evil.example/p.png) <img src=x onerror=alert(1)> @acme/admins **done** `code` | cell"',
+          location: { file: `x${ESC}.yaml`, line: 1, column: 1 },
+        },
+      ],
       warnings: [],
     } as unknown as Plan;
     const [comment] = renderPlanMarkdown(plan, { cwd: '/' });
-    expect(comment).toContain('\\!\\[x\\](https://evil.example/p.png) \\<img src=x onerror=alert(1)\\> \\@acme/admins \\*\\*done\\*\\* \\`code\\` \\| cell');
+    expect(comment).toContain(
+      '\\!\\[x\\](https://evil.example/p.png) \\<img src=x onerror=alert(1)\\> \\@acme/admins \\*\\*done\\*\\* \\`code\\` \\| cell',
+    );
     expect(comment).toContain('x\\\\u001b.yaml');
     expect(comment).not.toMatch(/(?<!\\)<img|(?<!\\)@acme|(?<!\\)\*\*done/);
     expectSafe(comment!, 'the comment');
@@ -152,29 +201,61 @@ describe('hostile strings that would validate', () => {
     ['a binary tag', '!!binary QUJD', '!!binary'],
   ])('refuses %s, at the value', async ([, value, tag]) => {
     const ws = workspace();
-    ws.write('a.yaml', `version: 1\ndevelopers:\n  - email: a@example.com\n    fullName: ${value}\n    status: approved\n`);
+    ws.write(
+      'a.yaml',
+      `version: 1\ndevelopers:\n  - email: a@example.com\n    fullName: ${value}\n    status: approved\n`,
+    );
     const { errors, desired } = await ws.load();
     expect(desired).toBeNull();
-    expect(errors).toEqual([expect.stringMatching(new RegExp(`^a\\.yaml:4:1[0-9]: error: unsupported YAML tag ${tag!.replace(/[!<>.,:]/g, '\\$&')}; write a plain string`.replace('4:1[0-9]', '4:\\d+')))]);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^a\\.yaml:4:1[0-9]: error: unsupported YAML tag ${tag!.replace(/[!<>.,:]/g, '\\$&')}; write a plain string`.replace(
+            '4:1[0-9]',
+            '4:\\d+',
+          ),
+        ),
+      ),
+    ]);
   });
 
   it('refuses a custom tag on a mapping, a sequence and a key, and accepts core tags', async () => {
-    expect(await errorsOf('    meta: !custom { a: b }\n')).toEqual(['a.yaml:6:11: error: unsupported YAML tag !custom; write a plain string, number or boolean']);
-    expect(await errorsOf('    credentials: !!set [a]\n')).toEqual([expect.stringMatching(/^a\.yaml:6:\d+: error: unsupported YAML tag !!set;/)]);
-    expect(await errorsOf('    meta: { !k team: b }\n')).toEqual([expect.stringMatching(/^a\.yaml:6:13: error: unsupported YAML tag !k;/)]);
+    expect(await errorsOf('    meta: !custom { a: b }\n')).toEqual([
+      'a.yaml:6:11: error: unsupported YAML tag !custom; write a plain string, number or boolean',
+    ]);
+    expect(await errorsOf('    credentials: !!set [a]\n')).toEqual([
+      expect.stringMatching(/^a\.yaml:6:\d+: error: unsupported YAML tag !!set;/),
+    ]);
+    expect(await errorsOf('    meta: { !k team: b }\n')).toEqual([
+      expect.stringMatching(/^a\.yaml:6:13: error: unsupported YAML tag !k;/),
+    ]);
     expect(await errorsOf('    customId: !!str 42\n    meta: !!map { a: !!str b }\n')).toEqual([]);
   });
 
   it('refuses a NUL character written as an escape, in a value or a key, at its string', async () => {
-    expect(await errorsOf('    customId: "ada\\0"\n')).toEqual(['a.yaml:6:15: error: this string holds a NUL character (\\0), which no state can store; remove it']);
-    expect(await errorsOf('    meta: { "te\\0am": x }\n')).toEqual([expect.stringMatching(/^a\.yaml:6:13: error: this string holds a NUL character/)]);
+    expect(await errorsOf('    customId: "ada\\0"\n')).toEqual([
+      'a.yaml:6:15: error: this string holds a NUL character (\\0), which no state can store; remove it',
+    ]);
+    expect(await errorsOf('    meta: { "te\\0am": x }\n')).toEqual([
+      expect.stringMatching(/^a\.yaml:6:13: error: this string holds a NUL character/),
+    ]);
   });
 
   it('refuses lone surrogates, in YAML and in JSON, and keeps a proper pair', async () => {
-    expect(await errorsOf('    customId: "Ada \\ud800"\n')).toEqual([expect.stringMatching(/^a\.yaml:6:15: error: this string holds a lone surrogate \(U\+D800\)/)]);
+    expect(await errorsOf('    customId: "Ada \\ud800"\n')).toEqual([
+      expect.stringMatching(/^a\.yaml:6:15: error: this string holds a lone surrogate \(U\+D800\)/),
+    ]);
     const ws = workspace();
-    ws.write('a.json', JSON.stringify({ version: 1, developers: [{ email: 'a@example.com', fullName: 'Ada', status: 'approved', meta: { team: 'x\udfff' } }] }));
-    expect((await ws.load()).errors).toEqual([expect.stringMatching(/^a\.json:1:\d+: error: this string holds a lone surrogate \(U\+DFFF\)/)]);
+    ws.write(
+      'a.json',
+      JSON.stringify({
+        version: 1,
+        developers: [{ email: 'a@example.com', fullName: 'Ada', status: 'approved', meta: { team: 'x\udfff' } }],
+      }),
+    );
+    expect((await ws.load()).errors).toEqual([
+      expect.stringMatching(/^a\.json:1:\d+: error: this string holds a lone surrogate \(U\+DFFF\)/),
+    ]);
     expect(await errorsOf('    meta: { team: "\\ud83d\\ude00" }\n')).toEqual([]);
   });
 
@@ -192,7 +273,9 @@ describe('hostile strings that would validate', () => {
   ])('refuses an email with %s, naming the character', async ([, email, name]) => {
     const errors = await errorsOf('', JSON.stringify(email));
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^a\.yaml:3:12: error: ".*" is not a valid email address \(it holds U\+[0-9A-F]{4}, an invisible or control character/);
+    expect(errors[0]).toMatch(
+      /^a\.yaml:3:12: error: ".*" is not a valid email address \(it holds U\+[0-9A-F]{4}, an invisible or control character/,
+    );
     expect(errors[0]).toContain(name);
     expectSafe(errors[0]!, 'the message');
   });
@@ -232,10 +315,15 @@ describe('a guessing oracle for given keys', () => {
     for (const order of ['victim first', 'attacker first']) {
       const ws = workspace();
       const text = doc(['wrong-guess-number-0000001', victimKey, 'wrong-guess-number-0000002']);
-      ws.write('a.yaml', order === 'victim first' ? text : text.replace(/^( {2}- \{ email: victim.*\n)([\s\S]*)$/m, '$2$1'));
+      ws.write(
+        'a.yaml',
+        order === 'victim first' ? text : text.replace(/^( {2}- \{ email: victim.*\n)([\s\S]*)$/m, '$2$1'),
+      );
       const { errors } = await ws.load({ env: { PORTALFORM_SECRET_VICTIM: victimKey } });
       expect(errors, order).toHaveLength(1);
-      expect(errors[0], order).toMatch(/^a\.yaml:\d+:\d+: error: this key-auth key is already in use; it must be unique across the portal/);
+      expect(errors[0], order).toMatch(
+        /^a\.yaml:\d+:\d+: error: this key-auth key is already in use; it must be unique across the portal/,
+      );
       expect(errors[0], order).not.toMatch(/victim|prod|PORTALFORM_SECRET_VICTIM|a\.yaml:3:/);
       expect(errors[0], order).not.toContain(victimKey);
     }
@@ -243,7 +331,13 @@ describe('a guessing oracle for given keys', () => {
 
   it('refuses a given key-auth key under 20 characters, which allowShortKeys accepts with a warning in the plan', async () => {
     const ws = cliWorkspace();
-    ws.write('portal/devs.yaml', developerDoc('a@example.com', '    credentials:\n      - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_SHORT } }\n'));
+    ws.write(
+      'portal/devs.yaml',
+      developerDoc(
+        'a@example.com',
+        '    credentials:\n      - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_SHORT } }\n',
+      ),
+    );
     const env = { PORTALFORM_SECRET_SHORT: 'only-19-characters!' };
     const refused = ws.run(['plan', 'portal'], { env });
     expect(refused.code).toBe(1);
@@ -252,10 +346,13 @@ describe('a guessing oracle for given keys', () => {
     for (const format of ['text', 'markdown']) {
       const planned = ws.run(['plan', 'portal', '--format', format], { env });
       expect(planned.code, planned.stderr).toBe(0);
-      const said = 'portal.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration (1 such key is given here)';
+      const said =
+        'portal.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration (1 such key is given here)';
       expect(format === 'markdown' ? planned.stdout : planned.stderr).toContain(said);
     }
-    const json = JSON.parse(ws.run(['plan', 'portal', '--json'], { env }).stdout) as { warnings: Array<{ message: string }> };
+    const json = JSON.parse(ws.run(['plan', 'portal', '--json'], { env }).stdout) as {
+      warnings: Array<{ message: string }>;
+    };
     expect(json.warnings.map((w) => w.message)).toEqual([expect.stringContaining('portal.allowShortKeys is true')]);
   });
 });

@@ -12,11 +12,15 @@ it('runs bench:portal briefly on SQLite and writes its results', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portalform-bench-portal-smoke-'));
   try {
     const out = path.join(dir, 'results.json');
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist/bench/portal.js'), '--seconds', '1', '--developers', '30', '--no-postgres', '--out', out], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', HOME: dir },
-      timeout: 240_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'dist/bench/portal.js'), '--seconds', '1', '--developers', '30', '--no-postgres', '--out', out],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: dir },
+        timeout: 240_000,
+      },
+    );
     expect(run.stderr).not.toContain('bench:portal failed');
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('GET /api/v1/credentials, p99 ms');

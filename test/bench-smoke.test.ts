@@ -14,7 +14,17 @@ it('runs the benchmark at 1k developers and writes its results', () => {
     const out = path.join(dir, 'results.json');
     const run = spawnSync(
       process.execPath,
-      [path.join(ROOT, 'dist/bench/run.js'), '--developers', '1000', '--runs', '1', '--no-postgres', '--no-growth', '--out', out],
+      [
+        path.join(ROOT, 'dist/bench/run.js'),
+        '--developers',
+        '1000',
+        '--runs',
+        '1',
+        '--no-postgres',
+        '--no-growth',
+        '--out',
+        out,
+      ],
       { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } },
     );
     expect(run.stderr + run.stdout).not.toContain('bench failed');
@@ -25,8 +35,19 @@ it('runs the benchmark at 1k developers and writes its results', () => {
     const scale = results.scales[0];
     expect(scale.developers).toBe(1000);
     expect(Object.keys(scale.layouts)).toEqual(['100-files', '1-file']);
-    for (const layout of Object.values(scale.layouts) as Array<{ steps: Record<string, { medianMs: number; peakRssMiB: number }> }>) {
-      for (const step of ['validate', 'firstPlan', 'firstApply', 'noopPlan', 'changePlan', 'changeApply', 'floor', 'bulkInsert']) {
+    for (const layout of Object.values(scale.layouts) as Array<{
+      steps: Record<string, { medianMs: number; peakRssMiB: number }>;
+    }>) {
+      for (const step of [
+        'validate',
+        'firstPlan',
+        'firstApply',
+        'noopPlan',
+        'changePlan',
+        'changeApply',
+        'floor',
+        'bulkInsert',
+      ]) {
         expect(layout.steps[step]?.medianMs, step).toBeGreaterThan(0);
         expect(layout.steps[step]?.peakRssMiB, step).toBeGreaterThan(0);
       }

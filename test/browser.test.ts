@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_TOKEN, PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
@@ -33,12 +33,17 @@ async function photograph(page: Page, name: string): Promise<void> {
 /** Checks the page with axe (no serious or critical violation), that nothing overflows at 360 px, and photographs it at both widths. */
 async function inspect(page: Page, name: string): Promise<void> {
   await photograph(page, name);
-  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  const overflow = await page.evaluate<number>(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  );
   expect(overflow, `${name} is wider than 360 px`).toBeLessThanOrEqual(0);
   await page.setViewportSize({ width: 1280, height: 900 });
   const results = await new AxeBuilder({ page }).analyze();
   const grave = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(grave.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `axe on ${name}`).toEqual([]);
+  expect(
+    grave.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    `axe on ${name}`,
+  ).toEqual([]);
 }
 
 /** Clicks and waits for the page it leads to. */
@@ -175,7 +180,9 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     await page.goto('/dashboard');
     await follow(page, page.getByRole('button', { name: 'Delete' }));
     expect(await textOf(page.getByRole('heading', { level: 1 }))).toMatch(/^Delete oauth2 “bob-app”\?$/);
-    expect(await textOf(page.getByRole('alert'))).toContain('Applications and services using this credential lose access');
+    expect(await textOf(page.getByRole('alert'))).toContain(
+      'Applications and services using this credential lose access',
+    );
     await photograph(page, 'credential-delete-confirm');
     await follow(page, page.getByRole('button', { name: 'Delete credential' }));
     await visible(page.getByText('You have no credentials yet.'));
@@ -229,7 +236,10 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
   }
 
   it('opens an HTML plan offline: no request leaves, the filter box hides the developers that do not match', async () => {
-    server.w.write('portal/developers.yaml', 'version: 1\ndevelopers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: revoked }\n  - { email: carol@example.com, fullName: "<img src=x onerror=alert(1)>", status: approved }\n  - { email: dan@example.com, fullName: Dan, status: pending }\n');
+    server.w.write(
+      'portal/developers.yaml',
+      'version: 1\ndevelopers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: revoked }\n  - { email: carol@example.com, fullName: "<img src=x onerror=alert(1)>", status: approved }\n  - { email: dan@example.com, fullName: Dan, status: pending }\n',
+    );
     const plan = server.w.run(['plan', 'portal', '--format', 'html']);
     expect(plan.code, plan.stderr).toBe(0);
     const file = join(SHOTS, 'plan.html');

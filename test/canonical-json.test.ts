@@ -9,7 +9,11 @@ function reference(value: unknown): string {
     Array.isArray(v)
       ? v.map(sortKeysDeep)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeysDeep((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sortKeysDeep((v as Record<string, unknown>)[k])]),
+          )
         : v;
   return JSON.stringify(sortKeysDeep(value));
 }
@@ -36,7 +40,13 @@ it('writes the same text as JSON.stringify of a sorted copy', () => {
 });
 
 it('orders array-index keys as an object would, and drops what JSON drops', () => {
-  const odd = { b: 1, '10': 2, '9': [undefined, () => 1], a: undefined, 'x y': { '0': 1, '01': 2, '4294967295': 3, '4294967294': 4 } };
+  const odd = {
+    b: 1,
+    '10': 2,
+    '9': [undefined, () => 1],
+    a: undefined,
+    'x y': { '0': 1, '01': 2, '4294967295': 3, '4294967294': 4 },
+  };
   expect(canonicalJson(odd)).toBe(reference(odd));
   const big = { changes: Array.from({ length: 5000 }, (_, i) => ({ z: i, a: `value ${i}`, m: { y: null, x: [i] } })) };
   expect(canonicalJson(big)).toBe(reference(big));

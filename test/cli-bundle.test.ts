@@ -16,7 +16,10 @@ const holdsServer = (file: string) => readFileSync(file, 'utf8').includes('FST_E
 
 describe('the CLI bundle', () => {
   it('is what the package runs: `bin` names the launcher, which reads no source module', () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; version: string };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+      version: string;
+    };
     expect(join(ROOT, manifest.bin.portalform!)).toBe(BIN);
     expect(readFileSync(BIN, 'utf8')).not.toMatch(/require\(["']\.\.\/src\//);
     expect(holdsServer(CLI_BUNDLE)).toBe(false);
@@ -37,7 +40,7 @@ describe('the CLI bundle', () => {
     expect(w.run(['-V']).stdout).toBe(run.stdout);
   });
 
-  it('runs a plan from the CLI bundle through its code cache: no module of dist/src, of node_modules only the SQLite driver\'s addon', () => {
+  it("runs a plan from the CLI bundle through its code cache: no module of dist/src, of node_modules only the SQLite driver's addon", () => {
     const w = workspace();
     const example = w.copyExample('quickstart');
     expect(w.run(['apply', example, '--auto-approve'])).toMatchObject({ code: 0 });
@@ -79,8 +82,10 @@ describe('the CLI bundle', () => {
     const w = workspace();
     const padding = 'x'.repeat(400);
     for (const file of [0, 1]) {
-      const developers = Array.from({ length: 2500 }, (_, i) =>
-        `  - email: dev-${file}-${i}@example.com\n    fullName: Developer ${file} ${i}\n    status: approved\n    meta: { note: "${padding}" }\n`,
+      const developers = Array.from(
+        { length: 2500 },
+        (_, i) =>
+          `  - email: dev-${file}-${i}@example.com\n    fullName: Developer ${file} ${i}\n    status: approved\n    meta: { note: "${padding}" }\n`,
       );
       w.write(`portal/part-${file}.yaml`, `version: 1\ndevelopers:\n${developers.join('')}`);
     }

@@ -25,7 +25,25 @@ const WITHOUT_STATE = ['validate', 'secret', 'state'];
 
 describe('every command --help', () => {
   it('covers the commands a user meets', () => {
-    expect([...helpOf.keys()]).toEqual(expect.arrayContaining(['validate', 'plan', 'apply', 'show', 'state list', 'state show', 'history', 'history show', 'history verify', 'export', 'secret reveal', 'invite', 'serve', 'force-unlock', 'requests']));
+    expect([...helpOf.keys()]).toEqual(
+      expect.arrayContaining([
+        'validate',
+        'plan',
+        'apply',
+        'show',
+        'state list',
+        'state show',
+        'history',
+        'history show',
+        'history verify',
+        'export',
+        'secret reveal',
+        'invite',
+        'serve',
+        'force-unlock',
+        'requests',
+      ]),
+    );
   });
 
   for (const [name, help] of helpOf) {
@@ -36,7 +54,8 @@ describe('every command --help', () => {
       expect(help.stdout.includes('--state-key-file')).toBe(NEEDING_STATE_KEY.includes(name));
       expect(help.stdout.includes('--state <')).toBe(!WITHOUT_STATE.includes(name));
       expect(help.stdout).not.toContain('(default: [])');
-      if (/\[paths\.\.\.\]/.test(help.stdout)) expect(help.stdout.replace(/\s+/g, ' ')).toContain('(default: the current directory)');
+      if (/\[paths\.\.\.\]/.test(help.stdout))
+        expect(help.stdout.replace(/\s+/g, ' ')).toContain('(default: the current directory)');
     });
   }
 });
@@ -44,7 +63,12 @@ describe('every command --help', () => {
 describe('durations need a unit', () => {
   for (const name of LOCKING) {
     it(`${name} --lock-timeout 5 is refused before any work, exit 1, and 5s is taken`, () => {
-      const args = { apply: ['apply', 'nothing-here'], export: ['export', '--format', 'deck'], 'secret reveal': ['secret', 'reveal', 'developer["a@example.com"].credential["key-auth:k"]'], invite: ['invite', 'developer["a@example.com"]'] }[name]!;
+      const args = {
+        apply: ['apply', 'nothing-here'],
+        export: ['export', '--format', 'deck'],
+        'secret reveal': ['secret', 'reveal', 'developer["a@example.com"].credential["key-auth:k"]'],
+        invite: ['invite', 'developer["a@example.com"]'],
+      }[name]!;
       const refused = w.run([...args, '--lock-timeout', '5']);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain('invalid duration "5": give it a unit, e.g. 5s or 5ms');

@@ -63,7 +63,10 @@ describe('point 8: history', () => {
     expect(shown.stdout).toContain('# developer["a@example.com"] was revoked');
     expect(shown.stdout).toContain('# developer["a@example.com"].credential["acl:g"] was updated in-place');
     const changesOf = (text: string) => text.slice(text.indexOf('\n  # ')).split(/\n(?:Plan|Applied): /)[0];
-    const past = changesOf(planned).replace(/will be (created|deleted|revoked|approved|rejected|updated in-place)/g, 'was $1');
+    const past = changesOf(planned).replace(
+      /will be (created|deleted|revoked|approved|rejected|updated in-place)/g,
+      'was $1',
+    );
     expect(changesOf(shown.stdout)).toBe(past);
     expect(shown.stdout).toContain('Applied: 0 created, 3 updated, 1 deleted, 1 status transition, 0 moved.');
   });
@@ -82,7 +85,8 @@ describe('point 8: history', () => {
   });
 
   it('--limit N keeps the last N entries, --since a serial or a time those at or after it', () => {
-    const serials = (args: string[]) => JSON.parse(w.run(['history', '--json', ...args]).stdout).entries.map((e: any) => e.serial);
+    const serials = (args: string[]) =>
+      JSON.parse(w.run(['history', '--json', ...args]).stdout).entries.map((e: any) => e.serial);
     expect(serials(['--limit', '1'])).toEqual([2]);
     expect(serials(['--since', '2'])).toEqual([2]);
     expect(serials(['--since', '1'])).toEqual([1, 2]);
@@ -113,14 +117,29 @@ describe('point 10: state show and filtered state list', () => {
     expect(text.stdout).toMatch(/key +=\s+\(sensitive\)/);
     expect(text.stdout).not.toContain('b@example.com');
     const json = JSON.parse(w.run(['state', 'show', 'developer["a@example.com"]', '--json']).stdout);
-    expect(json).toMatchObject({ address: 'developer["a@example.com"]', kind: 'developer', email: 'a@example.com', status: 'approved', meta: { team: 'core' } });
+    expect(json).toMatchObject({
+      address: 'developer["a@example.com"]',
+      kind: 'developer',
+      email: 'a@example.com',
+      status: 'approved',
+      meta: { team: 'core' },
+    });
     expect(json.credentials.map((c: any) => c.type)).toEqual(['acl', 'key-auth']);
   });
 
   it('state show prints one credential, its secret redacted', () => {
     const address = 'developer["a@example.com"].credential["key-auth:k"]';
     const json = JSON.parse(w.run(['state', 'show', address, '--json']).stdout);
-    expect(json).toEqual({ address, kind: 'credential', developer: 'a@example.com', type: 'key-auth', name: 'k', key: '(sensitive)', active: true, origin: 'manifest' });
+    expect(json).toEqual({
+      address,
+      kind: 'credential',
+      developer: 'a@example.com',
+      type: 'key-auth',
+      name: 'k',
+      key: '(sensitive)',
+      active: true,
+      origin: 'manifest',
+    });
     const revealed = JSON.parse(w.run(['secret', 'reveal', address, '--json'], { env: KEY_ENV }).stdout).secrets.key;
     expect(w.run(['state', 'show', address]).stdout).not.toContain(revealed);
     expect(JSON.stringify(json)).not.toContain(revealed);
@@ -134,10 +153,20 @@ describe('point 10: state show and filtered state list', () => {
   });
 
   it('state list takes an address prefix and --status', () => {
-    const lines = (args: string[]) => w.run(['state', 'list', ...args]).stdout.trim().split('\n');
+    const lines = (args: string[]) =>
+      w
+        .run(['state', 'list', ...args])
+        .stdout.trim()
+        .split('\n');
     expect(lines(['--status', 'pending'])).toEqual(['developer["b@example.com"]  pending']);
-    expect(lines(['developer["c'])).toEqual(['developer["c@example.com"]  revoked', 'developer["c@example.com"].credential["basic-auth:cee"]  inactive']);
-    expect(lines(['developer["a@example.com"].credential["key'])).toEqual(['developer["a@example.com"]  approved', 'developer["a@example.com"].credential["key-auth:k"]  active']);
+    expect(lines(['developer["c'])).toEqual([
+      'developer["c@example.com"]  revoked',
+      'developer["c@example.com"].credential["basic-auth:cee"]  inactive',
+    ]);
+    expect(lines(['developer["a@example.com"].credential["key'])).toEqual([
+      'developer["a@example.com"]  approved',
+      'developer["a@example.com"].credential["key-auth:k"]  active',
+    ]);
     const json = JSON.parse(w.run(['state', 'list', '--status', 'approved', '--json']).stdout);
     expect(json.developers.map((d: any) => d.email)).toEqual(['a@example.com']);
     expect(json.serial).toBe(1);

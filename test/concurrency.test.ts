@@ -67,7 +67,9 @@ function expectNothingLost(w: Workspace, results: Finished[]): void {
   racerEntries.forEach((entry, k) => {
     expect(created[k]).toHaveLength(1);
     expect(entry.actor).toBe(`racer-${created[k]![0]!.match(/\d+/)![0]}`);
-    expect(developerEmails(entry, 'delete'), `apply ${entry.serial} saw the one before it`).toEqual(k === 0 ? [] : created[k - 1]);
+    expect(developerEmails(entry, 'delete'), `apply ${entry.serial} saw the one before it`).toEqual(
+      k === 0 ? [] : created[k - 1],
+    );
   });
   const listing = json(w.run(['state', 'list', '--json']).stdout);
   expect(listing.serial).toBe(1 + winners.length);
@@ -177,7 +179,9 @@ describe('SQLite lock records', () => {
 
     const refused = w.run(['apply', 'm.yaml', '--auto-approve']);
     expectLockRefusal(refused);
-    expect(refused.stderr).toContain(`locked by ci@ci-runner-7 (pid 4242, apply) since 2026-01-01T00:00:00.000Z (lock ID ${lockId})`);
+    expect(refused.stderr).toContain(
+      `locked by ci@ci-runner-7 (pid 4242, apply) since 2026-01-01T00:00:00.000Z (lock ID ${lockId})`,
+    );
     expect(w.run(['plan', 'm.yaml']).code, 'plans do not wait for the lock').toBe(0);
 
     const unlocked = w.run(['force-unlock', lockId]);

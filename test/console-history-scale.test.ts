@@ -22,10 +22,34 @@ function firstApplyChanges(): unknown[] {
   for (let i = 0; i < DEVELOPERS; i++) {
     const email = `dev${String(i).padStart(6, '0')}@scale.example.com`;
     const address = `developer["${email}"]`;
-    changes.push({ address, kind: 'developer', op: 'create', before: null, after: { email, fullName: `Developer ${i}`, status: 'approved', customId: null, meta: { team: 'scale' } } });
-    changes.push({ address: `${address}.credential["acl:partners"]`, kind: 'credential', op: 'create', before: null, after: { type: 'acl', group: 'partners', active: true } });
-    changes.push({ address: `${address}.credential["key-auth:ci"]`, kind: 'credential', op: 'create', before: null, after: { type: 'key-auth', name: 'ci', key: '(sensitive)', active: true } });
-    changes.push({ address: `${address}.credential["hmac-auth:h${i}"]`, kind: 'credential', op: 'create', before: null, after: { type: 'hmac-auth', username: `h${i}`, secret: '(sensitive)', active: true } });
+    changes.push({
+      address,
+      kind: 'developer',
+      op: 'create',
+      before: null,
+      after: { email, fullName: `Developer ${i}`, status: 'approved', customId: null, meta: { team: 'scale' } },
+    });
+    changes.push({
+      address: `${address}.credential["acl:partners"]`,
+      kind: 'credential',
+      op: 'create',
+      before: null,
+      after: { type: 'acl', group: 'partners', active: true },
+    });
+    changes.push({
+      address: `${address}.credential["key-auth:ci"]`,
+      kind: 'credential',
+      op: 'create',
+      before: null,
+      after: { type: 'key-auth', name: 'ci', key: '(sensitive)', active: true },
+    });
+    changes.push({
+      address: `${address}.credential["hmac-auth:h${i}"]`,
+      kind: 'credential',
+      op: 'create',
+      before: null,
+      after: { type: 'hmac-auth', username: `h${i}`, secret: '(sensitive)', active: true },
+    });
   }
   return changes;
 }
@@ -34,21 +58,44 @@ async function signIn(server: PortalServer): Promise<string> {
   const admin = await server.app.inject({ method: 'GET', url: '/console/login' });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(admin.body)![1]!;
   const cookie = admin.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-  const login = await server.app.inject({ method: 'POST', url: '/console/login', payload: `_csrf=${encodeURIComponent(csrf)}&token=${CONSOLE_TOKEN}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
+  const login = await server.app.inject({
+    method: 'POST',
+    url: '/console/login',
+    payload: `_csrf=${encodeURIComponent(csrf)}&token=${CONSOLE_TOKEN}`,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+  });
   return login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 }
 
 describe.each(BACKENDS)('the console history after a 100,000-developer apply on $name', (backend) => {
-  it('answers its first view without reading the large entry, and pages its changes from slices', { timeout: 600_000 }, async () => {
-    const server = await startPortal('developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }\n', { state: backend.newState() });
+  it('answers its first view without reading the large entry, and pages its changes from slices', {
+    timeout: 600_000,
+  }, async () => {
+    const server = await startPortal(
+      'developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }\n',
+      { state: backend.newState() },
+    );
     const store = openStore(server.w.state, server.w.dir);
     try {
       const changes = firstApplyChanges();
       const summary = { create: changes.length, update: 0, delete: 0, transition: 0, move: 0 };
-      await store.backend.db()!.transaction().execute(async (trx) => {
-        const writer = new StateWriter(trx, store.backend.maxParams);
-        await appendEntry(writer, 'apply', { kind: 'apply', serial: 2, serialBefore: 1, at: new Date().toISOString(), actor: 'ci-bot', lineage: 'x', changes, summary, toolVersion: '0.1.0' });
-      });
+      await store.backend
+        .db()!
+        .transaction()
+        .execute(async (trx) => {
+          const writer = new StateWriter(trx, store.backend.maxParams);
+          await appendEntry(writer, 'apply', {
+            kind: 'apply',
+            serial: 2,
+            serialBefore: 1,
+            at: new Date().toISOString(),
+            actor: 'ci-bot',
+            lineage: 'x',
+            changes,
+            summary,
+            toolVersion: '0.1.0',
+          });
+        });
 
       // The first view: the timeline and the chains' verification, as the page asks for them.
       const model = new ConsoleReadModel(store);
@@ -79,12 +126,18 @@ describe.each(BACKENDS)('the console history after a 100,000-developer apply on 
       const session = await signIn(server);
       const started = performance.now();
       const history = await server.app.inject({ method: 'GET', url: '/console/history', headers: { cookie: session } });
-      console.info(`first view of /console/history on ${backend.name} after a ${DEVELOPERS}-developer apply: ${(performance.now() - started).toFixed(0)} ms (not a test)`);
+      console.info(
+        `first view of /console/history on ${backend.name} after a ${DEVELOPERS}-developer apply: ${(performance.now() - started).toFixed(0)} ms (not a test)`,
+      );
       expect(history.statusCode).toBe(200);
       expect(history.body).toContain(`href="/console/history/apply/${large.seq}"`);
       expect(history.body).toMatch(/Applies: (being verified|verified)/);
       expect(history.body).not.toContain('dev000000@scale.example.com');
-      const entryPage = await server.app.inject({ method: 'GET', url: `/console/history/apply/${large.seq}?from=${first.next}`, headers: { cookie: session } });
+      const entryPage = await server.app.inject({
+        method: 'GET',
+        url: `/console/history/apply/${large.seq}?from=${first.next}`,
+        headers: { cookie: session },
+      });
       expect(entryPage.statusCode).toBe(200);
       expect(entryPage.body).toContain('400000 create');
       expect(entryPage.body).toContain('dev000050@scale.example.com');

@@ -1,7 +1,7 @@
 // The console's tables at 360 px (issue 18, point 4): no column cut off or squeezed to a letter per
 // line — each row becomes a card of labelled values, so neither the page nor the table scrolls
 // sideways. Debian's Chromium, as in browser.test.ts; without it the suite skips, loudly.
-import { type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_TOKEN, startPortal, type PortalServer } from './helpers/pages-server.js';
@@ -56,7 +56,7 @@ describe.skipIf(!available)('the console at 360 px', { timeout: 120_000 }, () =>
     await server?.close();
   });
 
-  it('shows the developer table and a developer\'s credentials as labelled cards, nothing scrolling sideways', async () => {
+  it("shows the developer table and a developer's credentials as labelled cards, nothing scrolling sideways", async () => {
     const context = await browser.newContext({ baseURL: server.url, viewport: { width: 360, height: 800 } });
     const page = await context.newPage();
     await page.goto('/console/login');

@@ -15,7 +15,18 @@ afterAll(dropTestSchemas);
 const DEVELOPERS = 100_000;
 const BUDGET_MS = 200;
 const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Tim'];
-const STATUS_MIX: Status[] = ['approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'approved', 'pending', 'pending', 'revoked'];
+const STATUS_MIX: Status[] = [
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'pending',
+  'pending',
+  'revoked',
+];
 
 function seedRows(): { developers: DeveloperRowInput[]; credentials: CredentialRowInput[] } {
   const developers: DeveloperRowInput[] = [];
@@ -23,9 +34,27 @@ function seedRows(): { developers: DeveloperRowInput[]; credentials: CredentialR
   for (let i = 0; i < DEVELOPERS; i++) {
     const id = randomUUID();
     const status = STATUS_MIX[i % STATUS_MIX.length]!;
-    developers.push({ id, email: `dev${String(i).padStart(6, '0')}@scale.example.com`, fullName: `${FIRST_NAMES[i % FIRST_NAMES.length]} Scale${i}`, status, customId: null, meta: {}, origin: i % 5 < 3 ? 'manifest' : 'self-service' });
+    developers.push({
+      id,
+      email: `dev${String(i).padStart(6, '0')}@scale.example.com`,
+      fullName: `${FIRST_NAMES[i % FIRST_NAMES.length]} Scale${i}`,
+      status,
+      customId: null,
+      meta: {},
+      origin: i % 5 < 3 ? 'manifest' : 'self-service',
+    });
     if (i % 5 === 0) {
-      credentials.push({ id: randomUUID(), developerId: id, type: 'acl', identity: 'partners', uniqueValue: null, fields: { group: 'partners' }, secrets: {}, active: status === 'approved', origin: 'manifest' });
+      credentials.push({
+        id: randomUUID(),
+        developerId: id,
+        type: 'acl',
+        identity: 'partners',
+        uniqueValue: null,
+        fields: { group: 'partners' },
+        secrets: {},
+        active: status === 'approved',
+        origin: 'manifest',
+      });
     }
   }
   return { developers, credentials };
@@ -45,7 +74,10 @@ async function median(run: () => Promise<unknown>): Promise<number> {
 
 describe.each(BACKENDS)('the console with 100,000 developers on $name', (backend) => {
   it('lists, pages, filters and searches developers within 200 ms of server time', { timeout: 600_000 }, async () => {
-    const server = await startPortal('developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }\n', { state: backend.newState() });
+    const server = await startPortal(
+      'developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }\n',
+      { state: backend.newState() },
+    );
     const store = openStore(server.w.state, server.w.dir);
     try {
       const db = store.backend.db()!;
@@ -56,7 +88,10 @@ describe.each(BACKENDS)('the console with 100,000 developers on $name', (backend
         await writer.insertDevelopers(developers, now);
         await writer.insertCredentials(credentials, now);
       });
-      if (backend.name === 'postgres') await db.executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } } as never).catch(() => undefined);
+      if (backend.name === 'postgres')
+        await db
+          .executeQuery({ sql: 'analyze', parameters: [], query: { kind: 'RawNode' } } as never)
+          .catch(() => undefined);
 
       const model = new ConsoleReadModel(store);
       const page = await model.developers({});
@@ -66,7 +101,11 @@ describe.each(BACKENDS)('the console with 100,000 developers on $name', (backend
       expect((await model.developers({ search: 'dev01234' })).developers.map((d) => d.email)).toEqual(
         Array.from({ length: 10 }, (_, i) => `dev01234${i}@scale.example.com`),
       );
-      expect((await model.developers({ search: 'grace scale1' })).developers.every((d) => d.fullName.startsWith('Grace Scale1'))).toBe(true);
+      expect(
+        (await model.developers({ search: 'grace scale1' })).developers.every((d) =>
+          d.fullName.startsWith('Grace Scale1'),
+        ),
+      ).toBe(true);
       expect((await model.statusCounts()).pending).toBe(DEVELOPERS / 5);
 
       const queries: Record<string, () => Promise<unknown>> = {
@@ -86,15 +125,29 @@ describe.each(BACKENDS)('the console with 100,000 developers on $name', (backend
       const admin = await server.app.inject({ method: 'GET', url: '/console/login' });
       const csrf = /name="_csrf" value="([^"]+)"/.exec(admin.body)![1]!;
       const cookie = admin.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-      const login = await server.app.inject({ method: 'POST', url: '/console/login', payload: `_csrf=${encodeURIComponent(csrf)}&token=${CONSOLE_TOKEN}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' } });
+      const login = await server.app.inject({
+        method: 'POST',
+        url: '/console/login',
+        payload: `_csrf=${encodeURIComponent(csrf)}&token=${CONSOLE_TOKEN}`,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      });
       const session = login.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-      for (const url of ['/console/developers', '/console/developers?q=dev0999', '/console/developers?q=margaret+scale9&status=approved', '/console/requests']) {
+      for (const url of [
+        '/console/developers',
+        '/console/developers?q=dev0999',
+        '/console/developers?q=margaret+scale9&status=approved',
+        '/console/requests',
+      ]) {
         timings[`GET ${url} (whole response)`] = await median(async () => {
           const response = await server.app.inject({ method: 'GET', url, headers: { cookie: session } });
           expect(response.statusCode).toBe(200);
         });
       }
-      console.info(`console timings on ${backend.name}, ${DEVELOPERS} developers (median of 5, ms):\n${Object.entries(timings).map(([k, v]) => `  ${k}: ${v.toFixed(1)}`).join('\n')}`);
+      console.info(
+        `console timings on ${backend.name}, ${DEVELOPERS} developers (median of 5, ms):\n${Object.entries(timings)
+          .map(([k, v]) => `  ${k}: ${v.toFixed(1)}`)
+          .join('\n')}`,
+      );
       for (const [name, ms] of Object.entries(timings)) expect(ms, name).toBeLessThanOrEqual(BUDGET_MS);
     } finally {
       await store.close();

@@ -20,30 +20,46 @@ function byEmail<T extends { email?: unknown }>(developers: T[]): T[] {
 }
 
 describe.concurrent('the valid corpus', () => {
-  it.for(CASES)('$name applies and is stored as written', { timeout: CASE_TIMEOUT_MS }, async ({ dir, expected }, { expect }) => {
-    const work = prepareCase(dir, expected);
-    try {
-      const state = join(work, 'portalform.db');
-      const env = { PORTALFORM_STATE: state, PORTALFORM_STATE_KEY: 'corpus-valid-state-key-0123456789abcdef', ...expected.env };
-      for (const command of [['validate'], ['apply', '--auto-approve'], ['plan', '--detailed-exitcode']]) {
-        const args = [...command, ...manifestArgs(expected)];
-        const result = await runCli(args, { cwd: work, env });
-        expect(result.code, describeRun(args, result)).toBe(0);
-        if (expected.warning) expect(result.stderr).toContain(expected.warning);
+  it.for(CASES)(
+    '$name applies and is stored as written',
+    { timeout: CASE_TIMEOUT_MS },
+    async ({ dir, expected }, { expect }) => {
+      const work = prepareCase(dir, expected);
+      try {
+        const state = join(work, 'portalform.db');
+        const env = {
+          PORTALFORM_STATE: state,
+          PORTALFORM_STATE_KEY: 'corpus-valid-state-key-0123456789abcdef',
+          ...expected.env,
+        };
+        for (const command of [['validate'], ['apply', '--auto-approve'], ['plan', '--detailed-exitcode']]) {
+          const args = [...command, ...manifestArgs(expected)];
+          const result = await runCli(args, { cwd: work, env });
+          expect(result.code, describeRun(args, result)).toBe(0);
+          if (expected.warning) expect(result.stderr).toContain(expected.warning);
+        }
+        const listing = await listState({ state });
+        expect(listing.serial).toBe(1);
+        expect(byEmail(listing.developers)).toMatchObject(byEmail(expected.developers));
+        for (const file of expected.absentFiles ?? []) expect(existsSync(join(work, file)), file).toBe(false);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
       }
-      const listing = await listState({ state });
-      expect(listing.serial).toBe(1);
-      expect(byEmail(listing.developers)).toMatchObject(byEmail(expected.developers));
-      for (const file of expected.absentFiles ?? []) expect(existsSync(join(work, file)), file).toBe(false);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 it('the valid corpus covers the required odd inputs', () => {
   const names = CASES.map((c) => c.name).join(' ');
-  for (const required of ['byte-order-mark', 'crlf', 'unicode-emails', 'mixed-case-email', 'sql-looking', 'shell-looking', 'ten-mb']) {
+  for (const required of [
+    'byte-order-mark',
+    'crlf',
+    'unicode-emails',
+    'mixed-case-email',
+    'sql-looking',
+    'shell-looking',
+    'ten-mb',
+  ]) {
     expect(names).toContain(required);
   }
 });

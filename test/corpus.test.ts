@@ -40,34 +40,41 @@ describe('the bad-input corpus', () => {
   });
 
   describe.concurrent('each case', () => {
-    it.for(CASES)('$name is refused with its located message, changing nothing', { timeout: CASE_TIMEOUT_MS }, async ({ dir, expected }, { expect }) => {
-      const work = prepareCase(dir, expected);
-      try {
-        const state = join(work, 'portalform.db');
-        const env = { PORTALFORM_STATE: state, ...expected.env };
-        if (expected.needsState) {
-          await apply({ state, paths: ['seed.yaml'], cwd: work, env: { ...expected.env } });
-          // The manifest alone is valid: only the stored state makes it wrong.
-          const validated = await runCli(['validate', ...manifestArgs(expected)], { cwd: work, env });
-          expect(validated.code, describeRun(['validate'], validated)).toBe(0);
-        }
-        const before = await stateView(state);
-        const commands = [...(expected.needsState ? [] : [['validate']]), ['plan'], ['apply', '--auto-approve']];
-        for (const command of commands) {
-          const args = [...command, ...manifestArgs(expected)];
-          const result = await runCli(args, { cwd: work, env });
-          expect(result.code, describeRun(args, result)).toBe(1);
-          expect(hasLocatedError(result.stderr, expected), describeRun(args, result)).toBe(true);
-          expect(result.stderr).not.toMatch(STACK_TRACE);
-          expect(result.stderr.length).toBeLessThan(MAX_STDERR);
-          for (const secret of [...Object.values(expected.env ?? {}).filter((value) => value.length >= 8), ...(expected.neverPrinted ?? [])]) {
-            expect(result.stdout + result.stderr, 'a secret value is never printed').not.toContain(secret);
+    it.for(CASES)(
+      '$name is refused with its located message, changing nothing',
+      { timeout: CASE_TIMEOUT_MS },
+      async ({ dir, expected }, { expect }) => {
+        const work = prepareCase(dir, expected);
+        try {
+          const state = join(work, 'portalform.db');
+          const env = { PORTALFORM_STATE: state, ...expected.env };
+          if (expected.needsState) {
+            await apply({ state, paths: ['seed.yaml'], cwd: work, env: { ...expected.env } });
+            // The manifest alone is valid: only the stored state makes it wrong.
+            const validated = await runCli(['validate', ...manifestArgs(expected)], { cwd: work, env });
+            expect(validated.code, describeRun(['validate'], validated)).toBe(0);
           }
+          const before = await stateView(state);
+          const commands = [...(expected.needsState ? [] : [['validate']]), ['plan'], ['apply', '--auto-approve']];
+          for (const command of commands) {
+            const args = [...command, ...manifestArgs(expected)];
+            const result = await runCli(args, { cwd: work, env });
+            expect(result.code, describeRun(args, result)).toBe(1);
+            expect(hasLocatedError(result.stderr, expected), describeRun(args, result)).toBe(true);
+            expect(result.stderr).not.toMatch(STACK_TRACE);
+            expect(result.stderr.length).toBeLessThan(MAX_STDERR);
+            for (const secret of [
+              ...Object.values(expected.env ?? {}).filter((value) => value.length >= 8),
+              ...(expected.neverPrinted ?? []),
+            ]) {
+              expect(result.stdout + result.stderr, 'a secret value is never printed').not.toContain(secret);
+            }
+          }
+          expect(await stateView(state)).toEqual(before);
+        } finally {
+          rmSync(work, { recursive: true, force: true });
         }
-        expect(await stateView(state)).toEqual(before);
-      } finally {
-        rmSync(work, { recursive: true, force: true });
-      }
-    });
+      },
+    );
   });
 });

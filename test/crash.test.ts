@@ -20,22 +20,41 @@ const ENV = { PORTALFORM_STATE_KEY: STATE_KEY };
 /** The state before: 300 pending developers the big apply approves, 200 it deletes with their credentials. */
 function seedManifest(): string {
   const lines = ['version: 1', 'developers:'];
-  for (let i = 0; i < 300; i++) lines.push(`  - { email: dev${i}@example.com, fullName: Developer ${i}, status: pending, customId: c${i} }`);
+  for (let i = 0; i < 300; i++)
+    lines.push(`  - { email: dev${i}@example.com, fullName: Developer ${i}, status: pending, customId: c${i} }`);
   for (let i = 0; i < 200; i++) {
-    lines.push(`  - email: old${i}@example.com`, `    fullName: Old ${i}`, '    status: approved', `    customId: c${3000 + i}`);
-    lines.push('    credentials:', `      - { type: acl, group: g${i % 5} }`, `      - { type: hmac-auth, username: old-h${i} }`);
+    lines.push(
+      `  - email: old${i}@example.com`,
+      `    fullName: Old ${i}`,
+      '    status: approved',
+      `    customId: c${3000 + i}`,
+    );
+    lines.push(
+      '    credentials:',
+      `      - { type: acl, group: g${i % 5} }`,
+      `      - { type: hmac-auth, username: old-h${i} }`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** The state after: thousands of approved developers, each with a generated key and an hmac-auth username. */
 function bigManifest(): string {
   const lines = ['version: 1', 'developers:'];
   for (let i = 0; i < DEVELOPERS; i++) {
-    lines.push(`  - email: dev${i}@example.com`, `    fullName: Developer ${i}`, '    status: approved', `    customId: c${i}`);
-    lines.push('    credentials:', '      - { type: key-auth, name: ci }', `      - { type: hmac-auth, username: h${i} }`);
+    lines.push(
+      `  - email: dev${i}@example.com`,
+      `    fullName: Developer ${i}`,
+      '    status: approved',
+      `    customId: c${i}`,
+    );
+    lines.push(
+      '    credentials:',
+      '      - { type: key-auth, name: ci }',
+      `      - { type: hmac-auth, username: h${i} }`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 interface KillOutcome {

@@ -5,7 +5,12 @@ import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
-const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const PAGES = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces to dashes, repeats numbered. */
 export function headingAnchors(markdown: string): Set<string> {
@@ -39,7 +44,10 @@ function brokenLinks(page: string): string[] {
     const file = target === '' ? join(ROOT, page) : join(ROOT, dirname(page), target);
     if (!existsSync(file) || relative(ROOT, file).startsWith('..')) {
       broken.push(`${page}: ${link} (no such file)`);
-    } else if (anchor !== undefined && !(statSync(file).isFile() && headingAnchors(readFileSync(file, 'utf8')).has(anchor))) {
+    } else if (
+      anchor !== undefined &&
+      !(statSync(file).isFile() && headingAnchors(readFileSync(file, 'utf8')).has(anchor))
+    ) {
       broken.push(`${page}: ${link} (no heading #${anchor})`);
     }
   }
@@ -61,7 +69,9 @@ describe('the documentation', () => {
   });
 
   it('finds anchors the way GitHub makes them', () => {
-    const anchors = headingAnchors('# State\n## Several portals in one database: `?schema=`\n```\n# not a heading\n```\n## Export\n## Export\n');
+    const anchors = headingAnchors(
+      '# State\n## Several portals in one database: `?schema=`\n```\n# not a heading\n```\n## Export\n## Export\n',
+    );
     expect([...anchors]).toEqual(['state', 'several-portals-in-one-database-schema', 'export', 'export-1']);
   });
 });

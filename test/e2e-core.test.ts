@@ -42,15 +42,36 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete!.*serial is now 1/);
 
-    expect(w.run(['plan', example, '--detailed-exitcode'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/No changes/) });
+    expect(w.run(['plan', example, '--detailed-exitcode'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/No changes/),
+    });
 
     const listing = json(w.run(['state', 'list', '--json']).stdout);
     expect(listing.serial).toBe(1);
     expect(listing.lineage).toMatch(/^[0-9a-f-]{36}$/);
     const ada = listing.developers.find((d: any) => d.email === ADA);
-    expect(ada).toMatchObject({ fullName: 'Ada Lovelace', status: 'approved', customId: 'ada-001', meta: { company: 'Analytical Engines' } });
-    expect(ada.credentials.map((c: any) => c.type).sort()).toEqual(['acl', 'basic-auth', 'hmac-auth', 'jwt', 'key-auth', 'oauth2']);
-    expect(ada.credentials.find((c: any) => c.type === 'key-auth')).toEqual({ type: 'key-auth', name: 'ci', key: '(sensitive)', active: true, origin: 'manifest' });
+    expect(ada).toMatchObject({
+      fullName: 'Ada Lovelace',
+      status: 'approved',
+      customId: 'ada-001',
+      meta: { company: 'Analytical Engines' },
+    });
+    expect(ada.credentials.map((c: any) => c.type).sort()).toEqual([
+      'acl',
+      'basic-auth',
+      'hmac-auth',
+      'jwt',
+      'key-auth',
+      'oauth2',
+    ]);
+    expect(ada.credentials.find((c: any) => c.type === 'key-auth')).toEqual({
+      type: 'key-auth',
+      name: 'ci',
+      key: '(sensitive)',
+      active: true,
+      origin: 'manifest',
+    });
     const margaret = listing.developers.find((d: any) => d.email === 'margaret@example.com');
     expect(margaret.credentials.every((c: any) => c.active === false)).toBe(true);
 
@@ -60,8 +81,12 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     expect(history.entries[0].hash).toMatch(/^[0-9a-f]{64}$/);
 
     expect(JSON.parse(w.run(['show', '--json']).stdout)).toEqual(listing);
-    expect(w.run(['state', 'list']).stdout).toContain('developer["ada@example.com"].credential["jwt:ada-issuer"]  active');
-    expect(w.run(['show']).stdout).toMatch(/developer "ada@example.com" \{[\s\S]*credential "key-auth:ci" \{[\s\S]*key += \(sensitive\)/);
+    expect(w.run(['state', 'list']).stdout).toContain(
+      'developer["ada@example.com"].credential["jwt:ada-issuer"]  active',
+    );
+    expect(w.run(['show']).stdout).toMatch(
+      /developer "ada@example.com" \{[\s\S]*credential "key-auth:ci" \{[\s\S]*key += \(sensitive\)/,
+    );
   });
 
   it('changes status along the life cycle, flipping credentials with it', () => {
@@ -83,7 +108,12 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     expect(planned.code).toBe(2);
     const ops = json(planned.stdout).changes.map((c: any) => `${c.op} ${c.address}`);
     // pending → revoked is one step per edge; approved → revoked one step, then the credential it deactivates
-    expect(ops).toEqual([`revoke developer["${ADA}"]`, `update developer["${ADA}"].credential["acl:g"]`, 'approve developer["linus@example.com"]', 'revoke developer["linus@example.com"]']);
+    expect(ops).toEqual([
+      `revoke developer["${ADA}"]`,
+      `update developer["${ADA}"].credential["acl:g"]`,
+      'approve developer["linus@example.com"]',
+      'revoke developer["linus@example.com"]',
+    ]);
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
     const listing = json(w.run(['state', 'list', '--json']).stdout);
     expect(listing.developers[0].credentials[0].active).toBe(false);
@@ -103,11 +133,17 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/m\.yaml:3:5: error: .*rejected developer.*--replace/);
     expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({ serial: 1, developers: [{ status: 'rejected' }] });
+    expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({
+      serial: 1,
+      developers: [{ status: 'rejected' }],
+    });
 
     const replaced = w.run(['apply', 'm.yaml', '--auto-approve', '--replace', `developer["${ADA}"]`]);
     expect(replaced.code, replaced.stderr).toBe(0);
-    expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({ serial: 2, developers: [{ status: 'approved' }] });
+    expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({
+      serial: 2,
+      developers: [{ status: 'approved' }],
+    });
   });
 
   it('applies a saved plan once, refusing it when stale or already applied; one made on no state creates the state', () => {
@@ -115,7 +151,10 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending }\n`));
     expect(w.run(['plan', 'm.yaml', '--out', 'early.plan']).code).toBe(0);
     expect(w.run(['apply', 'early.plan'])).toMatchObject({ code: 0 });
-    expect(w.run(['apply', 'early.plan'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Saved plan was already applied') });
+    expect(w.run(['apply', 'early.plan'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Saved plan was already applied'),
+    });
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
 
     w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada L., status: pending }\n`));
@@ -124,23 +163,42 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     expect(w.run(['plan', 'm.yaml', '--out', 'approve.plan']).code).toBe(0);
     const applied = w.run(['apply', 'approve.plan']);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(w.run(['apply', 'approve.plan'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Saved plan was already applied') });
-    expect(w.run(['apply', 'stale.plan'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Saved plan is stale') });
+    expect(w.run(['apply', 'approve.plan'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Saved plan was already applied'),
+    });
+    expect(w.run(['apply', 'stale.plan'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('Saved plan is stale'),
+    });
     expect(json(w.run(['state', 'list', '--json']).stdout).serial).toBe(2);
 
     const shown = json(w.run(['show', 'approve.plan', '--json']).stdout);
     expect(shown.changes).toEqual([
-      { address: `developer["${ADA}"]`, kind: 'developer', op: 'approve', before: { status: 'pending' }, after: { status: 'approved' } },
+      {
+        address: `developer["${ADA}"]`,
+        kind: 'developer',
+        op: 'approve',
+        before: { status: 'pending' },
+        after: { status: 'approved' },
+      },
     ]);
   });
 
   it('renames a developer through a moved block without losing its credentials', () => {
     const w = ws();
-    w.write('m.yaml', manifest(`  - { email: old@example.com, fullName: Ada, status: approved, credentials: [{ type: acl, group: g }] }\n`));
+    w.write(
+      'm.yaml',
+      manifest(
+        `  - { email: old@example.com, fullName: Ada, status: approved, credentials: [{ type: acl, group: g }] }\n`,
+      ),
+    );
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
     w.write(
       'm.yaml',
-      manifest(`  - { email: ${ADA}, fullName: Ada, status: approved, credentials: [{ type: acl, group: g }] }\nmoved:\n  - { from: old@example.com, to: ${ADA} }\n`),
+      manifest(
+        `  - { email: ${ADA}, fullName: Ada, status: approved, credentials: [{ type: acl, group: g }] }\nmoved:\n  - { from: old@example.com, to: ${ADA} }\n`,
+      ),
     );
     const plan = json(w.run(['plan', 'm.yaml', '--json']).stdout);
     expect(plan.changes.map((c: any) => c.op)).toEqual(['move']);
@@ -152,7 +210,12 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
 
   it('deletes developers removed from the manifest, credentials first', () => {
     const w = ws();
-    w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: approved, credentials: [{ type: acl, group: g }] }\n  - { email: b@example.com, fullName: B, status: pending }\n`));
+    w.write(
+      'm.yaml',
+      manifest(
+        `  - { email: ${ADA}, fullName: Ada, status: approved, credentials: [{ type: acl, group: g }] }\n  - { email: b@example.com, fullName: B, status: pending }\n`,
+      ),
+    );
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
     w.write('m.yaml', manifest(`  - { email: b@example.com, fullName: B, status: pending }\n`));
     const planned = w.run(['plan', 'm.yaml']);
@@ -161,7 +224,9 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     const plan = json(w.run(['plan', 'm.yaml', '--json']).stdout);
     expect(plan.changes.map((c: any) => `${c.op} ${c.kind}`)).toEqual(['delete credential', 'delete developer']);
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
-    expect(json(w.run(['state', 'list', '--json']).stdout).developers.map((d: any) => d.email)).toEqual(['b@example.com']);
+    expect(json(w.run(['state', 'list', '--json']).stdout).developers.map((d: any) => d.email)).toEqual([
+      'b@example.com',
+    ]);
   });
 
   it('rejects bad manifests with located errors and changes nothing', () => {
@@ -175,12 +240,24 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
       expect(result.stderr).toMatch(/m\.yaml:3:\d+: error: .*fulName.*fullName/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
-    expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({ serial: 1, developers: [{ status: 'pending' }] });
+    expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({
+      serial: 1,
+      developers: [{ status: 'pending' }],
+    });
   });
 
   it('answers --help on every command', () => {
     const w = ws();
-    for (const command of [[], ['validate'], ['plan'], ['apply'], ['show'], ['state', 'list'], ['history'], ['history', 'verify']]) {
+    for (const command of [
+      [],
+      ['validate'],
+      ['plan'],
+      ['apply'],
+      ['show'],
+      ['state', 'list'],
+      ['history'],
+      ['history', 'verify'],
+    ]) {
       const result = w.run([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.stdout).toMatch(/Usage: portalform/);
@@ -209,11 +286,21 @@ describe.each(BACKENDS)('objects the manifests do not manage, on $name', (backen
     w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending, customId: taken }\n`));
     const refused = w.run(['plan', 'm.yaml']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/customId "taken" that developer\["self@example.com"\] holds, and the manifests do not manage/);
+    expect(refused.stderr).toMatch(
+      /customId "taken" that developer\["self@example.com"\] holds, and the manifests do not manage/,
+    );
     // declaring it adopts it, and the value can then move
-    w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending, customId: taken }\n  - { email: self@example.com, fullName: Self, status: pending }\n`));
+    w.write(
+      'm.yaml',
+      manifest(
+        `  - { email: ${ADA}, fullName: Ada, status: pending, customId: taken }\n  - { email: self@example.com, fullName: Self, status: pending }\n`,
+      ),
+    );
     const adopted = JSON.parse(w.run(['plan', 'm.yaml', '--json']).stdout);
-    expect(adopted.changes.map((c: any) => `${c.op} ${c.address}`)).toEqual(['update developer["self@example.com"]', `update developer["${ADA}"]`]);
+    expect(adopted.changes.map((c: any) => `${c.op} ${c.address}`)).toEqual([
+      'update developer["self@example.com"]',
+      `update developer["${ADA}"]`,
+    ]);
     expect(adopted.changes[0].after).toMatchObject({ customId: null, origin: 'manifest' });
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
   });

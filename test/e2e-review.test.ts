@@ -17,7 +17,10 @@ const STATE_KEY = 'an auditor-approved state key of 40+ chars';
 function threeApplies(w: Workspace): void {
   const env = { PORTALFORM_STATE_KEY: STATE_KEY };
   for (const status of ['pending', 'approved', 'revoked']) {
-    w.write('m.yaml', `version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: ${status}, credentials: ${status === 'pending' ? '[]' : '[{ type: acl, group: g }]'} }\n`);
+    w.write(
+      'm.yaml',
+      `version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: ${status}, credentials: ${status === 'pending' ? '[]' : '[{ type: acl, group: g }]'} }\n`,
+    );
     expect(w.run(['apply', 'm.yaml', '--auto-approve'], { env }).code).toBe(0);
   }
 }
@@ -25,10 +28,26 @@ function threeApplies(w: Workspace): void {
 describe.each(BACKENDS)('tamper-evident history on $name', (backend) => {
   const tamperings: [string, string[], RegExp][] = [
     ['a changed row', [`update pf_history set actor = 'mallory' where seq = 2`], /entry 2: .*altered/],
-    ['a changed entry body', [`update pf_history set entry = replace(entry, '"op":"approve"', '"op":"reject"') where seq = 2`], /entry 2: .*does not match its hash/],
+    [
+      'a changed entry body',
+      [`update pf_history set entry = replace(entry, '"op":"approve"', '"op":"reject"') where seq = 2`],
+      /entry 2: .*does not match its hash/,
+    ],
     ['a deleted row', [`delete from pf_history where seq = 2`], /entry 3: .*entry 2 is missing/],
-    ['a deleted last row', [`delete from pf_history where seq = 3`, `update pf_meta set value = '2' where key = 'serial'`], /./],
-    ['a swapped pair', [`update pf_history set seq = 99 where seq = 2`, `update pf_history set seq = 2 where seq = 3`, `update pf_history set seq = 3 where seq = 99`], /entry 2: .*link to the previous entry/],
+    [
+      'a deleted last row',
+      [`delete from pf_history where seq = 3`, `update pf_meta set value = '2' where key = 'serial'`],
+      /./,
+    ],
+    [
+      'a swapped pair',
+      [
+        `update pf_history set seq = 99 where seq = 2`,
+        `update pf_history set seq = 2 where seq = 3`,
+        `update pf_history set seq = 3 where seq = 99`,
+      ],
+      /entry 2: .*link to the previous entry/,
+    ],
   ];
 
   it('verifies an untouched chain and renders each apply like a plan', () => {
@@ -38,8 +57,24 @@ describe.each(BACKENDS)('tamper-evident history on $name', (backend) => {
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/3 entries, head [0-9a-f]{64}/);
     const entries = JSON.parse(w.run(['history', '--json']).stdout).entries;
-    expect(entries.map((e: any) => [e.kind, e.serial, e.serialBefore])).toEqual([['apply', 1, 0], ['apply', 2, 1], ['apply', 3, 2]]);
-    for (const entry of entries) expect(Object.keys(entry)).toEqual(expect.arrayContaining(['at', 'actor', 'toolVersion', 'manifestDigest', 'planDigest', 'summary', 'hash', 'prevHash']));
+    expect(entries.map((e: any) => [e.kind, e.serial, e.serialBefore])).toEqual([
+      ['apply', 1, 0],
+      ['apply', 2, 1],
+      ['apply', 3, 2],
+    ]);
+    for (const entry of entries)
+      expect(Object.keys(entry)).toEqual(
+        expect.arrayContaining([
+          'at',
+          'actor',
+          'toolVersion',
+          'manifestDigest',
+          'planDigest',
+          'summary',
+          'hash',
+          'prevHash',
+        ]),
+      );
     expect(JSON.parse(w.run(['history', 'show', '2', '--json']).stdout).changes.length).toBeGreaterThan(0);
     expect(entries[1].prevHash).toBe(entries[0].hash);
     const shown = w.run(['history', 'show', '2']);
@@ -79,19 +114,24 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     expect(replan.code, replan.stdout + replan.stderr).toBe(0);
 
     expect(w.run(['export', '--out', 'per-developer']).code).toBe(0);
-    const files = readdirSync(join(w.dir, 'per-developer'), { recursive: true }).map(String).filter((f) => f.endsWith('.yaml'));
+    const files = readdirSync(join(w.dir, 'per-developer'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.yaml'));
     expect(files).toHaveLength(6); // one per developer, and the portal settings
     expect(files).toContain('portal.yaml');
     expect(w.run(['plan', 'per-developer', '--detailed-exitcode']).code).toBe(0);
     expect(first.stdout).not.toMatch(/qs-ada-ci-key/); // secrets are omitted, meaning "keep the stored value"
   });
 
-  it('exports a decK file for the approved developers only, valid against decK\'s schema', () => {
+  it("exports a decK file for the approved developers only, valid against decK's schema", () => {
     const w = workspace(backend.newState());
     const example = w.copyExample('quickstart');
     const env = { PORTALFORM_STATE_KEY: STATE_KEY };
     expect(w.run(['apply', example, '--auto-approve'], { env }).code).toBe(0);
-    expect(w.run(['export', '--format', 'deck'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/PORTALFORM_STATE_KEY/) });
+    expect(w.run(['export', '--format', 'deck'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/PORTALFORM_STATE_KEY/),
+    });
     const exported = w.run(['export', '--format', 'deck'], { env });
     expect(exported.code, exported.stderr).toBe(0);
     const deck = parse(exported.stdout);
@@ -107,9 +147,15 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
 describe('plan formats for review and CI', () => {
   function changed(): Workspace {
     const w = workspace();
-    w.write('m.yaml', `version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: pending }\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: acl, group: g }] }\n`);
+    w.write(
+      'm.yaml',
+      `version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: pending }\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: acl, group: g }] }\n`,
+    );
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
-    w.write('m.yaml', `version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: approved, credentials: [{ type: acl, group: new }] }\n`);
+    w.write(
+      'm.yaml',
+      `version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: approved, credentials: [{ type: acl, group: new }] }\n`,
+    );
     return w;
   }
 
@@ -128,7 +174,9 @@ describe('plan formats for review and CI', () => {
   it('--format diff shows each changed developer as a unified diff', () => {
     const w = changed();
     const result = w.run(['plan', 'm.yaml', '--format', 'diff']);
-    expect(result.stdout).toMatch(/--- developer\["a@example.com"\] \(before\)\n\+\+\+ developer\["a@example.com"\] \(after\)/);
+    expect(result.stdout).toMatch(
+      /--- developer\["a@example.com"\] \(before\)\n\+\+\+ developer\["a@example.com"\] \(after\)/,
+    );
     expect(result.stdout).toMatch(/^-status: pending$/m);
     expect(result.stdout).toMatch(/^\+status: approved$/m);
     expect(result.stdout).toMatch(/^\+ {4}group: new$/m);
@@ -150,7 +198,12 @@ describe('plan formats for review and CI', () => {
     expect(JSON.parse(planned.stdout).changes.map((c: any) => c.op)).toEqual(['delete', 'delete']);
     expect(planned.stderr).toMatch(/targeting is in effect/i);
     expect(w.run(['apply', 'm.yaml', '--auto-approve', '--target', 'developer["b@example.com"]']).code).toBe(0);
-    const remaining = JSON.parse(w.run(['plan', 'm.yaml', '--json']).stdout).changes.map((c: any) => `${c.op} ${c.address}`);
-    expect(remaining).toEqual(['approve developer["a@example.com"]', 'create developer["a@example.com"].credential["acl:new"]']);
+    const remaining = JSON.parse(w.run(['plan', 'm.yaml', '--json']).stdout).changes.map(
+      (c: any) => `${c.op} ${c.address}`,
+    );
+    expect(remaining).toEqual([
+      'approve developer["a@example.com"]',
+      'create developer["a@example.com"].credential["acl:new"]',
+    ]);
   });
 });

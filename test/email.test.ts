@@ -14,7 +14,13 @@ const asciiChar = fc.oneof(
 const asciiText = fc.array(asciiChar, { maxLength: 80 }).map((chars) => chars.join(''));
 /** Shaped like an address (local@label.label…), so that most cases get past the first checks. */
 const addressLike = fc
-  .tuple(asciiText, fc.array(fc.array(asciiChar, { minLength: 0, maxLength: 70 }).map((c) => c.join('')), { minLength: 1, maxLength: 4 }))
+  .tuple(
+    asciiText,
+    fc.array(
+      fc.array(asciiChar, { minLength: 0, maxLength: 70 }).map((c) => c.join('')),
+      { minLength: 1, maxLength: 4 },
+    ),
+  )
   .map(([local, labels]) => `${local}@${labels.join('.')}`);
 
 describe('the email rule', () => {

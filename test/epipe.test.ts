@@ -21,7 +21,11 @@ interface ClosedEarly {
 
 /** Runs the CLI with stdout into a reader that closes the pipe after the first chunk, like `| head -1`. */
 function runIntoClosingReader(args: string[], cwd: string, env: Record<string, string>): Promise<ClosedEarly> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let head = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

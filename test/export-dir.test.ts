@@ -20,7 +20,11 @@ describe('export --out DIR again', () => {
     const w = workspace();
     applied(w, ['a@example.com', 'b@example.com', 'c@example.com']);
     expect(w.run(['export', '--out', 'exported']).code).toBe(0);
-    expect(readdirSync(join(w.dir, 'exported/developers')).sort()).toEqual(['a@example.com.yaml', 'b@example.com.yaml', 'c@example.com.yaml']);
+    expect(readdirSync(join(w.dir, 'exported/developers')).sort()).toEqual([
+      'a@example.com.yaml',
+      'b@example.com.yaml',
+      'c@example.com.yaml',
+    ]);
     writeFileSync(join(w.dir, 'exported/README.md'), 'ours\n');
     writeFileSync(join(w.dir, 'exported/developers/notes.txt'), 'ours too\n');
 
@@ -28,7 +32,11 @@ describe('export --out DIR again', () => {
     const again = w.run(['export', '--out', 'exported']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('removed 1 file an earlier export wrote that no longer belong');
-    expect(readdirSync(join(w.dir, 'exported/developers')).sort()).toEqual(['a@example.com.yaml', 'c@example.com.yaml', 'notes.txt']);
+    expect(readdirSync(join(w.dir, 'exported/developers')).sort()).toEqual([
+      'a@example.com.yaml',
+      'c@example.com.yaml',
+      'notes.txt',
+    ]);
     expect(readFileSync(join(w.dir, 'exported/README.md'), 'utf8')).toBe('ours\n');
 
     const plan = w.run(['plan', 'exported', '--json'], { env: KEY_ENV });
@@ -65,7 +73,10 @@ describe('export --out DIR again', () => {
     applied(w, ['a@example.com']);
     expect(w.run(['export', '--out', 'exported']).code).toBe(0);
     w.write('precious.txt', 'keep\n');
-    writeFileSync(join(w.dir, 'exported/.portalform-export.json'), JSON.stringify({ portalform_export: 1, files: { manifest: ['../precious.txt'] } }));
+    writeFileSync(
+      join(w.dir, 'exported/.portalform-export.json'),
+      JSON.stringify({ portalform_export: 1, files: { manifest: ['../precious.txt'] } }),
+    );
     const refused = w.run(['export', '--out', 'exported']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('does not list the files of an export');

@@ -58,7 +58,15 @@ describe('a decK export in the history', () => {
 
     const exports = entries(w).filter((e) => e.kind === 'export');
     expect(exports).toHaveLength(1);
-    expect(exports[0]).toMatchObject({ kind: 'export', serial: 1, actor: 'auditor-ann', format: 'deck', consumers: 2, credentials: 4, secrets: 2 });
+    expect(exports[0]).toMatchObject({
+      kind: 'export',
+      serial: 1,
+      actor: 'auditor-ann',
+      format: 'deck',
+      consumers: 2,
+      credentials: 4,
+      secrets: 2,
+    });
     expect(Date.parse(exports[0]!.at)).not.toBeNaN();
     expect(w.run(['history', '--json']).stdout).not.toContain(CI_KEY);
 
@@ -71,7 +79,9 @@ describe('a decK export in the history', () => {
   it('records each export, to stdout or --out, naming the actor from the environment', () => {
     const w = applied();
     expect(w.run(['export', '--format', 'deck'], { env: { ...KEY, PORTALFORM_ACTOR: 'ci-bot' } }).code).toBe(0);
-    expect(w.run(['export', '--format', 'deck', '--out', 'deck-out'], { env: { ...KEY, PORTALFORM_ACTOR: 'ci-bot' } }).code).toBe(0);
+    expect(
+      w.run(['export', '--format', 'deck', '--out', 'deck-out'], { env: { ...KEY, PORTALFORM_ACTOR: 'ci-bot' } }).code,
+    ).toBe(0);
     const exports = entries(w).filter((e) => e.kind === 'export');
     expect(exports.map((e) => e.actor)).toEqual(['ci-bot', 'ci-bot']);
     expect(w.run(['history', 'verify']).code).toBe(0);

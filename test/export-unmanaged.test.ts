@@ -6,7 +6,8 @@ import { loginInvited, portalCase } from './helpers/portal.js';
 
 afterAll(dropTestSchemas);
 const sqlite = BACKENDS[0]!;
-const ADA = '  - email: ada@example.com\n    fullName: Ada\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n';
+const ADA =
+  '  - email: ada@example.com\n    fullName: Ada\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n';
 const BOB = '  - { email: bob@example.com, fullName: Bob, status: approved }\n';
 
 describe('export and unmanaged objects', () => {
@@ -26,7 +27,8 @@ describe('export and unmanaged objects', () => {
       const text = c.w.run(['export']).stdout;
       expect(text).toContain('ada@example.com');
       expect(text).toContain('group: partners');
-      for (const absent of ['sam@example.com', 'bob@example.com', 'laptop', 'origin:']) expect(text).not.toContain(absent);
+      for (const absent of ['sam@example.com', 'bob@example.com', 'laptop', 'origin:'])
+        expect(text).not.toContain(absent);
 
       const planned = c.w.run(['plan', 'exported', '--detailed-exitcode', '--json']);
       expect(planned.code, planned.stderr).toBe(0);
@@ -51,11 +53,19 @@ describe('export and unmanaged objects', () => {
       const exported = c.w.run(['export', '--include-unmanaged', '--out', 'all']);
       expect(exported.code, exported.stderr).toBe(0);
       const text = c.w.run(['export', '--include-unmanaged']).stdout;
-      expect(text).toContain('# origin: self-service. This developer was not created by portalform; applying this manifest adopts it.');
+      expect(text).toContain(
+        '# origin: self-service. This developer was not created by portalform; applying this manifest adopts it.',
+      );
       expect(text).toContain('name: sam-key');
 
       const planned = JSON.parse(c.w.run(['plan', 'all', '--json']).stdout);
-      expect(planned.changes.map((ch: { op: string; address: string; after: { origin?: string } }) => [ch.op, ch.address, ch.after.origin])).toEqual([
+      expect(
+        planned.changes.map((ch: { op: string; address: string; after: { origin?: string } }) => [
+          ch.op,
+          ch.address,
+          ch.after.origin,
+        ]),
+      ).toEqual([
         ['update', 'developer["sam@example.com"]', 'manifest'],
         ['update', 'developer["sam@example.com"].credential["key-auth:sam-key"]', 'manifest'],
       ]);

@@ -19,7 +19,9 @@ import { deckValidator } from './helpers/deck-schema.js';
 import { tempDir } from './helpers/temp.js';
 
 const SENTINEL = 'SENTINEL-7c1f0e-do-not-leak';
-const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
 const keyedVault = Vault.open('test-lineage', {}, 'a'.repeat(32));
 const validateDeck = deckValidator();
 
@@ -31,7 +33,12 @@ const ADA = developer('ada@example.com', 'approved', {
     credential('acl', 'partners'),
     credential('key-auth', 'ci', { ttl: 2592000 }, { key: SENTINEL }),
     credential('basic-auth', 'ada'),
-    credential('oauth2', 'ada-app', { clientId: 'ada-client', redirectUris: ['https://app.example.com/cb'], clientType: 'public', hashSecret: true }),
+    credential('oauth2', 'ada-app', {
+      clientId: 'ada-client',
+      redirectUris: ['https://app.example.com/cb'],
+      clientType: 'public',
+      hashSecret: true,
+    }),
     credential('hmac-auth', 'ada-hmac'),
     credential('jwt', 'ada-issuer', { algorithm: 'ES256', rsaPublicKey: PEM }),
     credential('jwt', 'ada-hs', { algorithm: 'HS256' }),
@@ -79,20 +86,36 @@ describe('exportManifest', () => {
     const manifest = parse(text);
     expect(manifest.version).toBe(1);
     expect(manifest.developers.map((d: { email: string }) => d.email)).toEqual([
-      'ada@example.com', 'bob@example.com', 'pat@example.com', 'rev@example.com', 'rita@example.com',
+      'ada@example.com',
+      'bob@example.com',
+      'pat@example.com',
+      'rev@example.com',
+      'rita@example.com',
     ]);
     const ada = manifest.developers[0];
     expect(Object.keys(ada)).toEqual(['email', 'fullName', 'status', 'customId', 'meta', 'credentials']);
     expect(Object.keys(ada.meta)).toEqual(['company', 'team']);
     expect(ada.credentials.map((c: Record<string, string>) => `${c.type}:${Object.values(c)[1]}`)).toEqual([
-      'acl:partners', 'basic-auth:ada', 'hmac-auth:ada-hmac', 'jwt:ada-hs', 'jwt:ada-issuer', 'key-auth:ci', 'oauth2:ada-app',
+      'acl:partners',
+      'basic-auth:ada',
+      'hmac-auth:ada-hmac',
+      'jwt:ada-hs',
+      'jwt:ada-issuer',
+      'key-auth:ci',
+      'oauth2:ada-app',
     ]);
     expect(ada.credentials[6]).toEqual({
-      type: 'oauth2', name: 'ada-app', clientId: 'ada-client', clientType: 'public', hashSecret: true, redirectUris: ['https://app.example.com/cb'],
+      type: 'oauth2',
+      name: 'ada-app',
+      clientId: 'ada-client',
+      clientType: 'public',
+      hashSecret: true,
+      redirectUris: ['https://app.example.com/cb'],
     });
     expect(ada.credentials[4].rsaPublicKey).toBe(PEM);
     for (const c of manifest.developers.flatMap((d: { credentials?: object[] }) => d.credentials ?? [])) {
-      for (const field of ['key', 'password', 'clientSecret', 'secret']) if (c.type !== 'jwt' || field !== 'key') expect(c).not.toHaveProperty(field);
+      for (const field of ['key', 'password', 'clientSecret', 'secret'])
+        if (c.type !== 'jwt' || field !== 'key') expect(c).not.toHaveProperty(field);
     }
     expect(manifest.developers[2]).toEqual({ email: 'pat@example.com', fullName: 'Test Developer', status: 'pending' });
   });
@@ -103,14 +126,22 @@ describe('exportManifest', () => {
     const files = exportManifestFiles(current);
     expect(exportManifestFiles(structuredClone(current))).toEqual(files);
     expect([...files.keys()]).toEqual([
-      'portal.yaml', 'developers/ada@example.com.yaml', 'developers/bob@example.com.yaml', 'developers/pat@example.com.yaml',
-      'developers/rev@example.com.yaml', 'developers/rita@example.com.yaml',
+      'portal.yaml',
+      'developers/ada@example.com.yaml',
+      'developers/bob@example.com.yaml',
+      'developers/pat@example.com.yaml',
+      'developers/rev@example.com.yaml',
+      'developers/rita@example.com.yaml',
     ]);
     expect((await planOfExport(files, current)).changes).toEqual([]);
   });
 
   it('writes the stored portal settings in full, so a plan on the export leaves them as they are', async () => {
-    const settings = completePortalSettings({ credentialTypes: ['acl', 'key-auth'], autoApprove: true, selfService: { enabled: false, maxCredentials: 0 } });
+    const settings = completePortalSettings({
+      credentialTypes: ['acl', 'key-auth'],
+      autoApprove: true,
+      selfService: { enabled: false, maxCredentials: 0 },
+    });
     const current = { ...state([sealed(BOB)]), meta: portalSettingsToMeta(settings) };
     const text = exportManifest(current);
     expect(parse(text).portal).toEqual(settings);
@@ -134,8 +165,12 @@ describe('exportManifest', () => {
 
   it('exports self-service objects too, marked as adopted on apply', () => {
     const text = exportManifest(state([stored(BOB, 'self-service')]));
-    expect(text).toContain('  # origin: self-service. This developer was not created by portalform; applying this manifest adopts it.\n  - email: bob@example.com');
-    expect(text).toContain('      # origin: self-service. This credential was not created by portalform; applying this manifest adopts it.\n      - type: acl');
+    expect(text).toContain(
+      '  # origin: self-service. This developer was not created by portalform; applying this manifest adopts it.\n  - email: bob@example.com',
+    );
+    expect(text).toContain(
+      '      # origin: self-service. This credential was not created by portalform; applying this manifest adopts it.\n      - type: acl',
+    );
   });
 });
 
@@ -161,7 +196,14 @@ describe('exportDeck', () => {
         { key: 'ada-issuer', algorithm: 'ES256', secret: 'generated-ada-issuer-secret', rsa_public_key: PEM },
       ],
       oauth2_credentials: [
-        { name: 'ada-app', client_id: 'ada-client', client_secret: 'generated-ada-app-clientSecret', redirect_uris: ['https://app.example.com/cb'], client_type: 'public', hash_secret: true },
+        {
+          name: 'ada-app',
+          client_id: 'ada-client',
+          client_secret: 'generated-ada-app-clientSecret',
+          redirect_uris: ['https://app.example.com/cb'],
+          client_type: 'public',
+          hash_secret: true,
+        },
       ],
     });
     expect(parse(deckYaml(deck))).toEqual(deck);
@@ -171,12 +213,23 @@ describe('exportDeck', () => {
   it('refuses without the state key, saying how to fix it', () => {
     const unkeyed = Vault.open('test-lineage', {}, null);
     expect(() => exportDeck(fullState(), unkeyed)).toThrow(PortalformError);
-    expect(() => exportDeck(fullState(), unkeyed)).toThrow(/^exporting to decK needs the secret values: set PORTALFORM_STATE_KEY/);
-    expect(exportDeck(EMPTY_STATE, unkeyed)).toEqual({ _format_version: '3.0', _info: { select_tags: ['managed-by:portalform'] }, consumers: [] });
+    expect(() => exportDeck(fullState(), unkeyed)).toThrow(
+      /^exporting to decK needs the secret values: set PORTALFORM_STATE_KEY/,
+    );
+    expect(exportDeck(EMPTY_STATE, unkeyed)).toEqual({
+      _format_version: '3.0',
+      _info: { select_tags: ['managed-by:portalform'] },
+      consumers: [],
+    });
   });
 
   it('needs no key for secrets Kong never uses (an asymmetric jwt’s)', () => {
-    const eve = developer('eve@example.com', 'approved', { credentials: [credential('acl', 'partners'), credential('jwt', 'eve-iss', { algorithm: 'RS256', rsaPublicKey: PEM })] });
+    const eve = developer('eve@example.com', 'approved', {
+      credentials: [
+        credential('acl', 'partners'),
+        credential('jwt', 'eve-iss', { algorithm: 'RS256', rsaPublicKey: PEM }),
+      ],
+    });
     const deck = exportDeck(state([stored(eve)]), Vault.open('test-lineage', {}, null));
     const [consumer] = deck.consumers as { jwt_secrets: { secret: string; algorithm: string }[] }[];
     expect(consumer!.jwt_secrets[0]!.algorithm).toBe('RS256');
@@ -196,14 +249,24 @@ describe('exportDeck', () => {
 describe('secret values', () => {
   it('reach the decK export only', () => {
     const current = fullState();
-    const ciphertexts = current.developers.flatMap((d) => d.credentials.flatMap((c) => Object.values(c.secrets).map((s) => s.ciphertext!)));
+    const ciphertexts = current.developers.flatMap((d) =>
+      d.credentials.flatMap((c) => Object.values(c.secrets).map((s) => s.ciphertext!)),
+    );
     const creating = makePlan(desired([ADA]), EMPTY_STATE, vault, {});
     const deleting = makePlan(desired([]), current, vault, {});
-    const rotating = makePlan(desired([{ ...ADA, credentials: [credential('key-auth', 'ci', { ttl: 2592000 }, { key: `${SENTINEL}-2` })] }]), current, vault, {});
+    const rotating = makePlan(
+      desired([{ ...ADA, credentials: [credential('key-auth', 'ci', { ttl: 2592000 }, { key: `${SENTINEL}-2` })] }]),
+      current,
+      vault,
+      {},
+    );
     const outputs = [
       exportManifest(current),
       ...exportManifestFiles(current).values(),
-      ...[creating, deleting, rotating].flatMap((plan) => [...renderPlanMarkdown(plan), renderPlanDiff(plan, current, false)]),
+      ...[creating, deleting, rotating].flatMap((plan) => [
+        ...renderPlanMarkdown(plan),
+        renderPlanDiff(plan, current, false),
+      ]),
     ];
     for (const output of outputs) {
       expect(output).not.toContain(SENTINEL);

@@ -40,8 +40,12 @@ describe('point 6: a transition shows the credentials it (de)activates', () => {
       expect(plan.summary).toMatchObject({ transition: 1, update: 2 });
 
       const text = w.run(['plan', 'm.yaml'], { env: KEY_ENV }).stdout;
-      expect(text).toMatch(/credential\["acl:g"\] will be updated in-place\n.*\n\s+~ active = (true|false) -> (true|false)/);
-      expect(text.indexOf(`will be ${op === 'revoke' ? 'revoked' : 'approved'}`)).toBeLessThan(text.indexOf('credential["acl:g"]'));
+      expect(text).toMatch(
+        /credential\["acl:g"\] will be updated in-place\n.*\n\s+~ active = (true|false) -> (true|false)/,
+      );
+      expect(text.indexOf(`will be ${op === 'revoke' ? 'revoked' : 'approved'}`)).toBeLessThan(
+        text.indexOf('credential["acl:g"]'),
+      );
       const markdown = w.run(['plan', 'm.yaml', '--format', 'markdown'], { env: KEY_ENV }).stdout;
       expect(markdown).toContain('credential["key-auth:k"]');
       expect(markdown).toMatch(/active/);
@@ -58,7 +62,10 @@ describe('point 6: a transition shows the credentials it (de)activates', () => {
 
   it('a credential that changes too shows active in its own update, once', () => {
     const w = appliedAs('approved');
-    w.write('m.yaml', manifest('revoked').replace('name: k', 'name: k, key: a-literal-key-of-enough-length-0123456789'));
+    w.write(
+      'm.yaml',
+      manifest('revoked').replace('name: k', 'name: k, key: a-literal-key-of-enough-length-0123456789'),
+    );
     const plan = JSON.parse(w.run(['plan', 'm.yaml', '--json'], { env: KEY_ENV }).stdout);
     const acl = plan.changes.filter((c: any) => c.address.endsWith('credential["key-auth:k"]'));
     expect(acl).toHaveLength(1);

@@ -26,10 +26,18 @@ const ENV = { PORTALFORM_STATE_KEY: 'full-disk-test-state-key-0123456789' };
 function manifest(count: number, prefix: string): string {
   const lines = ['version: 1', 'developers:'];
   for (let i = 0; i < count; i++) {
-    lines.push(`  - email: ${prefix}${i}@example.com`, `    fullName: ${'Developer with a long name '.repeat(4)}${i}`, '    status: approved');
-    lines.push('    credentials:', '      - { type: key-auth, name: ci }', `      - { type: hmac-auth, username: ${prefix}-h${i} }`);
+    lines.push(
+      `  - email: ${prefix}${i}@example.com`,
+      `    fullName: ${'Developer with a long name '.repeat(4)}${i}`,
+      '    status: approved',
+    );
+    lines.push(
+      '    credentials:',
+      '      - { type: key-auth, name: ci }',
+      `      - { type: hmac-auth, username: ${prefix}-h${i} }`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function pageCount(path: string): number {

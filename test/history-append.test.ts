@@ -11,12 +11,25 @@ describe('appendEntry', () => {
   it('links the first entry to the genesis hash and each next one to the last, in a chain verify accepts', async () => {
     const store = openStore(join(tempDir('portalform-history-'), 'portalform.db'), process.cwd());
     try {
-      const rows = await store.withWriteSession(holder, 0, () => undefined, async (session) => {
-        for (const serial of [0, 1]) {
-          await session.transaction((w) => appendEntry(w, 'apply', { kind: 'apply', serial, at: '2026-01-01T00:00:00Z', actor: 'ada', address: 'x' }));
-        }
-        return session.readHistory();
-      });
+      const rows = await store.withWriteSession(
+        holder,
+        0,
+        () => undefined,
+        async (session) => {
+          for (const serial of [0, 1]) {
+            await session.transaction((w) =>
+              appendEntry(w, 'apply', {
+                kind: 'apply',
+                serial,
+                at: '2026-01-01T00:00:00Z',
+                actor: 'ada',
+                address: 'x',
+              }),
+            );
+          }
+          return session.readHistory();
+        },
+      );
       expect(rows.map((r) => r.prevHash)).toEqual([GENESIS_HASH, rows[0]!.hash]);
       expect(verifyChain(rows)).toEqual({ ok: true, entries: 2, head: rows[1]!.hash });
     } finally {
@@ -27,11 +40,18 @@ describe('appendEntry', () => {
   it('refuses an entry on a chain its kind does not belong to, writing nothing', async () => {
     const store = openStore(join(tempDir('portalform-history-'), 'portalform.db'), process.cwd());
     try {
-      const rows = await store.withWriteSession(holder, 0, () => undefined, async (session) => {
-        const wrong = session.transaction((w) => appendEntry(w, 'apply', { kind: 'reveal', serial: 0, at: '2026-01-01T00:00:00Z', actor: 'ada' }));
-        await expect(wrong).rejects.toThrow('a reveal entry does not belong to the apply chain');
-        return session.readHistory();
-      });
+      const rows = await store.withWriteSession(
+        holder,
+        0,
+        () => undefined,
+        async (session) => {
+          const wrong = session.transaction((w) =>
+            appendEntry(w, 'apply', { kind: 'reveal', serial: 0, at: '2026-01-01T00:00:00Z', actor: 'ada' }),
+          );
+          await expect(wrong).rejects.toThrow('a reveal entry does not belong to the apply chain');
+          return session.readHistory();
+        },
+      );
       expect(rows).toEqual([]);
     } finally {
       await store.close();

@@ -15,8 +15,12 @@ describe.each(BACKENDS)('portalform invite on $name', (backend) => {
     try {
       const text = c.w.run(['invite', 'developer["Ada@example.com"]', '--public-url', 'https://portal.example.com/']);
       expect(text.code, text.stderr).toBe(0);
-      expect(text.stdout).toMatch(/^https:\/\/portal\.example\.com\/password\?token=[A-Za-z0-9_-]{43}\n\(single use, expires /);
-      const run = c.w.run(['invite', 'developer["ada@example.com"]', '--json'], { env: { PORTALFORM_PUBLIC_URL: 'https://dev.example.com' } });
+      expect(text.stdout).toMatch(
+        /^https:\/\/portal\.example\.com\/password\?token=[A-Za-z0-9_-]{43}\n\(single use, expires /,
+      );
+      const run = c.w.run(['invite', 'developer["ada@example.com"]', '--json'], {
+        env: { PORTALFORM_PUBLIC_URL: 'https://dev.example.com' },
+      });
       expect(run.code, run.stderr).toBe(0);
       const json = JSON.parse(run.stdout);
       expect(Object.keys(json).sort()).toEqual(['expiresAt', 'token', 'url']);
@@ -28,15 +32,20 @@ describe.each(BACKENDS)('portalform invite on $name', (backend) => {
       expect((await refusal(c.portal.login({ email: 'ada@example.com', password: PASSWORD }))).status).toBe(401); // no password yet
       await c.portal.setPasswordWithInvite({ token: json.token, password: PASSWORD });
       expect((await c.portal.login({ email: 'ada@example.com', password: PASSWORD })).token).toBeTruthy();
-      const reused = await refusal(c.portal.setPasswordWithInvite({ token: json.token, password: 'another passphrase' }));
+      const reused = await refusal(
+        c.portal.setPasswordWithInvite({ token: json.token, password: 'another passphrase' }),
+      );
       expect([reused.status, reused.errors?.[0]?.field]).toEqual([400, 'token']);
-      expect((await refusal(c.portal.setPasswordWithInvite({ token: 'made-up', password: PASSWORD }))).status).toBe(400);
+      expect((await refusal(c.portal.setPasswordWithInvite({ token: 'made-up', password: PASSWORD }))).status).toBe(
+        400,
+      );
 
       const history = JSON.parse(c.w.run(['history', '--json']).stdout).entries;
       const invites = history.filter((e: any) => e.kind === 'invite');
       expect(invites).toHaveLength(2);
       expect(invites[0]).toMatchObject({ chain: 'events', serial: 1, address: 'developer["ada@example.com"]' });
-      const stored = JSON.stringify(history) + JSON.stringify(await withStateDb(c.w, (q) => q('select * from pf_invites')));
+      const stored =
+        JSON.stringify(history) + JSON.stringify(await withStateDb(c.w, (q) => q('select * from pf_invites')));
       expect(stored).not.toContain(json.token);
       expect(c.w.run(['history', 'verify']).code).toBe(0);
     } finally {
@@ -49,15 +58,26 @@ describe.each(BACKENDS)('portalform invite on $name', (backend) => {
     try {
       const expired = JSON.parse(c.w.run(['invite', 'developer["ada@example.com"]', '--json']).stdout);
       await runSql(c.w, [`update pf_invites set expires_at = '2000-01-01T00:00:00.000Z'`]);
-      expect((await refusal(c.portal.setPasswordWithInvite({ token: expired.token, password: PASSWORD }))).status).toBe(400);
-      expect((await refusal(c.portal.setPasswordWithInvite({ token: expired.token, password: 'short' }))).errors?.map((e) => e.field)).toEqual(['password']);
+      expect((await refusal(c.portal.setPasswordWithInvite({ token: expired.token, password: PASSWORD }))).status).toBe(
+        400,
+      );
+      expect(
+        (await refusal(c.portal.setPasswordWithInvite({ token: expired.token, password: 'short' }))).errors?.map(
+          (e) => e.field,
+        ),
+      ).toEqual(['password']);
       await c.signUp('sam@example.com');
       const self = c.w.run(['invite', 'developer["sam@example.com"]']);
       expect(self.code).toBe(1);
       expect(self.stderr).toMatch(/signed up through the portal/);
       const unknown = c.w.run(['invite', 'developer["nobody@example.com"]']);
-      expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringMatching(/developer\["nobody@example.com"\] is not in the state/)]);
-      expect(c.w.run(['invite', 'developer["ada@example.com"]', '--public-url', 'ftp://x']).stderr).toMatch(/invalid public URL/);
+      expect([unknown.code, unknown.stderr]).toEqual([
+        1,
+        expect.stringMatching(/developer\["nobody@example.com"\] is not in the state/),
+      ]);
+      expect(c.w.run(['invite', 'developer["ada@example.com"]', '--public-url', 'ftp://x']).stderr).toMatch(
+        /invalid public URL/,
+      );
       for (const result of [self, unknown]) expect(result.stderr).not.toMatch(/\n\s+at /);
     } finally {
       await c.close();
@@ -69,6 +89,8 @@ describe.each(BACKENDS)('portalform invite on $name', (backend) => {
     empty.write('m.yaml', manifestOf(ADA));
     expect(empty.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
     await runSql(empty, [`delete from pf_migration where name = '0003_portal'`]);
-    expect(empty.run(['invite', 'developer["ada@example.com"]']).stderr).toMatch(/older schema .*run `portalform apply` to migrate/);
+    expect(empty.run(['invite', 'developer["ada@example.com"]']).stderr).toMatch(
+      /older schema .*run `portalform apply` to migrate/,
+    );
   });
 });

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { apply, listState, plan, PortalformError, writePlanFile, type Plan } from '../src/index.js';
 import { tempDir } from './helpers/temp.js';
 
-const entry = (status: string, name = 'Ada') => `version: 1\ndevelopers:\n  - { email: ada@example.com, fullName: ${name}, status: ${status} }\n`;
+const entry = (status: string, name = 'Ada') =>
+  `version: 1\ndevelopers:\n  - { email: ada@example.com, fullName: ${name}, status: ${status} }\n`;
 
 function portal(manifest: string) {
   const dir = tempDir('portalform-library-');
@@ -30,14 +31,19 @@ describe('the library API', () => {
   it('reports a manifest error and an illegal transition the same way: a PortalformError with located diagnostics', async () => {
     const bad = portal('version: 1\ndevelopers:\n  - { email: not-an-email, fullName: A, status: pending }\n');
     const manifestError = await thrown(plan(bad.options));
-    expect(manifestError.diagnostics.some((d) => d.severity === 'error' && d.location?.file.endsWith('m.yaml'))).toBe(true);
+    expect(manifestError.diagnostics.some((d) => d.severity === 'error' && d.location?.file.endsWith('m.yaml'))).toBe(
+      true,
+    );
 
     const p = portal(entry('approved'));
     await apply(p.options);
     p.write(entry('pending'));
     const illegal = await thrown(plan(p.options));
     expect(illegal.message).toMatch(/the plan has 1 error/);
-    expect(illegal.diagnostics[0]).toMatchObject({ severity: 'error', message: expect.stringMatching(/cannot go back to pending/) });
+    expect(illegal.diagnostics[0]).toMatchObject({
+      severity: 'error',
+      message: expect.stringMatching(/cannot go back to pending/),
+    });
   });
 
   it('applies the reviewed Plan object as it is, without planning again', async () => {

@@ -5,7 +5,12 @@ import { STATUSES, type Status } from '../src/model.js';
 // SPEC §2, cell by cell: the ops along the path, or the advice a refused move must give.
 const TABLE: Record<Status, Record<Status, string[] | RegExp>> = {
   pending: { pending: [], approved: ['approve'], rejected: ['reject'], revoked: ['approve', 'revoke'] },
-  approved: { pending: /revoke it instead.*--replace/, approved: [], rejected: /set status: revoked instead/, revoked: ['revoke'] },
+  approved: {
+    pending: /revoke it instead.*--replace/,
+    approved: [],
+    rejected: /set status: revoked instead/,
+    revoked: ['revoke'],
+  },
   rejected: { pending: /--replace/, approved: /--replace/, rejected: [], revoked: /--replace/ },
   revoked: { pending: /approve it again.*--replace/, approved: ['approve'], rejected: /--replace/, revoked: [] },
 };

@@ -28,8 +28,14 @@ describe('readFastPath', () => {
     expect(fully).toBe(PARSE_FULLY);
     const [doc] = documentsOf(documents!);
     expect(doc!.summary?.entries.map((e) => e.email)).toEqual(['ada@example.com']);
-    expect((doc!.value.load() as { developers: Array<{ email: string }> }).developers[0]!.email).toBe('ada@example.com');
-    expect(locate(clean.path, doc!.positions.read(), '/developers/0/email')).toEqual({ file: clean.path, line: 3, column: 12 });
+    expect((doc!.value.load() as { developers: Array<{ email: string }> }).developers[0]!.email).toBe(
+      'ada@example.com',
+    );
+    expect(locate(clean.path, doc!.positions.read(), '/developers/0/email')).toEqual({
+      file: clean.path,
+      line: 3,
+      column: 12,
+    });
   });
 
   it("reads a cached document's value and positions when they are asked for, not before", async () => {
@@ -43,11 +49,16 @@ describe('readFastPath', () => {
     const [cached] = await readFastPath([manifestFile(file, after, sha256(Buffer.from(before)))], cacheDir);
     const [doc] = documentsOf(cached!);
     expect(doc!.summary?.entries.map((e) => e.email)).toEqual(['ada@example.com']); // from the entry
-    const parts = fs.readdirSync(cacheDir, { recursive: true }).map(String).filter((f) => /\.(values|positions)\.json$/.test(f));
+    const parts = fs
+      .readdirSync(cacheDir, { recursive: true })
+      .map(String)
+      .filter((f) => /\.(values|positions)\.json$/.test(f));
     expect(parts).toHaveLength(2);
     for (const part of parts) fs.rmSync(path.join(cacheDir, part));
     // Neither was read yet: with the entry's parts gone, they come from the file as it is now.
-    expect((doc!.value.load() as { developers: Array<{ email: string }> }).developers[0]!.email).toBe('bob@example.com');
+    expect((doc!.value.load() as { developers: Array<{ email: string }> }).developers[0]!.email).toBe(
+      'bob@example.com',
+    );
     expect(locate(file, doc!.positions.read(), '/developers/0/email').line).toBe(4);
   });
 });

@@ -53,13 +53,19 @@ describe('parsing a changed file from its previous version', () => {
 
   it.each([
     ['one entry changed', manifest(range(40), { changed: 17 })],
-    ['the first and the last entry changed', manifest(range(40), { changed: 0 }).replace('dev39@example.com', 'dev39@example.org')],
+    [
+      'the first and the last entry changed',
+      manifest(range(40), { changed: 0 }).replace('dev39@example.com', 'dev39@example.org'),
+    ],
     ['an entry added at the start', manifest([99, ...range(40)])],
     ['an entry added at the end', manifest([...range(40), 99])],
     ['an entry removed', manifest(range(40).filter((i) => i !== 20))],
     ['entries moved', manifest([...range(40).slice(20), ...range(20)])],
     ['a block before the developers', manifest(range(40), { head: 'version: 1\nportal:\n  credentialTypes: [acl]\n' })],
-    ['a block after the developers', manifest(range(40), { tail: 'moved:\n  - { from: a@example.com, to: dev1@example.com }\n' })],
+    [
+      'a block after the developers',
+      manifest(range(40), { tail: 'moved:\n  - { from: a@example.com, to: dev1@example.com }\n' }),
+    ],
     ['a comment between entries', before.replace('  - email: dev8@', '# a comment\n  - email: dev8@')],
   ])('gives what a whole-file parse gives: %s', (_, after) => {
     expectSameAsWhole(before, after);
@@ -79,7 +85,8 @@ describe('parsing a changed file from its previous version', () => {
   });
 
   it('declines files where an entry could mean something else than its text alone says', () => {
-    const withAlias = 'version: 1\ndevelopers:\n  - email: a@example.com\n    fullName: &name Ada\n    status: approved\n  - email: b@example.com\n    fullName: *name\n    status: approved\n';
+    const withAlias =
+      'version: 1\ndevelopers:\n  - email: a@example.com\n    fullName: &name Ada\n    status: approved\n  - email: b@example.com\n    fullName: *name\n    status: approved\n';
     expect(itemDigestsOf(withAlias)).toBeUndefined(); // a version with an alias leaves nothing to reuse
     expect(parseReusingItems(FILE, withAlias, previousOf(before))).toBeUndefined(); // and is not parsed by reuse
     const twoDocuments = `${before}---\nversion: 1\n`;

@@ -12,22 +12,30 @@ async function errorsOf(text: string): Promise<string[]> {
 describe('schema', () => {
   it('points at an unknown key and suggests the right one', async () => {
     const text = 'version: 1\ndevelopers:\n  - email: a@example.com\n    fullname: Ada\n    status: approved\n';
-    expect(await errorsOf(text)).toEqual(['m.yaml:4:5: error: unknown key `fullname` in developers[0]; did you mean `fullName`?']);
+    expect(await errorsOf(text)).toEqual([
+      'm.yaml:4:5: error: unknown key `fullname` in developers[0]; did you mean `fullName`?',
+    ]);
   });
 
   it('suggests a key of the credential type at hand', async () => {
     const text = developerDoc('a@example.com', '    credentials:\n      - { type: key-auth, nmae: ci }\n');
-    expect(await errorsOf(text)).toEqual(['m.yaml:7:27: error: unknown key `nmae` in credentials[0]; did you mean `name`?']);
+    expect(await errorsOf(text)).toEqual([
+      'm.yaml:7:27: error: unknown key `nmae` in credentials[0]; did you mean `name`?',
+    ]);
   });
 
   it('lists the allowed keys when nothing is close', async () => {
     const text = developerDoc('a@example.com', '    credentials:\n      - { type: acl, group: g, zzzzzz: 1 }\n');
-    expect(await errorsOf(text)).toEqual(['m.yaml:7:32: error: unknown key `zzzzzz` in credentials[0]; allowed here: type, group']);
+    expect(await errorsOf(text)).toEqual([
+      'm.yaml:7:32: error: unknown key `zzzzzz` in credentials[0]; allowed here: type, group',
+    ]);
   });
 
   it('reports a missing required key for the credential type', async () => {
     const text = developerDoc('a@example.com', '    credentials:\n      - type: basic-auth\n');
-    expect(await errorsOf(text)).toEqual(['m.yaml:7:9: error: credentials[0] is missing required key `username` for a basic-auth credential']);
+    expect(await errorsOf(text)).toEqual([
+      'm.yaml:7:9: error: credentials[0] is missing required key `username` for a basic-auth credential',
+    ]);
   });
 
   it('suggests a credential type', async () => {
@@ -38,7 +46,10 @@ describe('schema', () => {
   });
 
   it('says which type was expected and which was given', async () => {
-    const text = developerDoc('a@example.com', '    customId: [a]\n    credentials:\n      - { type: key-auth, name: ci, ttl: soon, key: 42 }\n');
+    const text = developerDoc(
+      'a@example.com',
+      '    customId: [a]\n    credentials:\n      - { type: key-auth, name: ci, ttl: soon, key: 42 }\n',
+    );
     expect(await errorsOf(text)).toEqual([
       'm.yaml:6:15: error: `customId` must be a string, not a list',
       'm.yaml:8:42: error: `ttl` must be an integer, not a string',
@@ -59,12 +70,17 @@ describe('schema', () => {
 
   it('requires version 1 and a mapping', async () => {
     expect(await errorsOf('version: 2\n')).toEqual(['m.yaml:1:10: error: `version` must be 1']);
-    expect(await errorsOf('developers: []\n')).toEqual(['m.yaml:1:1: error: the document is missing required key `version`']);
-    expect(await errorsOf('- version: 1\n')).toEqual(['m.yaml:1:1: error: a manifest document must be a mapping that starts with `version: 1`, not a list']);
+    expect(await errorsOf('developers: []\n')).toEqual([
+      'm.yaml:1:1: error: the document is missing required key `version`',
+    ]);
+    expect(await errorsOf('- version: 1\n')).toEqual([
+      'm.yaml:1:1: error: a manifest document must be a mapping that starts with `version: 1`, not a list',
+    ]);
   });
 
   it('refuses blank names and duplicate credential types', async () => {
-    const text = 'version: 1\nportal:\n  credentialTypes: [jwt, acl, jwt]\ndevelopers:\n  - { email: a@example.com, fullName: "  ", status: approved }\n';
+    const text =
+      'version: 1\nportal:\n  credentialTypes: [jwt, acl, jwt]\ndevelopers:\n  - { email: a@example.com, fullName: "  ", status: approved }\n';
     expect(await errorsOf(text)).toEqual([
       'm.yaml:3:31: error: `credentialTypes` lists the same item twice (at 0 and 2)',
       'm.yaml:5:39: error: `fullName` must not be blank',
@@ -88,7 +104,8 @@ describe('schema', () => {
     });
 
     it('says which type each setting takes', async () => {
-      const text = 'version: 1\nportal:\n  autoApprove: "yes"\n  allowShortKeys: 1\n  selfService: { enabled: on, maxCredentials: 2.5 }\n';
+      const text =
+        'version: 1\nportal:\n  autoApprove: "yes"\n  allowShortKeys: 1\n  selfService: { enabled: on, maxCredentials: 2.5 }\n';
       expect(await errorsOf(text)).toEqual([
         'm.yaml:3:16: error: `autoApprove` must be a boolean, not a string',
         'm.yaml:4:19: error: `allowShortKeys` must be a boolean, not an integer',
@@ -98,8 +115,12 @@ describe('schema', () => {
     });
 
     it('bounds maxCredentials', async () => {
-      expect(await errorsOf('version: 1\nportal:\n  selfService: { maxCredentials: -1 }\n')).toEqual(['m.yaml:3:34: error: `maxCredentials` must be at least 0']);
-      expect(await errorsOf('version: 1\nportal:\n  selfService: { maxCredentials: 1001 }\n')).toEqual(['m.yaml:3:34: error: `maxCredentials` must be at most 1000']);
+      expect(await errorsOf('version: 1\nportal:\n  selfService: { maxCredentials: -1 }\n')).toEqual([
+        'm.yaml:3:34: error: `maxCredentials` must be at least 0',
+      ]);
+      expect(await errorsOf('version: 1\nportal:\n  selfService: { maxCredentials: 1001 }\n')).toEqual([
+        'm.yaml:3:34: error: `maxCredentials` must be at most 1000',
+      ]);
     });
 
     it('refuses acl as a self-service type, saying why', async () => {
@@ -122,7 +143,10 @@ describe('schema', () => {
     const schema = JSON.parse(fs.readFileSync(new URL('../schemas/manifest.schema.json', import.meta.url), 'utf8'));
     const undocumented: string[] = [];
     const walk = (node: unknown, at: string): void => {
-      if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${at}/${i}`));
+      if (Array.isArray(node)) {
+        for (const [i, item] of node.entries()) walk(item, `${at}/${i}`);
+        return;
+      }
       if (typeof node !== 'object' || node === null) return;
       const properties = (node as { properties?: Record<string, { description?: string }> }).properties;
       for (const [name, property] of Object.entries(properties ?? {})) {

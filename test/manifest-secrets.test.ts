@@ -16,7 +16,10 @@ describe('fromEnv', () => {
     const ws = workspace();
     ws.write('a.yaml', keyAuth('{ fromEnv: PORTALFORM_SECRET_CI }'));
     const { desired } = await ws.load({ env: { PORTALFORM_SECRET_CI: SENTINEL } });
-    expect(desired?.developers[0].credentials[0].secrets.key).toEqual({ source: { kind: 'env', name: 'PORTALFORM_SECRET_CI' }, value: SENTINEL });
+    expect(desired?.developers[0].credentials[0].secrets.key).toEqual({
+      source: { kind: 'env', name: 'PORTALFORM_SECRET_CI' },
+      value: SENTINEL,
+    });
   });
 
   it('refuses a variable outside the PORTALFORM_SECRET_ prefix, saying why', async () => {
@@ -31,7 +34,10 @@ describe('fromEnv', () => {
   it('refuses a missing or empty variable', async () => {
     const ws = workspace();
     ws.write('a.yaml', keyAuth('{ fromEnv: PORTALFORM_SECRET_MISSING }'));
-    ws.write('b.yaml', keyAuth('{ fromEnv: PORTALFORM_SECRET_EMPTY }').replace('a@example.com', 'b@example.com').replace('ci', 'cb'));
+    ws.write(
+      'b.yaml',
+      keyAuth('{ fromEnv: PORTALFORM_SECRET_EMPTY }').replace('a@example.com', 'b@example.com').replace('ci', 'cb'),
+    );
     const { errors } = await ws.load({ env: { PORTALFORM_SECRET_EMPTY: '' } });
     expect(errors).toEqual([
       'a.yaml:7:42: error: environment variable PORTALFORM_SECRET_MISSING is not set',
@@ -47,7 +53,10 @@ describe('fromFile', () => {
     ws.write('m/devs/a.yaml', keyAuth('{ fromFile: ../secrets/ci.txt }'));
     const { desired, diagnostics } = await ws.load({ paths: ['m'] });
     expect(diagnostics).toEqual([]);
-    expect(desired?.developers[0].credentials[0].secrets.key).toEqual({ source: { kind: 'file', path: secret }, value: SENTINEL });
+    expect(desired?.developers[0].credentials[0].secrets.key).toEqual({
+      source: { kind: 'file', path: secret },
+      value: SENTINEL,
+    });
   });
 
   it('refuses a file outside the manifest path', async () => {
@@ -66,7 +75,9 @@ describe('fromFile', () => {
     ws.write('m/a.yaml', keyAuth('{ fromFile: link.txt }'));
     fs.symlinkSync(path.join(ws.dir, 'outside.txt'), path.join(ws.dir, 'm', 'link.txt'));
     const { errors } = await ws.load({ paths: ['m'] });
-    expect(errors).toEqual([expect.stringMatching(/^m\/a\.yaml:7:42: error: link\.txt resolves to outside\.txt, outside the manifest paths/)]);
+    expect(errors).toEqual([
+      expect.stringMatching(/^m\/a\.yaml:7:42: error: link\.txt resolves to outside\.txt, outside the manifest paths/),
+    ]);
   });
 
   it('refuses a file under a linked directory that points outside, and follows links that stay inside', async () => {
@@ -77,11 +88,17 @@ describe('fromFile', () => {
     fs.symlinkSync(path.join(ws.dir, 'm', 'keys', 'real.txt'), path.join(ws.dir, 'm', 'alias.txt'));
     ws.write('m/a.yaml', keyAuth('{ fromFile: linked/key.txt }'));
     const refused = await ws.load({ paths: ['m'] });
-    expect(refused.errors).toEqual([expect.stringMatching(/^m\/a\.yaml:7:42: error: linked\/key\.txt resolves to elsewhere\/key\.txt, outside the manifest paths/)]);
+    expect(refused.errors).toEqual([
+      expect.stringMatching(
+        /^m\/a\.yaml:7:42: error: linked\/key\.txt resolves to elsewhere\/key\.txt, outside the manifest paths/,
+      ),
+    ]);
     ws.write('m/a.yaml', keyAuth('{ fromFile: alias.txt }'));
     const followed = await ws.load({ paths: ['m'] });
     expect(followed.errors).toEqual([]);
-    expect(followed.desired!.developers[0]!.credentials[0]!.secrets.key?.value).toBe('inside-value-of-a-long-enough-key');
+    expect(followed.desired!.developers[0]!.credentials[0]!.secrets.key?.value).toBe(
+      'inside-value-of-a-long-enough-key',
+    );
   });
 
   it('reads outside the manifest path from a --secrets-dir', async () => {
@@ -112,7 +129,10 @@ describe('fromFile', () => {
     const ws = workspace();
     fs.mkdirSync(path.join(ws.dir, 'm', 'dir'), { recursive: true });
     ws.write('m/a.yaml', keyAuth('{ fromFile: dir }'));
-    ws.write('m/b.yaml', keyAuth('{ fromFile: missing.txt }').replace('a@example.com', 'b@example.com').replace('ci', 'cb'));
+    ws.write(
+      'm/b.yaml',
+      keyAuth('{ fromFile: missing.txt }').replace('a@example.com', 'b@example.com').replace('ci', 'cb'),
+    );
     const { errors } = await ws.load({ paths: ['m'] });
     expect(errors).toEqual([
       'm/a.yaml:7:42: error: m/dir is a directory, not a file',
@@ -126,13 +146,23 @@ describe('fromFile', () => {
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     ws.write('keys/public.pem', pem);
     ws.write('keys/private.pem', privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-    const jwt = (key: string, file: string) => `      - { type: jwt, key: ${key}, algorithm: ES256, rsaPublicKey: { fromFile: keys/${file} } }\n`;
-    ws.write('a.yaml', developerDoc('a@example.com', '    credentials:\n' + jwt('good', 'public.pem') + jwt('bad', 'private.pem')));
+    const jwt = (key: string, file: string) =>
+      `      - { type: jwt, key: ${key}, algorithm: ES256, rsaPublicKey: { fromFile: keys/${file} } }\n`;
+    ws.write(
+      'a.yaml',
+      developerDoc('a@example.com', `    credentials:\n${jwt('good', 'public.pem')}${jwt('bad', 'private.pem')}`),
+    );
     const { errors } = await ws.load();
-    expect(errors).toEqual(['a.yaml:8:64: error: rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)']);
-    ws.write('a.yaml', developerDoc('a@example.com', '    credentials:\n' + jwt('good', 'public.pem')));
+    expect(errors).toEqual([
+      'a.yaml:8:64: error: rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)',
+    ]);
+    ws.write('a.yaml', developerDoc('a@example.com', `    credentials:\n${jwt('good', 'public.pem')}`));
     const { desired } = await ws.load();
-    expect(desired?.developers[0].credentials[0].fields).toEqual({ key: 'good', algorithm: 'ES256', rsaPublicKey: pem.replace(/\n$/, '') });
+    expect(desired?.developers[0].credentials[0].fields).toEqual({
+      key: 'good',
+      algorithm: 'ES256',
+      rsaPublicKey: pem.replace(/\n$/, ''),
+    });
   });
 });
 
@@ -143,7 +173,10 @@ describe('literal secrets', () => {
     const { desired, warnings } = await ws.load();
     expect(warnings).toEqual(['a.yaml:7:42: warning: literal secret in manifest; use fromEnv or fromFile']);
     const location = { file, line: 7, column: 42 };
-    expect(desired?.developers[0].credentials[0].secrets.key).toEqual({ source: { kind: 'literal', location }, value: SENTINEL });
+    expect(desired?.developers[0].credentials[0].secrets.key).toEqual({
+      source: { kind: 'literal', location },
+      value: SENTINEL,
+    });
   });
 });
 
@@ -153,12 +186,24 @@ describe('secret values', () => {
     ws.write('m/secret.txt', SENTINEL);
     ws.write('outside.txt', SENTINEL);
     const credential = (i: number, key: string) => `      - { type: key-auth, name: k${i}, key: ${key} }\n`;
-    const creds = [SENTINEL, '{ fromEnv: PORTALFORM_SECRET_S }', '{ fromFile: secret.txt }', '{ fromFile: ../outside.txt }', '{ fromEnv: HOME }'];
-    const text = developerDoc('a@example.com', '    credentials:\n' + creds.map((c, i) => credential(i, c)).join(''));
+    const creds = [
+      SENTINEL,
+      '{ fromEnv: PORTALFORM_SECRET_S }',
+      '{ fromFile: secret.txt }',
+      '{ fromFile: ../outside.txt }',
+      '{ fromEnv: HOME }',
+    ];
+    const text = developerDoc('a@example.com', `    credentials:\n${creds.map((c, i) => credential(i, c)).join('')}`);
     ws.write('m/a.yaml', text);
     ws.write('m/b.yaml', text.replace('a@example.com', 'b@example.com'));
-    ws.write('m/c.yaml', keyAuth(`{ fromEnv: PORTALFORM_SECRET_S }, ttl: ${SENTINEL}`).replace('a@example.com', 'c@example.com'));
-    const { diagnostics, messages } = await ws.load({ paths: ['m'], env: { PORTALFORM_SECRET_S: SENTINEL, HOME: SENTINEL } });
+    ws.write(
+      'm/c.yaml',
+      keyAuth(`{ fromEnv: PORTALFORM_SECRET_S }, ttl: ${SENTINEL}`).replace('a@example.com', 'c@example.com'),
+    );
+    const { diagnostics, messages } = await ws.load({
+      paths: ['m'],
+      env: { PORTALFORM_SECRET_S: SENTINEL, HOME: SENTINEL },
+    });
     // a and b: a literal warning and two refused references each; three keys of b and two of a
     // repeat a's first key; c's ttl is not an integer.
     expect(diagnostics).toHaveLength(12);

@@ -5,10 +5,14 @@ import { developerDoc, workspace } from './helpers/manifest.js';
 describe('YAML syntax', () => {
   it('reads a file with a byte order mark and CRLF line ends', async () => {
     const ws = workspace();
-    ws.write('crlf.yaml', '\uFEFF' + developerDoc('a@example.com').replace(/\n/g, '\r\n'));
+    ws.write('crlf.yaml', `\uFEFF${developerDoc('a@example.com').replace(/\n/g, '\r\n')}`);
     const { desired, diagnostics } = await ws.load();
     expect(diagnostics).toEqual([]);
-    expect(desired?.developers[0]).toMatchObject({ email: 'a@example.com', fullName: 'Someone', location: { line: 3, column: 5 } });
+    expect(desired?.developers[0]).toMatchObject({
+      email: 'a@example.com',
+      fullName: 'Someone',
+      location: { line: 3, column: 5 },
+    });
   });
 
   it('refuses tabs used as indentation', async () => {
@@ -51,7 +55,7 @@ describe('YAML syntax', () => {
 
   it('skips an empty document after a trailing separator', async () => {
     const ws = workspace();
-    ws.write('trailing.yaml', developerDoc('a@example.com') + '---\n# nothing more\n');
+    ws.write('trailing.yaml', `${developerDoc('a@example.com')}---\n# nothing more\n`);
     const { desired, diagnostics } = await ws.load();
     expect(diagnostics).toEqual([]);
     expect(desired?.developers).toHaveLength(1);
@@ -61,7 +65,9 @@ describe('YAML syntax', () => {
     const ws = workspace();
     ws.write('null.yaml', '~\n');
     const { errors } = await ws.load();
-    expect(errors).toEqual(['null.yaml:1:1: error: a manifest document must be a mapping that starts with `version: 1`, not null']);
+    expect(errors).toEqual([
+      'null.yaml:1:1: error: a manifest document must be a mapping that starts with `version: 1`, not null',
+    ]);
   });
 
   it('shares aliased values and locates errors inside them at the alias', async () => {
@@ -78,8 +84,13 @@ describe('YAML syntax', () => {
   it('refuses an alias bomb quickly', async () => {
     const ws = workspace();
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) levels.push(`${'abcdefghijkl'[i]}: &${'abcdefghijkl'[i]} [${Array(10).fill('*' + 'abcdefghijkl'[i - 1]).join(', ')}]`);
-    ws.write('bomb.yaml', `version: 1\nportal: {}\nbomb:\n${levels.map((l) => '  ' + l).join('\n')}\n`);
+    for (let i = 1; i < 12; i++)
+      levels.push(
+        `${'abcdefghijkl'[i]}: &${'abcdefghijkl'[i]} [${Array(10)
+          .fill(`*${'abcdefghijkl'[i - 1]}`)
+          .join(', ')}]`,
+      );
+    ws.write('bomb.yaml', `version: 1\nportal: {}\nbomb:\n${levels.map((l) => `  ${l}`).join('\n')}\n`);
     const started = performance.now();
     const { desired, errors } = await ws.load();
     expect(performance.now() - started).toBeLessThan(500);
@@ -96,8 +107,11 @@ describe('YAML syntax', () => {
 
   it('refuses deep nesting without overflowing the stack', async () => {
     const ws = workspace();
-    ws.write('deep.yaml', 'version: 1\nx: ' + '['.repeat(10_000) + ']'.repeat(10_000) + '\n');
-    ws.write('deep-block.yaml', 'version: 1\nx:\n' + Array.from({ length: 2_000 }, (_, i) => ' '.repeat(i + 1) + '-').join('\n') + ' y\n');
+    ws.write('deep.yaml', `version: 1\nx: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n`);
+    ws.write(
+      'deep-block.yaml',
+      `version: 1\nx:\n${Array.from({ length: 2_000 }, (_, i) => `${' '.repeat(i + 1)}-`).join('\n')} y\n`,
+    );
     const { errors } = await ws.load();
     expect(errors).toEqual([
       expect.stringMatching(/^deep-block\.yaml:\d+:\d+: error: nesting deeper than 64 levels/),

@@ -12,7 +12,7 @@ async function errorsOf(files: Record<string, string>, env: Record<string, strin
 }
 
 function credentials(...lines: string[]): string {
-  return '    credentials:\n' + lines.map((l) => `      - ${l}\n`).join('');
+  return `    credentials:\n${lines.map((l) => `      - ${l}\n`).join('')}`;
 }
 
 describe('manifest set', () => {
@@ -25,15 +25,32 @@ describe('manifest set', () => {
 
   it('refuses a developer declared twice, whatever the case, naming both files', async () => {
     const extra = '    customId: ada\n    credentials:\n      - { type: jwt, key: ada }\n';
-    expect(await errorsOf({ 'a.yaml': developerDoc('Ada@Example.com', extra), 'b.yaml': developerDoc('ada@example.COM', extra) })).toEqual([
+    expect(
+      await errorsOf({
+        'a.yaml': developerDoc('Ada@Example.com', extra),
+        'b.yaml': developerDoc('ada@example.COM', extra),
+      }),
+    ).toEqual([
       'b.yaml:3:12: error: developer ada@example.com is declared twice (also at a.yaml:3:12); emails are compared case-insensitively',
     ]);
   });
 
   it('accepts unicode emails and refuses malformed ones', async () => {
     const good = ['josé@exämple.com', '用户@例子.中国', 'a.b+tag@sub.example.co.uk'];
-    const bad = ['no-at-sign', 'a@localhost', 'a b@example.com', 'a@@example.com', 'a@exa mple.com', '.a@example.com', 'a@example..com', 'a@-example.com', '@example.com'];
-    const docs = Object.fromEntries([...good, ...bad].map((email, i) => [`d${String(i).padStart(2, '0')}.yaml`, developerDoc(JSON.stringify(email))]));
+    const bad = [
+      'no-at-sign',
+      'a@localhost',
+      'a b@example.com',
+      'a@@example.com',
+      'a@exa mple.com',
+      '.a@example.com',
+      'a@example..com',
+      'a@-example.com',
+      '@example.com',
+    ];
+    const docs = Object.fromEntries(
+      [...good, ...bad].map((email, i) => [`d${String(i).padStart(2, '0')}.yaml`, developerDoc(JSON.stringify(email))]),
+    );
     const errors = await errorsOf(docs);
     expect(errors).toHaveLength(bad.length);
     expect(errors[0]).toBe(
@@ -42,9 +59,12 @@ describe('manifest set', () => {
   });
 
   it('refuses two credentials with the same identity on one developer', async () => {
-    const doc = developerDoc('a@example.com', credentials('{ type: key-auth, name: ci }', '{ type: acl, group: ci }', '{ type: key-auth, name: ci }'));
+    const doc = developerDoc(
+      'a@example.com',
+      credentials('{ type: key-auth, name: ci }', '{ type: acl, group: ci }', '{ type: key-auth, name: ci }'),
+    );
     expect(await errorsOf({ 'a.yaml': doc })).toEqual([
-      'a.yaml:9:9: error: developer a@example.com has two credentials key-auth:ci (the first at a.yaml:7:9); a credential\'s identity must be unique per developer',
+      "a.yaml:9:9: error: developer a@example.com has two credentials key-auth:ci (the first at a.yaml:7:9); a credential's identity must be unique per developer",
     ]);
   });
 
@@ -71,7 +91,10 @@ describe('manifest set', () => {
           '{ type: key-auth, name: k, key: { fromEnv: PORTALFORM_SECRET_B } }',
         ),
     );
-    const errors = await errorsOf({ 'a.yaml': a, 'b.yaml': b }, { PORTALFORM_SECRET_A: 'same-key-auth-key-value-01', PORTALFORM_SECRET_B: 'same-key-auth-key-value-01' });
+    const errors = await errorsOf(
+      { 'a.yaml': a, 'b.yaml': b },
+      { PORTALFORM_SECRET_A: 'same-key-auth-key-value-01', PORTALFORM_SECRET_B: 'same-key-auth-key-value-01' },
+    );
     expect(errors).toEqual([
       'b.yaml:6:15: error: customId "shared" of developer b@example.com is already used by developer a@example.com at a.yaml:6:15; it must be unique across the portal',
       'b.yaml:8:39: error: basic-auth username "u" of b@example.com\'s basic-auth:u is already used by a@example.com\'s basic-auth:u at a.yaml:8:39; it must be unique across the portal',
@@ -83,7 +106,13 @@ describe('manifest set', () => {
   });
 
   it('refuses one key-auth key used twice by the same developer', async () => {
-    const doc = developerDoc('a@example.com', credentials('{ type: key-auth, name: one, key: { fromEnv: PORTALFORM_SECRET_K } }', '{ type: key-auth, name: two, key: { fromEnv: PORTALFORM_SECRET_K } }'));
+    const doc = developerDoc(
+      'a@example.com',
+      credentials(
+        '{ type: key-auth, name: one, key: { fromEnv: PORTALFORM_SECRET_K } }',
+        '{ type: key-auth, name: two, key: { fromEnv: PORTALFORM_SECRET_K } }',
+      ),
+    );
     expect(await errorsOf({ 'a.yaml': doc }, { PORTALFORM_SECRET_K: 'a-key-of-over-twenty-characters' })).toEqual([
       'a.yaml:8:43: error: this key-auth key is already in use; it must be unique across the portal: give another value, or omit it to have one generated',
     ]);
@@ -112,7 +141,8 @@ describe('manifest set', () => {
   });
 
   it('refuses a self-service type the portal has not enabled', async () => {
-    const portal = 'version: 1\nportal:\n  credentialTypes: [key-auth, acl]\n  selfService:\n    credentialTypes: [key-auth, jwt]\n';
+    const portal =
+      'version: 1\nportal:\n  credentialTypes: [key-auth, acl]\n  selfService:\n    credentialTypes: [key-auth, jwt]\n';
     expect(await errorsOf({ 'portal.yaml': portal })).toEqual([
       'portal.yaml:5:33: error: portal.selfService.credentialTypes lists jwt, which portal.credentialTypes does not enable; enable it there or remove it here',
     ]);
@@ -120,7 +150,10 @@ describe('manifest set', () => {
 
   it('derives the self-service types from the enabled ones when the block leaves them out', async () => {
     const ws = workspace();
-    ws.write('portal.yaml', 'version: 1\nportal:\n  credentialTypes: [acl, jwt]\n  autoApprove: true\n  selfService: { maxCredentials: 3 }\n');
+    ws.write(
+      'portal.yaml',
+      'version: 1\nportal:\n  credentialTypes: [acl, jwt]\n  autoApprove: true\n  selfService: { maxCredentials: 3 }\n',
+    );
     const { desired, errors } = await ws.load();
     expect(errors).toEqual([]);
     expect(desired!.portal).toEqual({
@@ -138,15 +171,20 @@ describe('manifest set', () => {
 
     it('refuses a given key shorter than 20 characters, literal, from the environment or from a file', async () => {
       const ws = workspace();
-      ws.write('a.yaml', keys(
-        '{ type: key-auth, name: literal, key: "nineteen-characters" }',
-        '{ type: key-auth, name: env, key: { fromEnv: PORTALFORM_SECRET_SHORT } }',
-        '{ type: key-auth, name: file, key: { fromFile: short.key } }',
-        '{ type: key-auth, name: ok, key: { fromEnv: PORTALFORM_SECRET_TWENTY } }',
-        '{ type: key-auth, name: generated }',
-      ));
+      ws.write(
+        'a.yaml',
+        keys(
+          '{ type: key-auth, name: literal, key: "nineteen-characters" }',
+          '{ type: key-auth, name: env, key: { fromEnv: PORTALFORM_SECRET_SHORT } }',
+          '{ type: key-auth, name: file, key: { fromFile: short.key } }',
+          '{ type: key-auth, name: ok, key: { fromEnv: PORTALFORM_SECRET_TWENTY } }',
+          '{ type: key-auth, name: generated }',
+        ),
+      );
       ws.write('short.key', 'SENTINEL-short\n');
-      const { errors, desired, messages } = await ws.load({ env: { PORTALFORM_SECRET_SHORT: 'ñ'.repeat(19), PORTALFORM_SECRET_TWENTY: 'é'.repeat(20) } });
+      const { errors, desired, messages } = await ws.load({
+        env: { PORTALFORM_SECRET_SHORT: 'ñ'.repeat(19), PORTALFORM_SECRET_TWENTY: 'é'.repeat(20) },
+      });
       expect(desired).toBeNull();
       expect(errors).toEqual([tooShort('a.yaml:7:47'), tooShort('a.yaml:8:43'), tooShort('a.yaml:9:44')]);
       expect(messages.join('\n')).not.toContain('SENTINEL-short');
@@ -154,9 +192,17 @@ describe('manifest set', () => {
 
     it('accepts short keys when portal.allowShortKeys allows them, with a warning', async () => {
       const ws = workspace();
-      ws.write('a.yaml', keys('{ type: key-auth, name: old, key: { fromEnv: PORTALFORM_SECRET_OLD } }', '{ type: key-auth, name: older, key: { fromEnv: PORTALFORM_SECRET_OLDER } }'));
+      ws.write(
+        'a.yaml',
+        keys(
+          '{ type: key-auth, name: old, key: { fromEnv: PORTALFORM_SECRET_OLD } }',
+          '{ type: key-auth, name: older, key: { fromEnv: PORTALFORM_SECRET_OLDER } }',
+        ),
+      );
       ws.write('portal.yaml', 'version: 1\nportal:\n  allowShortKeys: true\n');
-      const { errors, warnings, desired } = await ws.load({ env: { PORTALFORM_SECRET_OLD: 'abc', PORTALFORM_SECRET_OLDER: 'abcd' } });
+      const { errors, warnings, desired } = await ws.load({
+        env: { PORTALFORM_SECRET_OLD: 'abc', PORTALFORM_SECRET_OLDER: 'abcd' },
+      });
       expect(errors).toEqual([]);
       expect(desired!.portal.allowShortKeys).toBe(true);
       expect(warnings).toEqual([
@@ -167,13 +213,19 @@ describe('manifest set', () => {
     it('still warns about allowShortKeys when no key is short', async () => {
       const ws = workspace();
       ws.write('portal.yaml', 'version: 1\nportal:\n  allowShortKeys: true\n');
-      expect((await ws.load()).warnings).toEqual([expect.stringContaining('portal.yaml:3:3: warning: portal.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration (none is given here)')]);
+      expect((await ws.load()).warnings).toEqual([
+        expect.stringContaining(
+          'portal.yaml:3:3: warning: portal.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration (none is given here)',
+        ),
+      ]);
     });
 
     it('refuses short keys when allowShortKeys is false, as when it is left out', async () => {
       const portal = 'version: 1\nportal:\n  allowShortKeys: false\n';
       const doc = keys('{ type: key-auth, name: old, key: { fromEnv: PORTALFORM_SECRET_OLD } }');
-      expect(await errorsOf({ 'a.yaml': doc, 'portal.yaml': portal }, { PORTALFORM_SECRET_OLD: 'abc' })).toEqual([tooShort('a.yaml:7:43')]);
+      expect(await errorsOf({ 'a.yaml': doc, 'portal.yaml': portal }, { PORTALFORM_SECRET_OLD: 'abc' })).toEqual([
+        tooShort('a.yaml:7:43'),
+      ]);
     });
   });
 
@@ -191,11 +243,20 @@ describe('manifest set', () => {
     );
     const message = (alg: string) =>
       `error: jwt algorithm ${alg} verifies tokens with a public key; add rsaPublicKey (the PEM text or { fromFile: PATH })`;
-    expect(await errorsOf({ 'a.yaml': doc })).toEqual([`a.yaml:7:41: ${message('RS256')}`, `a.yaml:8:41: ${message('ES256')}`, `a.yaml:9:41: ${message('EdDSA')}`]);
+    expect(await errorsOf({ 'a.yaml': doc })).toEqual([
+      `a.yaml:7:41: ${message('RS256')}`,
+      `a.yaml:8:41: ${message('ES256')}`,
+      `a.yaml:9:41: ${message('EdDSA')}`,
+    ]);
   });
 
   it('refuses redirect URIs that are not absolute URLs with a host', async () => {
-    const doc = developerDoc('a@example.com', credentials('{ type: oauth2, name: app, redirectUris: [https://ok.example/cb, /callback, "mailto:x@example.com", "https://x.example/#frag"] }'));
+    const doc = developerDoc(
+      'a@example.com',
+      credentials(
+        '{ type: oauth2, name: app, redirectUris: [https://ok.example/cb, /callback, "mailto:x@example.com", "https://x.example/#frag"] }',
+      ),
+    );
     expect(await errorsOf({ 'a.yaml': doc })).toEqual([
       'a.yaml:7:74: error: redirect URI "/callback" is not an absolute URL; write it with a scheme and host, like https://app.example.com/callback',
       'a.yaml:7:85: error: redirect URI "mailto:x@example.com" has no host; write it like https://app.example.com/callback',
@@ -205,8 +266,11 @@ describe('manifest set', () => {
 });
 
 describe('moved blocks', () => {
-  const declared = 'version: 1\ndevelopers:\n' + ['b', 'c', 'd'].map((n) => `  - { email: ${n}@example.com, fullName: ${n}, status: approved }\n`).join('');
-  const moved = (...pairs: Array<[string, string]>) => 'version: 1\nmoved:\n' + pairs.map(([f, t]) => `  - { from: ${f}@example.com, to: ${t}@example.com }\n`).join('');
+  const declared =
+    'version: 1\ndevelopers:\n' +
+    ['b', 'c', 'd'].map((n) => `  - { email: ${n}@example.com, fullName: ${n}, status: approved }\n`).join('');
+  const moved = (...pairs: Array<[string, string]>) =>
+    `version: 1\nmoved:\n${pairs.map(([f, t]) => `  - { from: ${f}@example.com, to: ${t}@example.com }\n`).join('')}`;
 
   it('refuses the same `from` twice', async () => {
     expect(await errorsOf({ 'd.yaml': declared, 'm.yaml': moved(['a', 'b'], ['a', 'c']) })).toEqual([

@@ -33,23 +33,50 @@ describe('desired state', () => {
         '',
       ].join('\n'),
     );
-    const { desired, diagnostics } = await ws.load({ env: { PORTALFORM_SECRET_ZED: 'zed-ci-key-of-twenty-characters' } });
+    const { desired, diagnostics } = await ws.load({
+      env: { PORTALFORM_SECRET_ZED: 'zed-ci-key-of-twenty-characters' },
+    });
     expect(diagnostics).toEqual([]);
     expect(desired?.credentialTypes).toEqual(['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt', 'acl']);
     // No portal block: the settings are the defaults (SPEC §6).
     expect(desired?.portal).toEqual(defaultPortalSettings());
-    expect(desired?.portal.selfService.credentialTypes).toEqual(['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt']);
+    expect(desired?.portal.selfService.credentialTypes).toEqual([
+      'key-auth',
+      'basic-auth',
+      'oauth2',
+      'hmac-auth',
+      'jwt',
+    ]);
     expect(desired?.developers.map((d) => d.email)).toEqual(['ada@example.com', 'zed@example.com']);
     const zed = desired!.developers[1];
     expect(zed).toMatchObject({ fullName: 'Zed', status: 'approved', customId: 'zed-1', meta: { team: 'core' } });
     expect(desired!.developers[0]).toMatchObject({ customId: null, meta: {}, credentials: [] });
-    expect(zed.credentials.map((c) => `${c.type}:${c.identity}`)).toEqual(['acl:a', 'acl:b', 'jwt:zed-issuer', 'key-auth:ci', 'oauth2:app']);
+    expect(zed.credentials.map((c) => `${c.type}:${c.identity}`)).toEqual([
+      'acl:a',
+      'acl:b',
+      'jwt:zed-issuer',
+      'key-auth:ci',
+      'oauth2:app',
+    ]);
     const byType = Object.fromEntries(zed.credentials.map((c) => [`${c.type}:${c.identity}`, c]));
     expect(byType['jwt:zed-issuer'].fields).toEqual({ key: 'zed-issuer', algorithm: 'HS256' });
-    expect(byType['oauth2:app'].fields).toEqual({ name: 'app', clientType: 'confidential', hashSecret: false, redirectUris: [] });
+    expect(byType['oauth2:app'].fields).toEqual({
+      name: 'app',
+      clientType: 'confidential',
+      hashSecret: false,
+      redirectUris: [],
+    });
     expect(byType['key-auth:ci'].fields).toEqual({ name: 'ci', ttl: 60 });
-    expect(byType['key-auth:ci'].secrets).toEqual({ key: { source: { kind: 'env', name: 'PORTALFORM_SECRET_ZED' }, value: 'zed-ci-key-of-twenty-characters' } });
-    expect(desired?.moved).toEqual([{ from: 'zed@old.example', to: 'zed@example.com', location: { file: path.join(ws.dir, 'devs.yaml'), line: 18, column: 5 } }]);
+    expect(byType['key-auth:ci'].secrets).toEqual({
+      key: { source: { kind: 'env', name: 'PORTALFORM_SECRET_ZED' }, value: 'zed-ci-key-of-twenty-characters' },
+    });
+    expect(desired?.moved).toEqual([
+      {
+        from: 'zed@old.example',
+        to: 'zed@example.com',
+        location: { file: path.join(ws.dir, 'devs.yaml'), line: 18, column: 5 },
+      },
+    ]);
     expect(desired?.files).toEqual([path.join(ws.dir, 'devs.yaml')]);
     expect(desired?.manifestDigest).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -63,7 +90,13 @@ describe('desired state', () => {
 
   it('leaves secrets empty when resolveSecrets is false', async () => {
     const ws = workspace();
-    ws.write('a.yaml', developerDoc('a@example.com', '    credentials:\n      - { type: basic-auth, username: a, password: { fromEnv: PORTALFORM_SECRET_UNSET } }\n'));
+    ws.write(
+      'a.yaml',
+      developerDoc(
+        'a@example.com',
+        '    credentials:\n      - { type: basic-auth, username: a, password: { fromEnv: PORTALFORM_SECRET_UNSET } }\n',
+      ),
+    );
     const { desired, diagnostics } = await ws.load({ resolveSecrets: false });
     expect(diagnostics).toEqual([]);
     expect(desired?.developers[0].credentials[0].secrets).toEqual({});
@@ -85,7 +118,10 @@ describe('discovery', () => {
     const ws = workspace();
     ws.write('b/two.yml', developerDoc('two@example.com'));
     ws.write('a/one.yaml', developerDoc('one@example.com'));
-    ws.write('c.json', JSON.stringify({ version: 1, developers: [{ email: 'three@example.com', fullName: 'T', status: 'approved' }] }));
+    ws.write(
+      'c.json',
+      JSON.stringify({ version: 1, developers: [{ email: 'three@example.com', fullName: 'T', status: 'approved' }] }),
+    );
     ws.write('.hidden/x.yaml', 'garbage: [');
     ws.write('node_modules/pkg/x.yaml', 'garbage: [');
     ws.write('notes.txt', 'not a manifest');
@@ -162,9 +198,14 @@ describe('source positions', () => {
 
   it('locates values in a JSON file', async () => {
     const ws = workspace();
-    ws.write('devs.json', '{\n  "version": 1,\n  "developers": [\n    {\n      "email": "a@example.com",\n      "fullName": "A",\n      "status": 7\n    }\n  ]\n}\n');
+    ws.write(
+      'devs.json',
+      '{\n  "version": 1,\n  "developers": [\n    {\n      "email": "a@example.com",\n      "fullName": "A",\n      "status": 7\n    }\n  ]\n}\n',
+    );
     const { errors } = await ws.load();
-    expect(errors).toEqual(['devs.json:7:17: error: `status`: `7` is not allowed; allowed: pending, approved, rejected, revoked']);
+    expect(errors).toEqual([
+      'devs.json:7:17: error: `status`: `7` is not allowed; allowed: pending, approved, rejected, revoked',
+    ]);
   });
 
   it('accepts a JSON file indented with tabs', async () => {
@@ -174,7 +215,11 @@ describe('source positions', () => {
   });
 
   it('formats a diagnostic relative to cwd only when inside it', () => {
-    const d = { severity: 'error' as const, message: 'bad', location: { file: '/tmp/x/devs.yaml', line: 2, column: 3 } };
+    const d = {
+      severity: 'error' as const,
+      message: 'bad',
+      location: { file: '/tmp/x/devs.yaml', line: 2, column: 3 },
+    };
     expect(formatDiagnostic(d, '/tmp/x')).toBe('devs.yaml:2:3: error: bad');
     expect(formatDiagnostic(d, '/srv')).toBe('/tmp/x/devs.yaml:2:3: error: bad');
     expect(formatDiagnostic({ severity: 'warning', message: 'hm' })).toBe('warning: hm');

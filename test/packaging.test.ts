@@ -72,11 +72,15 @@ describe('the npm package', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'package', 'node_modules'), 'dir');
     cpSync(join(ROOT, 'examples/quickstart'), join(dir, 'quickstart'), { recursive: true });
 
-    const result = spawnSync(process.execPath, [join(dir, 'package', manifest.bin.portalform), 'validate', 'quickstart'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '', HOME: dir, PORTALFORM_CACHE_DIR: 'off' },
-    });
+    const result = spawnSync(
+      process.execPath,
+      [join(dir, 'package', manifest.bin.portalform), 'validate', 'quickstart'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: dir, PORTALFORM_CACHE_DIR: 'off' },
+      },
+    );
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/^Success! \d+ developers in \d+ files are valid\.\n$/);
     expect(result.status).toBe(0);

@@ -20,7 +20,14 @@ class Browser {
   async post(url: string, form: Record<string, string>, csrfFrom?: string): Promise<LightMyRequestResponse> {
     const token = csrfFrom ? csrfOf((await this.get(csrfFrom)).body) : undefined;
     const body = new URLSearchParams({ ...(token ? { _csrf: token } : {}), ...form }).toString();
-    return this.remember(await this.server.app.inject({ method: 'POST', url, payload: body, headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' } }));
+    return this.remember(
+      await this.server.app.inject({
+        method: 'POST',
+        url,
+        payload: body,
+        headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
   }
 
   private headers() {
@@ -29,7 +36,8 @@ class Browser {
 
   private remember(response: LightMyRequestResponse): LightMyRequestResponse {
     for (const cookie of response.cookies) {
-      if (cookie.value === '' || (cookie.expires && cookie.expires.getTime() < Date.now())) this.cookies.delete(cookie.name);
+      if (cookie.value === '' || (cookie.expires && cookie.expires.getTime() < Date.now()))
+        this.cookies.delete(cookie.name);
       else this.cookies.set(cookie.name, cookie.value);
     }
     return response;
@@ -42,7 +50,8 @@ function csrfOf(page: string): string {
   return match[1]!;
 }
 
-const MANIFEST = 'developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved, credentials: [ { type: acl, group: partners } ] }\n';
+const MANIFEST =
+  'developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved, credentials: [ { type: acl, group: partners } ] }\n';
 const APPROVED = `${MANIFEST}  - { email: new@example.com, fullName: "${HOSTILE}", status: approved }\n`;
 
 describe('pages over HTTP', () => {
@@ -69,7 +78,12 @@ describe('pages over HTTP', () => {
     const response = await browser.post('/signup', { email: 'csrf@example.com', fullName: 'C', password: PASSWORD });
     expect(response.statusCode).toBe(403);
     expect(response.body).toContain('This form has expired');
-    const again = await browser.post('/signup', { _csrf: 'forged', email: 'csrf@example.com', fullName: 'C', password: PASSWORD });
+    const again = await browser.post('/signup', {
+      _csrf: 'forged',
+      email: 'csrf@example.com',
+      fullName: 'C',
+      password: PASSWORD,
+    });
     expect(again.statusCode).toBe(403);
     const admin = await consoleBrowser(server);
     expect((await admin.get('/console/developers?q=csrf')).body).toContain('No developer matches.');
@@ -77,7 +91,11 @@ describe('pages over HTTP', () => {
 
   it('signs up, is told to wait, logs in after an apply approves, gets a secret once, deletes it, deletes the account', async () => {
     const browser = new Browser(server);
-    const signup = await browser.post('/signup', { email: 'new@example.com', fullName: HOSTILE, password: PASSWORD }, '/signup');
+    const signup = await browser.post(
+      '/signup',
+      { email: 'new@example.com', fullName: HOSTILE, password: PASSWORD },
+      '/signup',
+    );
     expect(signup.statusCode).toBe(201);
     expect(signup.body).toContain('Your request waits for approval');
     expect(signup.body).not.toContain(HOSTILE);
@@ -129,17 +147,33 @@ describe('pages over HTTP', () => {
   });
 
   it('shows the fields the manifests manage read-only', async () => {
-    const grant = await server.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email: 'ada@example.com', password: PASSWORD } });
+    const grant = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/session',
+      payload: { email: 'ada@example.com', password: PASSWORD },
+    });
     // ada has no portal password until an invite: the page layer is the same for a managed developer,
     // so sign her in through an invite link.
     expect(grant.statusCode).toBe(401);
-    const invite = server.w.run(['invite', 'developer["ada@example.com"]', '--public-url', 'http://portal.test', '--json']);
+    const invite = server.w.run([
+      'invite',
+      'developer["ada@example.com"]',
+      '--public-url',
+      'http://portal.test',
+      '--json',
+    ]);
     expect(invite.code, invite.stderr).toBe(0);
     const { token } = JSON.parse(invite.stdout) as { token: string };
     const browser = new Browser(server);
-    const set = await browser.post('/password', { token, password: PASSWORD }, `/password?token=${encodeURIComponent(token)}`);
+    const set = await browser.post(
+      '/password',
+      { token, password: PASSWORD },
+      `/password?token=${encodeURIComponent(token)}`,
+    );
     expect(set.body).toContain('Your password is set');
-    expect((await browser.post('/login', { email: 'ada@example.com', password: PASSWORD }, '/login')).statusCode).toBe(303);
+    expect((await browser.post('/login', { email: 'ada@example.com', password: PASSWORD }, '/login')).statusCode).toBe(
+      303,
+    );
     const account = await browser.get('/account');
     expect(account.body).toMatch(/<input id="name-fullName" name="fullName" type="text" value="Ada Lovelace" readonly/);
     expect(account.body).not.toContain('action="/account/name"');
@@ -174,7 +208,10 @@ describe('console over HTTP', () => {
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('That console token is not valid.');
     const right = await browser.post('/console/login', { token: CONSOLE_TOKEN }, '/console/login');
-    expect(right.cookies.find((c) => c.name === 'portalform_console')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(right.cookies.find((c) => c.name === 'portalform_console')).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
     expect((await browser.get('/console/developers')).statusCode).toBe(200);
     browser.cookies.set('portalform_console', `${browser.cookies.get('portalform_console')!.slice(0, -2)}xx`);
     expect((await browser.get('/console/developers')).statusCode).toBe(303);
@@ -208,7 +245,9 @@ describe('console over HTTP', () => {
   it('shows the history with both chains verified and their heads, and a chart of developers per status', async () => {
     const admin = await consoleBrowser(server);
     const history = (await admin.get('/console/history')).body;
-    expect(history).toMatch(/Applies: verified<\/h3><p>1 entry, unaltered\. Head hash:<\/p><p><code>[0-9a-f]{64}<\/code>/);
+    expect(history).toMatch(
+      /Applies: verified<\/h3><p>1 entry, unaltered\. Head hash:<\/p><p><code>[0-9a-f]{64}<\/code>/,
+    );
     expect(history).toMatch(/Other events[^<]*: verified<\/h3><p>2 entries/);
     expect(history).toContain('will be created</span>');
     const chart = (await admin.get('/console/chart')).body;

@@ -14,7 +14,10 @@ const CACHE = '.test-cache';
 function cacheFiles(dir: string): string[] {
   const root = path.join(dir, CACHE);
   if (!fs.existsSync(root)) return [];
-  return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 /** The cache's entries, without its MAC key (which lives as long as the cache). */
@@ -40,7 +43,12 @@ function plain(desired: DesiredState | null): unknown {
     customId: d.customId,
     meta: d.meta,
     sync: d.sync,
-    credentials: d.credentials.map((c) => ({ type: c.type, identity: c.identity, fields: c.fields, secrets: c.secrets })),
+    credentials: d.credentials.map((c) => ({
+      type: c.type,
+      identity: c.identity,
+      fields: c.fields,
+      secrets: c.secrets,
+    })),
   }));
   return JSON.parse(JSON.stringify({ ...desired, developers }));
 }
@@ -68,7 +76,14 @@ describe('parse cache', () => {
     const cold = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(cold.errors).toEqual([]);
     const entries = cacheFiles(ws.dir);
-    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual(['KEY', 'KEY.json', 'KEY.positions.json', 'KEY.values.json', 'key', 'last-pruned']); // KEY: the pointer from the manifest's path; key: the cache's MAC key
+    expect(entries.map((file) => path.basename(file).replace(/^[0-9a-f]{64}/, 'KEY')).sort()).toEqual([
+      'KEY',
+      'KEY.json',
+      'KEY.positions.json',
+      'KEY.values.json',
+      'key',
+      'last-pruned',
+    ]); // KEY: the pointer from the manifest's path; key: the cache's MAC key
     for (const file of entries) expect(fs.statSync(file).mode & 0o077).toBe(0);
     const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     expect(plain(warm.desired)).toEqual(plain(cold.desired));
@@ -81,7 +96,7 @@ describe('parse cache', () => {
     await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
     ws.write('devs.yaml', TWO_DEVELOPERS.replace('fullName: Bob', 'fullName: Robert'));
     const { desired } = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
-    expect(desired?.developers[1]!.fullName).toBe('Robert');
+    expect(desired!.developers[1]!.fullName).toBe('Robert');
   });
 
   it('locates errors in cached files exactly as in fresh ones', async () => {
@@ -98,7 +113,7 @@ describe('parse cache', () => {
     ]);
   });
 
-  it('locates errors exactly when a cached entry\'s positions are damaged, from the file itself', async () => {
+  it("locates errors exactly when a cached entry's positions are damaged, from the file itself", async () => {
     const ws = workspace();
     ws.write('a.yaml', TWO_DEVELOPERS);
     await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
@@ -114,7 +129,9 @@ describe('parse cache', () => {
     const ws = workspace();
     ws.write('devs.yaml', TWO_DEVELOPERS);
     const where = (desired: Awaited<ReturnType<typeof ws.load>>['desired']) =>
-      desired!.developers.flatMap((d) => [d.location, ...d.credentials.map((c) => c.location)]).map((l) => `${path.basename(l.file)}:${l.line}:${l.column}`);
+      desired!.developers
+        .flatMap((d) => [d.location, ...d.credentials.map((c) => c.location)])
+        .map((l) => `${path.basename(l.file)}:${l.line}:${l.column}`);
     const expected = ['devs.yaml:3:5', 'devs.yaml:9:9', 'devs.yaml:8:9', 'devs.yaml:10:5']; // credentials sorted by type
     expect(where((await ws.load({ env, cacheDir: null })).desired)).toEqual(expected);
     expect(where((await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) })).desired)).toEqual(expected); // parsed, then stored
@@ -125,10 +142,13 @@ describe('parse cache', () => {
 
   it('does not cache a file holding a literal secret', async () => {
     const ws = workspace();
-    ws.write('devs.yaml', developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${SENTINEL} }\n`));
+    ws.write(
+      'devs.yaml',
+      developerDoc('a@example.com', `    credentials:\n      - { type: key-auth, name: ci, key: ${SENTINEL} }\n`),
+    );
     const { warnings, desired } = await ws.load({ cacheDir: path.join(ws.dir, CACHE) });
     expect(warnings).toHaveLength(1);
-    expect(desired?.developers[0]!.credentials[0]!.secrets.key?.value).toBe(SENTINEL);
+    expect(desired!.developers[0]!.credentials[0]!.secrets.key?.value).toBe(SENTINEL);
     expect(cacheEntries(ws.dir)).toEqual([]);
   });
 
@@ -172,7 +192,10 @@ describe('parse cache', () => {
       alter();
       const warm = await ws.load({ env, cacheDir: path.join(ws.dir, CACHE) });
       expect(plain(warm.desired)).toEqual(plain(cold.desired));
-      expect(warm.desired!.developers.map((d) => [d.email, d.status])).toEqual([['ada@example.com', 'approved'], ['bob@example.com', 'pending']]);
+      expect(warm.desired!.developers.map((d) => [d.email, d.status])).toEqual([
+        ['ada@example.com', 'approved'],
+        ['bob@example.com', 'pending'],
+      ]);
     }
   });
 
@@ -180,7 +203,9 @@ describe('parse cache', () => {
     const ws = workspace();
     const cacheDir = path.join(ws.dir, CACHE);
     const secrets = { PORTALFORM_SECRET_K: 'same-key-auth-key-value-01' };
-    ws.write('a.yaml', `version: 1
+    ws.write(
+      'a.yaml',
+      `version: 1
 developers:
   - email: Ada@example.com
     fullName: Ada
@@ -190,8 +215,11 @@ developers:
       - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_K } }
       - { type: basic-auth, username: ada }
       - { type: hmac-auth, username: ada-hmac }
-`);
-    ws.write('b.yaml', `version: 1
+`,
+    );
+    ws.write(
+      'b.yaml',
+      `version: 1
 developers:
   - email: ada@example.com
     fullName: Ada again
@@ -203,7 +231,8 @@ developers:
     credentials:
       - { type: key-auth, name: ci, key: { fromEnv: PORTALFORM_SECRET_K } }
       - { type: basic-auth, username: ada }
-`);
+`,
+    );
     const portal = (types: string) => ws.write('portal.yaml', `version: 1\nportal:\n  credentialTypes: [${types}]\n`);
     portal('key-auth, basic-auth, hmac-auth');
     const cold = await ws.load({ env: secrets, cacheDir: null });
@@ -215,7 +244,9 @@ developers:
     portal('key-auth, basic-auth');
     const narrowed = await ws.load({ env: secrets, cacheDir: null });
     expect(narrowed.errors.filter((m) => m.includes('hmac-auth is not enabled'))).toEqual([
-      expect.stringMatching(/^a\.yaml:10:17: error: credential type hmac-auth is not enabled on this portal \(portal\.credentialTypes at portal\.yaml:2:1\)/),
+      expect.stringMatching(
+        /^a\.yaml:10:17: error: credential type hmac-auth is not enabled on this portal \(portal\.credentialTypes at portal\.yaml:2:1\)/,
+      ),
     ]);
     expect((await ws.load({ env: secrets, cacheDir })).messages).toEqual(narrowed.messages);
   });
@@ -223,8 +254,12 @@ developers:
   it('carries the portal block of a cached file, and sees a change of that block alone', async () => {
     const ws = workspace();
     const cacheDir = path.join(ws.dir, CACHE);
-    const developers = Array.from({ length: 30 }, (_, i) => `  - { email: dev-${i}@example.com, fullName: Dev ${i}, status: pending }\n`).join('');
-    const file = (max: number) => `version: 1\nportal:\n  autoApprove: true\n  selfService: { maxCredentials: ${max} }\ndevelopers:\n${developers}`;
+    const developers = Array.from(
+      { length: 30 },
+      (_, i) => `  - { email: dev-${i}@example.com, fullName: Dev ${i}, status: pending }\n`,
+    ).join('');
+    const file = (max: number) =>
+      `version: 1\nportal:\n  autoApprove: true\n  selfService: { maxCredentials: ${max} }\ndevelopers:\n${developers}`;
     ws.write('m.yaml', file(3));
     await ws.load({ cacheDir });
     expect(cacheFiles(ws.dir).length).toBeGreaterThan(0);
@@ -243,8 +278,10 @@ developers:
     const ws = workspace();
     const cacheDir = path.join(ws.dir, CACHE);
     const team = (changed: number, email = 'dev-5@example.com') =>
-      `version: 1\ndevelopers:\n${Array.from({ length: 30 }, (_, i) =>
-        `  - email: ${i === 5 ? email : `dev-${i}@example.com`}\n    fullName: Dev ${i}${i === changed ? ' (changed)' : ''}\n    status: approved\n    credentials:\n      - { type: basic-auth, username: user-${i}, password: { fromEnv: PORTALFORM_SECRET_ADA_PW } }\n`,
+      `version: 1\ndevelopers:\n${Array.from(
+        { length: 30 },
+        (_, i) =>
+          `  - email: ${i === 5 ? email : `dev-${i}@example.com`}\n    fullName: Dev ${i}${i === changed ? ' (changed)' : ''}\n    status: approved\n    credentials:\n      - { type: basic-auth, username: user-${i}, password: { fromEnv: PORTALFORM_SECRET_ADA_PW } }\n`,
       ).join('')}`;
     ws.write('team.yaml', team(-1));
     await ws.load({ env, cacheDir });
@@ -265,7 +302,9 @@ developers:
     // A changed entry with an error: reported exactly as from a cold load, at its line and column.
     ws.write('team.yaml', team(12, 'not an email'));
     const failed = await ws.load({ env, cacheDir });
-    expect(failed.errors).toEqual([expect.stringMatching(/^team\.yaml:28:12: error: "not an email" is not a valid email address/)]);
+    expect(failed.errors).toEqual([
+      expect.stringMatching(/^team\.yaml:28:12: error: "not an email" is not a valid email address/),
+    ]);
     expect(failed.messages).toEqual((await ws.load({ env, cacheDir: null })).messages);
   });
 

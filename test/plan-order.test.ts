@@ -3,7 +3,8 @@ import { makePlan } from '../src/engine.js';
 import type { Change } from '../src/plan/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';
 
-const plan = (d: ReturnType<typeof desired>, s: ReturnType<typeof state>, options = {}) => makePlan(d, s, vault, options);
+const plan = (d: ReturnType<typeof desired>, s: ReturnType<typeof state>, options = {}) =>
+  makePlan(d, s, vault, options);
 const steps = (changes: Change[]) => changes.map((c) => `${c.op} ${c.address}`);
 
 /** Replays steps against the set of taken unique values, as the database's constraints would. */
@@ -58,7 +59,13 @@ describe('plan ordering', () => {
 
   it('frees a customId before a new developer takes it', () => {
     const a = developer('a@example.com', 'pending', { customId: 'shared' });
-    const p = plan(desired([developer('a@example.com', 'pending', { customId: 'a-new' }), developer('b@example.com', 'pending', { customId: 'shared' })]), state([stored(a)]));
+    const p = plan(
+      desired([
+        developer('a@example.com', 'pending', { customId: 'a-new' }),
+        developer('b@example.com', 'pending', { customId: 'shared' }),
+      ]),
+      state([stored(a)]),
+    );
     expect(steps(p.changes)).toEqual(['update developer["a@example.com"]', 'create developer["b@example.com"]']);
     replayUniqueCustomIds({ 'a@example.com': 'shared' }, p.changes);
   });
@@ -67,7 +74,10 @@ describe('plan ordering', () => {
     const a = developer('a@example.com', 'pending', { customId: 'x' });
     const b = developer('b@example.com', 'pending', { customId: 'y' });
     const p = plan(
-      desired([developer('a@example.com', 'pending', { customId: 'y' }), developer('b@example.com', 'pending', { customId: 'x' })]),
+      desired([
+        developer('a@example.com', 'pending', { customId: 'y' }),
+        developer('b@example.com', 'pending', { customId: 'x' }),
+      ]),
       state([stored(a), stored(b)]),
     );
     expect(p.changes).toHaveLength(3);
@@ -77,9 +87,16 @@ describe('plan ordering', () => {
   });
 
   it('moves a basic-auth username between developers by deleting it first', () => {
-    const a = developer('a@example.com', 'approved', { credentials: [credential('basic-auth', 'shared', {}, { password: 'p1' })] });
+    const a = developer('a@example.com', 'approved', {
+      credentials: [credential('basic-auth', 'shared', {}, { password: 'p1' })],
+    });
     const p = plan(
-      desired([developer('a@example.com', 'approved'), developer('b@example.com', 'approved', { credentials: [credential('basic-auth', 'shared', {}, { password: 'p2' })] })]),
+      desired([
+        developer('a@example.com', 'approved'),
+        developer('b@example.com', 'approved', {
+          credentials: [credential('basic-auth', 'shared', {}, { password: 'p2' })],
+        }),
+      ]),
       state([stored(a)]),
     );
     expect(steps(p.changes)).toEqual([
@@ -91,16 +108,26 @@ describe('plan ordering', () => {
 
   it('renames with a moved block instead of delete and create, keeping credentials', () => {
     const old = developer('old@example.com', 'approved', { credentials: [credential('acl', 'g')] });
-    const p = plan(desired([developer('new@example.com', 'approved', { credentials: [credential('acl', 'g')] })], [{ from: 'old@example.com', to: 'new@example.com' }]), state([stored(old)]));
+    const p = plan(
+      desired(
+        [developer('new@example.com', 'approved', { credentials: [credential('acl', 'g')] })],
+        [{ from: 'old@example.com', to: 'new@example.com' }],
+      ),
+      state([stored(old)]),
+    );
     expect(steps(p.changes)).toEqual(['move developer["new@example.com"]']);
     expect(p.summary).toEqual({ create: 0, update: 0, delete: 0, transition: 0, move: 1 });
   });
 
   it('--replace deletes the developer with its credentials, then creates it anew', () => {
     const a = developer('a@example.com', 'rejected');
-    const p = plan(desired([developer('a@example.com', 'approved', { credentials: [credential('acl', 'g')] })]), state([stored(a)]), {
-      replace: ['developer["A@example.com"]'],
-    });
+    const p = plan(
+      desired([developer('a@example.com', 'approved', { credentials: [credential('acl', 'g')] })]),
+      state([stored(a)]),
+      {
+        replace: ['developer["A@example.com"]'],
+      },
+    );
     expect(p.errors).toEqual([]);
     expect(steps(p.changes)).toEqual([
       'delete developer["a@example.com"]',
@@ -111,16 +138,28 @@ describe('plan ordering', () => {
   });
 
   it('reports an illegal transition as a plan error naming the way out', () => {
-    const p = plan(desired([developer('a@example.com', 'approved')]), state([stored(developer('a@example.com', 'rejected'))]));
+    const p = plan(
+      desired([developer('a@example.com', 'approved')]),
+      state([stored(developer('a@example.com', 'rejected'))]),
+    );
     expect(p.errors).toHaveLength(1);
     expect(p.errors[0]!.message).toMatch(/developer\["a@example.com"\].*--replace/);
   });
 
   it('shows a changed secret as a sensitive update, and an unchanged one as no change', () => {
-    const a = developer('a@example.com', 'approved', { credentials: [credential('key-auth', 'ci', {}, { key: 'old-key-of-twenty-characters' })] });
+    const a = developer('a@example.com', 'approved', {
+      credentials: [credential('key-auth', 'ci', {}, { key: 'old-key-of-twenty-characters' })],
+    });
     const s = state([stored(a)]);
     expect(plan(desired([a]), s).changes).toEqual([]);
-    const changed = plan(desired([developer('a@example.com', 'approved', { credentials: [credential('key-auth', 'ci', {}, { key: 'new-key-of-twenty-characters' })] })]), s);
+    const changed = plan(
+      desired([
+        developer('a@example.com', 'approved', {
+          credentials: [credential('key-auth', 'ci', {}, { key: 'new-key-of-twenty-characters' })],
+        }),
+      ]),
+      s,
+    );
     expect(changed.changes).toHaveLength(1);
     expect(changed.changes[0]!.after!.key).toBe('(sensitive value changed)');
     expect(JSON.stringify(changed)).not.toContain('new-key');
@@ -140,9 +179,15 @@ describe('plan ordering', () => {
   });
 
   it('limits a plan to --target and what it needs, with a warning', () => {
-    const d = desired([developer('a@example.com', 'approved', { credentials: [credential('acl', 'g')] }), developer('b@example.com', 'approved')]);
+    const d = desired([
+      developer('a@example.com', 'approved', { credentials: [credential('acl', 'g')] }),
+      developer('b@example.com', 'approved'),
+    ]);
     const p = plan(d, state([]), { target: ['developer["a@example.com"].credential["acl:g"]'] });
-    expect(steps(p.changes)).toEqual(['create developer["a@example.com"]', 'create developer["a@example.com"].credential["acl:g"]']);
+    expect(steps(p.changes)).toEqual([
+      'create developer["a@example.com"]',
+      'create developer["a@example.com"].credential["acl:g"]',
+    ]);
     expect(p.warnings[0]!.message).toMatch(/targeting/i);
   });
 });

@@ -15,24 +15,38 @@ const ADA = '  - { email: ada@example.com, fullName: Ada, status: approved }\n';
 
 describe.each(BACKENDS)('portal accounts on $name', (backend) => {
   it('registers a pending developer who is told the request waits, and refuses what may not register', async () => {
-    const c = await portalCase(backend, ADA + '  - { email: rex@example.com, fullName: Rex, status: revoked }\n');
+    const c = await portalCase(backend, `${ADA}  - { email: rex@example.com, fullName: Rex, status: revoked }\n`);
     try {
       const account = await c.portal.register({ email: 'New@Example.com', fullName: 'New One', password: PASSWORD });
-      expect(account).toMatchObject({ email: 'new@example.com', fullName: 'New One', status: 'pending', origin: 'self-service', managed: { fullName: false, email: false } });
+      expect(account).toMatchObject({
+        email: 'new@example.com',
+        fullName: 'New One',
+        status: 'pending',
+        origin: 'self-service',
+        managed: { fullName: false, email: false },
+      });
       const waiting = await refusal(c.portal.login({ email: 'new@example.com', password: PASSWORD }));
       expect(waiting.status).toBe(403);
       expect(waiting.detail).toMatch(/waiting for approval/);
-      expect((await refusal(c.portal.register({ email: 'new@example.com', fullName: 'Again', password: PASSWORD }))).status).toBe(409);
-      const revoked = await refusal(c.portal.register({ email: 'rex@example.com', fullName: 'Rex', password: PASSWORD }));
+      expect(
+        (await refusal(c.portal.register({ email: 'new@example.com', fullName: 'Again', password: PASSWORD }))).status,
+      ).toBe(409);
+      const revoked = await refusal(
+        c.portal.register({ email: 'rex@example.com', fullName: 'Rex', password: PASSWORD }),
+      );
       expect(revoked.status).toBe(403);
       expect(revoked.detail).toMatch(/may not register until/);
       await c.setSettings((s) => (s.selfService.enabled = false));
-      expect((await refusal(c.portal.register({ email: 'off@example.com', fullName: 'Off', password: PASSWORD }))).status).toBe(403);
+      expect(
+        (await refusal(c.portal.register({ email: 'off@example.com', fullName: 'Off', password: PASSWORD }))).status,
+      ).toBe(403);
       await c.setSettings((s) => {
         s.selfService.enabled = true;
         s.autoApprove = true;
       });
-      expect((await c.portal.register({ email: 'auto@example.com', fullName: 'Auto', password: PASSWORD })).status).toBe('approved');
+      expect(
+        (await c.portal.register({ email: 'auto@example.com', fullName: 'Auto', password: PASSWORD })).status,
+      ).toBe('approved');
     } finally {
       await c.close();
     }
@@ -41,7 +55,8 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
   it('refuses bad input with the field named, and writes nothing', async () => {
     const c = await portalCase(backend, ADA);
     try {
-      const count = async () => withStateDb(c.w, async (q) => Number(((await q('select count(*) as n from pf_developers')) as any[])[0].n));
+      const count = async () =>
+        withStateDb(c.w, async (q) => Number(((await q('select count(*) as n from pf_developers')) as any[])[0].n));
       const before = await count();
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ email: 'zero\u200bwidth@example.com', fullName: 'Z', password: PASSWORD }, 'email'],
@@ -56,7 +71,9 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
         expect(error.status, JSON.stringify(input)).toBe(400);
         expect(error.errors?.map((e) => e.field)).toEqual([field]);
       }
-      expect((await c.portal.register({ email: 'long@example.com', fullName: 'Long', password: 'x'.repeat(1024) })).status).toBe('pending');
+      expect(
+        (await c.portal.register({ email: 'long@example.com', fullName: 'Long', password: 'x'.repeat(1024) })).status,
+      ).toBe('pending');
       expect(await count()).toBe(before + 1);
     } finally {
       await c.close();
@@ -97,7 +114,9 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       const second = await c.portal.login({ email: 'sam@example.com', password: PASSWORD });
       expect(first.token).not.toBe(second.token);
       expect(first.csrfToken).not.toBe(second.csrfToken);
-      const rows = (await withStateDb(c.w, (q) => q('select token_digest from pf_sessions'))) as Array<{ token_digest: string }>;
+      const rows = (await withStateDb(c.w, (q) => q('select token_digest from pf_sessions'))) as Array<{
+        token_digest: string;
+      }>;
       expect(JSON.stringify(rows)).not.toContain(first.token);
       const session = (await c.portal.authenticate(first.token))!;
       expect(session).toMatchObject({ email: 'sam@example.com', csrfToken: first.csrfToken });
@@ -117,7 +136,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
   });
 
   it('ends the sessions of a developer whom apply revokes or deletes, in the apply', async () => {
-    const c = await portalCase(backend, ADA + '  - { email: bob@example.com, fullName: Bob, status: approved }\n');
+    const c = await portalCase(backend, `${ADA}  - { email: bob@example.com, fullName: Bob, status: approved }\n`);
     try {
       for (const email of ['ada@example.com', 'bob@example.com']) {
         const { token } = await invite(`developer["${email}"]`, { state: c.w.state, cwd: c.w.dir, env: {} });
@@ -136,20 +155,32 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
   });
 
   it('changes names and emails only where the manifests do not manage them', async () => {
-    const c = await portalCase(backend, ADA + '  - { email: bob@example.com, fullName: Bob, status: approved }\n');
+    const c = await portalCase(backend, `${ADA}  - { email: bob@example.com, fullName: Bob, status: approved }\n`);
     try {
       const sam = await c.signUp('sam@example.com');
       expect((await c.portal.updateMe(sam, { fullName: 'Samuel' })).fullName).toBe('Samuel');
-      expect((await refusal(c.portal.changeEmail(sam, { email: 'bob@example.com', password: PASSWORD }))).status).toBe(409);
-      expect((await refusal(c.portal.changeEmail(sam, { email: 'sam2@example.com', password: 'wrong password!!' }))).status).toBe(401);
-      expect((await c.portal.changeEmail(sam, { email: 'Sam2@example.com', password: PASSWORD })).email).toBe('sam2@example.com');
+      expect((await refusal(c.portal.changeEmail(sam, { email: 'bob@example.com', password: PASSWORD }))).status).toBe(
+        409,
+      );
+      expect(
+        (await refusal(c.portal.changeEmail(sam, { email: 'sam2@example.com', password: 'wrong password!!' }))).status,
+      ).toBe(401);
+      expect((await c.portal.changeEmail(sam, { email: 'Sam2@example.com', password: PASSWORD })).email).toBe(
+        'sam2@example.com',
+      );
       expect((await c.portal.me(sam)).email).toBe('sam2@example.com');
       const { token } = await invite('developer["ada@example.com"]', { state: c.w.state, cwd: c.w.dir, env: {} });
       await c.portal.setPasswordWithInvite({ token, password: PASSWORD });
-      const ada = (await c.portal.authenticate((await c.portal.login({ email: 'ada@example.com', password: PASSWORD })).token))!;
+      const ada = (await c.portal.authenticate(
+        (
+          await c.portal.login({ email: 'ada@example.com', password: PASSWORD })
+        ).token,
+      ))!;
       expect((await c.portal.me(ada)).managed).toEqual({ fullName: true, email: true });
       expect((await refusal(c.portal.updateMe(ada, { fullName: 'Augusta' }))).status).toBe(403);
-      expect((await refusal(c.portal.changeEmail(ada, { email: 'augusta@example.com', password: PASSWORD }))).status).toBe(403);
+      expect(
+        (await refusal(c.portal.changeEmail(ada, { email: 'augusta@example.com', password: PASSWORD }))).status,
+      ).toBe(403);
     } finally {
       await c.close();
     }
@@ -166,7 +197,9 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
         expect(await q(`select * from pf_developers where email = 'ada@example.com'`)).toEqual([]);
         expect(await q('select * from pf_credentials')).toEqual([]);
         expect(await q('select * from pf_sessions')).toEqual([]);
-        expect(((await q('select email from pf_tombstones')) as any[]).map((r) => r.email)).toEqual(['ada@example.com']);
+        expect(((await q('select email from pf_tombstones')) as any[]).map((r) => r.email)).toEqual([
+          'ada@example.com',
+        ]);
       });
       expect(await c.portal.authenticate(ada.token)).toBeNull();
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada again', password: PASSWORD });
@@ -184,7 +217,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
     try {
       const sam = await c.signUp('sam@example.com');
       await c.portal.updateMe(sam, { fullName: 'Samuel' });
-      await c.applyManifest(ADA + '  - { email: bob@example.com, fullName: Bob, status: approved }\n');
+      await c.applyManifest(`${ADA}  - { email: bob@example.com, fullName: Bob, status: approved }\n`);
       await c.portal.createCredential(sam, { type: 'hmac-auth', username: 'sam-hmac' });
       const options = { state: c.w.state, cwd: c.w.dir, env: {} };
       const { entries } = await history(options);
@@ -197,7 +230,11 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       ]);
       expect(entries.filter((e) => e.kind === 'self-service').every((e) => e.actor === 'sam@example.com')).toBe(true);
       const verified = await verifyHistory(options);
-      expect(verified).toMatchObject({ ok: true, entries: 2, chains: { apply: { ok: true, entries: 2 }, events: { ok: true, entries: 3 } } });
+      expect(verified).toMatchObject({
+        ok: true,
+        entries: 2,
+        chains: { apply: { ok: true, entries: 2 }, events: { ok: true, entries: 3 } },
+      });
       const cli = c.w.run(['history', 'verify']);
       expect(cli.code, cli.stderr).toBe(0);
       expect(cli.stdout).toMatch(/History verified: 2 entries[\s\S]*Other events verified: 3 entries/);
@@ -205,7 +242,10 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       const broken = c.w.run(['history', 'verify']);
       expect(broken.code).toBe(1);
       expect(broken.stderr).toMatch(/failed at entry 2 of the other events' chain/);
-      await runSql(c.w, [`update pf_events set actor = 'sam@example.com' where seq = 2`, 'delete from pf_events where seq = 3']);
+      await runSql(c.w, [
+        `update pf_events set actor = 'sam@example.com' where seq = 2`,
+        'delete from pf_events where seq = 3',
+      ]);
       expect((await verifyHistory(options)).ok).toBe(false);
     } finally {
       await c.close();
@@ -214,10 +254,14 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
 
   it('refuses a missing state and one older than it needs, saying to run apply', async () => {
     const w = workspace(backend.newState());
-    await expect(openPortal({ state: w.state, cwd: w.dir, env: {} })).rejects.toThrow(/no state at .*run `portalform apply`/);
+    await expect(openPortal({ state: w.state, cwd: w.dir, env: {} })).rejects.toThrow(
+      /no state at .*run `portalform apply`/,
+    );
     w.write('m.yaml', 'version: 1\ndevelopers: []\n');
     await apply({ paths: ['m.yaml'], state: w.state, cwd: w.dir, env: {} });
     await runSql(w, [`delete from pf_migration where name = '0003_portal'`]);
-    await expect(openPortal({ state: w.state, cwd: w.dir, env: {} })).rejects.toThrow(/older schema .*run `portalform apply`/);
+    await expect(openPortal({ state: w.state, cwd: w.dir, env: {} })).rejects.toThrow(
+      /older schema .*run `portalform apply`/,
+    );
   });
 });

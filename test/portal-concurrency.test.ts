@@ -18,7 +18,7 @@ const RACERS = 8;
 
 async function outcomes(attempts: Array<Promise<unknown>>): Promise<Array<number>> {
   const settled = await Promise.allSettled(attempts);
-  return settled.map((s) => (s.status === 'fulfilled' ? 201 : (s.reason as { status?: number }).status ?? 500));
+  return settled.map((s) => (s.status === 'fulfilled' ? 201 : ((s.reason as { status?: number }).status ?? 500)));
 }
 
 describe.each(BACKENDS)('portal concurrency on $name', (backend) => {
@@ -31,14 +31,22 @@ describe.each(BACKENDS)('portal concurrency on $name', (backend) => {
       // whose one connection takes the requests in turn (a second in-process connection would
       // block the event loop in SQLite's busy wait).
       const other = backend.name === 'postgres' ? await c.open() : c.portal;
-      const same = await outcomes(Array.from({ length: RACERS }, (_, i) => (i % 2 ? other : c.portal).createCredential(sam, { type: 'key-auth', name: 'ci' })));
+      const same = await outcomes(
+        Array.from({ length: RACERS }, (_, i) =>
+          (i % 2 ? other : c.portal).createCredential(sam, { type: 'key-auth', name: 'ci' }),
+        ),
+      );
       expect(same.sort()).toEqual([201, ...Array(RACERS - 1).fill(409)]);
       // One unique value, portal-wide, claimed by two developers at once.
       const shared = await outcomes(
-        Array.from({ length: RACERS }, (_, i) => (i % 2 ? other : c.portal).createCredential(i % 2 ? tom : sam, { type: 'basic-auth', username: 'shared' })),
+        Array.from({ length: RACERS }, (_, i) =>
+          (i % 2 ? other : c.portal).createCredential(i % 2 ? tom : sam, { type: 'basic-auth', username: 'shared' }),
+        ),
       );
       expect(shared.sort()).toEqual([201, ...Array(RACERS - 1).fill(409)]);
-      const rows = (await withStateDb(c.w, (q) => q(`select type, identity from pf_credentials order by type`))) as any[];
+      const rows = (await withStateDb(c.w, (q) =>
+        q(`select type, identity from pf_credentials order by type`),
+      )) as any[];
       expect(rows.map((r) => `${r.type}:${r.identity}`)).toEqual(['basic-auth:shared', 'key-auth:ci']);
       expect((await verifyHistory({ state: c.w.state, cwd: c.w.dir, env: {} })).ok).toBe(true);
     } finally {
@@ -61,7 +69,9 @@ describe.each(BACKENDS)('portal concurrency on $name', (backend) => {
       const applied = await revoke.done;
       expect(applied.code, applied.stderr).toBe(0);
       expect((await outcomes([c.portal.createCredential(ada, { type: 'key-auth', name: 'after' })]))[0]).toBe(401);
-      const active = (await withStateDb(c.w, (q) => q(`select count(*) as n from pf_credentials where active = 1`))) as any[];
+      const active = (await withStateDb(c.w, (q) =>
+        q(`select count(*) as n from pf_credentials where active = 1`),
+      )) as any[];
       expect(Number(active[0].n)).toBe(0);
       expect(await withStateDb(c.w, (q) => q('select * from pf_sessions'))).toEqual([]);
       expect(await c.portal.authenticate(ada.token)).toBeNull();
@@ -77,7 +87,12 @@ describe.each(BACKENDS)('portal concurrency on $name', (backend) => {
       const grant = await c.portal.login({ email: 'sam@example.com', password: PASSWORD });
       // Due for a refresh of its idle lifetime, which a busy state puts off without failing the request.
       await runSql(c.w, [`update pf_sessions set last_seen_at = '2000-01-01T00:00:00.000Z'`]);
-      const release = await holdWriteLock(c.w.state, c.w.dir, backend.name, `update pf_developers set full_name = full_name where email = 'sam@example.com'`);
+      const release = await holdWriteLock(
+        c.w.state,
+        c.w.dir,
+        backend.name,
+        `update pf_developers set full_name = full_name where email = 'sam@example.com'`,
+      );
       try {
         const busy = await refusal(c.portal.createCredential(sam, { type: 'key-auth', name: 'ci' }));
         expect([busy.status, busy.retryAfterSeconds]).toEqual([503, 1]);
@@ -101,7 +116,11 @@ describe.runIf(POSTGRES_AVAILABLE)('portal concurrency on PostgreSQL only', () =
     try {
       const { token } = await invite('developer["ada@example.com"]', { state: c.w.state, cwd: c.w.dir, env: {} });
       await c.portal.setPasswordWithInvite({ token, password: PASSWORD });
-      const ada = (await c.portal.authenticate((await c.portal.login({ email: 'ada@example.com', password: PASSWORD })).token))!;
+      const ada = (await c.portal.authenticate(
+        (
+          await c.portal.login({ email: 'ada@example.com', password: PASSWORD })
+        ).token,
+      ))!;
       const client = await schemaClient(c.w.state);
       try {
         // What apply's revoke does, holding the row until it commits.
@@ -128,7 +147,11 @@ describe.runIf(POSTGRES_AVAILABLE)('portal concurrency on PostgreSQL only', () =
       const sessions = [];
       for (let i = 0; i < 6; i++) sessions.push(await c.signUp(`dev${i}@example.com`));
       await Promise.all(
-        sessions.flatMap((session, i) => Array.from({ length: 4 }, (_, j) => instances[(i + j) % 3]!.createCredential(session, { type: 'key-auth', name: `k${j}` }))),
+        sessions.flatMap((session, i) =>
+          Array.from({ length: 4 }, (_, j) =>
+            instances[(i + j) % 3]!.createCredential(session, { type: 'key-auth', name: `k${j}` }),
+          ),
+        ),
       );
       const verified = await verifyHistory({ state: c.w.state, cwd: c.w.dir, env: {} });
       expect(verified.ok).toBe(true);
@@ -149,7 +172,12 @@ async function schemaClient(state: string): Promise<pg.Client> {
 }
 
 /** Another writer holding the state's write lock (SQLite) or a developer's row (PostgreSQL) until released. */
-async function holdWriteLock(state: string, dir: string, backend: 'sqlite' | 'postgres', statement: string): Promise<() => Promise<void>> {
+async function holdWriteLock(
+  state: string,
+  dir: string,
+  backend: 'sqlite' | 'postgres',
+  statement: string,
+): Promise<() => Promise<void>> {
   if (backend === 'sqlite') {
     const db = new Database(join(dir, 'portalform.db'));
     db.exec('begin immediate');

@@ -26,27 +26,65 @@ describe.each(BACKENDS)('portal credentials on $name', (backend) => {
       expect(await c.portal.credentialTypes(sam)).toEqual(['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt']);
       const key = await c.portal.createCredential(sam, { type: 'key-auth', name: 'ci', ttl: 3600 });
       expect(Object.keys(key.secrets)).toEqual(['key']);
-      expect(key.credential).toMatchObject({ type: 'key-auth', name: 'ci', ttl: 3600, active: true, origin: 'self-service', managed: false });
+      expect(key.credential).toMatchObject({
+        type: 'key-auth',
+        name: 'ci',
+        ttl: 3600,
+        active: true,
+        origin: 'self-service',
+        managed: false,
+      });
       expect(key.credential).not.toHaveProperty('key');
       const basic = await c.portal.createCredential(sam, { type: 'basic-auth', username: 'sam-basic' });
-      const oauth = await c.portal.createCredential(sam, { type: 'oauth2', name: 'app', redirectUris: ['https://app.example.com/cb'] });
-      expect(oauth.credential).toMatchObject({ clientType: 'confidential', hashSecret: false, redirectUris: ['https://app.example.com/cb'] });
+      const oauth = await c.portal.createCredential(sam, {
+        type: 'oauth2',
+        name: 'app',
+        redirectUris: ['https://app.example.com/cb'],
+      });
+      expect(oauth.credential).toMatchObject({
+        clientType: 'confidential',
+        hashSecret: false,
+        redirectUris: ['https://app.example.com/cb'],
+      });
       expect(typeof oauth.credential.clientId).toBe('string');
       expect(Object.keys(oauth.secrets)).toEqual(['clientSecret']);
       const jwt = await c.portal.createCredential(sam, { type: 'jwt', key: 'sam-issuer' });
       expect(Object.keys(jwt.secrets)).toEqual(['secret']);
-      const rsa = await c.portal.createCredential(sam, { type: 'jwt', key: 'sam-rsa', algorithm: 'RS256', rsaPublicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' });
+      const rsa = await c.portal.createCredential(sam, {
+        type: 'jwt',
+        key: 'sam-rsa',
+        algorithm: 'RS256',
+        rsaPublicKey: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+      });
       expect(rsa.secrets).toEqual({}); // an RS256 issuer never uses its secret
       await c.portal.createCredential(sam, { type: 'hmac-auth', username: 'sam-hmac' });
       const listed = await c.portal.listCredentials(sam);
-      expect(listed.map((l) => `${l.type}`).sort()).toEqual(['basic-auth', 'hmac-auth', 'jwt', 'jwt', 'key-auth', 'oauth2']);
+      expect(listed.map((l) => `${l.type}`).sort()).toEqual([
+        'basic-auth',
+        'hmac-auth',
+        'jwt',
+        'jwt',
+        'key-auth',
+        'oauth2',
+      ]);
       const text = JSON.stringify(listed) + JSON.stringify(await c.portal.getCredential(sam, key.credential.id));
-      for (const value of [key.secrets.key, basic.secrets.password, oauth.secrets.clientSecret, jwt.secrets.secret]) expect(text).not.toContain(value);
+      for (const value of [key.secrets.key, basic.secrets.password, oauth.secrets.clientSecret, jwt.secrets.secret])
+        expect(text).not.toContain(value);
       // Stored like apply stores them: the existing checks accept them, with no key (digest; scrypt for the password).
       const options = { state: c.w.state, cwd: c.w.dir, env: {} };
-      expect(await verifyCredential('developer["sam@example.com"].credential["key-auth:ci"]', key.secrets.key!, options)).toBe(true);
-      expect(await verifyCredential('developer["sam@example.com"].credential["basic-auth:sam-basic"]', basic.secrets.password!, options)).toBe(true);
-      expect(await verifyCredential('developer["sam@example.com"].credential["basic-auth:sam-basic"]', 'not it', options)).toBe(false);
+      expect(
+        await verifyCredential('developer["sam@example.com"].credential["key-auth:ci"]', key.secrets.key!, options),
+      ).toBe(true);
+      expect(
+        await verifyCredential(
+          'developer["sam@example.com"].credential["basic-auth:sam-basic"]',
+          basic.secrets.password!,
+          options,
+        ),
+      ).toBe(true);
+      expect(
+        await verifyCredential('developer["sam@example.com"].credential["basic-auth:sam-basic"]', 'not it', options),
+      ).toBe(false);
       // A plan of the manifests leaves self-made credentials alone.
       const thePlan = await plan({ paths: ['m.yaml'], ...options });
       expect(thePlan.changes.filter((change) => change.address.includes('sam@example.com'))).toEqual([]);
@@ -56,11 +94,15 @@ describe.each(BACKENDS)('portal credentials on $name', (backend) => {
   });
 
   it('encrypts generated secrets under the state key when the state has one', async () => {
-    const c = await portalCase(backend, '  - { email: ada@example.com, fullName: Ada, status: approved }\n', { stateKey: STATE_KEY });
+    const c = await portalCase(backend, '  - { email: ada@example.com, fullName: Ada, status: approved }\n', {
+      stateKey: STATE_KEY,
+    });
     try {
       const sam = await c.signUp('sam@example.com');
       const created = await c.portal.createCredential(sam, { type: 'hmac-auth', username: 'sam-hmac' });
-      const [row] = (await withStateDb(c.w, (q) => q(`select secrets from pf_credentials`))) as Array<{ secrets: string }>;
+      const [row] = (await withStateDb(c.w, (q) => q(`select secrets from pf_credentials`))) as Array<{
+        secrets: string;
+      }>;
       const stored = JSON.parse(row!.secrets).secret;
       expect(stored.ciphertext).toMatch(/^v1\./);
       expect(row!.secrets).not.toContain(created.secrets.secret);
@@ -89,7 +131,10 @@ describe.each(BACKENDS)('portal credentials on $name', (backend) => {
       for (const [input, status, field] of bad) {
         const error = await refusal(c.portal.createCredential(sam, input));
         expect(error.status, JSON.stringify(input)).toBe(status);
-        expect(error.errors?.map((e) => e.field), JSON.stringify(input)).toContain(field);
+        expect(
+          error.errors?.map((e) => e.field),
+          JSON.stringify(input),
+        ).toContain(field);
         expect(error.detail).not.toContain('chosen-by-me-12345678');
       }
       const mine = await c.portal.createCredential(sam, { type: 'key-auth', name: 'ci' });
@@ -98,7 +143,9 @@ describe.each(BACKENDS)('portal credentials on $name', (backend) => {
       const taken = await refusal(c.portal.createCredential(tom, { type: 'basic-auth', username: 'ada-basic' }));
       expect([taken.status, taken.errors?.[0]?.field]).toEqual([409, 'username']); // unique values portal-wide
       await c.portal.createCredential(sam, { type: 'oauth2', name: 'app', clientId: 'sam-client' });
-      expect((await refusal(c.portal.createCredential(tom, { type: 'oauth2', name: 'app', clientId: 'sam-client' }))).status).toBe(409);
+      expect(
+        (await refusal(c.portal.createCredential(tom, { type: 'oauth2', name: 'app', clientId: 'sam-client' }))).status,
+      ).toBe(409);
       for (const attempt of [
         () => c.portal.getCredential(tom, mine.credential.id),
         () => c.portal.updateCredential(tom, mine.credential.id, { ttl: 5 }),
@@ -125,22 +172,58 @@ describe.each(BACKENDS)('portal credentials on $name', (backend) => {
     try {
       const { token } = await invite('developer["ada@example.com"]', { state: c.w.state, cwd: c.w.dir, env: {} });
       await c.portal.setPasswordWithInvite({ token, password: PASSWORD });
-      const ada = (await c.portal.authenticate((await c.portal.login({ email: 'ada@example.com', password: PASSWORD })).token))!;
+      const ada = (await c.portal.authenticate(
+        (
+          await c.portal.login({ email: 'ada@example.com', password: PASSWORD })
+        ).token,
+      ))!;
       const [managed] = await c.portal.listCredentials(ada);
-      expect(managed).toMatchObject({ type: 'basic-auth', username: 'ada-basic', origin: 'manifest', managed: true, active: true });
-      for (const attempt of [() => c.portal.updateCredential(ada, managed!.id, {}), () => c.portal.rotateCredential(ada, managed!.id), () => c.portal.deleteCredential(ada, managed!.id)]) {
+      expect(managed).toMatchObject({
+        type: 'basic-auth',
+        username: 'ada-basic',
+        origin: 'manifest',
+        managed: true,
+        active: true,
+      });
+      for (const attempt of [
+        () => c.portal.updateCredential(ada, managed!.id, {}),
+        () => c.portal.rotateCredential(ada, managed!.id),
+        () => c.portal.deleteCredential(ada, managed!.id),
+      ]) {
         expect((await refusal(attempt())).status).toBe(403);
       }
-      const digest = async () => withStateDb(c.w, async (q) => ((await q(`select sync_digest, version from pf_developers where email = 'ada@example.com'`)) as any[])[0]);
+      const digest = async () =>
+        withStateDb(
+          c.w,
+          async (q) =>
+            ((await q(`select sync_digest, version from pf_developers where email = 'ada@example.com'`)) as any[])[0],
+        );
       expect((await digest()).sync_digest).not.toBeNull();
       const created = await c.portal.createCredential(ada, { type: 'oauth2', name: 'app' });
       expect((await digest()).sync_digest).toBeNull();
-      const version = async () => Number(((await withStateDb(c.w, (q) => q(`select version from pf_credentials where id = '${created.credential.id}'`))) as any[])[0].version);
+      const version = async () =>
+        Number(
+          (
+            (await withStateDb(c.w, (q) =>
+              q(`select version from pf_credentials where id = '${created.credential.id}'`),
+            )) as any[]
+          )[0].version,
+        );
       expect(await version()).toBe(1);
-      const edited = await c.portal.updateCredential(ada, created.credential.id, { redirectUris: ['https://ada.example.com/cb'], clientType: 'public' });
-      expect(edited).toMatchObject({ name: 'app', clientType: 'public', redirectUris: ['https://ada.example.com/cb'], clientId: created.credential.clientId });
+      const edited = await c.portal.updateCredential(ada, created.credential.id, {
+        redirectUris: ['https://ada.example.com/cb'],
+        clientType: 'public',
+      });
+      expect(edited).toMatchObject({
+        name: 'app',
+        clientType: 'public',
+        redirectUris: ['https://ada.example.com/cb'],
+        clientId: created.credential.clientId,
+      });
       expect(await version()).toBe(2);
-      expect((await refusal(c.portal.updateCredential(ada, created.credential.id, { clientSecret: 'mine' }))).status).toBe(400);
+      expect(
+        (await refusal(c.portal.updateCredential(ada, created.credential.id, { clientSecret: 'mine' }))).status,
+      ).toBe(400);
       const rotated = await c.portal.rotateCredential(ada, created.credential.id);
       expect(rotated.secrets.clientSecret).not.toBe(created.secrets.clientSecret);
       expect(await version()).toBe(3);

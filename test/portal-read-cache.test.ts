@@ -31,7 +31,13 @@ describe.each(BACKENDS)('what the service keeps in memory, on $name', (backend) 
       expect(await c.portal.authenticate(ada.token)).not.toBeNull();
       expect(await c.portal.authenticate(ada.token)).not.toBeNull();
       await c.applyManifest('  - { email: ada@example.com, fullName: Ada, status: revoked }\n');
-      expect(await eventually(backend.name, () => c.portal.authenticate(ada.token), (s) => s === null)).toBeNull();
+      expect(
+        await eventually(
+          backend.name,
+          () => c.portal.authenticate(ada.token),
+          (s) => s === null,
+        ),
+      ).toBeNull();
     } finally {
       await c.close();
     }
@@ -47,9 +53,23 @@ describe.each(BACKENDS)('what the service keeps in memory, on $name', (backend) 
       // Another connection, as a second instance or an operator with psql would be.
       await runSql(c.w, [`update pf_credentials set fields = '{"name":"renamed"}' where id = '${credential.id}'`]);
       const names = (list: Array<Record<string, unknown>>) => list.map((k) => k.name);
-      expect(names(await eventually(backend.name, () => c.portal.listCredentials(sam), (l) => l[0]?.name === 'renamed'))).toEqual(['renamed']);
+      expect(
+        names(
+          await eventually(
+            backend.name,
+            () => c.portal.listCredentials(sam),
+            (l) => l[0]?.name === 'renamed',
+          ),
+        ),
+      ).toEqual(['renamed']);
       await runSql(c.w, [`delete from pf_credentials where id = '${credential.id}'`]);
-      expect(await eventually(backend.name, () => c.portal.listCredentials(sam), (l) => l.length === 0)).toEqual([]);
+      expect(
+        await eventually(
+          backend.name,
+          () => c.portal.listCredentials(sam),
+          (l) => l.length === 0,
+        ),
+      ).toEqual([]);
     } finally {
       await c.close();
     }
@@ -64,12 +84,22 @@ describe.each(BACKENDS)('what the service keeps in memory, on $name', (backend) 
       expect((await c.portal.listCredentials(ada)).map((k) => k.name)).toEqual(['own']);
       const other = await c.open();
       await other.createCredential(ada, { type: 'key-auth', name: 'theirs' });
-      const list = await eventually(backend.name, () => c.portal.listCredentials(ada), (l) => l.length === 2);
+      const list = await eventually(
+        backend.name,
+        () => c.portal.listCredentials(ada),
+        (l) => l.length === 2,
+      );
       expect(list.map((k) => k.name).sort()).toEqual(['own', 'theirs']);
       // A logout on the other instance ends the session here too.
       expect(await c.portal.authenticate(ada.token)).not.toBeNull();
       await other.logout(ada);
-      expect(await eventually(backend.name, () => c.portal.authenticate(ada.token), (s) => s === null)).toBeNull();
+      expect(
+        await eventually(
+          backend.name,
+          () => c.portal.authenticate(ada.token),
+          (s) => s === null,
+        ),
+      ).toBeNull();
     } finally {
       await c.close();
     }
@@ -82,7 +112,11 @@ describe.each(BACKENDS)('what the service keeps in memory, on $name', (backend) 
       await c.portal.createCredential(ada, { type: 'key-auth', name: 'k' });
       for (let i = 0; i < 5; i++) expect((await c.portal.listCredentials(ada))[0]!.active).toBe(true);
       await c.applyManifest('  - { email: ada@example.com, fullName: Ada, status: revoked }\n');
-      const list = await eventually(backend.name, () => c.portal.listCredentials(ada), (l) => l[0]?.active === false);
+      const list = await eventually(
+        backend.name,
+        () => c.portal.listCredentials(ada),
+        (l) => l[0]?.active === false,
+      );
       expect(list[0]!.active).toBe(false);
     } finally {
       await c.close();

@@ -37,7 +37,9 @@ const DECLARED = completePortalSettings({
 
 /** The settings stored in the state's meta, parsed; undefined when apply never stored any. */
 async function storedSettings(w: Workspace): Promise<unknown> {
-  const rows = (await withStateDb(w, (query) => query(`select value from pf_meta where key = '${PORTAL_SETTINGS_KEY}'`))) as Array<{ value: string }>;
+  const rows = (await withStateDb(w, (query) =>
+    query(`select value from pf_meta where key = '${PORTAL_SETTINGS_KEY}'`),
+  )) as Array<{ value: string }>;
   return rows[0] && JSON.parse(rows[0].value);
 }
 
@@ -68,31 +70,58 @@ describe.each(BACKENDS)('portal settings on $name', (backend) => {
         autoApprove: false,
         selfService: { credentialTypes: ['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt'], maxCredentials: 20 },
       },
-      after: { credentialTypes: ['key-auth', 'jwt', 'acl'], autoApprove: true, selfService: { credentialTypes: ['key-auth'], maxCredentials: 5 } },
+      after: {
+        credentialTypes: ['key-auth', 'jwt', 'acl'],
+        autoApprove: true,
+        selfService: { credentialTypes: ['key-auth'], maxCredentials: 5 },
+      },
     });
     expect(first.summary).toEqual({ create: 3, update: 1, delete: 0, transition: 0, move: 0 });
-    expect(w.run(['plan', 'm']).stdout).toMatch(/# portal will be updated in-place\n {2}~ portal \{\n {6}~ credentialTypes += /);
+    expect(w.run(['plan', 'm']).stdout).toMatch(
+      /# portal will be updated in-place\n {2}~ portal \{\n {6}~ credentialTypes += /,
+    );
 
     // The first apply creates the state and stores the settings with it.
     applied(w, ['m']);
     expect(await storedSettings(w)).toEqual(DECLARED);
     const firstApply = JSON.parse(w.run(['history', 'show', '1', '--json']).stdout);
     expect(firstApply.changes[0]).toMatchObject({ address: 'portal', kind: 'portal', op: 'update' });
-    expect(w.run(['plan', 'm', '--detailed-exitcode'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/No changes/) });
+    expect(w.run(['plan', 'm', '--detailed-exitcode'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/No changes/),
+    });
 
     // The export carries the block: planned from it, nothing changes.
     expect(w.run(['export', '--out', 'exported']).code).toBe(0);
-    expect(readdirSync(join(w.dir, 'exported')).sort()).toEqual(['.portalform-export.json', 'developers', 'portal.yaml']);
-    expect(readFileSync(join(w.dir, 'exported', 'portal.yaml'), 'utf8')).toContain('portal:\n  credentialTypes:\n    - key-auth\n    - jwt\n    - acl\n  autoApprove: true\n');
+    expect(readdirSync(join(w.dir, 'exported')).sort()).toEqual([
+      '.portalform-export.json',
+      'developers',
+      'portal.yaml',
+    ]);
+    expect(readFileSync(join(w.dir, 'exported', 'portal.yaml'), 'utf8')).toContain(
+      'portal:\n  credentialTypes:\n    - key-auth\n    - jwt\n    - acl\n  autoApprove: true\n',
+    );
     expect(w.run(['plan', 'exported', '--detailed-exitcode'])).toMatchObject({ code: 0 });
     w.write('single/portal.yaml', w.run(['export']).stdout);
     expect(w.run(['plan', 'single', '--detailed-exitcode'])).toMatchObject({ code: 0 });
 
     // One field changes: the step shows that field only, and apply stores it.
-    w.write('m/portal.yaml', `version: 1\n${PORTAL}  allowShortKeys: false\n`.replace('    maxCredentials: 5\n', '    maxCredentials: 5\n    enabled: false\n'));
+    w.write(
+      'm/portal.yaml',
+      `version: 1\n${PORTAL}  allowShortKeys: false\n`.replace(
+        '    maxCredentials: 5\n',
+        '    maxCredentials: 5\n    enabled: false\n',
+      ),
+    );
     const second = planJson(w, ['m']);
     expect(second.changes).toEqual([
-      { address: 'portal', kind: 'portal', op: 'update', before: { selfService: { enabled: true } }, after: { selfService: { enabled: false } } },
+      {
+        address: 'portal',
+        kind: 'portal',
+        op: 'update',
+        before: { selfService: { enabled: true } },
+        after: { selfService: { enabled: false } },
+      },
     ]);
     expect(second.summary).toEqual({ create: 0, update: 1, delete: 0, transition: 0, move: 0 });
     applied(w, ['m']);
@@ -122,7 +151,9 @@ describe.each(BACKENDS)('portal settings on $name', (backend) => {
     const refused = w.run(['apply', 'bad.plan']);
     expect(refused.code).toBe(1);
     // Refused by the step's own check, or earlier by the plan's authentication where it has one.
-    expect(refused.stderr).toMatch(/portal settings are not valid \(selfService\.credentialTypes holds acl|not authentic/);
+    expect(refused.stderr).toMatch(
+      /portal settings are not valid \(selfService\.credentialTypes holds acl|not authentic/,
+    );
     expect(await storedSettings(w)).toBeUndefined();
 
     const run = w.run(['apply', 'good.plan']);
@@ -133,8 +164,12 @@ describe.each(BACKENDS)('portal settings on $name', (backend) => {
 
   it('sees a change of the portal block alone in a file the cache already holds', async () => {
     const w = workspace(backend.newState());
-    const developers = Array.from({ length: 30 }, (_, i) => `  - { email: dev-${i}@example.com, fullName: Dev ${i}, status: pending }\n`).join('');
-    const file = (autoApprove: boolean) => `version: 1\nportal:\n  autoApprove: ${autoApprove}\ndevelopers:\n${developers}`;
+    const developers = Array.from(
+      { length: 30 },
+      (_, i) => `  - { email: dev-${i}@example.com, fullName: Dev ${i}, status: pending }\n`,
+    ).join('');
+    const file = (autoApprove: boolean) =>
+      `version: 1\nportal:\n  autoApprove: ${autoApprove}\ndevelopers:\n${developers}`;
     w.write('m.yaml', file(false));
     applied(w, ['m.yaml']);
     expect(w.run(['plan', 'm.yaml', '--detailed-exitcode']).code).toBe(0); // the cache now holds m.yaml
@@ -162,7 +197,9 @@ describe.each(BACKENDS)('portal settings on $name', (backend) => {
     const planned = w.run(['plan', 'm.yaml', '--json'], { env });
     expect(planned.code, planned.stderr).toBe(0);
     expect(JSON.parse(planned.stdout).warnings).toContainEqual({
-      message: expect.stringMatching(/^portal\.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration \(1 such key is given here\)/),
+      message: expect.stringMatching(
+        /^portal\.allowShortKeys is true: key-auth keys shorter than 20 characters are accepted for a migration \(1 such key is given here\)/,
+      ),
       location: { file: join(w.dir, 'm.yaml'), line: 3, column: 3 },
     });
     const run = w.run(['apply', 'm.yaml', '--auto-approve'], { env });

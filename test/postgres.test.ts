@@ -54,13 +54,19 @@ describe.skipIf(!POSTGRES_AVAILABLE)('PostgreSQL state', () => {
     expect(w.run(['validate', 'm.yaml']).code).toBe(0); // validate reads no state: it takes no --state
     expect(json(run('plan', 'm.yaml', '--json').stdout).state).toEqual({ lineage: null, serial: 0 });
     expect(run('apply', 'm.yaml', '--auto-approve').code).toBe(0);
-    expect(json(run('state', 'list', '--json').stdout)).toMatchObject({ serial: 1, developers: expect.arrayContaining([expect.objectContaining({ email: BASE[0] })]) });
+    expect(json(run('state', 'list', '--json').stdout)).toMatchObject({
+      serial: 1,
+      developers: expect.arrayContaining([expect.objectContaining({ email: BASE[0] })]),
+    });
     expect(json(run('show', '--json').stdout)).toMatchObject({ serial: 1 });
     expect(json(run('history', '--json').stdout).entries).toHaveLength(1);
     expect(run('history', 'verify').stdout).toMatch(/History verified: 1 entry/);
     expect(run('export').stdout).toContain(BASE[0]);
     expect(run('plan', 'm.yaml', '--detailed-exitcode').code).toBe(0);
-    expect(run('force-unlock', 'no-such-lock')).toMatchObject({ code: 1, stderr: expect.stringMatching(/is not held; the state is not locked/) });
+    expect(run('force-unlock', 'no-such-lock')).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/is not held; the state is not locked/),
+    });
 
     expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({ lineage: null, serial: 0 });
     expect(json(w.run(['history', '--json']).stdout).entries).toEqual([]);
@@ -91,20 +97,23 @@ describe.skipIf(!POSTGRES_AVAILABLE)('PostgreSQL state', () => {
     expect(json(a.run(['history', '--json']).stdout).entries).toHaveLength(2);
   });
 
-  it.skipIf(new URL(PG_URL).hostname !== '127.0.0.1')('shares one lock however the server is named in the URL', async () => {
-    const w = workspace(newPostgresState());
-    withBase(w);
-    w.write('big/m.yaml', manifest([...BASE, ...emails('big', 2000)]));
-    const frozen = await frozenApply(w, 'big');
-    try {
-      const otherSpelling = new URL(w.state);
-      otherSpelling.hostname = 'localhost';
-      expectLockRefusal(w.run(['apply', 'other', '--auto-approve', '--state', otherSpelling.toString()]));
-    } finally {
-      frozen.resume();
-    }
-    expect((await frozen.run.done).code).toBe(0);
-  });
+  it.skipIf(new URL(PG_URL).hostname !== '127.0.0.1')(
+    'shares one lock however the server is named in the URL',
+    async () => {
+      const w = workspace(newPostgresState());
+      withBase(w);
+      w.write('big/m.yaml', manifest([...BASE, ...emails('big', 2000)]));
+      const frozen = await frozenApply(w, 'big');
+      try {
+        const otherSpelling = new URL(w.state);
+        otherSpelling.hostname = 'localhost';
+        expectLockRefusal(w.run(['apply', 'other', '--auto-approve', '--state', otherSpelling.toString()]));
+      } finally {
+        frozen.resume();
+      }
+      expect((await frozen.run.done).code).toBe(0);
+    },
+  );
 
   it('never prints the password of the URL, in results or errors', async () => {
     const url = new URL(newPostgresState());
@@ -140,8 +149,16 @@ describe.skipIf(!POSTGRES_AVAILABLE)('PostgreSQL state', () => {
     url.port = '1';
     const w = workspace(url.toString());
     w.write('m.yaml', manifest(BASE));
-    for (const args of [['plan', 'm.yaml'], ['apply', 'm.yaml', '--auto-approve'], ['state', 'list'], ['history', 'verify']]) {
-      expectOneLineError(w.run(args), /^Error: cannot connect to the PostgreSQL state at postgres:\/\/.*127\.0\.0\.1:1\/.*ECONNREFUSED/);
+    for (const args of [
+      ['plan', 'm.yaml'],
+      ['apply', 'm.yaml', '--auto-approve'],
+      ['state', 'list'],
+      ['history', 'verify'],
+    ]) {
+      expectOneLineError(
+        w.run(args),
+        /^Error: cannot connect to the PostgreSQL state at postgres:\/\/.*127\.0\.0\.1:1\/.*ECONNREFUSED/,
+      );
     }
   });
 
@@ -174,7 +191,9 @@ describe.skipIf(!POSTGRES_AVAILABLE)('PostgreSQL state', () => {
 
     expect(outcome.code).toBe(1);
     expect(outcome.stderr.trimEnd().split('\n'), outcome.stderr).toHaveLength(1);
-    expect(outcome.stderr).toMatch(/^Error: lost the connection to the PostgreSQL state at .*terminating connection due to administrator command/);
+    expect(outcome.stderr).toMatch(
+      /^Error: lost the connection to the PostgreSQL state at .*terminating connection due to administrator command/,
+    );
     expect(['state list', 'history'].map((command) => w.run([...command.split(' '), '--json']).stdout)).toEqual(before);
     expect(w.run(['history', 'verify']).code).toBe(0);
     expect(w.run(['apply', 'other', '--auto-approve']).code, 'the lock died with the session').toBe(0);
@@ -192,7 +211,10 @@ describe.skipIf(!POSTGRES_AVAILABLE)('PostgreSQL state', () => {
     } finally {
       frozen.run.child.kill('SIGKILL'); // a crash: the session ends, the lock record stays
     }
-    expectOneLineError(refused, /still held by a live PostgreSQL session \(pid \d+\).*advisory locks end with their session.*pg_terminate_backend\(\d+\)/);
+    expectOneLineError(
+      refused,
+      /still held by a live PostgreSQL session \(pid \d+\).*advisory locks end with their session.*pg_terminate_backend\(\d+\)/,
+    );
     expect((await frozen.run.done).signal).toBe('SIGKILL');
 
     const applied = w.run(['apply', 'other', '--auto-approve', '--lock-timeout', '10s']);

@@ -32,15 +32,32 @@ type Step =
 const emailArb = fc.constantFrom(...EMAILS);
 const nameArb = fc.constantFrom('self-1', 'self-2');
 const applyArb = fc
-  .uniqueArray(fc.record({ email: emailArb, status: fc.constantFrom<'approved' | 'revoked'>('approved', 'approved', 'revoked'), ci: fc.boolean() }), { selector: (d) => d.email, maxLength: 4 })
+  .uniqueArray(
+    fc.record({
+      email: emailArb,
+      status: fc.constantFrom<'approved' | 'revoked'>('approved', 'approved', 'revoked'),
+      ci: fc.boolean(),
+    }),
+    { selector: (d) => d.email, maxLength: 4 },
+  )
   .map((declared) => ({ kind: 'apply' as const, declared }));
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: applyArb },
   { weight: 3, arbitrary: emailArb.map((email) => ({ kind: 'signup' as const, email })) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('create' as const), email: emailArb, name: nameArb }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete-credential' as const), email: emailArb, name: nameArb }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('delete-credential' as const), email: emailArb, name: nameArb }),
+  },
   { weight: 1, arbitrary: emailArb.map((email) => ({ kind: 'delete-account' as const, email })) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('saved' as const), declared: applyArb.map((a) => a.declared), meanwhile: fc.constantFrom<'touched' | 'elsewhere' | 'nothing'>('touched', 'elsewhere', 'nothing') }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('saved' as const),
+      declared: applyArb.map((a) => a.declared),
+      meanwhile: fc.constantFrom<'touched' | 'elsewhere' | 'nothing'>('touched', 'elsewhere', 'nothing'),
+    }),
+  },
 );
 
 /** What the state should hold: each developer's status, origin and credential names. */
@@ -78,11 +95,18 @@ class Run {
     const dev = this.expected.get(step.email);
     switch (step.kind) {
       case 'signup': {
-        const outcome = await settle(this.engine.register({ email: step.email, fullName: 'Self Made', password: PASSWORD }));
+        const outcome = await settle(
+          this.engine.register({ email: step.email, fullName: 'Self Made', password: PASSWORD }),
+        );
         if (dev) return expect(outcome, `${step.email} exists: refused`).toBeGreaterThanOrEqual(400);
         expect(outcome, `a new email signs up: ${outcome}`).toBe(0);
         this.figures.signups++;
-        this.expected.set(step.email, { status: 'approved', origin: 'self-service', credentials: new Set(), password: true });
+        this.expected.set(step.email, {
+          status: 'approved',
+          origin: 'self-service',
+          credentials: new Set(),
+          password: true,
+        });
         return;
       }
       case 'create': {
@@ -96,7 +120,7 @@ class Run {
       }
       case 'delete-credential': {
         const session = dev?.password && dev.status === 'approved' ? await this.session(step.email) : null;
-        if (!session || !dev || !dev.credentials.has(step.name)) return;
+        if (!session || !dev?.credentials.has(step.name)) return;
         const id = (await this.engine.listCredentials(session)).find((c) => c.name === step.name)!.id;
         expect(await settle(this.engine.deleteCredential(session, id))).toBe(0);
         dev.credentials.delete(step.name);
@@ -104,7 +128,7 @@ class Run {
       }
       case 'delete-account': {
         // Only an unmanaged developer: a managed one would leave a tombstone that fails the next plan (SPEC §8).
-        if (!dev || dev.origin !== 'self-service' || dev.status !== 'approved') return;
+        if (dev?.origin !== 'self-service' || dev.status !== 'approved') return;
         const session = await this.session(step.email);
         expect(await settle(this.engine.deleteAccount(session, { password: PASSWORD }))).toBe(0);
         this.expected.delete(step.email);
@@ -134,7 +158,10 @@ class Run {
       status: d.status,
       credentials: d.ci ? [{ type: 'key-auth', name: 'ci', key: { fromEnv: 'PORTALFORM_SECRET_CI' } }] : [],
     }));
-    writeFileSync(join(this.dir, 'manifest.yaml'), JSON.stringify({ version: 1, portal: { autoApprove: true }, developers }, null, 2));
+    writeFileSync(
+      join(this.dir, 'manifest.yaml'),
+      JSON.stringify({ version: 1, portal: { autoApprove: true }, developers }, null, 2),
+    );
   }
 
   /**
@@ -151,10 +178,15 @@ class Run {
     });
     if (meanwhile === 'touched' && touched.length > 0) {
       const email = touched[0]!;
-      expect(await settle(this.engine.createCredential(await this.session(email), { type: 'key-auth', name: 'self-late' }))).toBe(0);
+      expect(
+        await settle(this.engine.createCredential(await this.session(email), { type: 'key-auth', name: 'self-late' })),
+      ).toBe(0);
       this.expected.get(email)!.credentials.add('self-late');
       const before = await this.stored();
-      const refused = await apply({ ...this.options, plan: reviewed }).then(() => null, (error: unknown) => error);
+      const refused = await apply({ ...this.options, plan: reviewed }).then(
+        () => null,
+        (error: unknown) => error,
+      );
       expect(refused, `a saved plan over a change to ${email}, which it touches`).toBeInstanceOf(StalePlanError);
       expect(await this.stored(), 'a refused plan changes nothing').toEqual(before);
       this.figures.staleRefusals++;
@@ -174,14 +206,23 @@ class Run {
     if (!reviewed) this.writeManifest(declared);
     this.figures.adoptions += declared.filter((d) => this.expected.get(d.email)?.origin === 'self-service').length;
 
-    const unmanaged = new Set([...this.expected].filter(([, e]) => e.origin === 'self-service').map(([email]) => email));
+    const unmanaged = new Set(
+      [...this.expected].filter(([, e]) => e.origin === 'self-service').map(([email]) => email),
+    );
     const result = await apply(reviewed ? { ...this.options, plan: reviewed } : this.options);
-    const deletedDevelopers = new Set(result.plan.changes.filter((c) => c.kind === 'developer' && c.op === 'delete').map((c) => c.address));
+    const deletedDevelopers = new Set(
+      result.plan.changes.filter((c) => c.kind === 'developer' && c.op === 'delete').map((c) => c.address),
+    );
     for (const change of result.plan.changes.filter((c) => c.op === 'delete')) {
       const email = emailOf(change.address);
-      expect(unmanaged.has(email) && change.kind === 'developer', `${change.address}: an unmanaged developer is never deleted`).toBe(false);
+      expect(
+        unmanaged.has(email) && change.kind === 'developer',
+        `${change.address}: an unmanaged developer is never deleted`,
+      ).toBe(false);
       if (change.kind === 'credential' && !deletedDevelopers.has(`developer[${JSON.stringify(email)}]`)) {
-        expect(change.address, 'only a declared credential is deleted while its developer stays').toContain('key-auth:ci');
+        expect(change.address, 'only a declared credential is deleted while its developer stays').toContain(
+          'key-auth:ci',
+        );
       }
     }
     this.expectAfterApply(declared);
@@ -201,7 +242,12 @@ class Run {
       }
     }
     for (const d of declared) {
-      const e = this.expected.get(d.email) ?? { status: d.status, origin: 'manifest' as const, credentials: new Set<string>(), password: false };
+      const e = this.expected.get(d.email) ?? {
+        status: d.status,
+        origin: 'manifest' as const,
+        credentials: new Set<string>(),
+        password: false,
+      };
       e.status = d.status;
       e.origin = 'manifest';
       if (d.ci) e.credentials.add('ci');
@@ -220,7 +266,12 @@ class Run {
   private async stored() {
     const listing = await listState(this.options);
     return listing.developers
-      .map((d) => ({ email: d.email, status: d.status, origin: d.origin, credentials: d.credentials.map((c) => String(c.name)).sort() }))
+      .map((d) => ({
+        email: d.email,
+        status: d.status,
+        origin: d.origin,
+        credentials: d.credentials.map((c) => String(c.name)).sort(),
+      }))
       .sort((a, b) => a.email.localeCompare(b.email));
   }
 
@@ -246,7 +297,15 @@ async function settle(promise: Promise<unknown>): Promise<number> {
 
 describe('self-service between applies', () => {
   it(`never deletes what the manifests do not manage, and the state is the manifests plus the unmanaged objects (${RUNS} runs)`, async () => {
-    const figures: Figures = { applies: 0, signups: 0, creations: 0, adoptions: 0, accountDeletions: 0, staleRefusals: 0, savedApplied: 0 };
+    const figures: Figures = {
+      applies: 0,
+      signups: 0,
+      creations: 0,
+      adoptions: 0,
+      accountDeletions: 0,
+      staleRefusals: 0,
+      savedApplied: 0,
+    };
     await fc.assert(
       fc.asyncProperty(applyArb, fc.array(stepArb, { minLength: 6, maxLength: 14 }), async (first, steps) => {
         const run = new Run(figures);
@@ -262,14 +321,43 @@ describe('self-service between applies', () => {
         // Always among the runs: a plan deleting a developer who made a credential since, one
         // applied over a sign-up elsewhere, and an account deleted between applies.
         examples: [
-          [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[1]! }, { kind: 'create', email: EMAILS[1]!, name: 'self-1' }, { kind: 'delete-account', email: EMAILS[1]! }, { kind: 'apply', declared: [] }]],
-          [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[0]! }, { kind: 'apply', declared: [{ email: EMAILS[0]!, status: 'approved', ci: false }] }, { kind: 'saved', declared: [], meanwhile: 'touched' }]],
-          [{ kind: 'apply', declared: [] }, [{ kind: 'signup', email: EMAILS[0]! }, { kind: 'saved', declared: [{ email: EMAILS[0]!, status: 'revoked', ci: true }], meanwhile: 'elsewhere' }]],
+          [
+            { kind: 'apply', declared: [] },
+            [
+              { kind: 'signup', email: EMAILS[1]! },
+              { kind: 'create', email: EMAILS[1]!, name: 'self-1' },
+              { kind: 'delete-account', email: EMAILS[1]! },
+              { kind: 'apply', declared: [] },
+            ],
+          ],
+          [
+            { kind: 'apply', declared: [] },
+            [
+              { kind: 'signup', email: EMAILS[0]! },
+              { kind: 'apply', declared: [{ email: EMAILS[0]!, status: 'approved', ci: false }] },
+              { kind: 'saved', declared: [], meanwhile: 'touched' },
+            ],
+          ],
+          [
+            { kind: 'apply', declared: [] },
+            [
+              { kind: 'signup', email: EMAILS[0]! },
+              { kind: 'saved', declared: [{ email: EMAILS[0]!, status: 'revoked', ci: true }], meanwhile: 'elsewhere' },
+            ],
+          ],
         ],
       },
     );
     // The runs must have exercised what they claim to: each kind of self-service action, and adoptions.
     expect(figures.applies).toBeGreaterThanOrEqual(RUNS);
-    for (const kind of ['signups', 'creations', 'adoptions', 'accountDeletions', 'staleRefusals', 'savedApplied'] as const) expect(figures[kind], kind).toBeGreaterThan(0);
+    for (const kind of [
+      'signups',
+      'creations',
+      'adoptions',
+      'accountDeletions',
+      'staleRefusals',
+      'savedApplied',
+    ] as const)
+      expect(figures[kind], kind).toBeGreaterThan(0);
   }, 600_000);
 });

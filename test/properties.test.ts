@@ -18,7 +18,9 @@ const FUZZ_RUNS = 1000;
 
 // ---------------------------------------------------------------- the manifest model and its arbitraries
 
-const EMAILS = ['ada', 'grace', 'linus', 'margaret', 'dennis', 'ken', 'barbara', 'edsger'].map((name) => `${name}@example.com`);
+const EMAILS = ['ada', 'grace', 'linus', 'margaret', 'dennis', 'ken', 'barbara', 'edsger'].map(
+  (name) => `${name}@example.com`,
+);
 /** Pools of unique values: each manifest hands them out in a random order, so they move and swap between developers. */
 const POOLS = {
   customId: ['id-1', 'id-2', 'id-3'],
@@ -67,7 +69,12 @@ const permutation = (values: string[]) => fc.shuffledSubarray(values, { minLengt
 const manifestArb = fc
   .record({
     slots: fc.array(slotArb, { minLength: EMAILS.length, maxLength: EMAILS.length }),
-    order: fc.record(Object.fromEntries(Object.entries(POOLS).map(([pool, values]) => [pool, permutation(values)])) as Record<Pool, fc.Arbitrary<string[]>>),
+    order: fc.record(
+      Object.fromEntries(Object.entries(POOLS).map(([pool, values]) => [pool, permutation(values)])) as Record<
+        Pool,
+        fc.Arbitrary<string[]>
+      >,
+    ),
   })
   .map(({ slots, order }) => buildManifest(slots, order));
 
@@ -80,7 +87,16 @@ function buildManifest(slots: Slot[], order: Record<Pool, string[]>): ModelDevel
     const customId = slot.wantsCustomId ? next('customId') : undefined;
     const holdsCredentials = slot.status === 'approved' || slot.status === 'revoked';
     const credentials = holdsCredentials ? credentialsOf(slot, next) : [];
-    return [{ email, fullName: slot.fullName, status: slot.status, ...(customId ? { customId } : {}), meta: slot.meta, credentials }];
+    return [
+      {
+        email,
+        fullName: slot.fullName,
+        status: slot.status,
+        ...(customId ? { customId } : {}),
+        meta: slot.meta,
+        credentials,
+      },
+    ];
   });
 }
 
@@ -105,7 +121,9 @@ function credentialsOf(slot: Slot, next: (pool: Pool) => string | undefined): Mo
 
 // ---------------------------------------------------------------- what the state must look like
 
-const IDENTITY_FIELD = Object.fromEntries(Object.entries(CREDENTIAL_SPECS).map(([type, spec]) => [type, spec.identityField])) as Record<CredentialType, string>;
+const IDENTITY_FIELD = Object.fromEntries(
+  Object.entries(CREDENTIAL_SPECS).map(([type, spec]) => [type, spec.identityField]),
+) as Record<CredentialType, string>;
 
 /** A credential as one comparable line: type, identity, its visible unique value, and whether it is active. */
 function credentialLine(credential: Record<string, unknown>, active: boolean): string {
@@ -144,7 +162,9 @@ function storedDevelopers(listing: StateListing) {
 function expectStateInvariants(state: StateSnapshot): void {
   const customIds = state.developers.flatMap((d) => (d.customId === null ? [] : [d.customId]));
   expect(new Set(customIds).size).toBe(customIds.length);
-  const uniqueValues = state.developers.flatMap((d) => d.credentials.flatMap((c) => (c.uniqueValue === null ? [] : [`${c.type}\0${c.uniqueValue}`])));
+  const uniqueValues = state.developers.flatMap((d) =>
+    d.credentials.flatMap((c) => (c.uniqueValue === null ? [] : [`${c.type}\0${c.uniqueValue}`])),
+  );
   expect(new Set(uniqueValues).size).toBe(uniqueValues.length);
   for (const developer of state.developers) {
     if (developer.status !== 'approved') expect(developer.credentials.filter((c) => c.active)).toEqual([]);
@@ -206,10 +226,17 @@ class Replay {
     switch (a.do) {
       case 'developer.create':
         expect(this.developers.has(a.developer.email), 'created twice').toBe(false);
-        this.developers.set(a.developer.email, { status: a.developer.status, customId: a.developer.customId, credentials: new Map() });
+        this.developers.set(a.developer.email, {
+          status: a.developer.status,
+          customId: a.developer.customId,
+          credentials: new Map(),
+        });
         return;
       case 'developer.delete':
-        expect([...this.developer(a.email).credentials.keys()], 'credentials are deleted before their developer').toEqual([]);
+        expect(
+          [...this.developer(a.email).credentials.keys()],
+          'credentials are deleted before their developer',
+        ).toEqual([]);
         this.developers.delete(a.email);
         return;
       case 'developer.move':
@@ -220,7 +247,10 @@ class Replay {
       case 'developer.transition': {
         const developer = this.developer(a.email);
         expect(developer.status).toBe(a.from);
-        expect(EDGES.some((e) => e.from === a.from && e.to === a.to), `${a.from} → ${a.to} is an edge of the life cycle`).toBe(true);
+        expect(
+          EDGES.some((e) => e.from === a.from && e.to === a.to),
+          `${a.from} → ${a.to} is an edge of the life cycle`,
+        ).toBe(true);
         developer.status = a.to;
         return;
       }
@@ -228,14 +258,25 @@ class Replay {
         if ('customId' in a.set) this.developer(a.email).customId = a.set.customId ?? null;
         return;
       case 'credential.delete':
-        expect(this.developer(a.email).credentials.delete(`${a.type}:${a.identity}`), 'deletes an existing credential').toBe(true);
+        expect(
+          this.developer(a.email).credentials.delete(`${a.type}:${a.identity}`),
+          'deletes an existing credential',
+        ).toBe(true);
         return;
       case 'credential.create':
       case 'credential.update': {
         const credentials = this.developer(a.email).credentials;
         const key = `${a.type}:${a.identity}`;
-        expect(credentials.has(key), a.do === 'credential.create' ? 'created once' : 'updates an existing credential').toBe(a.do === 'credential.update');
-        credentials.set(key, a.do === 'credential.update' && a.clearUnique ? null : plannedUniqueValue(a) ?? credentials.get(key) ?? null);
+        expect(
+          credentials.has(key),
+          a.do === 'credential.create' ? 'created once' : 'updates an existing credential',
+        ).toBe(a.do === 'credential.update');
+        credentials.set(
+          key,
+          a.do === 'credential.update' && a.clearUnique
+            ? null
+            : (plannedUniqueValue(a) ?? credentials.get(key) ?? null),
+        );
         return;
       }
     }
@@ -251,17 +292,22 @@ class Replay {
     const customIds = [...this.developers.values()].flatMap((d) => (d.customId === null ? [] : [d.customId]));
     expect(new Set(customIds).size, `customIds unique: ${customIds}`).toBe(customIds.length);
     const values = [...this.developers.values()].flatMap((d) =>
-      [...d.credentials.entries()].flatMap(([key, value]) => (value === null ? [] : [`${key.split(':')[0]}\0${value}`])),
+      [...d.credentials.entries()].flatMap(([key, value]) =>
+        value === null ? [] : [`${key.split(':')[0]}\0${value}`],
+      ),
     );
     expect(new Set(values).size, 'unique credential values unique').toBe(values.length);
     for (const [email, d] of this.developers) {
-      if (d.status === 'pending' || d.status === 'rejected') expect(d.credentials.size, `${email} is ${d.status} and holds credentials`).toBe(0);
+      if (d.status === 'pending' || d.status === 'rejected')
+        expect(d.credentials.size, `${email} is ${d.status} and holds credentials`).toBe(0);
     }
   }
 }
 
 /** The unique value a create or update gives its credential, when the plan knows it (a given secret's digest or a field). */
-function plannedUniqueValue(action: Extract<Change['action'], { do: 'credential.create' | 'credential.update' }>): string | null {
+function plannedUniqueValue(
+  action: Extract<Change['action'], { do: 'credential.create' | 'credential.update' }>,
+): string | null {
   const field = CREDENTIAL_SPECS[action.type].uniqueField;
   if (!field) return null;
   const secret = action.secrets?.[field];
@@ -278,7 +324,8 @@ function expectPhaseOrder(changes: Change[]): void {
     if (a.do === 'developer.create') createdAt.set(a.developer.email, i);
     if (a.do === 'developer.transition' || a.do === 'credential.create') {
       const created = createdAt.get(a.email);
-      if (created !== undefined) expect(created, `${change.address} comes after its developer's creation`).toBeLessThan(i);
+      if (created !== undefined)
+        expect(created, `${change.address} comes after its developer's creation`).toBeLessThan(i);
     }
   });
   const deletions = changes.map((c) => PHASE_OF[c.action.do]).filter((phase) => phase <= 1);
@@ -339,7 +386,9 @@ describe('random sequences of valid manifests', () => {
   it(`apply to exactly the manifest, re-plan empty, and keep every rule at every step (${SEQUENCE_RUNS} runs)`, async () => {
     const figures: SequenceFigures = { applies: 0, steps: 0, replacements: 0, clearingUpdates: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(manifestArb, { minLength: 2, maxLength: 4 }), (sequence) => applySequence(sequence, figures)),
+      fc.asyncProperty(fc.array(manifestArb, { minLength: 2, maxLength: 4 }), (sequence) =>
+        applySequence(sequence, figures),
+      ),
       { numRuns: SEQUENCE_RUNS },
     );
     console.info(`properties: ${SEQUENCE_RUNS} sequences, ${JSON.stringify(figures)}`);
@@ -355,7 +404,8 @@ function corpusFiles(): Buffer[] {
   const files: Buffer[] = [];
   for (const corpus of ['test/corpus', 'test/corpus-valid']) {
     for (const relative of readdirSync(join(ROOT, corpus), { recursive: true, encoding: 'utf8' })) {
-      if (/\.(ya?ml|json)$/.test(relative) && !relative.endsWith('expect.json')) files.push(readFileSync(join(ROOT, corpus, relative)));
+      if (/\.(ya?ml|json)$/.test(relative) && !relative.endsWith('expect.json'))
+        files.push(readFileSync(join(ROOT, corpus, relative)));
     }
   }
   return files;
@@ -364,8 +414,16 @@ function corpusFiles(): Buffer[] {
 const mutationArb = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
-  fc.record({ kind: fc.constant('insertText' as const), at: fc.nat(), text: fc.constantFrom('\t', '\0', '\r', ': ', '- ', '&a ', '*a', '{', ']', '"', '\uFEFF', '---\n', '\n  ') }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
+  fc.record({
+    kind: fc.constant('insertText' as const),
+    at: fc.nat(),
+    text: fc.constantFrom('\t', '\0', '\r', ': ', '- ', '&a ', '*a', '{', ']', '"', '\uFEFF', '---\n', '\n  '),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 16 }) }),
 );
 type Mutation = typeof mutationArb extends fc.Arbitrary<infer M> ? M : never;
@@ -410,18 +468,24 @@ describe('the loader, fed mutated corpus files', () => {
     let refused = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(fc.nat({ max: files.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 4 }), async (index, mutations) => {
-          writeFileSync(file, mutations.reduce(mutate, files[index]!));
-          const result = await loadManifests({ paths: [file], cwd: dir, env: ENV });
-          expectClearDiagnostics(result, file);
-          if (result.desired === null) refused++;
-        }),
+        fc.asyncProperty(
+          fc.nat({ max: files.length - 1 }),
+          fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
+          async (index, mutations) => {
+            writeFileSync(file, mutations.reduce(mutate, files[index]!));
+            const result = await loadManifests({ paths: [file], cwd: dir, env: ENV });
+            expectClearDiagnostics(result, file);
+            if (result.desired === null) refused++;
+          },
+        ),
         { numRuns: FUZZ_RUNS },
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    console.info(`loader fuzz: ${FUZZ_RUNS} mutated files from ${files.length} corpus files, ${refused} refused with located errors`);
+    console.info(
+      `loader fuzz: ${FUZZ_RUNS} mutated files from ${files.length} corpus files, ${refused} refused with located errors`,
+    );
     expect(refused).toBeGreaterThan(FUZZ_RUNS / 4);
   }, 120_000);
 });

@@ -8,7 +8,8 @@ import { withStateDb } from './helpers/state-db.js';
 afterAll(dropTestSchemas);
 const sqlite = BACKENDS[0]!;
 const ADA = '  - { email: ada@example.com, fullName: Ada, status: approved }\n';
-const BOB = '  - email: bob@example.com\n    fullName: Bob\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n';
+const BOB =
+  '  - email: bob@example.com\n    fullName: Bob\n    status: approved\n    credentials:\n      - { type: acl, group: partners }\n';
 
 function write(c: PortalCase, developers: string, removed: string): void {
   c.w.write('m.yaml', `version: 1\ndevelopers:\n${developers}removed:\n${removed}`);
@@ -16,7 +17,8 @@ function write(c: PortalCase, developers: string, removed: string): void {
 
 const options = (c: PortalCase) => ({ paths: ['m.yaml'], state: c.w.state, cwd: c.w.dir, env: {} });
 const steps = async (c: PortalCase) => (await plan(options(c))).changes.map((ch) => `${ch.op} ${ch.address}`);
-const rows = (c: PortalCase, sql: string) => withStateDb(c.w, async (query) => (await query(sql)) as Array<Record<string, unknown>>);
+const rows = (c: PortalCase, sql: string) =>
+  withStateDb(c.w, async (query) => (await query(sql)) as Array<Record<string, unknown>>);
 
 describe('removed blocks', () => {
   it('deletes an unmanaged developer with everything it owns, and one credential of a managed developer', async () => {
@@ -27,7 +29,11 @@ describe('removed blocks', () => {
       const ada = await loginInvited(c, 'ada@example.com');
       await c.portal.createCredential(ada, { type: 'key-auth', name: 'old' });
       await c.portal.createCredential(ada, { type: 'key-auth', name: 'new' });
-      write(c, ADA, '  - { developer: spam@example.com }\n  - { developer: ada@example.com, credential: "key-auth:old" }\n');
+      write(
+        c,
+        ADA,
+        '  - { developer: spam@example.com }\n  - { developer: ada@example.com, credential: "key-auth:old" }\n',
+      );
       expect(await steps(c)).toEqual([
         'delete developer["spam@example.com"].credential["key-auth:k"]',
         'delete developer["ada@example.com"].credential["key-auth:old"]',
@@ -60,7 +66,9 @@ describe('removed blocks', () => {
       ]);
       expect(planned.summary).toMatchObject({ delete: 0, update: 2 });
       await apply(options(c));
-      expect(await rows(c, `select email, origin, status from pf_developers where email = 'bob@example.com'`)).toEqual([{ email: 'bob@example.com', origin: 'released', status: 'approved' }]);
+      expect(await rows(c, `select email, origin, status from pf_developers where email = 'bob@example.com'`)).toEqual([
+        { email: 'bob@example.com', origin: 'released', status: 'approved' },
+      ]);
       expect(await rows(c, 'select origin from pf_credentials')).toEqual([{ origin: 'released' }]);
       const after = await plan(options(c));
       expect(after.changes).toEqual([]);
@@ -80,11 +88,19 @@ describe('removed blocks', () => {
   it('refuses an entry naming a developer or credential the manifests still declare, naming both places', async () => {
     const c = await portalCase(sqlite, ADA + BOB);
     try {
-      write(c, ADA + BOB, '  - { developer: ADA@example.com }\n  - { developer: bob@example.com, credential: "acl:partners", keep: true }\n');
+      write(
+        c,
+        ADA + BOB,
+        '  - { developer: ADA@example.com }\n  - { developer: bob@example.com, credential: "acl:partners", keep: true }\n',
+      );
       const result = c.w.run(['plan', 'm.yaml']);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('m.yaml:10:5: error: removed entry names developer["ada@example.com"], which the manifests still declare at m.yaml:3:5');
-      expect(result.stderr).toContain('m.yaml:11:5: error: removed entry names developer["bob@example.com"].credential["acl:partners"], which the manifests still declare at m.yaml:8:9');
+      expect(result.stderr).toContain(
+        'm.yaml:10:5: error: removed entry names developer["ada@example.com"], which the manifests still declare at m.yaml:3:5',
+      );
+      expect(result.stderr).toContain(
+        'm.yaml:11:5: error: removed entry names developer["bob@example.com"].credential["acl:partners"], which the manifests still declare at m.yaml:8:9',
+      );
       expect(result.stderr).not.toMatch(/\n\s+at /);
     } finally {
       await c.close();
@@ -97,7 +113,9 @@ describe('removed blocks', () => {
       write(c, ADA, '  - { developer: spam@example.com }\n  - { developer: SPAM@example.com, keep: true }\n');
       const result = c.w.run(['validate', 'm.yaml']);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('m.yaml:6:5: error: developer["spam@example.com"] is named by two removed entries (first at m.yaml:5:5); keep one');
+      expect(result.stderr).toContain(
+        'm.yaml:6:5: error: developer["spam@example.com"] is named by two removed entries (first at m.yaml:5:5); keep one',
+      );
     } finally {
       await c.close();
     }
@@ -121,7 +139,9 @@ describe('an entry that omits fullName', () => {
     const c = await portalCase(sqlite, ADA);
     try {
       const sam = await c.signUp('sam@example.com');
-      await withStateDb(c.w, (query) => query(`update pf_developers set full_name = 'Sam Chosen' where email = 'sam@example.com'`));
+      await withStateDb(c.w, (query) =>
+        query(`update pf_developers set full_name = 'Sam Chosen' where email = 'sam@example.com'`),
+      );
       c.w.write('m.yaml', `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, status: approved }\n`);
       const planned = await plan(options(c));
       expect(planned.changes).toHaveLength(1);
@@ -131,7 +151,9 @@ describe('an entry that omits fullName', () => {
         after: { fullName: 'Sam Chosen', origin: 'manifest', nameManagedBy: 'developer' },
       });
       await apply(options(c));
-      expect(await rows(c, `select full_name, origin, name_managed from pf_developers where email = 'sam@example.com'`)).toEqual([{ full_name: 'Sam Chosen', origin: 'manifest', name_managed: 0 }]);
+      expect(
+        await rows(c, `select full_name, origin, name_managed from pf_developers where email = 'sam@example.com'`),
+      ).toEqual([{ full_name: 'Sam Chosen', origin: 'manifest', name_managed: 0 }]);
       expect(await steps(c)).toEqual([]);
 
       // Adopted, Sam still edits his own name in the portal, and the next plan leaves it alone.
@@ -139,18 +161,32 @@ describe('an entry that omits fullName', () => {
       await c.portal.updateMe(sam, { fullName: 'Sam Renamed' });
       expect(await steps(c)).toEqual([]);
       // An entry that names him takes the name over: an update, and the portal then refuses a rename.
-      c.w.write('m.yaml', `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, fullName: Sam Declared, status: approved }\n`);
+      c.w.write(
+        'm.yaml',
+        `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, fullName: Sam Declared, status: approved }\n`,
+      );
       const takeOver = await plan(options(c));
-      expect(takeOver.changes).toMatchObject([{ op: 'update', before: { fullName: 'Sam Renamed', nameManagedBy: 'developer' }, after: { fullName: 'Sam Declared', nameManagedBy: 'manifests' } }]);
+      expect(takeOver.changes).toMatchObject([
+        {
+          op: 'update',
+          before: { fullName: 'Sam Renamed', nameManagedBy: 'developer' },
+          after: { fullName: 'Sam Declared', nameManagedBy: 'manifests' },
+        },
+      ]);
       await apply(options(c));
       expect((await c.portal.me(sam)).managed).toEqual({ fullName: true, email: true });
       await expect(c.portal.updateMe(sam, { fullName: 'Sam Again' })).rejects.toMatchObject({ status: 403 });
       expect(await steps(c)).toEqual([]);
 
-      c.w.write('m.yaml', `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, status: approved }\n  - { email: new@example.com, status: approved }\n`);
+      c.w.write(
+        'm.yaml',
+        `version: 1\ndevelopers:\n${ADA}  - { email: sam@example.com, status: approved }\n  - { email: new@example.com, status: approved }\n`,
+      );
       const refused = c.w.run(['plan', 'm.yaml']);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('m.yaml:5:5: error: developer["new@example.com"] has no fullName: a developer the manifests create needs one');
+      expect(refused.stderr).toContain(
+        'm.yaml:5:5: error: developer["new@example.com"] has no fullName: a developer the manifests create needs one',
+      );
     } finally {
       await c.close();
     }

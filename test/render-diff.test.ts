@@ -6,7 +6,12 @@ import { renderPlanDiff } from '../src/render/diff.js';
 import type { StateSnapshot } from '../src/store/types.js';
 import { credential, desired, developer, state, stored, vault } from './helpers/builders.js';
 
-function diffOf(wanted: DesiredDeveloper[], current: StateSnapshot, moved: Omit<MovedBlock, 'location'>[] = [], color = false): string {
+function diffOf(
+  wanted: DesiredDeveloper[],
+  current: StateSnapshot,
+  moved: Omit<MovedBlock, 'location'>[] = [],
+  color = false,
+): string {
   return renderPlanDiff(makePlan(desired(wanted, moved), current, vault, {}), current, color);
 }
 
@@ -30,8 +35,14 @@ describe('renderPlanDiff', () => {
 
   it('shows the portal settings before and after in full, ahead of the developers', () => {
     const ada = developer('ada@example.com', 'approved');
-    const current = { ...state([stored(ada)]), meta: portalSettingsToMeta(completePortalSettings({ credentialTypes: ['key-auth', 'acl'] })) };
-    const wanted = { ...desired([{ ...ada, fullName: 'Ada' }]), portal: completePortalSettings({ credentialTypes: ['key-auth', 'acl'], selfService: { enabled: false } }) };
+    const current = {
+      ...state([stored(ada)]),
+      meta: portalSettingsToMeta(completePortalSettings({ credentialTypes: ['key-auth', 'acl'] })),
+    };
+    const wanted = {
+      ...desired([{ ...ada, fullName: 'Ada' }]),
+      portal: completePortalSettings({ credentialTypes: ['key-auth', 'acl'], selfService: { enabled: false } }),
+    };
     const output = renderPlanDiff(makePlan(wanted, current, vault, {}), current, false);
     expect(output.split(/(?=^--- )/m)[0]).toBe(
       [
@@ -55,7 +66,16 @@ describe('renderPlanDiff', () => {
     const withKey = { ...ada, credentials: [...ada.credentials, credential('key-auth', 'ci', { ttl: 60 })] };
     const output = diffOf([withKey], state([stored(ada)]));
     expect(output).toContain(
-      ['     type: acl', '+  key-auth:ci:', '+    active: true', '+    key: (sensitive)', '+    name: ci', '+    ttl: 60', '+    type: key-auth', ' customId: null'].join('\n'),
+      [
+        '     type: acl',
+        '+  key-auth:ci:',
+        '+    active: true',
+        '+    key: (sensitive)',
+        '+    name: ci',
+        '+    ttl: 60',
+        '+    type: key-auth',
+        ' customId: null',
+      ].join('\n'),
     );
     expect(output.match(/^[+-](?![+-])/gm)).toHaveLength(6);
   });
@@ -65,16 +85,34 @@ describe('renderPlanDiff', () => {
     const fresh = developer('fresh@example.com', 'pending');
     const output = diffOf([fresh], state([stored(gone)]));
     const [created, deleted] = output.split(/(?=^--- )/m);
-    expect(created).toMatch(/^--- developer\["fresh@example.com"\] \(before\)\n\+\+\+ developer\["fresh@example.com"\] \(after\)\n@@ -0,0 \+1,6 @@\n/);
-    expect(created!.split('\n').slice(3, -1).every((line) => line.startsWith('+'))).toBe(true);
-    expect(deleted).toMatch(/^--- developer\["gone@example.com"\] \(before\)\n\+\+\+ developer\["gone@example.com"\] \(after\)\n@@ -1,\d+ \+0,0 @@\n/);
-    expect(deleted!.split('\n').slice(3, -1).every((line) => line.startsWith('-'))).toBe(true);
+    expect(created).toMatch(
+      /^--- developer\["fresh@example.com"\] \(before\)\n\+\+\+ developer\["fresh@example.com"\] \(after\)\n@@ -0,0 \+1,6 @@\n/,
+    );
+    expect(
+      created!
+        .split('\n')
+        .slice(3, -1)
+        .every((line) => line.startsWith('+')),
+    ).toBe(true);
+    expect(deleted).toMatch(
+      /^--- developer\["gone@example.com"\] \(before\)\n\+\+\+ developer\["gone@example.com"\] \(after\)\n@@ -1,\d+ \+0,0 @@\n/,
+    );
+    expect(
+      deleted!
+        .split('\n')
+        .slice(3, -1)
+        .every((line) => line.startsWith('-')),
+    ).toBe(true);
     expect(deleted).toContain('-    secret: (sensitive)');
   });
 
   it('marks a changed secret without showing it', () => {
-    const before = developer('ada@example.com', 'approved', { credentials: [credential('basic-auth', 'ada', {}, { password: 'old-password-value' })] });
-    const after = developer('ada@example.com', 'approved', { credentials: [credential('basic-auth', 'ada', {}, { password: 'new-password-value' })] });
+    const before = developer('ada@example.com', 'approved', {
+      credentials: [credential('basic-auth', 'ada', {}, { password: 'old-password-value' })],
+    });
+    const after = developer('ada@example.com', 'approved', {
+      credentials: [credential('basic-auth', 'ada', {}, { password: 'new-password-value' })],
+    });
     const current = state([stored(before)]);
     const output = diffOf([after], current);
     expect(output).toContain('-    password: (sensitive)\n+    password: (sensitive value changed)');
@@ -85,8 +123,12 @@ describe('renderPlanDiff', () => {
 
   it('diffs a moved developer from its old email, and a revocation deactivates its credentials', () => {
     const old = developer('ada@old.example', 'approved', { credentials: [credential('acl', 'partners')] });
-    const output = diffOf([{ ...old, email: 'ada@new.example', status: 'revoked' }], state([stored(old)]), [{ from: 'ada@old.example', to: 'ada@new.example' }]);
-    expect(output).toMatch(/^--- developer\["ada@old.example"\] \(before\)\n\+\+\+ developer\["ada@new.example"\] \(after\)\n/);
+    const output = diffOf([{ ...old, email: 'ada@new.example', status: 'revoked' }], state([stored(old)]), [
+      { from: 'ada@old.example', to: 'ada@new.example' },
+    ]);
+    expect(output).toMatch(
+      /^--- developer\["ada@old.example"\] \(before\)\n\+\+\+ developer\["ada@new.example"\] \(after\)\n/,
+    );
     expect(output).toContain('-    active: true\n+    active: false');
     expect(output).toContain('-email: ada@old.example\n+email: ada@new.example');
     expect(output).toContain('-status: approved\n+status: revoked');

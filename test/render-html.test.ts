@@ -19,9 +19,13 @@ const HOSTILE = '<script>alert("x")</script>';
 
 describe('html and escapeHtml', () => {
   it('escapes every interpolated value unless it is SafeHtml, and joins arrays', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
     const items = ['<b>', html`<i>${'&'}</i>`];
-    expect(html`<p title="${'"'}">${items}${null}${undefined}${false}${0}${raw('<br>')}</p>`.text).toBe('<p title="&quot;">&lt;b&gt;<i>&amp;</i>0<br></p>');
+    expect(html`<p title="${'"'}">${items}${null}${undefined}${false}${0}${raw('<br>')}</p>`.text).toBe(
+      '<p title="&quot;">&lt;b&gt;<i>&amp;</i>0<br></p>',
+    );
   });
 });
 
@@ -47,18 +51,24 @@ describe('renderPlanHtml', () => {
   });
 
   it('shows the summary, and one collapsible section per developer with its changes as the text plan shows them', () => {
-    const page = report(planOf([
-      developer('ada@example.com', 'approved', { credentials: [credential('key-auth', 'ci')] }),
-      developer('bob@example.com', 'pending'),
-    ]));
-    expect(page).toContain('<strong>Plan: 3 to create, 0 to update, 0 to delete, 0 status transitions, 0 to move.</strong>');
+    const page = report(
+      planOf([
+        developer('ada@example.com', 'approved', { credentials: [credential('key-auth', 'ci')] }),
+        developer('bob@example.com', 'pending'),
+      ]),
+    );
+    expect(page).toContain(
+      '<strong>Plan: 3 to create, 0 to update, 0 to delete, 0 status transitions, 0 to move.</strong>',
+    );
     expect(page).toContain('<li><strong>3</strong> to create</li>');
     const sections = page.match(/<details class="developer"[^>]*>/g) ?? [];
     expect(sections).toEqual([
       '<details class="developer" data-filter="ada@example.com test developer">',
       '<details class="developer" data-filter="bob@example.com test developer">',
     ]);
-    expect(page).toContain('<summary><code>developer[&quot;ada@example.com&quot;]</code> · 2 changes: create</summary>');
+    expect(page).toContain(
+      '<summary><code>developer[&quot;ada@example.com&quot;]</code> · 2 changes: create</summary>',
+    );
     expect(page).toContain('<span class="add">  + credential &quot;key-auth:ci&quot; {</span>');
     expect(page).toMatch(/<span class="add"> {6}\+ key {4}= \(sensitive\)<\/span>/);
     expect(page).toContain('<label for="filter">Filter developers by email or name</label>');
@@ -69,9 +79,21 @@ describe('renderPlanHtml', () => {
     const ada = developer('ada@example.com', 'approved', { credentials: [credential('key-auth', 'old')] });
     const bob = developer('bob@example.com', 'approved');
     const current = state([stored(ada), stored(bob)]);
-    const page = report(planOf([{ ...ada, credentials: [] }, { ...bob, status: 'revoked' }], current));
-    expect(page).toContain('Warning: this plan deletes 1 object, revokes 1 developer (their credentials stop working)</h2>');
-    expect(page).toContain('<li><code>developer[&quot;ada@example.com&quot;].credential[&quot;key-auth:old&quot;]</code> will be deleted</li>');
+    const page = report(
+      planOf(
+        [
+          { ...ada, credentials: [] },
+          { ...bob, status: 'revoked' },
+        ],
+        current,
+      ),
+    );
+    expect(page).toContain(
+      'Warning: this plan deletes 1 object, revokes 1 developer (their credentials stop working)</h2>',
+    );
+    expect(page).toContain(
+      '<li><code>developer[&quot;ada@example.com&quot;].credential[&quot;key-auth:old&quot;]</code> will be deleted</li>',
+    );
     expect(page).toContain('<li><code>developer[&quot;bob@example.com&quot;]</code> will be revoked</li>');
     expect(page).toContain('<span class="del">  - credential &quot;key-auth:old&quot; {</span>');
   });
@@ -87,8 +109,20 @@ describe('renderPlanHtml', () => {
   it('lists the objects the manifests do not manage when the plan has them, pending access requests first', () => {
     const plan = planOf([developer('ada@example.com', 'approved')]);
     const unmanaged: UnmanagedObject[] = [
-      { address: 'developer["old@example.com"]', kind: 'developer', origin: 'self-service', status: 'approved', createdAt: '2026-01-01T00:00:00Z' },
-      { address: 'developer["new<b>@example.com"]', kind: 'developer', origin: 'self-service', status: 'pending', createdAt: '2026-01-02T00:00:00Z' },
+      {
+        address: 'developer["old@example.com"]',
+        kind: 'developer',
+        origin: 'self-service',
+        status: 'approved',
+        createdAt: '2026-01-01T00:00:00Z',
+      },
+      {
+        address: 'developer["new<b>@example.com"]',
+        kind: 'developer',
+        origin: 'self-service',
+        status: 'pending',
+        createdAt: '2026-01-02T00:00:00Z',
+      },
     ];
     const page = report({ ...plan, unmanaged } as Plan);
     expect(page).toContain('Not managed by the manifests');

@@ -43,10 +43,14 @@ describe('renderPlanMarkdown', () => {
     const plan = planOf(manyDevelopers(2));
     const [comment, ...rest] = renderPlanMarkdown(plan);
     expect(rest).toEqual([]);
-    expect(comment!.split('\n')[0]).toBe('**Plan: 6 to create, 0 to update, 0 to delete, 0 status transitions, 0 to move.**');
+    expect(comment!.split('\n')[0]).toBe(
+      '**Plan: 6 to create, 0 to update, 0 to delete, 0 status transitions, 0 to move.**',
+    );
     expect(comment).toContain('<details><summary>Show the 6 changes to 2 developers</summary>');
     expect(comment).toContain('### `developer["dev000@example.com"]`');
-    expect(comment).toContain('```diff\n  # developer["dev000@example.com"] will be created\n+   developer "dev000@example.com" {');
+    expect(comment).toContain(
+      '```diff\n  # developer["dev000@example.com"] will be created\n+   developer "dev000@example.com" {',
+    );
     expect(comment).toMatch(/^\+ {7}key {4}= \(sensitive\)$/m);
     expect(comment).not.toContain('[!CAUTION]');
     expectSelfContained(comment!);
@@ -54,12 +58,27 @@ describe('renderPlanMarkdown', () => {
 
   it('shows a change of the portal settings first, under its own heading', () => {
     const ada = developer('ada@example.com', 'approved');
-    const wanted = { ...desired([ada]), portal: completePortalSettings({ autoApprove: true, selfService: { maxCredentials: 3 } }) };
+    const wanted = {
+      ...desired([ada]),
+      portal: completePortalSettings({ autoApprove: true, selfService: { maxCredentials: 3 } }),
+    };
     const [comment] = renderPlanMarkdown(makePlan(wanted, EMPTY_STATE, vault, {}));
-    expect(comment!.split('\n')[0]).toBe('**Plan: 1 to create, 1 to update, 0 to delete, 0 status transitions, 0 to move.**');
+    expect(comment!.split('\n')[0]).toBe(
+      '**Plan: 1 to create, 1 to update, 0 to delete, 0 status transitions, 0 to move.**',
+    );
     expect(comment).toContain('<details><summary>Show the 2 changes to the portal settings and 1 developer</summary>');
     expect(comment).toContain(
-      ['### `portal`', '', '```diff', '  # portal will be updated in-place', '!   portal {', '!       autoApprove = false -> true', '!       selfService = {"maxCredentials":20} -> {"maxCredentials":3}', '    }', '```'].join('\n'),
+      [
+        '### `portal`',
+        '',
+        '```diff',
+        '  # portal will be updated in-place',
+        '!   portal {',
+        '!       autoApprove = false -> true',
+        '!       selfService = {"maxCredentials":20} -> {"maxCredentials":3}',
+        '    }',
+        '```',
+      ].join('\n'),
     );
     expect(comment!.indexOf('### `portal`')).toBeLessThan(comment!.indexOf('### `developer["ada@example.com"]`'));
     expectSelfContained(comment!);
@@ -67,7 +86,9 @@ describe('renderPlanMarkdown', () => {
 
   it('marks in-place changes with "!" so GitHub colours them', () => {
     const ada = developer('ada@example.com', 'pending');
-    const [comment] = renderPlanMarkdown(planOf([{ ...ada, status: 'approved', fullName: 'Ada L.' }], state([stored(ada)])));
+    const [comment] = renderPlanMarkdown(
+      planOf([{ ...ada, status: 'approved', fullName: 'Ada L.' }], state([stored(ada)])),
+    );
     expect(comment).toMatch(/^! {7}status = "pending" -> "approved"$/m);
     expect(comment).toMatch(/^! {7}fullName = "Test Developer" -> "Ada L."$/m);
   });
@@ -115,7 +136,7 @@ describe('renderPlanMarkdown', () => {
     expect(comment).toContain('> ⚠️ **This plan deletes 2 objects.**');
     expect(comment).toContain('> - `developer["gone@example.com"]` will be deleted');
     expect(comment).toContain('> - `developer["gone@example.com"].credential["key-auth:ci"]` will be deleted');
-    expect(comment).toMatch(/^-   developer "gone@example.com" \{$/m);
+    expect(comment).toMatch(/^- {3}developer "gone@example.com" \{$/m);
   });
 
   it('warns loudly about revocations', () => {
@@ -131,10 +152,16 @@ describe('renderPlanMarkdown', () => {
     expect(renderPlanMarkdown(plan)).toEqual(['**No changes.** The state matches the manifests.']);
 
     const failing = planOf([{ ...ada, status: 'pending' }], state([stored(ada)]));
-    failing.warnings.push({ severity: 'warning', message: 'a literal <secret> in the manifest', location: { file: 'x.yaml', line: 3, column: 5 } });
+    failing.warnings.push({
+      severity: 'warning',
+      message: 'a literal <secret> in the manifest',
+      location: { file: 'x.yaml', line: 3, column: 5 },
+    });
     const [comment] = renderPlanMarkdown(failing);
     expect(comment).toContain('**❌ 1 error: this plan cannot be applied.**');
-    expect(comment).toContain('- test.yaml:1:1: error: developer\\["ada\\@example.com"\\]: an approved developer cannot go back to pending');
+    expect(comment).toContain(
+      '- test.yaml:1:1: error: developer\\["ada\\@example.com"\\]: an approved developer cannot go back to pending',
+    );
     expect(comment).toContain('- x.yaml:3:5: warning: a literal \\<secret\\> in the manifest');
   });
 

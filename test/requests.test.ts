@@ -18,11 +18,15 @@ describe('portalform requests', () => {
 
       const json = c.w.run(['requests', '--json']);
       expect(json.code, json.stderr).toBe(0);
-      const { requests } = JSON.parse(json.stdout) as { requests: Array<{ email: string; fullName: string; createdAt: string; manifest: string }> };
+      const { requests } = JSON.parse(json.stdout) as {
+        requests: Array<{ email: string; fullName: string; createdAt: string; manifest: string }>;
+      };
       // ada is pending too, but the manifests manage her: she is no request.
       expect(requests.map((r) => r.email)).toEqual(['zoe@example.com', 'bob@example.com']);
       expect(requests[0]!.createdAt <= requests[1]!.createdAt).toBe(true);
-      expect(parse(requests[1]!.manifest)).toEqual([{ email: 'bob@example.com', fullName: 'Bob: the "builder"', status: 'approved' }]);
+      expect(parse(requests[1]!.manifest)).toEqual([
+        { email: 'bob@example.com', fullName: 'Bob: the "builder"', status: 'approved' },
+      ]);
 
       const text = c.w.run(['requests']);
       expect(text.stdout).toContain('2 pending access requests, oldest first:');
@@ -31,12 +35,19 @@ describe('portalform requests', () => {
       // The entries alone, pasted under `developers:`, approve both in one apply.
       const entries = c.w.run(['requests', '--format', 'manifest']);
       expect(entries.code, entries.stderr).toBe(0);
-      c.w.write('m.yaml', `version: 1\ndevelopers:\n- { email: ada@example.com, fullName: Ada, status: pending }\n${entries.stdout}`);
+      c.w.write(
+        'm.yaml',
+        `version: 1\ndevelopers:\n- { email: ada@example.com, fullName: Ada, status: pending }\n${entries.stdout}`,
+      );
       const applied = c.w.run(['apply', 'm.yaml', '--auto-approve']);
       expect(applied.code, applied.stderr).toBe(0);
       expect(JSON.parse(c.w.run(['requests', '--json']).stdout)).toEqual({ requests: [] });
       const listed = JSON.parse(c.w.run(['state', 'list', '--json']).stdout).developers;
-      expect(listed.find((d: { email: string }) => d.email === 'bob@example.com')).toMatchObject({ status: 'approved', origin: 'manifest', fullName: 'Bob: the "builder"' });
+      expect(listed.find((d: { email: string }) => d.email === 'bob@example.com')).toMatchObject({
+        status: 'approved',
+        origin: 'manifest',
+        fullName: 'Bob: the "builder"',
+      });
       const none = c.w.run(['requests', '--format', 'manifest']);
       expect(none).toMatchObject({ code: 0, stdout: '' });
       expect(none.stderr).toContain('No pending access requests.');

@@ -12,7 +12,10 @@ afterAll(dropTestSchemas);
 
 const ADA = '  - { email: ada@example.com, fullName: Ada, status: approved }\n';
 const EVE = 'developer["eve@example.com"]';
-const ENV = { PORTALFORM_SECRET_KEY: 'a-given-key-of-plenty-characters', PORTALFORM_SECRET_PASSWORD: 'a-given-password-long-enough' };
+const ENV = {
+  PORTALFORM_SECRET_KEY: 'a-given-key-of-plenty-characters',
+  PORTALFORM_SECRET_PASSWORD: 'a-given-password-long-enough',
+};
 
 function options(c: PortalCase) {
   return { paths: ['m.yaml'], state: c.w.state, cwd: c.w.dir, env: ENV, secretsOut: `${c.w.dir}/secrets.json` };
@@ -30,7 +33,7 @@ for (const backend of BACKENDS) {
       const c = await portalCase(backend, ADA);
       try {
         await c.signUp('eve@example.com');
-        const adopt = await planOf(c, ADA + '  - { email: eve@example.com, fullName: Eve, status: approved }\n');
+        const adopt = await planOf(c, `${ADA}  - { email: eve@example.com, fullName: Eve, status: approved }\n`);
         expect(adopt.changes.map((x) => `${x.op} ${x.address}`)).toEqual([`update ${EVE}`]);
         expect(Object.keys(adopt.touches!.developers)).toEqual([EVE]);
         await c.signUp('zed@example.com');
@@ -45,7 +48,7 @@ for (const backend of BACKENDS) {
       const c = await portalCase(backend, ADA);
       try {
         const eve = await c.signUp('eve@example.com');
-        const adopt = await planOf(c, ADA + '  - { email: eve@example.com, fullName: Eve, status: approved }\n');
+        const adopt = await planOf(c, `${ADA}  - { email: eve@example.com, fullName: Eve, status: approved }\n`);
         await c.portal.updateMe(eve, { fullName: 'Eve Renamed' });
         expect(await refusedWith(apply({ ...options(c), plan: adopt }))).toMatch(
           /^Saved plan is stale: developer\["eve@example.com"\] changed since the plan was made \(version \d+ is now \d+; self-service update-name by eve@example.com at \d{4}-/,
@@ -60,7 +63,11 @@ for (const backend of BACKENDS) {
       try {
         const eve = await c.signUp('eve@example.com');
         const made = await c.portal.createCredential(eve, { type: 'key-auth', name: 'k' });
-        const adopt = await planOf(c, ADA + '  - { email: eve@example.com, fullName: eve, status: approved, credentials: [{ type: key-auth, name: k }] }\n');
+        const adopt = await planOf(
+          c,
+          ADA +
+            '  - { email: eve@example.com, fullName: eve, status: approved, credentials: [{ type: key-auth, name: k }] }\n',
+        );
         expect(Object.keys(adopt.touches!.credentials)).toEqual([`${EVE}.credential["key-auth:k"]`]);
         await c.portal.rotateCredential(eve, made.credential.id);
         expect(await refusedWith(apply({ ...options(c), plan: adopt }))).toMatch(
@@ -75,7 +82,11 @@ for (const backend of BACKENDS) {
       const c = await portalCase(backend, ADA);
       try {
         const eve = await c.signUp('eve@example.com');
-        const create = await planOf(c, ADA + '  - { email: eve@example.com, fullName: eve, status: approved, credentials: [{ type: key-auth, name: mine, key: { fromEnv: PORTALFORM_SECRET_KEY } }] }\n');
+        const create = await planOf(
+          c,
+          ADA +
+            '  - { email: eve@example.com, fullName: eve, status: approved, credentials: [{ type: key-auth, name: mine, key: { fromEnv: PORTALFORM_SECRET_KEY } }] }\n',
+        );
         await c.portal.createCredential(eve, { type: 'key-auth', name: 'mine' });
         expect(await refusedWith(apply({ ...options(c), plan: create }))).toMatch(
           /^Saved plan is stale: developer\["eve@example.com"\]\.credential\["key-auth:mine"\] changed since the plan was made \(it now exists; self-service create-credential by eve@example.com/,
@@ -89,7 +100,11 @@ for (const backend of BACKENDS) {
       const c = await portalCase(backend, ADA);
       try {
         const eve = await c.signUp('eve@example.com');
-        const create = await planOf(c, ADA + '  - { email: nora@example.com, fullName: Nora, status: approved, credentials: [{ type: basic-auth, username: shared, password: { fromEnv: PORTALFORM_SECRET_PASSWORD } }] }\n');
+        const create = await planOf(
+          c,
+          ADA +
+            '  - { email: nora@example.com, fullName: Nora, status: approved, credentials: [{ type: basic-auth, username: shared, password: { fromEnv: PORTALFORM_SECRET_PASSWORD } }] }\n',
+        );
         await c.portal.createCredential(eve, { type: 'basic-auth', username: 'shared' });
         expect(await refusedWith(apply({ ...options(c), plan: create }))).toMatch(
           /^Saved plan is stale: developer\["eve@example.com"\]\.credential\["basic-auth:shared"\] changed since the plan was made \(it now holds the basic-auth username that developer\["nora@example.com"\]\.credential\["basic-auth:shared"\] takes; self-service create-credential/,

@@ -20,10 +20,22 @@ function manifests(dir: string): string[] {
 
 function documents(): unknown[] {
   const files = ['test/corpus', 'test/corpus-valid', 'examples'].flatMap((dir) => manifests(join(ROOT, dir)));
-  const docs = files.flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).flatMap((doc) => ('toJS' in doc ? toJS(doc) : [])));
+  const docs = files.flatMap((file) =>
+    parseAllDocuments(readFileSync(file, 'utf8')).flatMap((doc) => ('toJS' in doc ? toJS(doc) : [])),
+  );
   // A few more that reach the schema's corners.
   docs.push(
-    { version: 1, developers: [{ email: 'a@example.com', fullName: 'A', status: 'approved', credentials: [{ type: 'jwt', key: 'k', algorithm: 'XX' }] }] },
+    {
+      version: 1,
+      developers: [
+        {
+          email: 'a@example.com',
+          fullName: 'A',
+          status: 'approved',
+          credentials: [{ type: 'jwt', key: 'k', algorithm: 'XX' }],
+        },
+      ],
+    },
     { version: 1, developers: [{ email: 'a@example.com', fullName: 'A', status: 'aproved', credntials: [] }] },
     { version: 2, portal: { credentialTypes: ['key-auth', 'nope'] }, moved: [{ from: 'a@example.com' }] },
   );
@@ -40,10 +52,18 @@ function toJS(doc: { toJS(): unknown }): unknown[] {
 }
 
 const shape = (errors: ErrorObject[] | null | undefined) =>
-  (errors ?? []).map(({ instancePath, schemaPath, keyword, params, message }) => ({ instancePath, schemaPath, keyword, params, message }));
+  (errors ?? []).map(({ instancePath, schemaPath, keyword, params, message }) => ({
+    instancePath,
+    schemaPath,
+    keyword,
+    params,
+    message,
+  }));
 
 it('the built standalone validator judges every document as the schema compiled at run time', () => {
-  const built = createRequire(import.meta.url)(join(ROOT, 'dist/src/manifest', STANDALONE_VALIDATOR)) as ValidateFunction;
+  const built = createRequire(import.meta.url)(
+    join(ROOT, 'dist/src/manifest', STANDALONE_VALIDATOR),
+  ) as ValidateFunction;
   const compiled = new Ajv2020.default(AJV_OPTIONS).compile(JSON.parse(readFileSync(findSchemaFile(), 'utf8')));
   const docs = documents();
   expect(docs.length).toBeGreaterThan(100);

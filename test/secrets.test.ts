@@ -36,7 +36,10 @@ function setup(backend: BackendCase, stateKey: string | null = STATE_KEY) {
   const w = workspace(backend.newState());
   w.write('m/ada.yaml', MANIFEST);
   w.write('m/pw.txt', `${PASSWORD_SENTINEL}\n`);
-  const env: Record<string, string> = { PORTALFORM_SECRET_ADA_KEY: KEY_SENTINEL, PORTALFORM_SECRET_OTHER: 'other-key-value-long-enough-1' };
+  const env: Record<string, string> = {
+    PORTALFORM_SECRET_ADA_KEY: KEY_SENTINEL,
+    PORTALFORM_SECRET_OTHER: 'other-key-value-long-enough-1',
+  };
   if (stateKey) env.PORTALFORM_STATE_KEY = stateKey;
   const run = (args: string[], extra: Record<string, string> = {}) => w.run(args, { env: { ...env, ...extra } });
   return { w, env, run };
@@ -66,16 +69,32 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
     for (const format of ['text', 'json']) expect(record(['plan', 'm', '--format', format]).code).toBe(0);
     expect(record(['apply', 'm', '--auto-approve', '--secrets-out', 'generated.json']).code).toBe(0);
     expect(record(['plan', 'm', '--out', 'saved.plan']).code).toBe(0);
-    for (const args of [['show'], ['show', 'saved.plan'], ['show', 'saved.plan', '--json'], ['state', 'list'], ['state', 'list', '--json'], ['history'], ['history', '--json'], ['history', 'verify']]) {
+    for (const args of [
+      ['show'],
+      ['show', 'saved.plan'],
+      ['show', 'saved.plan', '--json'],
+      ['state', 'list'],
+      ['state', 'list', '--json'],
+      ['history'],
+      ['history', '--json'],
+      ['history', 'verify'],
+    ]) {
       expect(record(args).code, args.join(' ')).toBe(0);
     }
     // a failing run must not print the value either: two developers share one key-auth key
-    w.write('m/clash.yaml', `version: 1\ndevelopers:\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: key-auth, name: x, key: { fromEnv: PORTALFORM_SECRET_ADA_KEY } }] }\n`);
+    w.write(
+      'm/clash.yaml',
+      `version: 1\ndevelopers:\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: key-auth, name: x, key: { fromEnv: PORTALFORM_SECRET_ADA_KEY } }] }\n`,
+    );
     const clash = record(['plan', 'm']);
     expect(clash.code).toBe(1);
     expect(clash.stderr).toMatch(/key/);
 
-    const files = [readFileSync(join(w.dir, 'saved.plan'), 'latin1'), readFileSync(join(w.dir, 'generated.json'), 'utf8'), await stateBytes(w)];
+    const files = [
+      readFileSync(join(w.dir, 'saved.plan'), 'latin1'),
+      readFileSync(join(w.dir, 'generated.json'), 'utf8'),
+      await stateBytes(w),
+    ];
     for (const sentinel of SENTINELS) {
       for (const text of [...outputs, ...files]) expect(text).not.toContain(sentinel);
     }
@@ -129,7 +148,9 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
   it('fails to decrypt a ciphertext copied to another credential', async () => {
     const { w, run } = setup(backend);
     expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
-    await runSql(w, [`update pf_credentials set secrets = (select secrets from pf_credentials where identity = 'other') where identity = 'ci'`]);
+    await runSql(w, [
+      `update pf_credentials set secrets = (select secrets from pf_credentials where identity = 'other') where identity = 'ci'`,
+    ]);
     const revealed = run(['secret', 'reveal', KEY]);
     expect(revealed.code).toBe(1);
     expect(revealed.stderr).toMatch(/failed to decrypt/);
@@ -144,7 +165,13 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
     const oauthBefore = reveal(`${ADA}.credential["oauth2:app"]`);
 
     const planned = JSON.parse(run(['plan', 'm', '--rotate', HMAC, '--json']).stdout);
-    expect(planned.changes).toEqual([expect.objectContaining({ address: HMAC, op: 'update', after: expect.objectContaining({ secret: '(sensitive value changed)' }) })]);
+    expect(planned.changes).toEqual([
+      expect.objectContaining({
+        address: HMAC,
+        op: 'update',
+        after: expect.objectContaining({ secret: '(sensitive value changed)' }),
+      }),
+    ]);
     expect(run(['apply', 'm', '--auto-approve', '--rotate', HMAC, '--secrets-out', 'rotated.json']).code).toBe(0);
     expect(reveal(HMAC)).not.toEqual(hmacBefore);
     expect(reveal(`${ADA}.credential["oauth2:app"]`)).toEqual(oauthBefore);
@@ -156,7 +183,9 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
     expect(run(['apply', 'rotate.plan']).code).toBe(0);
     expect(reveal(HMAC)).not.toEqual(rotatedOnce);
 
-    const changed = JSON.parse(run(['plan', 'm', '--json'], { PORTALFORM_SECRET_ADA_KEY: 'a-new-key-value-long-enough' }).stdout);
+    const changed = JSON.parse(
+      run(['plan', 'm', '--json'], { PORTALFORM_SECRET_ADA_KEY: 'a-new-key-value-long-enough' }).stdout,
+    );
     expect(changed.changes.map((c: any) => [c.address, c.after.key])).toEqual([[KEY, '(sensitive value changed)']]);
     expect(run(['plan', 'm', '--rotate', KEY]).stderr).toMatch(/change it at its source/);
   });
@@ -164,7 +193,9 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
   it('refuses a saved plan whose secret source changed since planning', () => {
     const { run } = setup(backend);
     expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
-    expect(run(['plan', 'm', '--out', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-key-value-long-enough' }).code).toBe(0);
+    expect(
+      run(['plan', 'm', '--out', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'planned-key-value-long-enough' }).code,
+    ).toBe(0);
     const refused = run(['apply', 'p.plan'], { PORTALFORM_SECRET_ADA_KEY: 'another-key-value-long-enough' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/changed since the plan was made/);
@@ -177,7 +208,9 @@ describe.each(BACKENDS)('secrets on $name', (backend) => {
     const options = { state: w.state, env: {} };
     expect(await verifyCredential(BASIC, PASSWORD_SENTINEL, options)).toBe(true);
     expect(await verifyCredential(BASIC, 'wrong password', options)).toBe(false);
-    expect(await verifyCredential(KEY, KEY_SENTINEL, { state: w.state, env: { PORTALFORM_STATE_KEY: STATE_KEY } })).toBe(true);
+    expect(
+      await verifyCredential(KEY, KEY_SENTINEL, { state: w.state, env: { PORTALFORM_STATE_KEY: STATE_KEY } }),
+    ).toBe(true);
   });
 });
 
@@ -197,13 +230,20 @@ describe('a failed apply and the secrets file', () => {
     expect(run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']).code).toBe(0);
     const before = readFileSync(join(w.dir, 'out.json'), 'utf8');
     // The database refuses the history entry, after every change of the apply has been written.
-    await runSql(w, [`create trigger refuse_history before insert on pf_history begin select raise(abort, 'simulated failure'); end`]);
-    w.write('m/more.yaml', `version: 1\ndevelopers:\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: hmac-auth, username: b-hmac }] }\n`);
+    await runSql(w, [
+      `create trigger refuse_history before insert on pf_history begin select raise(abort, 'simulated failure'); end`,
+    ]);
+    w.write(
+      'm/more.yaml',
+      `version: 1\ndevelopers:\n  - { email: b@example.com, fullName: B, status: approved, credentials: [{ type: hmac-auth, username: b-hmac }] }\n`,
+    );
     const failed = run(['apply', 'm', '--auto-approve', '--secrets-out', 'out.json']);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/simulated failure/);
     expect(readFileSync(join(w.dir, 'out.json'), 'utf8')).toBe(before);
     expect(readdirSync(join(w.dir)).filter((f) => f.includes('pending'))).toEqual([]);
-    expect(JSON.parse(run(['state', 'list', '--json']).stdout).developers.map((d: any) => d.email)).toEqual(['ada@example.com']);
+    expect(JSON.parse(run(['state', 'list', '--json']).stdout).developers.map((d: any) => d.email)).toEqual([
+      'ada@example.com',
+    ]);
   });
 });

@@ -42,7 +42,10 @@ describe('SQLite statement cache', () => {
     const database = withStatementCache(raw, 3);
     database.prepare('create table t (n integer)').run([]);
     const insert = database.prepare('insert into t (n) values (?)');
-    for (let n = 1; n <= 5; n++) expect(database.prepare('insert into t (n) values (?)')).toBe(insert), insert.run([n]);
+    for (let n = 1; n <= 5; n++) {
+      expect(database.prepare('insert into t (n) values (?)')).toBe(insert);
+      insert.run([n]);
+    }
     expect(database.prepare('select sum(n) as s from t').all([])).toEqual([{ s: 15 }]);
     expect(database.cached()).toBe(3);
     database.prepare('select 1');
@@ -57,7 +60,12 @@ describe('PostgreSQL pool size', () => {
     const backend = new PostgresBackend(newPostgresState(), poolSize === undefined ? {} : { poolSize });
     try {
       const pids = await Promise.all(
-        Array.from({ length: 12 }, async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.3)`.execute(backend.db())).rows[0]!.pid),
+        Array.from(
+          { length: 12 },
+          async () =>
+            (await sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.3)`.execute(backend.db())).rows[0]!
+              .pid,
+        ),
       );
       return new Set(pids).size;
     } finally {

@@ -33,15 +33,25 @@ function applied(state?: string, text = manifest()): Workspace {
 }
 
 function approve(ws: Workspace, emails: string[]): void {
-  ws.write('portal.yaml', manifest(emails.map((e) => `  - { email: ${e}, fullName: Self Made, status: approved }\n`).join('')));
+  ws.write(
+    'portal.yaml',
+    manifest(emails.map((e) => `  - { email: ${e}, fullName: Self Made, status: approved }\n`).join('')),
+  );
   const result = ws.run(['apply', 'portal.yaml', '--auto-approve'], { env: STATE_ENV });
   expect(result.code, result.stderr).toBe(0);
 }
 
 /** Starts `portalform serve` on a free port and waits until it says where it listens. */
-async function serve(ws: Workspace, args: string[] = ['--listen', '127.0.0.1:0'], env: Record<string, string> = {}): Promise<Server> {
+async function serve(
+  ws: Workspace,
+  args: string[] = ['--listen', '127.0.0.1:0'],
+  env: Record<string, string> = {},
+): Promise<Server> {
   let stdout = '';
-  const { child, done } = startCli(['serve', ...args], { cwd: ws.dir, env: { ...STATE_ENV, PORTALFORM_STATE: ws.state, ...env } });
+  const { child, done } = startCli(['serve', ...args], {
+    cwd: ws.dir,
+    env: { ...STATE_ENV, PORTALFORM_STATE: ws.state, ...env },
+  });
   child.stdout!.on('data', (chunk: string) => (stdout += chunk));
   const url = await new Promise<string>((resolve, reject) => {
     let stderr = '';
@@ -78,7 +88,11 @@ it('refuses a missing state with one message, exit 1', async () => {
 
 it('refuses a bad --listen, --public-url or --rate-limit before opening anything', () => {
   const ws = workspace();
-  for (const [flag, value, message] of [['--listen', 'localhost', /HOST:PORT/], ['--public-url', 'portal.example.com', /absolute URL/], ['--rate-limit', '0', /at least 1/]] as const) {
+  for (const [flag, value, message] of [
+    ['--listen', 'localhost', /HOST:PORT/],
+    ['--public-url', 'portal.example.com', /absolute URL/],
+    ['--rate-limit', '0', /at least 1/],
+  ] as const) {
     const result = ws.run(['serve', flag, value]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
@@ -90,9 +104,15 @@ describe.each(BACKENDS)('a listening server on $name', (backend) => {
     const ws = applied(backend.newState());
     const server = await serve(ws);
     expect((await call(server, 'GET', '/healthz')).status).toBe(200);
-    const signup = await call(server, 'POST', '/api/v1/register', { email: 'bob@example.com', fullName: 'Bob', password: PASSWORD });
+    const signup = await call(server, 'POST', '/api/v1/register', {
+      email: 'bob@example.com',
+      fullName: 'Bob',
+      password: PASSWORD,
+    });
     expect(signup.status, signup.text).toBe(201);
-    expect((await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD })).status).toBe(403);
+    expect(
+      (await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD })).status,
+    ).toBe(403);
 
     approve(ws, ['bob@example.com']);
     const login = await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD });
@@ -101,21 +121,35 @@ describe.each(BACKENDS)('a listening server on $name', (backend) => {
     const cookie = /portalform_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')![0];
     const asBrowser = { cookie, 'x-csrf-token': csrfToken };
 
-    const created = await call(server, 'POST', '/api/v1/credentials', { type: 'hmac-auth', username: 'bob-hmac' }, asBrowser);
+    const created = await call(
+      server,
+      'POST',
+      '/api/v1/credentials',
+      { type: 'hmac-auth', username: 'bob-hmac' },
+      asBrowser,
+    );
     expect(created.status, created.text).toBe(201);
     const { credential, secrets } = created.json();
     expect(secrets.secret).toEqual(expect.any(String));
 
     const listed = await call(server, 'GET', '/api/v1/credentials', undefined, { authorization: `Bearer ${token}` });
-    expect(listed.json().credentials).toEqual([expect.objectContaining({ id: credential.id, type: 'hmac-auth', username: 'bob-hmac', active: true })]);
+    expect(listed.json().credentials).toEqual([
+      expect.objectContaining({ id: credential.id, type: 'hmac-auth', username: 'bob-hmac', active: true }),
+    ]);
     expect(listed.text).not.toContain(secrets.secret);
     const stateList = ws.run(['state', 'list', '--json'], { env: STATE_ENV });
     expect(stateList.stdout).toContain('bob-hmac');
     expect(stateList.stdout).not.toContain(secrets.secret);
 
-    expect((await call(server, 'DELETE', `/api/v1/credentials/${credential.id}`, undefined, { cookie })).status).toBe(403);
-    expect((await call(server, 'DELETE', `/api/v1/credentials/${credential.id}`, undefined, asBrowser)).status).toBe(204);
-    expect((await call(server, 'GET', '/api/v1/credentials', undefined, asBrowser)).json()).toEqual({ credentials: [] });
+    expect((await call(server, 'DELETE', `/api/v1/credentials/${credential.id}`, undefined, { cookie })).status).toBe(
+      403,
+    );
+    expect((await call(server, 'DELETE', `/api/v1/credentials/${credential.id}`, undefined, asBrowser)).status).toBe(
+      204,
+    );
+    expect((await call(server, 'GET', '/api/v1/credentials', undefined, asBrowser)).json()).toEqual({
+      credentials: [],
+    });
     expect(server.stdout()).not.toContain(PASSWORD);
     expect(server.stdout()).not.toContain(token);
 
@@ -127,17 +161,29 @@ describe.each(BACKENDS)('a listening server on $name', (backend) => {
 
 it('SIGTERM lets the requests in flight finish, then exits 0 (listening where PORTALFORM_LISTEN says)', async () => {
   const ws = applied();
-  const server = await serve(ws, [], { PORTALFORM_LISTEN: '127.0.0.1:0', PORTALFORM_PUBLIC_URL: 'https://portal.example.com' });
+  const server = await serve(ws, [], {
+    PORTALFORM_LISTEN: '127.0.0.1:0',
+    PORTALFORM_PUBLIC_URL: 'https://portal.example.com',
+  });
   expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   const logged = (text: string) => waitFor(() => server.stdout().includes(text));
   // A sign-up whose body arrives in two halves: in flight for sure when the signal comes.
   const body = JSON.stringify({ email: 'drain@example.com', fullName: 'Drain', password: PASSWORD });
   const { port } = new URL(server.url);
-  const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/register', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  const request = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/api/v1/register',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
   const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
     request.on('response', (response) => {
       let text = '';
-      response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: response.statusCode!, text }));
+      response
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => (text += chunk))
+        .on('end', () => resolve({ status: response.statusCode!, text }));
     });
     request.on('error', reject);
   });
@@ -145,7 +191,10 @@ it('SIGTERM lets the requests in flight finish, then exits 0 (listening where PO
   await logged('"incoming request"');
   server.child.kill('SIGTERM');
   await logged('"draining');
-  const refused = await fetch(server.url + '/healthz').then((r) => r.status, () => 'refused');
+  const refused = await fetch(`${server.url}/healthz`).then(
+    (r) => r.status,
+    () => 'refused',
+  );
   expect([503, 'refused']).toContain(refused);
   request.end(body.slice(10));
   const { status, text } = await answer;
@@ -153,7 +202,9 @@ it('SIGTERM lets the requests in flight finish, then exits 0 (listening where PO
   const exit = await server.done;
   expect(exit.code).toBe(0);
   expect(exit.stderr).toContain('stopped on SIGTERM');
-  const developers = JSON.parse(ws.run(['state', 'list', '--json'], { env: STATE_ENV }).stdout).developers.map((d: { email: string }) => d.email);
+  const developers = JSON.parse(ws.run(['state', 'list', '--json'], { env: STATE_ENV }).stdout).developers.map(
+    (d: { email: string }) => d.email,
+  );
   expect(developers).toContain('drain@example.com');
 });
 
@@ -170,7 +221,13 @@ describe.runIf(POSTGRES_AVAILABLE)('two instances on one PostgreSQL state', () =
     const ws = applied(newPostgresState());
     const [a, b] = await Promise.all([serve(ws), serve(ws)]);
     const signups = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => call(i % 2 === 0 ? a! : b!, 'POST', '/api/v1/register', { email: `dev${i}@example.com`, fullName: `Dev ${i}`, password: PASSWORD })),
+      Array.from({ length: 40 }, (_, i) =>
+        call(i % 2 === 0 ? a! : b!, 'POST', '/api/v1/register', {
+          email: `dev${i}@example.com`,
+          fullName: `Dev ${i}`,
+          password: PASSWORD,
+        }),
+      ),
     );
     expect(signups.map((s) => s.status)).toEqual(Array(40).fill(201));
     const listing = JSON.parse(ws.run(['state', 'list', '--json'], { env: STATE_ENV }).stdout);

@@ -37,7 +37,9 @@ interface JsonChange {
 
 /** Every stored secret (digest, hash, ciphertext) of the workspace's state, in a fixed order. */
 async function storedSecrets(w: Workspace): Promise<Array<Record<string, unknown>>> {
-  const rows = (await withStateDb(w, (query) => query('select secrets from pf_credentials order by type, identity'))) as Array<{ secrets: string }>;
+  const rows = (await withStateDb(w, (query) =>
+    query('select secrets from pf_credentials order by type, identity'),
+  )) as Array<{ secrets: string }>;
   return rows.flatMap((row) => Object.values(JSON.parse(row.secrets) as Record<string, Record<string, unknown>>));
 }
 
@@ -90,7 +92,9 @@ describe('a state key added later', () => {
     expect(applied.code).toBe(0);
     expect(applied.stdout).toContain('2 updated');
 
-    expect(w.run(['plan', 'portal', '--detailed-exitcode'], { env: { ...SECRETS, ...KEY } })).toMatchObject({ code: 0 });
+    expect(w.run(['plan', 'portal', '--detailed-exitcode'], { env: { ...SECRETS, ...KEY } })).toMatchObject({
+      code: 0,
+    });
     const reveal = w.run(['secret', 'reveal', ADA_KEY, '--json'], { env: KEY });
     expect(reveal.stderr).toBe('');
     expect(JSON.parse(reveal.stdout).secrets).toEqual({ key: CI_KEY });
@@ -118,7 +122,9 @@ describe('a state key added later', () => {
 
   it('is not a backfill when the manifest value differs from the stored one: that is a changed secret', () => {
     const w = keylessState();
-    const planned = w.run(['plan', 'portal', '--json'], { env: { ...SECRETS, PORTALFORM_SECRET_CI: 'another-ci-key-value-of-enough-length', ...KEY } });
+    const planned = w.run(['plan', 'portal', '--json'], {
+      env: { ...SECRETS, PORTALFORM_SECRET_CI: 'another-ci-key-value-of-enough-length', ...KEY },
+    });
     const plan = JSON.parse(planned.stdout) as { changes: JsonChange[] };
     const ada = plan.changes.find((c) => c.address === ADA_KEY)!;
     expect(ada.after.key).toBe('(sensitive value changed)');

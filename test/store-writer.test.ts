@@ -40,13 +40,20 @@ function credentials(count: number): CredentialRowInput[] {
 }
 
 /** Records, per insert statement, its table, how many rows it carries and how many parameters. */
-function insertRecorder(): { plugin: KyselyPlugin; statements: Array<{ table: string; rows: number; params: number }> } {
+function insertRecorder(): {
+  plugin: KyselyPlugin;
+  statements: Array<{ table: string; rows: number; params: number }>;
+} {
   const statements: Array<{ table: string; rows: number; params: number }> = [];
   const plugin: KyselyPlugin = {
     transformQuery({ node }) {
       if (node.kind === 'InsertQueryNode' && node.values?.kind === 'ValuesNode') {
         const rows = (node.values as ValuesNode).values;
-        statements.push({ table: node.into!.table.identifier.name, rows: rows.length, params: rows.reduce((n, row) => n + row.values.length, 0) });
+        statements.push({
+          table: node.into!.table.identifier.name,
+          rows: rows.length,
+          params: rows.reduce((n, row) => n + row.values.length, 0),
+        });
       }
       return node;
     },
@@ -66,41 +73,53 @@ describe.each(BACKENDS)('state writer on $name', (backend) => {
     { maxParams: 25, developerBatches: [2, 2, 1], credentialBatches: [2, 2, 1] },
     { maxParams: 21, developerBatches: [2, 2, 1], credentialBatches: [1, 1, 1, 1, 1] },
     { maxParams: 5, developerBatches: [1, 1, 1, 1, 1], credentialBatches: [1, 1, 1, 1, 1] },
-  ])('inserts in statements of at most $maxParams parameters', async ({ maxParams, developerBatches, credentialBatches }) => {
-    const store = openStore(backend.newState() ?? join(dir, `state-${maxParams}.db`), dir);
-    try {
-      const { plugin, statements } = insertRecorder();
-      const state = await store.withWriteSession(HOLDER, 0, () => undefined, async (session) => {
-        await session.transaction(async () => {
-          const writer = new StateWriter(session.conn.withPlugin(plugin), maxParams);
-          await writer.insertDevelopers(developers(5), NOW);
-          await writer.insertCredentials(credentials(5), NOW);
-        });
-        return session.read();
-      });
-      const batches = (table: string) => statements.filter((s) => s.table === table);
-      expect(batches('pf_developers').map((s) => s.rows)).toEqual(developerBatches);
-      expect(batches('pf_credentials').map((s) => s.rows)).toEqual(credentialBatches);
-      // A row wider than the limit still goes, alone in its statement.
-      for (const s of statements) expect(s.rows === 1 || s.params <= maxParams).toBe(true);
-      expect(state.developers.map((d) => [d.email, d.meta, d.credentials.map((c) => c.identity)])).toEqual(
-        developers(5).map((d, i) => [d.email, d.meta, [`g${i}`]]),
-      );
-    } finally {
-      await store.close();
-    }
-  });
+  ])(
+    'inserts in statements of at most $maxParams parameters',
+    async ({ maxParams, developerBatches, credentialBatches }) => {
+      const store = openStore(backend.newState() ?? join(dir, `state-${maxParams}.db`), dir);
+      try {
+        const { plugin, statements } = insertRecorder();
+        const state = await store.withWriteSession(
+          HOLDER,
+          0,
+          () => undefined,
+          async (session) => {
+            await session.transaction(async () => {
+              const writer = new StateWriter(session.conn.withPlugin(plugin), maxParams);
+              await writer.insertDevelopers(developers(5), NOW);
+              await writer.insertCredentials(credentials(5), NOW);
+            });
+            return session.read();
+          },
+        );
+        const batches = (table: string) => statements.filter((s) => s.table === table);
+        expect(batches('pf_developers').map((s) => s.rows)).toEqual(developerBatches);
+        expect(batches('pf_credentials').map((s) => s.rows)).toEqual(credentialBatches);
+        // A row wider than the limit still goes, alone in its statement.
+        for (const s of statements) expect(s.rows === 1 || s.params <= maxParams).toBe(true);
+        expect(state.developers.map((d) => [d.email, d.meta, d.credentials.map((c) => c.identity)])).toEqual(
+          developers(5).map((d, i) => [d.email, d.meta, [`g${i}`]]),
+        );
+      } finally {
+        await store.close();
+      }
+    },
+  );
 
   it('sends no statement for no rows', async () => {
     const store = openStore(backend.newState() ?? join(dir, 'state-empty.db'), dir);
     try {
       const { plugin, statements } = insertRecorder();
-      await store.withWriteSession(HOLDER, 0, () => undefined, (session) =>
-        session.transaction(async () => {
-          const writer = new StateWriter(session.conn.withPlugin(plugin), 100);
-          await writer.insertDevelopers([], NOW);
-          await writer.insertCredentials([], NOW);
-        }),
+      await store.withWriteSession(
+        HOLDER,
+        0,
+        () => undefined,
+        (session) =>
+          session.transaction(async () => {
+            const writer = new StateWriter(session.conn.withPlugin(plugin), 100);
+            await writer.insertDevelopers([], NOW);
+            await writer.insertCredentials([], NOW);
+          }),
       );
       expect(statements).toEqual([]);
     } finally {

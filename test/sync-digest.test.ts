@@ -50,7 +50,9 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
 
   function plan(w: Workspace, args: string[] = [], extraEnv: Record<string, string> = {}): Planned {
     const timings = join(w.dir, 'timings.json');
-    const result = w.run(['plan', 'm', '--json', ...args], { env: { ...env, PORTALFORM_TIMINGS: timings, ...extraEnv } });
+    const result = w.run(['plan', 'm', '--json', ...args], {
+      env: { ...env, PORTALFORM_TIMINGS: timings, ...extraEnv },
+    });
     expect(result.code, result.stderr).toBe(0);
     const counts = JSON.parse(readFileSync(timings, 'utf8')).counts;
     return { code: result.code, plan: JSON.parse(result.stdout), readInFull: counts['developers read in full'] ?? 0 };
@@ -62,7 +64,10 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
     const w = setUp();
     expect(plan(w)).toMatchObject({ readInFull: 0, plan: { changes: [] } });
 
-    w.write('m/devs.yaml', manifest(5, (n) => (n === 3 ? 'Renamed' : null)));
+    w.write(
+      'm/devs.yaml',
+      manifest(5, (n) => (n === 3 ? 'Renamed' : null)),
+    );
     const changed = plan(w);
     expect(addresses(changed)).toEqual(['update developer["dev3@example.com"]']);
     expect(changed.readInFull).toBe(1);
@@ -70,16 +75,23 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
 
   it('sees a developer row edited by hand in the database, even with a forged digest', async () => {
     const w = setUp();
-    await runSql(w, [`update pf_developers set full_name = 'Edited', sync_digest = 'forged' where email = 'dev2@example.com'`]);
+    await runSql(w, [
+      `update pf_developers set full_name = 'Edited', sync_digest = 'forged' where email = 'dev2@example.com'`,
+    ]);
     await runSql(w, [`update pf_developers set status = 'revoked' where email = 'dev4@example.com'`]);
     const planned = plan(w);
-    expect(addresses(planned).filter((a) => !a.includes('.credential['))).toEqual(['approve developer["dev4@example.com"]', 'update developer["dev2@example.com"]']);
+    expect(addresses(planned).filter((a) => !a.includes('.credential['))).toEqual([
+      'approve developer["dev4@example.com"]',
+      'update developer["dev2@example.com"]',
+    ]);
   });
 
   it('sees credentials inserted, changed or deleted by hand', async () => {
     const w = setUp();
     await withStateDb(w, async (query) => {
-      const [row] = (await query(`select * from pf_credentials where type = 'acl' and developer_id = (select id from pf_developers where email = 'dev1@example.com')`)) as Array<Record<string, unknown>>;
+      const [row] = (await query(
+        `select * from pf_credentials where type = 'acl' and developer_id = (select id from pf_developers where email = 'dev1@example.com')`,
+      )) as Array<Record<string, unknown>>;
       await query(
         `insert into pf_credentials (id, developer_id, type, identity, unique_value, fields, secrets, active, origin, created_at, updated_at)
          values ('hand-made', '${row!.developer_id}', 'acl', 'admins', null, '{"group":"admins"}', '{}', 1, 'manifest', 'now', 'now')`,
@@ -106,11 +118,18 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
   it('keys the secrets in a stored digest: another state stores another digest for a developer holding one', async () => {
     const digests = async (stateKey: string) => {
       const w = workspace(backend.newState());
-      w.write('m/devs.yaml', `${manifest(1)}  - email: plain@example.com\n    fullName: No secrets\n    status: pending\n`);
+      w.write(
+        'm/devs.yaml',
+        `${manifest(1)}  - email: plain@example.com\n    fullName: No secrets\n    status: pending\n`,
+      );
       const applied = w.run(['apply', 'm', '--auto-approve'], { env: { ...env, PORTALFORM_STATE_KEY: stateKey } });
       expect(applied.code, applied.stderr).toBe(0);
-      const rows = await withStateDb(w, (query) => query('select email, sync_digest from pf_developers order by email'));
-      return Object.fromEntries((rows as Array<{ email: string; sync_digest: string }>).map((r) => [r.email, r.sync_digest]));
+      const rows = await withStateDb(w, (query) =>
+        query('select email, sync_digest from pf_developers order by email'),
+      );
+      return Object.fromEntries(
+        (rows as Array<{ email: string; sync_digest: string }>).map((r) => [r.email, r.sync_digest]),
+      );
     };
     const [one, other] = [await digests('a'.repeat(40)), await digests('b'.repeat(40))];
     expect(one['dev1@example.com']).not.toEqual(other['dev1@example.com']); // holds a secret: keyed
@@ -119,7 +138,10 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
 
   it('keeps planning what a targeted apply left out, and a later full apply makes every digest current', () => {
     const w = setUp();
-    w.write('m/devs.yaml', manifest(5, (n) => (n <= 2 ? `Renamed ${n}` : null)));
+    w.write(
+      'm/devs.yaml',
+      manifest(5, (n) => (n <= 2 ? `Renamed ${n}` : null)),
+    );
     const targeted = w.run(['apply', 'm', '--auto-approve', '--target', 'developer["dev1@example.com"]'], { env });
     expect(targeted.code, targeted.stderr).toBe(0);
     expect(addresses(plan(w))).toEqual(['update developer["dev2@example.com"]']);
@@ -131,9 +153,17 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
   it('reads the holder of a unique value a changed developer takes, though the holder is in sync', async () => {
     const w = setUp();
     // dev1 gives up its customId to dev2 in one plan: dev1 must be read to free it first.
-    w.write('m/devs.yaml', manifest(5).replace('customId: dev-1\n', 'customId: dev-1-new\n').replace('customId: dev-2\n', 'customId: dev-1\n'));
+    w.write(
+      'm/devs.yaml',
+      manifest(5)
+        .replace('customId: dev-1\n', 'customId: dev-1-new\n')
+        .replace('customId: dev-2\n', 'customId: dev-1\n'),
+    );
     const planned = plan(w);
-    expect(addresses(planned)).toEqual(['update developer["dev1@example.com"]', 'update developer["dev2@example.com"]']);
+    expect(addresses(planned)).toEqual([
+      'update developer["dev1@example.com"]',
+      'update developer["dev2@example.com"]',
+    ]);
     expect(w.run(['apply', 'm', '--auto-approve'], { env }).code).toBe(0);
     expect(plan(w).plan.changes).toEqual([]);
   });
@@ -143,17 +173,41 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
     // The state as portalform 0.1.0's first schema left it.
     const drop =
       backend.name === 'sqlite'
-        ? ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync_insert', 'pf_credentials_unsync_update', 'pf_credentials_unsync_delete'].map((t) => `drop trigger ${t}`)
-        : ['drop trigger pf_developers_unsync_update on pf_developers', 'drop trigger pf_developers_unsync_insert on pf_developers', 'drop trigger pf_credentials_unsync on pf_credentials', 'drop function pf_developer_unsync', 'drop function pf_credential_unsync'];
+        ? [
+            'pf_developers_unsync_update',
+            'pf_developers_unsync_insert',
+            'pf_credentials_unsync_insert',
+            'pf_credentials_unsync_update',
+            'pf_credentials_unsync_delete',
+          ].map((t) => `drop trigger ${t}`)
+        : [
+            'drop trigger pf_developers_unsync_update on pf_developers',
+            'drop trigger pf_developers_unsync_insert on pf_developers',
+            'drop trigger pf_credentials_unsync on pf_credentials',
+            'drop function pf_developer_unsync',
+            'drop function pf_credential_unsync',
+          ];
     // The change feed's triggers (0005), the console's indexes (0004) and the portal's schema (0003) came after: undone first.
     const changeFeed = [
       ...(backend.name === 'postgres'
-        ? [...['pf_developers', 'pf_credentials', 'pf_sessions', 'pf_meta'].map((t) => `drop trigger ${t}_changed on ${t}`), 'drop function pf_notify_change']
+        ? [
+            ...['pf_developers', 'pf_credentials', 'pf_sessions', 'pf_meta'].map(
+              (t) => `drop trigger ${t}_changed on ${t}`,
+            ),
+            'drop function pf_notify_change',
+          ]
         : []),
       `delete from pf_migration where name = '0005_change_feed'`,
     ];
     const consoleIndexes = [
-      ...['pf_history_at', 'pf_events_at', 'pf_developers_status_email', 'pf_developers_origin_email', 'pf_developers_name_search', 'pf_developers_pending'],
+      ...[
+        'pf_history_at',
+        'pf_events_at',
+        'pf_developers_status_email',
+        'pf_developers_origin_email',
+        'pf_developers_name_search',
+        'pf_developers_pending',
+      ],
       ...(backend.name === 'postgres' ? ['pf_developers_email_search'] : []),
     ].map((index) => `drop index ${index}`);
     const portal = [
@@ -167,15 +221,29 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       `delete from pf_migration where name = '0004_console_indexes'`,
       ...(backend.name === 'sqlite'
         ? ['drop trigger pf_developers_version', 'drop trigger pf_credentials_version']
-        : ['drop trigger pf_developers_version on pf_developers', 'drop trigger pf_credentials_version on pf_credentials', 'drop function pf_bump_version']),
-      ...['pf_sessions', 'pf_login_attempts', 'pf_invites', 'pf_tombstones', 'pf_events', 'pf_chain_heads'].map((t) => `drop table ${t}`),
+        : [
+            'drop trigger pf_developers_version on pf_developers',
+            'drop trigger pf_credentials_version on pf_credentials',
+            'drop function pf_bump_version',
+          ]),
+      ...['pf_sessions', 'pf_login_attempts', 'pf_invites', 'pf_tombstones', 'pf_events', 'pf_chain_heads'].map(
+        (t) => `drop table ${t}`,
+      ),
       'alter table pf_developers drop column version',
       'alter table pf_developers drop column password_hash',
       'alter table pf_credentials drop column version',
       `delete from pf_migration where name = '0003_portal'`,
     ];
-    await runSql(w, [...portal, ...drop, 'alter table pf_developers drop column sync_digest', `delete from pf_migration where name = '0002_sync_digest'`]);
-    w.write('m/devs.yaml', manifest(5, (n) => (n === 5 ? 'Renamed' : null)));
+    await runSql(w, [
+      ...portal,
+      ...drop,
+      'alter table pf_developers drop column sync_digest',
+      `delete from pf_migration where name = '0002_sync_digest'`,
+    ]);
+    w.write(
+      'm/devs.yaml',
+      manifest(5, (n) => (n === 5 ? 'Renamed' : null)),
+    );
 
     const old = plan(w);
     expect(addresses(old)).toEqual(['update developer["dev5@example.com"]']);

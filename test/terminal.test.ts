@@ -45,14 +45,19 @@ describe.skipIf(!HAVE_SCRIPT)('on a terminal', () => {
   it('shows progress for an apply that runs over a second, and none with --json', () => {
     const w = workspace();
     // basic-auth passwords are hashed with scrypt: a hundred make the apply take over a second
-    const developers = Array.from({ length: 100 }, (_, i) =>
-      `  - { email: d${i}@example.com, fullName: D, status: approved, credentials: [{ type: basic-auth, username: u${i}, password: { fromEnv: PORTALFORM_SECRET_PW } }] }`,
+    const developers = Array.from(
+      { length: 100 },
+      (_, i) =>
+        `  - { email: d${i}@example.com, fullName: D, status: approved, credentials: [{ type: basic-auth, username: u${i}, password: { fromEnv: PORTALFORM_SECRET_PW } }] }`,
     );
     w.write('m.yaml', `version: 1\ndevelopers:\n${developers.join('\n')}\n`);
     const env = { PORTALFORM_SECRET_PW: 'a shared test password' };
     const shown = onTerminal(w, ['apply', 'm.yaml', '--auto-approve'], '', env);
     expect(shown).toMatch(/Applying… \d+\/\d+ steps/);
-    w.write('m.yaml', `version: 1\ndevelopers:\n${developers.map((d) => d.replace('status: approved', 'status: revoked')).join('\n')}\n`);
+    w.write(
+      'm.yaml',
+      `version: 1\ndevelopers:\n${developers.map((d) => d.replace('status: approved', 'status: revoked')).join('\n')}\n`,
+    );
     expect(onTerminal(w, ['apply', 'm.yaml', '--auto-approve', '--json'], '', env)).not.toMatch(/Applying…/);
   });
 });

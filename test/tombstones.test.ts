@@ -11,8 +11,15 @@ const ADA = '  - { email: ada@example.com, fullName: Ada, status: approved }\n';
 const BOB = '  - { email: bob@example.com, fullName: Bob, status: approved }\n';
 const ADDRESS = 'developer["ada@example.com"]';
 
-const options = (c: PortalCase, more: { replace?: string[] } = {}) => ({ paths: ['m.yaml'], state: c.w.state, cwd: c.w.dir, env: {}, ...more });
-const tombstones = (c: PortalCase) => withStateDb(c.w, async (query) => (await query('select email from pf_tombstones')) as Array<{ email: string }>);
+const options = (c: PortalCase, more: { replace?: string[] } = {}) => ({
+  paths: ['m.yaml'],
+  state: c.w.state,
+  cwd: c.w.dir,
+  env: {},
+  ...more,
+});
+const tombstones = (c: PortalCase) =>
+  withStateDb(c.w, async (query) => (await query('select email from pf_tombstones')) as Array<{ email: string }>);
 
 /** ada, declared, deletes her own account through the portal. */
 async function adaLeaves(): Promise<PortalCase> {
@@ -46,7 +53,9 @@ describe('tombstones', () => {
       c.w.write('m.yaml', `version: 1\ndevelopers:\n${BOB}`);
       const planned = await plan(options(c));
       expect(planned.errors).toEqual([]);
-      expect(planned.changes.map((ch) => [ch.op, ch.address, ch.before, ch.after])).toEqual([['update', ADDRESS, { accountDeletedAt: expect.any(String) }, { accountDeletedAt: null }]]);
+      expect(planned.changes.map((ch) => [ch.op, ch.address, ch.before, ch.after])).toEqual([
+        ['update', ADDRESS, { accountDeletedAt: expect.any(String) }, { accountDeletedAt: null }],
+      ]);
       await apply(options(c));
       expect(await tombstones(c)).toEqual([]);
       expect((await plan(options(c))).changes).toEqual([]);
@@ -66,7 +75,9 @@ describe('tombstones', () => {
       expect(planned.changes.map((ch) => `${ch.op} ${ch.address}`)).toEqual([`update ${ADDRESS}`, `create ${ADDRESS}`]);
       await apply(options(c, { replace: [ADDRESS] }));
       expect(await tombstones(c)).toEqual([]);
-      const rows = await withStateDb(c.w, (query) => query(`select origin from pf_developers where email = 'ada@example.com'`));
+      const rows = await withStateDb(c.w, (query) =>
+        query(`select origin from pf_developers where email = 'ada@example.com'`),
+      );
       expect(rows).toEqual([{ origin: 'manifest' }]);
       expect((await plan(options(c))).changes).toEqual([]);
     } finally {
@@ -81,7 +92,10 @@ describe('tombstones', () => {
       expect(await tombstones(c)).toEqual([]);
       const planned = await plan(options(c));
       expect(planned.errors).toEqual([]);
-      expect(planned.changes.find((ch) => ch.op === 'update' && ch.address === ADDRESS)).toMatchObject({ before: { origin: 'self-service' }, after: { origin: 'manifest' } });
+      expect(planned.changes.find((ch) => ch.op === 'update' && ch.address === ADDRESS)).toMatchObject({
+        before: { origin: 'self-service' },
+        after: { origin: 'manifest' },
+      });
     } finally {
       await c.close();
     }

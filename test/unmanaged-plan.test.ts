@@ -84,7 +84,12 @@ describe('the unmanaged section in each format', () => {
   it('names only the first requests, then "and N more"', async () => {
     const c = await portalCase(sqlite, MANIFEST);
     try {
-      for (let i = 0; i < 13; i++) await c.portal.register({ email: `r${String(i).padStart(2, '0')}@example.com`, fullName: 'R', password: PASSWORD });
+      for (let i = 0; i < 13; i++)
+        await c.portal.register({
+          email: `r${String(i).padStart(2, '0')}@example.com`,
+          fullName: 'R',
+          password: PASSWORD,
+        });
       const text = [...renderPlanText(await planOf(c), false)].join('\n');
       expect(text).toContain('13 pending access requests');
       expect(text).toContain('r09@example.com');
@@ -119,7 +124,10 @@ describe('the unmanaged section in each format', () => {
     const c = await portalCase(sqlite, MANIFEST);
     try {
       await busyPortal(c);
-      c.w.write('m.yaml', `version: 1\ndevelopers:\n${MANIFEST}  - { email: first@example.com, fullName: The first, status: approved }\n`);
+      c.w.write(
+        'm.yaml',
+        `version: 1\ndevelopers:\n${MANIFEST}  - { email: first@example.com, fullName: The first, status: approved }\n`,
+      );
       const plan = await planOf(c);
       expect(plan.changes.some((ch) => ch.address === 'developer["first@example.com"]')).toBe(true);
       expect(plan.unmanaged!.map((o) => o.address)).not.toContain('developer["first@example.com"]');

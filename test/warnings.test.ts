@@ -35,8 +35,12 @@ describe('consolidated warnings', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(warningLines(result.stderr)).toEqual([
         LITERAL_LINE,
-        expect.stringMatching(/^portal\/devs\.yaml:253:14: warning: email "ada@pаypal\.com" mixes Latin and Cyrillic letters in its domain/),
-        expect.stringMatching(/^portal\/portal\.yaml:3:3: warning: portal\.allowShortKeys is true: .*\(none is given here\)/),
+        expect.stringMatching(
+          /^portal\/devs\.yaml:253:14: warning: email "ada@pаypal\.com" mixes Latin and Cyrillic letters in its domain/,
+        ),
+        expect.stringMatching(
+          /^portal\/portal\.yaml:3:3: warning: portal\.allowShortKeys is true: .*\(none is given here\)/,
+        ),
       ]);
     }
   });
@@ -60,13 +64,22 @@ describe('consolidated warnings', () => {
 
   it('a single warning of its kind is printed as it is', () => {
     const one = workspace();
-    one.write('devs.yaml', 'version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: approved, credentials: [{ type: key-auth, name: ci, key: a-literal-key-of-twenty-chars }] }\n');
-    expect(warningLines(one.run(['validate', 'devs.yaml']).stderr)).toEqual(['devs.yaml:3:107: warning: literal secret in manifest; use fromEnv or fromFile']);
+    one.write(
+      'devs.yaml',
+      'version: 1\ndevelopers:\n  - { email: a@example.com, fullName: A, status: approved, credentials: [{ type: key-auth, name: ci, key: a-literal-key-of-twenty-chars }] }\n',
+    );
+    expect(warningLines(one.run(['validate', 'devs.yaml']).stderr)).toEqual([
+      'devs.yaml:3:107: warning: literal secret in manifest; use fromEnv or fromFile',
+    ]);
   });
 });
 
 describe('consolidateWarnings', () => {
-  const warning = (message: string, line: number): Diagnostic => ({ severity: 'warning', message, location: { file: 'a.yaml', line, column: 1 } });
+  const warning = (message: string, line: number): Diagnostic => ({
+    severity: 'warning',
+    message,
+    location: { file: 'a.yaml', line, column: 1 },
+  });
 
   it('groups messages that differ only in their quoted values, in the order kinds first occur', () => {
     const kinds = consolidateWarnings([

@@ -28,7 +28,10 @@ interface Workflow {
 
 const WORKFLOW_PATH = join(ROOT, 'examples/github-actions/portalform.yml');
 const workflow = parse(fs.readFileSync(WORKFLOW_PATH, 'utf8')) as Workflow;
-const SECRETS = { PORTALFORM_STATE_KEY: 'a workflow state key of forty and more characters', PORTALFORM_SECRET_ADA_CI_KEY: 'ada-ci-key-from-the-repository-secrets' };
+const SECRETS = {
+  PORTALFORM_STATE_KEY: 'a workflow state key of forty and more characters',
+  PORTALFORM_SECRET_ADA_CI_KEY: 'ada-ci-key-from-the-repository-secrets',
+};
 const VARS = { PORTALFORM_PACKAGE: 'git+https://github.com/your-org/portalform.git#v0.1.0' };
 const INSTALL = /^npm install --global "\$PORTALFORM_PACKAGE"$/;
 
@@ -44,10 +47,18 @@ function pullRequest() {
   const issues = {
     listComments: async () => ({ data: comments.map((c) => ({ ...c })) }),
     createComment: async ({ body }: { body: string }) => void comments.push({ id: nextId++, body }),
-    updateComment: async ({ comment_id, body }: { comment_id: number; body: string }) => void (comments.find((c) => c.id === comment_id)!.body = body),
-    deleteComment: async ({ comment_id }: { comment_id: number }) => void comments.splice(comments.findIndex((c) => c.id === comment_id), 1),
+    updateComment: async ({ comment_id, body }: { comment_id: number; body: string }) =>
+      void (comments.find((c) => c.id === comment_id)!.body = body),
+    deleteComment: async ({ comment_id }: { comment_id: number }) =>
+      void comments.splice(
+        comments.findIndex((c) => c.id === comment_id),
+        1,
+      ),
   };
-  const github = { rest: { issues }, paginate: async (list: () => Promise<{ data: unknown[] }>) => (await list()).data };
+  const github = {
+    rest: { issues },
+    paginate: async (list: () => Promise<{ data: unknown[] }>) => (await list()).data,
+  };
   return { comments, github, context: { repo: { owner: 'acme', repo: 'portal' }, issue: { number: 7 } } };
 }
 
@@ -58,7 +69,8 @@ function checkout(state: string) {
   fs.mkdirSync(bin);
   fs.writeFileSync(join(bin, 'portalform'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
   const env: Record<string, string> = { PATH: `${bin}:${process.env.PATH}`, HOME: dir };
-  for (const [name, value] of Object.entries(workflow.env)) env[name] = expand(value, { secrets: { ...SECRETS, PORTALFORM_STATE: state }, vars: VARS });
+  for (const [name, value] of Object.entries(workflow.env))
+    env[name] = expand(value, { secrets: { ...SECRETS, PORTALFORM_STATE: state }, vars: VARS });
   return {
     dir,
     env,
@@ -72,11 +84,27 @@ function checkout(state: string) {
 type Checkout = ReturnType<typeof checkout>;
 
 /** `${{ secrets.X }}`, `${{ vars.X }}`, `${{ steps.S.outputs.O }}`, `${{ github.actor }}`. */
-function expand(text: string, values: { secrets?: Record<string, string>; vars?: Record<string, string>; outputs?: Record<string, Record<string, string>> }): string {
+function expand(
+  text: string,
+  values: {
+    secrets?: Record<string, string>;
+    vars?: Record<string, string>;
+    outputs?: Record<string, Record<string, string>>;
+  },
+): string {
   return text.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expression: string) => String(evaluate(expression, values)));
 }
 
-function evaluate(expression: string, values: { secrets?: Record<string, string>; vars?: Record<string, string>; outputs?: Record<string, Record<string, string>>; status?: boolean; event?: string }): unknown {
+function evaluate(
+  expression: string,
+  values: {
+    secrets?: Record<string, string>;
+    vars?: Record<string, string>;
+    outputs?: Record<string, Record<string, string>>;
+    status?: boolean;
+    event?: string;
+  },
+): unknown {
   const js = expression
     .replace(/\bsecrets\.(\w+)/g, (_, name) => JSON.stringify(values.secrets?.[name] ?? ''))
     .replace(/\bvars\.(\w+)/g, (_, name) => JSON.stringify(values.vars?.[name] ?? ''))
@@ -110,11 +138,25 @@ async function runJob(job: 'plan' | 'apply', repo: Checkout, pr = pullRequest())
     const condition = step.if ? evaluate(step.if, { outputs, status: run.ok, event }) : run.ok;
     if (!condition) continue;
     const label = step.name ?? step.uses ?? step.run!;
-    const env = { ...repo.env, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v, { outputs })])) };
+    const env = {
+      ...repo.env,
+      ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, expand(v, { outputs })])),
+    };
     if (step.uses?.startsWith('actions/github-script@')) {
-      const fsInCheckout = { ...fs, readdirSync: (p: string) => fs.readdirSync(resolve(repo.dir, p)), readFileSync: (p: string, e: BufferEncoding) => fs.readFileSync(resolve(repo.dir, p), e), existsSync: (p: string) => fs.existsSync(resolve(repo.dir, p)) };
+      const fsInCheckout = {
+        ...fs,
+        readdirSync: (p: string) => fs.readdirSync(resolve(repo.dir, p)),
+        readFileSync: (p: string, e: BufferEncoding) => fs.readFileSync(resolve(repo.dir, p), e),
+        existsSync: (p: string) => fs.existsSync(resolve(repo.dir, p)),
+      };
       const requireIn = (name: string) => (name === 'fs' ? fsInCheckout : createRequire(import.meta.url)(name));
-      const script = new (Object.getPrototypeOf(async () => undefined).constructor)('github', 'context', 'require', 'process', step.with!.script);
+      const script = new (Object.getPrototypeOf(async () => undefined).constructor)(
+        'github',
+        'context',
+        'require',
+        'process',
+        step.with!.script,
+      );
       await script(pr.github, pr.context, requireIn, { env });
       run.ran.push(label);
       continue;
@@ -127,10 +169,21 @@ async function runJob(job: 'plan' | 'apply', repo: Checkout, pr = pullRequest())
     }
     const outputFile = join(repo.dir, `.github-output-${run.ran.length}`);
     fs.writeFileSync(outputFile, '');
-    const result = spawnSync('bash', ['-e', '-c', script], { cwd: repo.dir, env: { ...env, GITHUB_OUTPUT: outputFile }, encoding: 'utf8' });
+    const result = spawnSync('bash', ['-e', '-c', script], {
+      cwd: repo.dir,
+      env: { ...env, GITHUB_OUTPUT: outputFile },
+      encoding: 'utf8',
+    });
     run.log += `$ ${label}\n${result.stdout}${result.stderr}`;
     run.ran.push(label);
-    if (step.id) outputs[step.id] = Object.fromEntries(fs.readFileSync(outputFile, 'utf8').split('\n').filter(Boolean).map((line) => line.split('=', 2) as [string, string]));
+    if (step.id)
+      outputs[step.id] = Object.fromEntries(
+        fs
+          .readFileSync(outputFile, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split('=', 2) as [string, string]),
+      );
     if (result.status !== 0) run.ok = false;
   }
   return run;
@@ -220,7 +273,11 @@ describe('the merge job', () => {
     const state = join(tempDir('portalform-workflow-state-'), 'portal.db');
     const repo = checkout(state);
     repo.write('portal/portal.yaml', ADA);
-    const created = spawnSync('portalform', ['apply', 'portal', '--auto-approve'], { cwd: repo.dir, env: repo.env, encoding: 'utf8' });
+    const created = spawnSync('portalform', ['apply', 'portal', '--auto-approve'], {
+      cwd: repo.dir,
+      env: repo.env,
+      encoding: 'utf8',
+    });
     expect(created.status, created.stderr).toBe(0);
 
     repo.write('portal/portal.yaml', ADA + GRACE);
@@ -230,7 +287,9 @@ describe('the merge job', () => {
     expect(merged.ran).toEqual(['Plan the merged commit', 'Apply', 'Check the audit trail']);
     expect(merged.log).toMatch(/Apply complete! 1 created/);
     expect(merged.log).toMatch(/History verified: 2 entries/);
-    const history = JSON.parse(spawnSync('portalform', ['history', '--json'], { cwd: repo.dir, env: repo.env, encoding: 'utf8' }).stdout);
+    const history = JSON.parse(
+      spawnSync('portalform', ['history', '--json'], { cwd: repo.dir, env: repo.env, encoding: 'utf8' }).stdout,
+    );
     expect(history.entries.at(-1)).toMatchObject({ kind: 'apply', actor: 'ci-bot' });
 
     fs.rmSync(join(repo.dir, 'merged.plan'));
@@ -252,11 +311,16 @@ describe('the merge job', () => {
 
 describe('the install step', () => {
   it('installs what the README says to install, not a package name the npm registry does not have', () => {
-    const installs = Object.values(workflow.jobs).flatMap((job) => job.steps.filter((s) => s.run && /npm install/.test(s.run)).map((s) => s.run!.trim()));
+    const installs = Object.values(workflow.jobs).flatMap((job) =>
+      job.steps.filter((s) => s.run && /npm install/.test(s.run)).map((s) => s.run!.trim()),
+    );
     expect(installs).toHaveLength(2);
     for (const install of installs) expect(install).toMatch(INSTALL);
     const readme = fs.readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Install'), readme.indexOf('\n## ', readme.indexOf('## Install') + 1));
+    const section = readme.slice(
+      readme.indexOf('## Install'),
+      readme.indexOf('\n## ', readme.indexOf('## Install') + 1),
+    );
     expect(section).toContain(`npm install --global "${VARS.PORTALFORM_PACKAGE}"`);
     expect(section).toContain('npm install --global "$PORTALFORM_PACKAGE"');
     expect(section).toContain('PORTALFORM_PACKAGE');

@@ -33,7 +33,12 @@ export interface ExecuteOptions {
 export type GeneratedSecrets = Record<string, Record<string, string>>;
 
 /** Batches of consecutive changes of one of these kinds become multi-row statements. */
-const BATCHED = new Set<Action['do']>(['developer.create', 'developer.delete', 'credential.create', 'credential.delete']);
+const BATCHED = new Set<Action['do']>([
+  'developer.create',
+  'developer.delete',
+  'credential.create',
+  'credential.delete',
+]);
 const HASH_CONCURRENCY = 8;
 const CREATE_SLICE = 10_000;
 
@@ -76,7 +81,8 @@ export class Executor {
   private async hashPasswords(changes: Change[]): Promise<void> {
     const wanted: Array<{ key: string; value: string }> = [];
     for (const { action } of changes) {
-      if ((action.do !== 'credential.create' && action.do !== 'credential.update') || action.type !== 'basic-auth') continue;
+      if ((action.do !== 'credential.create' && action.do !== 'credential.update') || action.type !== 'basic-auth')
+        continue;
       const address = credentialAddress(action.email, action.type, action.identity);
       for (const [field, plan] of Object.entries(action.secrets ?? {})) {
         if (action.do === 'credential.update' && action.backfill?.includes(field)) continue; // keeps its hash
@@ -85,7 +91,7 @@ export class Executor {
     }
     count('passwords hashed', wanted.length);
     const hashes = await mapConcurrent(wanted, (w) => hashPassword(w.value));
-    wanted.forEach((w, i) => this.hashed.set(w.key, { value: w.value, hash: hashes[i]! }));
+    for (const [i, w] of wanted.entries()) this.hashed.set(w.key, { value: w.value, hash: hashes[i]! });
   }
 
   private async runBatches(changes: Change[]): Promise<void> {
@@ -107,7 +113,10 @@ export class Executor {
       case 'portal.update':
         return this.storePortalSettings(first.settings);
       case 'developer.create':
-        return writer.insertDevelopers(actions.map((a) => this.newDeveloper(a as typeof first)), now);
+        return writer.insertDevelopers(
+          actions.map((a) => this.newDeveloper(a as typeof first)),
+          now,
+        );
       case 'developer.delete':
         return writer.deleteDevelopers(actions.map((a) => this.developerId((a as typeof first).email)));
       case 'credential.create':
@@ -125,7 +134,11 @@ export class Executor {
       case 'developer.update':
         return writer.updateDeveloper(
           this.developerId(first.email),
-          { ...withoutAdopt(first.set), ...(first.set.adopt ? { origin: 'manifest' as const } : {}), ...(first.set.release ? { origin: 'released' as const } : {}) },
+          {
+            ...withoutAdopt(first.set),
+            ...(first.set.adopt ? { origin: 'manifest' as const } : {}),
+            ...(first.set.release ? { origin: 'released' as const } : {}),
+          },
           now,
         );
       case 'credential.update':
@@ -214,10 +227,21 @@ export class Executor {
       },
       this.options.now,
     );
-    this.credentials.set(credentialKey(existing.developerId, action.type, action.identity), { ...existing, fields, secrets, uniqueValue });
+    this.credentials.set(credentialKey(existing.developerId, action.type, action.identity), {
+      ...existing,
+      fields,
+      secrets,
+      uniqueValue,
+    });
   }
 
-  private async storeSecret(credentialId: string, address: string, type: CredentialType, field: string, plan: SecretPlan): Promise<StoredSecret> {
+  private async storeSecret(
+    credentialId: string,
+    address: string,
+    type: CredentialType,
+    field: string,
+    plan: SecretPlan,
+  ): Promise<StoredSecret> {
     const { vault } = this.options;
     const hashed = this.hashed.get(`${address}\0${field}`);
     const value = hashed?.value ?? (await this.secretValue(address, type, field, plan));
@@ -229,7 +253,12 @@ export class Executor {
   }
 
   /** A stored secret as it was (digest, hash), with the encrypted copy of the manifest's value added. */
-  private async backfillSecret(existing: StoredCredential, address: string, field: string, plan: SecretPlan): Promise<StoredSecret> {
+  private async backfillSecret(
+    existing: StoredCredential,
+    address: string,
+    field: string,
+    plan: SecretPlan,
+  ): Promise<StoredSecret> {
     const stored = existing.secrets[field];
     const value = await this.secretValue(address, existing.type, field, plan);
     const ciphertext = this.options.vault.seal(existing.id, field, value);
@@ -254,14 +283,23 @@ export class Executor {
   }
 
   private existingCredential(action: { email: string; type: CredentialType; identity: string }): StoredCredential {
-    const credential = this.credentials.get(credentialKey(this.developerId(action.email), action.type, action.identity));
-    if (!credential) throw new Error(`internal error: ${credentialAddress(action.email, action.type, action.identity)} is not in the state`);
+    const credential = this.credentials.get(
+      credentialKey(this.developerId(action.email), action.type, action.identity),
+    );
+    if (!credential)
+      throw new Error(
+        `internal error: ${credentialAddress(action.email, action.type, action.identity)} is not in the state`,
+      );
     return credential;
   }
 }
 
 /** The value Kong requires unique per type; key-auth keys are secret, so their digest stands in. */
-export function uniqueValueOf(type: CredentialType, fields: Record<string, unknown>, secrets: Record<string, StoredSecret>): string | null {
+export function uniqueValueOf(
+  type: CredentialType,
+  fields: Record<string, unknown>,
+  secrets: Record<string, StoredSecret>,
+): string | null {
   const field = CREDENTIAL_SPECS[type].uniqueField;
   if (!field) return null;
   const secret = secrets[field];

@@ -5,7 +5,13 @@
 import { PortalformError } from '../errors.js';
 import { canonicalJson } from '../history.js';
 import { credentialsActive, transitionPath } from '../lifecycle.js';
-import { CREDENTIAL_SPECS, credentialAddress, type DesiredDeveloper, type DesiredState, type Status } from '../model.js';
+import {
+  CREDENTIAL_SPECS,
+  credentialAddress,
+  type DesiredDeveloper,
+  type DesiredState,
+  type Status,
+} from '../model.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { StateSnapshot } from '../store/types.js';
 
@@ -16,13 +22,18 @@ interface DeveloperView {
 
 export function recheckSteps(plan: Plan, state: StateSnapshot, desired: DesiredState | null): void {
   const developers = new Map<string, DeveloperView>();
-  for (const d of state.developers) developers.set(d.email, { status: d.status, credentials: new Set(d.credentials.map((c) => `${c.type}:${c.identity}`)) });
+  for (const d of state.developers)
+    developers.set(d.email, {
+      status: d.status,
+      credentials: new Set(d.credentials.map((c) => `${c.type}:${c.identity}`)),
+    });
   const wanted = desired ? new Map(desired.developers.map((d) => [d.email, d])) : null;
   // The addresses a later step creates again: a replacement's delete is then expected.
   const createdLater = new Set<string>();
   for (const { action } of plan.changes) {
     if (action.do === 'developer.create') createdLater.add(action.developer.email);
-    if (action.do === 'credential.create') createdLater.add(credentialAddress(action.email, action.type, action.identity));
+    if (action.do === 'credential.create')
+      createdLater.add(credentialAddress(action.email, action.type, action.identity));
   }
   // Steps ordered before a move (credential deletions) already name the developer by its new
   // email, as the executor does: the renames are made first, and each move step checks its own.
@@ -30,22 +41,37 @@ export function recheckSteps(plan: Plan, state: StateSnapshot, desired: DesiredS
   for (const { action } of plan.changes) {
     if (action.do !== 'developer.move') continue;
     const current = developers.get(action.from);
-    const problem = !current ? `${action.from} does not exist` : developers.has(action.to) ? `${action.to} already exists` : null;
+    const problem = !current
+      ? `${action.from} does not exist`
+      : developers.has(action.to)
+        ? `${action.to} already exists`
+        : null;
     moves.set(action.to, problem);
     if (problem) continue;
     developers.delete(action.from);
     developers.set(action.to, current!);
   }
   plan.changes.forEach((change, i) => {
-    const problem = change.action.do === 'developer.move' ? moveProblem(change.action, moves, desired) : stepProblem(change.action, developers, wanted, desired, createdLater);
-    if (problem) throw new PortalformError(`the saved plan's step ${i + 1} (${change.op} ${change.address}) is refused: ${problem}; nothing was changed`);
+    const problem =
+      change.action.do === 'developer.move'
+        ? moveProblem(change.action, moves, desired)
+        : stepProblem(change.action, developers, wanted, desired, createdLater);
+    if (problem)
+      throw new PortalformError(
+        `the saved plan's step ${i + 1} (${change.op} ${change.address}) is refused: ${problem}; nothing was changed`,
+      );
   });
 }
 
-function moveProblem(action: Extract<Action, { do: 'developer.move' }>, moves: Map<string, string | null>, desired: DesiredState | null): string | null {
+function moveProblem(
+  action: Extract<Action, { do: 'developer.move' }>,
+  moves: Map<string, string | null>,
+  desired: DesiredState | null,
+): string | null {
   const problem = moves.get(action.to);
   if (problem) return problem;
-  if (desired && !desired.moved.some((m) => m.from === action.from && m.to === action.to)) return 'the manifests have no such moved entry';
+  if (desired && !desired.moved.some((m) => m.from === action.from && m.to === action.to))
+    return 'the manifests have no such moved entry';
   return null;
 }
 
@@ -67,7 +93,13 @@ function stepProblem(
       if (developers.has(email)) return 'the developer already exists';
       const d = declared(email);
       if (wanted && !d) return notInManifests;
-      if (d && !same([d.fullName, d.status, d.customId, d.meta], [action.developer.fullName, action.developer.status, action.developer.customId, action.developer.meta])) {
+      if (
+        d &&
+        !same(
+          [d.fullName, d.status, d.customId, d.meta],
+          [action.developer.fullName, action.developer.status, action.developer.customId, action.developer.meta],
+        )
+      ) {
         return 'the manifests declare it otherwise';
       }
       developers.set(email, { status: action.developer.status, credentials: new Set() });
@@ -82,7 +114,10 @@ function stepProblem(
         const declaredValues: Record<string, unknown> = { fullName: d.fullName, customId: d.customId, meta: d.meta };
         // A cleared customId frees the value for another developer; the plan sets it again later.
         for (const [field, value] of Object.entries(set)) {
-          if (!(field in declaredValues) || (!same(value, declaredValues[field]) && !(field === 'customId' && value === null))) {
+          if (
+            !(field in declaredValues) ||
+            (!same(value, declaredValues[field]) && !(field === 'customId' && value === null))
+          ) {
             return `the manifests declare another ${field}`;
           }
         }
@@ -105,7 +140,8 @@ function stepProblem(
       const path = transitionPath(action.from, d ? d.status : action.to);
       if (!path.ok) return path.reason;
       const first = path.edges[0];
-      if (!first || first.to !== action.to) return `the life cycle does not go from ${action.from} to ${action.to} on the way to ${d?.status ?? action.to}`;
+      if (!first || first.to !== action.to)
+        return `the life cycle does not go from ${action.from} to ${action.to} on the way to ${d?.status ?? action.to}`;
       current.status = action.to;
       return null;
     }
@@ -119,7 +155,8 @@ function stepProblem(
         const c = d?.credentials.find((c) => c.type === action.type && c.identity === action.identity);
         if (!c) return notInManifests;
         if (!same(c.fields, action.fields)) return 'the manifests declare other fields for it';
-        if (!same(Object.keys(action.secrets).sort(), [...CREDENTIAL_SPECS[action.type].secretFields].sort())) return 'its secrets are not the ones its type has';
+        if (!same(Object.keys(action.secrets).sort(), [...CREDENTIAL_SPECS[action.type].secretFields].sort()))
+          return 'its secrets are not the ones its type has';
       }
       current.credentials.add(key);
       return null;
@@ -128,7 +165,9 @@ function stepProblem(
       const current = developers.get(action.email);
       if (!current?.credentials.has(`${action.type}:${action.identity}`)) return 'the credential does not exist';
       if (!wanted || action.clearUnique) return null;
-      const c = declared(action.email)?.credentials.find((c) => c.type === action.type && c.identity === action.identity);
+      const c = declared(action.email)?.credentials.find(
+        (c) => c.type === action.type && c.identity === action.identity,
+      );
       if (!c) return notInManifests;
       if (action.fields) {
         const generated = new Set(CREDENTIAL_SPECS[action.type].generatedFields);
@@ -138,7 +177,8 @@ function stepProblem(
         }
       }
       for (const field of Object.keys(action.secrets ?? {})) {
-        if (!CREDENTIAL_SPECS[action.type].secretFields.includes(field)) return `${field} is not a secret of a ${action.type} credential`;
+        if (!CREDENTIAL_SPECS[action.type].secretFields.includes(field))
+          return `${field} is not a secret of a ${action.type} credential`;
       }
       return null;
     }
@@ -146,15 +186,20 @@ function stepProblem(
       const current = developers.get(action.email);
       const key = `${action.type}:${action.identity}`;
       if (!current?.credentials.has(key)) return 'the credential does not exist';
-      const stillDeclared = declared(action.email)?.credentials.some((c) => c.type === action.type && c.identity === action.identity);
-      if (stillDeclared && !createdLater.has(credentialAddress(action.email, action.type, action.identity))) return 'the manifests still declare it';
+      const stillDeclared = declared(action.email)?.credentials.some(
+        (c) => c.type === action.type && c.identity === action.identity,
+      );
+      if (stillDeclared && !createdLater.has(credentialAddress(action.email, action.type, action.identity)))
+        return 'the manifests still declare it';
       current.credentials.delete(key);
       return null;
     }
     case 'credential.activation': {
       const current = developers.get(action.email);
       if (!current?.credentials.has(`${action.type}:${action.identity}`)) return 'the credential does not exist';
-      return action.active === credentialsActive(current.status) ? null : `its developer is ${current.status}, so it cannot be ${action.active ? 'active' : 'inactive'}`;
+      return action.active === credentialsActive(current.status)
+        ? null
+        : `its developer is ${current.status}, so it cannot be ${action.active ? 'active' : 'inactive'}`;
     }
     default:
       return `unknown step ${(action as { do?: unknown }).do}`;

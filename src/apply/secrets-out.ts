@@ -36,6 +36,8 @@ export function removeLeftoverSecrets(path: string, warn: (message: string) => v
   for (const name of names) {
     if (!name.startsWith(prefix) && name !== `${basename(path)}.pending`) continue;
     rmSync(join(dirname(path), name), { force: true });
-    warn(`removed ${JSON.stringify(name)}, left by an interrupted apply: it held generated secrets that were never applied`);
+    warn(
+      `removed ${JSON.stringify(name)}, left by an interrupted apply: it held generated secrets that were never applied`,
+    );
   }
 }

@@ -40,14 +40,20 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
         for (const claim of wantedUnique(action)) {
           const type = claim.slice(0, claim.indexOf(':'));
           const field = CREDENTIAL_SPECS[action.type].uniqueField!;
-          unique.push({ type, value: claim.slice(type.length + 1), by: address, secret: CREDENTIAL_SPECS[action.type].secretFields.includes(field) });
+          unique.push({
+            type,
+            value: claim.slice(type.length + 1),
+            by: address,
+            secret: CREDENTIAL_SPECS[action.type].secretFields.includes(field),
+          });
         }
         break;
       default:
         emails.add(action.email);
     }
   }
-  for (const address of [...Object.keys(touches.developers), ...Object.keys(touches.credentials)]) emails.add(parseAddress(address).email);
+  for (const address of [...Object.keys(touches.developers), ...Object.keys(touches.credentials)])
+    emails.add(parseAddress(address).email);
   const now = await readVersions(conn, [...emails]);
   for (const [kind, recorded, current] of [
     ['developer', touches.developers, now.developers],
@@ -56,19 +62,29 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
     for (const [address, version] of Object.entries(recorded)) {
       const found = current.get(address);
       if (found === version) continue;
-      throw await stale(conn, address, found === undefined ? `the ${kind} was deleted` : `version ${version} is now ${found}`);
+      throw await stale(
+        conn,
+        address,
+        found === undefined ? `the ${kind} was deleted` : `version ${version} is now ${found}`,
+      );
     }
   }
   const known = (address: string) => address in touches.developers || address in touches.credentials;
   for (const { address } of takes) {
-    if ((now.developers.has(address) || now.credentials.has(address)) && !known(address)) throw await stale(conn, address, 'it now exists');
+    if ((now.developers.has(address) || now.credentials.has(address)) && !known(address))
+      throw await stale(conn, address, 'it now exists');
   }
   const taken = new Set(takes.map((t) => t.address));
   for (const address of now.credentials.keys()) {
     const owner = developerAddress(parseAddress(address).email);
-    if (owner in touches.developers && !known(address) && !taken.has(address)) throw await stale(conn, owner, `it now has ${address}, which the plan does not show`);
+    if (owner in touches.developers && !known(address) && !taken.has(address))
+      throw await stale(conn, owner, `it now has ${address}, which the plan does not show`);
   }
-  const holders = await readUniqueHolders(conn, customIds.map((c) => c.value), unique);
+  const holders = await readUniqueHolders(
+    conn,
+    customIds.map((c) => c.value),
+    unique,
+  );
   for (const { value, by } of customIds) {
     const holder = holders.get(`customId:${value}`);
     if (holder !== undefined && holder !== by && !known(holder)) {
@@ -79,13 +95,24 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
     const holder = holders.get(`${type}:${value}`);
     if (holder === undefined || holder === by || known(holder)) continue;
     // A secret value's holder is not named: that would tell who holds a given key.
-    if (secret) throw new StalePlanError(`Saved plan is stale: the ${type} ${CREDENTIAL_SPECS[type as 'key-auth'].uniqueField} that ${by} takes is now held by another credential; make a new plan`);
-    throw await stale(conn, holder, `it now holds the ${type} ${CREDENTIAL_SPECS[type as 'key-auth'].uniqueField} that ${by} takes`);
+    if (secret)
+      throw new StalePlanError(
+        `Saved plan is stale: the ${type} ${CREDENTIAL_SPECS[type as 'key-auth'].uniqueField} that ${by} takes is now held by another credential; make a new plan`,
+      );
+    throw await stale(
+      conn,
+      holder,
+      `it now holds the ${type} ${CREDENTIAL_SPECS[type as 'key-auth'].uniqueField} that ${by} takes`,
+    );
   }
 }
 
 async function stale(conn: Conn, address: string, what: string): Promise<StalePlanError> {
   const event = await latestEventAbout(conn, address);
-  const by = event ? `self-service ${event.action} by ${event.actor} at ${event.at}` : 'a change outside portalform apply';
-  return new StalePlanError(`Saved plan is stale: ${address} changed since the plan was made (${what}; ${by}); make a new plan`);
+  const by = event
+    ? `self-service ${event.action} by ${event.actor} at ${event.at}`
+    : 'a change outside portalform apply';
+  return new StalePlanError(
+    `Saved plan is stale: ${address} changed since the plan was made (${what}; ${by}); make a new plan`,
+  );
 }

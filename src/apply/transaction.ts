@@ -44,7 +44,10 @@ interface WriteContext extends ApplyContext {
 }
 
 /** A plan with no changes still creates a new state's lineage and stores the sync digests it learned. */
-export async function commitNoChanges({ state, lineage, vault, inSync }: ApplyContext, session: WriteSession): Promise<void> {
+export async function commitNoChanges(
+  { state, lineage, vault, inSync }: ApplyContext,
+  session: WriteSession,
+): Promise<void> {
   const digests = inSync?.digestsToStore(new Set(), vault) ?? [];
   if (state.lineage !== null && digests.length === 0) return;
   await session.transaction(async (w) => {
@@ -66,11 +69,16 @@ export function requireWayToDeliverGenerated(thePlan: Plan, vault: Vault, option
 export async function commitApply(context: ApplyContext, session: WriteSession): Promise<string[]> {
   const { options } = context;
   if (options.secretsOut) removeLeftoverSecrets(options.secretsOut, options.warn ?? (() => undefined));
-  const write: WriteContext = { ...context, secrets: context.desired ? secretIndex(context.desired, context.plan.changes) : new Map() };
-  const generated = await session.transaction((writer) => writeChanges(writer, write)).catch((error) => {
-    if (write.pendingSecrets) rmSync(write.pendingSecrets, { force: true });
-    throw error;
-  });
+  const write: WriteContext = {
+    ...context,
+    secrets: context.desired ? secretIndex(context.desired, context.plan.changes) : new Map(),
+  };
+  const generated = await session
+    .transaction((writer) => writeChanges(writer, write))
+    .catch((error) => {
+      if (write.pendingSecrets) rmSync(write.pendingSecrets, { force: true });
+      throw error;
+    });
   if (options.secretsOut && write.pendingSecrets) renameSync(write.pendingSecrets, options.secretsOut);
   return Object.keys(generated);
 }
@@ -78,8 +86,13 @@ export async function commitApply(context: ApplyContext, session: WriteSession):
 /** Inside the transaction: the changes, the new serial, the history entry and the secrets file. */
 async function writeChanges(writer: StateWriter, context: WriteContext): Promise<GeneratedSecrets> {
   const { plan: thePlan, state, lineage, vault, options } = context;
-  const current = await writer.conn.selectFrom('pf_meta').select('value').where('key', '=', 'serial').executeTakeFirst();
-  if (Number(current?.value ?? 0) !== state.serial) throw new StalePlanError('Saved plan is stale: the state changed while planning');
+  const current = await writer.conn
+    .selectFrom('pf_meta')
+    .select('value')
+    .where('key', '=', 'serial')
+    .executeTakeFirst();
+  if (Number(current?.value ?? 0) !== state.serial)
+    throw new StalePlanError('Saved plan is stale: the state changed while planning');
   if (context.saved) {
     // Staleness first: a step that no longer fits the state is most often one a self-service change overtook.
     await checkTouchedRows(thePlan, writer.conn);
@@ -93,13 +106,28 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
   // The entry records the plan, not what executing it produced, so it is written first: the
   // transaction makes the order invisible, and a large apply's entry (about 94 MB for 400,000
   // changes, copied again by the database) is then never held beside the executor's work.
-  await appendEntry(writer, 'apply', applyEntry(thePlan, { serial, serialBefore: state.serial, lineage, at, actor: actorOf(options) }));
-  const executor = new Executor({ writer, state, vault, now: at, onStep: options.onProgress, secretValue: manifestSecret(context) });
+  await appendEntry(
+    writer,
+    'apply',
+    applyEntry(thePlan, { serial, serialBefore: state.serial, lineage, at, actor: actorOf(options) }),
+  );
+  const executor = new Executor({
+    writer,
+    state,
+    vault,
+    now: at,
+    onStep: options.onProgress,
+    secretValue: manifestSecret(context),
+  });
   await executor.run(thePlan.changes);
-  if (context.inSync) await writer.storeSyncDigests(context.inSync.digestsToStore(touchedDevelopers(thePlan.changes), vault));
+  if (context.inSync)
+    await writer.storeSyncDigests(context.inSync.digestsToStore(touchedDevelopers(thePlan.changes), vault));
   // Written before commit: if it cannot be written, nothing is applied and no generated value is lost.
   if (options.secretsOut && Object.keys(executor.generated).length > 0) {
-    context.pendingSecrets = writePendingSecrets(options.secretsOut, JSON.stringify(executor.generated, null, 2) + '\n');
+    context.pendingSecrets = writePendingSecrets(
+      options.secretsOut,
+      `${JSON.stringify(executor.generated, null, 2)}\n`,
+    );
   }
   return executor.generated;
 }
@@ -118,7 +146,10 @@ function manifestSecret({ secrets, vault, saved, plan }: WriteContext): SecretVa
   };
 }
 
-function applyEntry(thePlan: Plan, facts: { serial: number; serialBefore: number; lineage: string; at: string; actor: string }) {
+function applyEntry(
+  thePlan: Plan,
+  facts: { serial: number; serialBefore: number; lineage: string; at: string; actor: string },
+) {
   return {
     kind: 'apply',
     ...facts,
@@ -134,7 +165,8 @@ function applyEntry(thePlan: Plan, facts: { serial: number; serialBefore: number
 function secretIndex(desired: DesiredState, changes: Change[]): Map<string, Record<string, string>> {
   const index = new Map<string, Record<string, string>>();
   const changed = new Set<string>();
-  for (const { action } of changes) if (action.do === 'credential.create' || action.do === 'credential.update') changed.add(action.email);
+  for (const { action } of changes)
+    if (action.do === 'credential.create' || action.do === 'credential.update') changed.add(action.email);
   // Only their developers: building the credentials of every developer would cost a large portal dearly.
   for (const developer of desired.developers) {
     if (!changed.has(developer.email)) continue;

@@ -50,17 +50,28 @@ const USES: Record<string, Uses> = {
 
 function fullName(command: Command): string {
   const parent = command.parent;
-  return parent && parent.parent ? `${parent.name()} ${command.name()}` : command.name();
+  return parent?.parent ? `${parent.name()} ${command.name()}` : command.name();
 }
 
 /** The shared flags this command uses (see USES); every command takes --json and --no-color. */
 export function common(command: Command): Command {
   const uses = USES[fullName(command)] ?? READER;
-  if (uses.state) command.option('--state <path|url>', 'state file or postgres:// URL (env PORTALFORM_STATE, default ./portalform.db)');
+  if (uses.state)
+    command.option(
+      '--state <path|url>',
+      'state file or postgres:// URL (env PORTALFORM_STATE, default ./portalform.db)',
+    );
   command.option('--json', 'machine-readable output on stdout').option('--no-color', 'no colors (also NO_COLOR)');
-  if (uses.lock) command.option('--lock-timeout <duration>', 'wait this long for the state lock, with a unit: 500ms, 30s, 5m (default: fail at once)', checkedDuration);
-  if (uses.manifests) command.option('--secrets-dir <dir>', 'a directory fromFile secrets may also come from (repeatable)', collect);
-  if (uses.stateKey) command.option('--state-key-file <file>', 'read the state key from this file instead of PORTALFORM_STATE_KEY');
+  if (uses.lock)
+    command.option(
+      '--lock-timeout <duration>',
+      'wait this long for the state lock, with a unit: 500ms, 30s, 5m (default: fail at once)',
+      checkedDuration,
+    );
+  if (uses.manifests)
+    command.option('--secrets-dir <dir>', 'a directory fromFile secrets may also come from (repeatable)', collect);
+  if (uses.stateKey)
+    command.option('--state-key-file <file>', 'read the state key from this file instead of PORTALFORM_STATE_KEY');
   return command;
 }
 
@@ -95,7 +106,11 @@ export function colorOf(flags: CommonFlags): boolean {
 }
 
 /** Two flags that cannot both hold: one readable usage error (exit 1, SPEC §3). */
-export function refuseTogether(first: string | false | undefined, second: string | false | undefined, why: string): void {
+export function refuseTogether(
+  first: string | false | undefined,
+  second: string | false | undefined,
+  why: string,
+): void {
   if (first && second) throw new PortalformError(`${first} cannot be used with ${second}: ${why}`);
 }
 

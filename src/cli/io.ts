@@ -23,7 +23,7 @@ export class Output {
   }
 
   async json_(value: unknown): Promise<void> {
-    await write(escapeJsonText(JSON.stringify(value, null, 2)) + '\n');
+    await write(`${escapeJsonText(JSON.stringify(value, null, 2))}\n`);
   }
 
   /**
@@ -36,7 +36,7 @@ export class Output {
     for (const line of lines) {
       // The reader is gone (`plan | head`): rendering the rest would be for no one.
       if (process.stdout.destroyed) return;
-      buffer += line + '\n';
+      buffer += `${line}\n`;
       if (buffer.length >= FLUSH_BYTES) {
         await write(buffer);
         buffer = '';
@@ -46,7 +46,7 @@ export class Output {
   }
 
   info(text: string): void {
-    if (!this.json && !process.stdout.destroyed) process.stdout.write(text + '\n');
+    if (!this.json && !process.stdout.destroyed) process.stdout.write(`${text}\n`);
   }
 
   warn(message: string): void {
@@ -56,9 +56,9 @@ export class Output {
   /** Every error; warnings one line per kind (render/warnings.ts). */
   diagnostics(diagnostics: Diagnostic[]): void {
     const errors = diagnostics.filter((d) => d.severity === 'error');
-    for (const d of errors) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const d of errors) process.stderr.write(`${formatDiagnostic(d)}\n`);
     for (const { first, count } of consolidateWarnings(diagnostics.filter((d) => d.severity !== 'error'))) {
-      process.stderr.write(formatDiagnostic(first) + moreLikeIt(count) + '\n');
+      process.stderr.write(`${formatDiagnostic(first) + moreLikeIt(count)}\n`);
     }
   }
 }
@@ -121,7 +121,9 @@ export function parseDuration(text: string | undefined): number {
   if (/^0+(?:\.0+)?$/.test(trimmed)) return 0; // zero is zero in any unit
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(trimmed);
   if (!match) {
-    const advice = /^\d+(?:\.\d+)?$/.test(trimmed) ? `give it a unit, e.g. ${trimmed}s or ${trimmed}ms` : 'use e.g. 30s, 2m or 500ms';
+    const advice = /^\d+(?:\.\d+)?$/.test(trimmed)
+      ? `give it a unit, e.g. ${trimmed}s or ${trimmed}ms`
+      : 'use e.g. 30s, 2m or 500ms';
     throw new PortalformError(`invalid duration ${JSON.stringify(text)}: ${advice}`);
   }
   return Math.round(Number(match[1]) * UNITS[match[2]!]!);

@@ -25,7 +25,13 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['force-unlock', async () => (await import('./commands/force-unlock.js')).registerForceUnlock],
 ];
 
-const EXAMPLES = ['portalform validate portal/', 'portalform plan portal/', 'portalform apply portal/', 'portalform state list', 'portalform history verify'];
+const EXAMPLES = [
+  'portalform validate portal/',
+  'portalform plan portal/',
+  'portalform apply portal/',
+  'portalform state list',
+  'portalform history verify',
+];
 
 /**
  * The program with the commands `argv` can reach: the one it names (program-level options come
@@ -62,7 +68,8 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 /** `[paths...]` defaults to the current directory (SPEC §1): say so, not `(default: [])`. */
 function describePathDefaults(command: Command): void {
   for (const argument of command.registeredArguments) {
-    if (argument.name() === 'paths' && Array.isArray(argument.defaultValue)) argument.default(argument.defaultValue, 'the current directory');
+    if (argument.name() === 'paths' && Array.isArray(argument.defaultValue))
+      argument.default(argument.defaultValue, 'the current directory');
   }
   for (const sub of command.commands) describePathDefaults(sub);
 }
@@ -88,12 +95,14 @@ async function reportError(error: unknown, json: boolean): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   if (json) {
     const { diagnosticJson } = await import('./shared.js');
-    process.stdout.write(JSON.stringify({ error: message, diagnostics: diagnostics.map(diagnosticJson) }, null, 2) + '\n');
+    process.stdout.write(
+      `${JSON.stringify({ error: message, diagnostics: diagnostics.map(diagnosticJson) }, null, 2)}\n`,
+    );
   }
   const color = colorEnabled(process.stderr, process.argv.includes('--no-color'));
   if (diagnostics.length > 0) {
     const { formatDiagnostic } = await import('../manifest/index.js');
-    for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+    for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   }
   process.stderr.write(`${paint('Error:', 'red', color)} ${message}\n`);
   if (process.env.PORTALFORM_DEBUG && error instanceof Error && !(error instanceof PortalformError)) {

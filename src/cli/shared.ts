@@ -15,7 +15,10 @@ export function examples(lines: string[]): string {
 
 export function failOnPlanErrors(thePlan: Plan): void {
   if (thePlan.errors.length > 0) {
-    throw new PortalformError(`the plan has ${plural(thePlan.errors.length, 'error')}; nothing was changed`, thePlan.errors);
+    throw new PortalformError(
+      `the plan has ${plural(thePlan.errors.length, 'error')}; nothing was changed`,
+      thePlan.errors,
+    );
   }
 }
 

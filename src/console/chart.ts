@@ -4,7 +4,12 @@ import { STATUSES, type Status } from '../model.js';
 import { html, type SafeHtml } from '../render/html-template.js';
 import type { StatusPoint } from './read-model.js';
 
-export const STATUS_COLORS: Record<Status, string> = { pending: '#b26a00', approved: '#146c2e', rejected: '#6a1b9a', revoked: '#b3261e' };
+export const STATUS_COLORS: Record<Status, string> = {
+  pending: '#b26a00',
+  approved: '#146c2e',
+  rejected: '#6a1b9a',
+  revoked: '#b3261e',
+};
 
 const WIDTH = 800;
 const HEIGHT = 320;
@@ -34,7 +39,10 @@ export function statusChart(days: readonly StatusPoint[]): SafeHtml {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => Math.round(max * f)).filter((n, i, all) => all.indexOf(n) === i);
   const first = days[0]?.at ?? '';
   const last = days.at(-1)?.at ?? '';
-  const summary = days.length === 0 ? 'No developer has been recorded yet.' : `From ${first} to ${last}; at most ${max} developers in one status.`;
+  const summary =
+    days.length === 0
+      ? 'No developer has been recorded yet.'
+      : `From ${first} to ${last}; at most ${max} developers in one status.`;
   return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg">
 <title id="chart-title">Developers per status over time</title><desc id="chart-desc">${summary}</desc>
 ${ticks.map((n) => html`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(n)}" y2="${y(n)}" stroke="#c9d1d9" stroke-width="1"/><text x="${PAD.left - 8}" y="${y(n) + 4}" text-anchor="end">${n}</text>`)}

@@ -9,7 +9,15 @@ import { sql, type Kysely } from '../store/kysely.js';
 import type { Store } from '../store/index.js';
 import type { HistoryRow } from '../store/types.js';
 import { readAccessRequests } from '../store/read.js';
-import { changesFrom, ENTRY_SLICE, ENTRY_TAIL, entryFrame, LARGE_ENTRY_BYTES, summaryCount, type ChangesPage } from './large-entry.js';
+import {
+  changesFrom,
+  ENTRY_SLICE,
+  ENTRY_TAIL,
+  entryFrame,
+  LARGE_ENTRY_BYTES,
+  summaryCount,
+  type ChangesPage,
+} from './large-entry.js';
 
 export const ORIGINS = ['manifest', 'self-service', 'released'] as const;
 
@@ -124,11 +132,20 @@ export class ConsoleReadModel {
   /** Unmanaged pending developers, oldest first. */
   async accessRequests(limit = 500): Promise<AccessRequest[]> {
     const rows = await readAccessRequests(this.db(), limit);
-    return rows.map((r) => ({ email: r.email, fullName: r.full_name, createdAt: r.created_at, manifest: approvalEntry(r.email, r.full_name) }));
+    return rows.map((r) => ({
+      email: r.email,
+      fullName: r.full_name,
+      createdAt: r.created_at,
+      manifest: approvalEntry(r.email, r.full_name),
+    }));
   }
 
   async statusCounts(): Promise<Record<Status, number>> {
-    const rows = await this.db().selectFrom('pf_developers').select(['status', sql<number>`count(*)`.as('n')]).groupBy('status').execute();
+    const rows = await this.db()
+      .selectFrom('pf_developers')
+      .select(['status', sql<number>`count(*)`.as('n')])
+      .groupBy('status')
+      .execute();
     const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
     for (const row of rows) counts[row.status as Status] = Number(row.n);
     return counts;
@@ -140,13 +157,22 @@ export class ConsoleReadModel {
     let select = this.db()
       .selectFrom('pf_developers as d')
       .select(['d.email', 'd.full_name', 'd.status', 'd.origin', 'd.created_at'])
-      .select((eb) => eb.selectFrom('pf_credentials as c').select(sql<number>`count(*)`.as('n')).whereRef('c.developer_id', '=', 'd.id').as('credentials'));
+      .select((eb) =>
+        eb
+          .selectFrom('pf_credentials as c')
+          .select(sql<number>`count(*)`.as('n'))
+          .whereRef('c.developer_id', '=', 'd.id')
+          .as('credentials'),
+      );
     if (query.status) select = select.where('d.status', '=', query.status);
     if (query.origin) select = select.where('d.origin', '=', query.origin);
     if (query.after) select = select.where('d.email', '>', query.after);
     const search = query.search?.trim().toLowerCase();
     if (search) select = select.where(this.prefixMatch(search));
-    const rows = await select.orderBy('d.email').limit(limit + 1).execute();
+    const rows = await select
+      .orderBy('d.email')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit).map((r) => ({
       email: r.email,
       fullName: r.full_name,
@@ -171,7 +197,10 @@ export class ConsoleReadModel {
     return sql<boolean>`((d.email >= ${prefix} and d.email < ${end}) or (lower(d.full_name) >= ${prefix} and lower(d.full_name) < ${end}))`;
   }
 
-  async developer(email: string): Promise<{ developer: DeveloperRow & { customId: string | null; meta: Record<string, string> }; credentials: CredentialRow[] } | null> {
+  async developer(email: string): Promise<{
+    developer: DeveloperRow & { customId: string | null; meta: Record<string, string> };
+    credentials: CredentialRow[];
+  } | null> {
     const row = await this.db()
       .selectFrom('pf_developers')
       .select(['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'custom_id', 'meta'])
@@ -214,7 +243,9 @@ export class ConsoleReadModel {
   }
 
   /** Both chains' entries, newest first; `before` pages by the time of the last entry shown. */
-  async timeline(options: { before?: string; limit?: number } = {}): Promise<{ entries: TimelineEntry[]; next: string | null }> {
+  async timeline(
+    options: { before?: string; limit?: number } = {},
+  ): Promise<{ entries: TimelineEntry[]; next: string | null }> {
     const limit = Math.min(Math.max(options.limit ?? 20, 1), 100);
     const entries: TimelineEntry[] = [];
     for (const chain of await this.chains()) {
@@ -225,11 +256,26 @@ export class ConsoleReadModel {
         .select(['seq', 'kind', 'serial', 'at', 'actor', 'hash', sql<number>`octet_length(entry)`.as('bytes')])
         .select(sql<string | null>`case when octet_length(entry) <= ${LARGE_ENTRY_BYTES} then entry end`.as('entry'));
       if (options.before) select = select.where('at', '<', options.before);
-      const rows = await select.orderBy('at', 'desc').orderBy('seq', 'desc').limit(limit + 1).execute();
+      const rows = await select
+        .orderBy('at', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(limit + 1)
+        .execute();
       for (const r of rows) {
         const bytes = Number(r.bytes);
-        const content = r.entry === null ? { entry: {}, changeCount: null } : this.trimmed(chain, Number(r.seq), r.hash, r.entry);
-        entries.push({ chain, seq: Number(r.seq), kind: r.kind, serial: Number(r.serial), at: r.at, actor: r.actor, hash: r.hash, bytes, ...content });
+        const content =
+          r.entry === null ? { entry: {}, changeCount: null } : this.trimmed(chain, Number(r.seq), r.hash, r.entry);
+        entries.push({
+          chain,
+          seq: Number(r.seq),
+          kind: r.kind,
+          serial: Number(r.serial),
+          at: r.at,
+          actor: r.actor,
+          hash: r.hash,
+          bytes,
+          ...content,
+        });
       }
     }
     entries.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : b.seq - a.seq));
@@ -243,10 +289,19 @@ export class ConsoleReadModel {
    */
   async entryPage(chain: ChainName, seq: number, from?: number): Promise<EntryPage | null> {
     const start = from !== undefined && Number.isSafeInteger(from) && from > 1 ? from : null;
-    const last = this.dialect === 'postgres' ? sql<string>`right(entry, ${ENTRY_TAIL})` : sql<string>`substr(entry, ${-ENTRY_TAIL})`;
+    const last =
+      this.dialect === 'postgres'
+        ? sql<string>`right(entry, ${ENTRY_TAIL})`
+        : sql<string>`substr(entry, ${-ENTRY_TAIL})`;
     const row = await this.db()
       .selectFrom(TABLES[chain])
-      .select(['seq', 'hash', sql<number>`octet_length(entry)`.as('bytes'), sql<string>`substr(entry, 1, ${start === null ? ENTRY_SLICE : 4096})`.as('head'), last.as('tail')])
+      .select([
+        'seq',
+        'hash',
+        sql<number>`octet_length(entry)`.as('bytes'),
+        sql<string>`substr(entry, 1, ${start === null ? ENTRY_SLICE : 4096})`.as('head'),
+        last.as('tail'),
+      ])
       .select(sql<string | null>`${start === null ? null : sql`substr(entry, ${start}, ${ENTRY_SLICE})`}`.as('slice'))
       .where('seq', '=', seq)
       .executeTakeFirst();
@@ -255,18 +310,34 @@ export class ConsoleReadModel {
     const frame = entryFrame(row.head, row.tail);
     if (!frame || (start !== null && start < frame.changesAt)) return null;
     const at = start ?? frame.changesAt;
-    const page = changesFrom(start === null ? row.head.slice(at - 1) : row.slice ?? '', at, TIMELINE_CHANGES);
-    return { chain, seq, hash: row.hash, bytes: Number(row.bytes), fields: frame.fields, changeCount: summaryCount(frame.fields.summary), ...page };
+    const page = changesFrom(start === null ? row.head.slice(at - 1) : (row.slice ?? ''), at, TIMELINE_CHANGES);
+    return {
+      chain,
+      seq,
+      hash: row.hash,
+      bytes: Number(row.bytes),
+      fields: frame.fields,
+      changeCount: summaryCount(frame.fields.summary),
+      ...page,
+    };
   }
 
-  private trimmed(chain: ChainName, seq: number, hash: string, text: string): { entry: Record<string, unknown>; changeCount: number } {
+  private trimmed(
+    chain: ChainName,
+    seq: number,
+    hash: string,
+    text: string,
+  ): { entry: Record<string, unknown>; changeCount: number } {
     const key = `${chain}:${seq}:${hash}`;
     const cached = this.parsed.get(key);
     if (cached) return cached;
     this.readStats.entryChars += text.length;
     const entry = JSON.parse(text) as Record<string, unknown>;
     const changes = changesOf(entry);
-    const result = { entry: Array.isArray(entry.changes) ? { ...entry, changes: changes.slice(0, TIMELINE_CHANGES) } : entry, changeCount: changes.length };
+    const result = {
+      entry: Array.isArray(entry.changes) ? { ...entry, changes: changes.slice(0, TIMELINE_CHANGES) } : entry,
+      changeCount: changes.length,
+    };
     if (this.parsed.size >= TIMELINE_CACHE) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(key, result);
     return result;
@@ -287,14 +358,18 @@ export class ConsoleReadModel {
         out.push({ chain, result: cached.result });
         continue;
       }
-      const size = await this.db().selectFrom(TABLES[chain]).select(sql<number>`coalesce(sum(octet_length(entry)), 0)`.as('bytes')).executeTakeFirst();
+      const size = await this.db()
+        .selectFrom(TABLES[chain])
+        .select(sql<number>`coalesce(sum(octet_length(entry)), 0)`.as('bytes'))
+        .executeTakeFirst();
       if (Number(size?.bytes ?? 0) <= INLINE_VERIFY_BYTES) {
         const result = verifyChain(await this.rows(chain));
         this.verified.set(chain, { key, checkedAt: Date.now(), result });
         out.push({ chain, result });
         continue;
       }
-      if (this.running.get(chain)?.key !== key) this.running.set(chain, { key, done: this.verifyLater(chain, key).catch(() => undefined) }); // a failed read: tried again on the next view
+      if (this.running.get(chain)?.key !== key)
+        this.running.set(chain, { key, done: this.verifyLater(chain, key).catch(() => undefined) }); // a failed read: tried again on the next view
       const [entries, head] = key.split(':');
       out.push({ chain, pending: { entries: Number(entries), head: head! } });
     }
@@ -317,13 +392,27 @@ export class ConsoleReadModel {
   }
 
   private async headKey(chain: ChainName): Promise<string> {
-    const last = await this.db().selectFrom(TABLES[chain]).select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await this.db()
+      .selectFrom(TABLES[chain])
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return last ? `${last.seq}:${last.hash}` : `0:${GENESIS_HASH}`;
   }
 
   private async rows(chain: ChainName): Promise<HistoryRow[]> {
     const rows = await this.db().selectFrom(TABLES[chain]).selectAll().orderBy('seq').execute();
-    return rows.map((r) => ({ seq: Number(r.seq), kind: r.kind, serial: Number(r.serial), at: r.at, actor: r.actor, entry: r.entry, prevHash: r.prev_hash, hash: r.hash }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      kind: r.kind,
+      serial: Number(r.serial),
+      at: r.at,
+      actor: r.actor,
+      entry: r.entry,
+      prevHash: r.prev_hash,
+      hash: r.hash,
+    }));
   }
 
   /** Developers per status after each recorded change, replayed from both chains in time order. */
@@ -333,7 +422,8 @@ export class ConsoleReadModel {
     if (this.series?.key === key) return this.series.points;
     const events: Array<{ at: string; seq: number; changes: unknown[] }> = [];
     for (const chain of chains) {
-      for (const row of await this.rows(chain)) events.push({ at: row.at, seq: row.seq, changes: changesOf(JSON.parse(row.entry)) });
+      for (const row of await this.rows(chain))
+        events.push({ at: row.at, seq: row.seq, changes: changesOf(JSON.parse(row.entry)) });
     }
     events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq));
     const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
@@ -370,17 +460,28 @@ export function changesOf(entry: Record<string, unknown>): unknown[] {
   if (typeof entry.action !== 'string' || typeof entry.address !== 'string') return [];
   const op = ACTION_OPS[entry.action] ?? 'update';
   const kind = entry.address.includes('.credential[') ? 'credential' : 'developer';
-  const secretChange = entry.action.endsWith('-password') ? { password: SENSITIVE_CHANGED } : Array.isArray(entry.rotated) ? Object.fromEntries(entry.rotated.map((f) => [String(f), SENSITIVE_CHANGED])) : null;
-  const before = op === 'create' ? null : ((entry.before as Record<string, unknown> | undefined) ?? (secretChange ? {} : null));
+  const secretChange = entry.action.endsWith('-password')
+    ? { password: SENSITIVE_CHANGED }
+    : Array.isArray(entry.rotated)
+      ? Object.fromEntries(entry.rotated.map((f) => [String(f), SENSITIVE_CHANGED]))
+      : null;
+  const before =
+    op === 'create' ? null : ((entry.before as Record<string, unknown> | undefined) ?? (secretChange ? {} : null));
   const after = op === 'delete' ? null : ((entry.after as Record<string, unknown> | undefined) ?? secretChange ?? {});
   return [{ address: entry.address, kind, op, before, after }];
 }
 
-const isStatus = (value: unknown): value is Status => typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
+const isStatus = (value: unknown): value is Status =>
+  typeof value === 'string' && (STATUSES as readonly string[]).includes(value);
 
 function applyStatusChange(counts: Record<Status, number>, change: unknown): boolean {
   if (!change || typeof change !== 'object') return false;
-  const { kind, op, before, after } = change as { kind?: string; op?: string; before?: { status?: unknown } | null; after?: { status?: unknown } | null };
+  const { kind, op, before, after } = change as {
+    kind?: string;
+    op?: string;
+    before?: { status?: unknown } | null;
+    after?: { status?: unknown } | null;
+  };
   if (kind !== undefined && kind !== 'developer') return false;
   if (op === 'move') return false;
   const from = op === 'create' ? undefined : before?.status;

@@ -33,12 +33,17 @@ export function issueConsoleSession(token: string, issuedAt: number, now: number
  * The session's refreshed value, or null when it is forged, signed by a token no longer
  * configured, idle too long or too old.
  */
-export function refreshConsoleSession(tokens: readonly string[], value: string | undefined, now: number): string | null {
+export function refreshConsoleSession(
+  tokens: readonly string[],
+  value: string | undefined,
+  now: number,
+): string | null {
   const match = /^(\d+)\.(\d+)\.([A-Za-z0-9_-]+)$/.exec(value ?? '');
   if (!match) return null;
   const [, issued, seen, given] = match;
   const issuedAt = Number(issued);
-  if (now - Number(seen) > CONSOLE_IDLE_SECONDS || now - issuedAt > CONSOLE_MAX_SECONDS || Number(seen) > now + 60) return null;
+  if (now - Number(seen) > CONSOLE_IDLE_SECONDS || now - issuedAt > CONSOLE_MAX_SECONDS || Number(seen) > now + 60)
+    return null;
   const presented = Buffer.from(given!);
   let signer: string | null = null;
   for (const token of tokens) {

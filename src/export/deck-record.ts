@@ -20,18 +20,30 @@ export async function exportDeckRecorded(options: DeckExportOptions = {}): Promi
     const unlocked = await store.read();
     if (unlocked.lineage === null || deckContents(unlocked).secrets === 0) return deckOf(unlocked, options);
     const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'export' };
-    return await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, () => undefined, async (session) => {
-      const state = await session.read();
-      const text = deckOf(state, options); // refuses, recording nothing, when a secret cannot be read
-      const contents = deckContents(state);
-      if (contents.secrets > 0) {
-        await session.transaction(async (writer) => {
-          const entry = { kind: 'export', serial: state.serial, at: new Date().toISOString(), actor: actorOf(options), format: 'deck', ...contents };
-          await appendEntry(writer, 'events', entry);
-        });
-      }
-      return text;
-    });
+    return await store.withWriteSession(
+      holder,
+      options.lockTimeoutMs ?? 0,
+      () => undefined,
+      async (session) => {
+        const state = await session.read();
+        const text = deckOf(state, options); // refuses, recording nothing, when a secret cannot be read
+        const contents = deckContents(state);
+        if (contents.secrets > 0) {
+          await session.transaction(async (writer) => {
+            const entry = {
+              kind: 'export',
+              serial: state.serial,
+              at: new Date().toISOString(),
+              actor: actorOf(options),
+              format: 'deck',
+              ...contents,
+            };
+            await appendEntry(writer, 'events', entry);
+          });
+        }
+        return text;
+      },
+    );
   } finally {
     await store.close();
   }

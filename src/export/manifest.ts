@@ -36,14 +36,19 @@ export function exportManifest(state: StateSnapshot): string {
 export function exportManifestFiles(state: StateSnapshot): Map<string, string> {
   return new Map([
     [PORTAL_FILE, manifestText([], portalSettingsFromMeta(state.meta))],
-    ...sortedDevelopers(state).map((developer): [string, string] => [manifestFileName(developer.email), manifestText([developer])]),
+    ...sortedDevelopers(state).map((developer): [string, string] => [
+      manifestFileName(developer.email),
+      manifestText([developer]),
+    ]),
   ]);
 }
 
 export const PORTAL_FILE = 'portal.yaml';
 
 export function manifestFileName(email: string): string {
-  const encoded = [...email].map((char, i) => (/[a-z0-9._@+-]/.test(char) && !(i === 0 && char === '.') ? char : percentEncode(char))).join('');
+  const encoded = [...email]
+    .map((char, i) => (/[a-z0-9._@+-]/.test(char) && !(i === 0 && char === '.') ? char : percentEncode(char)))
+    .join('');
   return `developers/${encoded}.yaml`;
 }
 
@@ -101,7 +106,8 @@ function markSelfService(document: Document, developers: StoredDeveloper[]): voi
     if (!isSeq(credentialNodes)) return;
     sortedCredentials(developer).forEach((credential, j) => {
       const node = credentialNodes.items[j];
-      if (credential.origin !== 'manifest' && isMap(node)) node.commentBefore = adoptionComment('credential', credential.origin);
+      if (credential.origin !== 'manifest' && isMap(node))
+        node.commentBefore = adoptionComment('credential', credential.origin);
     });
   });
 }

@@ -20,7 +20,8 @@ type ExportRecord = Record<string, string[]>;
 export function writeExportDir(dir: string, format: string, files: Map<string, string>, mode: number): WrittenExport {
   const record = previousRecord(dir);
   const previous = record[format] ?? [];
-  for (const relative of files.keys()) if (!isInside(relative)) throw new PortalformError(`export would write outside ${dir}: ${relative}`);
+  for (const relative of files.keys())
+    if (!isInside(relative)) throw new PortalformError(`export would write outside ${dir}: ${relative}`);
   const stale = previous.filter((relative) => !files.has(relative));
   const pending: [temporary: string, path: string][] = [];
   try {
@@ -64,15 +65,22 @@ function previousRecord(dir: string): ExportRecord {
   try {
     record = JSON.parse(readFileSync(join(dir, EXPORT_RECORD_NAME), 'utf8'));
   } catch (error) {
-    throw new PortalformError(`${join(dir, EXPORT_RECORD_NAME)} is not readable (${(error as Error).message}): remove it and export into a new or empty directory`);
+    throw new PortalformError(
+      `${join(dir, EXPORT_RECORD_NAME)} is not readable (${(error as Error).message}): remove it and export into a new or empty directory`,
+    );
   }
   const formats = (record as { files?: unknown } | null)?.files;
   const valid =
     formats !== null &&
     typeof formats === 'object' &&
     !Array.isArray(formats) &&
-    Object.values(formats).every((listed) => Array.isArray(listed) && listed.every((file) => typeof file === 'string' && isInside(file)));
-  if (!valid) throw new PortalformError(`${join(dir, EXPORT_RECORD_NAME)} does not list the files of an export: remove it and export into a new or empty directory`);
+    Object.values(formats).every(
+      (listed) => Array.isArray(listed) && listed.every((file) => typeof file === 'string' && isInside(file)),
+    );
+  if (!valid)
+    throw new PortalformError(
+      `${join(dir, EXPORT_RECORD_NAME)} does not list the files of an export: remove it and export into a new or empty directory`,
+    );
   return formats as ExportRecord;
 }
 
@@ -80,14 +88,23 @@ function writeRecord(dir: string, record: ExportRecord): void {
   const files = Object.fromEntries(Object.entries(record).map(([format, listed]) => [format, [...listed].sort()]));
   const path = join(dir, EXPORT_RECORD_NAME);
   const temporary = `${path}.tmp-${randomBytes(6).toString('hex')}`;
-  writeFileSync(temporary, JSON.stringify({ [EXPORT_RECORD_KEY]: 1, files }, null, 2) + '\n', { mode: 0o644, flag: 'wx' });
+  writeFileSync(temporary, `${JSON.stringify({ [EXPORT_RECORD_KEY]: 1, files }, null, 2)}\n`, {
+    mode: 0o644,
+    flag: 'wx',
+  });
   renameSync(temporary, path);
 }
 
 /** A relative path that stays inside the directory: a record edited to name ../x removes nothing outside. */
 function isInside(relative: string): boolean {
   const normalized = normalize(relative);
-  return !isAbsolute(relative) && normalized !== '..' && !normalized.startsWith(`..${sep}`) && normalized !== '.' && normalized !== EXPORT_RECORD_NAME;
+  return (
+    !isAbsolute(relative) &&
+    normalized !== '..' &&
+    !normalized.startsWith(`..${sep}`) &&
+    normalized !== '.' &&
+    normalized !== EXPORT_RECORD_NAME
+  );
 }
 
 function removeWithEmptyParents(dir: string, relative: string): void {
@@ -101,7 +118,11 @@ function removeWithEmptyParents(dir: string, relative: string): void {
   })();
   if (!info || info.isDirectory()) return;
   rmSync(path, { force: true });
-  for (let parent = dirname(path); parent !== normalize(dir) && parent.startsWith(normalize(dir) + sep); parent = dirname(parent)) {
+  for (
+    let parent = dirname(path);
+    parent !== normalize(dir) && parent.startsWith(normalize(dir) + sep);
+    parent = dirname(parent)
+  ) {
     if (readdirSync(parent).length > 0) break;
     rmSync(parent, { recursive: false, force: true });
   }

@@ -10,7 +10,10 @@ import { MAPPING, SEQUENCE, type ParsedDocument, type Position, type PositionTre
 export const MAX_ALIAS_EXPANSION = 100_000;
 
 class ConversionError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(message);
   }
 }
@@ -34,12 +37,17 @@ export function convertDocument(
     if (isAlias(node)) {
       const target = anchors.get(node.source);
       if (!target) {
-        const why = openAnchors.has(node.source) ? 'refers to a node that contains it' : 'has no anchor defined before it';
+        const why = openAnchors.has(node.source)
+          ? 'refers to a node that contains it'
+          : 'has no anchor defined before it';
         throw new ConversionError(`alias *${quoteForMessage(node.source)} ${why}`, node.range[0]);
       }
       aliasExpansion += target.size;
       if (aliasExpansion > MAX_ALIAS_EXPANSION) {
-        throw new ConversionError(`aliases expand to more than ${MAX_ALIAS_EXPANSION} values; refusing a likely alias bomb`, node.range[0]);
+        throw new ConversionError(
+          `aliases expand to more than ${MAX_ALIAS_EXPANSION} values; refusing a likely alias bomb`,
+          node.range[0],
+        );
       }
       // Positions inside an alias are those of the alias itself.
       return { value: target.value, size: target.size, tree: base + node.range[0] };
@@ -53,7 +61,8 @@ export function convertDocument(
   };
 
   const convertValue = (node: ParsedNode): Converted => {
-    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) throw new ConversionError(unsupportedTag(node.tag), node.range[0]);
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag))
+      throw new ConversionError(unsupportedTag(node.tag), node.range[0]);
     if (isScalar(node)) {
       if (isPlainScalar(node.value)) {
         if (typeof node.value === 'string') refuseUnstorableText(node.value, node.range[0]);
@@ -100,11 +109,17 @@ export function convertDocument(
 }
 
 /** The YAML 1.2 core schema's tags: written out (`!!str 42`) they change nothing a manifest can hold. */
-const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`));
+const CORE_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((name) => `tag:yaml.org,2002:${name}`),
+);
 
 /** Any other tag (`!foo`, `!!js/function`, `!<tag:example.com,2026:x>`, `!`) is refused: a manifest holds plain data. */
 export function unsupportedTag(tag: string): string {
-  const written = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag.startsWith('!') ? tag : `!<${tag}>`;
+  const written = tag.startsWith('tag:yaml.org,2002:')
+    ? `!!${tag.slice('tag:yaml.org,2002:'.length)}`
+    : tag.startsWith('!')
+      ? tag
+      : `!<${tag}>`;
   return `unsupported YAML tag ${quoteForMessage(written)}; write a plain string, number or boolean`;
 }
 
@@ -115,14 +130,20 @@ export function unsupportedTag(tag: string): string {
  */
 function refuseUnstorableText(text: string, offset: number): void {
   if (!/[\0\ud800-\udfff]/.test(text)) return;
-  if (text.includes('\0')) throw new ConversionError('this string holds a NUL character (\\0), which no state can store; remove it', offset);
+  if (text.includes('\0'))
+    throw new ConversionError('this string holds a NUL character (\\0), which no state can store; remove it', offset);
   const lone = /\p{Cs}/u.exec(text);
-  if (lone) throw new ConversionError(`this string holds a lone surrogate (${codePointName(lone[0])}), which is not a character and cannot be stored; write the character itself, or both halves of its pair`, offset);
+  if (lone)
+    throw new ConversionError(
+      `this string holds a lone surrogate (${codePointName(lone[0])}), which is not a character and cannot be stored; write the character itself, or both halves of its pair`,
+      offset,
+    );
 }
 
 /** Assigning a `__proto__` key would replace the prototype; defining it is slower, so only for that key. */
 function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
 }
 
@@ -131,7 +152,8 @@ function isPlainScalar(value: unknown): value is string | number | boolean | nul
 }
 
 function mappingKey(key: ParsedNode | null, mapOffset: number): string {
-  if (key?.tag !== undefined && !CORE_TAGS.has(key.tag)) throw new ConversionError(unsupportedTag(key.tag), key.range[0]);
+  if (key?.tag !== undefined && !CORE_TAGS.has(key.tag))
+    throw new ConversionError(unsupportedTag(key.tag), key.range[0]);
   if (isScalar(key) && key.value !== null && isPlainScalar(key.value)) {
     const text = String(key.value);
     refuseUnstorableText(text, key.range[0]);

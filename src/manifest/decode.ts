@@ -3,16 +3,23 @@
 import type { Position } from './positions.js';
 
 /** The text, or why it is not a manifest's text and where. */
-export function decodeManifestBytes(bytes: Uint8Array): { text: string } | { error: { message: string; position: Position } } {
+export function decodeManifestBytes(
+  bytes: Uint8Array,
+): { text: string } | { error: { message: string; position: Position } } {
   const decoded = decodeUtf8(bytes);
   if (decoded.error) return { error: decoded.error };
   const text = decoded.text;
   const nul = text.indexOf('\0');
-  if (nul >= 0) return { error: { message: 'file contains a NUL byte; manifests must be UTF-8 text', position: positionInText(text, nul) } };
+  if (nul >= 0)
+    return {
+      error: { message: 'file contains a NUL byte; manifests must be UTF-8 text', position: positionInText(text, nul) },
+    };
   return { text };
 }
 
-type Decoded = { text: string; error?: undefined } | { text?: undefined; error: { message: string; position: Position } };
+type Decoded =
+  | { text: string; error?: undefined }
+  | { text?: undefined; error: { message: string; position: Position } };
 
 function decodeUtf8(bytes: Uint8Array): Decoded {
   try {

@@ -7,7 +7,18 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CREDENTIAL_SPECS } from '../model.js';
 import { completePortalSettings } from '../portal-settings.js';
-import type { CredentialType, DesiredCredential, DesiredDeveloper, DesiredState, Location, MovedBlock, RemovedBlock, ResolvedSecret, Status, SyncSource } from '../model.js';
+import type {
+  CredentialType,
+  DesiredCredential,
+  DesiredDeveloper,
+  DesiredState,
+  Location,
+  MovedBlock,
+  RemovedBlock,
+  ResolvedSecret,
+  Status,
+  SyncSource,
+} from '../model.js';
 import { compareCodeUnits } from '../util/strings.js';
 import { locate, type LazyPositions } from './positions.js';
 import { referenceOf, type DocumentReferences, type Reference } from './references.js';
@@ -22,14 +33,21 @@ export interface ManifestFile {
   sha256: string;
 }
 
-export function buildDesiredState(docs: SourcedDocument[], references: Map<SourcedDocument, DocumentReferences>, files: ManifestFile[], cwd: string): DesiredState {
+export function buildDesiredState(
+  docs: SourcedDocument[],
+  references: Map<SourcedDocument, DocumentReferences>,
+  files: ManifestFile[],
+  cwd: string,
+): DesiredState {
   const developers: DesiredDeveloper[] = [];
   for (const doc of docs) {
     const refs = references.get(doc) ?? [];
     // The desired state outlives the documents: it keeps where entries are written, and how to
     // read an entry once, not the documents.
     const source: EntrySource = { file: doc.file, positions: doc.positions, take: entryTaker(doc.developers) };
-    doc.entries.forEach((summary, i) => developers.push(new ManifestDeveloperEntry(source, i, summary, refs[i])));
+    for (const [i, summary] of doc.entries.entries()) {
+      developers.push(new ManifestDeveloperEntry(source, i, summary, refs[i]));
+    }
   }
   const moved = docs.flatMap(({ file, fields, positions }) =>
     (fields.moved ?? []).map(
@@ -102,7 +120,9 @@ class Site {
   ) {}
 
   get pointer(): string {
-    return this.credential === undefined ? `/developers/${this.developer}` : `/developers/${this.developer}/credentials/${this.credential}`;
+    return this.credential === undefined
+      ? `/developers/${this.developer}`
+      : `/developers/${this.developer}/credentials/${this.credential}`;
   }
 
   get location(): Location {
@@ -157,7 +177,10 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   get credentials(): DesiredCredential[] {
     if (this.#credentials) return this.#credentials;
     this.#credentials = (this.entry().credentials ?? [])
-      .map((credential, i) => new ManifestCredentialEntry(new Site(this.#source, this.#index, i), credential, this.#references))
+      .map(
+        (credential, i) =>
+          new ManifestCredentialEntry(new Site(this.#source, this.#index, i), credential, this.#references),
+      )
       .sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity));
     // Built once: a large first apply must not hold the parsed entries beside what was built from them.
     this.attributes();

@@ -22,7 +22,9 @@ export function isValidEmail(email: string): boolean {
 
 export function badEmail(email: string): string {
   const problem = emailProblem(email);
-  const why = problem?.startsWith('it holds') ? problem : 'expected one @, no spaces, and a domain with a dot, like ada@example.com';
+  const why = problem?.startsWith('it holds')
+    ? problem
+    : 'expected one @, no spaces, and a domain with a dot, like ada@example.com';
   return `${quoteForMessage(email, 'double')} is not a valid email address (${why})`;
 }
 
@@ -40,7 +42,10 @@ interface EmailShape {
  * the same answers.
  */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-const ASCII_SHAPE: EmailShape = { local: /^[^\s"(),:;<>[\\\]]{1,64}$/, label: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/ };
+const ASCII_SHAPE: EmailShape = {
+  local: /^[^\s"(),:;<>[\\\]]{1,64}$/,
+  label: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
+};
 const UNICODE_SHAPE = onFirstUse<EmailShape>(() => ({
   local: /^[^\s\p{Cc}\p{Cf}"(),:;<>[\\\]]{1,64}$/u,
   label: /^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u,
@@ -70,12 +75,33 @@ function shapeProblem(email: string, shape: EmailShape): 'shape' | undefined {
   const [local, domain] = parts as [string, string];
   const localOk = shape.local.test(local) && !/^\.|\.$|\.\./.test(local);
   const labels = domain.split('.');
-  return localOk && labels.length >= 2 && labels.every((label) => shape.label.test(label)) && !/^\d+$/.test(labels[labels.length - 1]!) ? undefined : 'shape';
+  return localOk &&
+    labels.length >= 2 &&
+    labels.every((label) => shape.label.test(label)) &&
+    !/^\d+$/.test(labels[labels.length - 1]!)
+    ? undefined
+    : 'shape';
 }
 
 /** Scripts whose letters look like Latin ones, or like each other's; any other script counts as itself. */
-const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Cherokee', 'Georgian', 'Han', 'Hiragana', 'Katakana', 'Hangul', 'Bopomofo', 'Arabic', 'Hebrew'] as const;
-const SCRIPT_PATTERNS = onFirstUse(() => SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, 'u')] as const));
+const SCRIPTS = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Cherokee',
+  'Georgian',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Hangul',
+  'Bopomofo',
+  'Arabic',
+  'Hebrew',
+] as const;
+const SCRIPT_PATTERNS = onFirstUse(() =>
+  SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, 'u')] as const),
+);
 /** Mixes that are one writing system (UTS #39's "highly restrictive" level): Japanese, Chinese, Korean, each with Latin. */
 const ONE_WRITING_SYSTEM = [
   new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
@@ -92,7 +118,10 @@ const ONE_WRITING_SYSTEM = [
 export function mixedScripts(email: string): { part: 'local part' | 'domain'; scripts: string[] } | undefined {
   if (PRINTABLE_ASCII.test(email)) return undefined; // Latin letters only
   const [local = '', domain = ''] = email.split('@');
-  for (const [part, text] of [['local part', local], ['domain', domain]] as const) {
+  for (const [part, text] of [
+    ['local part', local],
+    ['domain', domain],
+  ] as const) {
     const scripts = new Set<string>();
     for (const char of text) {
       if (!/\p{L}/u.test(char)) continue;

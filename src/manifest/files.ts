@@ -55,7 +55,7 @@ export async function discoverManifestFiles(paths: string[], cwd: string): Promi
 export function displayPath(file: string, cwd: string): string {
   const relative = path.relative(cwd, file);
   if (relative === '') return '.';
-  return relative === '..' || relative.startsWith('..' + path.sep) || path.isAbsolute(relative) ? file : relative;
+  return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative) ? file : relative;
 }
 
 /** A value from a manifest as a message shows it: escaped and cut (util/strings.ts), never raw. */
@@ -74,11 +74,18 @@ function addFile(found: Map<string, string>, real: string, absolute: string): vo
 /** A manifest-named entry that is not a readable file, located at the entry itself. */
 function unreadableEntry(entry: string, failure: NodeJS.ErrnoException | undefined): Diagnostic {
   const why =
-    failure === undefined ? 'it is not a regular file'
-    : failure.code === 'ELOOP' ? 'it is a loop of symbolic links'
-    : failure.code === 'ENOENT' ? 'it is a symbolic link to a file that does not exist'
-    : `it cannot be read (${failure.code ?? failure.message})`;
-  return { severity: 'error', message: `cannot read this manifest file: ${why}`, location: { file: entry, line: 1, column: 1 } };
+    failure === undefined
+      ? 'it is not a regular file'
+      : failure.code === 'ELOOP'
+        ? 'it is a loop of symbolic links'
+        : failure.code === 'ENOENT'
+          ? 'it is a symbolic link to a file that does not exist'
+          : `it cannot be read (${failure.code ?? failure.message})`;
+  return {
+    severity: 'error',
+    message: `cannot read this manifest file: ${why}`,
+    location: { file: entry, line: 1, column: 1 },
+  };
 }
 
 /**
@@ -89,8 +96,16 @@ function unreadableEntry(entry: string, failure: NodeJS.ErrnoException | undefin
 function linkOutside(entry: string, isDirectory: boolean): Diagnostic {
   const because = 'a manifest can come from anyone who opens a pull request, so links may only lead inside them';
   return isDirectory
-    ? { severity: 'warning', message: `this directory is a symbolic link to a place outside the manifest paths given on the command line: not searched for manifests (${because})`, location: { file: entry, line: 1, column: 1 } }
-    : { severity: 'error', message: `cannot read this manifest file: it is a symbolic link to a place outside the manifest paths given on the command line; ${because}`, location: { file: entry, line: 1, column: 1 } };
+    ? {
+        severity: 'warning',
+        message: `this directory is a symbolic link to a place outside the manifest paths given on the command line: not searched for manifests (${because})`,
+        location: { file: entry, line: 1, column: 1 },
+      }
+    : {
+        severity: 'error',
+        message: `cannot read this manifest file: it is a symbolic link to a place outside the manifest paths given on the command line; ${because}`,
+        location: { file: entry, line: 1, column: 1 },
+      };
 }
 
 interface Walk {
@@ -149,7 +164,7 @@ async function walkOther(entry: string, isManifest: boolean, walk: Walk): Promis
 
 function isWithin(file: string, root: string): boolean {
   const relative = path.relative(root, file);
-  return relative === '' || (relative !== '..' && !relative.startsWith('..' + path.sep) && !path.isAbsolute(relative));
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
 
 /**
@@ -159,7 +174,8 @@ function isWithin(file: string, root: string): boolean {
 export function readManifestBytes(file: string): Buffer {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
-    if (!fstatSync(fd).isFile()) throw Object.assign(new Error(`${file} is not a regular file`), { code: 'not a regular file' });
+    if (!fstatSync(fd).isFile())
+      throw Object.assign(new Error(`${file} is not a regular file`), { code: 'not a regular file' });
     return readFileSync(fd);
   } finally {
     closeSync(fd);

@@ -58,8 +58,17 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
   const docs = await timed('load: parse', () => parseAndCheckSchema(files, parseDiagnostics, cacheDir || null));
   diagnostics.push(...explainNonManifests(files, parseDiagnostics));
 
-  const ctx: SecretContext = { env, cwd, roots: [...discovered.roots, ...secretsDirs], readFiles: new Map(), realDirectories: new Map() };
-  const references = timed('load: references', () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])));
+  const ctx: SecretContext = {
+    env,
+    cwd,
+    roots: [...discovered.roots, ...secretsDirs],
+    readFiles: new Map(),
+    realDirectories: new Map(),
+  };
+  const references = timed(
+    'load: references',
+    () => new Map(docs.map((doc) => [doc, resolveReferences(doc, ctx, opts.resolveSecrets ?? true, diagnostics)])),
+  );
   const secretValue = (doc: SourcedDocument, developer: number, credential: number, field: string) =>
     referenceOf(references.get(doc)?.[developer], credential, field)?.secret?.value;
   diagnostics.push(...timed('load: validate', () => validateManifestSet(docs, { cwd, secretValue })));
@@ -74,7 +83,9 @@ async function load(opts: LoadOptions): Promise<LoadResult> {
  * are quoted where the message is made; escaping the whole line again covers the file's own path.
  */
 export function formatDiagnostic(d: Diagnostic, cwd: string = process.cwd()): string {
-  return escapeForMessage(d.location ? `${formatLocation(d.location, cwd)}: ${d.severity}: ${d.message}` : `${d.severity}: ${d.message}`);
+  return escapeForMessage(
+    d.location ? `${formatLocation(d.location, cwd)}: ${d.severity}: ${d.message}` : `${d.severity}: ${d.message}`,
+  );
 }
 
 async function resolveSecretsDirs(dirs: string[], cwd: string, diagnostics: Diagnostic[]): Promise<string[]> {
@@ -83,7 +94,11 @@ async function resolveSecretsDirs(dirs: string[], cwd: string, diagnostics: Diag
     const absolute = path.resolve(cwd, dir);
     const info = await stat(absolute).catch(() => undefined);
     if (info?.isDirectory()) roots.push(await realpath(absolute));
-    else diagnostics.push({ severity: 'error', message: `--secrets-dir ${dir}: ${info ? 'not a directory' : 'no such directory'}` });
+    else
+      diagnostics.push({
+        severity: 'error',
+        message: `--secrets-dir ${dir}: ${info ? 'not a directory' : 'no such directory'}`,
+      });
   }
   return roots;
 }
@@ -105,7 +120,10 @@ function readFiles(paths: string[], diagnostics: Diagnostic[]): ManifestFile[] {
       }
       files.push({ path: file, bytes, sha256: sha256(bytes) });
     } catch (e) {
-      diagnostics.push({ severity: 'error', message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      diagnostics.push({
+        severity: 'error',
+        message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      });
     }
   }
   return files;
@@ -116,7 +134,11 @@ function readFiles(paths: string[], diagnostics: Diagnostic[]): ManifestFile[] {
  * checked against the schema); a file it does not accept takes the full path here, which reports
  * every diagnostic.
  */
-async function parseAndCheckSchema(files: ManifestFile[], diagnostics: Diagnostic[], cacheDir: string | null): Promise<SourcedDocument[]> {
+async function parseAndCheckSchema(
+  files: ManifestFile[],
+  diagnostics: Diagnostic[],
+  cacheDir: string | null,
+): Promise<SourcedDocument[]> {
   const fast = await readFastPath(files, cacheDir, diagnostics);
   const docs: SourcedDocument[] = [];
   files.forEach((file, i) => {
@@ -183,5 +205,9 @@ function fullyParsed(file: string, parsed: ParsedDocument, manifest: ManifestDoc
 
 function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
   if (!a.location || !b.location) return Number(Boolean(a.location)) - Number(Boolean(b.location));
-  return compareCodeUnits(a.location.file, b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column;
+  return (
+    compareCodeUnits(a.location.file, b.location.file) ||
+    a.location.line - b.location.line ||
+    a.location.column - b.location.column
+  );
 }

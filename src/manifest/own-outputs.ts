@@ -22,9 +22,11 @@ export function ownOutputKind(bytes: Uint8Array): string | undefined {
   if (EXPORT_RECORD_HEAD.test(head)) return 'the list of files an export wrote';
   if (DECK_HEADER.test(head)) {
     const text = Buffer.from(bytes).toString('utf8');
-    if (/^_format_version\s*:/m.test(text) && !/^version\s*:/m.test(text)) return 'a decK file written by portalform export';
+    if (/^_format_version\s*:/m.test(text) && !/^version\s*:/m.test(text))
+      return 'a decK file written by portalform export';
   }
-  if (SECRETS_OUT_HEAD.test(head) && isSecretsOut(Buffer.from(bytes).toString('utf8'))) return 'a file of generated secrets written by apply --secrets-out';
+  if (SECRETS_OUT_HEAD.test(head) && isSecretsOut(Buffer.from(bytes).toString('utf8')))
+    return 'a file of generated secrets written by apply --secrets-out';
   return undefined;
 }
 
@@ -42,13 +44,21 @@ function isSecretsOut(text: string): boolean {
     entries.length > 0 &&
     entries.every(
       ([key, fields]) =>
-        ADDRESS.test(key) && fields !== null && typeof fields === 'object' && !Array.isArray(fields) && Object.values(fields).every((v) => typeof v === 'string'),
+        ADDRESS.test(key) &&
+        fields !== null &&
+        typeof fields === 'object' &&
+        !Array.isArray(fields) &&
+        Object.values(fields).every((v) => typeof v === 'string'),
     )
   );
 }
 
 export function ownOutputNote(file: string, kind: string): Diagnostic {
-  return { severity: 'warning', location: { file, line: 1, column: 1 }, message: `this is ${kind}, not a manifest: skipped` };
+  return {
+    severity: 'warning',
+    location: { file, line: 1, column: 1 },
+    message: `this is ${kind}, not a manifest: skipped`,
+  };
 }
 
 const MANIFEST_KEYS = new Set(['developers', 'portal', 'moved', 'removed']);
@@ -77,7 +87,10 @@ function isForeignMapping(text: string): boolean {
   if (keys === null) return false;
   if ([...keys.keys()].some((key) => MANIFEST_KEYS.has(key))) return false;
   const version = keys.get('version');
-  return version === undefined || !(typeof version === 'number' || (typeof version === 'string' && /^["']?\d+["']?(\s*#.*)?$/.test(version)));
+  return (
+    version === undefined ||
+    !(typeof version === 'number' || (typeof version === 'string' && /^["']?\d+["']?(\s*#.*)?$/.test(version)))
+  );
 }
 
 /**
@@ -85,11 +98,16 @@ function isForeignMapping(text: string): boolean {
  * tsconfig.json at a repository root, gets one error that says how to leave it out instead of a
  * schema error per key. It is never skipped.
  */
-export function explainNonManifests(files: { path: string; bytes: Uint8Array }[], diagnostics: Diagnostic[]): Diagnostic[] {
+export function explainNonManifests(
+  files: { path: string; bytes: Uint8Array }[],
+  diagnostics: Diagnostic[],
+): Diagnostic[] {
   const failed = new Set(diagnostics.filter((d) => d.severity === 'error' && d.location).map((d) => d.location!.file));
   if (failed.size === 0) return diagnostics;
   const notManifests = new Set(
-    files.filter((f) => failed.has(f.path) && isForeignMapping(Buffer.from(f.bytes).toString('utf8'))).map((f) => f.path),
+    files
+      .filter((f) => failed.has(f.path) && isForeignMapping(Buffer.from(f.bytes).toString('utf8')))
+      .map((f) => f.path),
   );
   if (notManifests.size === 0) return diagnostics;
   const kept = diagnostics.filter((d) => !(d.location && notManifests.has(d.location.file)));

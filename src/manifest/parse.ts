@@ -56,7 +56,11 @@ export function parseManifestText(file: string, text: string): ParsedFile {
   let tokens: CST.Token[] | null = Array.from(new Parser(lineCounter.addNewLine).parse(text));
   const tooDeep = findTooDeepToken(tokens, MAX_NESTING_DEPTH);
   if (tooDeep) {
-    return failed(file, `nesting deeper than ${MAX_NESTING_DEPTH} levels; a manifest needs far fewer`, position(tooDeep.offset));
+    return failed(
+      file,
+      `nesting deeper than ${MAX_NESTING_DEPTH} levels; a manifest needs far fewer`,
+      position(tooDeep.offset),
+    );
   }
 
   const result: ParsedFile = { file, documents: [], diagnostics: [] };
@@ -76,7 +80,13 @@ export function parseManifestText(file: string, text: string): ParsedFile {
     else result.documents.push(converted);
   }
   if (result.documents.length === 0 && !result.diagnostics.some((d) => d.severity === 'error')) {
-    result.diagnostics.push(error(file, 'file has no manifest document; every *.yaml, *.yml and *.json file found must be a manifest starting with `version: 1`', { line: 1, column: 1 }));
+    result.diagnostics.push(
+      error(
+        file,
+        'file has no manifest document; every *.yaml, *.yml and *.json file found must be a manifest starting with `version: 1`',
+        { line: 1, column: 1 },
+      ),
+    );
   }
   return result;
 }
@@ -104,7 +114,8 @@ export function parseFragment(
   const docs = Array.from(new Composer({ uniqueKeys: true }).compose(tokens, true, text.length));
   tokens = null;
   const doc = docs[0];
-  if (docs.length !== 1 || !doc || doc.errors.length > 0 || doc.warnings.length > 0 || isEmptyDocument(doc)) return null;
+  if (docs.length !== 1 || !doc || doc.errors.length > 0 || doc.warnings.length > 0 || isEmptyDocument(doc))
+    return null;
   const converted = convertDocument(doc, '', () => ({ line: 0, column: 0 }), [], base);
   return 'error' in converted ? null : { value: converted.value, positions: converted.positions };
 }
@@ -133,15 +144,22 @@ function findTooDeepToken(tokens: CST.Token[], maxDepth: number): CST.Token | un
 }
 
 function yamlDiagnostics(doc: Document.Parsed, file: string, position: (offset: number) => Position): Diagnostic[] {
-  const fromYaml = (severity: Diagnostic['severity']) => (e: YAMLError): Diagnostic => {
-    // A tag yaml cannot resolve is only a warning to yaml, and leaves a plain string: a manifest refuses it.
-    const tag = e.code === 'TAG_RESOLVE_FAILED' ? /^Unresolved tag: (.*)$/s.exec(e.message)?.[1] : undefined;
-    return {
-      severity: tag === undefined ? severity : 'error',
-      message: tag !== undefined ? unsupportedTag(tag) : e.code === 'DUPLICATE_KEY' ? `duplicate key ${quoteForMessage(keyAt(doc, e.pos[0]), 'code')}; a key may appear once per mapping` : escapeForMessage(e.message),
-      location: { file, ...position(e.pos[0]) },
+  const fromYaml =
+    (severity: Diagnostic['severity']) =>
+    (e: YAMLError): Diagnostic => {
+      // A tag yaml cannot resolve is only a warning to yaml, and leaves a plain string: a manifest refuses it.
+      const tag = e.code === 'TAG_RESOLVE_FAILED' ? /^Unresolved tag: (.*)$/s.exec(e.message)?.[1] : undefined;
+      return {
+        severity: tag === undefined ? severity : 'error',
+        message:
+          tag !== undefined
+            ? unsupportedTag(tag)
+            : e.code === 'DUPLICATE_KEY'
+              ? `duplicate key ${quoteForMessage(keyAt(doc, e.pos[0]), 'code')}; a key may appear once per mapping`
+              : escapeForMessage(e.message),
+        location: { file, ...position(e.pos[0]) },
+      };
     };
-  };
   return [...doc.errors.map(fromYaml('error')), ...doc.warnings.map(fromYaml('warning'))];
 }
 
@@ -159,5 +177,7 @@ function keyAt(doc: Document.Parsed, offset: number): string {
 
 function isEmptyDocument(doc: Document.Parsed): boolean {
   const contents = doc.contents;
-  return contents === null || (isScalar(contents) && contents.value === null && contents.range[0] === contents.range[1]);
+  return (
+    contents === null || (isScalar(contents) && contents.value === null && contents.range[0] === contents.range[1])
+  );
 }

@@ -87,7 +87,7 @@ function positionOf(file: string, lineStarts: number[], offset: number): Locatio
 }
 
 export function pointerSegment(key: string | number): string {
-  return '/' + String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+  return `/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
 /** One parsed YAML document: its value, with the positions of what it holds. */

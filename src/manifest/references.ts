@@ -19,7 +19,12 @@ export interface Reference {
 /** The resolved references of one document: for each developer, its references in manifest order. */
 export type DocumentReferences = Array<Reference[] | undefined>;
 
-export function resolveReferences(doc: SourcedDocument, ctx: SecretContext, withSecrets: boolean, diagnostics: Diagnostic[]): DocumentReferences {
+export function resolveReferences(
+  doc: SourcedDocument,
+  ctx: SecretContext,
+  withSecrets: boolean,
+  diagnostics: Diagnostic[],
+): DocumentReferences {
   const references: DocumentReferences = [];
   doc.entries.forEach((entry, i) => {
     const found: Reference[] = [];
@@ -42,7 +47,11 @@ export function resolveReferences(doc: SourcedDocument, ctx: SecretContext, with
 }
 
 /** The resolved reference in one credential field, if any. */
-export function referenceOf(references: Reference[] | undefined, credential: number, field: string): Reference | undefined {
+export function referenceOf(
+  references: Reference[] | undefined,
+  credential: number,
+  field: string,
+): Reference | undefined {
   return references?.find((r) => r.credential === credential && r.field === field);
 }
 

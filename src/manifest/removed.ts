@@ -1,6 +1,13 @@
 // The checks of `removed` entries (SPEC §8) across the manifest set: an entry must not name what
 // the manifests still declare (the error names both places), nor name one object twice.
-import { CREDENTIAL_SPECS, developerAddress, credentialAddress, type CredentialType, type Diagnostic, type Location } from '../model.js';
+import {
+  CREDENTIAL_SPECS,
+  developerAddress,
+  credentialAddress,
+  type CredentialType,
+  type Diagnostic,
+  type Location,
+} from '../model.js';
 import { badEmail, isValidEmail } from './email.js';
 import { formatLocation } from './files.js';
 import { locate, type PositionSource } from './positions.js';
@@ -32,21 +39,33 @@ export function checkRemoved(docs: RemovingDocument[], developers: readonly Decl
     const where = () => locate(doc.file, doc.readPositions(), `/removed/${i}`);
     const email = entry.developer.toLowerCase();
     if (!isValidEmail(email)) {
-      diagnostics.push({ severity: 'error', message: badEmail(entry.developer), location: locate(doc.file, doc.readPositions(), `/removed/${i}/developer`) });
+      diagnostics.push({
+        severity: 'error',
+        message: badEmail(entry.developer),
+        location: locate(doc.file, doc.readPositions(), `/removed/${i}/developer`),
+      });
       continue;
     }
     const [type, ...rest] = entry.credential?.split(':') ?? [];
     const identity = rest.join(':');
-    const address = entry.credential ? credentialAddress(email, type as CredentialType, identity) : developerAddress(email);
+    const address = entry.credential
+      ? credentialAddress(email, type as CredentialType, identity)
+      : developerAddress(email);
     const first = seen.get(address);
     if (first) {
-      diagnostics.push({ severity: 'error', message: `${address} is named by two removed entries (first at ${formatLocation(first(), cwd)}); keep one`, location: where() });
+      diagnostics.push({
+        severity: 'error',
+        message: `${address} is named by two removed entries (first at ${formatLocation(first(), cwd)}); keep one`,
+        location: where(),
+      });
       continue;
     }
     seen.set(address, where);
     const developer = declared.get(email);
     if (!developer) continue;
-    const declaredAt = entry.credential ? credentialPointer(developer, type as CredentialType, identity) : `/developers/${developer.index}`;
+    const declaredAt = entry.credential
+      ? credentialPointer(developer, type as CredentialType, identity)
+      : `/developers/${developer.index}`;
     if (declaredAt === null) continue;
     const there = formatLocation(locate(developer.doc.file, developer.doc.readPositions(), declaredAt), cwd);
     diagnostics.push({

@@ -66,7 +66,13 @@ export type ManifestCredential =
       hashSecret?: boolean;
     }
   | { type: 'hmac-auth'; username: string; secret?: SecretRef }
-  | { type: 'jwt'; key: string; algorithm?: JwtAlgorithm; secret?: SecretRef; rsaPublicKey?: string | { fromFile: string } };
+  | {
+      type: 'jwt';
+      key: string;
+      algorithm?: JwtAlgorithm;
+      secret?: SecretRef;
+      rsaPublicKey?: string | { fromFile: string };
+    };
 
 /** Ajv's options for the manifest schema; the build compiles the same into `schema-validator.cjs`. */
 export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
@@ -98,7 +104,9 @@ function loadStandalone(): Validator | undefined {
   return typeof module === 'function' ? module : module.default;
 }
 
-export type SchemaResult = { manifest: ManifestDocument; diagnostics: [] } | { manifest: null; diagnostics: Diagnostic[] };
+export type SchemaResult =
+  | { manifest: ManifestDocument; diagnostics: [] }
+  | { manifest: null; diagnostics: Diagnostic[] };
 
 export function checkDocumentSchema(file: string, doc: ParsedDocument): SchemaResult {
   const result = validateSchema(doc.value);
@@ -107,7 +115,11 @@ export function checkDocumentSchema(file: string, doc: ParsedDocument): SchemaRe
   const diagnostics = errors.map((e): Diagnostic => {
     const unknownKey = e.keyword === 'additionalProperties';
     const pointer = unknownKey ? e.instancePath + pointerSegment(e.params.additionalProperty) : itemPointer(e);
-    return { severity: 'error', message: describeError(e), location: locate(file, doc, pointer, unknownKey ? 'key' : 'value') };
+    return {
+      severity: 'error',
+      message: describeError(e),
+      location: locate(file, doc, pointer, unknownKey ? 'key' : 'value'),
+    };
   });
   return { manifest: null, diagnostics };
 }
@@ -117,7 +129,7 @@ export function findSchemaFile(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'schemas', 'manifest.schema.json');
     if (existsSync(candidate) && existsSync(path.join(dir, 'package.json'))) return candidate;
-    if (path.dirname(dir) === dir) throw new Error('schemas/manifest.schema.json not found above ' + import.meta.url);
+    if (path.dirname(dir) === dir) throw new Error(`schemas/manifest.schema.json not found above ${import.meta.url}`);
   }
 }
 
@@ -130,13 +142,17 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
     errors.filter((e) => e.keyword === 'additionalProperties').map((e) => `${e.instancePath}\0${suggestKey(e)}`),
   );
   return errors.filter(
-    (e) => e.keyword !== 'if' && !(e.keyword === 'required' && suggested.has(`${e.instancePath}\0${e.params.missingProperty}`)),
+    (e) =>
+      e.keyword !== 'if' &&
+      !(e.keyword === 'required' && suggested.has(`${e.instancePath}\0${e.params.missingProperty}`)),
   );
 }
 
 /** For a duplicate item, the later of the two. */
 function itemPointer(e: ErrorObject): string {
-  return e.keyword === 'uniqueItems' ? e.instancePath + pointerSegment(Math.max(e.params.i, e.params.j)) : e.instancePath;
+  return e.keyword === 'uniqueItems'
+    ? e.instancePath + pointerSegment(Math.max(e.params.i, e.params.j))
+    : e.instancePath;
 }
 
 function describeError(e: ErrorObject): string {
@@ -191,7 +207,10 @@ function quote(text: string): string {
 
 /** `/developers/0/credentials/1/key` → `key`; an array item is named after its array: `redirectUris[0]`. */
 function fieldName(pointer: string): string {
-  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = segments.at(-1);
   if (last === undefined) return 'the document';
   const parent = segments.at(-2);

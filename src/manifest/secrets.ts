@@ -2,7 +2,18 @@
 // reference may only reach PORTALFORM_SECRET_* variables and files inside the directories the
 // operator named. No message here ever contains a secret's value.
 import { createPublicKey } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic, Location, ResolvedSecret } from '../model.js';
 import { displayPath, shown } from './files.js';
@@ -49,7 +60,11 @@ export function resolveSecret(ref: SecretRef, site: ReferenceSite, ctx: SecretCo
 }
 
 /** A jwt `rsaPublicKey`: the PEM text, inline or from a file under the same rules as a secret file. */
-export function resolvePublicKey(ref: string | { fromFile: string }, site: ReferenceSite, ctx: SecretContext): Resolution<string> {
+export function resolvePublicKey(
+  ref: string | { fromFile: string },
+  site: ReferenceSite,
+  ctx: SecretContext,
+): Resolution<string> {
   if (typeof ref === 'string') return checkPublicKey(ref, site);
   const file = readContainedFile(ref.fromFile, site, ctx);
   return file.value ? checkPublicKey(file.value.text, site) : file;
@@ -57,7 +72,8 @@ export function resolvePublicKey(ref: string | { fromFile: string }, site: Refer
 
 /** Refuses a private key too: Node would happily derive the public key from it, but it must not be stored. */
 function checkPublicKey(pem: string, site: ReferenceSite): Resolution<string> {
-  if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem) && !/PRIVATE KEY/.test(pem) && parsesAsPublicKey(pem)) return { value: pem };
+  if (/-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem) && !/PRIVATE KEY/.test(pem) && parsesAsPublicKey(pem))
+    return { value: pem };
   return fail(site, 'rsaPublicKey is not a PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----)');
 }
 
@@ -91,7 +107,11 @@ function readEnv(name: string, site: ReferenceSite, env: SecretContext['env']): 
   return { value: { source: { kind: 'env', name }, value } };
 }
 
-function readContainedFile(ref: string, site: ReferenceSite, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
+function readContainedFile(
+  ref: string,
+  site: ReferenceSite,
+  ctx: SecretContext,
+): Resolution<{ realPath: string; text: string }> {
   const target = path.resolve(path.dirname(site.file), ref);
   const known = ctx.readFiles?.get(target);
   if (known) return { value: known };
@@ -100,7 +120,12 @@ function readContainedFile(ref: string, site: ReferenceSite, ctx: SecretContext)
   return read;
 }
 
-function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: SecretContext): Resolution<{ realPath: string; text: string }> {
+function readFileInRoots(
+  target: string,
+  ref: string,
+  site: ReferenceSite,
+  ctx: SecretContext,
+): Resolution<{ realPath: string; text: string }> {
   const show = (file: string) => shown(displayPath(file, ctx.cwd));
   const outside = (realPath: string) =>
     fail(
@@ -123,7 +148,12 @@ function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: 
     fd = openSync(realPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(site, code === 'ENOENT' || code === 'ELOOP' ? `${show(target)} changed while it was being read; run again` : `cannot read ${show(realPath)}: ${code ?? 'unknown error'}`);
+    return fail(
+      site,
+      code === 'ENOENT' || code === 'ELOOP'
+        ? `${show(target)} changed while it was being read; run again`
+        : `cannot read ${show(realPath)}: ${code ?? 'unknown error'}`,
+    );
   }
   try {
     const info = fstatSync(fd);
@@ -138,7 +168,7 @@ function readFileInRoots(target: string, ref: string, site: ReferenceSite, ctx: 
     return { value: { realPath: opened, text: text.replace(/\r?\n$/, '') } };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = e instanceof TypeError ? 'it is not UTF-8 text' : code ?? 'unknown error';
+    const reason = e instanceof TypeError ? 'it is not UTF-8 text' : (code ?? 'unknown error');
     return fail(site, `cannot read ${show(realPath)}: ${reason}`);
   } finally {
     closeSync(fd);
@@ -187,7 +217,7 @@ function inRoots(file: string, ctx: SecretContext): boolean {
 
 function isInside(file: string, root: string): boolean {
   const relative = path.relative(root, file);
-  return relative !== '' && relative !== '..' && !relative.startsWith('..' + path.sep) && !path.isAbsolute(relative);
+  return relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }
 
 function fail(site: ReferenceSite, message: string): { diagnostic: Diagnostic } {

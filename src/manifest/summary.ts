@@ -46,7 +46,15 @@ function summarizeEntry(developer: ManifestDeveloper, digest: string): EntrySumm
     const unique = spec.uniqueField === undefined ? undefined : fields[spec.uniqueField];
     if (typeof unique === 'string' && !spec.secretFields.includes(spec.uniqueField!)) claims.push([i, unique]);
     for (const field of spec.secretFields) if (fields[field] !== undefined) references.push([i, field, fields[field]]);
-    if (credential.type === 'jwt' && credential.rsaPublicKey !== undefined) references.push([i, 'rsaPublicKey', credential.rsaPublicKey]);
+    if (credential.type === 'jwt' && credential.rsaPublicKey !== undefined)
+      references.push([i, 'rsaPublicKey', credential.rsaPublicKey]);
   });
-  return { email: developer.email, digest, customId: developer.customId ?? null, types: credentials.map((c) => c.type), claims, references };
+  return {
+    email: developer.email,
+    digest,
+    customId: developer.customId ?? null,
+    types: credentials.map((c) => c.type),
+    claims,
+    references,
+  };
 }

@@ -72,7 +72,9 @@ const PUBLIC_KEY_ALGORITHM = /^(RS|PS|ES)\d+$|^EdDSA$/;
  * checked here. The rest reads the entries' summaries, not their values.
  */
 export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationContext): Diagnostic[] {
-  const developers = docs.flatMap((doc) => doc.entries.map((entry, index): DeclaredDeveloper => ({ doc, index, entry, email: entry.email.toLowerCase() })));
+  const developers = docs.flatMap((doc) =>
+    doc.entries.map((entry, index): DeclaredDeveloper => ({ doc, index, entry, email: entry.email.toLowerCase() })),
+  );
   const enabled = enabledCredentialTypes(docs, ctx);
   const declarations = checkDuplicates(developers, ctx);
   return [
@@ -92,7 +94,9 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
 export function checkDocument(doc: DocumentSite, developers: ManifestDeveloper[], cwd: string): Diagnostic[] {
   return developers.flatMap((value, index) => {
     const developer: WrittenDeveloper = { doc, index, value };
-    const email = isValidEmail(value.email) ? mixedScriptWarning(value.email, () => at(doc, pointerOf(developer, '/email'))) : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
+    const email = isValidEmail(value.email)
+      ? mixedScriptWarning(value.email, () => at(doc, pointerOf(developer, '/email')))
+      : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
     return [...email, ...checkCredentials(developer, cwd)];
   });
 }
@@ -130,7 +134,10 @@ function enabledCredentialTypes(docs: SourcedDocument[], ctx: ValidationContext)
   const [first, ...others] = portals;
   const declaredAt = () => formatLocation(at(first, '/portal', 'key'), ctx.cwd);
   const diagnostics = others.map((doc) =>
-    error(`a second \`portal\` block; only one document of the manifest set may carry it (the first is at ${declaredAt()})`, at(doc, '/portal', 'key')),
+    error(
+      `a second \`portal\` block; only one document of the manifest set may carry it (the first is at ${declaredAt()})`,
+      at(doc, '/portal', 'key'),
+    ),
   );
   const types = new Set(first.fields.portal?.credentialTypes ?? CREDENTIAL_TYPES);
   diagnostics.push(...checkSelfServiceTypes(first, types));
@@ -142,7 +149,12 @@ function checkSelfServiceTypes(doc: SourcedDocument, enabled: ReadonlySet<Creden
   return (doc.fields.portal?.selfService?.credentialTypes ?? []).flatMap((type, i) =>
     enabled.has(type)
       ? []
-      : [error(`portal.selfService.credentialTypes lists ${type}, which portal.credentialTypes does not enable; enable it there or remove it here`, at(doc, `/portal/selfService/credentialTypes/${i}`))],
+      : [
+          error(
+            `portal.selfService.credentialTypes lists ${type}, which portal.credentialTypes does not enable; enable it there or remove it here`,
+            at(doc, `/portal/selfService/credentialTypes/${i}`),
+          ),
+        ],
   );
 }
 
@@ -153,7 +165,11 @@ export const MIN_KEY_AUTH_KEY_LENGTH = 20;
  * Key-auth keys the manifests give (literal, fromEnv or fromFile) must be long enough, unless
  * `portal.allowShortKeys` allows shorter ones for a migration, which every plan then warns about.
  */
-function checkKeyLengths(developers: DeclaredDeveloper[], portal: SourcedDocument | undefined, ctx: ValidationContext): Diagnostic[] {
+function checkKeyLengths(
+  developers: DeclaredDeveloper[],
+  portal: SourcedDocument | undefined,
+  ctx: ValidationContext,
+): Diagnostic[] {
   const allowed = portal?.fields.portal?.allowShortKeys === true;
   const diagnostics: Diagnostic[] = [];
   let short = 0;
@@ -174,13 +190,17 @@ function checkKeyLengths(developers: DeclaredDeveloper[], portal: SourcedDocumen
     }
   }
   if (!allowed) return diagnostics;
-  const found = short === 0 ? 'none is given here' : short === 1 ? '1 such key is given here' : `${short} such keys are given here`;
+  const found =
+    short === 0 ? 'none is given here' : short === 1 ? '1 such key is given here' : `${short} such keys are given here`;
   const message = `portal.allowShortKeys is true: key-auth keys shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters are accepted for a migration (${found}); rotate them to longer ones, then remove the setting`;
   return [{ severity: 'warning', message, location: at(portal!, '/portal/allowShortKeys', 'key') }];
 }
 
 /** Repeated emails; `first` holds each developer's first declaration. */
-function checkDuplicates(developers: DeclaredDeveloper[], ctx: ValidationContext): { diagnostics: Diagnostic[]; first: DeclaredDeveloper[] } {
+function checkDuplicates(
+  developers: DeclaredDeveloper[],
+  ctx: ValidationContext,
+): { diagnostics: Diagnostic[]; first: DeclaredDeveloper[] } {
   const diagnostics: Diagnostic[] = [];
   // Locations are looked up only for a message: a large valid set needs none.
   const emailAt = (developer: DeclaredDeveloper) => at(developer.doc, pointerOf(developer, '/email'));
@@ -189,7 +209,12 @@ function checkDuplicates(developers: DeclaredDeveloper[], ctx: ValidationContext
     const { email } = developer;
     const first = seen.get(email);
     if (first) {
-      diagnostics.push(error(`developer ${shown(email)} is declared twice (also at ${formatLocation(emailAt(first), ctx.cwd)}); emails are compared case-insensitively`, emailAt(developer)));
+      diagnostics.push(
+        error(
+          `developer ${shown(email)} is declared twice (also at ${formatLocation(emailAt(first), ctx.cwd)}); emails are compared case-insensitively`,
+          emailAt(developer),
+        ),
+      );
     } else {
       seen.set(email, developer);
     }
@@ -205,7 +230,12 @@ function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[
   const diagnostics: Diagnostic[] = [];
   if (value.status === 'pending' || value.status === 'rejected') {
     const hint = value.status === 'pending' ? 'approve it first or remove the credentials' : 'remove the credentials';
-    diagnostics.push(error(`developer ${shown(email)} is ${value.status}: ${value.status} developers cannot hold credentials; ${hint}`, at(doc, pointerOf(developer, '/credentials'), 'key')));
+    diagnostics.push(
+      error(
+        `developer ${shown(email)} is ${value.status}: ${value.status} developers cannot hold credentials; ${hint}`,
+        at(doc, pointerOf(developer, '/credentials'), 'key'),
+      ),
+    );
   }
   const credentialPointer = (i: number) => pointerOf(developer, `/credentials/${i}`);
   const identities = new Map<string, number>(); // identity → index of its first credential
@@ -213,12 +243,18 @@ function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[
     const id = `${credential.type}:${identityOf(credential)}`;
     const first = identities.get(id);
     if (first !== undefined) {
-      diagnostics.push(error(`developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, credentialPointer(first)), cwd)}); a credential's identity must be unique per developer`, at(doc, credentialPointer(i))));
+      diagnostics.push(
+        error(
+          `developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, credentialPointer(first)), cwd)}); a credential's identity must be unique per developer`,
+          at(doc, credentialPointer(i)),
+        ),
+      );
     } else {
       identities.set(id, i);
     }
     const problems = checkCredentialFields(credential);
-    if (problems.length > 0) diagnostics.push(...problems.map((p) => error(p.message, at(doc, `${credentialPointer(i)}${p.pointer}`))));
+    if (problems.length > 0)
+      diagnostics.push(...problems.map((p) => error(p.message, at(doc, `${credentialPointer(i)}${p.pointer}`))));
   });
   return diagnostics;
 }
@@ -233,7 +269,12 @@ function checkEnabledTypes(developers: DeclaredDeveloper[], enabled: EnabledType
     developer.entry.types.flatMap((type, i) =>
       enabled.types.has(type)
         ? []
-        : [error(`credential type ${type} is not enabled on this portal${where()}; enable it or remove the credential`, at(developer.doc, pointerOf(developer, `/credentials/${i}/type`)))],
+        : [
+            error(
+              `credential type ${type} is not enabled on this portal${where()}; enable it or remove the credential`,
+              at(developer.doc, pointerOf(developer, `/credentials/${i}/type`)),
+            ),
+          ],
     ),
   );
 }
@@ -244,8 +285,18 @@ function identityOf(credential: ManifestCredential): string {
 
 /** Problems of one credential's own fields, each with the pointer of the field below the credential. */
 export function checkCredentialFields(value: ManifestCredential): Array<{ message: string; pointer: string }> {
-  if (value.type === 'jwt' && value.algorithm && PUBLIC_KEY_ALGORITHM.test(value.algorithm) && value.rsaPublicKey === undefined) {
-    return [{ message: `jwt algorithm ${value.algorithm} verifies tokens with a public key; add rsaPublicKey (the PEM text or { fromFile: PATH })`, pointer: '/algorithm' }];
+  if (
+    value.type === 'jwt' &&
+    value.algorithm &&
+    PUBLIC_KEY_ALGORITHM.test(value.algorithm) &&
+    value.rsaPublicKey === undefined
+  ) {
+    return [
+      {
+        message: `jwt algorithm ${value.algorithm} verifies tokens with a public key; add rsaPublicKey (the PEM text or { fromFile: PATH })`,
+        pointer: '/algorithm',
+      },
+    ];
   }
   if (value.type === 'oauth2') {
     return (value.redirectUris ?? []).flatMap((uri, i) => {
@@ -294,12 +345,17 @@ function checkUniqueValues(developers: DeclaredDeveloper[], ctx: ValidationConte
     const firstClaim = { value, developer: first, credential: claimingCredential(first, kind, value, ctx) };
     diagnostics.push(duplicateClaim(kind, { value, developer, credential }, firstClaim, ctx));
   };
-  for (const developer of developers) forEachClaim(developer, ctx, (kind, value, credential) => claim(kind, value, developer, credential));
+  for (const developer of developers)
+    forEachClaim(developer, ctx, (kind, value, credential) => claim(kind, value, developer, credential));
   return diagnostics;
 }
 
 /** Calls `fn` with each unique value a developer claims, in order; `credential` is none for a customId. */
-function forEachClaim(developer: DeclaredDeveloper, ctx: ValidationContext, fn: (kind: ClaimKind, value: string, credential?: number) => void): void {
+function forEachClaim(
+  developer: DeclaredDeveloper,
+  ctx: ValidationContext,
+  fn: (kind: ClaimKind, value: string, credential?: number) => void,
+): void {
   const { doc, index, entry } = developer;
   if (entry.customId !== null) fn('customId', entry.customId);
   for (const [i, value] of entry.claims) fn(entry.types[i]!, value, i);
@@ -313,7 +369,12 @@ function forEachClaim(developer: DeclaredDeveloper, ctx: ValidationContext, fn: 
 }
 
 /** The first of a developer's credentials that claims `value` as a `kind`; none for a customId. */
-function claimingCredential(developer: DeclaredDeveloper, kind: ClaimKind, value: string, ctx: ValidationContext): number | undefined {
+function claimingCredential(
+  developer: DeclaredDeveloper,
+  kind: ClaimKind,
+  value: string,
+  ctx: ValidationContext,
+): number | undefined {
   let found: number | undefined;
   forEachClaim(developer, ctx, (k, v, credential) => {
     if (found === undefined && k === kind && v === value) found = credential;
@@ -336,7 +397,10 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
     return `${shown(developer.email)}'s ${entry.type}:${shown(identityOf(entry))}`;
   };
   const where = ({ developer, credential }: Claim) =>
-    at(developer.doc, pointerOf(developer, credential === undefined ? '/customId' : `/credentials/${credential}/${field}`));
+    at(
+      developer.doc,
+      pointerOf(developer, credential === undefined ? '/customId' : `/credentials/${credential}/${field}`),
+    );
   if (secret) {
     // Naming who holds a secret value, or pointing at it, would make this error an oracle: a pull
     // request listing many literal keys would learn which one is a CI secret, and whose. The error
@@ -355,12 +419,19 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
 
 /** Whether the claimed secret is written as a literal in the manifest (not read with fromEnv or fromFile). */
 function isWrittenLiteral({ developer, credential }: Claim, field: string): boolean {
-  return developer.entry.references.some(([i, f, written]) => i === credential && f === field && typeof written === 'string');
+  return developer.entry.references.some(
+    ([i, f, written]) => i === credential && f === field && typeof written === 'string',
+  );
 }
 
 function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
   const moves = docs.flatMap((doc) =>
-    (doc.fields.moved ?? []).map((move, i) => ({ doc, pointer: `/moved/${i}`, from: move.from.toLowerCase(), to: move.to.toLowerCase() })),
+    (doc.fields.moved ?? []).map((move, i) => ({
+      doc,
+      pointer: `/moved/${i}`,
+      from: move.from.toLowerCase(),
+      to: move.to.toLowerCase(),
+    })),
   );
   if (moves.length === 0) return [];
   const declared = new Set(developers.map((d) => d.email));
@@ -372,7 +443,10 @@ function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ct
     // Located only for a message: a valid block needs no positions.
     const fromAt = () => at(doc, `${pointer}/from`);
     const toAt = () => at(doc, `${pointer}/to`);
-    for (const [email, location] of [[from, fromAt], [to, toAt]] as const) {
+    for (const [email, location] of [
+      [from, fromAt],
+      [to, toAt],
+    ] as const) {
       if (!isValidEmail(email)) diagnostics.push(error(badEmail(email), location()));
     }
     const [fromShown, toShown] = [shown(from), shown(to)];
@@ -380,9 +454,24 @@ function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ct
       [from === to ? `moved block moves ${fromShown} to itself; remove it` : undefined, fromAt],
       [repeated(firstFrom, from, fromAt, ctx, `${fromShown} is moved twice`), fromAt],
       [repeated(firstTo, to, toAt, ctx, `two moved blocks move to ${toShown}`), toAt],
-      [declared.has(from) && from !== to ? `${fromShown} is moved to ${toShown} but is still declared as a developer; remove one or the other` : undefined, fromAt],
-      [declared.has(to) ? undefined : `moved block moves to ${toShown}, which is not declared as a developer; declare it under developers`, toAt],
-      [targets.has(from) && from !== to ? `moved blocks chain through ${fromShown} (something moves to it, and it moves to ${toShown}); move straight to the final email instead` : undefined, fromAt],
+      [
+        declared.has(from) && from !== to
+          ? `${fromShown} is moved to ${toShown} but is still declared as a developer; remove one or the other`
+          : undefined,
+        fromAt,
+      ],
+      [
+        declared.has(to)
+          ? undefined
+          : `moved block moves to ${toShown}, which is not declared as a developer; declare it under developers`,
+        toAt,
+      ],
+      [
+        targets.has(from) && from !== to
+          ? `moved blocks chain through ${fromShown} (something moves to it, and it moves to ${toShown}); move straight to the final email instead`
+          : undefined,
+        fromAt,
+      ],
     ];
     for (const [message, location] of problems) if (message) diagnostics.push(error(message, location()));
   }
@@ -390,7 +479,13 @@ function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ct
 }
 
 /** A message when `key` was seen before (naming where), else records it. */
-function repeated(seen: Map<string, () => Location>, key: string, location: () => Location, ctx: ValidationContext, message: string): string | undefined {
+function repeated(
+  seen: Map<string, () => Location>,
+  key: string,
+  location: () => Location,
+  ctx: ValidationContext,
+  message: string,
+): string | undefined {
   const first = seen.get(key);
   if (!first) {
     seen.set(key, location);

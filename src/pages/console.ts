@@ -5,8 +5,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUSES, developerAddress, type Status } from '../model.js';
 import type { Change } from '../plan/types.js';
 import { chartPoints, statusChart } from '../console/chart.js';
-import { changesOf, ORIGINS, TIMELINE_CHANGES, type ChainStatus, type ConsoleReadModel, type TimelineEntry } from '../console/read-model.js';
-import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, isConsoleToken, issueConsoleSession, refreshConsoleSession } from '../console/session.js';
+import {
+  changesOf,
+  ORIGINS,
+  TIMELINE_CHANGES,
+  type ChainStatus,
+  type ConsoleReadModel,
+  type TimelineEntry,
+} from '../console/read-model.js';
+import {
+  CONSOLE_COOKIE,
+  CONSOLE_MAX_SECONDS,
+  isConsoleToken,
+  issueConsoleSession,
+  refreshConsoleSession,
+} from '../console/session.js';
 import { renderChangesPre } from '../render/html.js';
 import { input } from './forms.js';
 import { html, type SafeHtml } from '../render/html-template.js';
@@ -32,12 +45,34 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export async function consoleRoutes(fastify: FastifyInstance, context: ConsoleContext): Promise<void> {
   const { tokens, readModel } = context;
   const csrf = { preHandler: fastify.csrfProtection };
-  const cookieOptions = () => ({ httpOnly: true, sameSite: 'strict' as const, secure: context.secureCookies, path: '/console', maxAge: CONSOLE_MAX_SECONDS });
+  const cookieOptions = () => ({
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure: context.secureCookies,
+    path: '/console',
+    maxAge: CONSOLE_MAX_SECONDS,
+  });
 
-  const page = (reply: FastifyReply, signedIn: boolean, title: string, body: SafeHtml, current?: string, status = 200) =>
+  const page = (
+    reply: FastifyReply,
+    signedIn: boolean,
+    title: string,
+    body: SafeHtml,
+    current?: string,
+    status = 200,
+  ) =>
     sendPage(
       reply,
-      layout({ title, body, brand: BRAND, nav: signedIn ? NAV : [], current, logout: signedIn ? { action: '/console/logout', csrfToken: reply.generateCsrf(), label: 'Sign out' } : undefined }),
+      layout({
+        title,
+        body,
+        brand: BRAND,
+        nav: signedIn ? NAV : [],
+        current,
+        logout: signedIn
+          ? { action: '/console/logout', csrfToken: reply.generateCsrf(), label: 'Sign out' }
+          : undefined,
+      }),
       status,
     );
 
@@ -69,7 +104,8 @@ ${input({ name: 'token', label: 'Console token', type: 'password', required: tru
 
   fastify.post('/console/login', csrf, async (request, reply) => {
     const token = formOf(request).token ?? '';
-    if (tokens.length === 0 || !isConsoleToken(tokens, token)) return loginPage(reply, 'That console token is not valid.', 401);
+    if (tokens.length === 0 || !isConsoleToken(tokens, token))
+      return loginPage(reply, 'That console token is not valid.', 401);
     request.log.info('console sign-in');
     const signer = tokens.find((t) => isConsoleToken([t], token))!;
     reply.setCookie(CONSOLE_COOKIE, issueConsoleSession(signer, nowSeconds(), nowSeconds()), cookieOptions());
@@ -81,7 +117,10 @@ ${input({ name: 'token', label: 'Console token', type: 'password', required: tru
     return redirect(reply, '/console/login');
   });
 
-  fastify.get('/console', signedIn(async (_request, reply) => redirect(reply, '/console/requests')));
+  fastify.get(
+    '/console',
+    signedIn(async (_request, reply) => redirect(reply, '/console/requests')),
+  );
 
   fastify.get(
     '/console/requests',
@@ -92,10 +131,17 @@ ${input({ name: 'token', label: 'Console token', type: 'password', required: tru
         requests.length === 0
           ? html`<p>No access request is waiting.</p>`
           : html`<p>${requests.length} pending sign-up${requests.length === 1 ? '' : 's'}, oldest first. To approve one, add its entry under <code>developers:</code> in the manifests and merge the reviewed pull request: the apply approves it. To refuse one, add it with <code>status: rejected</code>.</p>
-${requests.length > 1 ? html`<div class="actions"><button type="button" class="secondary" data-copy="all-entries" hidden>Copy all ${requests.length} entries</button></div>
-<pre id="all-entries" hidden>${all}</pre>` : ''}
+${
+  requests.length > 1
+    ? html`<div class="actions"><button type="button" class="secondary" data-copy="all-entries" hidden>Copy all ${requests.length} entries</button></div>
+<pre id="all-entries" hidden>${all}</pre>`
+    : ''
+}
 ${requests.map(
-  (r, i) => html`<section class="card" aria-labelledby="request-${i}"><h3 id="request-${i}"><a href="/console/developers/${encodeURIComponent(r.email)}">${r.email}</a></h3>
+  (
+    r,
+    i,
+  ) => html`<section class="card" aria-labelledby="request-${i}"><h3 id="request-${i}"><a href="/console/developers/${encodeURIComponent(r.email)}">${r.email}</a></h3>
 <dl class="props"><dt>Name</dt><dd>${r.fullName}</dd><dt>Signed up</dt><dd>${r.createdAt}</dd></dl>
 <p>The manifest entry that approves it:</p><pre id="entry-${i}">${r.manifest}</pre><button type="button" class="secondary" data-copy="entry-${i}" hidden>Copy entry for ${r.email}</button></section>`,
 )}`;
@@ -110,8 +156,18 @@ ${requests.map(
       const status = STATUSES.includes(query.status as Status) ? (query.status as Status) : undefined;
       const origin = (ORIGINS as readonly string[]).includes(query.origin ?? '') ? query.origin : undefined;
       const search = (query.q ?? '').slice(0, 200);
-      const [result, counts] = await Promise.all([readModel.developers({ search, status, origin, after: query.after }), readModel.statusCounts()]);
-      const nextQuery = result.next ? new URLSearchParams({ ...(search ? { q: search } : {}), ...(status ? { status } : {}), ...(origin ? { origin } : {}), after: result.next }) : null;
+      const [result, counts] = await Promise.all([
+        readModel.developers({ search, status, origin, after: query.after }),
+        readModel.statusCounts(),
+      ]);
+      const nextQuery = result.next
+        ? new URLSearchParams({
+            ...(search ? { q: search } : {}),
+            ...(status ? { status } : {}),
+            ...(origin ? { origin } : {}),
+            after: result.next,
+          })
+        : null;
       const select = (name: string, label: string, values: readonly string[], chosen: string | undefined) =>
         html`<div class="field"><label for="filter-${name}">${label}</label><select id="filter-${name}" name="${name}"><option value="">Any</option>${values.map((v) => html`<option${v === chosen ? html` selected` : ''}>${v}</option>`)}</select></div>`;
       const body = html`<p>${STATUSES.map((s) => html`<span class="badge ${s}">${s}: ${counts[s]}</span> `)}</p>
@@ -119,11 +175,13 @@ ${requests.map(
 ${input({ name: 'q', label: 'Search by email or name', type: 'search', value: search, hint: 'Matches the start of an email or of a name.', idPrefix: 'filter' })}
 ${select('status', 'Status', STATUSES, status)}${select('origin', 'Origin', ORIGINS, origin)}
 <div><button type="submit">Search developers</button></div></form>
-${result.developers.length === 0
-  ? html`<p>No developer matches.</p>`
-  : html`<div class="table-wrap"><table class="stack"><caption class="muted">Developers${query.after ? html`, after ${query.after}` : ''}</caption><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Origin</th><th scope="col">Credentials</th><th scope="col">Created</th></tr></thead><tbody>
+${
+  result.developers.length === 0
+    ? html`<p>No developer matches.</p>`
+    : html`<div class="table-wrap"><table class="stack"><caption class="muted">Developers${query.after ? html`, after ${query.after}` : ''}</caption><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Origin</th><th scope="col">Credentials</th><th scope="col">Created</th></tr></thead><tbody>
 ${result.developers.map((d) => html`<tr><td data-label="Email"><a href="/console/developers/${encodeURIComponent(d.email)}">${d.email}</a></td><td data-label="Name">${d.fullName}</td><td data-label="Status"><span class="badge ${d.status}">${d.status}</span></td><td data-label="Origin">${d.origin}</td><td data-label="Credentials">${d.credentials}</td><td data-label="Created">${d.createdAt}</td></tr>`)}
-</tbody></table></div>`}
+</tbody></table></div>`
+}
 <nav class="pager" aria-label="Pages">${query.after ? html`<a href="/console/developers?${new URLSearchParams({ ...(search ? { q: search } : {}), ...(status ? { status } : {}), ...(origin ? { origin } : {}) }).toString()}">First page</a>` : ''}${nextQuery ? html`<a href="/console/developers?${nextQuery.toString()}">Next page</a>` : ''}</nav>`;
       return page(reply, true, 'Developers', body, '/console/developers');
     }),
@@ -134,18 +192,28 @@ ${result.developers.map((d) => html`<tr><td data-label="Email"><a href="/console
     signedIn(async (request, reply) => {
       const email = String((request.params as Record<string, unknown>).email ?? '');
       const found = await readModel.developer(email);
-      if (!found) return page(reply, true, 'No such developer', html`<p>No developer has the email ${email}.</p><p><a href="/console/developers">Back to the developers</a></p>`, '/console/developers', 404);
+      if (!found)
+        return page(
+          reply,
+          true,
+          'No such developer',
+          html`<p>No developer has the email ${email}.</p><p><a href="/console/developers">Back to the developers</a></p>`,
+          '/console/developers',
+          404,
+        );
       const { developer, credentials } = found;
       const meta = Object.entries(developer.meta);
       const body = html`<dl class="props"><dt>Address</dt><dd><code>${developerAddress(developer.email)}</code></dd><dt>Name</dt><dd>${developer.fullName}</dd>
 <dt>Status</dt><dd><span class="badge ${developer.status}">${developer.status}</span></dd><dt>Origin</dt><dd>${developer.origin}</dd><dt>Custom ID</dt><dd>${developer.customId ?? '—'}</dd>
 <dt>Created</dt><dd>${developer.createdAt}</dd>${meta.map(([k, v]) => html`<dt>meta.${k}</dt><dd>${v}</dd>`)}</dl>
 <h2>Credentials (${credentials.length})</h2><p class="muted">Secrets are never shown.</p>
-${credentials.length === 0
-  ? html`<p>None.</p>`
-  : html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Type</th><th scope="col">Identity</th><th scope="col">Fields</th><th scope="col">Active</th><th scope="col">Origin</th><th scope="col">Created</th></tr></thead><tbody>
+${
+  credentials.length === 0
+    ? html`<p>None.</p>`
+    : html`<div class="table-wrap"><table class="stack"><thead><tr><th scope="col">Type</th><th scope="col">Identity</th><th scope="col">Fields</th><th scope="col">Active</th><th scope="col">Origin</th><th scope="col">Created</th></tr></thead><tbody>
 ${credentials.map((c) => html`<tr><td data-label="Type">${c.type}</td><td data-label="Identity">${c.identity}</td><td data-label="Fields">${fieldList(c.fields)}</td><td data-label="Active">${c.active ? 'yes' : 'no'}</td><td data-label="Origin">${c.origin}</td><td data-label="Created">${c.createdAt}</td></tr>`)}
-</tbody></table></div>`}
+</tbody></table></div>`
+}
 <p><a href="/console/developers">Back to the developers</a></p>`;
       return page(reply, true, developer.email, body, '/console/developers');
     }),
@@ -171,13 +239,30 @@ ${timeline.entries.length === 0 ? html`<p>Nothing recorded yet.</p>` : html`<ol 
       const params = request.params as Record<string, string>;
       const chain = params.chain === 'apply' || params.chain === 'events' ? params.chain : null;
       const from = Number((request.query as Record<string, string | undefined>).from ?? '');
-      const found = chain && /^\d+$/.test(params.seq ?? '') ? await readModel.entryPage(chain, Number(params.seq), from || undefined) : null;
-      if (!found) return page(reply, true, 'No such entry', html`<p>The history has no such entry.</p><p><a href="/console/history">Back to the history</a></p>`, '/console/history', 404);
+      const found =
+        chain && /^\d+$/.test(params.seq ?? '')
+          ? await readModel.entryPage(chain, Number(params.seq), from || undefined)
+          : null;
+      if (!found)
+        return page(
+          reply,
+          true,
+          'No such entry',
+          html`<p>The history has no such entry.</p><p><a href="/console/history">Back to the history</a></p>`,
+          '/console/history',
+          404,
+        );
       const { fields, changes } = found;
       const summary = fields.summary as Record<string, number> | undefined;
       const shown = changes.filter(isChange);
       const body = html`<p>${String(fields.kind ?? '')} · serial ${String(fields.serial ?? '')} · ${String(fields.at ?? '')} · by <strong>${String(fields.actor ?? '')}</strong> · ${found.chain === 'apply' ? 'applies' : 'events'} chain entry ${found.seq}, hash <code>${found.hash.slice(0, 16)}…</code> · ${megabytes(found.bytes)}</p>
-${summary ? html`<p>${Object.entries(summary).map(([k, v]) => `${v} ${k}`).join(', ')}</p>` : ''}
+${
+  summary
+    ? html`<p>${Object.entries(summary)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ')}</p>`
+    : ''
+}
 <h2>Changes${from ? ' (continued)' : ''}</h2>${shown.length > 0 ? renderChangesPre(shown) : html`<p>No more changes.</p>`}
 <nav class="pager" aria-label="Pages">${from ? html`<a href="/console/history/${found.chain}/${found.seq}">First changes</a>` : ''}${found.next ? html`<a href="/console/history/${found.chain}/${found.seq}?${new URLSearchParams({ from: String(found.next) }).toString()}">Next ${TIMELINE_CHANGES} changes</a>` : ''}<a href="/console/history">Back to the history</a></nav>`;
       return page(reply, true, `History entry ${found.seq}`, body, '/console/history');
@@ -223,12 +308,37 @@ function timelineItem(item: TimelineEntry): SafeHtml {
   const changes = changesOf(item.entry);
   const renderable = changes.filter(isChange);
   const summary = item.entry.summary as Record<string, number> | undefined;
-  const rest = Object.fromEntries(Object.entries(item.entry).filter(([key]) => !['kind', 'serial', 'at', 'actor', 'changes', 'summary', 'action', 'address', 'before', 'after', 'rotated'].includes(key)));
+  const rest = Object.fromEntries(
+    Object.entries(item.entry).filter(
+      ([key]) =>
+        ![
+          'kind',
+          'serial',
+          'at',
+          'actor',
+          'changes',
+          'summary',
+          'action',
+          'address',
+          'before',
+          'after',
+          'rotated',
+        ].includes(key),
+    ),
+  );
   return html`<li><h3>${item.kind}${typeof item.entry.action === 'string' ? html`: ${item.entry.action}` : ''} · serial ${item.serial} · ${item.at}</h3>
-<p>By <strong>${item.actor}</strong>${summary ? html` · ${Object.entries(summary).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''} · ${item.chain === 'apply' ? 'applies' : 'events'} chain entry ${item.seq}, hash <code>${item.hash.slice(0, 16)}…</code></p>
-${renderable.length > 0
-  ? html`<details><summary>${changeCount} change${changeCount === 1 ? '' : 's'}</summary>${renderChangesPre(renderable)}${changeCount > TIMELINE_CHANGES ? html`<p>… and ${changeCount - TIMELINE_CHANGES} more: <a href="/console/history/${item.chain}/${item.seq}">all of them, page by page</a>.</p>` : ''}</details>`
-  : ''}
+<p>By <strong>${item.actor}</strong>${
+    summary
+      ? html` · ${Object.entries(summary)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}`
+      : ''
+  } · ${item.chain === 'apply' ? 'applies' : 'events'} chain entry ${item.seq}, hash <code>${item.hash.slice(0, 16)}…</code></p>
+${
+  renderable.length > 0
+    ? html`<details><summary>${changeCount} change${changeCount === 1 ? '' : 's'}</summary>${renderChangesPre(renderable)}${changeCount > TIMELINE_CHANGES ? html`<p>… and ${changeCount - TIMELINE_CHANGES} more: <a href="/console/history/${item.chain}/${item.seq}">all of them, page by page</a>.</p>` : ''}</details>`
+    : ''
+}
 ${Object.keys(rest).length > 0 ? html`<details><summary>Recorded details</summary><pre>${JSON.stringify(rest, null, 2)}</pre></details>` : ''}</li>`;
 }
 
@@ -237,10 +347,17 @@ function megabytes(bytes: number): string {
 }
 
 function isChange(value: unknown): value is Change {
-  return !!value && typeof value === 'object' && typeof (value as Change).address === 'string' && typeof (value as Change).op === 'string';
+  return (
+    !!value &&
+    typeof value === 'object' &&
+    typeof (value as Change).address === 'string' &&
+    typeof (value as Change).op === 'string'
+  );
 }
 
 function fieldList(fields: Record<string, unknown>): SafeHtml {
   const entries = Object.entries(fields);
-  return entries.length === 0 ? html`—` : html`${entries.map(([k, v], i) => html`${i > 0 ? html`<br>` : ''}${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)}`;
+  return entries.length === 0
+    ? html`—`
+    : html`${entries.map(([k, v], i) => html`${i > 0 ? html`<br>` : ''}${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)}`;
 }

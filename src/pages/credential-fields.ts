@@ -25,10 +25,23 @@ export const CREDENTIAL_LABELS: Record<CredentialType, string> = {
 /** The form fields of each type, in the order the form shows them. */
 export const CREDENTIAL_FIELDS: Record<CredentialType, readonly FormField[]> = {
   'key-auth': [
-    { name: 'name', label: 'Name', kind: 'text', required: true, hint: 'Identifies this key among yours, e.g. "ci" or "mobile-app".' },
-    { name: 'ttl', label: 'Lifetime in seconds (optional)', kind: 'number', hint: 'Leave empty for a key that does not expire.' },
+    {
+      name: 'name',
+      label: 'Name',
+      kind: 'text',
+      required: true,
+      hint: 'Identifies this key among yours, e.g. "ci" or "mobile-app".',
+    },
+    {
+      name: 'ttl',
+      label: 'Lifetime in seconds (optional)',
+      kind: 'number',
+      hint: 'Leave empty for a key that does not expire.',
+    },
   ],
-  'basic-auth': [{ name: 'username', label: 'Username', kind: 'text', required: true, hint: 'Unique across the portal.' }],
+  'basic-auth': [
+    { name: 'username', label: 'Username', kind: 'text', required: true, hint: 'Unique across the portal.' },
+  ],
   oauth2: [
     { name: 'name', label: 'Application name', kind: 'text', required: true },
     { name: 'clientId', label: 'Client ID (optional)', kind: 'text', hint: 'Leave empty to have one generated.' },
@@ -36,7 +49,9 @@ export const CREDENTIAL_FIELDS: Record<CredentialType, readonly FormField[]> = {
     { name: 'clientType', label: 'Client type', kind: 'select', options: ['confidential', 'public'] },
     { name: 'hashSecret', label: 'Store the client secret hashed', kind: 'checkbox' },
   ],
-  'hmac-auth': [{ name: 'username', label: 'Username', kind: 'text', required: true, hint: 'Unique across the portal.' }],
+  'hmac-auth': [
+    { name: 'username', label: 'Username', kind: 'text', required: true, hint: 'Unique across the portal.' },
+  ],
   jwt: [
     { name: 'key', label: 'Key (the iss claim)', kind: 'text', required: true, hint: 'Unique across the portal.' },
     { name: 'algorithm', label: 'Algorithm', kind: 'select', options: JWT_ALGORITHMS },
@@ -49,12 +64,20 @@ export const CREDENTIAL_FIELDS: Record<CredentialType, readonly FormField[]> = {
  * The engine's input from a submitted form: empty optional fields left out, numbers as numbers,
  * one URI per line as a list, a checkbox as a boolean. Anything else the form sent is ignored.
  */
-export function credentialInput(type: CredentialType, form: Record<string, string>, editing = false): Record<string, unknown> {
+export function credentialInput(
+  type: CredentialType,
+  form: Record<string, string>,
+  editing = false,
+): Record<string, unknown> {
   const input: Record<string, unknown> = editing ? {} : { type };
   for (const field of CREDENTIAL_FIELDS[type]) {
     const value = (form[field.name] ?? '').trim();
     if (field.kind === 'checkbox') input[field.name] = form[field.name] === 'on';
-    else if (field.kind === 'lines') input[field.name] = value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+    else if (field.kind === 'lines')
+      input[field.name] = value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean);
     else if (value === '') continue;
     else if (field.kind === 'number') input[field.name] = /^-?\d+$/.test(value) ? Number(value) : value;
     else if (field.kind === 'pem') input[field.name] = `${(form[field.name] ?? '').replace(/\r\n/g, '\n').trim()}\n`;

@@ -14,7 +14,9 @@ export function credentialName(credential: PublicCredential): string {
 const HIDDEN_PROPERTIES = new Set(['id', 'type', 'managed', 'active', 'origin', 'createdAt']);
 
 export function credentialProperties(credential: PublicCredential): SafeHtml {
-  const fields = Object.entries(credential).filter(([key, value]) => !HIDDEN_PROPERTIES.has(key) && value !== undefined && value !== null && value !== '');
+  const fields = Object.entries(credential).filter(
+    ([key, value]) => !HIDDEN_PROPERTIES.has(key) && value !== undefined && value !== null && value !== '',
+  );
   return html`<dl class="props"><dt>Type</dt><dd>${CREDENTIAL_LABELS[credential.type]}</dd>
 ${fields.map(([key, value]) => html`<dt>${key}</dt><dd>${Array.isArray(value) ? value.join(', ') || '—' : typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>`)}
 <dt>Active</dt><dd>${credential.active ? 'yes' : 'no (your access is not approved)'}</dd><dt>Created</dt><dd>${credential.createdAt}</dd></dl>`;

@@ -13,7 +13,6 @@ import { html, type SafeHtml } from '../render/html-template.js';
 import { csrfField, layout, notice, type NavLink } from './layout.js';
 import { formOf, redirect, sendPage, type PageContext } from './http.js';
 
-
 const NAV: NavLink[] = [
   { href: '/dashboard', label: 'Credentials' },
   { href: '/account', label: 'Account settings' },
@@ -36,7 +35,12 @@ export async function developerRoutes(fastify: FastifyInstance, context: PageCon
       layout({
         title: rendered.title,
         body: rendered.body,
-        nav: session ? NAV : [{ href: '/login', label: 'Log in' }, { href: '/signup', label: 'Sign up' }],
+        nav: session
+          ? NAV
+          : [
+              { href: '/login', label: 'Log in' },
+              { href: '/signup', label: 'Sign up' },
+            ],
         current: rendered.current,
         logout: session ? { action: '/logout', csrfToken: reply.generateCsrf(), label: 'Log out' } : undefined,
       }),
@@ -89,7 +93,10 @@ ${input({ name: 'password', label: 'Password', type: 'password', required: true,
   fastify.post('/signup', csrf, async (request, reply) => {
     const form = formOf(request);
     try {
-      const account = await engine.register({ email: form.email ?? '', fullName: form.fullName ?? '', password: form.password ?? '' }, contextOf(request));
+      const account = await engine.register(
+        { email: form.email ?? '', fullName: form.fullName ?? '', password: form.password ?? '' },
+        contextOf(request),
+      );
       if (account.status === 'pending') {
         return page(reply, null, {
           title: 'Your request waits for approval',
@@ -98,10 +105,19 @@ ${input({ name: 'password', label: 'Password', type: 'password', required: true,
 <p><a href="/login">Go to the login page</a></p>`,
         });
       }
-      return page(reply, null, { title: 'Log in', status: 201, body: html`${notice('ok', 'Your account is ready: log in to create your credentials.')}${loginForm(reply, { email: account.email })}` });
+      return page(reply, null, {
+        title: 'Log in',
+        status: 201,
+        body: html`${notice('ok', 'Your account is ready: log in to create your credentials.')}${loginForm(reply, { email: account.email })}`,
+      });
     } catch (error) {
       if (!(error instanceof PortalError)) throw error;
-      return page(reply, null, { title: 'Sign up', current: '/signup', status: error.status, body: signupForm(reply, { ...form, password: '' }, error) });
+      return page(reply, null, {
+        title: 'Sign up',
+        current: '/signup',
+        status: error.status,
+        body: signupForm(reply, { ...form, password: '' }, error),
+      });
     }
   });
 
@@ -114,7 +130,11 @@ ${input({ name: 'password', label: 'Password', type: 'password', required: true,
 
   fastify.get('/login', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
-    const message = query.expired ? notice('info', 'Please log in to continue.') : query.done === 'logout' ? notice('ok', 'You are logged out.') : '';
+    const message = query.expired
+      ? notice('info', 'Please log in to continue.')
+      : query.done === 'logout'
+        ? notice('ok', 'You are logged out.')
+        : '';
     return page(reply, null, { title: 'Log in', current: '/login', body: html`${message}${loginForm(reply)}` });
   });
 
@@ -151,18 +171,36 @@ ${input({ name: 'password', label: 'New password', type: 'password', required: t
 
   fastify.get('/password', async (request, reply) => {
     const token = String((request.query as Record<string, unknown>).token ?? '');
-    if (!token) return page(reply, null, { title: 'Set your password', status: 400, body: notice('error', 'This link has no token. Use the whole link from your invitation.') });
-    return page(reply, null, { title: 'Set your password', body: html`<p>Choose the password for your developer portal account.</p>${passwordForm(reply, token)}` });
+    if (!token)
+      return page(reply, null, {
+        title: 'Set your password',
+        status: 400,
+        body: notice('error', 'This link has no token. Use the whole link from your invitation.'),
+      });
+    return page(reply, null, {
+      title: 'Set your password',
+      body: html`<p>Choose the password for your developer portal account.</p>${passwordForm(reply, token)}`,
+    });
   });
 
   fastify.post('/password', csrf, async (request, reply) => {
     const form = formOf(request);
     try {
-      await engine.setPasswordWithInvite({ token: form.token ?? '', password: form.password ?? '' }, contextOf(request));
-      return page(reply, null, { title: 'Your password is set', body: html`${notice('ok', 'You can now log in with your email and this password.')}${loginForm(reply)}` });
+      await engine.setPasswordWithInvite(
+        { token: form.token ?? '', password: form.password ?? '' },
+        contextOf(request),
+      );
+      return page(reply, null, {
+        title: 'Your password is set',
+        body: html`${notice('ok', 'You can now log in with your email and this password.')}${loginForm(reply)}`,
+      });
     } catch (error) {
       if (!(error instanceof PortalError)) throw error;
-      return page(reply, null, { title: 'Set your password', status: error.status, body: passwordForm(reply, form.token ?? '', error) });
+      return page(reply, null, {
+        title: 'Set your password',
+        status: error.status,
+        body: passwordForm(reply, form.token ?? '', error),
+      });
     }
   });
 
@@ -171,29 +209,46 @@ ${input({ name: 'password', label: 'New password', type: 'password', required: t
   fastify.get(
     '/dashboard',
     authenticated(async (request, reply, session) => {
-      const [credentials, types] = await Promise.all([engine.listCredentials(session), engine.credentialTypes(session)]);
+      const [credentials, types] = await Promise.all([
+        engine.listCredentials(session),
+        engine.credentialTypes(session),
+      ]);
       const done = String((request.query as Record<string, unknown>).done ?? '');
       const message = DONE_MESSAGES[done] ? notice('ok', DONE_MESSAGES[done]!) : '';
       const create =
         types.length > 0
           ? html`<p><a class="button" href="/credentials/new">Create API credential</a></p>`
-          : notice('info', 'You cannot create credentials at the moment: self-service is off, or you hold as many as allowed.');
+          : notice(
+              'info',
+              'You cannot create credentials at the moment: self-service is off, or you hold as many as allowed.',
+            );
       const list =
         credentials.length > 0
           ? credentials.map((c) => credentialCard(c, reply.generateCsrf()))
           : html`<p>You have no credentials yet.</p>`;
-      return page(reply, session, { title: 'Your API credentials', current: '/dashboard', body: html`${message}${create}${list}` });
+      return page(reply, session, {
+        title: 'Your API credentials',
+        current: '/dashboard',
+        body: html`${message}${create}${list}`,
+      });
     }),
   );
 
-  const newCredentialPage = (reply: FastifyReply, session: Session, types: CredentialType[], open?: { type: string; values: Record<string, unknown>; error: PortalError }) =>
+  const newCredentialPage = (
+    reply: FastifyReply,
+    session: Session,
+    types: CredentialType[],
+    open?: { type: string; values: Record<string, unknown>; error: PortalError },
+  ) =>
     page(reply, session, {
       title: 'Create API credential',
       current: '/dashboard',
       status: open?.error.status,
       body: html`${open ? errorNotice(open.error) : ''}<p>Choose the kind of credential your application uses. The secret is generated for you and shown once.</p>
 ${types.map(
-  (type) => html`<details class="card"${open?.type === type || types.length === 1 ? html` open` : ''}><summary><strong>${CREDENTIAL_LABELS[type]}</strong></summary>
+  (
+    type,
+  ) => html`<details class="card"${open?.type === type || types.length === 1 ? html` open` : ''}><summary><strong>${CREDENTIAL_LABELS[type]}</strong></summary>
 <form class="stack" method="post" action="/credentials" novalidate>${csrfField(reply.generateCsrf())}<input type="hidden" name="type" value="${type}">
 ${CREDENTIAL_FIELDS[type].map((field) => credentialControl(field, open?.type === type ? open.values[field.name] : undefined, open?.type === type ? open.error.errors : undefined, `new-${type}`))}
 <div><button type="submit">Create ${CREDENTIAL_LABELS[type]} credential</button></div></form></details>`,
@@ -203,7 +258,9 @@ ${CREDENTIAL_FIELDS[type].map((field) => credentialControl(field, open?.type ===
 
   fastify.get(
     '/credentials/new',
-    authenticated(async (_request, reply, session) => newCredentialPage(reply, session, await engine.credentialTypes(session))),
+    authenticated(async (_request, reply, session) =>
+      newCredentialPage(reply, session, await engine.credentialTypes(session)),
+    ),
   );
 
   fastify.post(
@@ -213,7 +270,12 @@ ${CREDENTIAL_FIELDS[type].map((field) => credentialControl(field, open?.type ===
       const form = formOf(request);
       const type = form.type as CredentialType;
       const types = await engine.credentialTypes(session);
-      if (!CREDENTIAL_TYPES.includes(type)) return newCredentialPage(reply, session, types, { type, values: {}, error: new PortalError(400, 'Unknown credential type', `Choose one of the types below.`) });
+      if (!CREDENTIAL_TYPES.includes(type))
+        return newCredentialPage(reply, session, types, {
+          type,
+          values: {},
+          error: new PortalError(400, 'Unknown credential type', `Choose one of the types below.`),
+        });
       const values = credentialInput(type, form);
       try {
         return secretPage(reply, session, 'Your new credential', await engine.createCredential(session, values));
@@ -231,13 +293,20 @@ ${CREDENTIAL_FIELDS[type].map((field) => credentialControl(field, open?.type ===
       status: title === 'Your new credential' ? 201 : 200,
       body: html`${notice('warn', html`<strong>Copy the secret now: it is shown only this once.</strong>`, 'It is not stored where anyone can read it back; if you lose it, rotate the credential to get a new one.')}
 ${Object.entries(result.secrets).map(
-  ([field, value]) => html`<h2>${field}</h2><div class="secret"><code id="secret-${field}">${value}</code><button type="button" class="secondary" data-copy="secret-${field}" hidden>Copy ${field}</button></div>`,
+  ([field, value]) =>
+    html`<h2>${field}</h2><div class="secret"><code id="secret-${field}">${value}</code><button type="button" class="secondary" data-copy="secret-${field}" hidden>Copy ${field}</button></div>`,
 )}
 <h2>Credential</h2>${credentialProperties(result.credential)}
 <p><a class="button" href="/dashboard">Done: back to your credentials</a></p>`,
     });
 
-  const editPage = (reply: FastifyReply, session: Session, credential: PublicCredential, values: Record<string, unknown>, error?: PortalError) =>
+  const editPage = (
+    reply: FastifyReply,
+    session: Session,
+    credential: PublicCredential,
+    values: Record<string, unknown>,
+    error?: PortalError,
+  ) =>
     page(reply, session, {
       title: `Edit ${credentialName(credential)}`,
       current: '/dashboard',
@@ -273,7 +342,12 @@ ${CREDENTIAL_FIELDS[credential.type].map((field) => credentialControl(field, val
     }),
   );
 
-  const confirmPage = (reply: FastifyReply, session: Session, credential: PublicCredential, action: 'rotate' | 'delete') =>
+  const confirmPage = (
+    reply: FastifyReply,
+    session: Session,
+    credential: PublicCredential,
+    action: 'rotate' | 'delete',
+  ) =>
     page(reply, session, {
       title: action === 'delete' ? `Delete ${credentialName(credential)}?` : `Rotate ${credentialName(credential)}?`,
       current: '/dashboard',
@@ -286,7 +360,9 @@ ${credentialProperties(credential)}
   for (const action of ['rotate', 'delete'] as const) {
     fastify.get(
       `/credentials/:id/${action}`,
-      authenticated(async (request, reply, session) => confirmPage(reply, session, await engine.getCredential(session, idOf(request)), action)),
+      authenticated(async (request, reply, session) =>
+        confirmPage(reply, session, await engine.getCredential(session, idOf(request)), action),
+      ),
     );
   }
 
@@ -294,8 +370,14 @@ ${credentialProperties(credential)}
     '/credentials/:id/rotate',
     csrf,
     authenticated(async (request, reply, session) => {
-      if (formOf(request).confirm !== 'yes') return confirmPage(reply, session, await engine.getCredential(session, idOf(request)), 'rotate');
-      return secretPage(reply, session, 'Your rotated credential', await engine.rotateCredential(session, idOf(request)));
+      if (formOf(request).confirm !== 'yes')
+        return confirmPage(reply, session, await engine.getCredential(session, idOf(request)), 'rotate');
+      return secretPage(
+        reply,
+        session,
+        'Your rotated credential',
+        await engine.rotateCredential(session, idOf(request)),
+      );
     }),
   );
 
@@ -303,7 +385,8 @@ ${credentialProperties(credential)}
     '/credentials/:id/delete',
     csrf,
     authenticated(async (request, reply, session) => {
-      if (formOf(request).confirm !== 'yes') return confirmPage(reply, session, await engine.getCredential(session, idOf(request)), 'delete');
+      if (formOf(request).confirm !== 'yes')
+        return confirmPage(reply, session, await engine.getCredential(session, idOf(request)), 'delete');
       await engine.deleteCredential(session, idOf(request));
       return redirect(reply, '/dashboard?done=deleted');
     }),
@@ -311,7 +394,12 @@ ${credentialProperties(credential)}
 
   // ---- account settings -------------------------------------------------------------------
 
-  const accountPage = async (reply: FastifyReply, session: Session, message?: SafeHtml, failure?: { form: string; error: PortalError }) => {
+  const accountPage = async (
+    reply: FastifyReply,
+    session: Session,
+    message?: SafeHtml,
+    failure?: { form: string; error: PortalError },
+  ) => {
     const account = await engine.me(session);
     const errors = (form: string) => (failure?.form === form ? failure.error : undefined);
     const section = (form: string) => (errors(form) ? errorNotice(errors(form)!) : '');
@@ -322,13 +410,17 @@ ${credentialProperties(credential)}
       status: failure?.error.status,
       body: html`${message ?? ''}<dl class="props"><dt>Status</dt><dd>${account.status}</dd><dt>Member since</dt><dd>${account.createdAt}</dd></dl>
 <h2 id="name">Name</h2>${section('name')}
-${account.managed.fullName
-  ? html`${input({ name: 'fullName', label: 'Full name', value: account.fullName, readonly: true, hint: 'Managed by the portal’s manifests: ask an administrator to change it.', idPrefix: 'name' })}`
-  : html`<form class="stack" method="post" action="/account/name" novalidate>${csrfField(token)}${input({ name: 'fullName', label: 'Full name', value: account.fullName, required: true, autocomplete: 'name', errors: errors('name')?.errors, idPrefix: 'name' })}<div><button type="submit">Save name</button></div></form>`}
+${
+  account.managed.fullName
+    ? html`${input({ name: 'fullName', label: 'Full name', value: account.fullName, readonly: true, hint: 'Managed by the portal’s manifests: ask an administrator to change it.', idPrefix: 'name' })}`
+    : html`<form class="stack" method="post" action="/account/name" novalidate>${csrfField(token)}${input({ name: 'fullName', label: 'Full name', value: account.fullName, required: true, autocomplete: 'name', errors: errors('name')?.errors, idPrefix: 'name' })}<div><button type="submit">Save name</button></div></form>`
+}
 <h2 id="email">Email</h2>${section('email')}
-${account.managed.email
-  ? html`${input({ name: 'email', label: 'Email', type: 'email', value: account.email, readonly: true, hint: 'Managed by the portal’s manifests: ask an administrator to change it.', idPrefix: 'email' })}`
-  : html`<form class="stack" method="post" action="/account/email" novalidate>${csrfField(token)}${input({ name: 'email', label: 'Email', type: 'email', value: account.email, required: true, autocomplete: 'email', errors: errors('email')?.errors, idPrefix: 'email' })}${input({ name: 'password', label: 'Your password, to confirm', type: 'password', required: true, autocomplete: 'current-password', idPrefix: 'email' })}<div><button type="submit">Change email</button></div></form>`}
+${
+  account.managed.email
+    ? html`${input({ name: 'email', label: 'Email', type: 'email', value: account.email, readonly: true, hint: 'Managed by the portal’s manifests: ask an administrator to change it.', idPrefix: 'email' })}`
+    : html`<form class="stack" method="post" action="/account/email" novalidate>${csrfField(token)}${input({ name: 'email', label: 'Email', type: 'email', value: account.email, required: true, autocomplete: 'email', errors: errors('email')?.errors, idPrefix: 'email' })}${input({ name: 'password', label: 'Your password, to confirm', type: 'password', required: true, autocomplete: 'current-password', idPrefix: 'email' })}<div><button type="submit">Change email</button></div></form>`
+}
 <h2 id="password">Password</h2>${section('password')}
 <form class="stack" method="post" action="/account/password" novalidate>${csrfField(token)}
 ${input({ name: 'currentPassword', label: 'Current password', type: 'password', required: true, autocomplete: 'current-password', errors: errors('password')?.errors, idPrefix: 'pw' })}
@@ -342,9 +434,16 @@ ${input({ name: 'password', label: 'Your password, to confirm', type: 'password'
     });
   };
 
-  fastify.get('/account', authenticated(async (_request, reply, session) => accountPage(reply, session)));
+  fastify.get(
+    '/account',
+    authenticated(async (_request, reply, session) => accountPage(reply, session)),
+  );
 
-  const accountChange = (form: string, change: (session: Session, body: Record<string, string>) => Promise<unknown>, done: string) =>
+  const accountChange = (
+    form: string,
+    change: (session: Session, body: Record<string, string>) => Promise<unknown>,
+    done: string,
+  ) =>
     authenticated(async (request, reply, session) => {
       try {
         await change(session, formOf(request));
@@ -355,12 +454,29 @@ ${input({ name: 'password', label: 'Your password, to confirm', type: 'password'
       }
     });
 
-  fastify.post('/account/name', csrf, accountChange('name', (s, b) => engine.updateMe(s, { fullName: b.fullName ?? '' }), 'Your name is saved.'));
-  fastify.post('/account/email', csrf, accountChange('email', (s, b) => engine.changeEmail(s, { email: b.email ?? '', password: b.password ?? '' }), 'Your email is changed.'));
+  fastify.post(
+    '/account/name',
+    csrf,
+    accountChange('name', (s, b) => engine.updateMe(s, { fullName: b.fullName ?? '' }), 'Your name is saved.'),
+  );
+  fastify.post(
+    '/account/email',
+    csrf,
+    accountChange(
+      'email',
+      (s, b) => engine.changeEmail(s, { email: b.email ?? '', password: b.password ?? '' }),
+      'Your email is changed.',
+    ),
+  );
   fastify.post(
     '/account/password',
     csrf,
-    accountChange('password', (s, b) => engine.changePassword(s, { currentPassword: b.currentPassword ?? '', newPassword: b.newPassword ?? '' }), 'Your password is changed; your other sessions have ended.'),
+    accountChange(
+      'password',
+      (s, b) =>
+        engine.changePassword(s, { currentPassword: b.currentPassword ?? '', newPassword: b.newPassword ?? '' }),
+      'Your password is changed; your other sessions have ended.',
+    ),
   );
 
   fastify.post(
@@ -374,7 +490,10 @@ ${input({ name: 'password', label: 'Your password, to confirm', type: 'password'
         return accountPage(reply, session, undefined, { form: 'delete', error });
       }
       clearSessionCookie(reply, cookies);
-      return page(reply, null, { title: 'Your account is deleted', body: html`${notice('ok', 'Your account and every credential it held are gone; your access is revoked.')}<p><a href="/">Go to the portal's home page</a></p>` });
+      return page(reply, null, {
+        title: 'Your account is deleted',
+        body: html`${notice('ok', 'Your account and every credential it held are gone; your access is revoked.')}<p><a href="/">Go to the portal's home page</a></p>`,
+      });
     }),
   );
 }

@@ -1,6 +1,6 @@
 // Form controls with visible labels, hints and errors tied to them for assistive technology.
 import type { FieldError } from '../portal/contract.js';
-import { PortalError } from '../portal/contract.js';
+import type { PortalError } from '../portal/contract.js';
 import type { FormField } from './credential-fields.js';
 import { html, type SafeHtml } from '../render/html-template.js';
 import { notice } from './layout.js';
@@ -25,7 +25,8 @@ function ids(options: { name: string; idPrefix?: string }) {
 }
 
 function fieldError(errors: readonly FieldError[] | undefined, name: string): string | undefined {
-  return errors?.find((e) => e.field === name || e.field.startsWith(`${name}[`) || e.field.startsWith(`${name}.`))?.message;
+  return errors?.find((e) => e.field === name || e.field.startsWith(`${name}[`) || e.field.startsWith(`${name}.`))
+    ?.message;
 }
 
 function describedBy(id: ReturnType<typeof ids>, hint: string | undefined, error: string | undefined): SafeHtml {
@@ -46,7 +47,12 @@ ${hintAndError(id, options.hint, error)}</div>`;
 }
 
 /** A credential form's control for one of its type's fields. */
-export function credentialControl(field: FormField, value: unknown, errors: readonly FieldError[] | undefined, idPrefix: string): SafeHtml {
+export function credentialControl(
+  field: FormField,
+  value: unknown,
+  errors: readonly FieldError[] | undefined,
+  idPrefix: string,
+): SafeHtml {
   const id = ids({ name: field.name, idPrefix });
   const error = fieldError(errors, field.name);
   const aria = html`${error ? html` aria-invalid="true"` : ''}${describedBy(id, field.hint, error)}`;
@@ -62,12 +68,24 @@ export function credentialControl(field: FormField, value: unknown, errors: read
       return html`<div class="field"><label for="${id.id}">${field.label}</label><textarea id="${id.id}" name="${field.name}" spellcheck="false"${aria}>${text}</textarea>${after}</div>`;
     }
     default:
-      return input({ name: field.name, label: field.label, type: field.kind === 'number' ? 'number' : 'text', value: value === undefined || value === null ? undefined : String(value), required: field.required, hint: field.hint, errors, idPrefix });
+      return input({
+        name: field.name,
+        label: field.label,
+        type: field.kind === 'number' ? 'number' : 'text',
+        value: value === undefined || value === null ? undefined : String(value),
+        required: field.required,
+        hint: field.hint,
+        errors,
+        idPrefix,
+      });
   }
 }
 
 /** A refusal from the engine as the page shows it above the form: its title, detail and field errors. */
 export function errorNotice(error: PortalError): SafeHtml {
-  const list = error.errors && error.errors.length > 0 ? html`<ul>${error.errors.map((e) => html`<li><code>${e.field}</code>: ${e.message}</li>`)}</ul>` : '';
+  const list =
+    error.errors && error.errors.length > 0
+      ? html`<ul>${error.errors.map((e) => html`<li><code>${e.field}</code>: ${e.message}</li>`)}</ul>`
+      : '';
   return html`${notice('error', html`<strong>${error.title}.</strong> ${error.detail}`)}${list}`;
 }

@@ -15,14 +15,20 @@ export function sendPage(reply: FastifyReply, page: string, status = 200): Fasti
 }
 
 export function errorPage(reply: FastifyReply, status: number, title: string, detail: string): FastifyReply {
-  return sendPage(reply, layout({ title, body: html`<p>${detail}</p><p><a href="/">Go to the portal's home page</a></p>` }), status);
+  return sendPage(
+    reply,
+    layout({ title, body: html`<p>${detail}</p><p><a href="/">Go to the portal's home page</a></p>` }),
+    status,
+  );
 }
 
 /** The form body of a POST, always an object of strings. */
 export function formOf(request: FastifyRequest): Record<string, string> {
   const body = request.body;
   if (body === null || typeof body !== 'object') return {};
-  return Object.fromEntries(Object.entries(body as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(body as Record<string, unknown>).filter(([, v]) => typeof v === 'string'),
+  ) as Record<string, string>;
 }
 
 export function redirect(reply: FastifyReply, location: string): FastifyReply {

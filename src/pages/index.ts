@@ -33,10 +33,12 @@ export const PAGES_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-
 /** Splits $PORTALFORM_CONSOLE_TOKEN: several tokens, comma-separated, blanks ignored. */
 export function consoleTokensFrom(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((token) => token.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean);
 }
 
 /** The pages as the service registers them (ServiceOptions.pages). */
@@ -53,35 +55,56 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
     cookieKey: 'portalform_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies },
   });
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 256 * 1024 },
+    (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
 
   fastify.addHook('onSend', async (_request, reply, payload) => {
     reply.header('content-security-policy', PAGES_CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
-    if (!String(reply.getHeader('content-type') ?? '').startsWith('text/css') && !String(reply.getHeader('content-type') ?? '').includes('javascript')) {
+    if (
+      !String(reply.getHeader('content-type') ?? '').startsWith('text/css') &&
+      !String(reply.getHeader('content-type') ?? '').includes('javascript')
+    ) {
       reply.header('cache-control', 'no-store');
     }
     return payload;
   });
 
-  fastify.get('/assets/portal.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PORTAL_CSS));
-  fastify.get('/assets/portal.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PORTAL_JS));
+  fastify.get('/assets/portal.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PORTAL_CSS),
+  );
+  fastify.get('/assets/portal.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PORTAL_JS),
+  );
 
   fastify.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof PortalError) return errorPage(reply, error.status, error.title, error.detail);
     if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
-      return errorPage(reply, 403, 'This form has expired', 'For your protection the form could not be accepted. Go back, reload the page and send it again.');
+      return errorPage(
+        reply,
+        403,
+        'This form has expired',
+        'For your protection the form could not be accepted. Go back, reload the page and send it again.',
+      );
     }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return errorPage(reply, error.statusCode, 'The request could not be read', error.message);
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      return errorPage(reply, error.statusCode, 'The request could not be read', error.message);
     request.log.error({ err: error }, 'page failed');
     return errorPage(reply, 500, 'Something went wrong', 'The page could not be shown. Try again in a moment.');
   });
 
   const context: PageContext = { engine: options.engine, secureCookies };
   await developerRoutes(fastify, context);
-  await consoleRoutes(fastify, { ...context, tokens: options.consoleTokens, readModel: new ConsoleReadModel(options.store) });
+  await consoleRoutes(fastify, {
+    ...context,
+    tokens: options.consoleTokens,
+    readModel: new ConsoleReadModel(options.store),
+  });
 }

@@ -34,7 +34,13 @@ export function deleteCredential(email: string, credential: StoredCredential, re
 
 /** A developer's attributes as users see them; `status` stands in for the developer's own. */
 export function developerView(
-  developer: { email: string; fullName: string | null; status: Status; customId: string | null; meta: Record<string, string> },
+  developer: {
+    email: string;
+    fullName: string | null;
+    status: Status;
+    customId: string | null;
+    meta: Record<string, string>;
+  },
   status = developer.status,
 ): Record<string, unknown> {
   return {
@@ -65,4 +71,3 @@ export function credentialView(
 export function sortedObject<T>(object: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
-

@@ -143,16 +143,29 @@ function diffDeveloper(
   if (current.origin !== 'manifest') set.adopt = true;
   // Who manages the name: the manifests when the entry gives one, else the developer (SPEC §8).
   const nameManaged = developer.fullName !== null;
-  if (current.nameManaged !== undefined && (set.adopt ? !nameManaged : current.nameManaged !== nameManaged)) set.nameManaged = nameManaged;
+  if (current.nameManaged !== undefined && (set.adopt ? !nameManaged : current.nameManaged !== nameManaged))
+    set.nameManaged = nameManaged;
   if (Object.keys(set).length > 0) {
     const nameBy = (managed: boolean) => (managed ? 'manifests' : 'developer');
     changes.push({
       address,
       kind: 'developer',
       op: 'update',
-      before: { ...developerView(current), ...(set.adopt ? { origin: current.origin } : {}), ...(set.nameManaged !== undefined ? { nameManagedBy: nameBy(current.nameManaged !== false && !set.adopt) } : {}) },
+      before: {
+        ...developerView(current),
+        ...(set.adopt ? { origin: current.origin } : {}),
+        ...(set.nameManaged !== undefined
+          ? { nameManagedBy: nameBy(current.nameManaged !== false && !set.adopt) }
+          : {}),
+      },
       after: {
-        ...developerView({ email: developer.email, fullName: developer.fullName ?? current.fullName, status: current.status, customId: developer.customId, meta: developer.meta }),
+        ...developerView({
+          email: developer.email,
+          fullName: developer.fullName ?? current.fullName,
+          status: current.status,
+          customId: developer.customId,
+          meta: developer.meta,
+        }),
         ...(set.adopt ? { origin: 'manifest' } : {}),
         ...(set.nameManaged !== undefined ? { nameManagedBy: nameBy(nameManaged) } : {}),
       },
@@ -168,7 +181,9 @@ function diffDeveloper(
     const key = `${credential.type}:${credential.identity}`;
     const existing = storedCredentials.get(key);
     storedCredentials.delete(key);
-    const replaced = options.replace.size > 0 && options.replace.has(credentialAddress(developer.email, credential.type, credential.identity));
+    const replaced =
+      options.replace.size > 0 &&
+      options.replace.has(credentialAddress(developer.email, credential.type, credential.identity));
     if (existing && replaced) {
       changes.push(deleteCredential(developer.email, existing, true));
       changes.push(createCredential(developer.email, credential, vault, active, true));
@@ -217,7 +232,8 @@ function diffCredential(
   // A generated field the manifest leaves out keeps its stored value.
   const wantedFields = { ...credential.fields };
   for (const field of spec.generatedFields) {
-    if (wantedFields[field] === undefined && existing.fields[field] !== undefined) wantedFields[field] = existing.fields[field];
+    if (wantedFields[field] === undefined && existing.fields[field] !== undefined)
+      wantedFields[field] = existing.fields[field];
   }
   const fieldsChanged = !sameJson(wantedFields, existing.fields);
 
@@ -280,7 +296,12 @@ function diffCredential(
  * copy (a backfill), after which `secret reveal` and the decK export can read it. Adds them to
  * `secrets` and returns their fields.
  */
-function backfillSecrets(credential: DesiredCredential, existing: StoredCredential, vault: Vault, secrets: Record<string, SecretPlan>): string[] {
+function backfillSecrets(
+  credential: DesiredCredential,
+  existing: StoredCredential,
+  vault: Vault,
+  secrets: Record<string, SecretPlan>,
+): string[] {
   if (!vault.canEncrypt) return [];
   const fields: string[] = [];
   for (const [field, given] of Object.entries(credential.secrets)) {
@@ -323,7 +344,13 @@ function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boo
   ];
 }
 
-function createCredential(email: string, credential: DesiredCredential, vault: Vault, active: boolean, replace: boolean): Change {
+function createCredential(
+  email: string,
+  credential: DesiredCredential,
+  vault: Vault,
+  active: boolean,
+  replace: boolean,
+): Change {
   const spec = CREDENTIAL_SPECS[credential.type];
   const secrets: Record<string, SecretPlan> = {};
   for (const field of spec.secretFields) {
@@ -341,7 +368,14 @@ function createCredential(email: string, credential: DesiredCredential, vault: V
     before: null,
     after,
     ...(replace ? { replace: true as const } : {}),
-    action: { do: 'credential.create', email, type: credential.type, identity: credential.identity, fields: credential.fields, secrets },
+    action: {
+      do: 'credential.create',
+      email,
+      type: credential.type,
+      identity: credential.identity,
+      fields: credential.fields,
+      secrets,
+    },
   };
 }
 

@@ -39,7 +39,9 @@ export function developerDigest(developer: DesiredDeveloper, vault: Vault): stri
   // the developer must differ, so that a plan reads it and backfills the copies (diff.ts).
   let text = `${FORMAT}\0${content}${vault.canEncrypt ? '' : '\0keyless'}`;
   for (const { type, field, secret, publicKey } of references) {
-    text += secret ? `\0s${type}.${field}:${referenceDigest(vault, type, field, secret.value)}` : `\0k${type}.${field}:${publicKey!.length}:${publicKey}`;
+    text += secret
+      ? `\0s${type}.${field}:${referenceDigest(vault, type, field, secret.value)}`
+      : `\0k${type}.${field}:${publicKey!.length}:${publicKey}`;
   }
   return sha256(text, 'base64url');
 }
@@ -47,7 +49,17 @@ export function developerDigest(developer: DesiredDeveloper, vault: Vault): stri
 /** For a developer not loaded from manifests: its fields stand for the entry, its secrets for the references. */
 function syncSourceOf(developer: DesiredDeveloper): SyncSource {
   const credentials = developer.credentials.map((c) => [c.type, c.identity, c.fields, Object.keys(c.secrets)]);
-  const entry = JSON.stringify([FORMAT, developer.email, developer.fullName, developer.status, developer.customId, developer.meta, credentials]);
-  const references = developer.credentials.flatMap((c) => Object.entries(c.secrets).map(([field, secret]) => ({ type: c.type, field, secret })));
+  const entry = JSON.stringify([
+    FORMAT,
+    developer.email,
+    developer.fullName,
+    developer.status,
+    developer.customId,
+    developer.meta,
+    credentials,
+  ]);
+  const references = developer.credentials.flatMap((c) =>
+    Object.entries(c.secrets).map(([field, secret]) => ({ type: c.type, field, secret })),
+  );
   return { content: sha256(entry, 'base64url'), references };
 }

@@ -1,4 +1,10 @@
-import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType, type Diagnostic } from '../model.js';
+import {
+  CREDENTIAL_SPECS,
+  credentialAddress,
+  developerAddress,
+  type CredentialType,
+  type Diagnostic,
+} from '../model.js';
 import type { StateSnapshot } from '../store/types.js';
 import type { Action, Change } from './types.js';
 import { escapeForMessage, quoteForMessage } from '../util/strings.js';
@@ -39,7 +45,7 @@ export function orderChanges(changes: Change[], state: StateSnapshot): Change[] 
   const claims = sorted.map((change) => claimsOf(change, storedUnique));
 
   const freedBy = new Map<string, number>();
-  claims.forEach((c, i) => c.frees.forEach((value) => freedBy.set(value, i)));
+  for (const [i, c] of claims.entries()) for (const value of c.frees) freedBy.set(value, i);
   const waitsFor = sorted.map(() => new Set<number>());
   const dependents = sorted.map(() => [] as number[]);
   claims.forEach((c, taker) => {
@@ -64,7 +70,7 @@ function scheduleWithDependencies(
   const out: Change[] = [];
   const ready = new MinHeap();
   const done = new Set<number>();
-  sorted.forEach((_, i) => waitsFor[i]!.size === 0 && ready.push(i));
+  for (let i = 0; i < sorted.length; i++) if (waitsFor[i]!.size === 0) ready.push(i);
   const release = (freer: number) => {
     for (const taker of dependents[freer]!) {
       waitsFor[taker]!.delete(freer);
@@ -76,7 +82,9 @@ function scheduleWithDependencies(
     const next = ready.pop();
     if (next === undefined) {
       // Only a cycle of updates can stall: clear one value to let the others through.
-      const breaker = sorted.findIndex((_, i) => !done.has(i) && dependents[i]!.length > 0 && claims[i]!.frees.length > 0);
+      const breaker = sorted.findIndex(
+        (_, i) => !done.has(i) && dependents[i]!.length > 0 && claims[i]!.frees.length > 0,
+      );
       if (breaker < 0) throw new Error('internal error: unbreakable ordering cycle');
       out.push(clearingUpdate(sorted[breaker]!));
       release(breaker);
@@ -109,7 +117,13 @@ function clearingUpdate(change: Change): Change {
       op: 'update',
       before: { [field]: change.before?.[field] },
       after: { [field]: '(cleared to free it for another credential)' },
-      action: { do: 'credential.update', email: action.email, type: action.type, identity: action.identity, clearUnique: true },
+      action: {
+        do: 'credential.update',
+        email: action.email,
+        type: action.type,
+        identity: action.identity,
+        clearUnique: true,
+      },
     };
   }
   throw new Error(`internal error: cannot break an ordering cycle at ${change.address}`);
@@ -128,9 +142,11 @@ export function uniqueConflicts(changes: Change[], state: StateSnapshot): Diagno
   // Addresses only of the holders of values some change takes: the state can be large.
   const holders = new Map<string, string>();
   for (const developer of state.developers) {
-    if (developer.customId !== null && taken.has(`customId:${developer.customId}`)) holders.set(`customId:${developer.customId}`, developerAddress(developer.email));
+    if (developer.customId !== null && taken.has(`customId:${developer.customId}`))
+      holders.set(`customId:${developer.customId}`, developerAddress(developer.email));
     for (const c of developer.credentials) {
-      if (c.uniqueValue !== null && taken.has(`${c.type}:${c.uniqueValue}`)) holders.set(`${c.type}:${c.uniqueValue}`, credentialAddress(developer.email, c.type, c.identity));
+      if (c.uniqueValue !== null && taken.has(`${c.type}:${c.uniqueValue}`))
+        holders.set(`${c.type}:${c.uniqueValue}`, credentialAddress(developer.email, c.type, c.identity));
     }
   }
   const errors: Diagnostic[] = [];
@@ -170,7 +186,8 @@ function storedUniqueValues(state: StateSnapshot, changes: Change[]): Map<string
   for (const c of changes) if (c.action.do === 'developer.move') movedTo.set(c.action.from, c.action.to);
   // Only changes that delete or update a credential free its stored value: look up only their developers.
   const concerned = new Set<string>();
-  for (const c of changes) if (c.action.do === 'credential.delete' || c.action.do === 'credential.update') concerned.add(c.action.email);
+  for (const c of changes)
+    if (c.action.do === 'credential.delete' || c.action.do === 'credential.update') concerned.add(c.action.email);
   const values = new Map<string, string>();
   if (concerned.size === 0) return values;
   for (const developer of state.developers) {
@@ -178,7 +195,8 @@ function storedUniqueValues(state: StateSnapshot, changes: Change[]): Map<string
     if (!emails.some((email) => concerned.has(email))) continue;
     for (const credential of developer.credentials) {
       if (credential.uniqueValue === null) continue;
-      for (const email of emails) values.set(credentialKey(email, credential.type, credential.identity), credential.uniqueValue);
+      for (const email of emails)
+        values.set(credentialKey(email, credential.type, credential.identity), credential.uniqueValue);
     }
   }
   return values;

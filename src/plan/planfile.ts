@@ -57,7 +57,8 @@ function macOf(key: Buffer, digest: string): string {
 
 /** A saved plan holds secret sources and digests, never values, nor the key of its seal; created 0600 all the same. */
 export function writePlanFile(path: string, plan: Plan): void {
-  if (!plan.seal) throw new PortalformError('this plan is not sealed (made by makePlan?): save a plan that plan() returned');
+  if (!plan.seal)
+    throw new PortalformError('this plan is not sealed (made by makePlan?): save a plan that plan() returned');
   const { seal, ...unsealed } = plan;
   const file: PlanFile = { [MARKER]: 1, plan: unsealed, digest: planDigest(unsealed), seal };
   writeFileSync(path, JSON.stringify(file), { mode: 0o600 });
@@ -80,11 +81,18 @@ export function readPlanFile(path: string): Plan {
   } catch (error) {
     throw new PortalformError(`${path} is not a readable saved plan: ${(error as Error).message}`);
   }
-  if (file?.[MARKER] !== 1 || typeof file.plan !== 'object' || file.plan === null || !Array.isArray(file.plan.changes)) {
+  if (
+    file?.[MARKER] !== 1 ||
+    typeof file.plan !== 'object' ||
+    file.plan === null ||
+    !Array.isArray(file.plan.changes)
+  ) {
     throw new PortalformError(`${path} is not a portalform saved plan`);
   }
   if (planDigest(file.plan) !== file.digest) {
-    throw new PortalformError(`${NOT_AUTHENTIC}: ${path} was modified after it was made (its digest does not match); make a new plan`);
+    throw new PortalformError(
+      `${NOT_AUTHENTIC}: ${path} was modified after it was made (its digest does not match); make a new plan`,
+    );
   }
   const plan: Plan = { ...file.plan, seal: file.seal };
   checkShownMatchesSteps(plan);
@@ -97,7 +105,8 @@ export function readPlanFile(path: string): Plan {
  */
 export function checkShownMatchesSteps(plan: Plan): void {
   plan.changes.forEach((change, i) => {
-    const does = change && typeof change.action === 'object' && change.action !== null ? describeAction(change.action) : null;
+    const does =
+      change && typeof change.action === 'object' && change.action !== null ? describeAction(change.action) : null;
     if (!does || does.address !== change.address || does.kind !== change.kind || does.op !== change.op) {
       throw new PortalformError(
         `${NOT_AUTHENTIC}: step ${i + 1} shows ${change?.op} ${String(change?.address)} but its action does something else; make a new plan`,

@@ -24,7 +24,10 @@ export function portalChange(desired: PortalSettings, stored: PortalSettings): C
 /** `{ selfService: { enabled } }` → `{ 'selfService.enabled' }`, so that a change names the nested field, not the whole block. */
 function flatten(settings: PortalSettings): Record<string, unknown> {
   const { selfService, ...top } = settings;
-  return { ...top, ...Object.fromEntries(Object.entries(selfService).map(([field, value]) => [`selfService.${field}`, value])) };
+  return {
+    ...top,
+    ...Object.fromEntries(Object.entries(selfService).map(([field, value]) => [`selfService.${field}`, value])),
+  };
 }
 
 function nested(fields: Record<string, unknown>): Record<string, unknown> {

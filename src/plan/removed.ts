@@ -12,14 +12,21 @@ export function sparedByRemoved(removed: readonly RemovedBlock[]): Set<string> {
 }
 
 function addressOf(entry: RemovedBlock): string {
-  return entry.credential ? credentialAddress(entry.developer, entry.credential.type, entry.credential.identity) : developerAddress(entry.developer);
+  return entry.credential
+    ? credentialAddress(entry.developer, entry.credential.type, entry.credential.identity)
+    : developerAddress(entry.developer);
 }
 
 /**
  * The steps of every entry, against the stored developers (after moves). `deleted`: developers the
  * diff deletes already, whose credentials go with them.
  */
-export function removedChanges(removed: readonly RemovedBlock[], stored: ReadonlyMap<string, StoredDeveloper>, deleted: ReadonlySet<string>, warnings: Diagnostic[]): Change[] {
+export function removedChanges(
+  removed: readonly RemovedBlock[],
+  stored: ReadonlyMap<string, StoredDeveloper>,
+  deleted: ReadonlySet<string>,
+  warnings: Diagnostic[],
+): Change[] {
   const changes: Change[] = [];
   const done = new Set<string>();
   for (const entry of removed) {
@@ -27,13 +34,26 @@ export function removedChanges(removed: readonly RemovedBlock[], stored: Readonl
     if (done.has(address)) continue;
     done.add(address);
     const developer = stored.get(entry.developer);
-    const credential = entry.credential && developer?.credentials.find((c) => c.type === entry.credential!.type && c.identity === entry.credential!.identity);
+    const credential =
+      entry.credential &&
+      developer?.credentials.find(
+        (c) => c.type === entry.credential!.type && c.identity === entry.credential!.identity,
+      );
     if (!developer || (entry.credential && !credential)) {
-      warnings.push({ severity: 'warning', location: entry.location, message: `removed entry names ${address}, which is not in the state: nothing to remove; delete the entry` });
+      warnings.push({
+        severity: 'warning',
+        location: entry.location,
+        message: `removed entry names ${address}, which is not in the state: nothing to remove; delete the entry`,
+      });
       continue;
     }
     if (deleted.has(developer.email)) continue; // goes with its developer
-    if (credential) changes.push(...(entry.keep ? releaseCredentials(developer.email, [credential]) : [deleteCredential(developer.email, credential, false)]));
+    if (credential)
+      changes.push(
+        ...(entry.keep
+          ? releaseCredentials(developer.email, [credential])
+          : [deleteCredential(developer.email, credential, false)]),
+      );
     else if (entry.keep) changes.push(...releaseDeveloper(developer));
     else changes.push(...deleteDeveloper(developer, false));
   }

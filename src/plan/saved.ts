@@ -13,7 +13,8 @@ export async function refuseForeignPlan(saved: Plan, store: Store): Promise<void
   try {
     const state = await store.read();
     checkPlanLineage(saved, state);
-    if (saved.state.lineage === null && state.lineage !== null) await refuseNoStatePlan(saved, await store.readHistory());
+    if (saved.state.lineage === null && state.lineage !== null)
+      await refuseNoStatePlan(saved, await store.readHistory());
   } finally {
     await store.close();
   }
@@ -22,8 +23,11 @@ export async function refuseForeignPlan(saved: Plan, store: Store): Promise<void
 /** A plan made on no state, now that a state exists: either it created it, or someone else did. */
 async function refuseNoStatePlan(saved: Plan, history: HistoryRow[]): Promise<never> {
   const digest = planDigest(saved);
-  if (history.some((row) => row.kind === 'apply' && JSON.parse(row.entry).planDigest === digest)) throw new StalePlanError('Saved plan was already applied');
-  throw new StalePlanError('Saved plan does not match this state: it was made when no state existed, and this state was created since; plan again');
+  if (history.some((row) => row.kind === 'apply' && JSON.parse(row.entry).planDigest === digest))
+    throw new StalePlanError('Saved plan was already applied');
+  throw new StalePlanError(
+    'Saved plan does not match this state: it was made when no state existed, and this state was created since; plan again',
+  );
 }
 
 /**
@@ -49,9 +53,16 @@ export function sealFor(plan: Plan, vault: Vault | null, stateKey: string | null
  * Under the lock: the plan must be sealed by this state (or, made on no state, by the state key or
  * for integrity), and the state must still be the one it was made against.
  */
-export async function checkSavedPlan(saved: Plan, state: StateSnapshot, session: WriteSession, vault: Vault, stateKey: string | null): Promise<void> {
+export async function checkSavedPlan(
+  saved: Plan,
+  state: StateSnapshot,
+  session: WriteSession,
+  vault: Vault,
+  stateKey: string | null,
+): Promise<void> {
   checkPlanLineage(saved, state);
-  if (saved.state.lineage === null && state.lineage !== null) await refuseNoStatePlan(saved, await session.readHistory());
+  if (saved.state.lineage === null && state.lineage !== null)
+    await refuseNoStatePlan(saved, await session.readHistory());
   checkSeal(saved, state.lineage === null ? null : vault, stateKey);
   if (saved.state.serial === state.serial) return;
   if (await wasApplied(saved, session)) throw new StalePlanError('Saved plan was already applied');
@@ -84,12 +95,17 @@ export function checkSealIfPossible(saved: Plan, state: StateSnapshot, stateKey:
 function checkSeal(saved: Plan, vault: Vault | null, stateKey: string | null): void {
   if (vault) {
     if (sealVerifies(saved, vault.savedPlanKey())) return;
-    throw new PortalformError(`${NOT_AUTHENTIC}: it was not sealed by this state (edited, or made for another state); make a new plan`);
+    throw new PortalformError(
+      `${NOT_AUTHENTIC}: it was not sealed by this state (edited, or made for another state); make a new plan`,
+    );
   }
-  if (saved.state.serial !== 0) throw new PortalformError(`${NOT_AUTHENTIC}: a plan made on no state has serial 0; make a new plan`);
+  if (saved.state.serial !== 0)
+    throw new PortalformError(`${NOT_AUTHENTIC}: a plan made on no state has serial 0; make a new plan`);
   if (stateKey === null) {
     if (saved.seal?.key === 'state-key') {
-      throw new PortalformError(`${NOT_AUTHENTIC}: it was sealed with a state key; set PORTALFORM_STATE_KEY (or --state-key-file) to the key it was made with`);
+      throw new PortalformError(
+        `${NOT_AUTHENTIC}: it was sealed with a state key; set PORTALFORM_STATE_KEY (or --state-key-file) to the key it was made with`,
+      );
     }
     if (sealVerifies(saved, null)) return;
   } else if (sealVerifies(saved, noStatePlanKey(stateKey))) return;
@@ -121,7 +137,8 @@ export function emailsOf(plan: Plan): Set<string> {
 /** A saved plan holds only secret sources: the given ones must be re-read from its manifests. */
 export function needsGivenSecrets(saved: Plan): boolean {
   return saved.changes.some((c) => {
-    const secrets = c.action.do === 'credential.create' || c.action.do === 'credential.update' ? c.action.secrets : undefined;
+    const secrets =
+      c.action.do === 'credential.create' || c.action.do === 'credential.update' ? c.action.secrets : undefined;
     return Object.values(secrets ?? {}).some((s) => s.mode === 'given');
   });
 }
@@ -149,7 +166,9 @@ export function touchesOf(changes: Change[], state: StateSnapshot): NonNullable<
     if (!emails.has(developer.email)) continue;
     if (developer.version !== undefined) touches.developers[developerAddress(developer.email)] = developer.version;
     for (const credential of developer.credentials) {
-      if (credential.version !== undefined) touches.credentials[credentialAddress(developer.email, credential.type, credential.identity)] = credential.version;
+      if (credential.version !== undefined)
+        touches.credentials[credentialAddress(developer.email, credential.type, credential.identity)] =
+          credential.version;
     }
   }
   return touches;

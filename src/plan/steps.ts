@@ -45,6 +45,7 @@ function developer(email: unknown, op: Op): StepDescription | null {
 }
 
 function credential(action: { email: string; type: string; identity: string }, op: Op): StepDescription | null {
-  if (typeof action.email !== 'string' || typeof action.type !== 'string' || typeof action.identity !== 'string') return null;
+  if (typeof action.email !== 'string' || typeof action.type !== 'string' || typeof action.identity !== 'string')
+    return null;
   return { address: credentialAddress(action.email, action.type as never, action.identity), kind: 'credential', op };
 }

@@ -25,4 +25,3 @@ export function clearTombstone(email: string, deletedAt: string): Change {
     action: { do: 'tombstone.clear', email },
   };
 }
-

@@ -9,9 +9,7 @@ export const SENSITIVE_CHANGED = '(sensitive value changed)';
 export const KNOWN_AFTER_APPLY = '(known after apply)';
 
 /** How apply obtains a secret value. A plan holds sources and digests, never values. */
-export type SecretPlan =
-  | { mode: 'given'; source: SecretSource; digest: string }
-  | { mode: 'generate' };
+export type SecretPlan = { mode: 'given'; source: SecretSource; digest: string } | { mode: 'generate' };
 
 export interface DeveloperAttributes {
   email: string;
@@ -27,7 +25,15 @@ export type Action =
   | { do: 'portal.update'; settings: PortalSettings }
   | { do: 'developer.create'; developer: DeveloperAttributes }
   /** `adopt`: the origin becomes manifest; `release`: it becomes released (a `removed … keep: true`). */
-  | { do: 'developer.update'; email: string; set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & { adopt?: true; release?: true; nameManaged?: boolean } }
+  | {
+      do: 'developer.update';
+      email: string;
+      set: Partial<Omit<DeveloperAttributes, 'email' | 'status'>> & {
+        adopt?: true;
+        release?: true;
+        nameManaged?: boolean;
+      };
+    }
   | { do: 'developer.delete'; email: string }
   | { do: 'developer.move'; from: string; to: string }
   | { do: 'developer.transition'; email: string; from: Status; to: Status }

@@ -15,7 +15,9 @@ export { DEVELOPER_COLUMNS } from './state.js';
 
 export function allowedTypes(settings: PortalSettings): CredentialType[] {
   if (!settings.selfService.enabled) return [];
-  return settings.selfService.credentialTypes.filter((type) => type !== 'acl' && settings.credentialTypes.includes(type));
+  return settings.selfService.credentialTypes.filter(
+    (type) => type !== 'acl' && settings.credentialTypes.includes(type),
+  );
 }
 
 export function account(row: DeveloperRow): Account {
@@ -69,8 +71,10 @@ export function fullNameErrors(fullName: unknown): FieldError[] {
 export function passwordErrors(field: string, password: unknown): FieldError[] {
   if (typeof password !== 'string') return [{ field, message: 'is required' }];
   const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) return [{ field, message: `must be at least ${MIN_PASSWORD_LENGTH} characters long` }];
-  if (length > MAX_PASSWORD_LENGTH) return [{ field, message: `must be at most ${MAX_PASSWORD_LENGTH} characters long` }];
+  if (length < MIN_PASSWORD_LENGTH)
+    return [{ field, message: `must be at least ${MIN_PASSWORD_LENGTH} characters long` }];
+  if (length > MAX_PASSWORD_LENGTH)
+    return [{ field, message: `must be at most ${MAX_PASSWORD_LENGTH} characters long` }];
   return [];
 }
 
@@ -80,13 +84,24 @@ export function invalid(errors: FieldError[]): PortalError {
 
 export function registrationRefusal(status: Status): PortalError {
   if (status === 'rejected' || status === 'revoked') {
-    return new PortalError(403, 'May not register', `This email's access was ${status}; it may not register until the portal administrators delete that record.`);
+    return new PortalError(
+      403,
+      'May not register',
+      `This email's access was ${status}; it may not register until the portal administrators delete that record.`,
+    );
   }
-  return new PortalError(409, 'Already registered', 'This email is already registered; log in instead.', [{ field: 'email', message: 'already registered' }]);
+  return new PortalError(409, 'Already registered', 'This email is already registered; log in instead.', [
+    { field: 'email', message: 'already registered' },
+  ]);
 }
 
 export function notApproved(status: Status): PortalError {
-  if (status === 'pending') return new PortalError(403, 'Waiting for approval', 'Your access request is waiting for approval by the portal administrators.');
+  if (status === 'pending')
+    return new PortalError(
+      403,
+      'Waiting for approval',
+      'Your access request is waiting for approval by the portal administrators.',
+    );
   return new PortalError(403, 'Not approved', `Your access was ${status}; contact the portal administrators.`);
 }
 
@@ -103,7 +118,11 @@ export function selfServiceOff(): PortalError {
 }
 
 export function managedCredential(): PortalError {
-  return new PortalError(403, 'Managed by the manifests', 'This credential is managed by the portal administrators; it cannot be changed here.');
+  return new PortalError(
+    403,
+    'Managed by the manifests',
+    'This credential is managed by the portal administrators; it cannot be changed here.',
+  );
 }
 
 export function tokenDigest(token: string): string {

@@ -7,7 +7,8 @@ import { PortalError, type FieldError } from './contract.js';
 
 type FieldCheck = (value: unknown) => string | undefined;
 
-const nonBlank: FieldCheck = (value) => (typeof value === 'string' && /\S/.test(value) ? undefined : 'must be a non-empty string');
+const nonBlank: FieldCheck = (value) =>
+  typeof value === 'string' && /\S/.test(value) ? undefined : 'must be a non-empty string';
 const oneOf =
   (choices: readonly string[]): FieldCheck =>
   (value) =>
@@ -17,14 +18,16 @@ const oneOf =
 const FIELDS: Record<Exclude<CredentialType, 'acl'>, Record<string, FieldCheck>> = {
   'key-auth': {
     name: nonBlank,
-    ttl: (value) => (Number.isInteger(value) && (value as number) >= 0 ? undefined : 'must be a whole number of seconds, 0 or more'),
+    ttl: (value) =>
+      Number.isInteger(value) && (value as number) >= 0 ? undefined : 'must be a whole number of seconds, 0 or more',
   },
   'basic-auth': { username: nonBlank },
   oauth2: {
     name: nonBlank,
     clientId: nonBlank,
     redirectUris: (value) => {
-      if (!Array.isArray(value) || value.some((uri) => typeof uri !== 'string' || uri.length === 0)) return 'must be an array of URLs';
+      if (!Array.isArray(value) || value.some((uri) => typeof uri !== 'string' || uri.length === 0))
+        return 'must be an array of URLs';
       return new Set(value).size === value.length ? undefined : 'must not repeat a URI';
     },
     clientType: oneOf(['confidential', 'public']),
@@ -45,13 +48,22 @@ export function defaultFields(type: CredentialType): Record<string, unknown> {
  * Checks the fields a developer gives for a credential of `type` (`type` itself excluded) and
  * returns them merged over `base`: the defaults at create, the stored fields at an edit.
  */
-export function credentialFields(type: CredentialType, input: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
+export function credentialFields(
+  type: CredentialType,
+  input: Record<string, unknown>,
+  base: Record<string, unknown>,
+): Record<string, unknown> {
   const spec = CREDENTIAL_SPECS[type];
   const allowed = FIELDS[type as keyof typeof FIELDS];
   const errors: FieldError[] = [];
   for (const [field, value] of Object.entries(input)) {
-    if (spec.secretFields.includes(field)) errors.push({ field, message: `${field} is a secret: the service generates it, it cannot be given` });
-    else if (!allowed || !(field in allowed)) errors.push({ field, message: `unknown field for a ${type} credential${allowed ? `; allowed: ${Object.keys(allowed).join(', ')}` : ''}` });
+    if (spec.secretFields.includes(field))
+      errors.push({ field, message: `${field} is a secret: the service generates it, it cannot be given` });
+    else if (!allowed || !(field in allowed))
+      errors.push({
+        field,
+        message: `unknown field for a ${type} credential${allowed ? `; allowed: ${Object.keys(allowed).join(', ')}` : ''}`,
+      });
     else {
       const problem = allowed[field]!(value);
       if (problem) errors.push({ field, message: problem });
@@ -66,7 +78,8 @@ export function credentialFields(type: CredentialType, input: Record<string, unk
       errors.push({ field: fieldOfPointer(problem.pointer), message: problem.message });
     }
   }
-  if (errors.length > 0) throw new PortalError(400, 'Invalid credential', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  if (errors.length > 0)
+    throw new PortalError(400, 'Invalid credential', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
   return fields;
 }
 

@@ -14,13 +14,23 @@ export function creatableType(settings: PortalSettings, type: unknown): Credenti
     throw invalid([{ field: 'type', message: `must be one of ${Object.keys(CREDENTIAL_SPECS).join(', ')}` }]);
   }
   if (!allowedTypes(settings).includes(type as CredentialType)) {
-    throw new PortalError(403, 'Type not available', `This portal does not let developers create ${type} credentials.`, [{ field: 'type', message: 'not available for self-service' }]);
+    throw new PortalError(
+      403,
+      'Type not available',
+      `This portal does not let developers create ${type} credentials.`,
+      [{ field: 'type', message: 'not available for self-service' }],
+    );
   }
   return type as CredentialType;
 }
 
 /** Generated values for every secret field, stored as apply stores them; `values` holds those the credential uses. */
-export async function newSecrets(vault: Vault, credentialId: string, type: CredentialType, fields: Record<string, unknown>): Promise<{ stored: Record<string, StoredSecret>; values: Record<string, string> }> {
+export async function newSecrets(
+  vault: Vault,
+  credentialId: string,
+  type: CredentialType,
+  fields: Record<string, unknown>,
+): Promise<{ stored: Record<string, StoredSecret>; values: Record<string, string> }> {
   const stored: Record<string, StoredSecret> = {};
   const values: Record<string, string> = {};
   for (const field of CREDENTIAL_SPECS[type].secretFields) {
@@ -47,7 +57,12 @@ export async function refuseTaken(tx: Transaction, credential: CredentialTable):
     .executeTakeFirst();
   if (sameIdentity) {
     const field = CREDENTIAL_SPECS[credential.type as CredentialType].identityField;
-    throw new PortalError(409, 'Credential exists', `You already have a ${credential.type} credential with this ${field}.`, [{ field, message: 'already used by another of your credentials' }]);
+    throw new PortalError(
+      409,
+      'Credential exists',
+      `You already have a ${credential.type} credential with this ${field}.`,
+      [{ field, message: 'already used by another of your credentials' }],
+    );
   }
   if (credential.unique_value === null) return;
   const taken = await tx.conn
@@ -59,13 +74,23 @@ export async function refuseTaken(tx: Transaction, credential: CredentialTable):
     .executeTakeFirst();
   if (taken) {
     const field = CREDENTIAL_SPECS[credential.type as CredentialType].uniqueField!;
-    throw new PortalError(409, 'Value taken', `This ${field} is already used on this portal; choose another.`, [{ field, message: 'already used on this portal' }]);
+    throw new PortalError(409, 'Value taken', `This ${field} is already used on this portal; choose another.`, [
+      { field, message: 'already used on this portal' },
+    ]);
   }
 }
 
 /** The session's developer's credential with this id; any other is a 404, whoever holds it. */
 export async function ownCredential(conn: Transaction['conn'], session: Session, id: string): Promise<CredentialTable> {
-  const row = typeof id === 'string' ? await conn.selectFrom('pf_credentials').selectAll().where('id', '=', id).where('developer_id', '=', session.developerId).executeTakeFirst() : undefined;
+  const row =
+    typeof id === 'string'
+      ? await conn
+          .selectFrom('pf_credentials')
+          .selectAll()
+          .where('id', '=', id)
+          .where('developer_id', '=', session.developerId)
+          .executeTakeFirst()
+      : undefined;
   if (!row) throw new PortalError(404, 'Not found', 'You have no credential with this id.');
   return row;
 }

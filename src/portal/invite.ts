@@ -28,7 +28,8 @@ export interface Invite {
 
 export async function invite(address: string, options: InviteOptions = {}): Promise<Invite> {
   const target = parseAddress(address);
-  if (target.kind !== 'developer') throw new PortalformError(`${address} is a credential; invite a developer, e.g. developer["ada@example.com"]`);
+  if (target.kind !== 'developer')
+    throw new PortalformError(`${address} is a credential; invite a developer, e.g. developer["ada@example.com"]`);
   const base = publicUrlOf(options);
   const state = await openPortalState(options);
   try {
@@ -37,11 +38,27 @@ export async function invite(address: string, options: InviteOptions = {}): Prom
       const developer = await tx.lockDeveloperByEmail(target.email);
       if (!developer) throw new PortalformError(`${developerAddress(target.email)} is not in the state`);
       if (developer.origin !== 'manifest') {
-        throw new PortalformError(`${developerAddress(target.email)} signed up through the portal and set a password then; only developers the manifests created are invited`);
+        throw new PortalformError(
+          `${developerAddress(target.email)} signed up through the portal and set a password then; only developers the manifests created are invited`,
+        );
       }
       const expires = new Date(Date.parse(tx.now) + INVITE_LIFETIME_MS).toISOString();
-      await tx.conn.insertInto('pf_invites').values({ token_digest: sha256(token), developer_id: developer.id, created_at: tx.now, expires_at: expires, used_at: null }).execute();
-      await tx.record({ kind: 'invite', actor: actorOf(options), address: developerAddress(developer.email), expiresAt: expires });
+      await tx.conn
+        .insertInto('pf_invites')
+        .values({
+          token_digest: sha256(token),
+          developer_id: developer.id,
+          created_at: tx.now,
+          expires_at: expires,
+          used_at: null,
+        })
+        .execute();
+      await tx.record({
+        kind: 'invite',
+        actor: actorOf(options),
+        address: developerAddress(developer.email),
+        expiresAt: expires,
+      });
       return expires;
     }).catch((error: unknown) => {
       if (error instanceof PortalError) throw new PortalformError(`${error.detail} (${state.store.display})`);
@@ -59,8 +76,11 @@ function publicUrlOf(options: InviteOptions): string {
   try {
     url = new URL(text);
   } catch {
-    throw new PortalformError(`invalid public URL ${JSON.stringify(text)}; expected an absolute URL like https://portal.example.com`);
+    throw new PortalformError(
+      `invalid public URL ${JSON.stringify(text)}; expected an absolute URL like https://portal.example.com`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new PortalformError(`invalid public URL ${JSON.stringify(text)}: use http:// or https://`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new PortalformError(`invalid public URL ${JSON.stringify(text)}: use http:// or https://`);
   return url.toString().replace(/\/+$/, '');
 }

@@ -52,7 +52,8 @@ export class SessionLookup {
       await this.write((tx) => tx.conn.deleteFrom('pf_sessions').where('id', '=', row.id).execute()).catch(ignoreBusy);
       return null;
     }
-    if (now - Date.parse(row.last_seen_at) < this.times.refreshAfterMs) return { row, expiresAt: earliest(row.idle_expires_at, row.expires_at), epoch };
+    if (now - Date.parse(row.last_seen_at) < this.times.refreshAfterMs)
+      return { row, expiresAt: earliest(row.idle_expires_at, row.expires_at), epoch };
     const refreshed = await this.refresh(row, now);
     if (refreshed && this.cache.begin() === epoch) this.cache.keepSession(epoch, digest, refreshed);
     else this.cache.forgetSession(digest);
@@ -61,7 +62,8 @@ export class SessionLookup {
 
   /** A kept session is trusted only to say yes: expired or due for a refresh, it is read again. */
   private usableAsKept(row: SessionRow | undefined, now: number): SessionRow | undefined {
-    if (!row || row.status !== 'approved' || Date.parse(row.idle_expires_at) <= now || Date.parse(row.expires_at) <= now) return undefined;
+    if (row?.status !== 'approved' || Date.parse(row.idle_expires_at) <= now || Date.parse(row.expires_at) <= now)
+      return undefined;
     return now - Date.parse(row.last_seen_at) < this.times.refreshAfterMs ? row : undefined;
   }
 
@@ -69,7 +71,15 @@ export class SessionLookup {
     const row = await this.state.db
       .selectFrom('pf_sessions')
       .innerJoin('pf_developers', 'pf_developers.id', 'pf_sessions.developer_id')
-      .select(['pf_sessions.id', 'pf_sessions.developer_id', 'pf_sessions.last_seen_at', 'pf_sessions.idle_expires_at', 'pf_sessions.expires_at', 'pf_developers.email', 'pf_developers.status'])
+      .select([
+        'pf_sessions.id',
+        'pf_sessions.developer_id',
+        'pf_sessions.last_seen_at',
+        'pf_sessions.idle_expires_at',
+        'pf_sessions.expires_at',
+        'pf_developers.email',
+        'pf_developers.status',
+      ])
       .where('pf_sessions.token_digest', '=', digest)
       .executeTakeFirst();
     if (row) this.cache.keepSession(epoch, digest, row);
@@ -78,9 +88,17 @@ export class SessionLookup {
 
   /** Not the engine's `write`: a refresh changes only this session's lifetime, which the cache then holds. */
   private async refresh(row: SessionRow, now: number): Promise<SessionRow | null> {
-    const refreshed = { ...row, last_seen_at: new Date(now).toISOString(), idle_expires_at: new Date(now + this.times.idleMs).toISOString() };
+    const refreshed = {
+      ...row,
+      last_seen_at: new Date(now).toISOString(),
+      idle_expires_at: new Date(now + this.times.idleMs).toISOString(),
+    };
     const wrote = await inTransaction(this.state, this.times.busyTimeoutMs, (tx) =>
-      tx.conn.updateTable('pf_sessions').set({ last_seen_at: refreshed.last_seen_at, idle_expires_at: refreshed.idle_expires_at }).where('id', '=', row.id).execute(),
+      tx.conn
+        .updateTable('pf_sessions')
+        .set({ last_seen_at: refreshed.last_seen_at, idle_expires_at: refreshed.idle_expires_at })
+        .where('id', '=', row.id)
+        .execute(),
     ).then(() => true, ignoreBusy);
     return wrote ? refreshed : null;
   }

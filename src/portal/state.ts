@@ -27,10 +27,13 @@ export async function openPortalState(options: StateOptions, { watch = false } =
     const opened = await store.openExisting();
     if (!opened) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
     if (!opened.migrations.includes(PORTAL_VERSION) || !opened.migrations.includes(NAME_MANAGED_VERSION)) {
-      throw new PortalformError(`the state at ${store.display} has an older schema than the portal needs; run \`portalform apply\` to migrate it`);
+      throw new PortalformError(
+        `the state at ${store.display} has an older schema than the portal needs; run \`portalform apply\` to migrate it`,
+      );
     }
     const meta = await readMeta(opened.db);
-    if (!meta.lineage) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
+    if (!meta.lineage)
+      throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
     const changes = watch && opened.migrations.includes(CHANGE_FEED_VERSION) ? await store.backend.changeFeed() : null;
     return { store, db: opened.db, dialect: store.backend.kind, lineage: meta.lineage, meta, changes };
   } catch (error) {
@@ -68,19 +71,33 @@ export interface DeveloperRow {
   name_managed: number;
 }
 
-export const DEVELOPER_COLUMNS = ['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'password_hash', 'name_managed'] as const;
+export const DEVELOPER_COLUMNS = [
+  'id',
+  'email',
+  'full_name',
+  'status',
+  'origin',
+  'created_at',
+  'password_hash',
+  'name_managed',
+] as const;
 
 /**
  * Runs `fn` in one write transaction: committed when it returns, rolled back when it throws, so
  * nothing is ever half-written. A state busy for longer than `busyTimeoutMs` is a 503; a unique
  * value another writer took first is a 409, never a 500.
  */
-export async function inTransaction<T>(state: PortalState, busyTimeoutMs: number, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  state: PortalState,
+  busyTimeoutMs: number,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   try {
     return await state.db.connection().execute(async (conn) => {
       await sql.raw(state.store.backend.beginWrite).execute(conn);
       try {
-        if (state.dialect === 'postgres') await sql.raw(`set local lock_timeout = ${Math.max(1, Math.round(busyTimeoutMs))}`).execute(conn);
+        if (state.dialect === 'postgres')
+          await sql.raw(`set local lock_timeout = ${Math.max(1, Math.round(busyTimeoutMs))}`).execute(conn);
         const tx = transaction(conn, state.dialect);
         const result = await fn(tx);
         await sql`commit`.execute(conn);
@@ -130,9 +147,17 @@ function translate(error: unknown, busyTimeoutMs: number): unknown {
   }
   if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
     const constraint = `${String((error as { constraint?: unknown }).constraint ?? '')} ${message}`;
-    if (/email/.test(constraint)) return new PortalError(409, 'Already registered', 'This email is already registered.', [{ field: 'email', message: 'already registered' }]);
-    if (/identity/.test(constraint)) return new PortalError(409, 'Credential exists', 'You already have a credential of this type with this name.');
-    return new PortalError(409, 'Value taken', 'A value of this credential is already used on this portal; choose another.');
+    if (/email/.test(constraint))
+      return new PortalError(409, 'Already registered', 'This email is already registered.', [
+        { field: 'email', message: 'already registered' },
+      ]);
+    if (/identity/.test(constraint))
+      return new PortalError(409, 'Credential exists', 'You already have a credential of this type with this name.');
+    return new PortalError(
+      409,
+      'Value taken',
+      'A value of this credential is already used on this portal; choose another.',
+    );
   }
   return error;
 }

@@ -19,7 +19,16 @@ export async function countLoginAttempt(tx: Transaction, email: string, limit: n
     returning failures, window_start`.execute(tx.conn);
   const { failures, window_start: windowStart } = row.rows[0]!;
   if (Number(failures) > limit) {
-    const retryAfterSeconds = Math.max(1, Math.ceil((Date.parse(windowStart) + LOGIN_WINDOW_MS - Date.parse(tx.now)) / 1000));
-    throw new PortalError(429, 'Too many login attempts', `Too many failed logins for this account; try again in ${retryAfterSeconds} seconds.`, undefined, retryAfterSeconds);
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((Date.parse(windowStart) + LOGIN_WINDOW_MS - Date.parse(tx.now)) / 1000),
+    );
+    throw new PortalError(
+      429,
+      'Too many login attempts',
+      `Too many failed logins for this account; try again in ${retryAfterSeconds} seconds.`,
+      undefined,
+      retryAfterSeconds,
+    );
   }
 }

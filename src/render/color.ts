@@ -17,6 +17,10 @@ export function paint(text: string, style: Style, enabled: boolean): string {
 }
 
 /** Color only on a terminal, and never when NO_COLOR is set or --no-color is given. */
-export function colorEnabled(stream: { isTTY?: boolean }, noColorFlag: boolean, env: Record<string, string | undefined> = process.env): boolean {
+export function colorEnabled(
+  stream: { isTTY?: boolean },
+  noColorFlag: boolean,
+  env: Record<string, string | undefined> = process.env,
+): boolean {
   return Boolean(stream.isTTY) && !noColorFlag && (env.NO_COLOR === undefined || env.NO_COLOR === '');
 }

@@ -65,13 +65,23 @@ function storedSource(group: DeveloperChanges, stored: Map<string, StoredDevelop
 }
 
 function storedDocument(developer: StoredDeveloper): DeveloperDocument {
-  const credentials = developer.credentials.map((c): [string, CredentialDocument] => [credentialKey(c.type, c.identity), storedCredentialDocument(c)]);
-  return { ...developerView(developer), ...originEntry(developer.origin), credentials: Object.fromEntries(credentials) };
+  const credentials = developer.credentials.map((c): [string, CredentialDocument] => [
+    credentialKey(c.type, c.identity),
+    storedCredentialDocument(c),
+  ]);
+  return {
+    ...developerView(developer),
+    ...originEntry(developer.origin),
+    credentials: Object.fromEntries(credentials),
+  };
 }
 
 function storedCredentialDocument(credential: StoredCredential): CredentialDocument {
   // Only the names of the stored secrets are read, never their digests or ciphertexts.
-  return { ...credentialView(credential.type, credential.fields, Object.keys(credential.secrets), credential.active), ...originEntry(credential.origin) };
+  return {
+    ...credentialView(credential.type, credential.fields, Object.keys(credential.secrets), credential.active),
+    ...originEntry(credential.origin),
+  };
 }
 
 /** Objects portalform manages show no origin; others show theirs, so adopting them shows as a change. */
@@ -118,7 +128,10 @@ function transitioned(document: DeveloperDocument, status: Status): DeveloperDoc
   return { ...document, status, credentials: Object.fromEntries(credentials) };
 }
 
-function updated(document: DeveloperDocument, set: Extract<Change['action'], { do: 'developer.update' }>['set']): DeveloperDocument {
+function updated(
+  document: DeveloperDocument,
+  set: Extract<Change['action'], { do: 'developer.update' }>['set'],
+): DeveloperDocument {
   const { adopt, release, ...attributes } = set;
   const next: DeveloperDocument = { ...document, ...attributes };
   if (attributes.meta) next.meta = sortedObject(attributes.meta);
@@ -132,7 +145,8 @@ function withCredential(document: DeveloperDocument, key: string, view: Record<s
   const { origin, ...attributes } = view;
   const next: CredentialDocument = { ...attributes, ...originEntry(origin) };
   // A secret changed by an earlier step (a swap's first update) stays marked as changed.
-  for (const [field, value] of Object.entries(previous)) if (value === SENSITIVE_CHANGED && field in next) next[field] = SENSITIVE_CHANGED;
+  for (const [field, value] of Object.entries(previous))
+    if (value === SENSITIVE_CHANGED && field in next) next[field] = SENSITIVE_CHANGED;
   return { ...document, credentials: { ...document.credentials, [key]: next } };
 }
 
@@ -149,7 +163,11 @@ function unifiedDiff(beforeName: string, afterName: string, before: string, afte
   const patch = structuredPatch(beforeName, afterName, before, after, undefined, undefined, { context: 3 });
   if (patch.hunks.length === 0) return [];
   const body = formatPatch(patch, OMIT_HEADERS).replace(/\n$/, '').split('\n');
-  return [paint(`--- ${beforeName}`, 'bold', color), paint(`+++ ${afterName}`, 'bold', color), ...body.map((line) => colorLine(line, color))];
+  return [
+    paint(`--- ${beforeName}`, 'bold', color),
+    paint(`+++ ${afterName}`, 'bold', color),
+    ...body.map((line) => colorLine(line, color)),
+  ];
 }
 
 function colorLine(line: string, color: boolean): string {

@@ -57,19 +57,29 @@ export function pastSummary(s: Summary): string {
 }
 
 /** The attributes in the order a plan shows them (plan/diff.ts developerView and credentialView). */
-export function inPlanOrder<T extends { address: string; kind: string; before: unknown; after: unknown }>(change: T): T {
-  const order = change.kind === 'developer' ? DEVELOPER_ORDER : change.kind === 'credential' ? credentialOrder(change) : [];
-  const reorder = (fields: unknown) => (fields && typeof fields === 'object' ? ordered(fields as Record<string, unknown>, order) : fields);
+export function inPlanOrder<T extends { address: string; kind: string; before: unknown; after: unknown }>(
+  change: T,
+): T {
+  const order =
+    change.kind === 'developer' ? DEVELOPER_ORDER : change.kind === 'credential' ? credentialOrder(change) : [];
+  const reorder = (fields: unknown) =>
+    fields && typeof fields === 'object' ? ordered(fields as Record<string, unknown>, order) : fields;
   return { ...change, before: reorder(change.before), after: reorder(change.after) };
 }
 
 function credentialOrder(change: { address: string; before: unknown; after: unknown }): string[] {
   const fields = (change.after ?? change.before ?? {}) as Record<string, unknown>;
-  const type = (typeof fields.type === 'string' ? fields.type : /\.credential\["([^":]+):/.exec(change.address)?.[1]) as CredentialType | undefined;
+  const type = (typeof fields.type === 'string' ? fields.type : /\.credential\["([^":]+):/.exec(change.address)?.[1]) as
+    | CredentialType
+    | undefined;
   const spec = type ? CREDENTIAL_SPECS[type] : undefined;
   if (!spec) return ['type'];
   const keys = Object.keys({ ...(change.before as object), ...(change.after as object) });
-  const plain = keys.filter((key) => key !== 'type' && key !== spec.identityField && key !== 'active' && !spec.secretFields.includes(key)).sort();
+  const plain = keys
+    .filter(
+      (key) => key !== 'type' && key !== spec.identityField && key !== 'active' && !spec.secretFields.includes(key),
+    )
+    .sort();
   return ['type', spec.identityField, ...plain, ...spec.secretFields, 'active'];
 }
 

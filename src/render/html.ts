@@ -65,7 +65,8 @@ export function* renderPlanHtml(plan: Plan, options: HtmlOptions = {}): Generato
   if (groups.length > 0) {
     yield html`<h2 id="changes">Changes to ${count(groups.length, 'developer')}</h2>
 <form id="filter-form" role="search" hidden><label for="filter">Filter developers by email or name</label>
-<input id="filter" type="search" autocomplete="off" spellcheck="false"><p id="filter-status" class="meta" role="status" aria-live="polite"></p></form>`.text;
+<input id="filter" type="search" autocomplete="off" spellcheck="false"><p id="filter-status" class="meta" role="status" aria-live="polite"></p></form>`
+      .text;
     for (const group of groups) yield developerSection(group).text;
   }
   const unmanaged = unmanagedHtml(plan.unmanaged);
@@ -75,7 +76,10 @@ export function* renderPlanHtml(plan: Plan, options: HtmlOptions = {}): Generato
 
 function* header(plan: Plan, generatedAt: Date): Generator<string> {
   const title = plan.changes.length === 0 ? 'No changes. The state matches the manifests.' : summaryLine(plan.summary);
-  const state = plan.state.lineage === null ? 'no state yet (this plan creates it)' : `lineage ${plan.state.lineage}, serial ${plan.state.serial}`;
+  const state =
+    plan.state.lineage === null
+      ? 'no state yet (this plan creates it)'
+      : `lineage ${plan.state.lineage}, serial ${plan.state.serial}`;
   const { summary } = plan;
   yield html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -107,7 +111,8 @@ function* destructiveWarnings(changes: readonly Change[]): Generator<string> {
     revoked > 0 ? `revokes ${count(revoked, 'developer')} (their credentials stop working)` : '',
   ].filter(Boolean);
   yield html`<section class="warning" aria-labelledby="destructive"><h2 id="destructive">Warning: this plan ${claims.join(', ')}</h2>
-<details${named.length <= LISTED_ADDRESSES ? raw(' open') : ''}><summary>${count(named.length, 'object')} deleted or revoked</summary><ul>`.text;
+<details${named.length <= LISTED_ADDRESSES ? raw(' open') : ''}><summary>${count(named.length, 'object')} deleted or revoked</summary><ul>`
+    .text;
   for (const change of named) yield html`<li><code>${change.address}</code> ${destructiveVerb(change)}</li>`.text;
   yield '</ul></details></section>';
 }
@@ -119,7 +124,10 @@ function destructiveVerb(change: Change): string {
 
 function* diagnostics(list: readonly Diagnostic[], severity: 'error' | 'warning', cwd: string): Generator<string> {
   if (list.length === 0) return;
-  const heading = severity === 'error' ? `${count(list.length, 'error')}: this plan cannot be applied` : count(list.length, 'warning');
+  const heading =
+    severity === 'error'
+      ? `${count(list.length, 'error')}: this plan cannot be applied`
+      : count(list.length, 'warning');
   yield html`<section${severity === 'error' ? raw(' class="warning"') : ''}><h2>${heading}</h2><ul>`.text;
   for (const d of list) yield html`<li>${formatDiagnostic(d, cwd)}</li>`.text;
   yield '</ul></section>';
@@ -128,7 +136,8 @@ function* diagnostics(list: readonly Diagnostic[], severity: 'error' | 'warning'
 function developerSection(group: DeveloperChanges): SafeHtml {
   const names = new Set<string>([group.email]);
   for (const change of group.changes) {
-    for (const side of [change.before, change.after]) if (typeof side?.fullName === 'string') names.add(side.fullName.toLowerCase());
+    for (const side of [change.before, change.after])
+      if (typeof side?.fullName === 'string') names.add(side.fullName.toLowerCase());
   }
   const ops = [...new Set(group.changes.map((c) => (c.replace ? 'replace' : c.op)))].join(', ');
   return html`<details class="developer" data-filter="${[...names].join(' ')}"><summary><code>developer[${JSON.stringify(group.email)}]</code> · ${count(group.changes.length, 'change')}: ${ops}</summary>
@@ -149,7 +158,14 @@ function lineHtml(line: string): string {
   return kind ? `<span class="${kind}">${escapeHtml(line)}</span>` : escapeHtml(line);
 }
 
-const LINE_CLASSES: Record<string, string> = { '+': 'add', '-': 'del', '~': 'chg', '-/+': 'chg', '→': 'chg', '#': 'note' };
+const LINE_CLASSES: Record<string, string> = {
+  '+': 'add',
+  '-': 'del',
+  '~': 'chg',
+  '-/+': 'chg',
+  '→': 'chg',
+  '#': 'note',
+};
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

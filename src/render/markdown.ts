@@ -50,7 +50,11 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
   const groups = changesByDeveloper(plan.changes);
   const settings = plan.changes.filter((c) => c.kind === 'portal');
   const layout = layoutOf(plan, groups.length, settings.length > 0);
-  const chunks = [...noteChunks(plan, options.cwd ?? process.cwd()), ...settings.map(portalChunk), ...groups.map(developerChunk)];
+  const chunks = [
+    ...noteChunks(plan, options.cwd ?? process.cwd()),
+    ...settings.map(portalChunk),
+    ...groups.map(developerChunk),
+  ];
   const whole = renderPart(layout, chunks, null);
   if (whole.length <= maxChars) return [whole];
 
@@ -65,7 +69,8 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
 export function writeMarkdownParts(parts: string[], outDir: string): string[] {
   try {
     makeDirectories(outDir);
-    for (const stale of readdirSync(outDir).filter((name) => isStalePart(name, parts.length))) rmSync(path.join(outDir, stale));
+    for (const stale of readdirSync(outDir).filter((name) => isStalePart(name, parts.length)))
+      rmSync(path.join(outDir, stale));
     return parts.map((part, i) => {
       const file = path.join(outDir, `plan-${i + 1}.md`);
       writeFileSync(file, part);
@@ -73,7 +78,9 @@ export function writeMarkdownParts(parts: string[], outDir: string): string[] {
     });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new PortalformError(`cannot write the plan to --out-dir ${outDir}: ${code === 'ENOENT' ? 'the directory cannot be created there' : (code ?? 'unknown error')}`);
+    throw new PortalformError(
+      `cannot write the plan to --out-dir ${outDir}: ${code === 'ENOENT' ? 'the directory cannot be created there' : (code ?? 'unknown error')}`,
+    );
   }
 }
 
@@ -85,12 +92,18 @@ function isStalePart(name: string, count: number): boolean {
 // ---- content ------------------------------------------------------------------------------
 
 function titleLine(plan: Plan, numbering: Numbering | null): string {
-  const summary = plan.changes.length === 0 ? '**No changes.** The state matches the manifests.' : `**${summaryLine(plan.summary)}**`;
+  const summary =
+    plan.changes.length === 0 ? '**No changes.** The state matches the manifests.' : `**${summaryLine(plan.summary)}**`;
   return numbering ? `${summary} · Part ${numbering.index} of ${numbering.total}` : summary;
 }
 
 function noteChunks(plan: Plan, cwd: string): Chunk[] {
-  const notes = [cautionLines(plan.changes), diagnosticLines(plan.errors, 'error', cwd), diagnosticLines(plan.warnings, 'warning', cwd), unmanagedMarkdownLines(plan.unmanaged)];
+  const notes = [
+    cautionLines(plan.changes),
+    diagnosticLines(plan.errors, 'error', cwd),
+    diagnosticLines(plan.warnings, 'warning', cwd),
+    unmanagedMarkdownLines(plan.unmanaged),
+  ];
   return notes.filter((lines) => lines.length > 0).map((lines) => ({ kind: 'notes', lines }));
 }
 
@@ -122,8 +135,17 @@ function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' |
     severity === 'error'
       ? `**❌ ${plural(diagnostics.length, 'error')}: this plan cannot be applied.**`
       : `**⚠️ ${plural(diagnostics.length, 'warning')}:**`;
-  const items = severity === 'error' ? diagnostics.map((d) => ({ first: d, count: 1 })) : consolidateWarnings(diagnostics);
-  return ['', heading, '', ...items.map(({ first, count }) => `- ${escapeMarkdown(formatDiagnostic(first, cwd).replace(/\s*\n\s*/g, ' '))}${moreLikeIt(count)}`)];
+  const items =
+    severity === 'error' ? diagnostics.map((d) => ({ first: d, count: 1 })) : consolidateWarnings(diagnostics);
+  return [
+    '',
+    heading,
+    '',
+    ...items.map(
+      ({ first, count }) =>
+        `- ${escapeMarkdown(formatDiagnostic(first, cwd).replace(/\s*\n\s*/g, ' '))}${moreLikeIt(count)}`,
+    ),
+  ];
 }
 
 function developerChunk(group: DeveloperChanges): Chunk {
@@ -162,9 +184,15 @@ interface Layout {
 }
 
 function layoutOf(plan: Plan, developers: number, settings: boolean): Layout {
-  const changed = [...(settings ? ['the portal settings'] : []), ...(developers > 0 || !settings ? [plural(developers, 'developer')] : [])];
+  const changed = [
+    ...(settings ? ['the portal settings'] : []),
+    ...(developers > 0 || !settings ? [plural(developers, 'developer')] : []),
+  ];
   const summary = `Show the ${plural(plan.changes.length, 'change')} to ${changed.join(' and ')}`;
-  return { title: (numbering) => titleLine(plan, numbering), detailsOpen: ['', `<details><summary>${summary}</summary>`] };
+  return {
+    title: (numbering) => titleLine(plan, numbering),
+    detailsOpen: ['', `<details><summary>${summary}</summary>`],
+  };
 }
 
 const DETAILS_CLOSE = ['', '</details>'];
@@ -180,7 +208,9 @@ function renderPart(layout: Layout, chunks: readonly Chunk[], numbering: Numberi
 }
 
 function chunkLines(chunk: Chunk): string[] {
-  return chunk.kind === 'notes' ? chunk.lines : ['', `### ${inlineCode(chunk.heading)}`, '', '```diff', ...chunk.lines, '```'];
+  return chunk.kind === 'notes'
+    ? chunk.lines
+    : ['', `### ${inlineCode(chunk.heading)}`, '', '```diff', ...chunk.lines, '```'];
 }
 
 /**
@@ -199,7 +229,10 @@ function wrapperLength(layout: Layout): number {
 function fitChunks(layout: Layout, chunks: readonly Chunk[], maxChars: number, worst: Numbering): Chunk[] {
   const title = layout.title(worst).length;
   return chunks.flatMap((chunk) => {
-    const frame = chunk.kind === 'diff' ? addedLength(chunkLines({ ...chunk, heading: continued(chunk.heading), lines: [] })) + wrapperLength(layout) : 0;
+    const frame =
+      chunk.kind === 'diff'
+        ? addedLength(chunkLines({ ...chunk, heading: continued(chunk.heading), lines: [] })) + wrapperLength(layout)
+        : 0;
     const budget = maxChars - title - frame;
     return addedLength(chunk.lines) <= budget ? [chunk] : splitChunk(chunk, budget);
   });
@@ -217,7 +250,9 @@ function splitChunk(chunk: Chunk, budget: number): Chunk[] {
     pieces.at(-1)!.push(line);
     used += line.length + 1;
   }
-  return pieces.map((lines, i) => (chunk.kind === 'diff' && i > 0 ? { ...chunk, heading: continued(chunk.heading), lines } : { ...chunk, lines }));
+  return pieces.map((lines, i) =>
+    chunk.kind === 'diff' && i > 0 ? { ...chunk, heading: continued(chunk.heading), lines } : { ...chunk, lines },
+  );
 }
 
 function continued(heading: string): string {

@@ -18,18 +18,35 @@ export function* renderStateText(state: StateSnapshot, color: boolean): Generato
     if (developer.customId !== null) yield `    customId = ${JSON.stringify(developer.customId)}`;
     if (Object.keys(developer.meta).length > 0) yield `    meta     = ${JSON.stringify(developer.meta)}`;
     for (const credential of developer.credentials) {
-      const view = credentialView(credential.type, credential.fields, CREDENTIAL_SPECS[credential.type].secretFields, credential.active);
+      const view = credentialView(
+        credential.type,
+        credential.fields,
+        CREDENTIAL_SPECS[credential.type].secretFields,
+        credential.active,
+      );
       const { type, ...rest } = view;
       yield `    credential ${JSON.stringify(`${type}:${credential.identity}`)} {`;
       const width = Math.max(...Object.keys(rest).map((k) => k.length));
-      for (const [key, value] of Object.entries(rest)) yield `        ${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
+      for (const [key, value] of Object.entries(rest))
+        yield `        ${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
       yield '    }';
     }
     yield '}';
   }
 }
 
-export function* renderHistoryText(entries: { seq: number; serial: number; at: string; actor: string; kind: string; hash: string; summary?: unknown; [k: string]: unknown }[]): Generator<string> {
+export function* renderHistoryText(
+  entries: {
+    seq: number;
+    serial: number;
+    at: string;
+    actor: string;
+    kind: string;
+    hash: string;
+    summary?: unknown;
+    [k: string]: unknown;
+  }[],
+): Generator<string> {
   if (entries.length === 0) {
     yield 'No history yet.';
     return;
@@ -45,10 +62,17 @@ export function* renderHistoryText(entries: { seq: number; serial: number; at: s
 }
 
 /** `state show ADDR`: one developer with its credentials, or one credential, from the listing (secrets already redacted). */
-export function* renderStateObjectText(object: Record<string, unknown> & { address: string; kind: string }, color: boolean): Generator<string> {
+export function* renderStateObjectText(
+  object: Record<string, unknown> & { address: string; kind: string },
+  color: boolean,
+): Generator<string> {
   const { address, kind, credentials, developer, ...fields } = object;
   yield paint(`# ${address}`, 'bold', color);
-  yield paint(`${kind === 'developer' ? 'developer' : 'credential'} ${JSON.stringify(kind === 'developer' ? fields.email : address.replace(/^.*\.credential\["(.*)"\]$/, '$1'))} {`, 'bold', color);
+  yield paint(
+    `${kind === 'developer' ? 'developer' : 'credential'} ${JSON.stringify(kind === 'developer' ? fields.email : address.replace(/^.*\.credential\["(.*)"\]$/, '$1'))} {`,
+    'bold',
+    color,
+  );
   yield* attributeLines(kind === 'credential' ? { developer, ...fields } : fields, '    ');
   for (const credential of (credentials as Record<string, unknown>[] | undefined) ?? []) {
     const { type, ...rest } = credential;
@@ -63,5 +87,6 @@ export function* renderStateObjectText(object: Record<string, unknown> & { addre
 function* attributeLines(fields: Record<string, unknown>, indent: string): Generator<string> {
   const entries = Object.entries(fields).filter(([key, value]) => key !== 'email' && value !== null);
   const width = Math.max(0, ...entries.map(([key]) => key.length));
-  for (const [key, value] of entries) yield `${indent}${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
+  for (const [key, value] of entries)
+    yield `${indent}${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
 }

@@ -1,5 +1,12 @@
 import { escapeJsonText } from '../util/strings.js';
-import { SENSITIVE, SENSITIVE_CHANGED, KNOWN_AFTER_APPLY, type Change, type Plan, type Summary } from '../plan/types.js';
+import {
+  SENSITIVE,
+  SENSITIVE_CHANGED,
+  KNOWN_AFTER_APPLY,
+  type Change,
+  type Plan,
+  type Summary,
+} from '../plan/types.js';
 import { paint, type Style } from './color.js';
 import { plural } from '../util/plural.js';
 import { unmanagedTextLines } from './unmanaged.js';
@@ -56,7 +63,8 @@ export function* renderChange(change: Change, color: boolean): Generator<string>
     : VERBS[change.op];
   yield paint(`  # ${change.address} ${verb}`, 'bold', color);
   const generated = change.replace ? generatedSecrets(change) : [];
-  if (generated.length > 0) yield paint(`  # new values for ${generated.join(', ')} will be generated when apply runs`, 'bold', color);
+  if (generated.length > 0)
+    yield paint(`  # new values for ${generated.join(', ')} will be generated when apply runs`, 'bold', color);
   if (change.op === 'move') {
     yield paint(`  ${symbol} ${String(change.before?.email)} -> ${String(change.after?.email)}`, style, color);
     yield '';
@@ -94,7 +102,9 @@ function* renderAttributes(change: Change, color: boolean): Generator<string> {
 function generatedSecrets(change: Change): string[] {
   const action = change.action;
   if (action.do !== 'credential.create') return [];
-  return Object.entries(action.secrets).filter(([, plan]) => plan.mode === 'generate').map(([field]) => field);
+  return Object.entries(action.secrets)
+    .filter(([, plan]) => plan.mode === 'generate')
+    .map(([field]) => field);
 }
 
 function headline(change: Change): string {
@@ -103,7 +113,10 @@ function headline(change: Change): string {
 }
 
 function isEmpty(value: unknown): boolean {
-  return value === null || (typeof value === 'object' && value !== undefined && Object.keys(value).length === 0 && !Array.isArray(value));
+  return (
+    value === null ||
+    (typeof value === 'object' && value !== undefined && Object.keys(value).length === 0 && !Array.isArray(value))
+  );
 }
 
 function show(value: unknown): string {

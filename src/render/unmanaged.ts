@@ -16,7 +16,8 @@ export interface UnmanagedSummary {
 }
 
 export const UNMANAGED_HEADING = 'Not managed by the manifests (left as they are; none of this is a change)';
-const APPROVE_HINT = 'Approve a request by declaring the developer in a manifest: `portalform requests --format manifest` prints the entries.';
+const APPROVE_HINT =
+  'Approve a request by declaring the developer in a manifest: `portalform requests --format manifest` prints the entries.';
 
 export function summarizeUnmanaged(objects: readonly UnmanagedObject[]): UnmanagedSummary {
   const requests = objects.filter((o) => o.kind === 'developer' && o.status === 'pending');
@@ -24,8 +25,14 @@ export function summarizeUnmanaged(objects: readonly UnmanagedObject[]): Unmanag
     objects.filter((o) => o.kind === kind && o.origin === origin && !skip(o)).length;
   const isRequest = (o: UnmanagedObject) => o.kind === 'developer' && o.status === 'pending';
   const counts = [
-    [tally('developer', 'self-service', isRequest), requests.length > 0 ? 'other self-registered developer' : 'self-registered developer'],
-    [tally('developer', 'released', isRequest), requests.length > 0 ? 'other released developer' : 'released developer'],
+    [
+      tally('developer', 'self-service', isRequest),
+      requests.length > 0 ? 'other self-registered developer' : 'self-registered developer',
+    ],
+    [
+      tally('developer', 'released', isRequest),
+      requests.length > 0 ? 'other released developer' : 'released developer',
+    ],
     [tally('credential', 'self-service', () => false), 'self-made credential'],
     [tally('credential', 'released', () => false), 'released credential'],
   ] as const;
@@ -47,7 +54,8 @@ export function unmanagedTextLines(objects: readonly UnmanagedObject[] | undefin
   const lines = ['', `${UNMANAGED_HEADING}:`];
   if (summary.requests.length > 0) {
     lines.push(`  ${requestsHeading(summary)}`);
-    for (const request of summary.requests.slice(0, LISTED_REQUESTS)) lines.push(`    ${request.address}  requested ${request.createdAt}`);
+    for (const request of summary.requests.slice(0, LISTED_REQUESTS))
+      lines.push(`    ${request.address}  requested ${request.createdAt}`);
     if (more(summary) > 0) lines.push(`    … and ${more(summary)} more`);
   }
   for (const line of summary.counts) lines.push(`  ${line}`);
@@ -62,7 +70,8 @@ export function unmanagedMarkdownLines(objects: readonly UnmanagedObject[] | und
   const lines = ['', `**${UNMANAGED_HEADING}:**`, ''];
   if (summary.requests.length > 0) {
     lines.push(`- ${requestsHeading(summary)}`);
-    for (const request of summary.requests.slice(0, LISTED_REQUESTS)) lines.push(`  - \`${request.address}\` requested ${request.createdAt}`);
+    for (const request of summary.requests.slice(0, LISTED_REQUESTS))
+      lines.push(`  - \`${request.address}\` requested ${request.createdAt}`);
     if (more(summary) > 0) lines.push(`  - … and ${more(summary)} more`);
   }
   for (const line of summary.counts) lines.push(`- ${line}`);
@@ -84,6 +93,8 @@ export function unmanagedHtml(objects: readonly UnmanagedObject[] | undefined): 
         )}</tbody></table>${more(summary) > 0 ? html`<p>… and ${more(summary)} more</p>` : html``}`;
   return html`<section aria-labelledby="unmanaged"><h2 id="unmanaged">${UNMANAGED_HEADING}</h2>
 ${requests}${summary.counts.length > 0 ? html`<ul>${summary.counts.map((line) => html`<li>${line}</li>`)}</ul>` : html``}${
-    summary.requests.length > 0 ? html`<p class="meta">Approve a request by declaring the developer in a manifest: <code>portalform requests --format manifest</code> prints the entries.</p>` : html``
-  }</section>`;
+  summary.requests.length > 0
+    ? html`<p class="meta">Approve a request by declaring the developer in a manifest: <code>portalform requests --format manifest</code> prints the entries.</p>`
+    : html``
+}</section>`;
 }

@@ -9,10 +9,14 @@ import { Vault, verifyPassword } from './vault.js';
 
 function findCredential(state: StateSnapshot, address: string): StoredCredential {
   const parsed = parseAddress(address);
-  if (parsed.kind !== 'credential') throw new PortalformError(`${address} is a developer; name a credential, e.g. ${address}.credential["key-auth:NAME"]`);
+  if (parsed.kind !== 'credential')
+    throw new PortalformError(
+      `${address} is a developer; name a credential, e.g. ${address}.credential["key-auth:NAME"]`,
+    );
   const developer = state.developers.find((d) => d.email === parsed.email);
   const credential = developer?.credentials.find((c) => c.type === parsed.type && c.identity === parsed.identity);
-  if (!credential) throw new PortalformError(`${credentialAddress(parsed.email, parsed.type, parsed.identity)} is not in the state`);
+  if (!credential)
+    throw new PortalformError(`${credentialAddress(parsed.email, parsed.type, parsed.identity)} is not in the state`);
   return credential;
 }
 
@@ -28,26 +32,44 @@ export interface RevealOptions extends StateOptions {
 export async function revealSecret(address: string, options: RevealOptions = {}): Promise<Record<string, string>> {
   const store = storeOf(options);
   try {
-    if ((await store.read()).lineage === null) throw new PortalformError(`no state at ${store.display}; nothing to reveal`);
+    if ((await store.read()).lineage === null)
+      throw new PortalformError(`no state at ${store.display}; nothing to reveal`);
     const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'secret reveal' };
-    return await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, () => undefined, async (session) => {
-      const state = await session.read();
-      const vault = Vault.open(state.lineage!, state.meta, stateKeyOf(options));
-      if (!vault.canEncrypt) throw new PortalformError('revealing a secret needs the state key: set PORTALFORM_STATE_KEY (or --state-key-file)');
-      const credential = findCredential(state, address);
-      const values: Record<string, string> = {};
-      for (const [field, secret] of Object.entries(credential.secrets)) {
-        if (!secret.ciphertext) {
-          throw new PortalformError(`the ${field} of ${address} was stored without a state key, so it cannot be revealed; rotate it to store a recoverable value`);
+    return await store.withWriteSession(
+      holder,
+      options.lockTimeoutMs ?? 0,
+      () => undefined,
+      async (session) => {
+        const state = await session.read();
+        const vault = Vault.open(state.lineage!, state.meta, stateKeyOf(options));
+        if (!vault.canEncrypt)
+          throw new PortalformError(
+            'revealing a secret needs the state key: set PORTALFORM_STATE_KEY (or --state-key-file)',
+          );
+        const credential = findCredential(state, address);
+        const values: Record<string, string> = {};
+        for (const [field, secret] of Object.entries(credential.secrets)) {
+          if (!secret.ciphertext) {
+            throw new PortalformError(
+              `the ${field} of ${address} was stored without a state key, so it cannot be revealed; rotate it to store a recoverable value`,
+            );
+          }
+          values[field] = vault.open(credential.id, field, secret.ciphertext);
         }
-        values[field] = vault.open(credential.id, field, secret.ciphertext);
-      }
-      await session.transaction(async (writer) => {
-        const entry = { kind: 'reveal', serial: state.serial, at: new Date().toISOString(), actor: actorOf(options), address, fields: Object.keys(values).sort() };
-        await appendEntry(writer, 'events', entry);
-      });
-      return values;
-    });
+        await session.transaction(async (writer) => {
+          const entry = {
+            kind: 'reveal',
+            serial: state.serial,
+            at: new Date().toISOString(),
+            actor: actorOf(options),
+            address,
+            fields: Object.keys(values).sort(),
+          };
+          await appendEntry(writer, 'events', entry);
+        });
+        return values;
+      },
+    );
   } finally {
     await store.close();
   }
@@ -62,7 +84,11 @@ export interface VerifyCredentialOptions extends StateOptions {
  * Checks a presented secret against the stored one without decrypting anything: basic-auth
  * passwords against their scrypt hash (no key needed), other secrets against their keyed digest.
  */
-export async function verifyCredential(address: string, presented: string, options: VerifyCredentialOptions = {}): Promise<boolean> {
+export async function verifyCredential(
+  address: string,
+  presented: string,
+  options: VerifyCredentialOptions = {},
+): Promise<boolean> {
   const store = storeOf(options);
   try {
     const state = await store.read();

@@ -12,7 +12,9 @@ export function readStateKeyFile(file: string): string {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new PortalformError(`--state-key-file ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? 'unknown error'})`}`);
+    throw new PortalformError(
+      `--state-key-file ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? 'unknown error'})`}`,
+    );
   }
   try {
     if (!fstatSync(fd).isFile()) throw new PortalformError(`--state-key-file ${file}: not a regular file`);
@@ -22,7 +24,10 @@ export function readStateKeyFile(file: string): string {
     } catch {
       throw new PortalformError(`--state-key-file ${file}: the key is not UTF-8 text`);
     }
-    if (key === '') throw new PortalformError(`--state-key-file ${file}: the file is empty; write the state key in it, or leave the flag out to use PORTALFORM_STATE_KEY`);
+    if (key === '')
+      throw new PortalformError(
+        `--state-key-file ${file}: the file is empty; write the state key in it, or leave the flag out to use PORTALFORM_STATE_KEY`,
+      );
     return key;
   } finally {
     closeSync(fd);

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 import { PortalformError } from '../errors.js';
 
 export const MIN_STATE_KEY_LENGTH = 32;
@@ -40,7 +48,9 @@ export class Vault {
         );
       }
       if (!decryptOrNull(encryptionKey, KEY_CHECK_AAD, meta.key_check)) {
-        throw new PortalformError('PORTALFORM_STATE_KEY does not match the key this state was encrypted with; nothing was changed');
+        throw new PortalformError(
+          'PORTALFORM_STATE_KEY does not match the key this state was encrypted with; nothing was changed',
+        );
       }
     }
     const digestKey =
@@ -93,10 +103,13 @@ export class Vault {
   }
 
   open(credentialId: string, field: string, ciphertext: string): string {
-    if (!this.encryptionKey) throw new PortalformError('reading a stored secret needs the state key: set PORTALFORM_STATE_KEY');
+    if (!this.encryptionKey)
+      throw new PortalformError('reading a stored secret needs the state key: set PORTALFORM_STATE_KEY');
     const value = decryptOrNull(this.encryptionKey, `${credentialId}\0${field}`, ciphertext);
     if (value === null) {
-      throw new PortalformError(`a stored ${field} failed to decrypt: the ciphertext does not belong to this credential or was altered`);
+      throw new PortalformError(
+        `a stored ${field} failed to decrypt: the ciphertext does not belong to this credential or was altered`,
+      );
     }
     return value;
   }
@@ -104,12 +117,15 @@ export class Vault {
 
 /** The key that seals a plan made on no state, when PORTALFORM_STATE_KEY is set (SPEC §5). */
 export function noStatePlanKey(stateKey: string): Buffer {
-  if (stateKey.length < MIN_STATE_KEY_LENGTH) throw new PortalformError(`the state key must be at least ${MIN_STATE_KEY_LENGTH} characters long`);
+  if (stateKey.length < MIN_STATE_KEY_LENGTH)
+    throw new PortalformError(`the state key must be at least ${MIN_STATE_KEY_LENGTH} characters long`);
   return savedPlanKeyFrom(Buffer.from(stateKey, 'utf8'), 'no state');
 }
 
 function savedPlanKeyFrom(material: Buffer, scope: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', material, `portalform saved plan: ${scope}`, 'portalform saved plan mac v1', 32));
+  return Buffer.from(
+    hkdfSync('sha256', material, `portalform saved plan: ${scope}`, 'portalform saved plan mac v1', 32),
+  );
 }
 
 function missingKey(): never {
@@ -177,7 +193,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(expected, actual);
 }
 
-function scryptAsync(password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }): Promise<Buffer> {
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number },
+): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     scrypt(password, salt, keylen, { ...options, maxmem: 256 * options.N * options.r }, (error, key) =>
       error ? reject(error) : resolve(key),

@@ -59,7 +59,13 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
     timeWindow: 60_000,
     keyGenerator: (request) => request.ip,
     errorResponseBuilder: (_request, context) =>
-      new PortalError(429, 'Too many requests', `More than ${context.max} requests a minute from this address; retry after ${context.after}.`, undefined, Math.ceil(context.ttl / 1000)),
+      new PortalError(
+        429,
+        'Too many requests',
+        `More than ${context.max} requests a minute from this address; retry after ${context.after}.`,
+        undefined,
+        Math.ceil(context.ttl / 1000),
+      ),
   });
   await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl) });
 
@@ -79,7 +85,11 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   });
   app.addHook('onClose', async () => engine.close());
 
-  const context: RouteContext = { engine, cookies: { secure: isHttps(options.publicUrl) }, requireSession: requireSession(engine) };
+  const context: RouteContext = {
+    engine,
+    cookies: { secure: isHttps(options.publicUrl) },
+    requireSession: requireSession(engine),
+  };
   healthRoutes(app, engine);
   sessionRoutes(app, context);
   accountRoutes(app, context);
@@ -139,12 +149,22 @@ export function withoutTokens(url: string): string {
 function openApiInfo(publicUrl: string | undefined) {
   return {
     openapi: '3.1.0',
-    info: { title: 'portalform developer self-service', version: TOOL_VERSION, description: 'The developer portal\'s self-service API (sign-up, sessions, account, credentials). Errors are application/problem+json.' },
+    info: {
+      title: 'portalform developer self-service',
+      version: TOOL_VERSION,
+      description:
+        "The developer portal's self-service API (sign-up, sessions, account, credentials). Errors are application/problem+json.",
+    },
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
     components: {
       securitySchemes: {
         bearer: { type: 'http' as const, scheme: 'bearer', description: 'The token of POST /api/v1/session.' },
-        cookie: { type: 'apiKey' as const, in: 'cookie' as const, name: SESSION_COOKIE, description: 'The session cookie; requests that change something also need the X-CSRF-Token header.' },
+        cookie: {
+          type: 'apiKey' as const,
+          in: 'cookie' as const,
+          name: SESSION_COOKIE,
+          description: 'The session cookie; requests that change something also need the X-CSRF-Token header.',
+        },
       },
     },
   };

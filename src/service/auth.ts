@@ -29,10 +29,22 @@ export function requireSession(engine: PortalEngine) {
     const credentials = presented(request);
     const session = credentials ? await engine.authenticate(credentials.token) : null;
     if (!session) {
-      throw new PortalError(401, 'Not logged in', 'This needs a live session: log in with POST /api/v1/session and send its token as Authorization: Bearer TOKEN, or its cookie.');
+      throw new PortalError(
+        401,
+        'Not logged in',
+        'This needs a live session: log in with POST /api/v1/session and send its token as Authorization: Bearer TOKEN, or its cookie.',
+      );
     }
-    if (credentials!.via === 'cookie' && !SAFE_METHODS.has(request.method) && !sameToken(request.headers[CSRF_HEADER], session.csrfToken)) {
-      throw new PortalError(403, 'CSRF token missing', `A request authenticated by the session cookie that changes something needs the ${CSRF_HEADER} header with the csrfToken of the login.`);
+    if (
+      credentials!.via === 'cookie' &&
+      !SAFE_METHODS.has(request.method) &&
+      !sameToken(request.headers[CSRF_HEADER], session.csrfToken)
+    ) {
+      throw new PortalError(
+        403,
+        'CSRF token missing',
+        `A request authenticated by the session cookie that changes something needs the ${CSRF_HEADER} header with the csrfToken of the login.`,
+      );
     }
     request.portalSession = session;
   };
@@ -65,8 +77,19 @@ function sameToken(given: string | string[] | undefined, expected: string): bool
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function setSessionCookie(reply: FastifyReply, token: string, expiresAt: string, settings: CookieSettings): void {
-  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: settings.secure, path: '/', expires: new Date(expiresAt) });
+export function setSessionCookie(
+  reply: FastifyReply,
+  token: string,
+  expiresAt: string,
+  settings: CookieSettings,
+): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: settings.secure,
+    path: '/',
+    expires: new Date(expiresAt),
+  });
 }
 
 export function clearSessionCookie(reply: FastifyReply, settings: CookieSettings): void {

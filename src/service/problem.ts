@@ -38,14 +38,18 @@ export function fieldErrors(validation: FastifyError['validation'], body?: unkno
     const type = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).type : undefined;
     if (error.keyword === 'additionalProperties') {
       const field = join(at, String(params.additionalProperty));
-      const message = at === '' && isSecretField(String(params.additionalProperty), type)
-        ? 'is a secret field: the service generates its value, which the answer shows once'
-        : 'is not a known field';
+      const message =
+        at === '' && isSecretField(String(params.additionalProperty), type)
+          ? 'is a secret field: the service generates its value, which the answer shows once'
+          : 'is not a known field';
       errors.push({ field, message });
     } else if (error.keyword === 'required') {
       errors.push({ field: join(at, String(params.missingProperty)), message: 'is required' });
     } else if (error.keyword === 'enum') {
-      errors.push({ field: at || '(body)', message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}` });
+      errors.push({
+        field: at || '(body)',
+        message: `must be one of: ${(params.allowedValues as unknown[]).join(', ')}`,
+      });
     } else {
       errors.push({ field: at || '(body)', message: error.message ?? 'is invalid' });
     }
@@ -69,7 +73,9 @@ function dedupe(errors: FieldError[]): FieldError[] {
   const seen = new Set<string>();
   return errors.filter((e) => {
     const key = `${e.field}\0${e.message}`;
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
@@ -96,25 +102,50 @@ export function titleOf(status: number): string {
 }
 
 /** Fastify's error handler: PortalError, validation, parsing and size errors to 4xx; the rest to a 500 that only the log explains. */
-export function handleError(error: FastifyError | PortalError | MalformedJsonError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleError(
+  error: FastifyError | PortalError | MalformedJsonError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (error instanceof PortalError) {
     request.log.info({ status: error.status, title: error.title }, 'request refused');
-    const problem: Problem = { title: error.title, status: error.status, detail: error.detail, ...(error.errors?.length ? { errors: error.errors } : {}) };
+    const problem: Problem = {
+      title: error.title,
+      status: error.status,
+      detail: error.detail,
+      ...(error.errors?.length ? { errors: error.errors } : {}),
+    };
     const retry = error.status === 429 || error.status === 503 ? (error.retryAfterSeconds ?? 1) : undefined;
     return sendProblem(reply, problem, retry);
   }
   if (error instanceof MalformedJsonError) {
     const where = error.position === undefined ? '' : ` (at character ${error.position + 1})`;
-    return sendProblem(reply, { title: 'Malformed JSON', status: 400, detail: `The body is not valid JSON${where}.`, errors: [{ field: '(body)', message: `is not valid JSON${where}` }] });
+    return sendProblem(reply, {
+      title: 'Malformed JSON',
+      status: 400,
+      detail: `The body is not valid JSON${where}.`,
+      errors: [{ field: '(body)', message: `is not valid JSON${where}` }],
+    });
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
     const errors = fieldErrors(fastifyError.validation, request.body);
-    const part = fastifyError.validationContext === 'params' ? 'The path' : fastifyError.validationContext === 'querystring' ? 'The query' : 'The body';
-    return sendProblem(reply, { title: 'Invalid request', status: 400, detail: `${part} has invalid fields: ${listed(errors)}.`, errors });
+    const part =
+      fastifyError.validationContext === 'params'
+        ? 'The path'
+        : fastifyError.validationContext === 'querystring'
+          ? 'The query'
+          : 'The body';
+    return sendProblem(reply, {
+      title: 'Invalid request',
+      status: 400,
+      detail: `${part} has invalid fields: ${listed(errors)}.`,
+      errors,
+    });
   }
   const status = fastifyError.statusCode ?? 500;
-  if (status >= 400 && status < 500) return sendProblem(reply, { title: titleOf(status), status, detail: clientDetail(fastifyError, status) });
+  if (status >= 400 && status < 500)
+    return sendProblem(reply, { title: titleOf(status), status, detail: clientDetail(fastifyError, status) });
   request.log.error({ err: error }, 'request failed');
   return sendProblem(reply, {
     title: titleOf(500),
@@ -133,5 +164,9 @@ function clientDetail(error: FastifyError, status: number): string {
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, { title: 'Not found', status: 404, detail: `There is no ${request.method} ${request.url.split('?')[0]} here; GET /api/v1/openapi.json lists the API.` });
+  return sendProblem(reply, {
+    title: 'Not found',
+    status: 404,
+    detail: `There is no ${request.method} ${request.url.split('?')[0]} here; GET /api/v1/openapi.json lists the API.`,
+  });
 }

@@ -17,10 +17,31 @@ const MAX_PEM = 16384;
 export const MAX_PASSWORD = 1024;
 const MAX_EMAIL = 254;
 
-const text = (description: string, maxLength = MAX_TEXT): Schema => ({ type: 'string', minLength: 1, maxLength, description });
-const email: Schema = { type: 'string', minLength: 1, maxLength: MAX_EMAIL, description: "The developer's email; compared case-insensitively." };
-const password = (description: string): Schema => ({ type: 'string', minLength: 1, maxLength: MAX_PASSWORD, description });
-const fullName: Schema = { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S', description: "The developer's full name." };
+const text = (description: string, maxLength = MAX_TEXT): Schema => ({
+  type: 'string',
+  minLength: 1,
+  maxLength,
+  description,
+});
+const email: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_EMAIL,
+  description: "The developer's email; compared case-insensitively.",
+};
+const password = (description: string): Schema => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_PASSWORD,
+  description,
+});
+const fullName: Schema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  pattern: '\\S',
+  description: "The developer's full name.",
+};
 
 function body(properties: Record<string, Schema>, required: string[] = Object.keys(properties)): Schema {
   return { type: 'object', additionalProperties: false, required, properties };
@@ -28,7 +49,10 @@ function body(properties: Record<string, Schema>, required: string[] = Object.ke
 
 export const registerBody = body({ email, fullName, password: password('The portal password to log in with.') });
 export const loginBody = body({ email, password: password('The portal password.') });
-export const inviteBody = body({ token: text('The token of the invite link from `portalform invite`.'), password: password('The new portal password.') });
+export const inviteBody = body({
+  token: text('The token of the invite link from `portalform invite`.'),
+  password: password('The new portal password.'),
+});
 export const updateMeBody = body({ fullName });
 export const changeEmailBody = body({ email, password: password('The current portal password, to confirm.') });
 export const changePasswordBody = body({
@@ -70,9 +94,17 @@ function serviceField(field: string, schema: Schema, defs: Record<string, Schema
   const { $ref, default: _default, ...rest } = schema;
   const resolved: Schema = typeof $ref === 'string' ? { ...defs[$ref.replace('#/$defs/', '')], ...rest } : rest;
   // rsaPublicKey's `{ fromFile }` form reads the manifest's files; over HTTP it is the PEM text.
-  if (field === 'rsaPublicKey') return { type: 'string', minLength: 1, maxLength: MAX_PEM, description: 'The PEM public key that verifies RS*, PS*, ES* and EdDSA tokens.' };
-  if (resolved.type === 'string' && resolved.enum === undefined && resolved.maxLength === undefined) return { ...resolved, maxLength: MAX_TEXT };
-  if (resolved.type === 'array') return { ...resolved, maxItems: 32, items: { ...(resolved.items as Schema), maxLength: MAX_TEXT } };
+  if (field === 'rsaPublicKey')
+    return {
+      type: 'string',
+      minLength: 1,
+      maxLength: MAX_PEM,
+      description: 'The PEM public key that verifies RS*, PS*, ES* and EdDSA tokens.',
+    };
+  if (resolved.type === 'string' && resolved.enum === undefined && resolved.maxLength === undefined)
+    return { ...resolved, maxLength: MAX_TEXT };
+  if (resolved.type === 'array')
+    return { ...resolved, maxItems: 32, items: { ...(resolved.items as Schema), maxLength: MAX_TEXT } };
   return resolved;
 }
 
@@ -83,7 +115,18 @@ const PUBLIC_FIELDS = new Map<CredentialType, ReadonlySet<string>>();
 
 export function publicFieldsOf(type: CredentialType): ReadonlySet<string> {
   let fields = PUBLIC_FIELDS.get(type);
-  if (!fields) PUBLIC_FIELDS.set(type, (fields = new Set([...Object.keys(CREDENTIAL_FIELDS[type].properties), 'id', 'active', 'origin', 'createdAt', 'managed'])));
+  if (!fields)
+    PUBLIC_FIELDS.set(
+      type,
+      (fields = new Set([
+        ...Object.keys(CREDENTIAL_FIELDS[type].properties),
+        'id',
+        'active',
+        'origin',
+        'createdAt',
+        'managed',
+      ])),
+    );
   return fields;
 }
 
@@ -91,10 +134,17 @@ export function publicFieldsOf(type: CredentialType): ReadonlySet<string> {
 export const createCredentialBody: Schema = {
   type: 'object',
   required: ['type'],
-  properties: { type: { enum: [...CREDENTIAL_TYPES], description: 'The credential type: the Kong auth plugin it belongs to.' } },
+  properties: {
+    type: { enum: [...CREDENTIAL_TYPES], description: 'The credential type: the Kong auth plugin it belongs to.' },
+  },
   allOf: CREDENTIAL_TYPES.map((type) => ({
     if: { properties: { type: { const: type } }, required: ['type'] },
-    then: { type: 'object', additionalProperties: false, required: CREDENTIAL_FIELDS[type].required, properties: CREDENTIAL_FIELDS[type].properties },
+    then: {
+      type: 'object',
+      additionalProperties: false,
+      required: CREDENTIAL_FIELDS[type].required,
+      properties: CREDENTIAL_FIELDS[type].properties,
+    },
   })),
 };
 
@@ -109,7 +159,11 @@ export const updateCredentialBody: Schema = {
   type: 'object',
   minProperties: 1,
   additionalProperties: false,
-  properties: Object.fromEntries(CREDENTIAL_TYPES.flatMap((type) => Object.entries(updateCredentialBodyOf(type).properties as Record<string, Schema>))),
+  properties: Object.fromEntries(
+    CREDENTIAL_TYPES.flatMap((type) =>
+      Object.entries(updateCredentialBodyOf(type).properties as Record<string, Schema>),
+    ),
+  ),
 };
 
 /** Whether `field` holds a secret of any type named in `types`: the 400 then says why it is refused. */
@@ -125,7 +179,10 @@ const problem: Schema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 };
 
@@ -166,7 +223,10 @@ export const responses = {
   problem,
   account,
   credential,
-  session: { type: 'object', properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, csrfToken: { type: 'string' } } },
+  session: {
+    type: 'object',
+    properties: { token: { type: 'string' }, expiresAt: { type: 'string' }, csrfToken: { type: 'string' } },
+  },
   credentialWithSecrets: { type: 'object', properties: { credential, secrets } },
   credentials: { type: 'object', properties: { credentials: { type: 'array', items: credential } } },
   credentialTypes: { type: 'object', properties: { types: { type: 'array', items: { enum: [...CREDENTIAL_TYPES] } } } },

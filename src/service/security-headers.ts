@@ -10,7 +10,8 @@ export const HELMET_OPTIONS = { contentSecurityPolicy: { useDefaults: true } } a
 export function helmetHeaders(options: Parameters<typeof helmet>[0] = HELMET_OPTIONS): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
-    setHeader: (name: string, value: string | number | readonly string[]) => void (headers[name.toLowerCase()] = String(value)),
+    setHeader: (name: string, value: string | number | readonly string[]) =>
+      void (headers[name.toLowerCase()] = String(value)),
     removeHeader: (name: string) => void delete headers[name.toLowerCase()],
   };
   helmet(options)({} as never, response as never, (error?: unknown) => {

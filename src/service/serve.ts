@@ -18,7 +18,10 @@ export interface ListenAddress {
 export function parseListen(value: string): ListenAddress {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) throw new PortalformError(`--listen ${JSON.stringify(value)} is not HOST:PORT (like 127.0.0.1:8080, [::1]:8080 or :8080)`);
+  if (!match || port > 65535)
+    throw new PortalformError(
+      `--listen ${JSON.stringify(value)} is not HOST:PORT (like 127.0.0.1:8080, [::1]:8080 or :8080)`,
+    );
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
 
@@ -28,16 +31,20 @@ export function parsePublicUrl(value: string | undefined): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    throw new PortalformError(`--public-url ${JSON.stringify(value)} is not an absolute URL (like https://portal.example.com)`);
+    throw new PortalformError(
+      `--public-url ${JSON.stringify(value)} is not an absolute URL (like https://portal.example.com)`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new PortalformError(`--public-url ${JSON.stringify(value)} must be an http or https URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new PortalformError(`--public-url ${JSON.stringify(value)} must be an http or https URL`);
   return url.href.replace(/\/$/, '');
 }
 
 export function parsePositive(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new PortalformError(`${flag} ${JSON.stringify(value)} must be a whole number of at least 1`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new PortalformError(`${flag} ${JSON.stringify(value)} must be a whole number of at least 1`);
   return n;
 }
 
@@ -47,7 +54,11 @@ export interface RunningService {
   url: string;
 }
 
-export async function startService(engine: PortalEngine, listen: ListenAddress, options: ServiceOptions): Promise<RunningService> {
+export async function startService(
+  engine: PortalEngine,
+  listen: ListenAddress,
+  options: ServiceOptions,
+): Promise<RunningService> {
   let app: FastifyInstance;
   try {
     app = await buildService(engine, options);
@@ -60,8 +71,12 @@ export async function startService(engine: PortalEngine, listen: ListenAddress, 
   } catch (error) {
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new PortalformError(`cannot listen on ${listen.host}:${listen.port}: the address is already in use`);
-    if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new PortalformError(`cannot listen on ${listen.host}:${listen.port}: ${code === 'EACCES' ? 'permission denied' : 'no such local address'}`);
+    if (code === 'EADDRINUSE')
+      throw new PortalformError(`cannot listen on ${listen.host}:${listen.port}: the address is already in use`);
+    if (code === 'EADDRNOTAVAIL' || code === 'EACCES')
+      throw new PortalformError(
+        `cannot listen on ${listen.host}:${listen.port}: ${code === 'EACCES' ? 'permission denied' : 'no such local address'}`,
+      );
     throw error;
   }
   const address = app.server.address();
@@ -77,7 +92,15 @@ export function drainOnSignal(service: RunningService): Promise<NodeJS.Signals> 
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
       service.app.log.info({ signal }, 'draining: no new connections, waiting for the requests in flight');
-      const limit = setTimeout(() => reject(new PortalformError(`requests were still running ${DRAIN_LIMIT_MS / 1000}s after ${signal}; stopped without them`)), DRAIN_LIMIT_MS);
+      const limit = setTimeout(
+        () =>
+          reject(
+            new PortalformError(
+              `requests were still running ${DRAIN_LIMIT_MS / 1000}s after ${signal}; stopped without them`,
+            ),
+          ),
+        DRAIN_LIMIT_MS,
+      );
       limit.unref();
       service.app.close().then(() => {
         clearTimeout(limit);

@@ -22,15 +22,19 @@ export const BODY_LIMIT = 64 * 1024;
  */
 export function useStrictJson(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request: FastifyRequest, text: string | Buffer, done) => {
-    const source = String(text);
-    if (source.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(source));
-    } catch (error) {
-      done(new MalformedJsonError(positionOf(error)), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    /^application\/([\w.+-]+\+)?json$/,
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (_request: FastifyRequest, text: string | Buffer, done) => {
+      const source = String(text);
+      if (source.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(source));
+      } catch (error) {
+        done(new MalformedJsonError(positionOf(error)), undefined);
+      }
+    },
+  );
 }
 
 function positionOf(error: unknown): number | undefined {

@@ -21,8 +21,14 @@ export interface OpenStoreOptions {
 }
 
 /** Opens the state at a file path or a postgres:// URL. Opening never creates anything. */
-export function openStore(location: string = DEFAULT_STATE, cwd = process.cwd(), options: OpenStoreOptions = {}): Store {
-  return new Store(isPostgresUrl(location) ? new PostgresBackend(location, options) : new SqliteBackend(resolve(cwd, location)));
+export function openStore(
+  location: string = DEFAULT_STATE,
+  cwd = process.cwd(),
+  options: OpenStoreOptions = {},
+): Store {
+  return new Store(
+    isPostgresUrl(location) ? new PostgresBackend(location, options) : new SqliteBackend(resolve(cwd, location)),
+  );
 }
 
 /** Problems with where the state lives that a user should hear about before anything else. */

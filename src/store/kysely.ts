@@ -7,4 +7,11 @@ const kysely = createRequire(import.meta.url)('kysely') as typeof KyselyModule;
 
 export const { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } = kysely;
 export type Kysely<DB> = KyselyModule.Kysely<DB>;
-export type { InsertObject, Migration, MigrationProvider, PostgresPool, PostgresPoolClient, SqliteDatabase } from 'kysely';
+export type {
+  InsertObject,
+  Migration,
+  MigrationProvider,
+  PostgresPool,
+  PostgresPoolClient,
+  SqliteDatabase,
+} from 'kysely';

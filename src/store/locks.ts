@@ -9,7 +9,10 @@ import type { LockHolder, LockInfo } from './types.js';
 export async function writeLockRecord(conn: Conn, holder: LockHolder): Promise<LockInfo> {
   const lock: LockInfo = { id: randomUUID(), holder, since: new Date().toISOString() };
   await conn.deleteFrom('pf_locks').where('name', '=', 'apply').execute();
-  await conn.insertInto('pf_locks').values({ name: 'apply', lock_id: lock.id, holder: JSON.stringify(holder), since: lock.since }).execute();
+  await conn
+    .insertInto('pf_locks')
+    .values({ name: 'apply', lock_id: lock.id, holder: JSON.stringify(holder), since: lock.since })
+    .execute();
   return lock;
 }
 
@@ -36,7 +39,9 @@ export function describeHolder(lock: LockInfo): string {
 /** The refusal when another run holds the lock (`lock`: its record; null while that run is starting or finishing). */
 export function lockHeld(lock: LockInfo | null, display: string): LockHeldError {
   if (!lock) {
-    return new LockHeldError(`the state ${display} is locked by another portalform run that is starting or finishing.\nWait for it with --lock-timeout.`);
+    return new LockHeldError(
+      `the state ${display} is locked by another portalform run that is starting or finishing.\nWait for it with --lock-timeout.`,
+    );
   }
   return new LockHeldError(
     `the state ${display} is locked by ${describeHolder(lock)} (lock ID ${lock.id}).\n` +

@@ -6,7 +6,17 @@ import { chunks } from '../util/chunks.js';
 import { compareCodeUnits } from '../util/strings.js';
 import type { Conn } from './backend.js';
 import type { CredentialTable, DeveloperTable } from './schema.js';
-import type { HistoryRow, Origin, ReadScope, ScopeSelection, StateSnapshot, StoredCredential, StoredDeveloper, StoredIndex, UnmanagedRow } from './types.js';
+import type {
+  HistoryRow,
+  Origin,
+  ReadScope,
+  ScopeSelection,
+  StateSnapshot,
+  StoredCredential,
+  StoredDeveloper,
+  StoredIndex,
+  UnmanagedRow,
+} from './types.js';
 
 /** The state on `conn`; with a scope, the developers it chooses from every developer's sync digest and origin. */
 /**
@@ -21,7 +31,11 @@ export interface SchemaParts {
 
 const MIGRATED: SchemaParts = { portal: true, nameManaged: true };
 
-export async function readSnapshot(conn: Conn, scope?: ReadScope, tables: SchemaParts = MIGRATED): Promise<StateSnapshot> {
+export async function readSnapshot(
+  conn: Conn,
+  scope?: ReadScope,
+  tables: SchemaParts = MIGRATED,
+): Promise<StateSnapshot> {
   const snapshot = await timed('read state', () => readRows(conn, tables, scope));
   if (snapshot.lineage === null) return snapshot;
   const unmanaged = await timed('read unmanaged', () => readUnmanaged(conn));
@@ -45,15 +59,38 @@ async function readUnmanaged(conn: Conn): Promise<UnmanagedRow[]> {
   const credentials = await conn
     .selectFrom('pf_credentials')
     .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
-    .select(['pf_developers.email', 'pf_credentials.type', 'pf_credentials.identity', 'pf_credentials.origin', 'pf_credentials.created_at'])
+    .select([
+      'pf_developers.email',
+      'pf_credentials.type',
+      'pf_credentials.identity',
+      'pf_credentials.origin',
+      'pf_credentials.created_at',
+    ])
     .where('pf_credentials.origin', 'in', UNMANAGED_ORIGINS)
     .execute();
   const rows: UnmanagedRow[] = [
-    ...developers.map((r) => ({ email: r.email, origin: r.origin as Origin, status: r.status as Status, createdAt: r.created_at })),
-    ...credentials.map((r) => ({ email: r.email, type: r.type as CredentialType, identity: r.identity, origin: r.origin as Origin, createdAt: r.created_at })),
+    ...developers.map((r) => ({
+      email: r.email,
+      origin: r.origin as Origin,
+      status: r.status as Status,
+      createdAt: r.created_at,
+    })),
+    ...credentials.map((r) => ({
+      email: r.email,
+      type: r.type as CredentialType,
+      identity: r.identity,
+      origin: r.origin as Origin,
+      createdAt: r.created_at,
+    })),
   ];
   count('unmanaged objects listed', rows.length);
-  return rows.sort((a, b) => compareCodeUnits(a.createdAt, b.createdAt) || compareCodeUnits(a.email, b.email) || compareCodeUnits(a.type ?? '', b.type ?? '') || compareCodeUnits(a.identity ?? '', b.identity ?? ''));
+  return rows.sort(
+    (a, b) =>
+      compareCodeUnits(a.createdAt, b.createdAt) ||
+      compareCodeUnits(a.email, b.email) ||
+      compareCodeUnits(a.type ?? '', b.type ?? '') ||
+      compareCodeUnits(a.identity ?? '', b.identity ?? ''),
+  );
 }
 
 async function readTombstones(conn: Conn): Promise<Map<string, string>> {
@@ -69,16 +106,23 @@ async function readRows(conn: Conn, tables: SchemaParts, scope?: ReadScope): Pro
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
   const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
-  const versioned: OptionalColumns = snapshot.lineage === null ? { version: false, nameManaged: false } : { version: tables.portal, nameManaged: tables.nameManaged };
-  if (!scope || snapshot.lineage === null) return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
+  const versioned: OptionalColumns =
+    snapshot.lineage === null
+      ? { version: false, nameManaged: false }
+      : { version: tables.portal, nameManaged: tables.nameManaged };
+  if (!scope || snapshot.lineage === null)
+    return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
 
   const index: StoredIndex = new Map();
-  for (const row of await timed('read sync digests', () => conn.selectFrom('pf_developers').select(['email', 'sync_digest', 'origin']).execute())) {
+  for (const row of await timed('read sync digests', () =>
+    conn.selectFrom('pf_developers').select(['email', 'sync_digest', 'origin']).execute(),
+  )) {
     index.set(row.email, { digest: row.sync_digest, origin: row.origin as Origin });
   }
   const { read, inSync, claims } = timed('scope', () => scope(index, meta));
   const lookups = read.size + claims.customIds.length + claims.unique.length;
-  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE)) return { ...snapshot, developers: await readDevelopers(conn, null, versioned), inSync };
+  if (lookups > Math.max(FULL_READ_MIN, index.size * FULL_READ_SHARE))
+    return { ...snapshot, developers: await readDevelopers(conn, null, versioned), inSync };
   for (const email of await holdersOf(conn, claims)) read.add(email);
   return { ...snapshot, developers: await readDevelopers(conn, [...read], versioned), inSync };
 }
@@ -120,10 +164,56 @@ async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<
 const LOOKUP_CHUNK = 500;
 
 /** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
-async function readDevelopers(conn: Conn, emails: string[] | null, optional: OptionalColumns): Promise<StoredDeveloper[]> {
+async function readDevelopers(
+  conn: Conn,
+  emails: string[] | null,
+  optional: OptionalColumns,
+): Promise<StoredDeveloper[]> {
   // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
-  const developerColumns = ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', ...(optional.version ? ['version'] : []), ...(optional.nameManaged ? ['name_managed'] : [])] as unknown as readonly ['id', 'email', 'full_name', 'status', 'custom_id', 'meta', 'origin', 'version', 'name_managed'];
-  const credentialColumns = ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', ...(optional.version ? ['version'] : [])] as unknown as readonly ['id', 'developer_id', 'type', 'identity', 'unique_value', 'fields', 'secrets', 'active', 'origin', 'version'];
+  const developerColumns = [
+    'id',
+    'email',
+    'full_name',
+    'status',
+    'custom_id',
+    'meta',
+    'origin',
+    ...(optional.version ? ['version'] : []),
+    ...(optional.nameManaged ? ['name_managed'] : []),
+  ] as unknown as readonly [
+    'id',
+    'email',
+    'full_name',
+    'status',
+    'custom_id',
+    'meta',
+    'origin',
+    'version',
+    'name_managed',
+  ];
+  const credentialColumns = [
+    'id',
+    'developer_id',
+    'type',
+    'identity',
+    'unique_value',
+    'fields',
+    'secrets',
+    'active',
+    'origin',
+    ...(optional.version ? ['version'] : []),
+  ] as unknown as readonly [
+    'id',
+    'developer_id',
+    'type',
+    'identity',
+    'unique_value',
+    'fields',
+    'secrets',
+    'active',
+    'origin',
+    'version',
+  ];
   let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
   let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
   if (emails === null) {
@@ -133,10 +223,21 @@ async function readDevelopers(conn: Conn, emails: string[] | null, optional: Opt
     developerRows = [];
     credentialRows = [];
     for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
-      developerRows.push(...(await conn.selectFrom('pf_developers').select(developerColumns).where('email', 'in', chunk).execute()));
+      developerRows.push(
+        ...(await conn.selectFrom('pf_developers').select(developerColumns).where('email', 'in', chunk).execute()),
+      );
     }
-    for (const chunk of chunks(developerRows.map((r) => r.id), LOOKUP_CHUNK)) {
-      credentialRows.push(...(await conn.selectFrom('pf_credentials').select(credentialColumns).where('developer_id', 'in', chunk).execute()));
+    for (const chunk of chunks(
+      developerRows.map((r) => r.id),
+      LOOKUP_CHUNK,
+    )) {
+      credentialRows.push(
+        ...(await conn
+          .selectFrom('pf_credentials')
+          .select(credentialColumns)
+          .where('developer_id', 'in', chunk)
+          .execute()),
+      );
     }
   }
   const byDeveloper = new Map<string, StoredCredential[]>();
@@ -155,7 +256,9 @@ async function readDevelopers(conn: Conn, emails: string[] | null, optional: Opt
     origin: row.origin as Origin,
     ...(row.version === undefined ? {} : { version: Number(row.version) }),
     ...(row.name_managed === undefined ? {} : { nameManaged: Number(row.name_managed) !== 0 }),
-    credentials: (byDeveloper.get(row.id) ?? []).sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity)),
+    credentials: (byDeveloper.get(row.id) ?? []).sort(
+      (a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity),
+    ),
   }));
   count('developers read in full', developers.length);
   return developers.sort((a, b) => compareCodeUnits(a.email, b.email));
@@ -191,28 +294,51 @@ export async function readHistory(db: Conn, table: 'pf_history' | 'pf_events' = 
 }
 
 /** The rows a saved plan names, as they are now: versions by address, of these developers and their credentials only. */
-export async function readVersions(conn: Conn, emails: string[]): Promise<{ developers: Map<string, number>; credentials: Map<string, number> }> {
+export async function readVersions(
+  conn: Conn,
+  emails: string[],
+): Promise<{ developers: Map<string, number>; credentials: Map<string, number> }> {
   const developers = new Map<string, number>();
   const credentials = new Map<string, number>();
   const emailOf = new Map<string, string>();
   for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
-    for (const row of await conn.selectFrom('pf_developers').select(['id', 'email', 'version']).where('email', 'in', chunk).execute()) {
+    for (const row of await conn
+      .selectFrom('pf_developers')
+      .select(['id', 'email', 'version'])
+      .where('email', 'in', chunk)
+      .execute()) {
       emailOf.set(row.id, row.email);
       developers.set(developerAddress(row.email), Number(row.version));
     }
   }
   for (const chunk of chunks([...emailOf.keys()], LOOKUP_CHUNK)) {
-    const rows = await conn.selectFrom('pf_credentials').select(['developer_id', 'type', 'identity', 'version']).where('developer_id', 'in', chunk).execute();
-    for (const row of rows) credentials.set(credentialAddress(emailOf.get(row.developer_id)!, row.type as CredentialType, row.identity), Number(row.version));
+    const rows = await conn
+      .selectFrom('pf_credentials')
+      .select(['developer_id', 'type', 'identity', 'version'])
+      .where('developer_id', 'in', chunk)
+      .execute();
+    for (const row of rows)
+      credentials.set(
+        credentialAddress(emailOf.get(row.developer_id)!, row.type as CredentialType, row.identity),
+        Number(row.version),
+      );
   }
   return { developers, credentials };
 }
 
 /** Who holds these customIds and per-type unique values now: the holder's address by `customId:value` or `type:value`. */
-export async function readUniqueHolders(conn: Conn, customIds: string[], unique: Array<{ type: string; value: string }>): Promise<Map<string, string>> {
+export async function readUniqueHolders(
+  conn: Conn,
+  customIds: string[],
+  unique: Array<{ type: string; value: string }>,
+): Promise<Map<string, string>> {
   const holders = new Map<string, string>();
   for (const chunk of chunks(customIds, LOOKUP_CHUNK)) {
-    const rows = await conn.selectFrom('pf_developers').select(['email', 'custom_id']).where('custom_id', 'in', chunk).execute();
+    const rows = await conn
+      .selectFrom('pf_developers')
+      .select(['email', 'custom_id'])
+      .where('custom_id', 'in', chunk)
+      .execute();
     for (const row of rows) holders.set(`customId:${row.custom_id}`, developerAddress(row.email));
   }
   for (const { type, value } of unique) {
@@ -229,11 +355,22 @@ export async function readUniqueHolders(conn: Conn, customIds: string[], unique:
 }
 
 /** The latest self-service event that named this address or one under it, if any: what changed an object. */
-export async function latestEventAbout(conn: Conn, address: string): Promise<{ action: string; actor: string; at: string } | null> {
-  const rows = await conn.selectFrom('pf_events').select(['entry', 'actor', 'at']).orderBy('seq', 'desc').limit(1000).execute();
+export async function latestEventAbout(
+  conn: Conn,
+  address: string,
+): Promise<{ action: string; actor: string; at: string } | null> {
+  const rows = await conn
+    .selectFrom('pf_events')
+    .select(['entry', 'actor', 'at'])
+    .orderBy('seq', 'desc')
+    .limit(1000)
+    .execute();
   for (const row of rows) {
     const entry = JSON.parse(row.entry) as { address?: string; action?: string };
-    if (typeof entry.address === 'string' && (entry.address === address || address.startsWith(`${entry.address}.`) || entry.address.startsWith(`${address}.`))) {
+    if (
+      typeof entry.address === 'string' &&
+      (entry.address === address || address.startsWith(`${entry.address}.`) || entry.address.startsWith(`${address}.`))
+    ) {
       return { action: String(entry.action ?? 'change'), actor: row.actor, at: row.at };
     }
   }
@@ -241,7 +378,10 @@ export async function latestEventAbout(conn: Conn, address: string): Promise<{ a
 }
 
 /** The unmanaged pending developers — the access requests (SPEC §8) — oldest first. */
-export async function readAccessRequests(conn: Conn, limit?: number): Promise<Array<{ email: string; full_name: string; created_at: string }>> {
+export async function readAccessRequests(
+  conn: Conn,
+  limit?: number,
+): Promise<Array<{ email: string; full_name: string; created_at: string }>> {
   let query = conn
     .selectFrom('pf_developers')
     .select(['email', 'full_name', 'created_at'])

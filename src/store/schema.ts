@@ -199,9 +199,15 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   },
   '0003_portal': {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('pf_developers').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('pf_developers')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
       await db.schema.alterTable('pf_developers').addColumn('password_hash', 'text').execute();
-      await db.schema.alterTable('pf_credentials').addColumn('version', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('pf_credentials')
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
       for (const statement of VERSION_TRIGGERS[dialect]) await sql.raw(statement).execute(db);
       await db.schema
         .createTable('pf_sessions')
@@ -241,7 +247,10 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .addColumn('seq', 'integer', (c) => c.notNull())
         .addColumn('hash', 'text', (c) => c.notNull())
         .execute();
-      await db.insertInto('pf_chain_heads').values({ chain: EVENTS_CHAIN, seq: 0, hash: '0'.repeat(64) }).execute();
+      await db
+        .insertInto('pf_chain_heads')
+        .values({ chain: EVENTS_CHAIN, seq: 0, hash: '0'.repeat(64) })
+        .execute();
     },
   },
   '0004_console_indexes': {
@@ -263,7 +272,10 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   // Whether the manifests manage the developer's name (an adopting entry may leave it out, SPEC §8).
   '0007_name_managed': {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('pf_developers').addColumn('name_managed', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema
+        .alterTable('pf_developers')
+        .addColumn('name_managed', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
     },
   },
 });
@@ -332,7 +344,7 @@ const CONSOLE_INDEXES: Record<Dialect, string[]> = {
     'create index pf_developers_status_email on pf_developers (status, email)',
     'create index pf_developers_origin_email on pf_developers (origin, email)',
     'create index pf_developers_name_search on pf_developers (lower(full_name))',
-    'create index pf_developers_pending on pf_developers (created_at) where status = \'pending\'',
+    "create index pf_developers_pending on pf_developers (created_at) where status = 'pending'",
   ],
   postgres: [
     'create index pf_history_at on pf_history (at)',
@@ -341,7 +353,7 @@ const CONSOLE_INDEXES: Record<Dialect, string[]> = {
     'create index pf_developers_origin_email on pf_developers (origin, email)',
     'create index pf_developers_email_search on pf_developers (email text_pattern_ops)',
     'create index pf_developers_name_search on pf_developers (lower(full_name) text_pattern_ops)',
-    'create index pf_developers_pending on pf_developers (created_at) where status = \'pending\'',
+    "create index pf_developers_pending on pf_developers (created_at) where status = 'pending'",
   ],
 };
 

@@ -7,7 +7,14 @@ import type { Backend, Conn } from './backend.js';
 import { Migrator, sql } from './kysely.js';
 import { deleteLockRecord, describeHolder, readLock, toLockInfo } from './locks.js';
 import { readHistory, readSnapshot } from './read.js';
-import { EVENTS_CHAIN, NAME_MANAGED_VERSION, PORTAL_VERSION, SCHEMA_VERSIONS, SYNC_DIGEST_VERSION, migrationProvider } from './schema.js';
+import {
+  EVENTS_CHAIN,
+  NAME_MANAGED_VERSION,
+  PORTAL_VERSION,
+  SCHEMA_VERSIONS,
+  SYNC_DIGEST_VERSION,
+  migrationProvider,
+} from './schema.js';
 import { WriteSession } from './session.js';
 import { restoreSyncTriggers, syncTriggersIntact } from './sync-triggers.js';
 import type { Diagnostic } from '../model.js';
@@ -47,7 +54,11 @@ export class Store {
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
-        return await readSnapshot(conn, scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined, { portal: this.portalTables, nameManaged: this.nameManaged });
+        return await readSnapshot(
+          conn,
+          scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined,
+          { portal: this.portalTables, nameManaged: this.nameManaged },
+        );
       } finally {
         await sql`commit`.execute(conn);
       }
@@ -66,8 +77,15 @@ export class Store {
     return db.connection().execute(async (conn) => {
       await sql.raw(this.backend.beginRead).execute(conn);
       try {
-        const head = await conn.selectFrom('pf_chain_heads').select(['seq', 'hash']).where('chain', '=', EVENTS_CHAIN).executeTakeFirst();
-        return { rows: await readHistory(conn, 'pf_events'), head: head ? { seq: Number(head.seq), hash: head.hash } : null };
+        const head = await conn
+          .selectFrom('pf_chain_heads')
+          .select(['seq', 'hash'])
+          .where('chain', '=', EVENTS_CHAIN)
+          .executeTakeFirst();
+        return {
+          rows: await readHistory(conn, 'pf_events'),
+          head: head ? { seq: Number(head.seq), hash: head.hash } : null,
+        };
       } finally {
         await sql`commit`.execute(conn);
       }
@@ -81,7 +99,9 @@ export class Store {
   async openExisting(): Promise<{ db: Conn; migrations: string[] } | null> {
     const db = await this.existing();
     if (!db) return null;
-    const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
+    const table = this.backend.schema
+      ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`)
+      : sql.table(MIGRATION_TABLE);
     const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
     return { db, migrations: rows.rows.map((r) => r.name) };
   }
@@ -155,7 +175,10 @@ export class Store {
   /** Digests are trusted only while the triggers that clear them are in place; else everyone is read, with a warning. */
   private async digestsTrusted(conn: Conn): Promise<boolean> {
     if (await syncTriggersIntact(conn, this.backend.kind)) return true;
-    this.warnings.push({ severity: 'warning', message: `${TRIGGERS_MISSING}: every developer is read in full; the next apply restores them` });
+    this.warnings.push({
+      severity: 'warning',
+      message: `${TRIGGERS_MISSING}: every developer is read in full; the next apply restores them`,
+    });
     return false;
   }
 
@@ -168,7 +191,9 @@ export class Store {
       await sql`commit`.execute(conn);
     } catch (error) {
       await sql`rollback`.execute(conn).catch(() => undefined);
-      throw new PortalformError(`could not restore the sync-digest triggers of ${this.display}: ${errorMessage(error)}`);
+      throw new PortalformError(
+        `could not restore the sync-digest triggers of ${this.display}: ${errorMessage(error)}`,
+      );
     }
     warn(`${TRIGGERS_MISSING}; restored them and cleared every digest, so every developer is read in full this time`);
   }
@@ -182,7 +207,9 @@ export class Store {
     if (!(await this.backend.tableExists(db, MIGRATION_TABLE))) {
       throw new PortalformError(`${this.display} is not a portalform state (no schema version recorded)`);
     }
-    const table = this.backend.schema ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`) : sql.table(MIGRATION_TABLE);
+    const table = this.backend.schema
+      ? sql.table(`${this.backend.schema}.${MIGRATION_TABLE}`)
+      : sql.table(MIGRATION_TABLE);
     const rows = await sql<{ name: string }>`select name from ${table}`.execute(db);
     this.syncDigests = rows.rows.some((r) => r.name === SYNC_DIGEST_VERSION);
     this.portalTables = rows.rows.some((r) => r.name === PORTAL_VERSION);

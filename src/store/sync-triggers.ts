@@ -48,7 +48,13 @@ export const SYNC_DIGEST_TRIGGERS: Record<Dialect, string[]> = {
 
 /** The trigger names each dialect's statements create; on PostgreSQL, with the functions they call. */
 const TRIGGERS: Record<Dialect, string[]> = {
-  sqlite: ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync_insert', 'pf_credentials_unsync_update', 'pf_credentials_unsync_delete'],
+  sqlite: [
+    'pf_developers_unsync_update',
+    'pf_developers_unsync_insert',
+    'pf_credentials_unsync_insert',
+    'pf_credentials_unsync_update',
+    'pf_credentials_unsync_delete',
+  ],
   postgres: ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync'],
 };
 const FUNCTIONS = ['pf_developer_unsync', 'pf_credential_unsync'];
@@ -74,17 +80,26 @@ function expectedBodies(): Map<string, string> {
  */
 export async function syncTriggersIntact(conn: Kysely<any>, dialect: Dialect): Promise<boolean> {
   if (dialect === 'sqlite') {
-    const rows = await sql<{ name: string; sql: string }>`select name, sql from sqlite_master where type = 'trigger'`.execute(conn);
+    const rows = await sql<{
+      name: string;
+      sql: string;
+    }>`select name, sql from sqlite_master where type = 'trigger'`.execute(conn);
     const found = new Map(rows.rows.map((r) => [r.name, normalized(r.sql)]));
-    return SYNC_DIGEST_TRIGGERS.sqlite.every((statement, i) => found.get(TRIGGERS.sqlite[i]!) === normalized(statement));
+    return SYNC_DIGEST_TRIGGERS.sqlite.every(
+      (statement, i) => found.get(TRIGGERS.sqlite[i]!) === normalized(statement),
+    );
   }
   const triggers = await sql<{ name: string }>`
     select t.tgname as name from pg_trigger t join pg_class c on c.oid = t.tgrelid
-    where c.relnamespace = current_schema()::regnamespace and not t.tgisinternal and t.tgenabled in ('O', 'A')`.execute(conn);
+    where c.relnamespace = current_schema()::regnamespace and not t.tgisinternal and t.tgenabled in ('O', 'A')`.execute(
+    conn,
+  );
   const enabled = new Set(triggers.rows.map((r) => r.name));
   if (!TRIGGERS.postgres.every((name) => enabled.has(name))) return false;
   const functions = await sql<{ name: string; body: string }>`
-    select proname as name, prosrc as body from pg_proc where pronamespace = current_schema()::regnamespace`.execute(conn);
+    select proname as name, prosrc as body from pg_proc where pronamespace = current_schema()::regnamespace`.execute(
+    conn,
+  );
   const bodies = new Map(functions.rows.map((r) => [r.name, normalized(r.body)]));
   const expected = expectedBodies();
   return FUNCTIONS.every((name) => bodies.get(name) === expected.get(name));
@@ -97,7 +112,9 @@ export async function syncTriggersIntact(conn: Kysely<any>, dialect: Dialect): P
 export async function restoreSyncTriggers(conn: Kysely<any>, dialect: Dialect): Promise<void> {
   for (const name of TRIGGERS[dialect]) {
     const table = name.startsWith('pf_developers') ? 'pf_developers' : 'pf_credentials';
-    await sql.raw(dialect === 'sqlite' ? `drop trigger if exists ${name}` : `drop trigger if exists ${name} on ${table}`).execute(conn);
+    await sql
+      .raw(dialect === 'sqlite' ? `drop trigger if exists ${name}` : `drop trigger if exists ${name} on ${table}`)
+      .execute(conn);
   }
   for (const statement of SYNC_DIGEST_TRIGGERS[dialect]) {
     await sql.raw(statement.replace(/^create function/, 'create or replace function')).execute(conn);

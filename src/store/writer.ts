@@ -32,7 +32,9 @@ export class StateWriter {
 
   async updateDeveloper(
     id: string,
-    set: Partial<Pick<DeveloperRowInput, 'email' | 'fullName' | 'status' | 'customId' | 'meta' | 'origin'>> & { nameManaged?: boolean },
+    set: Partial<Pick<DeveloperRowInput, 'email' | 'fullName' | 'status' | 'customId' | 'meta' | 'origin'>> & {
+      nameManaged?: boolean;
+    },
     now: string,
   ): Promise<void> {
     const row: Partial<DeveloperTable> = { updated_at: now };
@@ -59,7 +61,8 @@ export class StateWriter {
    */
   async deleteDevelopers(ids: string[]): Promise<void> {
     for (const chunk of chunks(ids, this.maxParams)) {
-      if (this.dialect === 'postgres') await this.conn.selectFrom('pf_developers').select('id').where('id', 'in', chunk).forUpdate().execute();
+      if (this.dialect === 'postgres')
+        await this.conn.selectFrom('pf_developers').select('id').where('id', 'in', chunk).forUpdate().execute();
       await this.conn.deleteFrom('pf_sessions').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_invites').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_credentials').where('developer_id', 'in', chunk).execute();
@@ -113,7 +116,10 @@ export class StateWriter {
   }
 
   async appendHistory(row: Omit<HistoryRow, 'seq'>): Promise<void> {
-    const last = await this.conn.selectFrom('pf_history').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const last = await this.conn
+      .selectFrom('pf_history')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     await this.conn
       .insertInto('pf_history')
       .values({
@@ -143,7 +149,11 @@ export class StateWriter {
    * Inserts the rows, as many to a statement as the parameter limit allows: each column of a row
    * is one parameter. Rows are made a statement at a time: a large apply never holds all of them at once.
    */
-  private async insertRows<T extends InsertedTable, R>(table: T, rows: R[], toRow: (row: R) => InsertObject<Database, T>): Promise<void> {
+  private async insertRows<T extends InsertedTable, R>(
+    table: T,
+    rows: R[],
+    toRow: (row: R) => InsertObject<Database, T>,
+  ): Promise<void> {
     if (rows.length === 0) return;
     const columns = Object.keys(toRow(rows[0]!)).length;
     for (const chunk of chunks(rows, this.rowsPerStatement(columns))) {

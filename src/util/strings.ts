@@ -15,9 +15,15 @@ export const MESSAGE_VALUE_MAX = 80;
  * other default-ignorable (invisible) characters, and lone surrogates. Any of them could move the
  * cursor, clear a screen, start a forged line in a CI log, or make one value look like another.
  */
-const UNSAFE = onFirstUse(() => /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu);
+const UNSAFE = onFirstUse(
+  () =>
+    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu,
+);
 
-const JSON_UNSAFE = onFirstUse(() => /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu);
+const JSON_UNSAFE = onFirstUse(
+  () =>
+    /[\u007f-\u009f\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu,
+);
 
 /** How a quoted value is delimited: not at all, in double quotes (JSON's escapes), or as `code`. */
 export type QuoteStyle = 'bare' | 'double' | 'code';
@@ -30,8 +36,10 @@ export type QuoteStyle = 'bare' | 'double' | 'code';
  */
 export function quoteForMessage(value: string, style: QuoteStyle = 'bare', max = MESSAGE_VALUE_MAX): string {
   const length = codePointCount(value);
-  const cut = length > max ? sliceCodePoints(value, max) + '…' : value;
-  const escaped = escapeUnsafe(style === 'double' ? cut.replace(/[\\"]/g, '\\$&') : style === 'code' ? cut.replace(/`/g, '\\u0060') : cut);
+  const cut = length > max ? `${sliceCodePoints(value, max)}…` : value;
+  const escaped = escapeUnsafe(
+    style === 'double' ? cut.replace(/[\\"]/g, '\\$&') : style === 'code' ? cut.replace(/`/g, '\\u0060') : cut,
+  );
   const quoted = style === 'double' ? `"${escaped}"` : style === 'code' ? `\`${escaped}\`` : escaped;
   return length > max ? `${quoted} (${length} characters)` : quoted;
 }
@@ -54,7 +62,9 @@ export function escapeJsonText(json: string): string {
   const unsafe = JSON_UNSAFE();
   unsafe.lastIndex = 0;
   if (!unsafe.test(json)) return json;
-  return json.replace(unsafe, (char) => Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+  return json.replace(unsafe, (char) =>
+    Array.from({ length: char.length }, (_, i) => `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
 }
 
 /** Whether the text holds a character a message would have to escape. */

@@ -16,7 +16,10 @@ export interface CliRunOptions {
 }
 
 /** Starts `portalform ...args`; `done` settles when the process has exited, however it ended. */
-export function startCli(args: string[], options: CliRunOptions): { child: ChildProcess; done: Promise<AsyncRunResult> } {
+export function startCli(
+  args: string[],
+  options: CliRunOptions,
+): { child: ChildProcess; done: Promise<AsyncRunResult> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
@@ -38,7 +41,11 @@ export function runCli(args: string[], options: CliRunOptions): Promise<AsyncRun
 }
 
 /** Runs `task` over `items` with at most `limit` at a time, keeping the results in order. */
-export async function mapLimit<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

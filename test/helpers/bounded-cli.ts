@@ -12,7 +12,10 @@ export interface BoundedResult {
   stderr: string;
 }
 
-export function runBounded(args: string[], options: { cwd: string; env?: Record<string, string>; deadlineMs?: number }): BoundedResult {
+export function runBounded(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; deadlineMs?: number },
+): BoundedResult {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     input: '',

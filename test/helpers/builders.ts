@@ -16,20 +16,40 @@ import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../../src
 export const LOCATION = { file: 'test.yaml', line: 1, column: 1 };
 export const vault = Vault.open('test-lineage', {}, null);
 
-export function credential(type: CredentialType, identity: string, extra: Record<string, unknown> = {}, secrets: Record<string, string> = {}): DesiredCredential {
+export function credential(
+  type: CredentialType,
+  identity: string,
+  extra: Record<string, unknown> = {},
+  secrets: Record<string, string> = {},
+): DesiredCredential {
   return {
     type,
     identity,
     fields: { [CREDENTIAL_SPECS[type].identityField]: identity, ...extra },
     secrets: Object.fromEntries(
-      Object.entries(secrets).map(([field, value]) => [field, { source: { kind: 'env' as const, name: `PORTALFORM_SECRET_${field.toUpperCase()}` }, value }]),
+      Object.entries(secrets).map(([field, value]) => [
+        field,
+        { source: { kind: 'env' as const, name: `PORTALFORM_SECRET_${field.toUpperCase()}` }, value },
+      ]),
     ),
     location: LOCATION,
   };
 }
 
-export function developer(email: string, status: Status, options: Partial<Omit<DesiredDeveloper, 'email' | 'status'>> = {}): DesiredDeveloper {
-  return { email, status, fullName: options.fullName ?? 'Test Developer', customId: options.customId ?? null, meta: options.meta ?? {}, credentials: options.credentials ?? [], location: LOCATION };
+export function developer(
+  email: string,
+  status: Status,
+  options: Partial<Omit<DesiredDeveloper, 'email' | 'status'>> = {},
+): DesiredDeveloper {
+  return {
+    email,
+    status,
+    fullName: options.fullName ?? 'Test Developer',
+    customId: options.customId ?? null,
+    meta: options.meta ?? {},
+    credentials: options.credentials ?? [],
+    location: LOCATION,
+  };
 }
 
 export function desired(developers: DesiredDeveloper[], moved: Omit<MovedBlock, 'location'>[] = []): DesiredState {
@@ -54,10 +74,31 @@ export function stored(d: DesiredDeveloper, origin: 'manifest' | 'self-service' 
       }),
     );
     const uniqueField = CREDENTIAL_SPECS[c.type].uniqueField;
-    const uniqueValue = uniqueField ? (secrets[uniqueField]?.digest ?? (c.fields[uniqueField] as string | undefined) ?? null) : null;
-    return { id: randomUUID(), developerId: id, type: c.type, identity: c.identity, uniqueValue, fields: c.fields, secrets, active: d.status === 'approved', origin };
+    const uniqueValue = uniqueField
+      ? (secrets[uniqueField]?.digest ?? (c.fields[uniqueField] as string | undefined) ?? null)
+      : null;
+    return {
+      id: randomUUID(),
+      developerId: id,
+      type: c.type,
+      identity: c.identity,
+      uniqueValue,
+      fields: c.fields,
+      secrets,
+      active: d.status === 'approved',
+      origin,
+    };
   });
-  return { id, email: d.email, fullName: d.fullName ?? d.email, status: d.status, customId: d.customId, meta: d.meta, origin, credentials };
+  return {
+    id,
+    email: d.email,
+    fullName: d.fullName ?? d.email,
+    status: d.status,
+    customId: d.customId,
+    meta: d.meta,
+    origin,
+    credentials,
+  };
 }
 
 export function state(developers: StoredDeveloper[]): StateSnapshot {

@@ -52,7 +52,11 @@ export function listCases<T>(corpus: string): CorpusCase<T>[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort()
-    .map((name) => ({ name, dir: join(root, name), expected: JSON.parse(readFileSync(join(root, name, EXPECT_FILE), 'utf8')) as T }));
+    .map((name) => ({
+      name,
+      dir: join(root, name),
+      expected: JSON.parse(readFileSync(join(root, name, EXPECT_FILE), 'utf8')) as T,
+    }));
 }
 
 export function manifestArgs(setup: CaseSetup): string[] {

@@ -18,8 +18,9 @@ export interface Started {
 /** Approved developers with one acl credential each. */
 export function manifest(emails: string[]): string {
   const lines = ['version: 1', 'developers:'];
-  for (const email of emails) lines.push(`  - { email: ${email}, fullName: ${email}, status: approved, credentials: [{ type: acl, group: g }] }`);
-  return lines.join('\n') + '\n';
+  for (const email of emails)
+    lines.push(`  - { email: ${email}, fullName: ${email}, status: approved, credentials: [{ type: acl, group: g }] }`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function emails(prefix: string, count: number): string[] {

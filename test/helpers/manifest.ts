@@ -9,7 +9,9 @@ import type { LoadOptions, LoadResult } from '../../src/manifest/index.js';
 export interface Workspace {
   dir: string;
   write(relative: string, content: string | Uint8Array): string;
-  load(options?: Partial<LoadOptions>): Promise<LoadResult & { messages: string[]; errors: string[]; warnings: string[] }>;
+  load(
+    options?: Partial<LoadOptions>,
+  ): Promise<LoadResult & { messages: string[]; errors: string[]; warnings: string[] }>;
 }
 
 /** A temporary directory, removed when the test ends. */
@@ -25,7 +27,13 @@ export function workspace(): Workspace {
       return file;
     },
     async load(options = {}) {
-      const result = await loadManifests({ paths: [], cwd: dir, env: {}, cacheDir: path.join(dir, '.cache'), ...options });
+      const result = await loadManifests({
+        paths: [],
+        cwd: dir,
+        env: {},
+        cacheDir: path.join(dir, '.cache'),
+        ...options,
+      });
       const messages = result.diagnostics.map((d) => formatDiagnostic(d, dir));
       return {
         ...result,

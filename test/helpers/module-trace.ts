@@ -65,7 +65,9 @@ export function runTraced(args: string[], options: { cwd: string; env?: Record<s
     code: result.status ?? -1,
     stdout: result.stdout,
     stderr: result.stderr,
-    esm: unique(lines.filter((l) => l.startsWith('file:')).map((l) => new URL(l).pathname)).filter((f) => f !== preload && f !== hooks),
+    esm: unique(lines.filter((l) => l.startsWith('file:')).map((l) => new URL(l).pathname)).filter(
+      (f) => f !== preload && f !== hooks,
+    ),
     cjs: unique(lines.filter((l) => l.startsWith('cjs:')).map((l) => l.slice(4))),
     scripts: lines
       .filter((l) => l.startsWith('script:'))

@@ -18,7 +18,10 @@ export interface PortalServer {
   close(): Promise<void>;
 }
 
-export async function startPortal(manifest: string, options: { state?: string; listen?: boolean } = {}): Promise<PortalServer> {
+export async function startPortal(
+  manifest: string,
+  options: { state?: string; listen?: boolean } = {},
+): Promise<PortalServer> {
   const w = workspace(options.state);
   const apply = (text: string) => {
     w.write('portal/developers.yaml', `version: 1\n${text}`);
@@ -28,7 +31,11 @@ export async function startPortal(manifest: string, options: { state?: string; l
   apply(manifest);
   const engine = await openPortal({ state: w.state, cwd: w.dir });
   const store = openStore(w.state, w.dir);
-  const app = await buildService(engine, { log: false, rateLimit: 100_000, pages: pagesFor({ consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store }) });
+  const app = await buildService(engine, {
+    log: false,
+    rateLimit: 100_000,
+    pages: pagesFor({ consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store }),
+  });
   let url = '';
   if (options.listen) url = await app.listen({ host: '127.0.0.1', port: 0 });
   else await app.ready();

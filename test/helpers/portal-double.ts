@@ -3,7 +3,13 @@
 // themselves are tested against the real engine.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CREDENTIAL_SPECS, type CredentialType } from '../../src/model.js';
-import { PortalError, type Account, type PortalEngine, type PublicCredential, type Session } from '../../src/portal/contract.js';
+import {
+  PortalError,
+  type Account,
+  type PortalEngine,
+  type PublicCredential,
+  type Session,
+} from '../../src/portal/contract.js';
 
 interface Developer {
   id: string;
@@ -39,10 +45,15 @@ export function portalDouble(): DoubleEngine {
   const byId = (id: string) => [...developers.values()].find((d) => d.id === id)!;
   const own = (session: Session, id: string) => {
     const found = credentials.get(id);
-    if (!found || found.developerId !== session.developerId) throw new PortalError(404, 'Not found', `no credential ${id} of yours`);
+    if (!found || found.developerId !== session.developerId)
+      throw new PortalError(404, 'Not found', `no credential ${id} of yours`);
     return found;
   };
-  const shown = ({ developerId: _d, secretValue: _s, ...credential }: PublicCredential & { developerId: string; secretValue?: string }): PublicCredential => credential;
+  const shown = ({
+    developerId: _d,
+    secretValue: _s,
+    ...credential
+  }: PublicCredential & { developerId: string; secretValue?: string }): PublicCredential => credential;
 
   const engine: DoubleEngine = {
     calls: [],
@@ -62,17 +73,32 @@ export function portalDouble(): DoubleEngine {
       record('register', input);
       const email = input.email.toLowerCase();
       if (developers.has(email)) throw new PortalError(409, 'Already registered', `${email} is already registered`);
-      const account: Account = { email, fullName: input.fullName, status: 'pending', origin: 'self-service', createdAt: new Date().toISOString(), managed: { fullName: false, email: false } };
+      const account: Account = {
+        email,
+        fullName: input.fullName,
+        status: 'pending',
+        origin: 'self-service',
+        createdAt: new Date().toISOString(),
+        managed: { fullName: false, email: false },
+      };
       developers.set(email, { id: randomUUID(), account, password: input.password });
       return account;
     },
     async login(input) {
       record('login', input);
       const developer = developers.get(input.email.toLowerCase());
-      if (!developer || developer.password !== input.password) throw new PortalError(401, 'Wrong email or password', 'The email or the password is wrong.');
-      if (developer.account.status !== 'approved') throw new PortalError(403, 'Not approved', 'Your access request is waiting for approval.');
+      if (!developer || developer.password !== input.password)
+        throw new PortalError(401, 'Wrong email or password', 'The email or the password is wrong.');
+      if (developer.account.status !== 'approved')
+        throw new PortalError(403, 'Not approved', 'Your access request is waiting for approval.');
       const token = randomBytes(24).toString('base64url');
-      const session: Session = { sessionId: randomUUID(), developerId: developer.id, email: developer.account.email, csrfToken: randomBytes(16).toString('hex'), expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+      const session: Session = {
+        sessionId: randomUUID(),
+        developerId: developer.id,
+        email: developer.account.email,
+        csrfToken: randomBytes(16).toString('hex'),
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      };
       sessions.set(token, session);
       return { token, expiresAt: session.expiresAt, csrfToken: session.csrfToken };
     },
@@ -85,7 +111,9 @@ export function portalDouble(): DoubleEngine {
     },
     async setPasswordWithInvite(input) {
       record('setPasswordWithInvite', input);
-      throw new PortalError(400, 'Invalid invite', 'This invite token is unknown, used or expired.', [{ field: 'token', message: 'is unknown, used or expired' }]);
+      throw new PortalError(400, 'Invalid invite', 'This invite token is unknown, used or expired.', [
+        { field: 'token', message: 'is unknown, used or expired' },
+      ]);
     },
     async me(session) {
       record('me', undefined);
@@ -126,9 +154,22 @@ export function portalDouble(): DoubleEngine {
     async createCredential(session, input) {
       record('createCredential', input);
       const type = input.type as CredentialType;
-      if (type === 'acl') throw new PortalError(403, 'Not self-service', 'acl credentials are granted in manifests only.');
-      const secrets = Object.fromEntries(CREDENTIAL_SPECS[type].secretFields.map((field) => [field, randomBytes(16).toString('hex')]));
-      const stored = { ...input, id: randomUUID(), type, active: true, origin: 'self-service' as const, createdAt: new Date().toISOString(), managed: false, developerId: session.developerId, secretValue: Object.values(secrets)[0] };
+      if (type === 'acl')
+        throw new PortalError(403, 'Not self-service', 'acl credentials are granted in manifests only.');
+      const secrets = Object.fromEntries(
+        CREDENTIAL_SPECS[type].secretFields.map((field) => [field, randomBytes(16).toString('hex')]),
+      );
+      const stored = {
+        ...input,
+        id: randomUUID(),
+        type,
+        active: true,
+        origin: 'self-service' as const,
+        createdAt: new Date().toISOString(),
+        managed: false,
+        developerId: session.developerId,
+        secretValue: Object.values(secrets)[0],
+      };
       credentials.set(stored.id, stored);
       return { credential: shown(stored), secrets };
     },
@@ -141,7 +182,12 @@ export function portalDouble(): DoubleEngine {
     async rotateCredential(session, id) {
       record('rotateCredential', id);
       const found = own(session, id);
-      return { credential: shown(found), secrets: Object.fromEntries(CREDENTIAL_SPECS[found.type].secretFields.map((field) => [field, randomBytes(16).toString('hex')])) };
+      return {
+        credential: shown(found),
+        secrets: Object.fromEntries(
+          CREDENTIAL_SPECS[found.type].secretFields.map((field) => [field, randomBytes(16).toString('hex')]),
+        ),
+      };
     },
     async deleteCredential(session, id) {
       record('deleteCredential', id);

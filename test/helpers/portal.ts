@@ -1,6 +1,12 @@
 // A real state for the portal suites: made by a real apply of a small manifest, then opened by the engine.
 import { apply } from '../../src/engine.js';
-import { openPortal, type PortalEngine, type PortalEngineOptions, type PortalSettings, type Session } from '../../src/portal/index.js';
+import {
+  openPortal,
+  type PortalEngine,
+  type PortalEngineOptions,
+  type PortalSettings,
+  type Session,
+} from '../../src/portal/index.js';
 import { invite } from '../../src/portal/invite.js';
 import { defaultPortalSettings, portalSettingsToMeta } from '../../src/portal-settings.js';
 import type { BackendCase } from './backends.js';
@@ -24,7 +30,11 @@ export function manifestOf(developers: string): string {
   return `version: 1\ndevelopers:\n${developers}`;
 }
 
-export async function portalCase(backend: BackendCase, developers = '  - { email: ada@example.com, fullName: Ada, status: approved }\n', options: Omit<PortalEngineOptions, 'state' | 'cwd'> = {}): Promise<PortalCase> {
+export async function portalCase(
+  backend: BackendCase,
+  developers = '  - { email: ada@example.com, fullName: Ada, status: approved }\n',
+  options: Omit<PortalEngineOptions, 'state' | 'cwd'> = {},
+): Promise<PortalCase> {
   const w = workspace(backend.newState());
   const engines: PortalEngine[] = [];
   const applyManifest = async (list: string) => {
@@ -38,11 +48,14 @@ export async function portalCase(backend: BackendCase, developers = '  - { email
     return engine;
   };
   const portal = await open();
-  let settings = defaultPortalSettings();
+  const settings = defaultPortalSettings();
   const setSettings = async (change: (settings: PortalSettings) => void) => {
     change(settings);
     const value = portalSettingsToMeta(settings).portal_settings!.replace(/'/g, "''");
-    await runSql(w, [`delete from pf_meta where key = 'portal_settings'`, `insert into pf_meta (key, value) values ('portal_settings', '${value}')`]);
+    await runSql(w, [
+      `delete from pf_meta where key = 'portal_settings'`,
+      `insert into pf_meta (key, value) values ('portal_settings', '${value}')`,
+    ]);
   };
   const signUp = async (email: string, password = PASSWORD) => {
     const auto = settings.autoApprove;
@@ -66,7 +79,9 @@ export async function portalCase(backend: BackendCase, developers = '  - { email
 }
 
 /** The PortalError a promise rejects with, to check its status and fields. */
-export async function refusal(promise: Promise<unknown>): Promise<{ status: number; detail: string; errors?: Array<{ field: string }>; retryAfterSeconds?: number }> {
+export async function refusal(
+  promise: Promise<unknown>,
+): Promise<{ status: number; detail: string; errors?: Array<{ field: string }>; retryAfterSeconds?: number }> {
   try {
     await promise;
   } catch (error) {

@@ -47,7 +47,13 @@ export function planCase(state?: string, env: Record<string, string> = {}): Plan
     applyPlan: (file) => apply({ ...options, plan: file }),
     async listing() {
       const snapshot = await readState({ state: location, cwd: dir, env });
-      return JSON.stringify({ serial: snapshot.serial, developers: snapshot.developers.map(({ id: _id, version: _v, credentials, ...d }) => ({ ...d, credentials: credentials.map(({ id: _cid, developerId: _d, version: _cv, ...c }) => c) })) });
+      return JSON.stringify({
+        serial: snapshot.serial,
+        developers: snapshot.developers.map(({ id: _id, version: _v, credentials, ...d }) => ({
+          ...d,
+          credentials: credentials.map(({ id: _cid, developerId: _d, version: _cv, ...c }) => c),
+        })),
+      });
     },
   };
 }
@@ -70,7 +76,12 @@ export function forge(file: string, edit: (plan: Plan, json: PlanFileJson) => vo
 }
 
 /** Re-seals an edited plan with the real state's own key: what only someone holding the state could do. */
-export async function resealWithStateKey(file: string, state: string, cwd: string, stateKey: string | null = null): Promise<void> {
+export async function resealWithStateKey(
+  file: string,
+  state: string,
+  cwd: string,
+  stateKey: string | null = null,
+): Promise<void> {
   const snapshot = await readState({ state, cwd, env: {} });
   const vault = Vault.open(snapshot.lineage!, snapshot.meta, stateKey);
   const json = JSON.parse(readFileSync(file, 'utf8')) as PlanFileJson;

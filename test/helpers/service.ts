@@ -32,7 +32,10 @@ export interface PortalCase {
   apply(text: string): void;
 }
 
-export async function portalCase(backend: BackendCase, options: { service?: ServiceOptions; engine?: PortalEngineOptions; manifest?: string } = {}): Promise<PortalCase> {
+export async function portalCase(
+  backend: BackendCase,
+  options: { service?: ServiceOptions; engine?: PortalEngineOptions; manifest?: string } = {},
+): Promise<PortalCase> {
   const ws = workspace(backend.newState());
   const apply = (text: string) => {
     ws.write('portal.yaml', text);
@@ -50,10 +53,20 @@ export function json<T = any>(text: string): T {
 }
 
 /** Signs a developer up, has an apply approve them, and logs them in. */
-export async function approvedDeveloper(c: PortalCase, email: string, declared: string[] = []): Promise<{ token: string; csrfToken: string; bearer: { authorization: string } }> {
-  const signup = await c.app.inject({ method: 'POST', url: '/api/v1/register', payload: { email, fullName: 'Self Made', password: PASSWORD } });
+export async function approvedDeveloper(
+  c: PortalCase,
+  email: string,
+  declared: string[] = [],
+): Promise<{ token: string; csrfToken: string; bearer: { authorization: string } }> {
+  const signup = await c.app.inject({
+    method: 'POST',
+    url: '/api/v1/register',
+    payload: { email, fullName: 'Self Made', password: PASSWORD },
+  });
   expect(signup.statusCode, signup.body).toBe(201);
-  c.apply(manifest([...declared, email].map((e) => `  - { email: ${e}, fullName: Self Made, status: approved }\n`).join('')));
+  c.apply(
+    manifest([...declared, email].map((e) => `  - { email: ${e}, fullName: Self Made, status: approved }\n`).join('')),
+  );
   const login = await c.app.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password: PASSWORD } });
   expect(login.statusCode, login.body).toBe(201);
   const { token, csrfToken } = login.json();

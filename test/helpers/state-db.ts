@@ -9,11 +9,18 @@ export const STATE_TABLES = ['pf_meta', 'pf_developers', 'pf_credentials', 'pf_h
 type Query = (sql: string) => Promise<unknown[]>;
 
 /** Runs `fn` with a query function on the workspace's state, SQLite or PostgreSQL alike. */
-export async function withStateDb<T>(w: Workspace, fn: (query: Query, schema: string | null) => Promise<T>): Promise<T> {
+export async function withStateDb<T>(
+  w: Workspace,
+  fn: (query: Query, schema: string | null) => Promise<T>,
+): Promise<T> {
   if (!w.state.startsWith('postgres')) {
     const db = new Database(join(w.dir, 'portalform.db'));
     try {
-      return await fn(async (sql) => (/^\s*select/i.test(sql) ? db.prepare(sql).all() : (db.exec(sql), [])), null);
+      return await fn(async (sql) => {
+        if (/^\s*select/i.test(sql)) return db.prepare(sql).all();
+        db.exec(sql);
+        return [];
+      }, null);
     } finally {
       db.close();
     }

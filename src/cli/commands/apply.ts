@@ -22,11 +22,14 @@ interface ApplyFlags extends CommonFlags, SelectingFlags {
 export function registerApply(program: Command): void {
   selecting(common(program.command('apply')))
     .description('Apply manifests (or a saved plan) to the state in one transaction')
-    .addHelpText('after', examples([
-      'portalform apply portal/                          # shows the plan, asks for "yes"',
-      'portalform apply portal.plan                      # a saved plan: no question, refused if the state moved on',
-      'portalform apply portal/ --auto-approve --secrets-out generated.json --lock-timeout 2m',
-    ]))
+    .addHelpText(
+      'after',
+      examples([
+        'portalform apply portal/                          # shows the plan, asks for "yes"',
+        'portalform apply portal.plan                      # a saved plan: no question, refused if the state moved on',
+        'portalform apply portal/ --auto-approve --secrets-out generated.json --lock-timeout 2m',
+      ]),
+    )
     .argument('[paths...]', 'manifest files or directories, or one saved plan file', [])
     .option('--auto-approve', 'skip the interactive "yes" (required when not on a terminal)')
     .option('--secrets-out <file>', 'write generated secret values here (JSON keyed by address, created 0600)')
@@ -52,9 +55,13 @@ export function registerApply(program: Command): void {
           if (!out.json) await renderPlan(out, thePlan, 'text');
           if (flags.autoApprove) return true;
           if (!process.stdin.isTTY) {
-            throw new PortalformError('apply needs confirmation: pass --auto-approve when not on a terminal, or apply a saved plan');
+            throw new PortalformError(
+              'apply needs confirmation: pass --auto-approve when not on a terminal, or apply a saved plan',
+            );
           }
-          const yes = await askYes('\nDo you want to perform these actions?\n  Only "yes" will be accepted to approve.\n\n  Enter a value: ');
+          const yes = await askYes(
+            '\nDo you want to perform these actions?\n  Only "yes" will be accepted to approve.\n\n  Enter a value: ',
+          );
           if (!yes) out.info('\nApply cancelled.');
           return yes;
         },
@@ -75,8 +82,14 @@ export function registerApply(program: Command): void {
         () =>
           result.applied
             ? [
-                paint(`\nApply complete! ${summaryWords(result.plan)} State serial is now ${result.serial}.`, 'green', out.color),
-                ...(result.generated.length > 0 && flags.secretsOut ? [`Generated secrets were written to ${flags.secretsOut}.`] : []),
+                paint(
+                  `\nApply complete! ${summaryWords(result.plan)} State serial is now ${result.serial}.`,
+                  'green',
+                  out.color,
+                ),
+                ...(result.generated.length > 0 && flags.secretsOut
+                  ? [`Generated secrets were written to ${flags.secretsOut}.`]
+                  : []),
               ]
             : [],
       );

@@ -7,8 +7,17 @@ import { examples } from '../shared.js';
 
 export function registerRequests(program: Command): void {
   common(program.command('requests'))
-    .description('List the pending access requests (developers who signed up and wait for approval), oldest first, with the manifest entry that approves each')
-    .addOption(new Option('--format <format>', 'manifest: only the entries that approve them, ready to paste under `developers:`').choices(['text', 'manifest']).default('text'))
+    .description(
+      'List the pending access requests (developers who signed up and wait for approval), oldest first, with the manifest entry that approves each',
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'manifest: only the entries that approve them, ready to paste under `developers:`',
+      )
+        .choices(['text', 'manifest'])
+        .default('text'),
+    )
     .addHelpText(
       'after',
       examples([

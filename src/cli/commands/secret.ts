@@ -11,7 +11,13 @@ export function registerSecret(program: Command): void {
     .option('--actor <name>', 'who is revealing, for the history')
     .action(async (address: string, flags: CommonFlags & { actor?: string }) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      const values = await revealSecret(address, { ...stateOptions(flags), actor: flags.actor, lockTimeoutMs: parseDuration(flags.lockTimeout) });
-      await out.result({ address, secrets: values }, () => Object.entries(values).map(([field, value]) => `${field} = ${value}`));
+      const values = await revealSecret(address, {
+        ...stateOptions(flags),
+        actor: flags.actor,
+        lockTimeoutMs: parseDuration(flags.lockTimeout),
+      });
+      await out.result({ address, secrets: values }, () =>
+        Object.entries(values).map(([field, value]) => `${field} = ${value}`),
+      );
     });
 }

@@ -24,7 +24,8 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const publicUrl = parsePublicUrl(flags.publicUrl ?? process.env.PORTALFORM_PUBLIC_URL);
   const rateLimit = parsePositive('--rate-limit', flags.rateLimit);
   const loginAttempts = parsePositive('--login-attempts', flags.loginAttempts);
-  const poolSize = parsePositive('--pool-size', flags.poolSize ?? process.env.PORTALFORM_POOL_SIZE) ?? DEFAULT_SERVICE_POOL_SIZE;
+  const poolSize =
+    parsePositive('--pool-size', flags.poolSize ?? process.env.PORTALFORM_POOL_SIZE) ?? DEFAULT_SERVICE_POOL_SIZE;
   const trustProxy = trustProxyOf(flags.trustProxy ?? process.env.PORTALFORM_TRUST_PROXY);
   const engine = await openPortal({
     ...(flags.state ? { state: flags.state } : {}),
@@ -35,11 +36,19 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   // The console's queries read the state on a handle of their own, never through the engine.
   const store = storeOf(flags.state ? { state: flags.state } : {});
   const pages = pagesFor({ consoleTokens: consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN), store });
-  const service = await startService(engine, listen, { publicUrl, rateLimit, trustProxy, logLevel: flags.logLevel, pages }).catch(async (error: unknown) => {
+  const service = await startService(engine, listen, {
+    publicUrl,
+    rateLimit,
+    trustProxy,
+    logLevel: flags.logLevel,
+    pages,
+  }).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
-  process.stderr.write(`portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`);
+  process.stderr.write(
+    `portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`,
+  );
   const signal = await drainOnSignal(service).finally(() => store.close());
   process.stderr.write(`portalform serve: stopped on ${signal}, every request answered\n`);
 }

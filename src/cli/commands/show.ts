@@ -14,7 +14,10 @@ export function registerShow(program: Command): void {
       const out = new Output(flags.json === true, colorOf(flags));
       if (planFile) {
         const { plan, verified } = await readSavedPlan(planFile, stateOptions(flags));
-        if (!verified) process.stderr.write('Note: the state this plan was made for is not at hand, so its seal was not checked; apply checks it.\n');
+        if (!verified)
+          process.stderr.write(
+            'Note: the state this plan was made for is not at hand, so its seal was not checked; apply checks it.\n',
+          );
         return await renderPlan(out, plan, out.json ? 'json' : 'text');
       }
       const state = await readState(stateOptions(flags));

@@ -12,7 +12,14 @@ export function registerState(program: Command): void {
     .description('List the stored developers and credentials (secrets redacted)')
     .argument('[prefix]', 'only the addresses that start with this, e.g. developer["ada@')
     .addOption(new Option('--status <status>', 'only the developers in this status').choices([...STATUSES]))
-    .addHelpText('after', examples(['portalform state list', `portalform state list 'developer["ada@' --json`, 'portalform state list --status revoked']))
+    .addHelpText(
+      'after',
+      examples([
+        'portalform state list',
+        `portalform state list 'developer["ada@' --json`,
+        'portalform state list --status revoked',
+      ]),
+    )
     .action(async (prefix: string | undefined, flags: CommonFlags & { status?: string }) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const listingJson = filterListing(await listState(stateOptions(flags)), { prefix, status: flags.status });
@@ -25,7 +32,10 @@ export function registerState(program: Command): void {
     });
   common(state.command('show'))
     .description('Show one stored developer (with its credentials) or credential, all its fields (secrets redacted)')
-    .argument('<address>', 'e.g. developer["ada@example.com"] or developer["ada@example.com"].credential["key-auth:ci"]')
+    .argument(
+      '<address>',
+      'e.g. developer["ada@example.com"] or developer["ada@example.com"].credential["key-auth:ci"]',
+    )
     .action(async (address: string, flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const object = findStateObject(await listState(stateOptions(flags)), address);

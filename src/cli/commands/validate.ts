@@ -17,7 +17,13 @@ export function registerValidate(program: Command): void {
       const count = desired.developers.length;
       await out.result(
         { valid: true, developers: count, files: desired.files.length, warnings: warnings.map(diagnosticJson) },
-        () => [paint(`Success! ${plural(count, 'developer')} in ${plural(desired.files.length, 'file')} are valid.`, 'green', out.color)],
+        () => [
+          paint(
+            `Success! ${plural(count, 'developer')} in ${plural(desired.files.length, 'file')} are valid.`,
+            'green',
+            out.color,
+          ),
+        ],
       );
     });
 }

@@ -31,14 +31,30 @@ export interface EntryExtras {
 export function storeEntry(file: string, key: string, documents: CheckedDocument[], extras: EntryExtras): void {
   if (!documents.every((d) => d.summary)) return;
   // Unknown positions (an entry reused from the previous version) are left for a reader to parse again.
-  const positions = documents.some((d) => d.positions === UNKNOWN_POSITIONS) ? null : JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
-  const values = JSON.stringify({ values: documents.map((d) => d.value), ...(extras.items ? { items: extras.items } : {}) });
-  if ((positions !== null && !writeAtomically(positionsPath(file), positions)) || !writeAtomically(valuesPath(file), values)) return;
+  const positions = documents.some((d) => d.positions === UNKNOWN_POSITIONS)
+    ? null
+    : JSON.stringify(documents.map((d) => [d.positions, d.lineStarts]));
+  const values = JSON.stringify({
+    values: documents.map((d) => d.value),
+    ...(extras.items ? { items: extras.items } : {}),
+  });
+  if (
+    (positions !== null && !writeAtomically(positionsPath(file), positions)) ||
+    !writeAtomically(valuesPath(file), values)
+  )
+    return;
   const summaries = JSON.stringify(documents.map((d) => storedSummary(d.summary!)));
-  const head = { format: FORMAT, key, positionsDigest: positions && sha256(positions), valuesDigest: sha256(values), summaryDigest: sha256(summaries) };
+  const head = {
+    format: FORMAT,
+    key,
+    positionsDigest: positions && sha256(positions),
+    valuesDigest: sha256(values),
+    summaryDigest: sha256(summaries),
+  };
   const mac = entryMac(cacheDirOf(file), authenticated(head));
   if (mac === undefined) return;
-  if (writeAtomically(file, `${JSON.stringify({ ...head, mac })}\n${summaries}`)) writeAtomically(pointerPath(cacheDirOf(file), extras.manifest), key);
+  if (writeAtomically(file, `${JSON.stringify({ ...head, mac })}\n${summaries}`))
+    writeAtomically(pointerPath(cacheDirOf(file), extras.manifest), key);
 }
 
 /** The previous version of a file (reuse.ts), from its entry; undefined when it kept none or it is damaged. */
@@ -48,7 +64,13 @@ export function readPreviousVersion(entry: string): PreviousVersion | undefined 
     const stored = found && readValues(entry, found.head.valuesDigest);
     const developers = (stored?.values[0] as { developers?: unknown } | undefined)?.developers;
     const items = stored?.items;
-    if (stored?.values.length !== 1 || !Array.isArray(developers) || !Array.isArray(items) || items.length !== developers.length) return undefined;
+    if (
+      stored?.values.length !== 1 ||
+      !Array.isArray(developers) ||
+      !Array.isArray(items) ||
+      items.length !== developers.length
+    )
+      return undefined;
     return { items: items as string[], developers };
   } catch {
     return undefined;
@@ -105,7 +127,11 @@ export function readEntry(file: string, key: string): Entry | undefined {
   const stored: unknown = JSON.parse(line.toString('utf8'));
   const summaries = Array.isArray(stored) ? stored.map(summaryFromStored) : [];
   if (summaries.length === 0 || summaries.includes(undefined)) return undefined;
-  return { positionsDigest: head.positionsDigest, valuesDigest: head.valuesDigest, summaries: summaries as DocumentSummary[] };
+  return {
+    positionsDigest: head.positionsDigest,
+    valuesDigest: head.valuesDigest,
+    summaries: summaries as DocumentSummary[],
+  };
 }
 
 interface EntryHead {
@@ -152,13 +178,18 @@ export function readValues(file: string, digest: unknown): { values: unknown[]; 
 }
 
 /** The positions, if they are the ones written with these values (checked only now, when needed). */
-export function readPositions(file: string, expected: { digest: unknown; count: number }): PositionSource[] | undefined {
+export function readPositions(
+  file: string,
+  expected: { digest: unknown; count: number },
+): PositionSource[] | undefined {
   try {
     const text = readFileSync(positionsPath(file), 'utf8');
     if (sha256(text) !== expected.digest) return undefined;
     const entries: unknown = JSON.parse(text);
     if (!Array.isArray(entries) || entries.length !== expected.count) return undefined;
-    const valid = entries.every((e) => Array.isArray(e) && (typeof e[0] === 'number' || Array.isArray(e[0])) && Array.isArray(e[1]));
+    const valid = entries.every(
+      (e) => Array.isArray(e) && (typeof e[0] === 'number' || Array.isArray(e[0])) && Array.isArray(e[1]),
+    );
     return valid ? entries.map(([positions, lineStarts]) => ({ positions, lineStarts })) : undefined;
   } catch {
     return undefined;
@@ -170,7 +201,10 @@ export function readPositions(file: string, expected: { digest: unknown; count: 
 type StoredEntry = [string, string, string | null, CredentialType[], EntrySummary['claims'], WrittenReference[]];
 
 function storedSummary(summary: DocumentSummary): unknown {
-  return { rest: summary.rest, entries: summary.entries.map((e): StoredEntry => [e.email, e.digest, e.customId, e.types, e.claims, e.references]) };
+  return {
+    rest: summary.rest,
+    entries: summary.entries.map((e): StoredEntry => [e.email, e.digest, e.customId, e.types, e.claims, e.references]),
+  };
 }
 
 /** A summary read back from the cache (whose entries are checked by digest, so their shape is the one written). */
@@ -179,6 +213,13 @@ function summaryFromStored(stored: unknown): DocumentSummary | undefined {
   if (!rest || !Array.isArray(entries)) return undefined;
   return {
     rest,
-    entries: entries.map(([email, digest, customId, types, claims, references]) => ({ email, digest, customId, types, claims, references })),
+    entries: entries.map(([email, digest, customId, types, claims, references]) => ({
+      email,
+      digest,
+      customId,
+      types,
+      claims,
+      references,
+    })),
   };
 }

@@ -35,7 +35,17 @@ import type { CredentialType } from '../../model.js';
 import { packageRoot, TOOL_VERSION } from '../../package-info.js';
 import type { ParsedDocument } from '../parse.js';
 import type { PositionSource } from '../positions.js';
-import { FORMAT, pointerPath, positionsPath, readEntry, readHead, readPositions, readValues, valuesPath, writeAtomically } from './cache-entry.js';
+import {
+  FORMAT,
+  pointerPath,
+  positionsPath,
+  readEntry,
+  readHead,
+  readPositions,
+  readValues,
+  valuesPath,
+  writeAtomically,
+} from './cache-entry.js';
 import { loaderDigest } from './code-digest.js';
 import { trustCacheDirectory } from './cache-trust.js';
 import { positionSources, readersOfFile, type LazyDocument } from './lazy.js';
@@ -57,7 +67,9 @@ export function openParseCache(dir: string | null, warn: (message: string) => vo
   if (dir === null) return null;
   const trust = trustCacheDirectory(dir);
   if ('key' in trust) return new ParseCache(trust.dir);
-  warn(`not using the parse cache at ${dir}: ${trust.refusal}; every file is parsed instead (set PORTALFORM_CACHE_DIR to a private directory of yours, or to off)`);
+  warn(
+    `not using the parse cache at ${dir}: ${trust.refusal}; every file is parsed instead (set PORTALFORM_CACHE_DIR to a private directory of yours, or to off)`,
+  );
   return null;
 }
 
@@ -119,12 +131,20 @@ export class ParseCache {
       const count = entry.summaries.length;
       // Read again only when needed: holding every entry's text would cost more than rereading one.
       // What reads them keeps the digests and the count, never the text.
-      const positionsAt = readersOfFile(count, () => readPositions(file, { digest: entry.positionsDigest, count }) ?? positionSources(reparse()));
+      const positionsAt = readersOfFile(
+        count,
+        () => readPositions(file, { digest: entry.positionsDigest, count }) ?? positionSources(reparse()),
+      );
       const valueAt = readersOfFile(count, () => {
         const stored = readValues(file, entry.valuesDigest)?.values;
         return stored?.length === count ? stored : reparse().map((d) => d.value);
       });
-      return entry.summaries.map((summary, i) => ({ summary, value: { load: valueAt[i]! }, positions: { read: positionsAt[i]! }, heldPositions: undefined }));
+      return entry.summaries.map((summary, i) => ({
+        summary,
+        value: { load: valueAt[i]! },
+        positions: { read: positionsAt[i]! },
+        heldPositions: undefined,
+      }));
     } catch {
       return undefined;
     }

@@ -66,16 +66,25 @@ export function parseFromPreviousVersion(job: FastJob, text: string): CheckedDoc
  * be doing it), and a file whose documents all have one is cached when it may be, with the
  * digests of its entries (`items`, computed now if not given) for its next version to reuse.
  */
-export function acceptParsedFile(job: FastJob, text: string, documents: CheckedDocument[], items?: string[]): CheckedDocument[] | null {
+export function acceptParsedFile(
+  job: FastJob,
+  text: string,
+  documents: CheckedDocument[],
+  items?: string[],
+): CheckedDocument[] | null {
   for (const doc of documents) {
     if (checkDocumentSchema(job.path, doc).diagnostics.length > 0) return null;
   }
   for (const doc of documents) {
     const manifest = doc.value as ManifestDocument;
-    if (checkDocument({ file: job.path, readPositions: () => doc }, manifest.developers ?? [], job.path).length === 0) doc.summary = summarizeDocument(manifest);
+    if (checkDocument({ file: job.path, readPositions: () => doc }, manifest.developers ?? [], job.path).length === 0)
+      doc.summary = summarizeDocument(manifest);
   }
   if (job.cache && isCacheable(documents)) {
-    storeEntry(job.cache.file, job.cache.key, documents, { manifest: job.path, items: items ?? itemDigestsOfFile(text, documents) });
+    storeEntry(job.cache.file, job.cache.key, documents, {
+      manifest: job.path,
+      items: items ?? itemDigestsOfFile(text, documents),
+    });
   }
   return documents;
 }

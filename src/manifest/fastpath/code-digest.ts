@@ -30,7 +30,11 @@ export function loaderCodeDigest(manifestDir: string): string {
   }
   const hash = createHash('sha256');
   for (const file of [...modules].sort()) {
-    hash.update(path.relative(root, file).split(path.sep).join('/')).update('\0').update(readFileSync(file)).update('\0');
+    hash
+      .update(path.relative(root, file).split(path.sep).join('/'))
+      .update('\0')
+      .update(readFileSync(file))
+      .update('\0');
   }
   return hash.digest('hex');
 }
@@ -41,7 +45,8 @@ let digest: string | undefined;
 export function loaderDigest(): string {
   if (digest !== undefined) return digest;
   const written = fileURLToPath(new URL(`./${LOADER_DIGEST_FILE}`, import.meta.url));
-  if (existsSync(written)) return (digest = String((JSON.parse(readFileSync(written, 'utf8')) as { digest: unknown }).digest));
+  if (existsSync(written))
+    return (digest = String((JSON.parse(readFileSync(written, 'utf8')) as { digest: unknown }).digest));
   return (digest = loaderCodeDigest(path.dirname(path.dirname(fileURLToPath(import.meta.url)))));
 }
 

@@ -19,20 +19,34 @@ export type { LazyDocument, LazyValue } from './lazy.js';
 export const PARSE_FULLY = 'parse fully';
 
 /** For each file, in order: its documents, or PARSE_FULLY. `cacheDir` null: no cache; one that cannot be trusted adds a warning to `diagnostics`. */
-export async function readFastPath(files: ManifestFile[], cacheDir: string | null, diagnostics: Diagnostic[] = []): Promise<Array<LazyDocument[] | typeof PARSE_FULLY>> {
+export async function readFastPath(
+  files: ManifestFile[],
+  cacheDir: string | null,
+  diagnostics: Diagnostic[] = [],
+): Promise<Array<LazyDocument[] | typeof PARSE_FULLY>> {
   const cache = openParseCache(cacheDir, (message) => diagnostics.push({ severity: 'warning', message }));
   const keys = cache ? files.map((file) => cache.keyOf(file.sha256)) : [];
-  const found: Array<LazyDocument[] | typeof PARSE_FULLY | undefined> = files.map((file, i) => cache?.get(keys[i]!, reparser(file)));
+  const found: Array<LazyDocument[] | typeof PARSE_FULLY | undefined> = files.map((file, i) =>
+    cache?.get(keys[i]!, reparser(file)),
+  );
   const missing = files.flatMap((_, i) => (found[i] === undefined ? [i] : []));
   const parsed = await parseValidFiles(
     missing.map((i) => {
       const { path, bytes } = files[i]!;
-      return { path, bytes, ...(cache ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]!, previous: cache.previousEntry(path) } } : {}) };
+      return {
+        path,
+        bytes,
+        ...(cache
+          ? { cache: { file: cache.entryPath(keys[i]!), key: keys[i]!, previous: cache.previousEntry(path) } }
+          : {}),
+      };
     }),
   );
   missing.forEach((fileIndex, j) => {
     const documents = parsed[j];
-    found[fileIndex] = documents ? freshDocuments(documents, positionsRereader(files[fileIndex]!, documents.length, cache, keys[fileIndex])) : PARSE_FULLY;
+    found[fileIndex] = documents
+      ? freshDocuments(documents, positionsRereader(files[fileIndex]!, documents.length, cache, keys[fileIndex]))
+      : PARSE_FULLY;
   });
   if (missing.length > 0) cache?.prune();
   return found as Array<LazyDocument[] | typeof PARSE_FULLY>;
@@ -43,8 +57,15 @@ function reparser(file: ManifestFile): () => ParsedDocument[] {
 }
 
 /** A fresh parse's positions, read again for a message: from the cache entry just stored, else by parsing the file again. */
-function positionsRereader(file: ManifestFile, count: number, cache: ParseCache | null, key: string | undefined): () => PositionSource[] {
-  return () => (key === undefined ? undefined : cache?.storedPositions(key, count)) ?? positionSources(parseManifestFile(file.path, file.bytes).documents);
+function positionsRereader(
+  file: ManifestFile,
+  count: number,
+  cache: ParseCache | null,
+  key: string | undefined,
+): () => PositionSource[] {
+  return () =>
+    (key === undefined ? undefined : cache?.storedPositions(key, count)) ??
+    positionSources(parseManifestFile(file.path, file.bytes).documents);
 }
 
 /**
@@ -59,6 +80,7 @@ function freshDocuments(documents: CheckedDocument[], reread: () => PositionSour
     summary: doc.summary,
     value: heldValue(doc.value),
     positions: { read: positionsAt[i]! },
-    heldPositions: doc.positions === UNKNOWN_POSITIONS ? undefined : { positions: doc.positions, lineStarts: doc.lineStarts },
+    heldPositions:
+      doc.positions === UNKNOWN_POSITIONS ? undefined : { positions: doc.positions, lineStarts: doc.lineStarts },
   }));
 }

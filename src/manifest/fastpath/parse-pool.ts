@@ -6,7 +6,14 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { acceptParsedFile, handleParseRequest, parseFromPreviousVersion, type FastJob, type ParseReply, type ParseRequest } from './check-file.js';
+import {
+  acceptParsedFile,
+  handleParseRequest,
+  parseFromPreviousVersion,
+  type FastJob,
+  type ParseReply,
+  type ParseRequest,
+} from './check-file.js';
 import { decodeManifestText } from '../parse.js';
 import type { CheckedDocument } from './checked.js';
 import { ITEMS_PER_CHUNK, splitDevelopers, stitchDocument, type ChunkResult } from './split.js';
@@ -25,7 +32,10 @@ const SPLIT_DEFAULTS: SplitOptions = { minBytes: 4 * 1024 * 1024, itemsPerChunk:
 
 const WORKER_FILE = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
 
-export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPLIT_DEFAULTS): Promise<Array<CheckedDocument[] | null>> {
+export async function parseValidFiles(
+  jobs: FastJob[],
+  split: SplitOptions = SPLIT_DEFAULTS,
+): Promise<Array<CheckedDocument[] | null>> {
   const results = new Array<CheckedDocument[] | null | undefined>(jobs.length).fill(undefined);
   const texts: Array<string | undefined> = [];
   for (const [i, job] of jobs.entries()) {
@@ -37,7 +47,10 @@ export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPL
   }
   const large = jobs.flatMap((_, i) => (texts[i] === undefined ? [] : [i]));
   if (large.length > 0) {
-    const pool = startPool(large.map((i) => jobs[i]!), Infinity);
+    const pool = startPool(
+      large.map((i) => jobs[i]!),
+      Infinity,
+    );
     try {
       for (const i of large) results[i] = await parseSplitFile(jobs[i]!, texts[i]!, pool, split.itemsPerChunk);
     } finally {
@@ -48,9 +61,14 @@ export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPL
   // worker is left with a big file at the end.
   const whole = jobs.map((_, i) => i).filter((i) => results[i] === undefined);
   whole.sort((a, b) => jobs[b]!.bytes.length - jobs[a]!.bytes.length);
-  const pool = startPool(whole.map((i) => jobs[i]!), whole.length);
+  const pool = startPool(
+    whole.map((i) => jobs[i]!),
+    whole.length,
+  );
   try {
-    await Promise.all(whole.map(async (i) => (results[i] = (await pool.run({ file: jobs[i]! })) as CheckedDocument[] | null)));
+    await Promise.all(
+      whole.map(async (i) => (results[i] = (await pool.run({ file: jobs[i]! })) as CheckedDocument[] | null)),
+    );
   } finally {
     await pool.close();
   }
@@ -61,7 +79,8 @@ export async function parseValidFiles(jobs: FastJob[], split: SplitOptions = SPL
 function startPool(jobs: FastJob[], tasks: number): ParsePool {
   const bytes = jobs.reduce((n, job) => n + job.bytes.length, 0);
   const threads = Math.min(availableParallelism(), tasks, MAX_WORKERS);
-  const useWorkers = threads >= 2 && bytes >= MIN_PARALLEL_BYTES && WORKER_FILE.endsWith('.js') && existsSync(WORKER_FILE);
+  const useWorkers =
+    threads >= 2 && bytes >= MIN_PARALLEL_BYTES && WORKER_FILE.endsWith('.js') && existsSync(WORKER_FILE);
   return new ParsePool(useWorkers ? threads : 0);
 }
 
@@ -69,11 +88,18 @@ function startPool(jobs: FastJob[], tasks: number): ParsePool {
  * A large file parsed in chunks: its documents, null when it has any diagnostic (the full path
  * reports it), undefined when its shape does not split (parse it whole).
  */
-async function parseSplitFile(job: FastJob, text: string, pool: ParsePool, itemsPerChunk: number): Promise<CheckedDocument[] | null | undefined> {
+async function parseSplitFile(
+  job: FastJob,
+  text: string,
+  pool: ParsePool,
+  itemsPerChunk: number,
+): Promise<CheckedDocument[] | null | undefined> {
   const split = splitDevelopers(text, itemsPerChunk);
   if (!split) return undefined;
   const replies = await Promise.all(
-    split.chunks.map(({ start, end, items }) => pool.run({ chunk: { text: text.slice(start, end), base: start, items } })),
+    split.chunks.map(({ start, end, items }) =>
+      pool.run({ chunk: { text: text.slice(start, end), base: start, items } }),
+    ),
   );
   const chunks = replies as Array<ChunkResult | 'refused' | null>;
   if (chunks.includes('refused')) return undefined;
@@ -97,7 +123,10 @@ class ParsePool {
 
   constructor(threads: number) {
     // node:worker_threads is loaded only for a load that uses workers: most parse on this thread, or read the cache.
-    const WorkerThread = threads > 0 ? (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker : undefined;
+    const WorkerThread =
+      threads > 0
+        ? (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).Worker
+        : undefined;
     this.workers = Array.from({ length: threads }, () => new WorkerThread!(WORKER_FILE));
     this.alive = threads;
     for (const worker of this.workers) {

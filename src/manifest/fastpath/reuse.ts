@@ -34,12 +34,16 @@ export function itemDigestsOf(text: string): string[] | undefined {
  * The file's document, parsed reusing `previous`; null when an entry parsed has a diagnostic
  * (the full path reports it), undefined when reuse does not apply (parse the file whole).
  */
-export function parseReusingItems(file: string, text: string, previous: PreviousVersion): { documents: ParsedDocument[]; items: string[] } | null | undefined {
+export function parseReusingItems(
+  file: string,
+  text: string,
+  previous: PreviousVersion,
+): { documents: ParsedDocument[]; items: string[] } | null | undefined {
   const split = reusableSplit(text);
   if (!split) return undefined;
   const items = digestsOf(text, split);
   const before = new Map<string, number>();
-  previous.items.forEach((digest, i) => before.has(digest) || before.set(digest, i));
+  for (const [i, digest] of previous.items.entries()) if (!before.has(digest)) before.set(digest, i);
   const matches = items.map((digest) => before.get(digest));
   if (matches.filter((m) => m !== undefined).length < items.length * MIN_REUSED_SHARE) return undefined;
 

@@ -49,7 +49,17 @@ export interface ChunkResult {
 }
 
 type TreeNode = number | string | PositionTree;
-type TokenKind = 'scalar' | 'block-content' | 'space' | 'newline' | 'comment' | 'seq-item' | 'indicator' | 'flow-open' | 'flow-close' | 'block-header';
+type TokenKind =
+  | 'scalar'
+  | 'block-content'
+  | 'space'
+  | 'newline'
+  | 'comment'
+  | 'seq-item'
+  | 'indicator'
+  | 'flow-open'
+  | 'flow-close'
+  | 'block-header';
 
 const DOCUMENT = '\x02';
 const SCALAR = '\x1f';
@@ -136,7 +146,8 @@ function findFirstItem(text: string): { lineStart: number; indent: number } | nu
     if (!walk.step(token)) return null;
     const first = walk.lineFirst;
     if (phase === 'head') {
-      if (first?.indent === 0 && first.kind === 'scalar' && token === 'developers' && walk.flowLevel === 0) phase = 'key';
+      if (first?.indent === 0 && first.kind === 'scalar' && token === 'developers' && walk.flowLevel === 0)
+        phase = 'key';
     } else if (phase === 'key') {
       if (token !== ':') return null;
       phase = 'after-key';
@@ -144,7 +155,9 @@ function findFirstItem(text: string): { lineStart: number; indent: number } | nu
       if (token === '\n' || token === '\r\n') phase = 'value';
       else if (token[0] !== ' ' && token[0] !== '#') return null;
     } else if (first) {
-      return first.kind === 'seq-item' && walk.flowLevel === 0 ? { lineStart: first.lineStart, indent: first.indent } : null;
+      return first.kind === 'seq-item' && walk.flowLevel === 0
+        ? { lineStart: first.lineStart, indent: first.indent }
+        : null;
     }
   }
   return null;
@@ -181,7 +194,12 @@ function cutItems(text: string, cutStart: number, indent: number, itemsPerChunk:
 }
 
 /** What a line of the items is: an item's first line, inside an item (or blank, or a comment), the sequence's end, or unusual. */
-function classifyLine(text: string, lineStart: number, nextLine: number, itemIndent: number): 'item' | 'inside' | 'end' | 'unusual' {
+function classifyLine(
+  text: string,
+  lineStart: number,
+  nextLine: number,
+  itemIndent: number,
+): 'item' | 'inside' | 'end' | 'unusual' {
   let i = lineStart;
   while (text.charCodeAt(i) === 32) i++;
   const indent = i - lineStart;
@@ -189,7 +207,8 @@ function classifyLine(text: string, lineStart: number, nextLine: number, itemInd
   if (i >= nextLine || c === '\n' || c === '#' || (c === '\r' && text[i + 1] === '\n')) return 'inside';
   if (indent > itemIndent) return 'inside';
   const after = text[i + 1];
-  if (indent === itemIndent && c === '-' && (after === ' ' || after === '\n' || after === '\r' || after === undefined)) return 'item';
+  if (indent === itemIndent && c === '-' && (after === ' ' || after === '\n' || after === '\r' || after === undefined))
+    return 'item';
   if (indent === 0 && c !== '\t' && c !== '\r') return 'end';
   return 'unusual';
 }
@@ -250,7 +269,12 @@ export function parseChunk(text: string, base: number, items: number): ChunkResu
  * The whole file's document from its skeleton and its chunks' results (in order); null when the
  * skeleton has any diagnostic or is not the mapping the scan saw.
  */
-export function stitchDocument(file: string, text: string, split: Omit<DevelopersSplit, 'chunks'>, chunks: ChunkResult[]): ParsedDocument | null {
+export function stitchDocument(
+  file: string,
+  text: string,
+  split: Omit<DevelopersSplit, 'chunks'>,
+  chunks: ChunkResult[],
+): ParsedDocument | null {
   const skeleton = parseSkeleton(file, text, split);
   if (!skeleton) return null;
   const { value, tree, entry } = skeleton;
@@ -272,7 +296,12 @@ export function stitchDocument(file: string, text: string, split: Omit<Developer
  * The whole file's value from its skeleton and the values of its items, without positions (see
  * UNKNOWN_POSITIONS); null as for `stitchDocument`.
  */
-export function stitchValues(file: string, text: string, split: Omit<DevelopersSplit, 'chunks'>, items: unknown[]): ParsedDocument | null {
+export function stitchValues(
+  file: string,
+  text: string,
+  split: Omit<DevelopersSplit, 'chunks'>,
+  items: unknown[],
+): ParsedDocument | null {
   const skeleton = parseSkeleton(file, text, split);
   if (!skeleton) return null;
   skeleton.value.developers = items;
@@ -280,7 +309,11 @@ export function stitchValues(file: string, text: string, split: Omit<DevelopersS
 }
 
 /** The skeleton's value and positions, and where `developers` is among the positions; null unless it is the mapping the scan saw. */
-function parseSkeleton(file: string, text: string, split: Omit<DevelopersSplit, 'chunks'>): { value: Record<string, unknown>; tree: TreeNode[]; entry: number } | null {
+function parseSkeleton(
+  file: string,
+  text: string,
+  split: Omit<DevelopersSplit, 'chunks'>,
+): { value: Record<string, unknown>; tree: TreeNode[]; entry: number } | null {
   const skeleton = parseManifestText(file, skeletonText(text, split));
   const doc = skeleton.documents[0];
   if (skeleton.diagnostics.length > 0 || skeleton.documents.length !== 1 || !doc) return null;
@@ -288,7 +321,13 @@ function parseSkeleton(file: string, text: string, split: Omit<DevelopersSplit, 
   const value = doc.value as Record<string, unknown> | null;
   const entry = Array.isArray(tree) && tree[0] === MAPPING ? developersEntry(tree) : -1;
   const placeholder = entry < 0 ? undefined : (tree as TreeNode[])[entry + 2];
-  if (!Array.isArray(placeholder) || placeholder.length !== 2 || !Array.isArray(value?.developers) || value.developers.length > 0) return null;
+  if (
+    !Array.isArray(placeholder) ||
+    placeholder.length !== 2 ||
+    !Array.isArray(value?.developers) ||
+    value.developers.length > 0
+  )
+    return null;
   return { value: value!, tree: tree as TreeNode[], entry };
 }
 

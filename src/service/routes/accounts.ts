@@ -2,7 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Account } from '../../portal/contract.js';
 import { clearSessionCookie, contextOf, sessionOf } from '../auth.js';
-import { changeEmailBody, changePasswordBody, deleteMeBody, inviteBody, registerBody, responses, updateMeBody } from '../schemas.js';
+import {
+  changeEmailBody,
+  changePasswordBody,
+  deleteMeBody,
+  inviteBody,
+  registerBody,
+  responses,
+  updateMeBody,
+} from '../schemas.js';
 import { AUTHENTICATED, problems, type RouteContext } from './context.js';
 
 /** What `GET /api/v1/me` shows. */
@@ -12,60 +20,117 @@ export function accountView(account: Account) {
 }
 
 export function accountRoutes(app: FastifyInstance, { engine, cookies, requireSession }: RouteContext): void {
-  app.post<{ Body: { email: string; fullName: string; password: string } }>('/api/v1/register', {
-    schema: {
-      tags: ['account'],
-      summary: 'Sign up: a new developer, pending (or approved when the portal auto-approves)',
-      body: registerBody,
-      response: { 201: responses.account, ...problems(400, 403, 409, 429, 503) },
+  app.post<{ Body: { email: string; fullName: string; password: string } }>(
+    '/api/v1/register',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Sign up: a new developer, pending (or approved when the portal auto-approves)',
+        body: registerBody,
+        response: { 201: responses.account, ...problems(400, 403, 409, 429, 503) },
+      },
     },
-  }, async (request, reply) => {
-    const account = await engine.register(request.body, contextOf(request));
-    const { email, fullName, status } = account;
-    return reply.code(201).send({ email, fullName, status });
-  });
-
-  app.post<{ Body: { token: string; password: string } }>('/api/v1/password', {
-    schema: {
-      tags: ['account'],
-      summary: 'Set a password with the token of a `portalform invite` link',
-      body: inviteBody,
-      response: { 204: responses.empty, ...problems(400, 429, 503) },
+    async (request, reply) => {
+      const account = await engine.register(request.body, contextOf(request));
+      const { email, fullName, status } = account;
+      return reply.code(201).send({ email, fullName, status });
     },
-  }, async (request, reply) => {
-    await engine.setPasswordWithInvite(request.body, contextOf(request));
-    return reply.code(204).send();
-  });
+  );
 
-  app.get('/api/v1/me', {
-    schema: { tags: ['account'], summary: 'The developer\'s account', security: AUTHENTICATED, response: { 200: responses.account, ...problems(401) } },
-    preHandler: requireSession,
-  }, async (request) => accountView(await engine.me(sessionOf(request))));
+  app.post<{ Body: { token: string; password: string } }>(
+    '/api/v1/password',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Set a password with the token of a `portalform invite` link',
+        body: inviteBody,
+        response: { 204: responses.empty, ...problems(400, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await engine.setPasswordWithInvite(request.body, contextOf(request));
+      return reply.code(204).send();
+    },
+  );
 
-  app.patch<{ Body: { fullName: string } }>('/api/v1/me', {
-    schema: { tags: ['account'], summary: 'Change the full name (403 when the manifests manage it)', security: AUTHENTICATED, body: updateMeBody, response: { 200: responses.account, ...problems(400, 401, 403) } },
-    preHandler: requireSession,
-  }, async (request) => accountView(await engine.updateMe(sessionOf(request), request.body)));
+  app.get(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['account'],
+        summary: "The developer's account",
+        security: AUTHENTICATED,
+        response: { 200: responses.account, ...problems(401) },
+      },
+      preHandler: requireSession,
+    },
+    async (request) => accountView(await engine.me(sessionOf(request))),
+  );
 
-  app.put<{ Body: { email: string; password: string } }>('/api/v1/me/email', {
-    schema: { tags: ['account'], summary: 'Change the email (403 when the manifests manage the developer, 409 taken)', security: AUTHENTICATED, body: changeEmailBody, response: { 200: responses.account, ...problems(400, 401, 403, 409) } },
-    preHandler: requireSession,
-  }, async (request) => accountView(await engine.changeEmail(sessionOf(request), request.body)));
+  app.patch<{ Body: { fullName: string } }>(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Change the full name (403 when the manifests manage it)',
+        security: AUTHENTICATED,
+        body: updateMeBody,
+        response: { 200: responses.account, ...problems(400, 401, 403) },
+      },
+      preHandler: requireSession,
+    },
+    async (request) => accountView(await engine.updateMe(sessionOf(request), request.body)),
+  );
 
-  app.put<{ Body: { currentPassword: string; newPassword: string } }>('/api/v1/me/password', {
-    schema: { tags: ['account'], summary: 'Change the password; every other session ends', security: AUTHENTICATED, body: changePasswordBody, response: { 204: responses.empty, ...problems(400, 401, 403) } },
-    preHandler: requireSession,
-  }, async (request, reply) => {
-    await engine.changePassword(sessionOf(request), request.body);
-    return reply.code(204).send();
-  });
+  app.put<{ Body: { email: string; password: string } }>(
+    '/api/v1/me/email',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Change the email (403 when the manifests manage the developer, 409 taken)',
+        security: AUTHENTICATED,
+        body: changeEmailBody,
+        response: { 200: responses.account, ...problems(400, 401, 403, 409) },
+      },
+      preHandler: requireSession,
+    },
+    async (request) => accountView(await engine.changeEmail(sessionOf(request), request.body)),
+  );
 
-  app.delete<{ Body: { password: string } }>('/api/v1/me', {
-    schema: { tags: ['account'], summary: 'Delete the account, its credentials and sessions, at once', security: AUTHENTICATED, body: deleteMeBody, response: { 204: responses.empty, ...problems(400, 401, 403) } },
-    preHandler: requireSession,
-  }, async (request, reply) => {
-    await engine.deleteAccount(sessionOf(request), request.body);
-    clearSessionCookie(reply, cookies);
-    return reply.code(204).send();
-  });
+  app.put<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/v1/me/password',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Change the password; every other session ends',
+        security: AUTHENTICATED,
+        body: changePasswordBody,
+        response: { 204: responses.empty, ...problems(400, 401, 403) },
+      },
+      preHandler: requireSession,
+    },
+    async (request, reply) => {
+      await engine.changePassword(sessionOf(request), request.body);
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete<{ Body: { password: string } }>(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Delete the account, its credentials and sessions, at once',
+        security: AUTHENTICATED,
+        body: deleteMeBody,
+        response: { 204: responses.empty, ...problems(400, 401, 403) },
+      },
+      preHandler: requireSession,
+    },
+    async (request, reply) => {
+      await engine.deleteAccount(sessionOf(request), request.body);
+      clearSessionCookie(reply, cookies);
+      return reply.code(204).send();
+    },
+  );
 }

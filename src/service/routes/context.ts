@@ -12,7 +12,9 @@ export interface RouteContext {
 
 /** The problem+json answers a route may give, for openapi.json. */
 export function problems(...statuses: number[]): Record<number, unknown> {
-  return Object.fromEntries(statuses.map((status) => [status, { ...responses.problem, description: `problem+json (${status})` }]));
+  return Object.fromEntries(
+    statuses.map((status) => [status, { ...responses.problem, description: `problem+json (${status})` }]),
+  );
 }
 
 export const AUTHENTICATED: Array<Record<string, string[]>> = [{ bearer: [] }, { cookie: [] }];

@@ -37,7 +37,9 @@ export class PostgresBackend implements Backend {
   }
 
   async tableExists(conn: Conn, name: string): Promise<boolean> {
-    const found = await sql<{ present: boolean }>`select to_regclass(${quoteIdent(this.schema) + '.' + name}) is not null as present`.execute(conn);
+    const found = await sql<{
+      present: boolean;
+    }>`select to_regclass(${`${quoteIdent(this.schema)}.${name}`}) is not null as present`.execute(conn);
     return found.rows[0]?.present === true;
   }
 

@@ -11,7 +11,10 @@ export const CHANGE_CHANNEL = 'portalform_changes';
  */
 export async function listenFeed(target: StateUrl): Promise<ChangeFeed> {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: target.connectionString, application_name: `${APPLICATION_NAME} change feed` });
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    application_name: `${APPLICATION_NAME} change feed`,
+  });
   let generation = 0;
   let live = true;
   const lost = () => void (live = false);

@@ -39,7 +39,12 @@ export function parseStateUrl(url: string): StateUrl {
   const shown = new URL(parsed.toString());
   if (shown.password) shown.password = '***';
   parsed.searchParams.delete('schema');
-  return { connectionString: parsed.toString(), schema, display: shown.toString(), passwords: passwordSpellings(parsed.password) };
+  return {
+    connectionString: parsed.toString(),
+    schema,
+    display: shown.toString(),
+    passwords: passwordSpellings(parsed.password),
+  };
 }
 
 function passwordSpellings(raw: string): string[] {
@@ -85,7 +90,9 @@ class ExplainingPool implements PostgresPool {
     try {
       client = await this.pool.connect();
     } catch (error) {
-      throw new PortalformError(`cannot connect to the PostgreSQL state at ${this.target.display}: ${this.reason(error)}`);
+      throw new PortalformError(
+        `cannot connect to the PostgreSQL state at ${this.target.display}: ${this.reason(error)}`,
+      );
     }
     if (!this.guarded.has(client)) {
       // pg emits 'error' on a checked-out client whose server went away; unheard, it would crash
@@ -119,7 +126,10 @@ class ExplainingPool implements PostgresPool {
 
   private reason(error: unknown): string {
     const inner = error instanceof AggregateError ? error.errors.map(errorMessage) : [];
-    const text = inner.length > 0 ? [...new Set(inner)].join('; ') : errorMessage(error) || String((error as { code?: unknown })?.code ?? 'unknown error');
+    const text =
+      inner.length > 0
+        ? [...new Set(inner)].join('; ')
+        : errorMessage(error) || String((error as { code?: unknown })?.code ?? 'unknown error');
     return this.target.passwords.reduce((scrubbed, password) => scrubbed.split(password).join('***'), text);
   }
 }

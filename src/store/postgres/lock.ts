@@ -20,7 +20,12 @@ export function advisoryKey(schema: string): bigint {
   return createHash('sha256').update(`portalform:${schema}`).digest().readBigUInt64BE(0) >> 1n;
 }
 
-export async function acquireLock(conn: Conn, schema: LockedSchema, holder: LockHolder, timeoutMs: number): Promise<LockInfo> {
+export async function acquireLock(
+  conn: Conn,
+  schema: LockedSchema,
+  holder: LockHolder,
+  timeoutMs: number,
+): Promise<LockInfo> {
   await waitWithBackoff(timeoutMs, async () => {
     if (await tryAdvisoryLock(conn, schema)) return { done: true, value: undefined };
     const refusal = await refusalOf(conn, schema);
@@ -48,7 +53,9 @@ export async function beforeForceUnlock(conn: Conn, schema: LockedSchema, lock: 
 }
 
 async function tryAdvisoryLock(conn: Conn, schema: LockedSchema): Promise<boolean> {
-  const got = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${schema.key.toString()}::bigint) as locked`.execute(conn);
+  const got = await sql<{
+    locked: boolean;
+  }>`select pg_try_advisory_lock(${schema.key.toString()}::bigint) as locked`.execute(conn);
   return got.rows[0]?.locked === true;
 }
 
@@ -72,7 +79,8 @@ async function refusalOf(conn: Conn, schema: LockedSchema): Promise<LockHeldErro
   const head = record
     ? `the state ${schema.display} is locked by ${describeHolder(record)} (lock ID ${record.id}${sessionNote ? `, ${sessionNote}` : ''}).`
     : `the state ${schema.display} is locked by another portalform run that is starting or finishing${sessionNote ? ` (${sessionNote})` : ''}.`;
-  const hang = session === null ? 'end its database session' : `end its session: select pg_terminate_backend(${session})`;
+  const hang =
+    session === null ? 'end its database session' : `end its session: select pg_terminate_backend(${session})`;
   return new LockHeldError(
     `${head}\nWait for it with --lock-timeout. This lock ends with the holder's database session, so a crashed run never leaves it behind` +
       `${record ? ` and \`portalform force-unlock ${record.id}\` only clears its record` : ''}; if that run hangs, ${hang}.`,

@@ -40,7 +40,9 @@ export class SqliteBackend implements Backend {
   }
 
   async tableExists(conn: Conn, name: string): Promise<boolean> {
-    const found = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(conn);
+    const found = await sql<{
+      n: number;
+    }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(conn);
     return Number(found.rows[0]?.n) > 0;
   }
 
@@ -68,7 +70,8 @@ export class SqliteBackend implements Backend {
       return; // busy: someone is writing to it
     }
     try {
-      if (this.unused()) for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(this.path + suffix, { force: true });
+      if (this.unused())
+        for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(this.path + suffix, { force: true });
     } finally {
       this.database.exec('rollback');
       await this.close();
@@ -76,8 +79,11 @@ export class SqliteBackend implements Backend {
   }
 
   private unused(): boolean {
-    const tables = new Set(this.database!.prepare(`select name from sqlite_master where type = 'table'`).pluck().all() as string[]);
-    const has = (table: string, where: string) => tables.has(table) && this.database!.prepare(`select 1 from ${table} where ${where}`).get() !== undefined;
+    const tables = new Set(
+      this.database!.prepare(`select name from sqlite_master where type = 'table'`).pluck().all() as string[],
+    );
+    const has = (table: string, where: string) =>
+      tables.has(table) && this.database!.prepare(`select 1 from ${table} where ${where}`).get() !== undefined;
     return !has('pf_meta', `key = 'lineage'`) && !has('pf_locks', '1 = 1');
   }
 

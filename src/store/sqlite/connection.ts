@@ -24,7 +24,12 @@ function sqliteAddon(): string | object | null {
       const require = createRequire(import.meta.url);
       const driver = dirname(require.resolve('better-sqlite3/package.json'));
       const built = join(driver, 'build', 'Release', 'better_sqlite3.node');
-      nativeBinding = existsSync(built) ? built : (require('bindings') as (options: object) => object)({ bindings: 'better_sqlite3.node', module_root: driver });
+      nativeBinding = existsSync(built)
+        ? built
+        : (require('bindings') as (options: object) => object)({
+            bindings: 'better_sqlite3.node',
+            module_root: driver,
+          });
     } catch {
       nativeBinding = null;
     }
@@ -50,7 +55,11 @@ export function openStateFile(path: string): OpenedFile {
   try {
     const addon = sqliteAddon();
     // The driver takes the addon object too (its types say a path only).
-    database = new SqliteDatabase(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS, ...(addon ? { nativeBinding: addon as string } : {}) });
+    database = new SqliteDatabase(path, {
+      fileMustExist: true,
+      timeout: BUSY_TIMEOUT_MS,
+      ...(addon ? { nativeBinding: addon as string } : {}),
+    });
     // Looked at before anything is written, even the journal mode: another application's database is left alone.
     foreign = foreignTables(database);
     if (foreign.length === 0) {
@@ -74,7 +83,10 @@ export function openStateFile(path: string): OpenedFile {
 
 /** The tables of a database that holds no portalform state (no pf_meta) but other tables; none for a portalform state. */
 function foreignTables(database: SqliteDatabase.Database): string[] {
-  const tables = database.prepare(`select name from sqlite_master where type in ('table', 'view') order by name`).pluck().all() as string[];
+  const tables = database
+    .prepare(`select name from sqlite_master where type in ('table', 'view') order by name`)
+    .pluck()
+    .all() as string[];
   if (tables.includes('pf_meta')) return [];
   return tables.filter((name) => !name.startsWith('pf_') && !name.startsWith('sqlite_'));
 }
@@ -92,7 +104,9 @@ function fileIdentity(path: string): FileIdentity | null {
 export function checkStillAtPath(path: string, opened: FileIdentity | null): void {
   const now = fileIdentity(path);
   if (now && opened && now.dev === opened.dev && now.ino === opened.ino) return;
-  throw new PortalformError(`the state file ${path} was removed while this run was opening it (another run's first apply failed); run again`);
+  throw new PortalformError(
+    `the state file ${path} was removed while this run was opening it (another run's first apply failed); run again`,
+  );
 }
 
 /** Others than the owner can read this file: worth a warning, since it holds digests and ciphertexts. */

@@ -20,7 +20,13 @@ export interface LockedFile {
 }
 
 /** Takes the lock record in a short transaction of its own, so others can read who holds it. */
-export async function acquireLock(conn: Conn, file: LockedFile, holder: LockHolder, timeoutMs: number, warn: (msg: string) => void): Promise<LockInfo> {
+export async function acquireLock(
+  conn: Conn,
+  file: LockedFile,
+  holder: LockHolder,
+  timeoutMs: number,
+  warn: (msg: string) => void,
+): Promise<LockInfo> {
   return waitWithBackoff(timeoutMs, () => tryLock(conn, file, holder, warn));
 }
 
@@ -29,7 +35,12 @@ export async function releaseLock(conn: Conn, lock: LockInfo): Promise<void> {
 }
 
 /** One attempt. It never waits on another run's write transaction, so a held lock is refused at once. */
-async function tryLock(conn: Conn, file: LockedFile, holder: LockHolder, warn: (msg: string) => void): Promise<Attempt<LockInfo>> {
+async function tryLock(
+  conn: Conn,
+  file: LockedFile,
+  holder: LockHolder,
+  warn: (msg: string) => void,
+): Promise<Attempt<LockInfo>> {
   const seen = await readLock(conn); // a WAL read: it does not wait for writers
   if (seen && !holderIsGone(seen)) return refused(seen, file.display);
   if (!(await beginImmediateBriefly(conn, file))) return refused(await readLock(conn), file.display);

@@ -7,7 +7,10 @@ import type { SqliteDatabase as KyselySqliteDatabase } from '../kysely.js';
 /** SQL texts kept at most; past it the cache starts again (bulk writes build texts by row count). */
 export const STATEMENT_CACHE_SIZE = 256;
 
-export function withStatementCache(database: SqliteDatabase.Database, size = STATEMENT_CACHE_SIZE): KyselySqliteDatabase & { cached(): number } {
+export function withStatementCache(
+  database: SqliteDatabase.Database,
+  size = STATEMENT_CACHE_SIZE,
+): KyselySqliteDatabase & { cached(): number } {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => {
