@@ -1,0 +1,219 @@
+// The sender `serve` runs: claims a due message (a lease in the state, so no two instances send it
+// at once), renders it with this instance's public URL and a fresh link token, sends it over SMTP
+// and deletes it once the server accepted it. A connection error or a 4xx reply is retried with
+// back-off, a 5xx reply fails the message, and one unsent 7 days after it was written expires.
+import { randomUUID } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { createLinkToken, voidMessageTokens } from '../store/link-tokens.js';
+import {
+  claimMessage,
+  closeMessage,
+  expireMessages,
+  markSent,
+  openOutbox,
+  renewLease,
+  rescheduleMessage,
+  type OutboxMessage,
+} from '../store/outbox.js';
+import type { Conn } from '../store/backend.js';
+import type { Store } from '../store/store.js';
+import { errorMessage } from '../util/errors.js';
+import { messageOf, type MailMessage } from './messages.js';
+import { renderMessage } from './render.js';
+import { parseSmtpUrl } from './smtp.js';
+
+export const FIRST_RETRY_MS = 60_000;
+export const LONGEST_RETRY_MS = 3600_000;
+export const EXPIRY_MS = 7 * 24 * 3600_000;
+const DEFAULT_LEASE_MS = 120_000;
+
+export interface MailLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Arranges for `run` to be called now and then; returns what stops it. */
+export type Tick = (run: () => void) => () => void;
+
+/** Runs every `ms` milliseconds (and once at the start), without keeping the process alive. */
+export function intervalTick(ms: number): Tick {
+  return (run) => {
+    const first = setTimeout(run, 0);
+    const timer = setInterval(run, ms);
+    first.unref();
+    timer.unref();
+    return () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    };
+  };
+}
+
+export interface MailSenderOptions {
+  store: Store;
+  publicUrl: string;
+  smtpUrl: string;
+  mailFrom: string;
+  logger: MailLogger;
+  /** The time; tests move it instead of waiting. */
+  clock?: () => Date;
+  /** When to look for due messages (default every 5 seconds). */
+  tick?: Tick;
+  /** How long a claimed message is this instance's before another may take it over. */
+  leaseMs?: number;
+}
+
+export interface SendReport {
+  sent: number;
+  retried: number;
+  failed: number;
+  expired: number;
+}
+
+export interface MailSender {
+  /** Sends every message due now (one pass at a time: a call during a pass waits for it). */
+  runOnce(): Promise<SendReport>;
+  /** Stops looking for messages, lets the message being sent finish, closes the SMTP connection. */
+  stop(): Promise<void>;
+}
+
+type Outcome = keyof SendReport | 'lost';
+
+export function startMailSender(options: MailSenderOptions): MailSender {
+  const server = parseSmtpUrl(options.smtpUrl);
+  const transport = nodemailer.createTransport(server.transport);
+  const clock = options.clock ?? (() => new Date());
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const holder = `sender-${randomUUID()}`;
+  const domain = /@([^\s>@]+)>?\s*$/.exec(options.mailFrom)?.[1] ?? 'portalform.invalid';
+  let state: Promise<{ db: Conn; lineage: string } | null> | null = null;
+  let running: Promise<SendReport> | null = null;
+  let stopping = false;
+
+  const outbox = () => {
+    state ??= openOutbox(options.store).then((opened) => {
+      if ('db' in opened) return opened;
+      state = null; // looked for again on the next pass: an apply may create or migrate the state
+      options.logger.warn(
+        `mail: the state at ${options.store.display} has no outbox yet; run \`portalform apply\` to migrate it`,
+      );
+      return null;
+    });
+    return state;
+  };
+
+  const deliver = async (db: Conn, lineage: string, row: OutboxMessage): Promise<Outcome> => {
+    const now = clock();
+    if (now.getTime() - Date.parse(row.createdAt) >= EXPIRY_MS) {
+      await closeMessage(db, row.id, 'expired', row.lastError);
+      return 'expired';
+    }
+    const message = messageOf(row.kind, row.to, row.payload);
+    if (!message) {
+      await closeMessage(db, row.id, 'failed', `this portalform cannot render a message of kind ${row.kind}`);
+      return 'failed';
+    }
+    const rendered = await renderMessage(message, options.publicUrl, async (kind, lifetimeMs) => {
+      await voidMessageTokens(db, row.id, now);
+      const newEmail = message.kind === 'email-change' ? message.to : undefined;
+      return createLinkToken(
+        db,
+        { kind, developerId: message.developerId, lifetimeMs, messageId: row.id, newEmail },
+        now,
+      );
+    });
+    // The render took a moment: send only while the message is still this instance's.
+    if (!(await renewLease(db, row.id, holder, new Date(clock().getTime() + leaseMs).toISOString()))) return 'lost';
+    try {
+      await transport.sendMail({
+        from: options.mailFrom,
+        to: message.to,
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        messageId: `<${row.id}.${lineage}@${domain}>`,
+      });
+    } catch (error) {
+      return refused(db, row, message, error, now);
+    }
+    await markSent(db, row.id);
+    options.logger.info(`mail: sent the ${row.kind} message ${row.id}`);
+    return 'sent';
+  };
+
+  const refused = async (db: Conn, row: OutboxMessage, message: MailMessage, error: unknown, now: Date) => {
+    await voidMessageTokens(db, row.id, now);
+    const { permanent, reason } = classify(error, server.display);
+    if (permanent) {
+      await closeMessage(db, row.id, 'failed', reason);
+      options.logger.error(`mail: the ${message.kind} message ${row.id} failed: ${reason}`);
+      return 'failed' as const;
+    }
+    const delay = retryDelay(row.attempts + 1);
+    await rescheduleMessage(db, row.id, holder, new Date(now.getTime() + delay).toISOString(), reason);
+    options.logger.warn(
+      `mail: the ${message.kind} message ${row.id} will be retried in ${delay / 60_000} min: ${reason}`,
+    );
+    return 'retried' as const;
+  };
+
+  const pass = async (): Promise<SendReport> => {
+    const report: SendReport = { sent: 0, retried: 0, failed: 0, expired: 0 };
+    try {
+      const opened = await outbox();
+      if (!opened) return report;
+      const { db, lineage } = opened;
+      const now = clock();
+      report.expired += await expireMessages(db, new Date(now.getTime() - EXPIRY_MS).toISOString(), now.toISOString());
+      while (!stopping) {
+        const at = clock();
+        const leaseUntil = new Date(at.getTime() + leaseMs).toISOString();
+        const row = await claimMessage(db, holder, at.toISOString(), leaseUntil);
+        if (!row) break;
+        const outcome = await deliver(db, lineage, row);
+        if (outcome !== 'lost') report[outcome]++;
+      }
+    } catch (error) {
+      // A message claimed when the state failed is taken up again once its lease runs out.
+      options.logger.error(`mail: could not reach the outbox in ${options.store.display}: ${errorMessage(error)}`);
+    }
+    return report;
+  };
+
+  const runOnce = (): Promise<SendReport> => {
+    if (stopping) return Promise.resolve({ sent: 0, retried: 0, failed: 0, expired: 0 });
+    running ??= pass().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+
+  const cancelTick = (options.tick ?? intervalTick(5_000))(() => void runOnce());
+  options.logger.info(`mail: sending through ${server.display} as ${options.mailFrom}`);
+  return {
+    runOnce,
+    async stop() {
+      stopping = true;
+      cancelTick();
+      await running;
+      transport.close();
+    },
+  };
+}
+
+/** 1 minute after the first failed attempt, doubling up to 1 hour. */
+export function retryDelay(failedAttempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failedAttempts - 1), LONGEST_RETRY_MS);
+}
+
+/** A 5xx reply is the server's final no; a 4xx reply or no reply at all (connection, TLS) may pass later. */
+export function classify(error: unknown, display: string): { permanent: boolean; reason: string } {
+  const { responseCode, response } = (error ?? {}) as { responseCode?: unknown; response?: unknown };
+  const code = typeof responseCode === 'number' ? responseCode : 0;
+  if (code >= 400) {
+    const reply = typeof response === 'string' && response ? response : `${code}`;
+    return { permanent: code >= 500, reason: `${display} replied ${reply}`.slice(0, 500) };
+  }
+  return { permanent: false, reason: `could not send through ${display}: ${errorMessage(error)}`.slice(0, 500) };
+}
