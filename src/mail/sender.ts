@@ -207,13 +207,29 @@ export function retryDelay(failedAttempts: number): number {
   return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, failedAttempts - 1), LONGEST_RETRY_MS);
 }
 
-/** A 5xx reply is the server's final no; a 4xx reply or no reply at all (connection, TLS) may pass later. */
+/** Failures of the connection rather than of a message: the next attempt may pass, whatever the reply code. */
+const CONNECTION_ERRORS = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS', 'EAUTH', 'EPROXY']);
+
+/**
+ * A 5xx reply to a message is the server's final no; a 4xx reply, or a connection that failed
+ * (refused, TLS, authentication: set-up an admin can fix), may pass later.
+ */
 export function classify(error: unknown, display: string): { permanent: boolean; reason: string } {
-  const { responseCode, response } = (error ?? {}) as { responseCode?: unknown; response?: unknown };
-  const code = typeof responseCode === 'number' ? responseCode : 0;
-  if (code >= 400) {
-    const reply = typeof response === 'string' && response ? response : `${code}`;
-    return { permanent: code >= 500, reason: `${display} replied ${reply}`.slice(0, 500) };
+  const { responseCode, response, code } = (error ?? {}) as {
+    responseCode?: unknown;
+    response?: unknown;
+    code?: unknown;
+  };
+  if (code === 'ETLS') {
+    return {
+      permanent: false,
+      reason: `${display} did not encrypt the connection (STARTTLS); mail to a host other than this machine goes only over TLS: use a server that offers STARTTLS, or smtps://`,
+    };
+  }
+  const reply = typeof responseCode === 'number' ? responseCode : 0;
+  if (reply >= 400 && !CONNECTION_ERRORS.has(String(code))) {
+    const text = typeof response === 'string' && response ? response : `${reply}`;
+    return { permanent: reply >= 500, reason: `${display} replied ${text}`.slice(0, 500) };
   }
   return { permanent: false, reason: `could not send through ${display}: ${errorMessage(error)}`.slice(0, 500) };
 }
