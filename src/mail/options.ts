@@ -23,7 +23,8 @@ export function checkMailOptions(flags: MailFlags): { warnings: string[] } {
   if (!flags.smtpUrl) return { warnings: [NO_SMTP_WARNING] };
   if (!flags.publicUrl) {
     throw new PortalformError(
-      '--smtp-url needs --public-url (or PORTALFORM_PUBLIC_URL): the links in mail must point at the portal as developers reach it, e.g. https://portal.example.com',
+      '--smtp-url needs --public-url (or PORTALFORM_PUBLIC_URL): the links in mail must point at the portal ' +
+        'as developers reach it, e.g. https://portal.example.com',
     );
   }
   if (!flags.mailFrom) {

@@ -46,7 +46,10 @@ function compose(message: MailMessage, link: string, base: string): { subject: s
           { link, label: 'Confirm my address' },
           { text: `The link is valid for ${LINKS.verify.validity} and works once.` },
           {
-            text: 'If you did not sign up, ignore this message: nothing happens without the password. If someone else chose it, use "Forgot password" on the sign-in page: its link proves the address is yours and replaces the password.',
+            text:
+              'If you did not sign up, ignore this message: nothing happens without the password. ' +
+              'If someone else chose it, use "Forgot password" on the sign-in page: ' +
+              'its link proves the address is yours and replaces the password.',
           },
         ],
       };

@@ -3,7 +3,7 @@
 // and deletes it once the server accepted it. A connection error or a 4xx reply is retried with
 // back-off, a 5xx reply fails the message, and one unsent 7 days after it was written expires.
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import { createLinkToken, voidMessageTokens } from '../store/link-tokens.js';
 import {
   claimMessage,
@@ -20,7 +20,7 @@ import type { Store } from '../store/store.js';
 import { errorMessage } from '../util/errors.js';
 import { messageOf, type MailMessage } from './messages.js';
 import { renderMessage } from './render.js';
-import { parseSmtpUrl } from './smtp.js';
+import { parseSmtpUrl, type SmtpServer } from './smtp.js';
 
 export const FIRST_RETRY_MS = 60_000;
 export const LONGEST_RETRY_MS = 3600_000;
@@ -79,32 +79,94 @@ export interface MailSender {
 }
 
 type Outcome = keyof SendReport | 'lost';
+type Opened = { db: Conn; lineage: string };
 
 export function startMailSender(options: MailSenderOptions): MailSender {
-  const server = parseSmtpUrl(options.smtpUrl);
-  const transport = nodemailer.createTransport(server.transport);
-  const clock = options.clock ?? (() => new Date());
-  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const holder = `sender-${randomUUID()}`;
-  const domain = /@([^\s>@]+)>?\s*$/.exec(options.mailFrom)?.[1] ?? 'portalform.invalid';
-  let state: Promise<{ db: Conn; lineage: string } | null> | null = null;
-  let running: Promise<SendReport> | null = null;
-  let stopping = false;
+  const sender = new OutboxSender(options);
+  const cancelTick = (options.tick ?? intervalTick(5_000))(() => void sender.runOnce());
+  options.logger.info(`mail: sending through ${sender.server.display} as ${options.mailFrom}`);
+  return {
+    runOnce: () => sender.runOnce(),
+    stop: () => sender.stop(cancelTick),
+  };
+}
 
-  const outbox = () => {
-    state ??= openOutbox(options.store).then((opened) => {
+class OutboxSender {
+  readonly server: SmtpServer;
+  private readonly transport: Transporter;
+  private readonly clock: () => Date;
+  private readonly leaseMs: number;
+  private readonly holder = `sender-${randomUUID()}`;
+  private readonly domain: string;
+  private state: Promise<Opened | null> | null = null;
+  private running: Promise<SendReport> | null = null;
+  private stopping = false;
+
+  constructor(private readonly options: MailSenderOptions) {
+    this.server = parseSmtpUrl(options.smtpUrl);
+    this.transport = nodemailer.createTransport(this.server.transport);
+    this.clock = options.clock ?? (() => new Date());
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.domain = /@([^\s>@]+)>?\s*$/.exec(options.mailFrom)?.[1] ?? 'portalform.invalid';
+  }
+
+  runOnce(): Promise<SendReport> {
+    if (this.stopping) return Promise.resolve({ sent: 0, retried: 0, failed: 0, expired: 0 });
+    this.running ??= this.pass().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  async stop(cancelTick: () => void): Promise<void> {
+    this.stopping = true;
+    cancelTick();
+    await this.running;
+    this.transport.close();
+  }
+
+  /** The state's outbox, looked for again on the next pass while there is none: an apply may create or migrate it. */
+  private outbox(): Promise<Opened | null> {
+    this.state ??= openOutbox(this.options.store).then((opened) => {
       if ('db' in opened) return opened;
-      state = null; // looked for again on the next pass: an apply may create or migrate the state
-      options.logger.warn(
-        `mail: the state at ${options.store.display} has no outbox yet; run \`portalform apply\` to migrate it`,
+      this.state = null;
+      this.options.logger.warn(
+        `mail: the state at ${this.options.store.display} has no outbox yet; run \`portalform apply\` to create or migrate it`,
       );
       return null;
     });
-    return state;
-  };
+    return this.state;
+  }
 
-  const deliver = async (db: Conn, lineage: string, row: OutboxMessage): Promise<Outcome> => {
-    const now = clock();
+  private async pass(): Promise<SendReport> {
+    const report: SendReport = { sent: 0, retried: 0, failed: 0, expired: 0 };
+    try {
+      const opened = await this.outbox();
+      if (!opened) return report;
+      const now = this.clock();
+      const cutoff = new Date(now.getTime() - EXPIRY_MS).toISOString();
+      report.expired += await expireMessages(opened.db, cutoff, now.toISOString());
+      while (!this.stopping) {
+        const row = await claimMessage(opened.db, this.holder, this.clock().toISOString(), this.leaseEnd());
+        if (!row) break;
+        const outcome = await this.deliver(opened, row);
+        if (outcome !== 'lost') report[outcome]++;
+      }
+    } catch (error) {
+      // A message claimed when the state failed is taken up again once its lease runs out.
+      this.options.logger.error(
+        `mail: could not reach the outbox in ${this.options.store.display}: ${errorMessage(error)}`,
+      );
+    }
+    return report;
+  }
+
+  private leaseEnd(): string {
+    return new Date(this.clock().getTime() + this.leaseMs).toISOString();
+  }
+
+  private async deliver({ db, lineage }: Opened, row: OutboxMessage): Promise<Outcome> {
+    const now = this.clock();
     if (now.getTime() - Date.parse(row.createdAt) >= EXPIRY_MS) {
       await closeMessage(db, row.id, 'expired', row.lastError);
       return 'expired';
@@ -114,92 +176,52 @@ export function startMailSender(options: MailSenderOptions): MailSender {
       await closeMessage(db, row.id, 'failed', `this portalform cannot render a message of kind ${row.kind}`);
       return 'failed';
     }
-    const rendered = await renderMessage(message, options.publicUrl, async (kind, lifetimeMs) => {
+    const rendered = await renderMessage(message, this.options.publicUrl, async (kind, lifetimeMs) => {
       await voidMessageTokens(db, row.id, now);
       const newEmail = message.kind === 'email-change' ? message.to : undefined;
-      return createLinkToken(
-        db,
-        { kind, developerId: message.developerId, lifetimeMs, messageId: row.id, newEmail },
-        now,
-      );
+      const token = { kind, developerId: message.developerId, lifetimeMs, messageId: row.id, newEmail };
+      return createLinkToken(db, token, now);
     });
-    // The render took a moment: send only while the message is still this instance's.
-    if (!(await renewLease(db, row.id, holder, new Date(clock().getTime() + leaseMs).toISOString()))) return 'lost';
+    // Send only while the message is still this instance's, and keep it so while the server takes its time.
+    if (!(await renewLease(db, row.id, this.holder, this.leaseEnd()))) return 'lost';
+    const renewal = setInterval(() => {
+      renewLease(db, row.id, this.holder, this.leaseEnd()).catch(() => undefined);
+    }, this.leaseMs / 3);
+    renewal.unref();
     try {
-      await transport.sendMail({
-        from: options.mailFrom,
+      await this.transport.sendMail({
+        from: this.options.mailFrom,
         to: message.to,
         subject: rendered.subject,
         text: rendered.text,
         html: rendered.html,
-        messageId: `<${row.id}.${lineage}@${domain}>`,
+        messageId: `<${row.id}.${lineage}@${this.domain}>`,
       });
     } catch (error) {
-      return refused(db, row, message, error, now);
+      return this.refused(db, row, message, error, now);
+    } finally {
+      clearInterval(renewal);
     }
     await markSent(db, row.id);
-    options.logger.info(`mail: sent the ${row.kind} message ${row.id}`);
+    this.options.logger.info(`mail: sent the ${row.kind} message ${row.id}`);
     return 'sent';
-  };
+  }
 
-  const refused = async (db: Conn, row: OutboxMessage, message: MailMessage, error: unknown, now: Date) => {
+  private async refused(db: Conn, row: OutboxMessage, message: MailMessage, error: unknown, now: Date) {
     await voidMessageTokens(db, row.id, now);
-    const { permanent, reason } = classify(error, server.display);
+    const { permanent, reason } = classify(error, this.server.display);
     if (permanent) {
       await closeMessage(db, row.id, 'failed', reason);
-      options.logger.error(`mail: the ${message.kind} message ${row.id} failed: ${reason}`);
+      this.options.logger.error(`mail: the ${message.kind} message ${row.id} failed: ${reason}`);
       return 'failed' as const;
     }
     const delay = retryDelay(row.attempts + 1);
-    await rescheduleMessage(db, row.id, holder, new Date(now.getTime() + delay).toISOString(), reason);
-    options.logger.warn(
+    await rescheduleMessage(db, row.id, this.holder, new Date(now.getTime() + delay).toISOString(), reason);
+    this.options.logger.warn(
       `mail: the ${message.kind} message ${row.id} will be retried in ${delay / 60_000} min: ${reason}`,
     );
     return 'retried' as const;
-  };
-
-  const pass = async (): Promise<SendReport> => {
-    const report: SendReport = { sent: 0, retried: 0, failed: 0, expired: 0 };
-    try {
-      const opened = await outbox();
-      if (!opened) return report;
-      const { db, lineage } = opened;
-      const now = clock();
-      report.expired += await expireMessages(db, new Date(now.getTime() - EXPIRY_MS).toISOString(), now.toISOString());
-      while (!stopping) {
-        const at = clock();
-        const leaseUntil = new Date(at.getTime() + leaseMs).toISOString();
-        const row = await claimMessage(db, holder, at.toISOString(), leaseUntil);
-        if (!row) break;
-        const outcome = await deliver(db, lineage, row);
-        if (outcome !== 'lost') report[outcome]++;
-      }
-    } catch (error) {
-      // A message claimed when the state failed is taken up again once its lease runs out.
-      options.logger.error(`mail: could not reach the outbox in ${options.store.display}: ${errorMessage(error)}`);
-    }
-    return report;
-  };
-
-  const runOnce = (): Promise<SendReport> => {
-    if (stopping) return Promise.resolve({ sent: 0, retried: 0, failed: 0, expired: 0 });
-    running ??= pass().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-
-  const cancelTick = (options.tick ?? intervalTick(5_000))(() => void runOnce());
-  options.logger.info(`mail: sending through ${server.display} as ${options.mailFrom}`);
-  return {
-    runOnce,
-    async stop() {
-      stopping = true;
-      cancelTick();
-      await running;
-      transport.close();
-    },
-  };
+  }
 }
 
 /** 1 minute after the first failed attempt, doubling up to 1 hour. */
@@ -223,7 +245,9 @@ export function classify(error: unknown, display: string): { permanent: boolean;
   if (code === 'ETLS') {
     return {
       permanent: false,
-      reason: `${display} did not encrypt the connection (STARTTLS); mail to a host other than this machine goes only over TLS: use a server that offers STARTTLS, or smtps://`,
+      reason:
+        `${display} did not encrypt the connection (STARTTLS); mail to a host other than this machine goes ` +
+        'only over TLS: use a server that offers STARTTLS, or smtps://',
     };
   }
   const reply = typeof responseCode === 'number' ? responseCode : 0;
