@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXPIRY_MS } from '../src/mail/index.js';
 import { openStore } from '../src/store/index.js';
 import { consumeLinkToken } from '../src/store/link-tokens.js';
-import { listMessages } from '../src/store/outbox.js';
+import { claimMessage, listMessages } from '../src/store/outbox.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { mailCase, verifyMessage, type MailCase } from './helpers/mail.js';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp-server.js';
@@ -23,6 +23,8 @@ afterAll(() => smtp.stop());
 afterEach(async () => {
   smtp.received.length = 0;
   smtp.reply = null;
+  smtp.hold = null;
+  smtp.onDataStart = null;
   await smtp.start(); // after a test that took it down
 });
 
@@ -116,9 +118,12 @@ describe.each(BACKENDS)('the mail sender on $name', (backend) => {
       });
       expect(Date.parse(waiting!.nextAttemptAt) - c.clock.now.getTime()).toBe(2 * MINUTE);
 
+      const ids = (await listMessages(await database(c))).map((m) => m.id);
       await smtp.start();
       c.clock.advance(2 * MINUTE);
       expect(await sender.runOnce()).toMatchObject({ sent: 2, retried: 0 });
+      // The Message-ID comes from the row, not the attempt: a resend after a crash carries the same one.
+      expect(smtp.received.map((m) => m.messageId.slice(1, 37)).sort()).toEqual(ids.sort());
       expect(await sender.runOnce()).toMatchObject({ sent: 0 });
       expect(smtp.received.map((m) => m.to[0]).sort()).toEqual(['ada@example.com', 'bob@example.com']);
       // Each attempt made a token afresh: only the delivered one works.
@@ -175,6 +180,51 @@ describe.each(BACKENDS)('the mail sender on $name', (backend) => {
       expect(await sender.runOnce()).toMatchObject({ expired: 1, sent: 0 });
       expect((await listMessages(await database(c)))[0]).toMatchObject({ status: 'expired', attempts: 2 });
       expect(smtp.received).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a message claimed by an instance that crashed is sent by another once the lease runs out', async () => {
+    const c = await mailCase(backend);
+    try {
+      await c.enqueue([verifyMessage('ada@example.com', c.ids['ada@example.com']!)]);
+      const db = await database(c);
+      const leaseUntil = new Date(c.clock.now.getTime() + 2 * MINUTE).toISOString();
+      expect(await claimMessage(db, 'crashed-instance', c.clock.now.toISOString(), leaseUntil)).not.toBeNull();
+      const sender = c.sender(smtp.url);
+      expect(await sender.runOnce()).toMatchObject({ sent: 0 });
+      c.clock.advance(2 * MINUTE + 1);
+      expect(await sender.runOnce()).toMatchObject({ sent: 1 });
+      expect(smtp.received).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('stop() lets the message being sent finish, and looks for no message after', async () => {
+    const c = await mailCase(backend);
+    try {
+      await c.enqueue([verifyMessage('ada@example.com', c.ids['ada@example.com']!)]);
+      const sender = c.sender(smtp.url);
+      let release: () => void = () => undefined;
+      smtp.hold = new Promise((resolve) => {
+        release = resolve;
+      });
+      const started = new Promise<void>((resolve) => {
+        smtp.onDataStart = resolve;
+      });
+      const pass = sender.runOnce();
+      await started;
+      const stopped = sender.stop();
+      release();
+      await stopped;
+      expect(await listMessages(await database(c))).toEqual([]); // marked sent before stop() returned
+      expect(await pass).toMatchObject({ sent: 1 });
+      expect(smtp.received).toHaveLength(1);
+      await c.enqueue([verifyMessage('bob@example.com', c.ids['bob@example.com']!)]);
+      expect(await sender.runOnce()).toMatchObject({ sent: 0 });
+      expect(await listMessages(await database(c))).toHaveLength(1);
     } finally {
       await c.close();
     }

@@ -19,6 +19,10 @@ export interface TestSmtpServer {
   received: ReceivedMail[];
   /** The next DATA commands answer with this code and message instead of accepting; null: accept. */
   reply: { code: number; message: string } | null;
+  /** While set, a message's DATA is answered only once it resolves. */
+  hold: Promise<void> | null;
+  /** Called when a message's DATA begins. */
+  onDataStart: (() => void) | null;
   stop(): Promise<void>;
   /** Listens again on the same port after stop(); nothing while it listens. */
   start(): Promise<void>;
@@ -31,6 +35,8 @@ export async function startSmtpServer(host = '127.0.0.1'): Promise<TestSmtpServe
     url: '',
     received: [],
     reply: null,
+    hold: null,
+    onDataStart: null,
     async stop() {
       const running = server;
       server = null;
@@ -43,9 +49,11 @@ export async function startSmtpServer(host = '127.0.0.1'): Promise<TestSmtpServe
         disabledCommands: ['STARTTLS', 'AUTH'],
         logger: false,
         onData(stream, session, callback) {
+          state.onDataStart?.();
           const chunks: Buffer[] = [];
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-          stream.on('end', () => {
+          stream.on('end', async () => {
+            await state.hold;
             if (state.reply) {
               const error = Object.assign(new Error(state.reply.message), { responseCode: state.reply.code });
               return callback(error);
