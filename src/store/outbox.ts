@@ -59,6 +59,8 @@ export async function enqueueMessage(conn: Conn, message: NewMessage, now: strin
  * `leaseUntil`. The conditional update is the claim: of two senders racing for one row, one wins.
  */
 export async function claimMessage(conn: Conn, holder: string, now: string, leaseUntil: string) {
+  // A few candidates at a time: a sender that loses one to another tries the next; after a few
+  // lost rounds it leaves the rest to the others until its next pass.
   for (let round = 0; round < 5; round++) {
     const candidates = await conn
       .selectFrom('pf_outbox')
