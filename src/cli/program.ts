@@ -21,6 +21,7 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['requests', async () => (await import('./commands/requests.js')).registerRequests],
   ['secret', async () => (await import('./commands/secret.js')).registerSecret],
   ['invite', async () => (await import('./commands/invite.js')).registerInvite],
+  ['outbox', async () => (await import('./commands/outbox.js')).registerOutbox],
   ['serve', async () => (await import('./commands/serve.js')).registerServe],
   ['force-unlock', async () => (await import('./commands/force-unlock.js')).registerForceUnlock],
 ];

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from './kysely.js';
+import { createMailTables, type LinkTokenTable, type OutboxTable } from './mail-schema.js';
 import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
@@ -32,6 +33,10 @@ export interface DeveloperTable {
   version?: number;
   /** The developer's portal password (scrypt), null until they set one (SPEC §7). */
   password_hash?: string | null;
+  /** 1 once the address is proven (0008, docs/portal-service.md "Mail"); 0 for an unverified sign-up. */
+  email_verified?: number;
+  /** The address an email-change link waits to move the account to. */
+  pending_email?: string | null;
 }
 
 export interface CredentialTable {
@@ -124,6 +129,8 @@ export interface Database {
   pf_login_attempts: LoginAttemptTable;
   pf_invites: InviteTable;
   pf_tombstones: TombstoneTable;
+  pf_outbox: OutboxTable;
+  pf_link_tokens: LinkTokenTable;
 }
 
 type Dialect = 'sqlite' | 'postgres';
@@ -278,6 +285,9 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
         .execute();
     },
   },
+  '0008_mail': {
+    up: createMailTables,
+  },
 });
 
 /**
@@ -370,6 +380,9 @@ export const CHANGE_FEED_VERSION = '0005_change_feed';
 
 /** The migration after which a developer records whether the manifests manage its name. */
 export const NAME_MANAGED_VERSION = '0007_name_managed';
+
+/** The migration that adds the outbox, link tokens and verified addresses. */
+export const MAIL_VERSION = '0008_mail';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
