@@ -10,16 +10,20 @@ export interface AccessRequestRow {
 }
 
 /** The unmanaged pending developers, oldest first (up to `limit`). */
-export async function readAccessRequests(conn: Conn, limit?: number): Promise<AccessRequestRow[]> {
-  let query = conn
+export function readAccessRequests(conn: Conn, limit?: number): Promise<AccessRequestRow[]> {
+  return accessRequestsQuery(conn, limit).execute();
+}
+
+/** The statement behind readAccessRequests, for its plan to be inspected. */
+export function accessRequestsQuery(conn: Conn, limit?: number) {
+  const query = conn
     .selectFrom('pf_developers')
     .select(['email', 'full_name', 'created_at'])
     .where('status', '=', 'pending')
     .where('origin', '<>', 'manifest')
     .orderBy('created_at')
     .orderBy('email');
-  if (limit !== undefined) query = query.limit(limit);
-  return query.execute();
+  return limit === undefined ? query : query.limit(limit);
 }
 
 /** Whether an apply has initialized the state: it records the state's lineage then. */
