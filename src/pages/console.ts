@@ -72,23 +72,8 @@ export async function consoleRoutes(fastify: FastifyInstance, context: ConsoleCo
     },
   };
 
-  const loginPage = (reply: FastifyReply, error?: string, status = 200) => {
-    const closed = notice('warn', 'The console is closed: no console token is configured (PORTALFORM_CONSOLE_TOKEN).');
-    const token = input({
-      name: 'token',
-      label: 'Console token',
-      type: 'password',
-      required: true,
-      autocomplete: 'off',
-      hint: 'One of the tokens in PORTALFORM_CONSOLE_TOKEN.',
-    });
-    const body = html`${tokens.length === 0 ? closed : ''}${error ? notice('error', error) : ''}
-<p>The console shows the portal's developers, access requests and history, read only.</p>
-<form class="stack" method="post" action="/console/login" novalidate>${csrfField(reply.generateCsrf())}
-${token}
-<div><button type="submit">Sign in</button></div></form>`;
-    return frame(reply, false, 'Sign in to the console', body, undefined, status);
-  };
+  const loginPage = (reply: FastifyReply, error?: string, status = 200) =>
+    frame(reply, false, 'Sign in to the console', loginBody(tokens, reply.generateCsrf(), error), undefined, status);
 
   fastify.get('/console/login', async (_request, reply) => loginPage(reply));
 
@@ -120,6 +105,23 @@ ${token}
       view.page(reply, 'Developers over time', await chartBody(readModel), '/console/chart'),
     ),
   );
+}
+
+function loginBody(tokens: readonly string[], csrfToken: string, error: string | undefined): SafeHtml {
+  const closed = notice('warn', 'The console is closed: no console token is configured (PORTALFORM_CONSOLE_TOKEN).');
+  const token = input({
+    name: 'token',
+    label: 'Console token',
+    type: 'password',
+    required: true,
+    autocomplete: 'off',
+    hint: 'One of the tokens in PORTALFORM_CONSOLE_TOKEN.',
+  });
+  return html`${tokens.length === 0 ? closed : ''}${error ? notice('error', error) : ''}
+<p>The console shows the portal's developers, access requests and history, read only.</p>
+<form class="stack" method="post" action="/console/login" novalidate>${csrfField(csrfToken)}
+${token}
+<div><button type="submit">Sign in</button></div></form>`;
 }
 
 async function chartBody(readModel: ConsoleReadModel): Promise<SafeHtml> {
