@@ -1,9 +1,9 @@
-// `portalform requests`: the pending access requests (SPEC §8) — developers who signed up and wait
-// for approval, which is a reviewed manifest change — each with the entry that approves it.
-import { approvalEntry } from './console/read-model.js';
+// `portalform requests`: the pending access requests (docs/unmanaged.md) — developers who signed up
+// and wait for approval, which is a reviewed manifest change — each with the entry that approves it.
+import { stringify } from 'yaml';
 import { PortalformError } from './errors.js';
 import { storeOf, type StateOptions } from './options.js';
-import { readAccessRequests } from './store/read.js';
+import { type AccessRequestRow, hasLineage, readAccessRequests } from './store/access-requests.js';
 
 export interface AccessRequest {
   email: string;
@@ -13,24 +13,26 @@ export interface AccessRequest {
   manifest: string;
 }
 
+/**
+ * The entry that approves a pending request. It leaves `fullName` out, so that the developer keeps
+ * managing their own name once the entry is applied (docs/unmanaged.md, "Adopting").
+ */
+export function approvalEntry(email: string): string {
+  return stringify([{ email, status: 'approved' }]).trimEnd();
+}
+
+export function accessRequestOf(row: AccessRequestRow): AccessRequest {
+  return { email: row.email, fullName: row.full_name, createdAt: row.created_at, manifest: approvalEntry(row.email) };
+}
+
 /** Unmanaged pending developers, oldest first; refuses a missing state. */
 export async function listRequests(options: StateOptions = {}): Promise<{ requests: AccessRequest[] }> {
   const store = storeOf(options);
   try {
     const opened = await store.openExisting();
-    const lineage =
-      opened && (await opened.db.selectFrom('pf_meta').select('value').where('key', '=', 'lineage').executeTakeFirst());
-    if (!opened || !lineage)
+    if (!opened || !(await hasLineage(opened.db)))
       throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
-    const rows = await readAccessRequests(opened.db);
-    return {
-      requests: rows.map((r) => ({
-        email: r.email,
-        fullName: r.full_name,
-        createdAt: r.created_at,
-        manifest: approvalEntry(r.email, r.full_name),
-      })),
-    };
+    return { requests: (await readAccessRequests(opened.db)).map(accessRequestOf) };
   } finally {
     await store.close();
   }

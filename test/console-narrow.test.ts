@@ -33,7 +33,9 @@ const LAYOUT = `(() => {
   return {
     pageOverflow: doc.scrollWidth - doc.clientWidth,
     tableOverflow: [...document.querySelectorAll('.table-wrap')].map((wrap) => wrap.scrollWidth - wrap.clientWidth),
-    brokenWords: cells.flatMap((cell) => [...cell.querySelectorAll('a, .badge')].filter((inline) => inline.getClientRects().length > 1).map((inline) => inline.textContent)),
+    brokenWords: cells.flatMap((cell) => [...cell.querySelectorAll('a, .badge')]
+      .filter((inline) => inline.getClientRects().length > 1)
+      .map((inline) => inline.textContent)),
     labels: cells.map((cell) => getComputedStyle(cell, '::before').content.replace(/^"|"$/g, '')),
   };
 })()`;

@@ -1,4 +1,5 @@
-// `portalform requests`: the pending access requests and the entries that approve them (issue 17, point 2).
+// `portalform requests`: the pending access requests and the entries that approve them (issue 17, point 2); the
+// entries leave `fullName` out, so that the developer keeps managing the name (issue 24, point 20).
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
@@ -24,9 +25,8 @@ describe('portalform requests', () => {
       // ada is pending too, but the manifests manage her: she is no request.
       expect(requests.map((r) => r.email)).toEqual(['zoe@example.com', 'bob@example.com']);
       expect(requests[0]!.createdAt <= requests[1]!.createdAt).toBe(true);
-      expect(parse(requests[1]!.manifest)).toEqual([
-        { email: 'bob@example.com', fullName: 'Bob: the "builder"', status: 'approved' },
-      ]);
+      expect(requests[1]!.fullName).toBe('Bob: the "builder"');
+      expect(parse(requests[1]!.manifest)).toEqual([{ email: 'bob@example.com', status: 'approved' }]);
 
       const text = c.w.run(['requests']);
       expect(text.stdout).toContain('2 pending access requests, oldest first:');
@@ -35,6 +35,10 @@ describe('portalform requests', () => {
       // The entries alone, pasted under `developers:`, approve both in one apply.
       const entries = c.w.run(['requests', '--format', 'manifest']);
       expect(entries.code, entries.stderr).toBe(0);
+      expect(parse(entries.stdout)).toEqual([
+        { email: 'zoe@example.com', status: 'approved' },
+        { email: 'bob@example.com', status: 'approved' },
+      ]);
       c.w.write(
         'm.yaml',
         `version: 1\ndevelopers:\n- { email: ada@example.com, fullName: Ada, status: pending }\n${entries.stdout}`,
@@ -48,6 +52,11 @@ describe('portalform requests', () => {
         origin: 'manifest',
         fullName: 'Bob: the "builder"',
       });
+      // The entry left the name out, so bob still manages it: the portal lets him change it.
+      const bob = await c.portal.authenticate(
+        (await c.portal.login({ email: 'bob@example.com', password: PASSWORD })).token,
+      );
+      expect((await c.portal.updateMe(bob!, { fullName: 'Bob Builder' })).fullName).toBe('Bob Builder');
       const none = c.w.run(['requests', '--format', 'manifest']);
       expect(none).toMatchObject({ code: 0, stdout: '' });
       expect(none.stderr).toContain('No pending access requests.');

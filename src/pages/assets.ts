@@ -16,7 +16,7 @@ header.top nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;ma
 header.top nav a[aria-current=page]{font-weight:700;color:var(--fg)}
 header.top form{margin:0}
 main{max-width:60rem;margin:0 auto;padding:1rem}
-h1{font-size:1.6rem;margin:.5rem 0 1rem}h2{font-size:1.25rem;margin:1.5rem 0 .5rem}h3{font-size:1.05rem;margin:1rem 0 .25rem}
+h1{font-size:1.6rem;margin:.5rem 0 1rem;overflow-wrap:break-word}h2{font-size:1.25rem;margin:1.5rem 0 .5rem}h3{font-size:1.05rem;margin:1rem 0 .25rem}
 p.lead{font-size:1.05rem}
 .muted{color:var(--muted)}
 form.stack{display:grid;gap:.75rem;max-width:32rem}
@@ -49,10 +49,11 @@ pre{background:#f6f8fa;border:1px solid var(--line);border-radius:4px;padding:.5
 .table-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
-td{overflow-wrap:anywhere}
+td{overflow-wrap:break-word}
+time,.nowrap{white-space:nowrap}
 .filters{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end;margin-bottom:1rem}
 .filters .field{min-width:10rem;flex:1}
-.badge{display:inline-block;padding:0 .4rem;border-radius:3px;border:1px solid var(--line);font-size:.85rem}
+.badge{display:inline-block;white-space:nowrap;padding:0 .4rem;border-radius:3px;border:1px solid var(--line);font-size:.85rem}
 .badge.pending{background:#fff4e5}.badge.approved{background:#e8f5e9}.badge.rejected,.badge.revoked{background:#fdecea}
 .heads{display:grid;gap:.75rem}
 .head{border:2px solid var(--line);border-radius:6px;padding:.75rem 1rem}
@@ -63,6 +64,8 @@ ol.timeline>li{border-left:3px solid var(--line);padding:.25rem 0 .75rem 1rem;ma
 details>summary{cursor:pointer}
 .pager{display:flex;gap:1rem;margin:1rem 0}
 svg.chart{width:100%;height:auto;max-width:50rem}
+.chart-narrow{display:none}
+.legend svg{vertical-align:middle}
 svg.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
 .legend{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}
 .legend .swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:middle;border:1px solid var(--fg)}
@@ -70,6 +73,8 @@ svg.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
 [hidden]{display:none!important}
 @media (max-width:40rem){main{padding:.75rem}dl.props{grid-template-columns:1fr}dl.props dt{margin-top:.4rem}th,td{padding:.3rem}}
 @media (max-width:40rem){
+.chart-wide{display:none}.chart-narrow{display:block}
+table.stack td{overflow-wrap:anywhere}table.stack .nowrap,table.stack time{white-space:normal}table.stack time .clock{display:inline-block}
 table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
 table.stack caption{display:block;text-align:left}
 table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}

@@ -376,19 +376,3 @@ export async function latestEventAbout(
   }
   return null;
 }
-
-/** The unmanaged pending developers — the access requests (SPEC §8) — oldest first. */
-export async function readAccessRequests(
-  conn: Conn,
-  limit?: number,
-): Promise<Array<{ email: string; full_name: string; created_at: string }>> {
-  let query = conn
-    .selectFrom('pf_developers')
-    .select(['email', 'full_name', 'created_at'])
-    .where('status', '=', 'pending')
-    .where('origin', '<>', 'manifest')
-    .orderBy('created_at')
-    .orderBy('email');
-  if (limit !== undefined) query = query.limit(limit);
-  return query.execute();
-}
