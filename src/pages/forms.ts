@@ -35,14 +35,20 @@ function describedBy(id: ReturnType<typeof ids>, hint: string | undefined, error
 }
 
 function hintAndError(id: ReturnType<typeof ids>, hint: string | undefined, error: string | undefined): SafeHtml {
-  return html`${hint ? html`<span class="hint" id="${id.hint}">${hint}</span>` : ''}${error ? html`<span class="error-text" id="${id.error}">${error}</span>` : ''}`;
+  const hintText = hint ? html`<span class="hint" id="${id.hint}">${hint}</span>` : '';
+  const errorText = error ? html`<span class="error-text" id="${id.error}">${error}</span>` : '';
+  return html`${hintText}${errorText}`;
 }
 
 export function input(options: InputOptions): SafeHtml {
   const id = ids(options);
   const error = fieldError(options.errors, options.name);
+  const value = options.value !== undefined ? html` value="${options.value}"` : '';
+  const flags = html`${options.required ? html` required` : ''}${options.readonly ? html` readonly` : ''}`;
+  const autocomplete = options.autocomplete ? html` autocomplete="${options.autocomplete}"` : '';
+  const aria = html`${error ? html` aria-invalid="true"` : ''}${describedBy(id, options.hint, error)}`;
   return html`<div class="field"><label for="${id.id}">${options.label}</label>
-<input id="${id.id}" name="${options.name}" type="${options.type ?? 'text'}"${options.value !== undefined ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.readonly ? html` readonly` : ''}${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${error ? html` aria-invalid="true"` : ''}${describedBy(id, options.hint, error)}>
+<input id="${id.id}" name="${options.name}" type="${options.type ?? 'text'}"${value}${flags}${autocomplete}${aria}>
 ${hintAndError(id, options.hint, error)}</div>`;
 }
 
@@ -59,13 +65,24 @@ export function credentialControl(
   const after = hintAndError(id, field.hint, error);
   switch (field.kind) {
     case 'checkbox':
-      return html`<div class="field check"><input id="${id.id}" name="${field.name}" type="checkbox"${value === true ? html` checked` : ''}${aria}> <label for="${id.id}">${field.label}</label>${after}</div>`;
-    case 'select':
-      return html`<div class="field"><label for="${id.id}">${field.label}</label><select id="${id.id}" name="${field.name}"${aria}>${(field.options ?? []).map((option) => html`<option${option === value ? html` selected` : ''}>${option}</option>`)}</select>${after}</div>`;
+      return html`<div class="field check"><input id="${id.id}" name="${field.name}" type="checkbox"${
+        value === true ? html` checked` : ''
+      }${aria}> <label for="${id.id}">${field.label}</label>${after}</div>`;
+    case 'select': {
+      const options = (field.options ?? []).map(
+        (option) => html`<option${option === value ? html` selected` : ''}>${option}</option>`,
+      );
+      return html`<div class="field"><label for="${id.id}">${field.label}</label><select id="${id.id}" name="${field.name}"${aria}>${
+        options
+      }</select>${after}</div>`;
+    }
     case 'lines':
     case 'pem': {
       const text = Array.isArray(value) ? value.join('\n') : typeof value === 'string' ? value : '';
-      return html`<div class="field"><label for="${id.id}">${field.label}</label><textarea id="${id.id}" name="${field.name}" spellcheck="false"${aria}>${text}</textarea>${after}</div>`;
+      const label = html`<label for="${id.id}">${field.label}</label>`;
+      return html`<div class="field">${label}<textarea id="${id.id}" name="${field.name}" spellcheck="false"${aria}>${text}</textarea>${
+        after
+      }</div>`;
     }
     default:
       return input({

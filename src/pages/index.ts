@@ -3,8 +3,10 @@
 // escaped by the html template), usable without JavaScript, CSRF-protected forms, and a
 // Content-Security-Policy that allows only this origin's stylesheet and script.
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyInstance } from 'fastify';
+import { cookieSettingsFor } from '../http/cookies.js';
+import { CsrfError } from '../http/csrf.js';
+import { useCsrfForms } from '../http/csrf-forms.js';
 import { ConsoleReadModel } from '../console/read-model.js';
 import type { Store } from '../store/index.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
@@ -49,12 +51,10 @@ export function pagesFor(options: Pick<PagesOptions, 'consoleTokens' | 'store'>)
 }
 
 export async function pagesPlugin(fastify: FastifyInstance, options: PagesOptions): Promise<void> {
-  const secureCookies = options.publicUrl?.startsWith('https://') ?? false;
+  const cookies = cookieSettingsFor(options.publicUrl);
+  const secureCookies = cookies.secure;
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(fastifyCookie);
-  await fastify.register(fastifyCsrf, {
-    cookieKey: 'portalform_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies },
-  });
+  useCsrfForms(fastify, options.engine, cookies);
   fastify.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 256 * 1024 },
@@ -85,8 +85,7 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
   );
 
   fastify.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error instanceof PortalError) return errorPage(reply, error.status, error.title, error.detail);
-    if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
+    if (error instanceof CsrfError) {
       return errorPage(
         reply,
         403,
@@ -94,6 +93,7 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
         'For your protection the form could not be accepted. Go back, reload the page and send it again.',
       );
     }
+    if (error instanceof PortalError) return errorPage(reply, error.status, error.title, error.detail);
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
       return errorPage(reply, error.statusCode, 'The request could not be read', error.message);
     request.log.error({ err: error }, 'page failed');

@@ -9,14 +9,16 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { TOOL_VERSION } from '../package-info.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
-import { requireSession, SESSION_COOKIE } from './auth.js';
-import { handleError, handleNotFound } from './problem.js';
+import { cookieSettingsFor, SESSION_COOKIE } from '../http/cookies.js';
+import { handleNotFound } from '../http/problem.js';
+import { useSecurityHeaders } from '../http/security-headers.js';
+import { requireSession } from '../http/session.js';
+import { handleError } from './error-handler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import type { RouteContext } from './routes/context.js';
-import { useSecurityHeaders } from './security-headers.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
 
 export const DEFAULT_RATE_LIMIT = 600;
@@ -87,7 +89,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
 
   const context: RouteContext = {
     engine,
-    cookies: { secure: isHttps(options.publicUrl) },
+    cookies: cookieSettingsFor(options.publicUrl),
     requireSession: requireSession(engine),
   };
   healthRoutes(app, engine);
@@ -96,10 +98,6 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   credentialRoutes(app, context);
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
-}
-
-function isHttps(url: string | undefined): boolean {
-  return url !== undefined && new URL(url).protocol === 'https:';
 }
 
 /** A request id: the proxy's X-Request-Id when it looks like one, else a fresh UUID. */

@@ -1,7 +1,9 @@
 // Sign-up, invites, and the developer's own account (SPEC §7).
 import type { FastifyInstance } from 'fastify';
 import type { Account } from '../../portal/contract.js';
-import { clearSessionCookie, contextOf, sessionOf } from '../auth.js';
+import { clearSessionCookie } from '../../http/cookies.js';
+import { contextOf } from '../../http/request-context.js';
+import { sessionOf } from '../../http/session.js';
 import {
   changeEmailBody,
   changePasswordBody,

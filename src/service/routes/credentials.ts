@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import AjvModule from 'ajv';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../model.js';
 import { PortalError, type CredentialWithSecrets, type PublicCredential } from '../../portal/contract.js';
-import { sessionOf } from '../auth.js';
-import { fieldErrors } from '../problem.js';
+import { sessionOf } from '../../http/session.js';
+import { fieldErrors } from '../error-handler.js';
 import {
   createCredentialBody,
   credentialParams,
