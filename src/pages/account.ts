@@ -1,8 +1,9 @@
 // The developer's account settings page: name, email, password, and deleting the account.
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { clearSessionCookie } from '../http/cookies.js';
-import { PortalError, type Account, type Session } from '../portal/contract.js';
+import { PortalError, type Account, type FieldError, type Session } from '../portal/contract.js';
 import { html, type SafeHtml } from '../render/html-template.js';
+import { humanTime } from './credential-view.js';
 import { developerPage as page, sessionEnded, signedInRoutes } from './developer-shell.js';
 import { errorNotice, input } from './forms.js';
 import { formOf, type PageContext } from './http.js';
@@ -27,8 +28,9 @@ interface Failure {
 /** The sections of the page, each with its form (or its read-only field when the manifests manage it). */
 function accountSections(account: Account, token: string, failure?: Failure): SafeHtml {
   const errors = (form: string) => (failure?.form === form ? failure.error.errors : undefined);
-  const section = (form: string) => (failure?.form === form ? errorNotice(failure.error) : '');
-  const confirm = (idPrefix: string) =>
+  const section = (form: string, onForm: string[]) =>
+    failure?.form === form ? errorNotice(failure.error, onForm) : '';
+  const confirm = (idPrefix: string, fieldErrors: readonly FieldError[] | undefined) =>
     input({
       name: 'password',
       label: 'Your password, to confirm',
@@ -36,6 +38,7 @@ function accountSections(account: Account, token: string, failure?: Failure): Sa
       required: true,
       autocomplete: 'current-password',
       idPrefix,
+      errors: fieldErrors,
     });
   const name = account.managed.fullName
     ? input({
@@ -61,7 +64,7 @@ ${input({ name: 'fullName', label: 'Full name', value: account.fullName, require
       })
     : html`<form class="stack" method="post" action="/account/email" novalidate>${csrfField(token)}
 ${input({ ...EMAIL, value: account.email, required: true, autocomplete: 'email', errors: errors('email') })}
-${confirm('email')}<div><button type="submit">Change email</button></div></form>`;
+${confirm('email', errors('email'))}<div><button type="submit">Change email</button></div></form>`;
   const password = html`<form class="stack" method="post" action="/account/password" novalidate>${csrfField(token)}
 ${input({ ...CURRENT_PASSWORD, errors: errors('password') })}
 ${input({
@@ -78,16 +81,16 @@ ${input({
   const deleteWarning = html`<strong>Deleting your account immediately revokes your access and deletes every credential you hold.</strong>
 Applications and services using them lose access at once. This cannot be undone.`;
   const confirmDelete = 'Delete your account? Your access is revoked immediately and every credential is deleted.';
-  return html`<h2 id="name">Name</h2>${section('name')}
+  return html`<h2 id="name">Name</h2>${section('name', ['fullName'])}
 ${name}
-<h2 id="email">Email</h2>${section('email')}
+<h2 id="email">Email</h2>${section('email', ['email', 'password'])}
 ${email}
-<h2 id="password">Password</h2>${section('password')}
+<h2 id="password">Password</h2>${section('password', ['currentPassword', 'newPassword'])}
 ${password}
-<h2 id="delete">Delete account</h2>${section('delete')}
+<h2 id="delete">Delete account</h2>${section('delete', ['password'])}
 ${notice('warn', deleteWarning)}
 <form class="stack" method="post" action="/account/delete" data-confirm="${confirmDelete}" novalidate>${csrfField(token)}
-${confirm('delete')}
+${confirm('delete', errors('delete'))}
 <div><button type="submit" class="danger">Delete my account</button></div></form>`;
 }
 
@@ -102,7 +105,7 @@ export function accountRoutes(fastify: FastifyInstance, context: PageContext): v
       current: '/account',
       status: failure?.error.status,
       body: html`${message ?? ''}<dl class="props"><dt>Status</dt><dd>${account.status}</dd>
-<dt>Member since</dt><dd>${account.createdAt}</dd></dl>
+<dt>Member since</dt><dd>${humanTime(account.createdAt)}</dd></dl>
 ${accountSections(account, reply.generateCsrf(), failure)}`,
     });
   };

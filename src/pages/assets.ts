@@ -144,3 +144,9 @@ document.querySelectorAll('form[data-confirm]').forEach((form) => {
   });
 });
 `;
+
+/** The portal's icon, which browsers ask for as /favicon.ico on every page. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<rect width="32" height="32" rx="6" fill="#0b57d0"/>
+<path d="M10 8h8a6 6 0 0 1 0 12h-4v4h-4z" fill="#fff"/><path d="M14 12v4h4a2 2 0 0 0 0-4z" fill="#0b57d0"/></svg>
+`;

@@ -4,11 +4,12 @@ import { CREDENTIAL_TYPES, type CredentialType } from '../model.js';
 import { PortalError, type CredentialWithSecrets, type PublicCredential, type Session } from '../portal/contract.js';
 import { html } from '../render/html-template.js';
 import { CREDENTIAL_FIELDS, CREDENTIAL_LABELS, credentialInput } from './credential-fields.js';
-import { credentialCard, credentialName, credentialProperties, LOSE_ACCESS } from './credential-view.js';
+import { credentialCard, credentialName, credentialProperties, LOSE_ACCESS, SECRET_LABELS } from './credential-view.js';
 import { idOf, developerPage as page, signedInRoutes } from './developer-shell.js';
 import { credentialControl, errorNotice } from './forms.js';
 import { formOf, redirect, type PageContext } from './http.js';
 import { csrfField, notice } from './layout.js';
+import { ONCE_FIELD, OneTimeStore } from './one-time.js';
 
 const DONE_MESSAGES: Record<string, string> = {
   deleted: 'The credential is deleted. Applications and services that used it no longer have access.',
@@ -17,14 +18,45 @@ const DONE_MESSAGES: Record<string, string> = {
 
 const BACK = html`<p><a href="/dashboard">Back to your credentials</a></p>`;
 
-export function credentialRoutes(fastify: FastifyInstance, context: PageContext): void {
-  dashboardRoute(fastify, context);
-  createRoutes(fastify, context);
-  editRoutes(fastify, context);
-  rotateAndDeleteRoutes(fastify, context);
+/** A secret to show once, on the page a create or a rotation redirects to. */
+interface ShownSecret {
+  title: string;
+  result: CredentialWithSecrets;
 }
 
-function dashboardRoute(fastify: FastifyInstance, context: PageContext): void {
+type OneTime = OneTimeStore<ShownSecret>;
+
+export function credentialRoutes(fastify: FastifyInstance, context: PageContext): void {
+  const once: OneTime = new OneTimeStore();
+  dashboardRoute(fastify, context, once);
+  createRoutes(fastify, context, once);
+  secretRoute(fastify, context, once);
+  editRoutes(fastify, context);
+  rotateAndDeleteRoutes(fastify, context, once);
+}
+
+function onceField(token: string) {
+  return html`<input type="hidden" name="${ONCE_FIELD}" value="${token}">`;
+}
+
+/** A one-time form sent again: a reload of its answer, or a replay. */
+function alreadySent(reply: FastifyReply, session: Session) {
+  return page(reply, session, {
+    title: 'This form was already sent',
+    current: '/dashboard',
+    status: 409,
+    body: html`${notice('warn', 'Nothing was done this time: the same form was sent a second time, by a reload or a resend.')}
+<p>Your credentials are as the first sending left them. To get a new secret, rotate the credential again from the list.</p>
+${BACK}`,
+  });
+}
+
+/** Shows `secret` once: the POST stores it for the session and redirects to the page that takes it. */
+function redirectToSecret(reply: FastifyReply, session: Session, once: OneTime, secret: ShownSecret) {
+  return redirect(reply, `/credentials/secret?shown=${once.flash(session, secret)}`);
+}
+
+function dashboardRoute(fastify: FastifyInstance, context: PageContext, once: OneTime): void {
   const { engine } = context;
   const signedIn = signedInRoutes(fastify, context);
   fastify.get(
@@ -35,6 +67,7 @@ function dashboardRoute(fastify: FastifyInstance, context: PageContext): void {
         engine.listCredentials(session),
         engine.credentialTypes(session),
       ]);
+      const token = once.formToken(session);
       const done = String((request.query as Record<string, unknown>).done ?? '');
       const message = DONE_MESSAGES[done] ? notice('ok', DONE_MESSAGES[done]!) : '';
       const create =
@@ -46,7 +79,7 @@ function dashboardRoute(fastify: FastifyInstance, context: PageContext): void {
             );
       const list =
         credentials.length > 0
-          ? credentials.map((c) => credentialCard(c, reply.generateCsrf()))
+          ? credentials.map((c) => credentialCard(c, reply.generateCsrf(), token))
           : html`<p>You have no credentials yet.</p>`;
       return page(reply, session, {
         title: 'Your API credentials',
@@ -63,7 +96,14 @@ interface OpenForm {
   error: PortalError;
 }
 
-function newCredentialPage(reply: FastifyReply, session: Session, types: CredentialType[], open?: OpenForm) {
+function newCredentialPage(
+  reply: FastifyReply,
+  session: Session,
+  once: OneTime,
+  types: CredentialType[],
+  open?: OpenForm,
+) {
+  const token = once.formToken(session);
   const forms = types.map((type) => {
     const mine = open?.type === type;
     const controls = CREDENTIAL_FIELDS[type].map((field) =>
@@ -77,7 +117,7 @@ function newCredentialPage(reply: FastifyReply, session: Session, types: Credent
     return html`<details class="card"${mine || types.length === 1 ? html` open` : ''}>
 <summary><strong>${CREDENTIAL_LABELS[type]}</strong></summary>
 <form class="stack" method="post" action="/credentials" novalidate>${csrfField(reply.generateCsrf())}
-<input type="hidden" name="type" value="${type}">
+<input type="hidden" name="type" value="${type}">${onceField(token)}
 ${controls}
 <div><button type="submit">Create ${CREDENTIAL_LABELS[type]} credential</button></div></form></details>`;
   });
@@ -85,18 +125,23 @@ ${controls}
     title: 'Create API credential',
     current: '/dashboard',
     status: open?.error.status,
-    body: html`${open ? errorNotice(open.error) : ''}
+    body: html`${open ? errorNotice(open.error, open.type in CREDENTIAL_FIELDS ? fieldNames(open.type as CredentialType) : []) : ''}
 <p>Choose the kind of credential your application uses. The secret is generated for you and shown once.</p>
 ${forms}
 ${BACK}`,
   });
 }
 
-function secretPage(reply: FastifyReply, session: Session, title: string, result: CredentialWithSecrets) {
-  const secrets = Object.entries(result.secrets).map(
-    ([field, value]) => html`<h2>${field}</h2><div class="secret"><code id="secret-${field}">${value}</code>
-<button type="button" class="secondary" data-copy="secret-${field}" hidden>Copy ${field}</button></div>`,
-  );
+function fieldNames(type: CredentialType): string[] {
+  return CREDENTIAL_FIELDS[type].map((field) => field.name);
+}
+
+function secretPage(reply: FastifyReply, session: Session, { title, result }: ShownSecret) {
+  const secrets = Object.entries(result.secrets).map(([field, value]) => {
+    const label = SECRET_LABELS[field] ?? field;
+    return html`<h2>${label}</h2><div class="secret"><code id="secret-${field}">${value}</code>
+<button type="button" class="secondary" data-copy="secret-${field}" hidden>Copy ${label}</button></div>`;
+  });
   const warning = notice(
     'warn',
     html`<strong>Copy the secret now: it is shown only this once.</strong>`,
@@ -105,7 +150,6 @@ function secretPage(reply: FastifyReply, session: Session, title: string, result
   return page(reply, session, {
     title,
     current: '/dashboard',
-    status: title === 'Your new credential' ? 201 : 200,
     body: html`${warning}
 ${secrets}
 <h2>Credential</h2>${credentialProperties(result.credential)}
@@ -113,14 +157,14 @@ ${secrets}
   });
 }
 
-function createRoutes(fastify: FastifyInstance, context: PageContext): void {
+function createRoutes(fastify: FastifyInstance, context: PageContext, once: OneTime): void {
   const { engine } = context;
   const signedIn = signedInRoutes(fastify, context);
   fastify.get(
     '/credentials/new',
     signedIn.page,
     signedIn.handler(async (_request, reply, session) =>
-      newCredentialPage(reply, session, await engine.credentialTypes(session)),
+      newCredentialPage(reply, session, once, await engine.credentialTypes(session)),
     ),
   );
 
@@ -129,18 +173,20 @@ function createRoutes(fastify: FastifyInstance, context: PageContext): void {
     signedIn.form,
     signedIn.handler(async (request, reply, session) => {
       const form = formOf(request);
+      if (!once.useFormToken(session, form[ONCE_FIELD])) return alreadySent(reply, session);
       const type = form.type as CredentialType;
       const types = await engine.credentialTypes(session);
       if (!CREDENTIAL_TYPES.includes(type)) {
         const error = new PortalError(400, 'Unknown credential type', 'Choose one of the types below.');
-        return newCredentialPage(reply, session, types, { type, values: {}, error });
+        return newCredentialPage(reply, session, once, types, { type, values: {}, error });
       }
       const values = credentialInput(type, form);
       try {
-        return secretPage(reply, session, 'Your new credential', await engine.createCredential(session, values));
+        const result = await engine.createCredential(session, values);
+        return redirectToSecret(reply, session, once, { title: 'Your new credential', result });
       } catch (error) {
         if (!(error instanceof PortalError)) throw error;
-        return newCredentialPage(reply, session, types, { type, values, error });
+        return newCredentialPage(reply, session, once, types, { type, values, error });
       }
     }),
   );
@@ -158,7 +204,7 @@ ${credentialProperties(credential)}${BACK}`;
   const controls = CREDENTIAL_FIELDS[credential.type].map((field) =>
     credentialControl(field, values[field.name], error?.errors, 'edit'),
   );
-  const form = html`${error ? errorNotice(error) : ''}
+  const form = html`${error ? errorNotice(error, fieldNames(credential.type)) : ''}
 <form class="stack" method="post" action="/credentials/${credential.id}" novalidate>${csrfField(reply.generateCsrf())}
 ${controls}
 <div class="actions"><button type="submit">Save changes</button><a href="/dashboard">Cancel</a></div></form>`;
@@ -168,6 +214,25 @@ ${controls}
     status: error?.status,
     body: credential.managed ? managed : form,
   });
+}
+
+function secretRoute(fastify: FastifyInstance, context: PageContext, once: OneTime): void {
+  const signedIn = signedInRoutes(fastify, context);
+  fastify.get(
+    '/credentials/secret',
+    signedIn.page,
+    signedIn.handler(async (request, reply, session) => {
+      const secret = once.takeFlash(session, String((request.query as Record<string, unknown>).shown ?? ''));
+      if (secret) return secretPage(reply, session, secret);
+      return page(reply, session, {
+        title: 'This secret was shown once',
+        current: '/dashboard',
+        status: 410,
+        body: html`${notice('info', 'A secret is shown only once, on the page right after it is made; reloading that page cannot show it again.')}
+<p>If you did not copy it, rotate the credential to get a new one.</p>${BACK}`,
+      });
+    }),
+  );
 }
 
 function editRoutes(fastify: FastifyInstance, context: PageContext): void {
@@ -199,7 +264,13 @@ function editRoutes(fastify: FastifyInstance, context: PageContext): void {
   );
 }
 
-function confirmPage(reply: FastifyReply, session: Session, credential: PublicCredential, action: 'rotate' | 'delete') {
+function confirmPage(
+  reply: FastifyReply,
+  session: Session,
+  credential: PublicCredential,
+  action: 'rotate' | 'delete',
+  onceToken?: string,
+) {
   const deleting = action === 'delete';
   const warning = deleting
     ? html`<strong>Deleting this credential cannot be undone.</strong> ${LOSE_ACCESS}`
@@ -211,13 +282,13 @@ Applications and services using the current secret lose access until they use th
     body: html`${notice('warn', warning)}
 ${credentialProperties(credential)}
 <form method="post" action="/credentials/${credential.id}/${action}" class="actions">${csrfField(reply.generateCsrf())}
-<input type="hidden" name="confirm" value="yes">
+<input type="hidden" name="confirm" value="yes">${onceToken ? onceField(onceToken) : ''}
 <button type="submit" class="${deleting ? 'danger' : ''}">${deleting ? 'Delete credential' : 'Rotate secret'}</button>
 <a href="/dashboard">Cancel</a></form>`,
   });
 }
 
-function rotateAndDeleteRoutes(fastify: FastifyInstance, context: PageContext): void {
+function rotateAndDeleteRoutes(fastify: FastifyInstance, context: PageContext, once: OneTime): void {
   const { engine } = context;
   const signedIn = signedInRoutes(fastify, context);
   for (const action of ['rotate', 'delete'] as const) {
@@ -225,7 +296,13 @@ function rotateAndDeleteRoutes(fastify: FastifyInstance, context: PageContext): 
       `/credentials/:id/${action}`,
       signedIn.page,
       signedIn.handler(async (request, reply, session) =>
-        confirmPage(reply, session, await engine.getCredential(session, idOf(request)), action),
+        confirmPage(
+          reply,
+          session,
+          await engine.getCredential(session, idOf(request)),
+          action,
+          once.formToken(session),
+        ),
       ),
     );
   }
@@ -234,10 +311,14 @@ function rotateAndDeleteRoutes(fastify: FastifyInstance, context: PageContext): 
     '/credentials/:id/rotate',
     signedIn.form,
     signedIn.handler(async (request, reply, session) => {
-      if (formOf(request).confirm !== 'yes')
-        return confirmPage(reply, session, await engine.getCredential(session, idOf(request)), 'rotate');
-      const rotated = await engine.rotateCredential(session, idOf(request));
-      return secretPage(reply, session, 'Your rotated credential', rotated);
+      const form = formOf(request);
+      if (form.confirm !== 'yes') {
+        const credential = await engine.getCredential(session, idOf(request));
+        return confirmPage(reply, session, credential, 'rotate', once.formToken(session));
+      }
+      if (!once.useFormToken(session, form[ONCE_FIELD])) return alreadySent(reply, session);
+      const result = await engine.rotateCredential(session, idOf(request));
+      return redirectToSecret(reply, session, once, { title: 'Your rotated credential', result });
     }),
   );
 

@@ -10,7 +10,7 @@ import { useCsrfForms } from '../http/csrf-forms.js';
 import { ConsoleReadModel } from '../console/read-model.js';
 import type { Store } from '../store/index.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
-import { PORTAL_CSS, PORTAL_JS } from './assets.js';
+import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS } from './assets.js';
 import { consoleRoutes } from './console.js';
 import { developerRoutes } from './developer.js';
 import { errorPage, type PageContext } from './http.js';
@@ -68,12 +68,7 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
-    if (
-      !String(reply.getHeader('content-type') ?? '').startsWith('text/css') &&
-      !String(reply.getHeader('content-type') ?? '').includes('javascript')
-    ) {
-      reply.header('cache-control', 'no-store');
-    }
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -82,6 +77,10 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
   );
   fastify.get('/assets/portal.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PORTAL_JS),
+  );
+
+  fastify.get('/favicon.ico', async (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
   );
 
   fastify.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {

@@ -32,7 +32,8 @@ then create and manage your API keys and other credentials here.</p>
 
 function signupForm(reply: FastifyReply, values: Record<string, string> = {}, error?: PortalError) {
   const errors = error?.errors;
-  return html`${error ? errorNotice(error) : ''}<form class="stack" method="post" action="/signup" novalidate>
+  const notice = error ? errorNotice(error, ['fullName', 'email', 'password']) : '';
+  return html`${notice}<form class="stack" method="post" action="/signup" novalidate>
 ${csrfField(reply.generateCsrf())}
 ${input({ name: 'fullName', label: 'Full name', value: values.fullName, required: true, autocomplete: 'name', errors })}
 ${input({ name: 'email', label: 'Email', type: 'email', value: values.email, required: true, autocomplete: 'email', errors })}
@@ -137,7 +138,8 @@ function loginRoutes(fastify: FastifyInstance, { engine, secureCookies }: PageCo
 }
 
 function passwordForm(reply: FastifyReply, token: string, error?: PortalError) {
-  return html`${error ? errorNotice(error) : ''}<form class="stack" method="post" action="/password" novalidate>
+  const notice = error ? errorNotice(error, ['password']) : '';
+  return html`${notice}<form class="stack" method="post" action="/password" novalidate>
 ${csrfField(reply.generateCsrf())}
 <input type="hidden" name="token" value="${token}">
 ${input({

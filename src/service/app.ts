@@ -3,7 +3,7 @@
 // only parse input and call the engine.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -69,7 +69,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
         Math.ceil(context.ttl / 1000),
       ),
   });
-  await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl) });
+  await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl), transform: onlyTheApi });
 
   // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
   app.addHook('onRequest', (request, reply, done) => {
@@ -98,6 +98,12 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   credentialRoutes(app, context);
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
+}
+
+/** openapi.json describes the JSON API (and /healthz): the pages, the console and their assets are left out. */
+function onlyTheApi({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+  const described = url.startsWith('/api/') || url === '/healthz';
+  return { schema: described ? schema : { ...schema, hide: true }, url };
 }
 
 /** A request id: the proxy's X-Request-Id when it looks like one, else a fresh UUID. */
