@@ -23,7 +23,8 @@ export function layout(options: LayoutOptions): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${options.title} · ${brand.label}</title>
-<link rel="icon" href="/favicon.ico" type="image/svg+xml"><link rel="stylesheet" href="/assets/portal.css"><script src="/assets/portal.js" defer></script></head>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
+<link rel="stylesheet" href="/assets/portal.css"><script src="/assets/portal.js" defer></script></head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="brand" href="${brand.href}">${brand.label}</a>
 ${nav.length > 0 ? html`<nav aria-label="Main"><ul>${nav.map((link) => navItem(link, options.current))}</ul></nav>` : ''}
