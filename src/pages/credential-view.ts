@@ -76,9 +76,10 @@ function shown(field: string, value: unknown): SafeHtml | string {
 }
 
 export function credentialProperties(credential: PublicCredential): SafeHtml {
-  const fields = Object.entries(credential).filter(
-    ([key, value]) => !HIDDEN_PROPERTIES.has(key) && value !== undefined && value !== null && value !== '',
-  );
+  const order = (key: string) => (key in PROPERTY_LABELS ? Object.keys(PROPERTY_LABELS).indexOf(key) : Infinity);
+  const fields = Object.entries(credential)
+    .filter(([key, value]) => !HIDDEN_PROPERTIES.has(key) && value !== undefined && value !== null && value !== '')
+    .sort(([a], [b]) => order(a) - order(b));
   return html`<dl class="props"><dt>Type</dt><dd>${CREDENTIAL_LABELS[credential.type]}</dd>
 ${fields.map(([key, value]) => html`<dt>${fieldLabel(key)}</dt><dd>${shown(key, value)}</dd>`)}
 <dt>Active</dt><dd>${credential.active ? 'yes' : 'no (your access is not approved)'}</dd>
