@@ -124,7 +124,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     const secret = (await page.locator('#secret-key').textContent())!;
     expect(secret.length).toBeGreaterThanOrEqual(20);
     await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-    await page.getByRole('button', { name: 'Copy key' }).click();
+    await page.getByRole('button', { name: 'Copy API key' }).click();
     await visible(page.getByRole('button', { name: 'Copied' }));
     expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(secret);
     await inspect(page, 'credential-secret');

@@ -18,8 +18,11 @@ class Browser {
   }
 
   async post(url: string, form: Record<string, string>, csrfFrom?: string): Promise<LightMyRequestResponse> {
-    const token = csrfFrom ? csrfOf((await this.get(csrfFrom)).body) : undefined;
-    const body = new URLSearchParams({ ...(token ? { _csrf: token } : {}), ...form }).toString();
+    const page = csrfFrom ? (await this.get(csrfFrom)).body : undefined;
+    const token = page ? csrfOf(page) : undefined;
+    const once = page ? /name="_once" value="([^"]+)"/.exec(page)?.[1] : undefined;
+    const hidden = { ...(token ? { _csrf: token } : {}), ...(once ? { _once: once } : {}) };
+    const body = new URLSearchParams({ ...hidden, ...form }).toString();
     return this.remember(
       await this.server.app.inject({
         method: 'POST',
@@ -119,8 +122,10 @@ describe('pages over HTTP', () => {
     expect(form.body).not.toContain('Group membership (acl)');
     expect(form.body).toMatch(/<label for="new-key-auth-name">Name<\/label>/);
 
-    const created = await browser.post('/credentials', { type: 'key-auth', name: 'ci' }, '/credentials/new');
-    expect(created.statusCode).toBe(201);
+    const posted = await browser.post('/credentials', { type: 'key-auth', name: 'ci' }, '/credentials/new');
+    expect(posted.statusCode).toBe(303);
+    const created = await browser.get(posted.headers.location as string);
+    expect(created.statusCode).toBe(200);
     expect(created.body).toContain('shown only this once');
     const secret = /<code id="secret-key">([^<]+)<\/code>/.exec(created.body)![1]!;
     expect(secret.length).toBeGreaterThanOrEqual(20);
@@ -140,7 +145,7 @@ describe('pages over HTTP', () => {
     const account = await browser.get('/account');
     expect(account.body).toContain('immediately revokes your access and deletes every credential');
     const wrong = await browser.post('/account/delete', { password: 'not my password at all' }, '/account');
-    expect(wrong.statusCode).toBe(401);
+    expect(wrong.statusCode).toBe(400);
     const gone = await browser.post('/account/delete', { password: PASSWORD }, '/account');
     expect(gone.body).toContain('Your account is deleted');
     expect((await browser.get('/dashboard')).headers.location).toBe('/login?expired=1');

@@ -164,7 +164,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       );
       expect(
         (await refusal(c.portal.changeEmail(sam, { email: 'sam2@example.com', password: 'wrong password!!' }))).status,
-      ).toBe(401);
+      ).toBe(400);
       expect((await c.portal.changeEmail(sam, { email: 'Sam2@example.com', password: PASSWORD })).email).toBe(
         'sam2@example.com',
       );
@@ -191,7 +191,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
     try {
       const ada = await loginInvited(c, 'ada@example.com');
       await c.portal.createCredential(ada, { type: 'key-auth', name: 'mine' });
-      expect((await refusal(c.portal.deleteAccount(ada, { password: 'wrong password!!' }))).status).toBe(401);
+      expect((await refusal(c.portal.deleteAccount(ada, { password: 'wrong password!!' }))).status).toBe(400);
       await c.portal.deleteAccount(ada, { password: PASSWORD });
       await withStateDb(c.w, async (q) => {
         expect(await q(`select * from pf_developers where email = 'ada@example.com'`)).toEqual([]);

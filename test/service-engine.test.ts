@@ -267,7 +267,8 @@ describe.each(BACKENDS)('the service on the real engine, $name', (backend) => {
         headers: first.bearer,
         payload: { password: PASSWORD },
       });
-      expect(wrong.statusCode).toBe(401);
+      expect(wrong.statusCode).toBe(400);
+      expect(wrong.json().errors).toEqual([{ field: 'password', message: 'is wrong' }]);
       expect(
         (
           await c.app.inject({

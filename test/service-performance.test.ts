@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildService } from '../src/service/app.js';
-import { HELMET_OPTIONS, helmetHeaders } from '../src/service/security-headers.js';
+import { HELMET_OPTIONS, helmetHeaders } from '../src/http/security-headers.js';
 import { PostgresBackend } from '../src/store/postgres/backend.js';
 import { withStatementCache } from '../src/store/sqlite/statement-cache.js';
 import { sql } from '../src/store/kysely.js';

@@ -4,7 +4,21 @@
 // off or squeezed to a letter per line.
 
 export const PORTAL_CSS = `
-:root{color-scheme:light;--fg:#1b1f24;--bg:#fff;--muted:#4d5761;--line:#c9d1d9;--accent:#0b57d0;--accent-fg:#fff;--danger:#b3261e;--ok:#146c2e;--warn-bg:#fff4e5;--err-bg:#fdecea;--ok-bg:#e8f5e9;--add:#116329;--del:#a40e26;--chg:#7d4e00}
+:root{color-scheme:light;
+  --fg:#1b1f24;
+  --bg:#fff;
+  --muted:#4d5761;
+  --line:#c9d1d9;
+  --accent:#0b57d0;
+  --accent-fg:#fff;
+  --danger:#b3261e;
+  --ok:#146c2e;
+  --warn-bg:#fff4e5;
+  --err-bg:#fdecea;
+  --ok-bg:#e8f5e9;
+  --add:#116329;
+  --del:#a40e26;
+  --chg:#7d4e00}
 *{box-sizing:border-box}
 html{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
 body{margin:0}
@@ -23,10 +37,24 @@ form.stack{display:grid;gap:.75rem;max-width:32rem}
 .field label{display:block;font-weight:600;margin-bottom:.2rem}
 .field .hint{display:block;color:var(--muted);font-size:.9rem}
 .field.check label{display:inline;font-weight:600}
-input[type=text],input[type=email],input[type=password],input[type=number],input[type=search],select,textarea{font:inherit;width:100%;padding:.5rem;border:1px solid var(--muted);border-radius:4px;background:var(--bg);color:var(--fg)}
+input[type=text],input[type=email],input[type=password],input[type=number],input[type=search],select,textarea{font:inherit;
+  width:100%;
+  padding:.5rem;
+  border:1px solid var(--muted);
+  border-radius:4px;
+  background:var(--bg);
+  color:var(--fg)}
 input[readonly]{background:#f3f4f6}
 textarea{min-height:5rem}
-button,.button{font:inherit;display:inline-block;padding:.5rem 1rem;border-radius:4px;border:1px solid var(--accent);background:var(--accent);color:var(--accent-fg);cursor:pointer;text-decoration:none}
+button,.button{font:inherit;
+  display:inline-block;
+  padding:.5rem 1rem;
+  border-radius:4px;
+  border:1px solid var(--accent);
+  background:var(--accent);
+  color:var(--accent-fg);
+  cursor:pointer;
+  text-decoration:none}
 button.secondary,.button.secondary{background:var(--bg);color:var(--accent)}
 button.danger,.button.danger{background:var(--danger);border-color:var(--danger);color:#fff}
 button.link{background:none;border:none;color:var(--accent);padding:0;text-decoration:underline}
@@ -120,4 +148,10 @@ document.querySelectorAll('form[data-confirm]').forEach((form) => {
     form.append(confirmed);
   });
 });
+`;
+
+/** The portal's icon, which browsers ask for as /favicon.ico on every page. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+<rect width="32" height="32" rx="6" fill="#0b57d0"/>
+<path d="M10 8h8a6 6 0 0 1 0 12h-4v4h-4z" fill="#fff"/><path d="M14 12v4h4a2 2 0 0 0 0-4z" fill="#0b57d0"/></svg>
 `;

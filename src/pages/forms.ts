@@ -3,6 +3,7 @@ import type { FieldError } from '../portal/contract.js';
 import type { PortalError } from '../portal/contract.js';
 import type { FormField } from './credential-fields.js';
 import { html, type SafeHtml } from '../render/html-template.js';
+import { fieldLabel } from './credential-view.js';
 import { notice } from './layout.js';
 
 export interface InputOptions {
@@ -24,10 +25,29 @@ function ids(options: { name: string; idPrefix?: string }) {
   return { id, hint: `${id}-hint`, error: `${id}-error` };
 }
 
-function fieldError(errors: readonly FieldError[] | undefined, name: string): string | undefined {
-  return errors?.find((e) => e.field === name || e.field.startsWith(`${name}[`) || e.field.startsWith(`${name}.`))
-    ?.message;
+function isField(field: string, name: string): boolean {
+  return field === name || field.startsWith(`${name}[`) || field.startsWith(`${name}.`);
 }
+
+function fieldError(errors: readonly FieldError[] | undefined, name: string): string | undefined {
+  const message = errors?.find((e) => isField(e.field, name))?.message;
+  return message === undefined ? undefined : forTheWeb(message);
+}
+
+/** A message written for manifests or the JSON API, told to the person at the form instead. */
+export function forTheWeb(message: string): string {
+  return message
+    .replace(/add rsaPublicKey \(the PEM text or \{ ?fromFile: PATH ?\}\)/, 'paste it in “Public key”, in PEM form')
+    .replace(/\s*\(?(?:or )?\{ ?from(?:File|Env): [A-Z]+ ?\}\)?/g, '');
+}
+
+const FORM_LABELS: Record<string, string> = {
+  token: 'The invitation link',
+  fullName: 'Full name',
+  email: 'Email',
+  currentPassword: 'Current password',
+  newPassword: 'New password',
+};
 
 function describedBy(id: ReturnType<typeof ids>, hint: string | undefined, error: string | undefined): SafeHtml {
   const refs = [hint ? id.hint : '', error ? id.error : ''].filter(Boolean).join(' ');
@@ -35,14 +55,20 @@ function describedBy(id: ReturnType<typeof ids>, hint: string | undefined, error
 }
 
 function hintAndError(id: ReturnType<typeof ids>, hint: string | undefined, error: string | undefined): SafeHtml {
-  return html`${hint ? html`<span class="hint" id="${id.hint}">${hint}</span>` : ''}${error ? html`<span class="error-text" id="${id.error}">${error}</span>` : ''}`;
+  const hintText = hint ? html`<span class="hint" id="${id.hint}">${hint}</span>` : '';
+  const errorText = error ? html`<span class="error-text" id="${id.error}">${error}</span>` : '';
+  return html`${hintText}${errorText}`;
 }
 
 export function input(options: InputOptions): SafeHtml {
   const id = ids(options);
   const error = fieldError(options.errors, options.name);
+  const value = options.value !== undefined ? html` value="${options.value}"` : '';
+  const flags = html`${options.required ? html` required` : ''}${options.readonly ? html` readonly` : ''}`;
+  const autocomplete = options.autocomplete ? html` autocomplete="${options.autocomplete}"` : '';
+  const aria = html`${error ? html` aria-invalid="true"` : ''}${describedBy(id, options.hint, error)}`;
   return html`<div class="field"><label for="${id.id}">${options.label}</label>
-<input id="${id.id}" name="${options.name}" type="${options.type ?? 'text'}"${options.value !== undefined ? html` value="${options.value}"` : ''}${options.required ? html` required` : ''}${options.readonly ? html` readonly` : ''}${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${error ? html` aria-invalid="true"` : ''}${describedBy(id, options.hint, error)}>
+<input id="${id.id}" name="${options.name}" type="${options.type ?? 'text'}"${value}${flags}${autocomplete}${aria}>
 ${hintAndError(id, options.hint, error)}</div>`;
 }
 
@@ -59,13 +85,24 @@ export function credentialControl(
   const after = hintAndError(id, field.hint, error);
   switch (field.kind) {
     case 'checkbox':
-      return html`<div class="field check"><input id="${id.id}" name="${field.name}" type="checkbox"${value === true ? html` checked` : ''}${aria}> <label for="${id.id}">${field.label}</label>${after}</div>`;
-    case 'select':
-      return html`<div class="field"><label for="${id.id}">${field.label}</label><select id="${id.id}" name="${field.name}"${aria}>${(field.options ?? []).map((option) => html`<option${option === value ? html` selected` : ''}>${option}</option>`)}</select>${after}</div>`;
+      return html`<div class="field check"><input id="${id.id}" name="${field.name}" type="checkbox"${
+        value === true ? html` checked` : ''
+      }${aria}> <label for="${id.id}">${field.label}</label>${after}</div>`;
+    case 'select': {
+      const options = (field.options ?? []).map(
+        (option) => html`<option${option === value ? html` selected` : ''}>${option}</option>`,
+      );
+      return html`<div class="field"><label for="${id.id}">${field.label}</label><select id="${id.id}" name="${field.name}"${aria}>${
+        options
+      }</select>${after}</div>`;
+    }
     case 'lines':
     case 'pem': {
       const text = Array.isArray(value) ? value.join('\n') : typeof value === 'string' ? value : '';
-      return html`<div class="field"><label for="${id.id}">${field.label}</label><textarea id="${id.id}" name="${field.name}" spellcheck="false"${aria}>${text}</textarea>${after}</div>`;
+      const label = html`<label for="${id.id}">${field.label}</label>`;
+      return html`<div class="field">${label}<textarea id="${id.id}" name="${field.name}" spellcheck="false"${aria}>${text}</textarea>${
+        after
+      }</div>`;
     }
     default:
       return input({
@@ -81,11 +118,22 @@ export function credentialControl(
   }
 }
 
-/** A refusal from the engine as the page shows it above the form: its title, detail and field errors. */
-export function errorNotice(error: PortalError): SafeHtml {
-  const list =
-    error.errors && error.errors.length > 0
-      ? html`<ul>${error.errors.map((e) => html`<li><code>${e.field}</code>: ${e.message}</li>`)}</ul>`
-      : '';
-  return html`${notice('error', html`<strong>${error.title}.</strong> ${error.detail}`)}${list}`;
+/**
+ * A refusal from the engine as the page shows it above the form, once: its title, and its detail
+ * when no field is named. The errors of fields `onForm` shows are told at those fields; any other
+ * is listed here, in words.
+ */
+export function errorNotice(error: PortalError, onForm: readonly string[] = []): SafeHtml {
+  const errors = error.errors ?? [];
+  if (errors.length === 0) return notice('error', html`<strong>${error.title}.</strong> ${error.detail}`);
+  const elsewhere = errors.filter((e) => !onForm.some((name) => isField(e.field, name)));
+  const marked = elsewhere.length < errors.length ? ' Correct the fields marked below.' : '';
+  const list = elsewhere.map((e) => html`<li>${sentence(e)}</li>`);
+  return html`${notice('error', html`<strong>${error.title}.</strong>${marked}`)}${list.length ? html`<ul>${list}</ul>` : ''}`;
+}
+
+function sentence(error: FieldError): string {
+  const label = FORM_LABELS[error.field] ?? fieldLabel(error.field);
+  const message = forTheWeb(error.message);
+  return /^(is|are|must|has|needs|should)\b/.test(message) ? `${label} ${message}.` : `${label}: ${message}.`;
 }

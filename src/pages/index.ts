@@ -3,12 +3,14 @@
 // escaped by the html template), usable without JavaScript, CSRF-protected forms, and a
 // Content-Security-Policy that allows only this origin's stylesheet and script.
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import type { FastifyInstance } from 'fastify';
+import { cookieSettingsFor } from '../http/cookies.js';
+import { CsrfError } from '../http/csrf.js';
+import { useCsrfForms } from '../http/csrf-forms.js';
 import { ConsoleReadModel } from '../console/read-model.js';
 import type { Store } from '../store/index.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
-import { PORTAL_CSS, PORTAL_JS } from './assets.js';
+import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS } from './assets.js';
 import { consoleRoutes } from './console.js';
 import { developerRoutes } from './developer.js';
 import { errorPage, type PageContext } from './http.js';
@@ -49,12 +51,10 @@ export function pagesFor(options: Pick<PagesOptions, 'consoleTokens' | 'store'>)
 }
 
 export async function pagesPlugin(fastify: FastifyInstance, options: PagesOptions): Promise<void> {
-  const secureCookies = options.publicUrl?.startsWith('https://') ?? false;
+  const cookies = cookieSettingsFor(options.publicUrl);
+  const secureCookies = cookies.secure;
   if (!fastify.hasRequestDecorator('cookies')) await fastify.register(fastifyCookie);
-  await fastify.register(fastifyCsrf, {
-    cookieKey: 'portalform_csrf',
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict', secure: secureCookies },
-  });
+  useCsrfForms(fastify, options.engine, cookies);
   fastify.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string', bodyLimit: 256 * 1024 },
@@ -68,12 +68,7 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
-    if (
-      !String(reply.getHeader('content-type') ?? '').startsWith('text/css') &&
-      !String(reply.getHeader('content-type') ?? '').includes('javascript')
-    ) {
-      reply.header('cache-control', 'no-store');
-    }
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -84,9 +79,12 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PORTAL_JS),
   );
 
+  fastify.get('/favicon.ico', async (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
+  );
+
   fastify.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error instanceof PortalError) return errorPage(reply, error.status, error.title, error.detail);
-    if (error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET') {
+    if (error instanceof CsrfError) {
       return errorPage(
         reply,
         403,
@@ -94,6 +92,7 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
         'For your protection the form could not be accepted. Go back, reload the page and send it again.',
       );
     }
+    if (error instanceof PortalError) return errorPage(reply, error.status, error.title, error.detail);
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
       return errorPage(reply, error.statusCode, 'The request could not be read', error.message);
     request.log.error({ err: error }, 'page failed');

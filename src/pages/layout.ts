@@ -23,16 +23,26 @@ export function layout(options: LayoutOptions): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${options.title} · ${brand.label}</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/portal.css"><script src="/assets/portal.js" defer></script></head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><a class="brand" href="${brand.href}">${brand.label}</a>
-${nav.length > 0 ? html`<nav aria-label="Main"><ul>${nav.map((link) => html`<li><a href="${link.href}"${link.href === options.current ? html` aria-current="page"` : ''}>${link.label}</a></li>`)}</ul></nav>` : ''}
-${options.logout ? html`<form method="post" action="${options.logout.action}">${csrfField(options.logout.csrfToken)}<button type="submit" class="secondary">${options.logout.label}</button></form>` : ''}
+${nav.length > 0 ? html`<nav aria-label="Main"><ul>${nav.map((link) => navItem(link, options.current))}</ul></nav>` : ''}
+${options.logout ? logoutForm(options.logout) : ''}
 </header>
 <main id="main">
 <h1>${options.title}</h1>
 ${options.body}
 </main></body></html>`.text;
+}
+
+function navItem(link: NavLink, current: string | undefined): SafeHtml {
+  return html`<li><a href="${link.href}"${link.href === current ? html` aria-current="page"` : ''}>${link.label}</a></li>`;
+}
+
+function logoutForm(logout: NonNullable<LayoutOptions['logout']>): SafeHtml {
+  const button = html`<button type="submit" class="secondary">${logout.label}</button>`;
+  return html`<form method="post" action="${logout.action}">${csrfField(logout.csrfToken)}${button}</form>`;
 }
 
 export function csrfField(token: string): SafeHtml {

@@ -110,7 +110,7 @@ export function sessionEnded(): PortalError {
 }
 
 export function wrongPassword(field: string): PortalError {
-  return new PortalError(401, 'Wrong password', 'The password is wrong.', [{ field, message: 'is wrong' }]);
+  return new PortalError(400, 'Wrong password', 'The password is wrong.', [{ field, message: 'is wrong' }]);
 }
 
 export function selfServiceOff(): PortalError {

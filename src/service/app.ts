@@ -3,20 +3,22 @@
 // only parse input and call the engine.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { TOOL_VERSION } from '../package-info.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
-import { requireSession, SESSION_COOKIE } from './auth.js';
-import { handleError, handleNotFound } from './problem.js';
+import { cookieSettingsFor, SESSION_COOKIE } from '../http/cookies.js';
+import { handleNotFound } from '../http/problem.js';
+import { useSecurityHeaders } from '../http/security-headers.js';
+import { requireSession } from '../http/session.js';
+import { handleError } from './error-handler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
 import type { RouteContext } from './routes/context.js';
-import { useSecurityHeaders } from './security-headers.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
 
 export const DEFAULT_RATE_LIMIT = 600;
@@ -67,7 +69,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
         Math.ceil(context.ttl / 1000),
       ),
   });
-  await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl) });
+  await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl), transform: onlyTheApi });
 
   // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
   app.addHook('onRequest', (request, reply, done) => {
@@ -87,7 +89,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
 
   const context: RouteContext = {
     engine,
-    cookies: { secure: isHttps(options.publicUrl) },
+    cookies: cookieSettingsFor(options.publicUrl),
     requireSession: requireSession(engine),
   };
   healthRoutes(app, engine);
@@ -98,8 +100,10 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   return app;
 }
 
-function isHttps(url: string | undefined): boolean {
-  return url !== undefined && new URL(url).protocol === 'https:';
+/** openapi.json describes the JSON API (and /healthz): the pages, the console and their assets are left out. */
+function onlyTheApi({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
+  const described = url.startsWith('/api/') || url === '/healthz';
+  return { schema: described ? schema : { ...schema, hide: true }, url };
 }
 
 /** A request id: the proxy's X-Request-Id when it looks like one, else a fresh UUID. */

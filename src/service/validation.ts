@@ -1,7 +1,7 @@
 // How bodies are read and checked: strict JSON, and Ajv with nothing coerced, filled in or
 // dropped, so that what the engine receives is exactly what the client sent, or a 400.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { MalformedJsonError } from './problem.js';
+import { MalformedJsonError } from './error-handler.js';
 
 /** Fastify's Ajv options for the route schemas (and the PATCH check per credential type). */
 export const AJV_SERVICE_OPTIONS = {

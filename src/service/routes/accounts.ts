@@ -1,7 +1,9 @@
 // Sign-up, invites, and the developer's own account (SPEC §7).
 import type { FastifyInstance } from 'fastify';
 import type { Account } from '../../portal/contract.js';
-import { clearSessionCookie, contextOf, sessionOf } from '../auth.js';
+import { clearSessionCookie } from '../../http/cookies.js';
+import { contextOf } from '../../http/request-context.js';
+import { sessionOf } from '../../http/session.js';
 import {
   changeEmailBody,
   changePasswordBody,
@@ -19,7 +21,13 @@ export function accountView(account: Account) {
   return { email, fullName, status, origin, createdAt, managed };
 }
 
-export function accountRoutes(app: FastifyInstance, { engine, cookies, requireSession }: RouteContext): void {
+export function accountRoutes(app: FastifyInstance, context: RouteContext): void {
+  signUpRoutes(app, context);
+  ownAccountRoutes(app, context);
+}
+
+/** Sign-up, and a password from an invite: no session yet. */
+function signUpRoutes(app: FastifyInstance, { engine }: RouteContext): void {
   app.post<{ Body: { email: string; fullName: string; password: string } }>(
     '/api/v1/register',
     {
@@ -52,7 +60,10 @@ export function accountRoutes(app: FastifyInstance, { engine, cookies, requireSe
       return reply.code(204).send();
     },
   );
+}
 
+/** The logged-in developer's own account. */
+function ownAccountRoutes(app: FastifyInstance, { engine, cookies, requireSession }: RouteContext): void {
   app.get(
     '/api/v1/me',
     {

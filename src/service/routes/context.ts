@@ -1,7 +1,7 @@
 // What every route module gets: the engine, the cookie settings, and the preHandler that finds the session.
 import type { FastifyRequest } from 'fastify';
 import type { PortalEngine } from '../../portal/contract.js';
-import type { CookieSettings } from '../auth.js';
+import type { CookieSettings } from '../../http/cookies.js';
 import { responses } from '../schemas.js';
 
 export interface RouteContext {

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import AjvModule from 'ajv';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../model.js';
 import { PortalError, type CredentialWithSecrets, type PublicCredential } from '../../portal/contract.js';
-import { sessionOf } from '../auth.js';
-import { fieldErrors } from '../problem.js';
+import { sessionOf } from '../../http/session.js';
+import { fieldErrors } from '../error-handler.js';
 import {
   createCredentialBody,
   credentialParams,
@@ -51,9 +51,15 @@ function checkPatchFor(type: CredentialType, body: unknown): void {
 
 type ById = { Params: { id: string } };
 
-export function credentialRoutes(app: FastifyInstance, { engine, requireSession }: RouteContext): void {
+const tags = ['credentials'];
+
+export function credentialRoutes(app: FastifyInstance, context: RouteContext): void {
+  credentialReadRoutes(app, context);
+  credentialWriteRoutes(app, context);
+}
+
+function credentialReadRoutes(app: FastifyInstance, { engine, requireSession }: RouteContext): void {
   const authenticated = { preHandler: requireSession };
-  const tags = ['credentials'];
 
   app.get(
     '/api/v1/credential-types',
@@ -83,22 +89,6 @@ export function credentialRoutes(app: FastifyInstance, { engine, requireSession 
     async (request) => ({ credentials: (await engine.listCredentials(sessionOf(request))).map(credentialView) }),
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
-    '/api/v1/credentials',
-    {
-      ...authenticated,
-      schema: {
-        tags,
-        summary: 'Create a credential; its generated secrets are in the answer, this once',
-        security: AUTHENTICATED,
-        body: createCredentialBody,
-        response: { 201: responses.credentialWithSecrets, ...problems(400, 401, 403, 409) },
-      },
-    },
-    async (request, reply) =>
-      reply.code(201).send(withSecrets(await engine.createCredential(sessionOf(request), request.body))),
-  );
-
   app.get<ById>(
     '/api/v1/credentials/:id',
     {
@@ -114,6 +104,25 @@ export function credentialRoutes(app: FastifyInstance, { engine, requireSession 
     async (request) => ({
       credential: credentialView(await engine.getCredential(sessionOf(request), request.params.id)),
     }),
+  );
+}
+
+function credentialWriteRoutes(app: FastifyInstance, { engine, requireSession }: RouteContext): void {
+  const authenticated = { preHandler: requireSession };
+  app.post<{ Body: Record<string, unknown> }>(
+    '/api/v1/credentials',
+    {
+      ...authenticated,
+      schema: {
+        tags,
+        summary: 'Create a credential; its generated secrets are in the answer, this once',
+        security: AUTHENTICATED,
+        body: createCredentialBody,
+        response: { 201: responses.credentialWithSecrets, ...problems(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(withSecrets(await engine.createCredential(sessionOf(request), request.body))),
   );
 
   app.patch<ById & { Body: Record<string, unknown> }>(

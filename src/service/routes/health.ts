@@ -1,7 +1,7 @@
 // Liveness for load balancers, and the API's own description.
 import type { FastifyInstance } from 'fastify';
 import type { PortalEngine } from '../../portal/contract.js';
-import { sendProblem } from '../problem.js';
+import { sendProblem } from '../../http/problem.js';
 
 export function healthRoutes(app: FastifyInstance, engine: PortalEngine): void {
   app.get(

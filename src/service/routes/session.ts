@@ -1,6 +1,8 @@
 // Logging in and out (SPEC §7). Logins are not history entries; they go to the service's log.
 import type { FastifyInstance } from 'fastify';
-import { clearSessionCookie, contextOf, sessionOf, setSessionCookie } from '../auth.js';
+import { clearSessionCookie, setSessionCookie } from '../../http/cookies.js';
+import { contextOf } from '../../http/request-context.js';
+import { sessionOf } from '../../http/session.js';
 import { PortalError } from '../../portal/contract.js';
 import { loginBody, responses } from '../schemas.js';
 import { AUTHENTICATED, problems, type RouteContext } from './context.js';

@@ -1,24 +1,10 @@
-// Every error the service answers is application/problem+json (RFC 9457) in SPEC §7's shape:
-// { title, status, detail, errors?: [{ field, message }] }. Nothing from an unexpected error (its
-// message, its stack) reaches the client; the log has it, keyed by the request id.
-import { STATUS_CODES } from 'node:http';
+// The JSON API's error handler: every error becomes a problem+json answer (../http/problem.ts).
+// Nothing from an unexpected error (its message, its stack) reaches the client; the log has it,
+// keyed by the request id.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PortalError, type FieldError } from '../portal/contract.js';
+import { type Problem, sendProblem, titleOf } from '../http/problem.js';
 import { isSecretField } from './schemas.js';
-
-export interface Problem {
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-}
-
-export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
-
-export function sendProblem(reply: FastifyReply, problem: Problem, retryAfterSeconds?: number): FastifyReply {
-  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))));
-  return reply.code(problem.status).type(PROBLEM_TYPE).send(JSON.stringify(problem));
-}
 
 /** A malformed body, refused by the JSON parser without echoing any of it (Node's messages quote the input). */
 export class MalformedJsonError extends Error {
@@ -83,24 +69,6 @@ function listed(errors: FieldError[]): string {
   return errors.map((e) => `${e.field} ${e.message}`).join('; ');
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Invalid request',
-  401: 'Not logged in',
-  403: 'Forbidden',
-  404: 'Not found',
-  405: 'Method not allowed',
-  409: 'Conflict',
-  413: 'Body too large',
-  415: 'Unsupported media type',
-  429: 'Too many requests',
-  500: 'Internal error',
-  503: 'Service unavailable',
-};
-
-export function titleOf(status: number): string {
-  return TITLES[status] ?? STATUS_CODES[status] ?? 'Error';
-}
-
 /** Fastify's error handler: PortalError, validation, parsing and size errors to 4xx; the rest to a 500 that only the log explains. */
 export function handleError(
   error: FastifyError | PortalError | MalformedJsonError,
@@ -161,12 +129,4 @@ function clientDetail(error: FastifyError, status: number): string {
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return 'The body is empty; send a JSON object.';
   if (error.code?.startsWith('FST_')) return error.message;
   return `${titleOf(status)}.`;
-}
-
-export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, {
-    title: 'Not found',
-    status: 404,
-    detail: `There is no ${request.method} ${request.url.split('?')[0]} here; GET /api/v1/openapi.json lists the API.`,
-  });
 }

@@ -1,0 +1,45 @@
+// Every error the JSON API answers is application/problem+json (RFC 9457) in the shape
+// docs/portal-service.md describes: { title, status, detail, errors?: [{ field, message }] }.
+import { STATUS_CODES } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FieldError } from '../portal/contract.js';
+
+export interface Problem {
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+export function sendProblem(reply: FastifyReply, problem: Problem, retryAfterSeconds?: number): FastifyReply {
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  return reply.code(problem.status).type(PROBLEM_TYPE).send(JSON.stringify(problem));
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Invalid request',
+  401: 'Not logged in',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Unsupported media type',
+  429: 'Too many requests',
+  500: 'Internal error',
+  503: 'Service unavailable',
+};
+
+export function titleOf(status: number): string {
+  return TITLES[status] ?? STATUS_CODES[status] ?? 'Error';
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, {
+    title: 'Not found',
+    status: 404,
+    detail: `There is no ${request.method} ${request.url.split('?')[0]} here; GET /api/v1/openapi.json lists the API.`,
+  });
+}
