@@ -15,7 +15,7 @@ import {
   SYNC_DIGEST_VERSION,
   migrationProvider,
 } from './schema.js';
-import { WriteSession } from './session.js';
+import { WriteSession } from './write-session.js';
 import { restoreSyncTriggers, syncTriggersIntact } from './sync-triggers.js';
 import type { Diagnostic } from '../model.js';
 import type { HistoryRow, LockHolder, LockInfo, ReadScope, StateSnapshot } from './types.js';
