@@ -35,7 +35,7 @@ export class SelfServiceEngine implements PortalEngine {
 
   /** How long a statement waits for another writer before answering busy (then a 503). */
   configureBusyTimeout(): Promise<void> {
-    return this.context.state.store.backend.setBusyTimeout(this.context.limits.busyTimeoutMs);
+    return this.context.state.store.setBusyTimeout(this.context.limits.busyTimeoutMs);
   }
 
   settings(): Promise<PortalSettings> {

@@ -8,11 +8,9 @@ import type { ChangeFeed } from '../store/change-feed.js';
 import { lockDeveloper, type DeveloperRow } from '../store/developer-rows.js';
 import { readMeta, readSerial } from '../store/meta.js';
 import { CHANGE_FEED_VERSION, NAME_MANAGED_VERSION, PORTAL_VERSION } from '../store/schema.js';
-import { shortWrite, StateBusyError, ValueTakenError } from '../store/short-write.js';
+import { StateBusyError, ValueTakenError } from '../store/short-write.js';
 import type { Store } from '../store/store.js';
 import { PortalError } from './contract.js';
-
-export type { DeveloperRow } from '../store/developer-rows.js';
 
 export interface PortalState {
   store: Store;
@@ -76,21 +74,18 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const now = new Date(options.now()).toISOString();
   try {
-    return await shortWrite(state.store.backend, state.db, options.busyTimeoutMs, (conn) =>
-      fn(transaction(conn, state, now)),
-    );
+    return await state.store.shortWrite(options.busyTimeoutMs, (conn) => fn(transaction(conn, state, now)));
   } catch (error) {
     throw refusalOf(error);
   }
 }
 
 function transaction(conn: Conn, state: PortalState, now: string): Transaction {
-  const backend = state.store.backend;
   return {
     conn,
     now,
-    lockDeveloper: (id) => lockDeveloper(conn, backend, 'id', id),
-    lockDeveloperByEmail: (email) => lockDeveloper(conn, backend, 'email', email),
+    lockDeveloper: (id) => lockDeveloper(conn, state.store, 'id', id),
+    lockDeveloperByEmail: (email) => lockDeveloper(conn, state.store, 'email', email),
     async record(entry) {
       await appendEvent(conn, state.dialect, { ...entry, serial: await readSerial(conn), at: now } as HistoryEntry);
     },

@@ -1,6 +1,6 @@
 // The developer rows the portal service reads and writes: its accounts (docs/portal-service.md).
 // Apply writes developers through the state writer (writer.ts).
-import type { Backend, Conn } from './backend.js';
+import type { Conn } from './backend.js';
 
 /** A developer's row as the service reads it. */
 export interface DeveloperRow {
@@ -41,12 +41,12 @@ export interface NewDeveloper {
  */
 export async function lockDeveloper(
   conn: Conn,
-  backend: Pick<Backend, 'locksRows'>,
+  store: { locksRows: boolean },
   by: 'id' | 'email',
   value: string,
 ): Promise<DeveloperRow | null> {
   let query = conn.selectFrom('pf_developers').select(DEVELOPER_COLUMNS).where(by, '=', value);
-  if (backend.locksRows) query = query.forUpdate();
+  if (store.locksRows) query = query.forUpdate();
   return ((await query.executeTakeFirst()) as DeveloperRow | undefined) ?? null;
 }
 
