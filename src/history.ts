@@ -2,7 +2,7 @@ import { timed } from './timing.js';
 import type { StateWriter } from './store/index.js';
 import type { HistoryRow } from './store/types.js';
 import { sha256 } from './hash.js';
-import { EVENTS_CHAIN } from './store/schema.js';
+import { appendChainedEvent } from './store/event-chain.js';
 import type { Conn } from './store/backend.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -115,7 +115,7 @@ export function chainOf(kind: string): HistoryChain {
 /**
  * Appends an entry to its chain inside the caller's transaction: links it to the chain's last
  * hash (the genesis hash for the first entry) and seals it. Every writer of the history goes
- * through here: the applies' chain in pf_history, the other kinds' in pf_events (appendEvent).
+ * through here: the applies' chain, and the other kinds' (appendEvent).
  */
 export async function appendEntry(
   writer: Pick<StateWriter, 'lastHistoryHash' | 'appendHistory' | 'conn' | 'dialect'>,
@@ -162,30 +162,10 @@ export function verifyChain(rows: HistoryRow[]): VerifyResult {
 
 /**
  * Appends a non-apply entry (self-service, invite, …) to the second chain, inside the caller's
- * transaction. Concurrent writers queue on the chain's head row (PostgreSQL: a row lock; SQLite
- * has one writer at a time), so each links to the one committed before it and an apply, which
- * writes the other chain, never holds them up.
+ * transaction, linked to the entry committed before it.
  */
 export async function appendEvent(conn: Conn, dialect: 'sqlite' | 'postgres', entry: HistoryEntry): Promise<void> {
-  let query = conn.selectFrom('pf_chain_heads').select(['seq', 'hash']).where('chain', '=', EVENTS_CHAIN);
-  if (dialect === 'postgres') query = query.forUpdate();
-  const head = await query.executeTakeFirstOrThrow();
-  const row = sealEntry(entry, head.hash);
-  const seq = Number(head.seq) + 1;
-  await conn
-    .insertInto('pf_events')
-    .values({
-      seq,
-      kind: row.kind,
-      serial: row.serial,
-      at: row.at,
-      actor: row.actor,
-      entry: row.entry,
-      prev_hash: row.prevHash,
-      hash: row.hash,
-    })
-    .execute();
-  await conn.updateTable('pf_chain_heads').set({ seq, hash: row.hash }).where('chain', '=', EVENTS_CHAIN).execute();
+  await appendChainedEvent(conn, dialect, (prevHash) => sealEntry(entry, prevHash));
 }
 
 /** Verifies the second chain, and that its head row names its last entry (a cut-off tail shows). */

@@ -71,6 +71,23 @@ export function secretIsUsed(type: CredentialType, fields: Record<string, unknow
   );
 }
 
+/**
+ * The value Kong requires unique per type, as stored beside a credential; key-auth keys are
+ * secret, so their digest stands in. Apply and the portal service store it alike.
+ */
+export function uniqueValueOf(
+  type: CredentialType,
+  fields: Record<string, unknown>,
+  secrets: Record<string, { digest: string }>,
+): string | null {
+  const field = CREDENTIAL_SPECS[type].uniqueField;
+  if (!field) return null;
+  const secret = secrets[field];
+  if (secret) return secret.digest;
+  const value = fields[field];
+  return typeof value === 'string' ? value : null;
+}
+
 /** Where a secret value comes from. Never holds the value itself. */
 export type SecretSource =
   | { kind: 'env'; name: string }

@@ -15,6 +15,7 @@ interface Report {
   fileCycles: { members: string[]; example: string[] }[];
   folderCycles: { members: string[]; example: string[]; because: string[] }[];
   longFiles: { file: string; lines: number }[];
+  stateSql: { file: string; line: number; text: string }[];
 }
 
 function check(root: string, ...flags: string[]): { code: number | null; report: Report; text: string } {
@@ -106,6 +107,27 @@ describe('the architecture checker', () => {
       { file: 'src/long.ts', lines: 401 },
     ]);
     expect(text).toContain('too long: src/long.ts has 401 lines (at most 400)\n');
+    expect(code).toBe(1);
+  });
+
+  it('finds a state table or a dialect statement outside src/store/, and lets the store hold them', () => {
+    const root = tree({
+      'store/sessions.ts':
+        "export const q = 'select * from pf_sessions for update';\nexport const p = 'pragma busy_timeout';\n",
+      'portal/logins.ts': "export const lock = (q: any) => q.selectFrom('pf_developers').forUpdate();\n",
+      'apply/run.ts':
+        "// Forget old windows.\nexport const begin = 'BEGIN IMMEDIATE';\nexport const p = 'Pragma busy_timeout = 5';\n",
+      'plan/ok.ts':
+        "// No table here: a pf-like word such as mypf_x or a wait for updates is not one.\nexport const x = 'pf';\n",
+    });
+    const { code, report, text } = check(root);
+    expect(report.stateSql).toEqual([
+      { file: 'src/apply/run.ts', line: 2, text: 'BEGIN IMMEDIATE' },
+      { file: 'src/apply/run.ts', line: 3, text: 'Pragma' },
+      { file: 'src/portal/logins.ts', line: 1, text: 'pf_developers' },
+      { file: 'src/portal/logins.ts', line: 1, text: '.forUpdate(' },
+    ]);
+    expect(text).toContain('state SQL outside src/store/: src/portal/logins.ts:1 has "pf_developers"\n');
     expect(code).toBe(1);
   });
 

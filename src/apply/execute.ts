@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { credentialsActive } from '../lifecycle.js';
-import { CREDENTIAL_SPECS, credentialAddress, type CredentialType, type Status } from '../model.js';
+import { CREDENTIAL_SPECS, credentialAddress, uniqueValueOf, type CredentialType, type Status } from '../model.js';
 import type { Action, Change, SecretPlan } from '../plan/types.js';
 import type { PortalSettings } from '../model.js';
 import { portalSettingsProblem, portalSettingsToMeta } from '../portal-settings.js';
 import { PortalformError } from '../errors.js';
 import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
 import type { CredentialRowInput, DeveloperRowInput, StateWriter } from '../store/index.js';
+import { clearTombstone } from '../store/tombstone-rows.js';
 import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
@@ -146,8 +147,7 @@ export class Executor {
       case 'credential.activation':
         return; // written by the developer's transition, in the same transaction
       case 'tombstone.clear':
-        await writer.conn.deleteFrom('pf_tombstones').where('email', '=', first.email).execute();
-        return;
+        return clearTombstone(writer.conn, first.email);
     }
   }
 
@@ -292,20 +292,6 @@ export class Executor {
       );
     return credential;
   }
-}
-
-/** The value Kong requires unique per type; key-auth keys are secret, so their digest stands in. */
-export function uniqueValueOf(
-  type: CredentialType,
-  fields: Record<string, unknown>,
-  secrets: Record<string, StoredSecret>,
-): string | null {
-  const field = CREDENTIAL_SPECS[type].uniqueField;
-  if (!field) return null;
-  const secret = secrets[field];
-  if (secret) return secret.digest;
-  const value = fields[field];
-  return typeof value === 'string' ? value : null;
 }
 
 function withoutAdopt<T extends { adopt?: true; release?: true }>(set: T): Omit<T, 'adopt' | 'release'> {

@@ -6,6 +6,7 @@
 import { renameSync, rmSync } from 'node:fs';
 import { PortalformError, StalePlanError } from '../errors.js';
 import { appendEntry } from '../history.js';
+import { readSerial } from '../store/meta.js';
 import { credentialAddress, type DesiredState } from '../model.js';
 import { actorOf } from '../options.js';
 import type { ApplyOptions } from './options.js';
@@ -86,12 +87,7 @@ export async function commitApply(context: ApplyContext, session: WriteSession):
 /** Inside the transaction: the changes, the new serial, the history entry and the secrets file. */
 async function writeChanges(writer: StateWriter, context: WriteContext): Promise<GeneratedSecrets> {
   const { plan: thePlan, state, lineage, vault, options } = context;
-  const current = await writer.conn
-    .selectFrom('pf_meta')
-    .select('value')
-    .where('key', '=', 'serial')
-    .executeTakeFirst();
-  if (Number(current?.value ?? 0) !== state.serial)
+  if ((await readSerial(writer.conn)) !== state.serial)
     throw new StalePlanError('Saved plan is stale: the state changed while planning');
   if (context.saved) {
     // Staleness first: a step that no longer fits the state is most often one a self-service change overtook.

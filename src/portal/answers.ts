@@ -6,12 +6,10 @@ import type { CredentialType, Status } from '../model.js';
 import type { CredentialTable } from '../store/schema.js';
 import type { Origin } from '../store/types.js';
 import { PortalError, type Account, type FieldError, type PortalSettings, type PublicCredential } from './contract.js';
-import type { DeveloperRow } from './state.js';
+import type { DeveloperRow } from '../store/developer-rows.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 1024;
-
-export { DEVELOPER_COLUMNS } from './state.js';
 
 export function allowedTypes(settings: PortalSettings): CredentialType[] {
   if (!settings.selfService.enabled) return [];

@@ -100,6 +100,8 @@ export interface PortalEngineOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: connections the engine's pool opens at most (default 4, as the CLI's). */
   poolSize?: number;
+  /** The engine's clock in milliseconds since the epoch (default Date.now): sessions, invites and throttles expire by it. */
+  now?: () => number;
 }
 
 /**

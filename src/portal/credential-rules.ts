@@ -2,11 +2,13 @@
 // stored as apply stores them, and the identities and unique values already held.
 import { CREDENTIAL_SPECS, secretIsUsed, type CredentialType, type PortalSettings } from '../model.js';
 import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
+import type { Conn } from '../store/backend.js';
+import { credentialOf, identityHeldByAnother, uniqueValueHeldByAnother } from '../store/credential-rows.js';
 import type { CredentialTable } from '../store/schema.js';
 import type { StoredSecret } from '../store/types.js';
 import { allowedTypes, invalid, selfServiceOff } from './answers.js';
 import { PortalError, type Session } from './contract.js';
-import type { Transaction } from './state.js';
+import type { Transaction } from './state-access.js';
 
 export function creatableType(settings: PortalSettings, type: unknown): CredentialType {
   if (!settings.selfService.enabled) throw selfServiceOff();
@@ -47,15 +49,7 @@ export async function newSecrets(
 
 /** A clear 409 for an identity or unique value already held; the constraints catch what races past it. */
 export async function refuseTaken(tx: Transaction, credential: CredentialTable): Promise<void> {
-  const sameIdentity = await tx.conn
-    .selectFrom('pf_credentials')
-    .select('id')
-    .where('developer_id', '=', credential.developer_id)
-    .where('type', '=', credential.type)
-    .where('identity', '=', credential.identity)
-    .where('id', '<>', credential.id)
-    .executeTakeFirst();
-  if (sameIdentity) {
+  if (await identityHeldByAnother(tx.conn, credential)) {
     const field = CREDENTIAL_SPECS[credential.type as CredentialType].identityField;
     throw new PortalError(
       409,
@@ -64,15 +58,7 @@ export async function refuseTaken(tx: Transaction, credential: CredentialTable):
       [{ field, message: 'already used by another of your credentials' }],
     );
   }
-  if (credential.unique_value === null) return;
-  const taken = await tx.conn
-    .selectFrom('pf_credentials')
-    .select('id')
-    .where('type', '=', credential.type)
-    .where('unique_value', '=', credential.unique_value)
-    .where('id', '<>', credential.id)
-    .executeTakeFirst();
-  if (taken) {
+  if (await uniqueValueHeldByAnother(tx.conn, credential)) {
     const field = CREDENTIAL_SPECS[credential.type as CredentialType].uniqueField!;
     throw new PortalError(409, 'Value taken', `This ${field} is already used on this portal; choose another.`, [
       { field, message: 'already used on this portal' },
@@ -81,16 +67,8 @@ export async function refuseTaken(tx: Transaction, credential: CredentialTable):
 }
 
 /** The session's developer's credential with this id; any other is a 404, whoever holds it. */
-export async function ownCredential(conn: Transaction['conn'], session: Session, id: string): Promise<CredentialTable> {
-  const row =
-    typeof id === 'string'
-      ? await conn
-          .selectFrom('pf_credentials')
-          .selectAll()
-          .where('id', '=', id)
-          .where('developer_id', '=', session.developerId)
-          .executeTakeFirst()
-      : undefined;
+export async function ownCredential(conn: Conn, session: Session, id: string): Promise<CredentialTable> {
+  const row = typeof id === 'string' ? await credentialOf(conn, session.developerId, id) : undefined;
   if (!row) throw new PortalError(404, 'Not found', 'You have no credential with this id.');
   return row;
 }

@@ -1,8 +1,8 @@
-// The self-service engine, as a library (SPEC §7): what `portalform serve` and the pages run on.
+// The self-service engine, as a library (docs/portal-service.md): what `portalform serve` and the pages run on.
 import { PortalformError } from '../errors.js';
 import type { PortalEngine, PortalEngineOptions } from './contract.js';
-import { Engine } from './engine.js';
-import { openPortalState } from './state.js';
+import { SelfServiceEngine } from './self-service-engine.js';
+import { openPortalState } from './state-access.js';
 
 export * from './contract.js';
 export { invite, type Invite, type InviteOptions } from './invite.js';
@@ -10,13 +10,13 @@ export { defaultPortalSettings, portalSettingsFromMeta } from '../portal-setting
 
 /**
  * Opens the engine on an existing state. A missing state, or one whose schema is older than the
- * portal needs, is refused with a PortalformError that says to run `apply` (SPEC §4).
+ * portal needs, is refused with a PortalformError that says to run `apply`.
  */
 export async function openPortal(options: PortalEngineOptions = {}): Promise<PortalEngine> {
   const state = await openPortalState(options, { watch: true });
   try {
-    const engine = new Engine(state, options);
-    if (state.dialect === 'sqlite') await engine.configureBusyTimeout();
+    const engine = new SelfServiceEngine(state, options);
+    await engine.configureBusyTimeout();
     return engine;
   } catch (error) {
     await state.changes?.close();

@@ -1,5 +1,5 @@
 // `portalform invite ADDR`: a single-use link with which a developer the manifests created sets a
-// portal password (SPEC §7). Only the token's digest is stored; the invite is recorded, never its token.
+// portal password (docs/portal-service.md). Only the token's digest is stored; the invite is recorded, never its token.
 import { randomBytes } from 'node:crypto';
 import { parseAddress } from '../address.js';
 import { actorOf, type StateOptions } from '../options.js';
@@ -7,7 +7,8 @@ import { PortalformError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { developerAddress } from '../model.js';
 import { PortalError } from './contract.js';
-import { inTransaction, openPortalState } from './state.js';
+import { insertInvite } from '../store/invite-rows.js';
+import { inTransaction, openPortalState } from './state-access.js';
 
 export const INVITE_LIFETIME_MS = 72 * 3600_000;
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8080';
@@ -18,6 +19,8 @@ export interface InviteOptions extends StateOptions {
   actor?: string;
   /** How long to wait for a busy state. */
   lockTimeoutMs?: number;
+  /** The clock the invite's lifetime starts by, in milliseconds since the epoch (default Date.now). */
+  now?: () => number;
 }
 
 export interface Invite {
@@ -34,7 +37,8 @@ export async function invite(address: string, options: InviteOptions = {}): Prom
   const state = await openPortalState(options);
   try {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = await inTransaction(state, options.lockTimeoutMs ?? 5_000, async (tx) => {
+    const timing = { busyTimeoutMs: options.lockTimeoutMs ?? 5_000, now: options.now ?? Date.now };
+    const expiresAt = await inTransaction(state, timing, async (tx) => {
       const developer = await tx.lockDeveloperByEmail(target.email);
       if (!developer) throw new PortalformError(`${developerAddress(target.email)} is not in the state`);
       if (developer.origin !== 'manifest') {
@@ -43,16 +47,13 @@ export async function invite(address: string, options: InviteOptions = {}): Prom
         );
       }
       const expires = new Date(Date.parse(tx.now) + INVITE_LIFETIME_MS).toISOString();
-      await tx.conn
-        .insertInto('pf_invites')
-        .values({
-          token_digest: sha256(token),
-          developer_id: developer.id,
-          created_at: tx.now,
-          expires_at: expires,
-          used_at: null,
-        })
-        .execute();
+      await insertInvite(tx.conn, {
+        token_digest: sha256(token),
+        developer_id: developer.id,
+        created_at: tx.now,
+        expires_at: expires,
+        used_at: null,
+      });
       await tx.record({
         kind: 'invite',
         actor: actorOf(options),

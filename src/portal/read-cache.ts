@@ -5,18 +5,8 @@
 // commit the instance could know of. Only ever trusted to say yes: a session that looks expired or
 // due for a refresh here is read again from the state before anything is decided on it.
 import type { ChangeFeed } from '../store/change-feed.js';
+import type { SessionRow } from '../store/session-rows.js';
 import type { PublicCredential } from './contract.js';
-
-/** The columns `authenticate` reads of a session and its developer. */
-export interface SessionRow {
-  id: string;
-  developer_id: string;
-  last_seen_at: string;
-  idle_expires_at: string;
-  expires_at: string;
-  email: string;
-  status: string;
-}
 
 /** Past this many entries of a kind, that kind starts over: memory stays bounded. */
 const MAX_ENTRIES = 50_000;

@@ -1,7 +1,7 @@
-// Failed logins per account (SPEC §7), counted in the state so the limit holds across instances.
-import { sql } from '../store/kysely.js';
+// Failed logins per account (docs/portal-service.md), counted in the state so the limit holds across instances.
+import { countLoginAttempt as countInState } from '../store/login-attempt-rows.js';
 import { PortalError } from './contract.js';
-import type { Transaction } from './state.js';
+import type { Transaction } from './state-access.js';
 
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 
@@ -12,13 +12,8 @@ export const LOGIN_WINDOW_MS = 15 * 60_000;
  */
 export async function countLoginAttempt(tx: Transaction, email: string, limit: number): Promise<void> {
   const cutoff = new Date(Date.parse(tx.now) - LOGIN_WINDOW_MS).toISOString();
-  await tx.conn.deleteFrom('pf_login_attempts').where('window_start', '<', cutoff).execute();
-  const row = await sql<{ failures: number; window_start: string }>`
-    insert into pf_login_attempts (email, window_start, failures) values (${email}, ${tx.now}, 1)
-    on conflict (email) do update set failures = pf_login_attempts.failures + 1
-    returning failures, window_start`.execute(tx.conn);
-  const { failures, window_start: windowStart } = row.rows[0]!;
-  if (Number(failures) > limit) {
+  const { failures, windowStart } = await countInState(tx.conn, email, tx.now, cutoff);
+  if (failures > limit) {
     const retryAfterSeconds = Math.max(
       1,
       Math.ceil((Date.parse(windowStart) + LOGIN_WINDOW_MS - Date.parse(tx.now)) / 1000),

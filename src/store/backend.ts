@@ -8,6 +8,13 @@ import type { LockHolder, LockInfo } from './types.js';
 /** A Kysely instance or one of its connections, over the state's tables. */
 export type Conn = Kysely<Database>;
 
+/**
+ * What a failed statement means to a caller that can act on it: another writer holds what it
+ * needs (`busy`), a unique constraint refused a value (`unique`), the database gave up one of
+ * two transactions that got in each other's way (`serialization`), or anything else (`other`).
+ */
+export type StoreErrorClass = 'busy' | 'unique' | 'serialization' | 'other';
+
 /** One place a state lives. The Store calls these; nothing else does. */
 export interface Backend {
   /** The dialect: it chooses the migrations (schema.ts) the Store runs. */
@@ -32,6 +39,25 @@ export interface Backend {
    * a writer nor make one wait.
    */
   readonly beginRead: string;
+
+  /**
+   * Opens a short write transaction on `conn` that waits at most `waitMs` for what another writer
+   * holds, then fails busy: the only writer on SQLite (`begin immediate`, waiting by the busy
+   * timeout), a transaction whose row locks time out on PostgreSQL.
+   */
+  beginShortWrite(conn: Conn, waitMs: number): Promise<void>;
+
+  /**
+   * Whether a row a short write reads must be locked explicitly (`select … for update`) to stay
+   * as read until commit: false where the transaction already excludes every other writer.
+   */
+  readonly locksRows: boolean;
+
+  /** How long a statement on db() waits for another writer before failing busy; a no-op where each transaction sets it. */
+  setBusyTimeout(ms: number): Promise<void>;
+
+  /** The meaning of a database error, from the dialect's own error codes. */
+  classifyError(error: unknown): StoreErrorClass;
 
   /**
    * The schema that holds the state's tables, where the dialect has schemas: the Store qualifies

@@ -5,7 +5,7 @@ import { stateFileTooOpen } from './sqlite/connection.js';
 import { Store } from './store.js';
 
 export { Store } from './store.js';
-export { WriteSession } from './session.js';
+export { WriteSession } from './write-session.js';
 export { StateWriter, type CredentialRowInput, type DeveloperRowInput } from './writer.js';
 export type * from './types.js';
 

@@ -15,7 +15,8 @@ import {
   SYNC_DIGEST_VERSION,
   migrationProvider,
 } from './schema.js';
-import { WriteSession } from './session.js';
+import { shortWrite } from './short-write.js';
+import { WriteSession } from './write-session.js';
 import { restoreSyncTriggers, syncTriggersIntact } from './sync-triggers.js';
 import type { Diagnostic } from '../model.js';
 import type { HistoryRow, LockHolder, LockInfo, ReadScope, StateSnapshot } from './types.js';
@@ -134,6 +135,26 @@ export class Store {
       // A state this run created but never initialized (failed, refused or cancelled) is removed.
       if (isNew) await this.backend.discardNew();
     }
+  }
+
+  /**
+   * Runs `fn` in one short write transaction on an existing state (short-write.ts): the portal
+   * service's writes and `invite`, which take no lock and wait at most `waitMs` for another writer.
+   */
+  shortWrite<T>(waitMs: number, fn: (conn: Conn) => Promise<T>): Promise<T> {
+    const db = this.backend.db();
+    if (!db) throw new PortalformError(`no state at ${this.display}`);
+    return shortWrite(this.backend, db, waitMs, fn);
+  }
+
+  /** Whether a short write must lock the rows it reads to keep them as read (developer-rows.ts). */
+  get locksRows(): boolean {
+    return this.backend.locksRows;
+  }
+
+  /** How long a statement of this process waits for another writer before failing busy. */
+  setBusyTimeout(ms: number): Promise<void> {
+    return this.backend.setBusyTimeout(ms);
   }
 
   /** Removes a lock record left by a crashed run. */

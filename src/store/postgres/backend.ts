@@ -1,4 +1,4 @@
-import type { Backend, Conn } from '../backend.js';
+import type { Backend, Conn, StoreErrorClass } from '../backend.js';
 import { Kysely, PostgresDialect, sql } from '../kysely.js';
 import type { Database } from '../schema.js';
 import type { LockHolder, LockInfo } from '../types.js';
@@ -17,6 +17,7 @@ export class PostgresBackend implements Backend {
   readonly maxParams = 60_000;
   readonly beginWrite = 'begin';
   readonly beginRead = 'begin isolation level repeatable read read only';
+  readonly locksRows = true;
   readonly schema: string;
   readonly display: string;
   private readonly kysely: Conn;
@@ -55,6 +56,22 @@ export class PostgresBackend implements Backend {
 
   /** An uninitialized schema reads as no state; it is left for the next apply. */
   async discardNew(): Promise<void> {}
+
+  async beginShortWrite(conn: Conn, waitMs: number): Promise<void> {
+    await sql.raw(this.beginWrite).execute(conn);
+    await sql.raw(`set local lock_timeout = ${Math.max(1, Math.round(waitMs))}`).execute(conn);
+  }
+
+  /** Each short write sets its own lock timeout. */
+  async setBusyTimeout(): Promise<void> {}
+
+  classifyError(error: unknown): StoreErrorClass {
+    const code = String((error as { code?: unknown })?.code ?? '');
+    if (code === '55P03') return 'busy';
+    if (code === '40P01' || code === '40001') return 'serialization';
+    if (code === '23505') return 'unique';
+    return 'other';
+  }
 
   acquireLock(conn: Conn, holder: LockHolder, timeoutMs: number): Promise<LockInfo> {
     return acquireLock(conn, this.locked, holder, timeoutMs);

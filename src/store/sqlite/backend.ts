@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import type SqliteDatabase from 'better-sqlite3';
-import type { Backend, Conn } from '../backend.js';
+import type { Backend, Conn, StoreErrorClass } from '../backend.js';
 import { Kysely, SqliteDialect, sql } from '../kysely.js';
 import type { ChangeFeed } from '../change-feed.js';
 import type { Database } from '../schema.js';
@@ -19,6 +19,7 @@ export class SqliteBackend implements Backend {
   readonly maxParams = 30_000;
   readonly beginWrite = 'begin immediate';
   readonly beginRead = 'begin';
+  readonly locksRows = false;
   private kysely: Conn | null = null;
   /** True when this process created the file: only then may a failed first apply remove it. */
   private createdHere = false;
@@ -85,6 +86,23 @@ export class SqliteBackend implements Backend {
     const has = (table: string, where: string) =>
       tables.has(table) && this.database!.prepare(`select 1 from ${table} where ${where}`).get() !== undefined;
     return !has('pf_meta', `key = 'lineage'`) && !has('pf_locks', '1 = 1');
+  }
+
+  /** The busy timeout set on the connection (setBusyTimeout) bounds the wait. */
+  async beginShortWrite(conn: Conn): Promise<void> {
+    await sql.raw(this.beginWrite).execute(conn);
+  }
+
+  async setBusyTimeout(ms: number): Promise<void> {
+    if (!this.db() || !this.database) return;
+    this.database.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
+  }
+
+  classifyError(error: unknown): StoreErrorClass {
+    const code = String((error as { code?: unknown })?.code ?? '');
+    if (code.startsWith('SQLITE_BUSY')) return 'busy';
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+    return 'other';
   }
 
   acquireLock(conn: Conn, holder: LockHolder, timeoutMs: number, warn: (msg: string) => void): Promise<LockInfo> {

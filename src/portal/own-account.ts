@@ -1,0 +1,195 @@
+// A developer's own account: signing up, setting a password with an invite, the name, email and
+// password, and deleting it (docs/portal-service.md).
+import { randomUUID } from 'node:crypto';
+import { credentialAddress, developerAddress, type CredentialType, type Status } from '../model.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
+import { hashPassword } from '../secrets/vault.js';
+import { deleteCredentialsOf } from '../store/credential-rows.js';
+import {
+  deleteDeveloper,
+  developerById,
+  emailTaken,
+  insertSelfServiceDeveloper,
+  updateAccount,
+} from '../store/developer-rows.js';
+import { deleteInvitesOf, inviteByDigest, markInviteUsed } from '../store/invite-rows.js';
+import { readMeta } from '../store/meta.js';
+import { deleteSessionsOf } from '../store/session-rows.js';
+import { clearTombstone, writeTombstone } from '../store/tombstone-rows.js';
+import {
+  account,
+  emailErrors,
+  fullNameErrors,
+  invalid,
+  normalizedEmail,
+  passwordErrors,
+  registrationRefusal,
+  selfService,
+  sessionEnded,
+  tokenDigest,
+  wrongPassword,
+} from './answers.js';
+import { PortalError, type Account, type Session } from './contract.js';
+import type { PortalContext } from './portal-context.js';
+
+const SIGN_UPS_OFF = 'This portal does not accept sign-ups at the moment.';
+
+function managedByManifests(what: string): PortalError {
+  return new PortalError(
+    403,
+    'Managed by the manifests',
+    `Your ${what} is managed by the portal administrators; ask them to change it.`,
+  );
+}
+
+export class OwnAccount {
+  constructor(private readonly context: PortalContext) {}
+
+  async register(input: { email: string; fullName: string; password: string }): Promise<Account> {
+    const email = normalizedEmail(input.email);
+    const errors = [
+      ...emailErrors(email),
+      ...fullNameErrors(input.fullName),
+      ...passwordErrors('password', input.password),
+    ];
+    if (errors.length > 0) throw invalid(errors);
+    if (!(await this.context.settings()).selfService.enabled)
+      throw new PortalError(403, 'Sign-ups are off', SIGN_UPS_OFF);
+    const passwordHash = await hashPassword(input.password);
+    return this.context.write(async (tx) => {
+      const existing = await tx.lockDeveloperByEmail(email);
+      if (existing) throw registrationRefusal(existing.status as Status);
+      // Read again inside the transaction: an apply may have turned sign-ups off meanwhile.
+      const current = portalSettingsFromMeta(await readMeta(tx.conn));
+      if (!current.selfService.enabled) throw new PortalError(403, 'Sign-ups are off', SIGN_UPS_OFF);
+      const status: Status = current.autoApprove ? 'approved' : 'pending';
+      const id = randomUUID();
+      await insertSelfServiceDeveloper(tx.conn, { id, email, fullName: input.fullName, status, passwordHash }, tx.now);
+      // A new account replaces the tombstone of a managed developer who deleted theirs (docs/unmanaged.md).
+      await clearTombstone(tx.conn, email);
+      await tx.record(
+        selfService(email, 'register', developerAddress(email), { after: { fullName: input.fullName, status } }),
+      );
+      return account({
+        id,
+        email,
+        full_name: input.fullName,
+        status,
+        origin: 'self-service',
+        created_at: tx.now,
+        password_hash: passwordHash,
+        name_managed: 1,
+      });
+    });
+  }
+
+  async setPasswordWithInvite(input: { token: string; password: string }): Promise<void> {
+    const errors = passwordErrors('password', input.password);
+    if (typeof input.token !== 'string' || input.token.length === 0)
+      errors.unshift({ field: 'token', message: 'is required' });
+    if (errors.length > 0) throw invalid(errors);
+    const passwordHash = await hashPassword(input.password);
+    await this.context.write(async (tx) => {
+      const invite = await inviteByDigest(tx.conn, tokenDigest(input.token));
+      const unusable = new PortalError(
+        400,
+        'Invalid invite',
+        'This link is unknown, already used or expired; ask for a new invite.',
+        [{ field: 'token', message: 'unknown, used or expired' }],
+      );
+      if (!invite || invite.used_at !== null || Date.parse(invite.expires_at) <= Date.parse(tx.now)) throw unusable;
+      const developer = await tx.lockDeveloper(invite.developer_id);
+      if (!developer) throw unusable;
+      await markInviteUsed(tx.conn, invite.token_digest, tx.now);
+      await updateAccount(tx.conn, developer.id, { passwordHash }, tx.now);
+      await deleteSessionsOf(tx.conn, developer.id);
+      await tx.record(selfService(developer.email, 'set-password', developerAddress(developer.email)));
+    });
+  }
+
+  async me(session: Session): Promise<Account> {
+    const row = await developerById(this.context.state.db, session.developerId);
+    if (!row) throw sessionEnded();
+    return account(row);
+  }
+
+  async updateMe(session: Session, input: { fullName: string }): Promise<Account> {
+    const errors = fullNameErrors(input.fullName);
+    if (errors.length > 0) throw invalid(errors);
+    return this.context.write(async (tx) => {
+      const developer = await this.context.lockOwn(tx, session);
+      if (account(developer).managed.fullName) throw managedByManifests('name');
+      await updateAccount(tx.conn, developer.id, { fullName: input.fullName }, tx.now);
+      await tx.record(
+        selfService(developer.email, 'update-name', developerAddress(developer.email), {
+          before: { fullName: developer.full_name },
+          after: { fullName: input.fullName },
+        }),
+      );
+      return account({ ...developer, full_name: input.fullName });
+    });
+  }
+
+  async changeEmail(session: Session, input: { email: string; password: string }): Promise<Account> {
+    const email = normalizedEmail(input.email);
+    const errors = emailErrors(email);
+    if (errors.length > 0) throw invalid(errors);
+    const checked = await this.context.checkPassword(session, input.password, 'password');
+    return this.context.write(async (tx) => {
+      const developer = await this.context.lockOwn(tx, session);
+      if (developer.password_hash !== checked) throw wrongPassword('password');
+      if (developer.origin === 'manifest') throw managedByManifests('email');
+      if (email === developer.email) return account(developer);
+      if (await emailTaken(tx.conn, email)) {
+        throw new PortalError(409, 'Email taken', 'This email is already registered.', [
+          { field: 'email', message: 'already registered' },
+        ]);
+      }
+      await updateAccount(tx.conn, developer.id, { email }, tx.now);
+      await tx.record(
+        selfService(email, 'change-email', developerAddress(email), {
+          before: { email: developer.email },
+          after: { email },
+        }),
+      );
+      return account({ ...developer, email });
+    });
+  }
+
+  async changePassword(session: Session, input: { currentPassword: string; newPassword: string }): Promise<void> {
+    const errors = passwordErrors('newPassword', input.newPassword);
+    if (errors.length > 0) throw invalid(errors);
+    const checked = await this.context.checkPassword(session, input.currentPassword, 'currentPassword');
+    const passwordHash = await hashPassword(input.newPassword);
+    await this.context.write(async (tx) => {
+      const developer = await this.context.lockOwn(tx, session);
+      if (developer.password_hash !== checked) throw wrongPassword('currentPassword');
+      await updateAccount(tx.conn, developer.id, { passwordHash }, tx.now);
+      await deleteSessionsOf(tx.conn, developer.id, session.sessionId);
+      await tx.record(selfService(developer.email, 'change-password', developerAddress(developer.email)));
+    });
+  }
+
+  /** The account, its credentials, sessions and invites at once; a tombstone when the manifests manage it. */
+  async deleteAccount(session: Session, input: { password: string }): Promise<void> {
+    const checked = await this.context.checkPassword(session, input.password, 'password');
+    await this.context.write(async (tx) => {
+      const developer = await this.context.lockOwn(tx, session);
+      if (developer.password_hash !== checked) throw wrongPassword('password');
+      const credentials = await deleteCredentialsOf(tx.conn, developer.id);
+      await deleteSessionsOf(tx.conn, developer.id);
+      await deleteInvitesOf(tx.conn, developer.id);
+      await deleteDeveloper(tx.conn, developer.id);
+      if (developer.origin === 'manifest') await writeTombstone(tx.conn, developer.email, tx.now);
+      const deleted = credentials
+        .map((c) => credentialAddress(developer.email, c.type as CredentialType, c.identity))
+        .sort();
+      await tx.record(
+        selfService(developer.email, 'delete-account', developerAddress(developer.email), {
+          before: { status: developer.status, origin: developer.origin },
+          deletedCredentials: deleted,
+        }),
+      );
+    });
+  }
+}
