@@ -15,7 +15,7 @@ export interface RecordedChanges {
   changes: unknown[];
 }
 
-/** What each self-service action (src/portal/engine.ts) does, in the plan's words. */
+/** What each self-service action (src/portal/self-service-engine.ts) does, in the plan's words. */
 const ACTION_OPS: Record<string, 'create' | 'update' | 'delete'> = {
   register: 'create',
   'delete-account': 'delete',

@@ -178,6 +178,8 @@ function developerRow(r: DeveloperRowInput, now: string): DeveloperTable {
     custom_id: r.customId,
     meta: JSON.stringify(r.meta),
     origin: r.origin,
+    // Manifests vouch for the addresses they declare; only a sign-up has one to prove.
+    email_verified: r.origin === 'self-service' ? 0 : 1,
     created_at: now,
     updated_at: now,
     sync_digest: null,
