@@ -37,9 +37,8 @@ function keptPositions(tree: PositionTree, kept: number[]): PositionTree {
   for (let j = 2; j < tree.length; j += 3) {
     const [key, keyOffset, child] = [tree[j]!, tree[j + 1]!, tree[j + 2] as PositionTree];
     if (key === 'moved') continue;
-    const kept_ =
-      key === 'developers' && Array.isArray(child) && child[0] === SEQUENCE ? keptItems(child, kept) : child;
-    entries.push(key, keyOffset, kept_);
+    const isDeveloperList = key === 'developers' && Array.isArray(child) && child[0] === SEQUENCE;
+    entries.push(key, keyOffset, isDeveloperList ? keptItems(child, kept) : child);
   }
   return entries;
 }
