@@ -71,6 +71,16 @@ if (require.main === module) {
     };
     process.stdout.write(`${manifest.version}\n`);
   } else {
-    void loadBundle(bundleFor(process.argv)).main(process.argv);
+    const name = bundleFor(process.argv);
+    let bundle: LoadedBundle;
+    try {
+      bundle = loadBundle(name);
+    } catch (error) {
+      // Mid-rebuild, or a build that never ran: one line saying what to do, not the loader's stack.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      process.stderr.write(`Error: ${bundleFile(name)} is missing: run \`npm run build\` to build portalform\n`);
+      process.exit(1);
+    }
+    void bundle.main(process.argv);
   }
 }

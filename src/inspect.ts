@@ -10,6 +10,7 @@ import { parseAddress } from './address.js';
 import { PortalformError } from './errors.js';
 import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
+import type { Store } from './store/index.js';
 import type { HistoryRow, Origin, StateSnapshot } from './store/types.js';
 
 export interface StateListing {
@@ -27,8 +28,8 @@ export interface StateListing {
 }
 
 /** The stored developers and credentials, secrets redacted, in manifest field names. */
-export async function listState(options: StateOptions = {}): Promise<StateListing> {
-  return listing(await readState(options));
+export async function listState(options: StateOptions & Existing = {}): Promise<StateListing> {
+  return listing(await (options.mustExist ? readExistingState(options) : readState(options)));
 }
 
 export async function readState(options: StateOptions = {}): Promise<StateSnapshot> {
@@ -38,6 +39,34 @@ export async function readState(options: StateOptions = {}): Promise<StateSnapsh
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The commands that read a state refuse a missing one, naming where they looked (a typo in
+ * --state must not read as an empty portal); only plan takes it as empty (docs/state.md).
+ */
+export interface Existing {
+  mustExist?: boolean;
+}
+
+export function noStateError(where: string): PortalformError {
+  return new PortalformError(`no state at ${where}; run \`portalform apply\` first to create it`);
+}
+
+/** Like readState, refusing a missing state. */
+export async function readExistingState(options: StateOptions = {}): Promise<StateSnapshot> {
+  const store = storeOf(options);
+  try {
+    const state = await store.read();
+    if (state.lineage === null) throw noStateError(store.display);
+    return state;
+  } finally {
+    await store.close();
+  }
+}
+
+async function refuseMissing(store: Store, { mustExist = false }: Existing): Promise<void> {
+  if (mustExist && !(await store.openExisting())) throw noStateError(store.display);
 }
 
 export function listing(state: StateSnapshot): StateListing {
@@ -113,9 +142,10 @@ export interface HistoryListing {
  * The record of applies and, beside them, the other recorded events (the second chain), oldest
  * first; each entry names its chain, its place in it and the serial of the state at that moment.
  */
-export async function history(options: StateOptions = {}): Promise<HistoryListing> {
+export async function history(options: StateOptions & Existing = {}): Promise<HistoryListing> {
   const store = storeOf(options);
   try {
+    await refuseMissing(store, options);
     const rows = await store.readHistory();
     const events = (await store.readEvents()).rows;
     const listed = (chain: ChainName) => (row: HistoryRow) => ({
@@ -142,9 +172,10 @@ export type HistoryVerification = VerifyResult & {
  * Recomputes both hash chains; `ok: false` names the chain and the first entry that does not fit.
  * `entries` and `head` are the applies' chain's, as before there were two.
  */
-export async function verifyHistory(options: StateOptions = {}): Promise<HistoryVerification> {
+export async function verifyHistory(options: StateOptions & Existing = {}): Promise<HistoryVerification> {
   const store = storeOf(options);
   try {
+    await refuseMissing(store, options);
     const apply = verifyChain(await store.readHistory());
     const { rows, head } = await store.readEvents();
     const events = verifyEventChain(rows, head);

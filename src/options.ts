@@ -1,6 +1,7 @@
 // What the library's functions take, and where each option falls back to when it is not given.
 import { hostname, userInfo } from 'node:os';
-import { openStore, type Store } from './store/index.js';
+import { PortalformError } from './errors.js';
+import { isPostgresUrl, openStore, type Store } from './store/index.js';
 
 export interface StateOptions {
   /** A file path or postgres:// URL; default $PORTALFORM_STATE or ./portalform.db. */
@@ -22,10 +23,17 @@ export interface PlanOptions extends StateOptions {
 }
 
 export function storeOf(options: StateOptions): Store {
-  return openStore(
-    options.state ?? envOf(options).PORTALFORM_STATE ?? undefined,
-    cwdOf(options),
-    options.poolSize ? { poolSize: options.poolSize } : {},
+  const location = options.state ?? envOf(options).PORTALFORM_STATE ?? undefined;
+  refuseUnknownScheme(location);
+  return openStore(location, cwdOf(options), options.poolSize ? { poolSize: options.poolSize } : {});
+}
+
+/** A URL of a database portalform cannot use would otherwise be taken for a file path. */
+function refuseUnknownScheme(location: string | undefined): void {
+  const scheme = location?.match(/^([a-z][a-z0-9+.-]*):\/\//i)?.[1];
+  if (scheme === undefined || isPostgresUrl(location!)) return;
+  throw new PortalformError(
+    `the state location's scheme ${scheme}:// is not supported: give a file path (SQLite) or a postgres:// URL (docs/state.md)`,
   );
 }
 

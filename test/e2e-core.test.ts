@@ -36,7 +36,10 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     const refused = w.run(['apply', example]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/--auto-approve/);
-    expect(json(w.run(['state', 'list', '--json']).stdout)).toMatchObject({ lineage: null, serial: 0, developers: [] });
+    // The refused apply created no state: state list says there is none (issue 24).
+    const listed = w.run(['state', 'list', '--json']);
+    expect(listed.code).toBe(1);
+    expect(json(listed.stdout).error).toMatch(/^no state at /);
 
     const applied = w.run(['apply', example, '--auto-approve']);
     expect(applied.code, applied.stderr).toBe(0);

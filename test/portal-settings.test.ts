@@ -191,7 +191,7 @@ describe.each(BACKENDS)('portal settings on $name', (backend) => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('m.yaml:7:43: error: this key-auth key is shorter than 20 characters');
     expect(refused.stderr).not.toContain('SENTINEL-old');
-    expect(JSON.parse(w.run(['state', 'list', '--json']).stdout)).toMatchObject({ lineage: null, serial: 0 });
+    expect(w.run(['state', 'list']).stderr).toContain('no state at'); // the refused apply created none
 
     w.write('m.yaml', manifest('portal:\n  allowShortKeys: true\n'));
     const planned = w.run(['plan', 'm.yaml', '--json'], { env });

@@ -94,7 +94,9 @@ describe('renderPlanHtml', () => {
     expect(page).toContain(
       '<li><code>developer[&quot;ada@example.com&quot;].credential[&quot;key-auth:old&quot;]</code> will be deleted</li>',
     );
-    expect(page).toContain('<li><code>developer[&quot;bob@example.com&quot;]</code> will be revoked</li>');
+    expect(page).toContain(
+      '<li><code>developer[&quot;bob@example.com&quot;]</code> will be revoked (its credentials stop working)</li>',
+    );
     expect(page).toContain('<span class="del">  - credential &quot;key-auth:old&quot; {</span>');
   });
 

@@ -142,7 +142,7 @@ describe('renderPlanMarkdown', () => {
   it('warns loudly about revocations', () => {
     const ada = developer('ada@example.com', 'approved', { credentials: [credential('acl', 'partners')] });
     const [comment] = renderPlanMarkdown(planOf([{ ...ada, status: 'revoked' }], state([stored(ada)])));
-    expect(comment).toContain('> ⚠️ **This plan revokes 1 developer.**');
+    expect(comment).toContain('> ⚠️ **This plan revokes 1 developer (their credentials stop working).**');
     expect(comment).toContain('> - `developer["ada@example.com"]` will be revoked (its credentials stop working)');
   });
 

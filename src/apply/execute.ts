@@ -103,6 +103,8 @@ export class Executor {
       if (BATCHED.has(kind)) while (end < changes.length && changes[end]!.action.do === kind) end++;
       await this.runBatch(changes.slice(i, end).map((c) => c.action));
       i = end;
+      // A turn of the event loop after each batch: a Ctrl-C reaches the CLI, which ends the run before the commit.
+      await new Promise((resolve) => setImmediate(resolve));
       this.options.onStep?.(i, changes.length);
     }
   }

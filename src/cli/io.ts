@@ -140,3 +140,28 @@ export function progressReporter(out: Output): ((done: number, total: number) =>
     process.stderr.write(`\rApplying… ${done}/${total} steps${done === total ? '\n' : ''}`);
   };
 }
+
+/** Exit code of a run ended by Ctrl-C, as shells report it (128 + SIGINT). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * Runs an apply so that Ctrl-C says what became of it. Until its last step has run, the process
+ * ends before the transaction commits and the database rolls back what it holds; after that, the
+ * commit may have happened, and only the history can tell (docs/reliability.md).
+ */
+export async function untilInterrupted<T>(run: () => Promise<T>, mayHaveCommitted: () => boolean): Promise<T> {
+  const onInterrupt = () => {
+    process.stderr.write(
+      mayHaveCommitted()
+        ? '\nInterrupted while the apply was committing: run `portalform history` to see whether it was recorded.\n'
+        : '\nInterrupted; nothing was changed.\n',
+    );
+    process.exit(INTERRUPTED_EXIT_CODE);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await run();
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+}

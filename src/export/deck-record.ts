@@ -4,6 +4,7 @@
 import { hostname } from 'node:os';
 import { actorOf, stateKeyOf, storeOf, userName, type StateOptions } from '../options.js';
 import { appendEntry } from '../history.js';
+import { noStateError } from '../inspect.js';
 import { Vault } from '../secrets/vault.js';
 import type { StateSnapshot } from '../store/types.js';
 import { deckContents, deckYaml, exportDeck } from './deck.js';
@@ -11,6 +12,8 @@ import { deckContents, deckYaml, exportDeck } from './deck.js';
 export interface DeckExportOptions extends StateOptions {
   actor?: string;
   lockTimeoutMs?: number;
+  /** Hears which credentials were left out of the file, and why. */
+  warn?: (message: string) => void;
 }
 
 /** The decK file of the stored state; recorded in the history when it holds any secret value. */
@@ -18,7 +21,8 @@ export async function exportDeckRecorded(options: DeckExportOptions = {}): Promi
   const store = storeOf(options);
   try {
     const unlocked = await store.read();
-    if (unlocked.lineage === null || deckContents(unlocked).secrets === 0) return deckOf(unlocked, options);
+    if (unlocked.lineage === null) throw noStateError(store.display);
+    if (deckContents(unlocked).secrets === 0) return deckOf(unlocked, options);
     const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'export' };
     return await store.withWriteSession(
       holder,
@@ -49,7 +53,7 @@ export async function exportDeckRecorded(options: DeckExportOptions = {}): Promi
   }
 }
 
-function deckOf(state: StateSnapshot, options: StateOptions): string {
+function deckOf(state: StateSnapshot, options: DeckExportOptions): string {
   const vault = state.lineage === null ? Vault.ephemeral() : Vault.open(state.lineage, state.meta, stateKeyOf(options));
-  return deckYaml(exportDeck(state, vault));
+  return deckYaml(exportDeck(state, vault, options.warn));
 }

@@ -69,12 +69,24 @@ const COLLECTION_ORDER = Object.values(DECK_CREDENTIALS)
   .map((d) => d.collection)
   .sort();
 
-/** The decK file object. Throws when a secret value cannot be recovered from the state. */
-export function exportDeck(state: StateSnapshot, vault: Vault): Record<string, unknown> {
+/**
+ * The decK file object. Throws when a secret value of a credential the manifests manage cannot be
+ * recovered from the state; a self-made one (`serve`) without a recoverable copy is left out and
+ * named through `warn`, since only its developer can give it a new value.
+ */
+export function exportDeck(
+  state: StateSnapshot,
+  vault: Vault,
+  warn: (message: string) => void = () => undefined,
+): Record<string, unknown> {
   const developers = state.developers
     .filter((d) => d.status === 'approved')
     .sort((a, b) => compareCodeUnits(a.email, b.email));
   requireRecoverableSecrets(developers, vault);
+  const leftOut = developers.flatMap((d) =>
+    d.credentials.filter(isLeftOut).map((c) => credentialAddress(d.email, c.type, c.identity)),
+  );
+  if (leftOut.length > 0) warn(leftOutMessage(leftOut));
   return {
     _format_version: DECK_FORMAT_VERSION,
     _info: { select_tags: [DECK_SELECT_TAG] },
@@ -128,8 +140,17 @@ function secretValue(credential: StoredCredential, field: string, vault: Vault):
 
 function exportedCredentials(developer: StoredDeveloper): StoredCredential[] {
   return developer.credentials
-    .filter((c) => c.active)
+    .filter((c) => c.active && !isLeftOut(c))
     .sort((a, b) => compareCodeUnits(`${a.type}:${a.identity}`, `${b.type}:${b.identity}`));
+}
+
+/** A self-made credential whose secret the state holds no recoverable copy of (stored without a state key). */
+function isLeftOut(credential: StoredCredential): boolean {
+  return credential.active && credential.origin !== 'manifest' && !recoverable(credential);
+}
+
+function recoverable(credential: StoredCredential): boolean {
+  return usedSecretFields(credential).every((field) => credential.secrets[field]?.ciphertext !== undefined);
 }
 
 function requireRecoverableSecrets(developers: StoredDeveloper[], vault: Vault): void {
@@ -148,11 +169,24 @@ function requireRecoverableSecrets(developers: StoredDeveloper[], vault: Vault):
   }
   const lost = needed.filter((n) => !n.recoverable).map((n) => n.name);
   if (lost.length === 0) return;
-  const more = lost.length > 10 ? ` and ${lost.length - 10} more` : '';
   throw new PortalformError(
-    `exporting to decK needs the secret values: set PORTALFORM_STATE_KEY, then give these new values (apply --rotate ADDR for generated ones, ` +
-      `or change them at their source), as the state holds no recoverable copy of them (stored without a state key, or only as a hash): ${lost.slice(0, 10).join(', ')}${more}`,
+    'exporting to decK needs the secret values, and the state holds no recoverable copy of these ' +
+      '(stored before PORTALFORM_STATE_KEY was set, or only as a hash): give them new values ' +
+      `(apply --rotate ADDR for generated ones, or change them at their source), then export again: ${someOf(lost)}`,
   );
+}
+
+function leftOutMessage(addresses: string[]): string {
+  return (
+    `left out of the decK file: ${addresses.length === 1 ? 'a credential' : `${addresses.length} credentials`} ` +
+    'developers made in the portal while it ran without a state key, so the state holds no recoverable copy of their secrets; ' +
+    `a developer who rotates theirs in the portal makes it exportable: ${someOf(addresses)}`
+  );
+}
+
+function someOf(names: string[]): string {
+  const more = names.length > 10 ? ` and ${names.length - 10} more` : '';
+  return `${names.slice(0, 10).join(', ')}${more}`;
 }
 
 function usedSecretFields(credential: StoredCredential): string[] {

@@ -1,4 +1,4 @@
-import { readState } from '../inspect.js';
+import { readExistingState } from '../inspect.js';
 import type { StateSnapshot } from '../store/types.js';
 import { exportDeckRecorded, type DeckExportOptions } from './deck-record.js';
 import { exportManifest, exportManifestFiles } from './manifest.js';
@@ -9,6 +9,7 @@ export type ExportFormat = 'manifest' | 'deck';
  * The stored state as text: one document for stdout, or a set of files (relative path → content)
  * for --out. Manifests hold the managed objects only, so a plan on them shows no changes, unless
  * `includeUnmanaged` (a plan then adopts the others). A decK export is recorded in the history.
+ * A missing state is refused: an empty export would read as an empty portal.
  */
 export async function exportState(
   format: ExportFormat,
@@ -16,7 +17,7 @@ export async function exportState(
   options: DeckExportOptions & { includeUnmanaged?: boolean } = {},
 ): Promise<Map<string, string>> {
   if (format === 'deck') return new Map([['kong.yaml', await exportDeckRecorded(options)]]);
-  const read = await readState(options);
+  const read = await readExistingState(options);
   const state = options.includeUnmanaged ? read : managedOnly(read);
   return layout === 'files' ? exportManifestFiles(state) : new Map([['portal.yaml', exportManifest(state)]]);
 }

@@ -14,6 +14,7 @@ import { compareCodeUnits, escapeForMessage } from '../util/strings.js';
 import { parseManifestFile, type ParsedDocument } from './parse.js';
 import type { LazyPositions, PositionSource } from './positions.js';
 import { referenceOf, resolveReferences } from './references.js';
+import { withoutRefusedDevelopers } from './salvage.js';
 import { checkDocumentSchema, type ManifestDocument } from './schema.js';
 import { summarizeDocument } from './summary.js';
 import type { SecretContext } from './secrets.js';
@@ -183,7 +184,14 @@ function parseAndCheckFile(file: ManifestFile, diagnostics: Diagnostic[]): Sourc
   for (const doc of parsed.documents) {
     const schema = checkDocumentSchema(file.path, doc);
     diagnostics.push(...schema.diagnostics);
-    if (schema.manifest) docs.push(fullyParsed(file.path, doc, schema.manifest));
+    if (schema.manifest) {
+      docs.push(fullyParsed(file.path, doc, schema.manifest));
+      continue;
+    }
+    // Its other entries still go through every other check: one run reports every problem.
+    const rest = withoutRefusedDevelopers(doc, schema.pointers);
+    const checked = rest && checkDocumentSchema(file.path, rest);
+    if (checked?.manifest) docs.push(fullyParsed(file.path, rest!, checked.manifest));
   }
   return docs;
 }

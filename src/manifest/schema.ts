@@ -105,23 +105,26 @@ function loadStandalone(): Validator | undefined {
 }
 
 export type SchemaResult =
-  | { manifest: ManifestDocument; diagnostics: [] }
-  | { manifest: null; diagnostics: Diagnostic[] };
+  | { manifest: ManifestDocument; diagnostics: []; pointers: [] }
+  /** `pointers`: where each error is, for salvage.ts. */
+  | { manifest: null; diagnostics: Diagnostic[]; pointers: string[] };
 
 export function checkDocumentSchema(file: string, doc: ParsedDocument): SchemaResult {
   const result = validateSchema(doc.value);
-  if (result.valid) return { manifest: doc.value as ManifestDocument, diagnostics: [] };
+  if (result.valid) return { manifest: doc.value as ManifestDocument, diagnostics: [], pointers: [] };
   const errors = relevantErrors(result.errors);
+  const pointers: string[] = [];
   const diagnostics = errors.map((e): Diagnostic => {
     const unknownKey = e.keyword === 'additionalProperties';
     const pointer = unknownKey ? e.instancePath + pointerSegment(e.params.additionalProperty) : itemPointer(e);
+    pointers.push(pointer);
     return {
       severity: 'error',
       message: describeError(e),
       location: locate(file, doc, pointer, unknownKey ? 'key' : 'value'),
     };
   });
-  return { manifest: null, diagnostics };
+  return { manifest: null, diagnostics, pointers };
 }
 
 /** Walks up from this module (src/manifest or dist/src/manifest) to the package's schemas directory. */

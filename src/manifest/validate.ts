@@ -1,67 +1,26 @@
 // The checks of the manifest set as a whole, beyond what the JSON Schema can say. Every problem is
 // reported; none stops the others.
-import { CREDENTIAL_SPECS, CREDENTIAL_TYPES, type CredentialType, type Diagnostic, type Location } from '../model.js';
+import { CREDENTIAL_TYPES, type CredentialType, type Diagnostic, type Location } from '../model.js';
 import { badEmail, isValidEmail, mixedScriptsWarning } from './email.js';
 import { formatLocation, shown } from './files.js';
-import { quoteForMessage } from '../util/strings.js';
-import { locate, type LazyPositions, type PositionSource } from './positions.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
-import type { DocumentSummary, EntrySummary } from './summary.js';
 import { checkRemoved } from './removed.js';
+import { checkMoved } from './moved-check.js';
+import {
+  at,
+  error,
+  identityOf,
+  pointerOf,
+  quoted,
+  type DeclaredDeveloper,
+  type DocumentSite,
+  type SourcedDocument,
+  type ValidationContext,
+  type WrittenDeveloper,
+} from './sourced-document.js';
+import { checkUniqueValues } from './unique-values.js';
 
-/**
- * A document that passed the schema. Its developer entries and its positions may still be on disk
- * (a cache entry): they are read by calling `developers.load()` or `readPositions()`, and only then.
- */
-export interface SourcedDocument {
-  file: string;
-  /** Everything it says but its developers (`portal`, `moved`). */
-  fields: DocumentSummary['rest'];
-  /** A summary of each developer entry, in order (summary.ts): what the checks of the set read. */
-  entries: EntrySummary[];
-  /** Whether it passed the checks of one document already (on the fast path, perhaps in an earlier run). */
-  checked: boolean;
-  developers: LazyDevelopers;
-  /** Its positions, for a message during the load. */
-  readPositions(): PositionSource;
-  /** Its positions, for messages after the load: holds no position tree until one is read. */
-  positions: LazyPositions;
-}
-
-/** A document's developer entries, which may have to be read from disk (the first time only). */
-export interface LazyDevelopers {
-  load(): ManifestDeveloper[];
-}
-
-/** What the checks of one document need besides its entries: where it is written, for messages. */
-type DocumentSite = Pick<SourcedDocument, 'file' | 'readPositions'>;
-
-export interface ValidationContext {
-  /** Paths in messages are relative to it. */
-  cwd: string;
-  /** The resolved value of a credential's secret field, when known. */
-  secretValue(doc: SourcedDocument, developer: number, credential: number, field: string): string | undefined;
-}
-
-/** A developer entry; its pointer is built only for a message. */
-interface DeclaredDeveloper {
-  doc: SourcedDocument;
-  index: number;
-  entry: EntrySummary;
-  /** Lower-case. */
-  email: string;
-}
-
-/** A developer entry with its value, for the checks of one document. */
-interface WrittenDeveloper {
-  doc: DocumentSite;
-  index: number;
-  value: ManifestDeveloper;
-}
-
-function pointerOf(developer: { index: number }, rest = ''): string {
-  return `/developers/${developer.index}${rest}`;
-}
+export type { LazyDevelopers, SourcedDocument, ValidationContext } from './sourced-document.js';
 
 /** Algorithms that verify with a public key; Kong requires rsa_public_key for all of them. */
 const PUBLIC_KEY_ALGORITHM = /^(RS|PS|ES)\d+$|^EdDSA$/;
@@ -105,18 +64,6 @@ export function checkDocument(doc: DocumentSite, developers: ManifestDeveloper[]
 function mixedScriptWarning(email: string, location: () => Location): Diagnostic[] {
   const message = mixedScriptsWarning(email);
   return message ? [{ severity: 'warning', message, location: location() }] : [];
-}
-
-function quoted(value: string): string {
-  return quoteForMessage(value, 'double');
-}
-
-function at(doc: DocumentSite, pointer: string, part: 'key' | 'value' = 'value'): Location {
-  return locate(doc.file, doc.readPositions(), pointer, part);
-}
-
-function error(message: string, location: Location): Diagnostic {
-  return { severity: 'error', message, location };
 }
 
 interface EnabledTypes {
@@ -279,10 +226,6 @@ function checkEnabledTypes(developers: DeclaredDeveloper[], enabled: EnabledType
   );
 }
 
-function identityOf(credential: ManifestCredential): string {
-  return String((credential as Record<string, unknown>)[CREDENTIAL_SPECS[credential.type].identityField]);
-}
-
 /** Problems of one credential's own fields, each with the pointer of the field below the credential. */
 export function checkCredentialFields(value: ManifestCredential): Array<{ message: string; pointer: string }> {
   if (
@@ -317,179 +260,4 @@ function redirectUriProblem(uri: string): string | undefined {
   if (url.host === '') return `redirect URI ${quoted(uri)} has no host; write it like https://app.example.com/callback`;
   if (url.hash !== '') return `redirect URI ${quoted(uri)} has a fragment (#...), which OAuth 2.0 forbids`;
   return undefined;
-}
-
-/** A value Kong requires to be unique across the whole portal, as one developer uses it. */
-interface Claim {
-  value: string;
-  developer: DeclaredDeveloper;
-  /** The credential using it; none for a customId. */
-  credential?: number;
-}
-
-/** What a claimed value is, like `customId` or `basic-auth username`. */
-type ClaimKind = 'customId' | CredentialType;
-
-function checkUniqueValues(developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
-  // Only the first holder of each value is kept (which of its credentials claims it is found
-  // again for a message): a large valid set keeps no object per claim.
-  const seen = new Map<ClaimKind, Map<string, DeclaredDeveloper>>();
-  const claim = (kind: ClaimKind, value: string, developer: DeclaredDeveloper, credential?: number) => {
-    let byValue = seen.get(kind);
-    if (!byValue) seen.set(kind, (byValue = new Map()));
-    const first = byValue.get(value);
-    if (!first) return void byValue.set(value, developer);
-    // (Within one developer, a repeated identity is already reported as a duplicate credential.)
-    if (kind !== 'customId' && first.email === developer.email && isIdentityField(kind)) return;
-    const firstClaim = { value, developer: first, credential: claimingCredential(first, kind, value, ctx) };
-    diagnostics.push(duplicateClaim(kind, { value, developer, credential }, firstClaim, ctx));
-  };
-  for (const developer of developers)
-    forEachClaim(developer, ctx, (kind, value, credential) => claim(kind, value, developer, credential));
-  return diagnostics;
-}
-
-/** Calls `fn` with each unique value a developer claims, in order; `credential` is none for a customId. */
-function forEachClaim(
-  developer: DeclaredDeveloper,
-  ctx: ValidationContext,
-  fn: (kind: ClaimKind, value: string, credential?: number) => void,
-): void {
-  const { doc, index, entry } = developer;
-  if (entry.customId !== null) fn('customId', entry.customId);
-  for (const [i, value] of entry.claims) fn(entry.types[i]!, value, i);
-  // A unique field that is a secret (a key-auth key) is claimed with its resolved value.
-  for (const [i, field] of entry.references) {
-    const type = entry.types[i]!;
-    if (CREDENTIAL_SPECS[type].uniqueField !== field) continue;
-    const value = ctx.secretValue(doc, index, i, field);
-    if (typeof value === 'string') fn(type, value, i);
-  }
-}
-
-/** The first of a developer's credentials that claims `value` as a `kind`; none for a customId. */
-function claimingCredential(
-  developer: DeclaredDeveloper,
-  kind: ClaimKind,
-  value: string,
-  ctx: ValidationContext,
-): number | undefined {
-  let found: number | undefined;
-  forEachClaim(developer, ctx, (k, v, credential) => {
-    if (found === undefined && k === kind && v === value) found = credential;
-  });
-  return found;
-}
-
-function isIdentityField(type: CredentialType): boolean {
-  const spec = CREDENTIAL_SPECS[type];
-  return spec.uniqueField === spec.identityField;
-}
-
-function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: ValidationContext): Diagnostic {
-  const field = kind === 'customId' ? undefined : CREDENTIAL_SPECS[kind].uniqueField!;
-  const secret = field !== undefined && CREDENTIAL_SPECS[kind as CredentialType].secretFields.includes(field);
-  const what = field === undefined ? 'customId' : `${kind} ${field}`;
-  const owner = ({ developer, credential }: Claim) => {
-    if (credential === undefined) return `developer ${shown(developer.email)}`;
-    const entry = developer.doc.developers.load()[developer.index]!.credentials![credential]!;
-    return `${shown(developer.email)}'s ${entry.type}:${shown(identityOf(entry))}`;
-  };
-  const where = ({ developer, credential }: Claim) =>
-    at(
-      developer.doc,
-      pointerOf(developer, credential === undefined ? '/customId' : `/credentials/${credential}/${field}`),
-    );
-  if (secret) {
-    // Naming who holds a secret value, or pointing at it, would make this error an oracle: a pull
-    // request listing many literal keys would learn which one is a CI secret, and whose. The error
-    // says only that the value is taken, at the literal that guessed it when one did.
-    const guess = isWrittenLiteral(claim, field) || !isWrittenLiteral(first, field) ? claim : first;
-    return error(
-      `this ${kind} ${field} is already in use; it must be unique across the portal: give another value, or omit it to have one generated`,
-      where(guess),
-    );
-  }
-  return error(
-    `${what} ${quoted(claim.value)} of ${owner(claim)} is already used by ${owner(first)} at ${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
-    where(claim),
-  );
-}
-
-/** Whether the claimed secret is written as a literal in the manifest (not read with fromEnv or fromFile). */
-function isWrittenLiteral({ developer, credential }: Claim, field: string): boolean {
-  return developer.entry.references.some(
-    ([i, f, written]) => i === credential && f === field && typeof written === 'string',
-  );
-}
-
-function checkMoved(docs: SourcedDocument[], developers: DeclaredDeveloper[], ctx: ValidationContext): Diagnostic[] {
-  const moves = docs.flatMap((doc) =>
-    (doc.fields.moved ?? []).map((move, i) => ({
-      doc,
-      pointer: `/moved/${i}`,
-      from: move.from.toLowerCase(),
-      to: move.to.toLowerCase(),
-    })),
-  );
-  if (moves.length === 0) return [];
-  const declared = new Set(developers.map((d) => d.email));
-  const targets = new Set(moves.map((m) => m.to));
-  const firstFrom = new Map<string, () => Location>();
-  const firstTo = new Map<string, () => Location>();
-  const diagnostics: Diagnostic[] = [];
-  for (const { doc, pointer, from, to } of moves) {
-    // Located only for a message: a valid block needs no positions.
-    const fromAt = () => at(doc, `${pointer}/from`);
-    const toAt = () => at(doc, `${pointer}/to`);
-    for (const [email, location] of [
-      [from, fromAt],
-      [to, toAt],
-    ] as const) {
-      if (!isValidEmail(email)) diagnostics.push(error(badEmail(email), location()));
-    }
-    const [fromShown, toShown] = [shown(from), shown(to)];
-    const problems: Array<[string | undefined, () => Location]> = [
-      [from === to ? `moved block moves ${fromShown} to itself; remove it` : undefined, fromAt],
-      [repeated(firstFrom, from, fromAt, ctx, `${fromShown} is moved twice`), fromAt],
-      [repeated(firstTo, to, toAt, ctx, `two moved blocks move to ${toShown}`), toAt],
-      [
-        declared.has(from) && from !== to
-          ? `${fromShown} is moved to ${toShown} but is still declared as a developer; remove one or the other`
-          : undefined,
-        fromAt,
-      ],
-      [
-        declared.has(to)
-          ? undefined
-          : `moved block moves to ${toShown}, which is not declared as a developer; declare it under developers`,
-        toAt,
-      ],
-      [
-        targets.has(from) && from !== to
-          ? `moved blocks chain through ${fromShown} (something moves to it, and it moves to ${toShown}); move straight to the final email instead`
-          : undefined,
-        fromAt,
-      ],
-    ];
-    for (const [message, location] of problems) if (message) diagnostics.push(error(message, location()));
-  }
-  return diagnostics;
-}
-
-/** A message when `key` was seen before (naming where), else records it. */
-function repeated(
-  seen: Map<string, () => Location>,
-  key: string,
-  location: () => Location,
-  ctx: ValidationContext,
-  message: string,
-): string | undefined {
-  const first = seen.get(key);
-  if (!first) {
-    seen.set(key, location);
-    return undefined;
-  }
-  return `${message} (first at ${formatLocation(first(), ctx.cwd)})`;
 }

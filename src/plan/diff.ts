@@ -1,25 +1,19 @@
 import { credentialsActive, transitionPath } from '../lifecycle.js';
 import {
-  CREDENTIAL_SPECS,
   credentialAddress,
   developerAddress,
-  type DesiredCredential,
   type DesiredDeveloper,
   type DesiredState,
   type Diagnostic,
 } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { Vault } from '../secrets/vault.js';
-import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
-import {
-  KNOWN_AFTER_APPLY,
-  SENSITIVE_CHANGED,
-  type Change,
-  type DeveloperAttributes,
-  type SecretPlan,
-} from './types.js';
+import type { StateSnapshot, StoredDeveloper } from '../store/types.js';
+import type { Change, DeveloperAttributes } from './types.js';
+import { activation, createCredential, diffCredential } from './credential-diff.js';
+import { sameJson } from './same-json.js';
 import { portalChange } from './portal.js';
-import { credentialView, deleteCredential, deleteDeveloper, developerView } from './changes.js';
+import { deleteCredential, deleteDeveloper, developerView } from './changes.js';
 import { removedChanges, sparedByRemoved } from './removed.js';
 import { clearTombstone, tombstoneError } from './tombstones.js';
 
@@ -106,7 +100,34 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
     const exists = stored.has(email) || state.inSync?.has(email) === true;
     if (!wanted.has(email) || exists) changes.push(clearTombstone(email, deletedAt));
   }
+  if (options.rotate.size > 0) errors.push(...rotateRefusals(desired, state, options.rotate));
   return { changes, errors, warnings };
+}
+
+/**
+ * --rotate names a credential the manifests declare: one its developer made in the portal has no
+ * generated secret portalform could give a new value to, so a plan would change nothing without a word.
+ */
+function rotateRefusals(desired: DesiredState, state: StateSnapshot, rotate: ReadonlySet<string>): Diagnostic[] {
+  const declared = new Set(
+    desired.developers.flatMap((d) => d.credentials.map((c) => credentialAddress(d.email, c.type, c.identity))),
+  );
+  return state.developers.flatMap((developer) =>
+    developer.credentials.flatMap((credential) => {
+      const address = credentialAddress(developer.email, credential.type, credential.identity);
+      if (!rotate.has(address) || declared.has(address)) return [];
+      const who =
+        credential.origin === 'self-service'
+          ? 'its developer made it in the portal, so only they can rotate it there'
+          : `it is not managed by the manifests (origin ${credential.origin})`;
+      return [
+        {
+          severity: 'error' as const,
+          message: `${address}: --rotate gives new values to the generated secrets of credentials the manifests declare; ${who}`,
+        },
+      ];
+    }),
+  );
 }
 
 function diffDeveloper(
@@ -135,6 +156,8 @@ function diffDeveloper(
     }
   }
 
+  // The update runs after the transitions: it shows the status they leave.
+  const statusNow = path.ok ? developer.status : current.status;
   const set: Extract<Change['action'], { do: 'developer.update' }>['set'] = {};
   // An entry without fullName leaves the name to the developer.
   if (developer.fullName !== null && developer.fullName !== current.fullName) set.fullName = developer.fullName;
@@ -152,7 +175,7 @@ function diffDeveloper(
       kind: 'developer',
       op: 'update',
       before: {
-        ...developerView(current),
+        ...developerView(current, statusNow),
         ...(set.adopt ? { origin: current.origin } : {}),
         ...(set.nameManaged !== undefined
           ? { nameManagedBy: nameBy(current.nameManaged !== false && !set.adopt) }
@@ -162,7 +185,7 @@ function diffDeveloper(
         ...developerView({
           email: developer.email,
           fullName: developer.fullName ?? current.fullName,
-          status: current.status,
+          status: statusNow,
           customId: developer.customId,
           meta: developer.meta,
         }),
@@ -188,7 +211,7 @@ function diffDeveloper(
       changes.push(deleteCredential(developer.email, existing, true));
       changes.push(createCredential(developer.email, credential, vault, active, true));
     } else if (existing) {
-      const update = diffCredential(developer.email, credential, existing, vault, options, active, errors);
+      const update = diffCredential(developer.email, credential, existing, vault, options.rotate, active, errors);
       // An update of its own already shows `active` changing.
       if (update) changes.push(update);
       else if (flipped) activations.push(activation(developer.email, existing, active));
@@ -203,114 +226,6 @@ function diffDeveloper(
   }
   // Same phase as the transition and pushed after it: ordering keeps them right behind it.
   changes.push(...activations);
-}
-
-function activation(email: string, credential: StoredCredential, active: boolean): Change {
-  return {
-    address: credentialAddress(email, credential.type, credential.identity),
-    kind: 'credential',
-    op: 'update',
-    before: { active: credential.active },
-    after: { active },
-    action: { do: 'credential.activation', email, type: credential.type, identity: credential.identity, active },
-  };
-}
-
-function diffCredential(
-  email: string,
-  credential: DesiredCredential,
-  existing: StoredCredential,
-  vault: Vault,
-  options: DiffOptions,
-  active: boolean,
-  errors: Diagnostic[],
-): Change | null {
-  const spec = CREDENTIAL_SPECS[credential.type];
-  // Most credentials do not change: their address is built only when needed.
-  let address: string | undefined;
-  const addressOf = () => (address ??= credentialAddress(email, credential.type, credential.identity));
-  // A generated field the manifest leaves out keeps its stored value.
-  const wantedFields = { ...credential.fields };
-  for (const field of spec.generatedFields) {
-    if (wantedFields[field] === undefined && existing.fields[field] !== undefined)
-      wantedFields[field] = existing.fields[field];
-  }
-  const fieldsChanged = !sameJson(wantedFields, existing.fields);
-
-  const secrets: Record<string, SecretPlan> = {};
-  const rotate = options.rotate.size > 0 && options.rotate.has(addressOf());
-  for (const field of spec.secretFields) {
-    const given = credential.secrets[field];
-    if (given) {
-      const digest = vault.digest(credential.type, field, given.value);
-      if (digest !== existing.secrets[field]?.digest) secrets[field] = { mode: 'given', source: given.source, digest };
-      else if (rotate) {
-        errors.push({
-          severity: 'error',
-          location: credential.location,
-          message: `${addressOf()}: --rotate applies to generated secrets; ${field} comes from the manifest, so change it at its source to rotate it`,
-        });
-      }
-    } else if (rotate || existing.secrets[field] === undefined) {
-      secrets[field] = { mode: 'generate' };
-    }
-  }
-  const backfill = backfillSecrets(credential, existing, vault, secrets);
-  const secretsChanged = Object.keys(secrets).length > 0;
-  const adopt = existing.origin !== 'manifest';
-  if (!fieldsChanged && !secretsChanged && !adopt) return null;
-
-  const before = credentialView(credential.type, existing.fields, Object.keys(existing.secrets), existing.active);
-  const after = credentialView(credential.type, wantedFields, Object.keys(existing.secrets), active);
-  for (const field of Object.keys(secrets)) if (!backfill.includes(field)) after[field] = SENSITIVE_CHANGED;
-  if (backfill.length > 0) {
-    before.encrypted = false;
-    after.encrypted = true;
-  }
-  if (adopt) {
-    before.origin = existing.origin;
-    after.origin = 'manifest';
-  }
-  return {
-    address: addressOf(),
-    kind: 'credential',
-    op: 'update',
-    before,
-    after,
-    action: {
-      do: 'credential.update',
-      email,
-      type: credential.type,
-      identity: credential.identity,
-      ...(fieldsChanged ? { fields: wantedFields } : {}),
-      ...(secretsChanged ? { secrets } : {}),
-      ...(backfill.length > 0 ? { backfill } : {}),
-      ...(adopt ? { adopt: true as const } : {}),
-    },
-  };
-}
-
-/**
- * The given secrets stored without their encrypted copy (the state had no key then) that the
- * vault can now encrypt: the manifest's value matches the stored digest, so apply can store the
- * copy (a backfill), after which `secret reveal` and the decK export can read it. Adds them to
- * `secrets` and returns their fields.
- */
-function backfillSecrets(
-  credential: DesiredCredential,
-  existing: StoredCredential,
-  vault: Vault,
-  secrets: Record<string, SecretPlan>,
-): string[] {
-  if (!vault.canEncrypt) return [];
-  const fields: string[] = [];
-  for (const [field, given] of Object.entries(credential.secrets)) {
-    const stored = existing.secrets[field];
-    if (secrets[field] || !stored || stored.ciphertext !== undefined) continue;
-    secrets[field] = { mode: 'given', source: given.source, digest: stored.digest };
-    fields.push(field);
-  }
-  return fields;
 }
 
 function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boolean, errors: Diagnostic[]): Change[] {
@@ -342,62 +257,4 @@ function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boo
     },
     ...developer.credentials.map((c) => createCredential(developer.email, c, vault, active, false)),
   ];
-}
-
-function createCredential(
-  email: string,
-  credential: DesiredCredential,
-  vault: Vault,
-  active: boolean,
-  replace: boolean,
-): Change {
-  const spec = CREDENTIAL_SPECS[credential.type];
-  const secrets: Record<string, SecretPlan> = {};
-  for (const field of spec.secretFields) {
-    const given = credential.secrets[field];
-    secrets[field] = given
-      ? { mode: 'given', source: given.source, digest: vault.digest(credential.type, field, given.value) }
-      : { mode: 'generate' };
-  }
-  const after = credentialView(credential.type, credential.fields, spec.secretFields, active);
-  for (const field of spec.generatedFields) after[field] ??= KNOWN_AFTER_APPLY;
-  return {
-    address: credentialAddress(email, credential.type, credential.identity),
-    kind: 'credential',
-    op: 'create',
-    before: null,
-    after,
-    ...(replace ? { replace: true as const } : {}),
-    action: {
-      do: 'credential.create',
-      email,
-      type: credential.type,
-      identity: credential.identity,
-      fields: credential.fields,
-      secrets,
-    },
-  };
-}
-
-/**
- * Whether two plain JSON values are equal, object keys in any order, as comparing their JSON with
- * keys sorted would say (a key whose value is undefined counts as absent), without building it.
- */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => sameJson(item ?? null, b[i] ?? null));
-  }
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  let count = 0;
-  for (const key in x) {
-    if (!Object.hasOwn(x, key) || x[key] === undefined) continue;
-    if (!Object.hasOwn(y, key) || !sameJson(x[key], y[key])) return false;
-    count++;
-  }
-  for (const key in y) if (Object.hasOwn(y, key) && y[key] !== undefined) count--;
-  return count === 0;
 }

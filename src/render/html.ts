@@ -2,6 +2,7 @@
 // artifact. Inline CSS and one tiny inline script (the filter box), both allowed by their hashes in
 // a Content-Security-Policy that permits no request at all. The report is yielded piece by piece,
 // one developer at a time, so a plan of any size streams without building the document in memory.
+import { destructiveWarning } from './destructive.js';
 import { createHash } from 'node:crypto';
 import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
@@ -98,28 +99,16 @@ function* header(plan: Plan, generatedAt: Date): Generator<string> {
 <li><strong>${summary.move}</strong> to move</li></ul>`.text;
 }
 
-/** The loud part: what this plan destroys or cuts off, counted and named. */
+/** The loud part: what this plan destroys or cuts off, counted and named (render/destructive.ts). */
 function* destructiveWarnings(changes: readonly Change[]): Generator<string> {
-  const named = changes.filter((c) => c.op === 'delete' || c.op === 'revoke');
-  if (named.length === 0) return;
-  const deleted = named.filter((c) => c.op === 'delete' && !c.replace).length;
-  const replaced = named.filter((c) => c.op === 'delete' && c.replace).length;
-  const revoked = named.filter((c) => c.op === 'revoke').length;
-  const claims = [
-    deleted > 0 ? `deletes ${count(deleted, 'object')}` : '',
-    replaced > 0 ? `replaces ${count(replaced, 'object')} (deleted, then created anew)` : '',
-    revoked > 0 ? `revokes ${count(revoked, 'developer')} (their credentials stop working)` : '',
-  ].filter(Boolean);
-  yield html`<section class="warning" aria-labelledby="destructive"><h2 id="destructive">Warning: this plan ${claims.join(', ')}</h2>
+  const warning = destructiveWarning(changes);
+  if (!warning) return;
+  const { headline, named } = warning;
+  yield html`<section class="warning" aria-labelledby="destructive"><h2 id="destructive">Warning: ${headline}</h2>
 <details${named.length <= LISTED_ADDRESSES ? raw(' open') : ''}><summary>${count(named.length, 'object')} deleted or revoked</summary><ul>`
     .text;
-  for (const change of named) yield html`<li><code>${change.address}</code> ${destructiveVerb(change)}</li>`.text;
+  for (const { address, verb } of named) yield html`<li><code>${address}</code> ${verb}</li>`.text;
   yield '</ul></details></section>';
-}
-
-function destructiveVerb(change: Change): string {
-  if (change.op === 'revoke') return 'will be revoked';
-  return change.replace ? 'will be deleted, then created anew (--replace)' : 'will be deleted';
 }
 
 function* diagnostics(list: readonly Diagnostic[], severity: 'error' | 'warning', cwd: string): Generator<string> {

@@ -13,6 +13,7 @@
 // A comment longer than maxChars is split between developer groups; a group too long on its own
 // is split between lines and continues under a "(continued)" heading. Every part carries its
 // own title and closes its fences and <details>, so each renders alone.
+import { destructiveWarning } from './destructive.js';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic } from '../manifest/index.js';
@@ -107,26 +108,21 @@ function noteChunks(plan: Plan, cwd: string): Chunk[] {
   return notes.filter((lines) => lines.length > 0).map((lines) => ({ kind: 'notes', lines }));
 }
 
-/** The loud part: what this plan destroys or cuts off, counted and named. */
+/** The loud part: what this plan destroys or cuts off, counted and named (render/destructive.ts). */
 function cautionLines(changes: readonly Change[]): string[] {
-  const deleted = changes.filter((c) => c.op === 'delete' && !c.replace);
-  const replaced = changes.filter((c) => c.op === 'delete' && c.replace);
-  const revoked = changes.filter((c) => c.op === 'revoke');
-  const claims = [
-    deleted.length > 0 ? `deletes ${plural(deleted.length, 'object')}` : '',
-    replaced.length > 0 ? `replaces ${plural(replaced.length, 'object')} (deleted, then created anew)` : '',
-    revoked.length > 0 ? `revokes ${plural(revoked.length, 'developer')}` : '',
-  ].filter(Boolean);
-  if (claims.length === 0) return [];
-  const named = [...deleted, ...replaced, ...revoked];
-  const listed = named.slice(0, LISTED_ADDRESSES).map((c) => `> - ${inlineCode(c.address)} ${destructiveVerb(c)}`);
+  const warning = destructiveWarning(changes);
+  if (!warning) return [];
+  const { headline, named } = warning;
+  const listed = named.slice(0, LISTED_ADDRESSES).map((n) => `> - ${inlineCode(n.address)} ${n.verb}`);
   const more = named.length > LISTED_ADDRESSES ? [`> - … and ${named.length - LISTED_ADDRESSES} more`] : [];
-  return ['', '> [!CAUTION]', `> ⚠️ **This plan ${joinClaims(claims)}.**`, '>', ...listed, ...more];
-}
-
-function destructiveVerb(change: Change): string {
-  if (change.op === 'revoke') return 'will be revoked (its credentials stop working)';
-  return change.replace ? 'must be replaced (--replace): deleted, then created anew' : 'will be deleted';
+  return [
+    '',
+    '> [!CAUTION]',
+    `> ⚠️ **${headline.charAt(0).toUpperCase()}${headline.slice(1)}.**`,
+    '>',
+    ...listed,
+    ...more,
+  ];
 }
 
 function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' | 'warning', cwd: string): string[] {
@@ -285,10 +281,6 @@ function growth(layout: Layout, part: readonly Chunk[], chunk: Chunk): number {
 }
 
 // ---- text helpers -------------------------------------------------------------------------
-
-function joinClaims(claims: string[]): string {
-  return claims.length === 1 ? claims[0]! : `${claims.slice(0, -1).join(', ')} and ${claims.at(-1)}`;
-}
 
 /** A code span that holds any text: its fence is longer than every backtick run inside. */
 function inlineCode(text: string): string {

@@ -51,14 +51,26 @@ export function* renderHistoryText(
     yield 'No history yet.';
     return;
   }
-  yield 'SERIAL  KIND    AT                        ACTOR                 CHANGES                               HASH';
-  for (const e of entries) {
+  const rows = entries.map((e) => {
     const summary = e.summary as Record<string, number> | undefined;
     const changes = summary
       ? `+${summary.create} ~${summary.update} -${summary.delete} ⇄${summary.transition} →${summary.move}`
       : [e.action, e.address].filter((part) => part !== undefined).join(' ');
-    yield `${String(e.serial).padEnd(7)} ${e.kind.padEnd(7)} ${e.at.padEnd(25)} ${e.actor.slice(0, 21).padEnd(21)} ${changes.padEnd(37)} ${e.hash.slice(0, 12)}`;
-  }
+    return [String(e.serial), e.kind, e.at, e.actor.slice(0, ACTOR_WIDTH), changes, e.hash.slice(0, 12)];
+  });
+  yield* alignedColumns([['SERIAL', 'KIND', 'AT', 'ACTOR', 'CHANGES', 'HASH'], ...rows]);
+}
+
+const ACTOR_WIDTH = 21;
+
+/** Each column as wide as its widest cell: a `self-service` kind or an invite's long address keeps the rest in line. */
+function* alignedColumns(rows: string[][]): Generator<string> {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const row of rows)
+    yield row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
 }
 
 /** `state show ADDR`: one developer with its credentials, or one credential, from the listing (secrets already redacted). */

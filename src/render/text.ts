@@ -1,3 +1,4 @@
+import { destructiveWarning } from './destructive.js';
 import { escapeJsonText } from '../util/strings.js';
 import {
   SENSITIVE,
@@ -44,15 +45,19 @@ export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
   yield '';
   for (const change of plan.changes) yield* renderChange(change, color);
   yield paint(summaryLine(plan.summary), 'bold', color);
-  const deletions = plan.changes.filter((c) => c.op === 'delete' && !c.replace);
-  if (deletions.length > 0) {
+  const warning = destructiveWarning(plan.changes);
+  if (warning) {
     yield '';
-    yield paint(`Warning: this plan deletes ${plural(deletions.length, 'object')}:`, 'red', color);
-    for (const change of deletions.slice(0, 20)) yield paint(`  - ${change.address}`, 'red', color);
-    if (deletions.length > 20) yield paint(`  … and ${deletions.length - 20} more`, 'red', color);
+    yield paint(`Warning: ${warning.headline}:`, 'red', color);
+    for (const { address, verb } of warning.named.slice(0, LISTED_ADDRESSES))
+      yield paint(`  - ${address} ${verb}`, 'red', color);
+    if (warning.named.length > LISTED_ADDRESSES)
+      yield paint(`  … and ${warning.named.length - LISTED_ADDRESSES} more`, 'red', color);
   }
   yield* unmanagedTextLines(plan.unmanaged);
 }
+
+const LISTED_ADDRESSES = 20;
 
 export function* renderChange(change: Change, color: boolean): Generator<string> {
   const { symbol, style } = change.replace ? { symbol: '-/+', style: 'magenta' as Style } : SYMBOLS[change.op];

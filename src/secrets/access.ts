@@ -33,7 +33,9 @@ export async function revealSecret(address: string, options: RevealOptions = {})
   const store = storeOf(options);
   try {
     if ((await store.read()).lineage === null)
-      throw new PortalformError(`no state at ${store.display}; nothing to reveal`);
+      throw new PortalformError(
+        `no state at ${store.display}; nothing to reveal (run \`portalform apply\` first to create it)`,
+      );
     const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'secret reveal' };
     return await store.withWriteSession(
       holder,

@@ -10,7 +10,7 @@ import { paint } from '../../render/color.js';
 import { plural } from '../../util/plural.js';
 import { renderPlanText } from '../../render/text.js';
 import { colorOf, common, planOptions, selecting, type CommonFlags, type SelectingFlags } from '../flags.js';
-import { askYes, Output, parseDuration, progressReporter } from '../io.js';
+import { askYes, Output, parseDuration, progressReporter, untilInterrupted } from '../io.js';
 import { examples, failOnPlanErrors, renderPlan } from '../shared.js';
 
 interface ApplyFlags extends CommonFlags, SelectingFlags {
@@ -43,6 +43,8 @@ export function registerApply(program: Command): void {
       setFlagsFromString('--heap-growing-percent=40');
       const out = new Output(flags.json === true, colorOf(flags));
       const planFile = savedPlanArgument(paths);
+      const progress = progressReporter(out);
+      let everyStepRan = false;
       const options: ApplyOptions = {
         ...planOptions(planFile ? [] : paths, flags),
         planFile,
@@ -50,7 +52,10 @@ export function registerApply(program: Command): void {
         secretsOut: flags.secretsOut,
         lockTimeoutMs: parseDuration(flags.lockTimeout),
         warn: (message) => out.warn(message),
-        onProgress: progressReporter(out),
+        onProgress: (done, total) => {
+          everyStepRan = done === total;
+          progress?.(done, total);
+        },
         confirm: async (thePlan) => {
           if (!out.json) await renderPlan(out, thePlan, 'text');
           if (flags.autoApprove) return true;
@@ -66,7 +71,10 @@ export function registerApply(program: Command): void {
           return yes;
         },
       };
-      const result = await apply(options);
+      const result = await untilInterrupted(
+        () => apply(options),
+        () => everyStepRan,
+      );
       failOnPlanErrors(result.plan);
       out.diagnostics(result.plan.warnings);
       if (result.plan.changes.length === 0 && !out.json) await out.lines(renderPlanText(result.plan, out.color));

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { exportState, type ExportFormat } from '../../export/index.js';
 import { writeExportDir } from '../../export/write-dir.js';
 import { plural } from '../../util/plural.js';
-import { common, stateOptions, type CommonFlags } from '../flags.js';
+import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output, parseDuration } from '../io.js';
 
 export function registerExport(program: Command): void {
@@ -26,6 +26,7 @@ export function registerExport(program: Command): void {
           includeUnmanaged: flags.includeUnmanaged === true,
           actor: flags.actor,
           lockTimeoutMs: parseDuration(flags.lockTimeout),
+          warn: (message: string) => new Output(false, colorOf(flags)).warn(message),
         };
         const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', options);
         if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));

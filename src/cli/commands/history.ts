@@ -32,7 +32,7 @@ export function registerHistory(program: Command): void {
     .action(async (flags: CommonFlags & { limit?: number; since?: string }) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const since = sinceFilter(flags.since);
-      const entries = (await history(stateOptions(flags))).entries.filter(since);
+      const entries = (await history({ ...stateOptions(flags), mustExist: true })).entries.filter(since);
       const shown = flags.limit === undefined ? entries : entries.slice(-flags.limit);
       await out.result({ entries: shown.map(entrySummary) }, () => renderHistoryText(shown));
     });
@@ -41,7 +41,7 @@ export function registerHistory(program: Command): void {
     .argument('<serial>', 'the serial the apply produced')
     .action(async (serialText: string, flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      const entry = (await history(stateOptions(flags))).entries.find(
+      const entry = (await history({ ...stateOptions(flags), mustExist: true })).entries.find(
         (e) => e.kind === 'apply' && String(e.serial) === serialText,
       );
       if (!entry)
@@ -56,7 +56,7 @@ export function registerHistory(program: Command): void {
     )
     .action(async (flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      const result = await verifyHistory(stateOptions(flags));
+      const result = await verifyHistory({ ...stateOptions(flags), mustExist: true });
       const { apply: applies, events } = result.chains;
       await out.result(result, () =>
         applies.ok && events.ok

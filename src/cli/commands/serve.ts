@@ -8,7 +8,7 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'Run the developer self-service HTTP service and its pages (/ and /console) on an existing state (SPEC §7, §9); console tokens from PORTALFORM_CONSOLE_TOKEN (comma-separated)',
+      'Run the developer self-service HTTP service and its pages (/ and /console) on an existing state (see docs/portal-service.md); console tokens from PORTALFORM_CONSOLE_TOKEN (comma-separated)',
     )
     .option('--state <path|url>', 'state file or postgres:// URL (env PORTALFORM_STATE, default ./portalform.db)')
     .option('--state-key-file <file>', 'read the state key from this file instead of PORTALFORM_STATE_KEY')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listing, readState } from '../../inspect.js';
+import { listing, readExistingState } from '../../inspect.js';
 import { readSavedPlan } from '../../engine.js';
 import { renderStateText } from '../../render/state.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
@@ -20,7 +20,7 @@ export function registerShow(program: Command): void {
           );
         return await renderPlan(out, plan, out.json ? 'json' : 'text');
       }
-      const state = await readState(stateOptions(flags));
+      const state = await readExistingState(stateOptions(flags));
       await out.result(listing(state), () => renderStateText(state, out.color));
     });
 }

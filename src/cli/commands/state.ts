@@ -22,7 +22,10 @@ export function registerState(program: Command): void {
     )
     .action(async (prefix: string | undefined, flags: CommonFlags & { status?: string }) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      const listingJson = filterListing(await listState(stateOptions(flags)), { prefix, status: flags.status });
+      const listingJson = filterListing(await listState({ ...stateOptions(flags), mustExist: true }), {
+        prefix,
+        status: flags.status,
+      });
       await out.result(listingJson, () =>
         listingJson.developers.flatMap((d) => [
           `${developerAddress(d.email)}  ${d.status}`,
@@ -38,7 +41,7 @@ export function registerState(program: Command): void {
     )
     .action(async (address: string, flags: CommonFlags) => {
       const out = new Output(flags.json === true, colorOf(flags));
-      const object = findStateObject(await listState(stateOptions(flags)), address);
+      const object = findStateObject(await listState({ ...stateOptions(flags), mustExist: true }), address);
       await out.result(object, () => renderStateObjectText(object, out.color));
     });
 }
