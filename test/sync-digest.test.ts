@@ -211,7 +211,12 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       ...(backend.name === 'postgres' ? ['pf_developers_email_search'] : []),
     ].map((index) => `drop index ${index}`);
     const portal = [
-      // Name management (0007) and the unmanaged credentials' index (0006) came last.
+      // Mail (0008) came last, then name management (0007) and the unmanaged credentials' index (0006).
+      'drop table pf_outbox',
+      'drop table pf_link_tokens',
+      'alter table pf_developers drop column email_verified',
+      'alter table pf_developers drop column pending_email',
+      `delete from pf_migration where name = '0008_mail'`,
       'alter table pf_developers drop column name_managed',
       `delete from pf_migration where name = '0007_name_managed'`,
       'drop index pf_credentials_origin',
