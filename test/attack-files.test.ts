@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveSecret, type SecretContext } from '../src/manifest/secrets.js';
-import { runBounded } from './helpers/bounded-cli.js';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { runBounded, workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 import { tempDir } from './helpers/temp.js';
 
 const INSIDE = 'inside-value-0123456789';

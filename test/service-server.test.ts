@@ -2,9 +2,8 @@
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startCli, type AsyncRunResult } from './helpers/async-cli.js';
+import { startCli, type AsyncRunResult, workspace, type Workspace } from './helpers/cli.js';
 import { BACKENDS, dropTestSchemas, newPostgresState, POSTGRES_AVAILABLE } from './helpers/backends.js';
-import { workspace, type Workspace } from './helpers/cli.js';
 import { manifest, PASSWORD, STATE_ENV } from './helpers/service.js';
 
 afterAll(dropTestSchemas);
