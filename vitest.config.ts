@@ -24,6 +24,7 @@ const UNIT = [
   'manifest-split',
   'manifest-syntax',
   'manifest-validate',
+  'openapi-contract',
   'parse-cache',
   'plan-order',
   'render-diff',
