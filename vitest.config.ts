@@ -1,10 +1,63 @@
+// The test suites in three tiers (CONTRIBUTING.md, "Test tiers"), each runnable alone
+// (`npm run test:unit`, `test:integration`, `test:scale`); `npm test` runs all three.
+//   unit: pure modules, in process — no state, no CLI process, no service, no browser.
+//   scale: large seedings, the bench smokes, crashes and SIGKILLs, a full disk, property runs.
+//   integration: everything else (real SQLite and PostgreSQL states, CLI processes, the service,
+//   Chromium). A new test file lands here unless it is listed in one of the other two.
 import { defineConfig } from 'vitest/config';
+
+const UNIT = [
+  'canonical-json',
+  'console-chart',
+  'docs',
+  'email',
+  'export',
+  'generated-secrets',
+  'library-exports',
+  'lifecycle',
+  'loader-digest',
+  'manifest',
+  'manifest-fastpath',
+  'manifest-reuse',
+  'manifest-schema',
+  'manifest-secrets',
+  'manifest-split',
+  'manifest-syntax',
+  'manifest-validate',
+  'openapi-contract',
+  'parse-cache',
+  'plan-order',
+  'render-diff',
+  'render-html',
+  'render-markdown',
+  'schema-validator',
+];
+
+const SCALE = [
+  'bench-portal-smoke',
+  'bench-smoke',
+  'console-history-scale',
+  'console-scale',
+  'crash',
+  'full-disk',
+  'properties',
+  'properties-self-service',
+];
+
+const files = (names: string[]) => names.map((name) => `test/${name}.test.ts`);
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: files(UNIT) } },
+      { extends: true, test: { name: 'scale', include: files(SCALE) } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...files(UNIT), ...files(SCALE)] },
+      },
+    ],
   },
 });

@@ -4,8 +4,8 @@ import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './helpers/manifest.js';
-import { workspace as cliWorkspace } from './helpers/cli.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 const ADA = developerDoc('ada@example.com');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -87,7 +87,7 @@ describe('attack: parse cache poisoning', () => {
   });
 
   it('apply never creates what a planted entry says (end to end)', () => {
-    const w = cliWorkspace();
+    const w = workspace();
     const cacheDir = path.join(w.dir, 'cache');
     w.write('m/ada.yaml', ADA);
     expect(w.run(['plan', 'm'], { env: { PORTALFORM_CACHE_DIR: cacheDir } }).code).toBe(0);
@@ -116,7 +116,7 @@ describe('attack: parse cache poisoning', () => {
   });
 
   it('the CLI warns once and plans correctly with a group-writable PORTALFORM_CACHE_DIR', () => {
-    const w = cliWorkspace();
+    const w = workspace();
     const cacheDir = path.join(w.dir, 'shared-cache');
     fs.mkdirSync(cacheDir);
     fs.chmodSync(cacheDir, 0o775);

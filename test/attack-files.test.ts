@@ -1,18 +1,22 @@
 // Attack cases for the files a manifest may reach: a fromFile that races a symbolic-link swap, a
 // FIFO, links in the manifest tree that lead outside it, and paths under /proc that used to hang.
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveSecret, type SecretContext } from '../src/manifest/secrets.js';
-import { runBounded } from './helpers/bounded-cli.js';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { runBounded, workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 import { tempDir } from './helpers/temp.js';
 
 const INSIDE = 'inside-value-0123456789';
 const OUTSIDE = 'OUTSIDE-the-roots-value';
 
-/** Swaps `link` between two targets as fast as it can, in a process of its own, until killed. */
+/**
+ * Swaps `link` between two targets as fast as it can, in a process of its own, until killed; it says
+ * "swapping" on stdout once it has swapped both ways.
+ */
 function startSwapper(link: string, targets: [string, string]) {
   const script = `
     const fs = require('node:fs');
@@ -20,8 +24,9 @@ function startSwapper(link: string, targets: [string, string]) {
     const temp = link + '.swap';
     for (let i = 0; ; i++) {
       try { fs.rmSync(temp, { force: true }); fs.symlinkSync(i % 2 ? a : b, temp); fs.renameSync(temp, link); } catch {}
+      if (i === 1) process.stdout.write('swapping\\n');
     }`;
-  return spawn(process.execPath, ['-e', script, link, ...targets], { stdio: 'ignore' });
+  return spawn(process.execPath, ['-e', script, link, ...targets], { stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
 describe('attack: fromFile races a symbolic-link swap', () => {
@@ -38,7 +43,7 @@ describe('attack: fromFile races a symbolic-link swap', () => {
     const swapper = startSwapper(link, [path.join(root, 'real'), outside]);
     const outcomes = { inside: 0, outside: 0, refused: 0 };
     try {
-      await new Promise((resolve) => setTimeout(resolve, 100)); // let the swapper start
+      await once(swapper.stdout!, 'data');
       const site = {
         file: path.join(root, 'a.yaml'),
         locate: () => ({ file: path.join(root, 'a.yaml'), line: 1, column: 1 }),

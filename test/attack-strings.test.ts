@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/plan/types.js';
 import { renderPlanMarkdown } from '../src/render/markdown.js';
 import { quoteForMessage } from '../src/util/strings.js';
-import { workspace as cliWorkspace, type RunResult } from './helpers/cli.js';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { type RunResult, workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 const ESC = '\u001b';
 /** What no output may hold raw: C0 controls but the line end, DEL, C1, bidi controls, zero-width and other invisible characters, separators. */
@@ -91,7 +91,7 @@ describe('hostile values in messages, in text and JSON, of validate and plan', (
     ),
     'meta-type.yaml': developerDoc('l@example.com', `    meta: { ${JSON.stringify(`m${fake}`)}: [1] }\n`),
   };
-  const ws = cliWorkspace();
+  const ws = workspace();
   for (const [file, text] of Object.entries(manifests)) ws.write(`portal/${file}`, text);
 
   it.for([['validate'], ['plan'], ['plan', '--format', 'markdown']])(
@@ -129,7 +129,7 @@ describe('hostile values in messages, in text and JSON, of validate and plan', (
 
 describe('values that validate, in JSON output', () => {
   it('are written with \\u escapes for C1, bidi and invisible characters: the same value, nothing raw', () => {
-    const ws = cliWorkspace();
+    const ws = workspace();
     const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
     ws.write(
       'devs.yaml',
@@ -144,7 +144,7 @@ describe('values that validate, in JSON output', () => {
   });
 
   it('are shown escaped in the text and Markdown plans too', () => {
-    const ws = cliWorkspace();
+    const ws = workspace();
     const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
     ws.write(
       'devs.yaml',
@@ -330,7 +330,7 @@ describe('a guessing oracle for given keys', () => {
   });
 
   it('refuses a given key-auth key under 20 characters, which allowShortKeys accepts with a warning in the plan', async () => {
-    const ws = cliWorkspace();
+    const ws = workspace();
     ws.write(
       'portal/devs.yaml',
       developerDoc(

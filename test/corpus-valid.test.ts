@@ -5,7 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listState } from '../src/index.js';
-import { runCli, type AsyncRunResult } from './helpers/async-cli.js';
+import { runCli, type AsyncRunResult } from './helpers/cli.js';
 import { listCases, manifestArgs, prepareCase, type ValidCaseExpectation } from './helpers/corpus.js';
 
 const CASES = listCases<ValidCaseExpectation & { absentFiles?: string[] }>('test/corpus-valid');

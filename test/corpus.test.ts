@@ -4,7 +4,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, history, listState } from '../src/index.js';
-import { runCli, type AsyncRunResult } from './helpers/async-cli.js';
+import { runCli, type AsyncRunResult } from './helpers/cli.js';
 import { listCases, manifestArgs, prepareCase, type BadCaseExpectation } from './helpers/corpus.js';
 
 const CASES = listCases<BadCaseExpectation>('test/corpus');

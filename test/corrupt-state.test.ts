@@ -5,8 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/async-cli.js';
-import { workspace, type Workspace } from './helpers/cli.js';
+import { runCli, workspace, type Workspace } from './helpers/cli.js';
 
 const NO_STACK_TRACE = /\n\s+at /;
 

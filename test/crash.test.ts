@@ -7,7 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, listState, plan, verifyHistory } from '../src/index.js';
 import type { StateListing } from '../src/inspect.js';
-import { mapLimit, runCli, startCli } from './helpers/async-cli.js';
+import { mapLimit, runCli, startCli } from './helpers/cli.js';
 
 const DEVELOPERS = 3000;
 /** Kills that must land while the apply process is still running. */

@@ -8,7 +8,8 @@ import { sha256 } from '../src/hash.js';
 import type { ManifestFile } from '../src/manifest/desired.js';
 import { PARSE_FULLY, readFastPath, type LazyDocument } from '../src/manifest/fastpath/index.js';
 import { locate } from '../src/manifest/positions.js';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 function manifestFile(file: string, text: string, contentHash = sha256(Buffer.from(text))): ManifestFile {
   return { path: file, bytes: Buffer.from(text), sha256: contentHash };

@@ -1,7 +1,8 @@
 // Schema errors: located at the offending key or value, with a hint a person can act on.
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 async function errorsOf(text: string): Promise<string[]> {
   const ws = workspace();

@@ -3,7 +3,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 const SENTINEL = 'SENTINEL-9f3a-a-long-enough-key';
 

@@ -1,6 +1,7 @@
 // YAML-level problems and hostile input: each gives a located error, fast, without crashing.
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 describe('YAML syntax', () => {
   it('reads a file with a byte order mark and CRLF line ends', async () => {

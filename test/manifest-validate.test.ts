@@ -1,7 +1,8 @@
 // The checks of the manifest set as a whole (SPEC §1), one test each.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 async function errorsOf(files: Record<string, string>, env: Record<string, string> = {}): Promise<string[]> {
   const ws = workspace();

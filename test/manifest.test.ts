@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultPortalSettings } from '../src/portal-settings.js';
 import { formatDiagnostic } from '../src/manifest/index.js';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 describe('desired state', () => {
   it('normalizes developers and credentials, fills defaults and sorts', async () => {

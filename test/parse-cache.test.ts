@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultCacheDir, ParseCache } from '../src/manifest/fastpath/cache.js';
 import type { DesiredState } from '../src/model.js';
-import { developerDoc, workspace } from './helpers/manifest.js';
+import { workspace } from './helpers/cli.js';
+import { developerDoc } from './helpers/manifest.js';
 
 const SENTINEL = 'SENTINEL-cache-7c21-long-enough';
 

@@ -9,6 +9,7 @@ import { CREDENTIAL_TYPES } from '../src/model.js';
 import { PortalError } from '../src/portal/contract.js';
 import { buildService, type ServiceOptions } from '../src/service/app.js';
 import { CREDENTIAL_FIELDS } from '../src/service/schemas.js';
+import { checkingAnswers } from './helpers/openapi.js';
 import { portalDouble, type DoubleEngine } from './helpers/portal-double.js';
 
 const SENTINEL = 'Sentinel-Pa55word-7f3a9c';
@@ -20,7 +21,7 @@ afterEach(async () => {
 });
 
 async function service(options: ServiceOptions = {}, engine: DoubleEngine = portalDouble()) {
-  const app = await buildService(engine, { log: false, ...options });
+  const app = checkingAnswers(await buildService(engine, { log: false, ...options }));
   apps.push(app);
   return { app, engine };
 }

@@ -11,6 +11,7 @@ import { PostgresBackend } from '../src/store/postgres/backend.js';
 import { withStatementCache } from '../src/store/sqlite/statement-cache.js';
 import { sql } from '../src/store/kysely.js';
 import { dropTestSchemas, newPostgresState } from './helpers/backends.js';
+import { checkingAnswers } from './helpers/openapi.js';
 import { portalDouble } from './helpers/portal-double.js';
 
 afterAll(dropTestSchemas);
@@ -23,7 +24,7 @@ describe('security headers', () => {
     const expected = (await reference.inject({ method: 'GET', url: '/' })).headers;
     await reference.close();
 
-    const app = await buildService(portalDouble(), { log: false });
+    const app = checkingAnswers(await buildService(portalDouble(), { log: false }));
     for (const url of ['/healthz', '/api/v1/credentials', '/no-such-page']) {
       const response = await app.inject({ method: 'GET', url });
       for (const [name, value] of Object.entries(helmetHeaders())) {

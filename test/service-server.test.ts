@@ -2,9 +2,9 @@
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startCli, type AsyncRunResult } from './helpers/async-cli.js';
+import { startCli, type AsyncRunResult, workspace, type Workspace } from './helpers/cli.js';
 import { BACKENDS, dropTestSchemas, newPostgresState, POSTGRES_AVAILABLE } from './helpers/backends.js';
-import { workspace, type Workspace } from './helpers/cli.js';
+import { contractOf, type PublishedContract } from './helpers/openapi.js';
 import { manifest, PASSWORD, STATE_ENV } from './helpers/service.js';
 
 afterAll(dropTestSchemas);
@@ -74,7 +74,22 @@ async function call(server: Server, method: string, path: string, body?: object,
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
+  const answer = { statusCode: response.status, contentType: response.headers.get('content-type') ?? '', body: text };
+  const problem = (await publishedContract(server)).check(method, path, answer);
+  if (problem) throw new Error(`answer outside the published API: ${problem}`);
   return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
+}
+
+const contracts = new WeakMap<Server, Promise<PublishedContract>>();
+
+/** The response schemas the running server publishes, fetched once per server. */
+function publishedContract(server: Server): Promise<PublishedContract> {
+  let contract = contracts.get(server);
+  if (!contract) {
+    contract = fetch(`${server.url}/api/v1/openapi.json`).then(async (r) => contractOf(await r.json()));
+    contracts.set(server, contract);
+  }
+  return contract;
 }
 
 it('refuses a missing state with one message, exit 1', async () => {
@@ -166,7 +181,7 @@ it('SIGTERM lets the requests in flight finish, then exits 0 (listening where PO
     PORTALFORM_PUBLIC_URL: 'https://portal.example.com',
   });
   expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  const logged = (text: string) => waitFor(() => server.stdout().includes(text));
+  const logged = (text: string) => untilLogged(server, text);
   // A sign-up whose body arrives in two halves: in flight for sure when the signal comes.
   const body = JSON.stringify({ email: 'drain@example.com', fullName: 'Drain', password: PASSWORD });
   const { port } = new URL(server.url);
@@ -208,12 +223,18 @@ it('SIGTERM lets the requests in flight finish, then exits 0 (listening where PO
   expect(developers).toContain('drain@example.com');
 });
 
-async function waitFor(condition: () => boolean, limitMs = 20_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Settles once the server's log (its stdout) holds `text`, looking again at each chunk it writes. */
+function untilLogged(server: Server, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const look = () => {
+      if (!server.stdout().includes(text)) return;
+      server.child.stdout!.off('data', look);
+      resolve();
+    };
+    server.child.stdout!.on('data', look);
+    void server.done.then(() => reject(new Error(`serve exited before logging ${text}`)));
+    look();
+  });
 }
 
 describe.runIf(POSTGRES_AVAILABLE)('two instances on one PostgreSQL state', () => {

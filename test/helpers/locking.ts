@@ -1,10 +1,10 @@
 // Helpers for tests where runs meet at the state lock: manifests of many developers, and an apply
 // frozen (SIGSTOP) while it holds the lock, so other runs can be tried against it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import type { LockInfo } from '../../src/store/types.js';
-import { BIN, type RunResult, type Workspace } from './cli.js';
+import type { RunResult, Workspace } from './cli.js';
 
 export interface Finished extends RunResult {
   signal: NodeJS.Signals | null;
@@ -29,20 +29,8 @@ export function emails(prefix: string, count: number): string[] {
 
 /** Starts `portalform ...args` in the workspace, against its state, without waiting for it. */
 export function start(w: Workspace, args: string[]): Started {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: w.dir,
-    env: { PATH: process.env.PATH ?? '', HOME: w.dir, PORTALFORM_STATE: w.state },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<Finished>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
-  });
-  return { child, done };
+  const { child, done } = w.start(args);
+  return { child, done: done.then((result) => ({ ...result, code: result.code ?? -1 })) };
 }
 
 /** A refused run says so in one message: no stack trace, nothing else on stderr. */

@@ -5,6 +5,7 @@ import { pagesFor } from '../../src/pages/index.js';
 import { buildService } from '../../src/service/app.js';
 import { openStore } from '../../src/store/index.js';
 import { workspace, type Workspace } from './cli.js';
+import { checkingAnswers } from './openapi.js';
 
 export const CONSOLE_TOKEN = 'console-token-for-the-tests-0123456789';
 export const PASSWORD = 'correct horse battery staple';
@@ -31,11 +32,13 @@ export async function startPortal(
   apply(manifest);
   const engine = await openPortal({ state: w.state, cwd: w.dir });
   const store = openStore(w.state, w.dir);
-  const app = await buildService(engine, {
-    log: false,
-    rateLimit: 100_000,
-    pages: pagesFor({ consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store }),
-  });
+  const app = checkingAnswers(
+    await buildService(engine, {
+      log: false,
+      rateLimit: 100_000,
+      pages: pagesFor({ consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store }),
+    }),
+  );
   let url = '';
   if (options.listen) url = await app.listen({ host: '127.0.0.1', port: 0 });
   else await app.ready();

@@ -7,6 +7,7 @@ import type { PortalEngine, PortalEngineOptions } from '../../src/portal/contrac
 import { buildService, type ServiceOptions } from '../../src/service/app.js';
 import type { BackendCase } from './backends.js';
 import { workspace, type Workspace } from './cli.js';
+import { checkingAnswers } from './openapi.js';
 
 export const PASSWORD = 'correct horse battery staple';
 export const STATE_KEY = 'service-test-state-key-0123456789-abcdef';
@@ -44,7 +45,8 @@ export async function portalCase(
   };
   apply(options.manifest ?? manifest());
   const engine = await openPortal({ state: ws.state, cwd: ws.dir, env: {}, stateKey: STATE_KEY, ...options.engine });
-  const app = await buildService(engine, { log: false, ...options.service });
+  // Every answer is checked against the schemas the service publishes.
+  const app = checkingAnswers(await buildService(engine, { log: false, ...options.service }));
   return { ws, app, engine, apply };
 }
 
