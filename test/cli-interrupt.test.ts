@@ -1,7 +1,7 @@
 // Issue 24, point 21: Ctrl-C during a long apply says what became of it — nothing — and exits 130,
 // as a shell reports an interrupted command; the state stays as it was.
 import { describe, expect, it } from 'vitest';
-import { startCli } from './helpers/async-cli.js';
+import { startCli } from './helpers/cli.js';
 import { workspace } from './helpers/cli.js';
 
 const DEVELOPERS = 4000;
