@@ -7,6 +7,7 @@ import type { Status } from '../model.js';
 import type { Store } from '../store/index.js';
 import { enqueueMessages, recipientsOf } from '../store/outbox.js';
 import { StateBusyError } from '../store/short-write.js';
+import { timed } from '../timing.js';
 import { errorMessage } from '../util/errors.js';
 import { plural } from '../util/plural.js';
 
@@ -25,11 +26,13 @@ export async function queueDecisionMail(
 ): Promise<number> {
   if (decided.size === 0) return 0;
   try {
-    return await store.shortWrite(WAIT_MS, async (conn) => {
-      const messages = decisionMessages(decided, await recipientsOf(conn, [...decided.keys()]));
-      await enqueueMessages(conn, messages.map(outboxEntry), new Date().toISOString());
-      return messages.length;
-    });
+    return await timed('queue decision mail', () =>
+      store.shortWrite(WAIT_MS, async (conn) => {
+        const messages = decisionMessages(decided, await recipientsOf(conn, [...decided.keys()]));
+        await enqueueMessages(conn, messages.map(outboxEntry), new Date().toISOString());
+        return messages.length;
+      }),
+    );
   } catch (error) {
     warn(
       `the apply is complete, but its decision mail could not be queued (${reasonOf(error)}): ` +
