@@ -5,7 +5,7 @@
 // server receives it.
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startMailSender } from '../src/mail/index.js';
+import { renderMessage, startMailSender } from '../src/mail/index.js';
 import { openStore } from '../src/store/index.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace, type Workspace } from './helpers/cli.js';
@@ -190,6 +190,22 @@ describe.each(BACKENDS)('decision mail after an apply on $name', (backend) => {
     expect(await decisions(w)).toEqual([]);
   });
 
+  it('mails a developer the apply moves and decides on at its new address', async () => {
+    const w = workspace(backend.newState());
+    applyStatuses(w, { ada: 'pending', bob: 'approved' });
+    w.write(
+      'portal/m.yaml',
+      manifest({ adele: 'approved', bob: 'approved' }).replace(
+        'developers:',
+        'moved:\n  - { from: ada@example.com, to: adele@example.com }\ndevelopers:',
+      ),
+    );
+    const run = w.run(['apply', 'portal', '--auto-approve']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await told(w)).toEqual([['adele@example.com', 'approved']]);
+    expect((await decisions(w))[0]!.payload.fullName).toBe('Adele');
+  });
+
   it.skipIf(backend.name !== 'postgres')('gives up on a busy state after a short wait, and says so', async () => {
     const w = workspace(backend.newState());
     applyStatuses(w, { ada: 'pending' });
@@ -264,5 +280,33 @@ describe.each(BACKENDS)('decision mail after an apply on $name', (backend) => {
       await store.close();
       await smtp.stop();
     }
+  });
+});
+
+describe('the decision message', () => {
+  it('names each change and says what each status means; one subject for several changes', async () => {
+    const mail = await renderMessage(
+      {
+        kind: 'decision',
+        to: 'ada@example.com',
+        developerId: 'd',
+        fullName: 'Ada',
+        changes: [
+          { subject: 'your developer account', status: 'approved' },
+          { subject: 'billing-app on the Orders API', status: 'access removed' },
+        ],
+      },
+      PUBLIC_URL,
+      async () => {
+        throw new Error('a decision carries no link token');
+      },
+    );
+    expect(mail.subject).toBe('News about your access');
+    expect(mail.text).toContain(
+      '  - your developer account: approved\n  - billing-app on the Orders API: access removed',
+    );
+    expect(mail.text).toContain('Approved: you can sign in');
+    expect(mail.text).toContain('Access removed: it no longer gives you access.');
+    expect(mail.html).toContain('<li>billing-app on the Orders API: access removed</li>');
   });
 });
