@@ -7,7 +7,7 @@ import { normalizeAddress } from './address.js';
 import { commitApply, commitNoChanges, requireWayToDeliverGenerated, type ApplyContext } from './apply/transaction.js';
 import { PortalformError } from './errors.js';
 import { loadManifests } from './manifest/index.js';
-import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
+import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic, type Status } from './model.js';
 import {
   cwdOf,
   envOf,
@@ -18,6 +18,7 @@ import {
   type PlanOptions,
   type StateOptions,
 } from './options.js';
+import { queueDecisionMail } from './apply/decision-mail.js';
 import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
@@ -39,6 +40,8 @@ export interface ApplyResult {
   serial: number;
   /** Addresses whose secrets were generated. */
   generated: string[];
+  /** Decision messages queued to developers whose status the apply changed (docs/portal-service.md, "Mail"). */
+  decisionMessages: number;
 }
 
 /** Loads and validates manifests; a manifest error stops everything before the state is touched. */
@@ -158,9 +161,11 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'apply' };
   const warn = options.warn ?? (() => undefined);
   try {
-    const result = await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
+    const { decided, ...result } = await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
       applyInSession(session, saved, desired, options),
     );
+    // After the commit and the lock's release: mail neither undoes nor holds up the apply.
+    if (decided) result.decisionMessages = await queueDecisionMail(store, decided, warn);
     // The manifests' warnings (a literal secret, …) belong to the plan, as they do for `plan`.
     if (manifests) result.plan.warnings.unshift(...manifests.warnings);
     return result;
@@ -175,7 +180,7 @@ async function applyInSession(
   saved: Plan | null,
   desired: DesiredState | null,
   options: ApplyOptions,
-): Promise<ApplyResult> {
+): Promise<ApplyResult & { decided?: Map<string, Status> }> {
   const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved
     ? { state: await session.read(savedPlanScope(saved)) }
     : await readForPlan(session, desired!, options);
@@ -197,15 +202,22 @@ async function applyInSession(
     inSync,
     saved: saved !== null,
   };
-  const unchanged: ApplyResult = { plan: thePlan, applied: false, lineage, serial: state.serial, generated: [] };
+  const unchanged: ApplyResult = {
+    plan: thePlan,
+    applied: false,
+    lineage,
+    serial: state.serial,
+    generated: [],
+    decisionMessages: 0,
+  };
   if (thePlan.changes.length === 0) {
     await commitNoChanges(context, session);
     return unchanged;
   }
   requireWayToDeliverGenerated(thePlan, vault, options);
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
-  const generated = await commitApply(context, session);
-  return { ...unchanged, applied: true, serial: state.serial + 1, generated };
+  const { generated, decided } = await commitApply(context, session);
+  return { ...unchanged, applied: true, serial: state.serial + 1, generated, decided };
 }
 
 /**

@@ -54,6 +54,8 @@ export class Executor {
   /** basic-auth passwords hashed ahead of the writes, by address and field. */
   private readonly hashed = new Map<string, { value: string; hash: string }>();
   readonly generated: GeneratedSecrets = {};
+  /** Each stored developer's final status after the transitions it went through, by id; a deleted one is dropped. */
+  readonly decided = new Map<string, Status>();
 
   constructor(private readonly options: ExecuteOptions) {
     for (const developer of options.state.developers) {
@@ -120,8 +122,11 @@ export class Executor {
           actions.map((a) => this.newDeveloper(a as typeof first)),
           now,
         );
-      case 'developer.delete':
-        return writer.deleteDevelopers(actions.map((a) => this.developerId((a as typeof first).email)));
+      case 'developer.delete': {
+        const ids = actions.map((a) => this.developerId((a as typeof first).email));
+        for (const id of ids) this.decided.delete(id);
+        return writer.deleteDevelopers(ids);
+      }
       case 'credential.create':
         // A slice at a time: the rows of a very large apply (secrets sealed, fields as JSON) never all wait in memory.
         for (const slice of chunks(actions as (typeof first)[], CREATE_SLICE)) {
@@ -177,6 +182,7 @@ export class Executor {
       await this.options.writer.setCredentialsActive([id], credentialsActive(action.to), this.options.now);
     }
     this.statuses.set(id, action.to);
+    this.decided.set(id, action.to);
   }
 
   private async newCredential(action: Extract<Action, { do: 'credential.create' }>): Promise<CredentialRowInput> {

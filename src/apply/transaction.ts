@@ -7,7 +7,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { PortalformError, StalePlanError } from '../errors.js';
 import { appendEntry } from '../history.js';
 import { readSerial } from '../store/meta.js';
-import { credentialAddress, type DesiredState } from '../model.js';
+import { credentialAddress, type DesiredState, type Status } from '../model.js';
 import { actorOf } from '../options.js';
 import type { ApplyOptions } from './options.js';
 import { TOOL_VERSION } from '../package-info.js';
@@ -66,26 +66,37 @@ export function requireWayToDeliverGenerated(thePlan: Plan, vault: Vault, option
   );
 }
 
-/** Writes the plan's changes in one transaction; returns the addresses whose secrets were generated. */
-export async function commitApply(context: ApplyContext, session: WriteSession): Promise<string[]> {
+/** What a committed apply produced beyond the state: the secrets it generated and the decisions to mail. */
+export interface Committed {
+  /** Addresses whose secrets were generated. */
+  generated: string[];
+  /** The final status of each stored developer whose status changed, by id (decision-mail.ts). */
+  decided: Map<string, Status>;
+}
+
+/** Writes the plan's changes in one transaction. */
+export async function commitApply(context: ApplyContext, session: WriteSession): Promise<Committed> {
   const { options } = context;
   if (options.secretsOut) removeLeftoverSecrets(options.secretsOut, options.warn ?? (() => undefined));
   const write: WriteContext = {
     ...context,
     secrets: context.desired ? secretIndex(context.desired, context.plan.changes) : new Map(),
   };
-  const generated = await session
+  const { generated, decided } = await session
     .transaction((writer) => writeChanges(writer, write))
     .catch((error) => {
       if (write.pendingSecrets) rmSync(write.pendingSecrets, { force: true });
       throw error;
     });
   if (options.secretsOut && write.pendingSecrets) renameSync(write.pendingSecrets, options.secretsOut);
-  return Object.keys(generated);
+  return { generated: Object.keys(generated), decided };
 }
 
 /** Inside the transaction: the changes, the new serial, the history entry and the secrets file. */
-async function writeChanges(writer: StateWriter, context: WriteContext): Promise<GeneratedSecrets> {
+async function writeChanges(
+  writer: StateWriter,
+  context: WriteContext,
+): Promise<{ generated: GeneratedSecrets; decided: Map<string, Status> }> {
   const { plan: thePlan, state, lineage, vault, options } = context;
   if ((await readSerial(writer.conn)) !== state.serial)
     throw new StalePlanError('Saved plan is stale: the state changed while planning');
@@ -125,7 +136,7 @@ async function writeChanges(writer: StateWriter, context: WriteContext): Promise
       `${JSON.stringify(executor.generated, null, 2)}\n`,
     );
   }
-  return executor.generated;
+  return { generated: executor.generated, decided: executor.decided };
 }
 
 /** A secret the manifests give, checked against the digest the plan was made with. */

@@ -1,6 +1,13 @@
 // A message as a person reads it: a subject, a plain-text body and an HTML body saying the same.
 // A link's token is made only here, at sending, through the caller's `createToken`.
-import { hasLink, LINKS, type DecisionChange, type LinkKind, type MailMessage } from './messages.js';
+import {
+  hasLink,
+  LINKS,
+  type DecisionChange,
+  type DecisionStatus,
+  type LinkKind,
+  type MailMessage,
+} from './messages.js';
 
 export interface RenderedMail {
   subject: string;
@@ -95,15 +102,54 @@ function compose(message: MailMessage, link: string, base: string): { subject: s
         ],
       };
     case 'decision':
-      return {
-        subject: 'News about your access',
-        blocks: [
-          { text: 'The portal’s administrators decided on your access:' },
-          { list: message.changes.map(describeChange) },
-          { text: `Sign in at ${base} to see the details.` },
-        ],
-      };
+      return decision(message.changes, base);
   }
+}
+
+/** Whom a developer asks about a decision: the people behind the portal, not the sending address. */
+const ASK =
+  'ask the team that runs this developer portal for your organisation (replies to this message may not be read)';
+
+/** What each final status means for the developer, and whom to ask. */
+const MEANING: Record<DecisionStatus, { subject: string; says: (base: string) => string }> = {
+  approved: {
+    subject: 'Your developer portal access was approved',
+    says: (base) =>
+      `Approved: you can sign in at ${base} with this address and your password, and your credentials work. ` +
+      'If you have no password yet, choose one with "Forgot password" on the sign-in page.',
+  },
+  rejected: {
+    subject: 'Your developer portal access request was declined',
+    says: () =>
+      'Rejected: your request for access was declined. You cannot sign in, and this address cannot sign up again ' +
+      `while the declined request is kept. If you think this is a mistake, ${ASK}.`,
+  },
+  revoked: {
+    subject: 'Your developer portal access was revoked',
+    says: () =>
+      'Revoked: your access has ended. You can no longer sign in, and your credentials stopped working; they are kept, ' +
+      `and work again if your access is approved again. To ask why, or to ask for access again, ${ASK}.`,
+  },
+  pending: {
+    subject: 'Your developer portal access is waiting for a decision',
+    says: () => 'Pending: your request waits for a decision; you will hear from us when it is made.',
+  },
+  'access removed': {
+    subject: 'Your developer portal access was removed',
+    says: () => `Access removed: it no longer gives you access. To ask why, ${ASK}.`,
+  },
+};
+
+function decision(changes: DecisionChange[], base: string): { subject: string; blocks: Block[] } {
+  const statuses = [...new Set(changes.map((change) => change.status))].filter((status) => status in MEANING);
+  const blocks: Block[] = [
+    { text: `The administrators of the developer portal at ${base} decided on your access:` },
+    { list: changes.map(describeChange) },
+    ...statuses.map((status) => ({ text: MEANING[status].says(base) })),
+  ];
+  if (statuses.includes('approved')) blocks.push({ link: `${base}/`, label: 'Sign in' });
+  const only = changes.length === 1 ? MEANING[changes[0]!.status] : undefined;
+  return { subject: only?.subject ?? 'News about your access', blocks };
 }
 
 function describeChange(change: DecisionChange): string {

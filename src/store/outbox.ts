@@ -33,25 +33,53 @@ export interface NewMessage {
 
 /** Writes a message in the caller's transaction: it exists exactly when the change that causes it commits. */
 export async function enqueueMessage(conn: Conn, message: NewMessage, now: string): Promise<string> {
-  const id = randomUUID();
-  await conn
-    .insertInto('pf_outbox')
-    .values({
-      id,
-      kind: message.kind,
-      recipient: message.to,
-      developer_id: message.developerId,
-      payload: JSON.stringify(message.payload),
-      created_at: now,
-      status: 'waiting',
-      attempts: 0,
-      next_attempt_at: now,
-      last_error: null,
-      leased_by: null,
-      lease_until: null,
-    })
-    .execute();
-  return id;
+  const row = outboxRow(message, now);
+  await conn.insertInto('pf_outbox').values(row).execute();
+  return row.id;
+}
+
+function outboxRow(message: NewMessage, now: string): OutboxTable {
+  return {
+    id: randomUUID(),
+    kind: message.kind,
+    recipient: message.to,
+    developer_id: message.developerId,
+    payload: JSON.stringify(message.payload),
+    created_at: now,
+    status: 'waiting',
+    attempts: 0,
+    next_attempt_at: now,
+    last_error: null,
+    leased_by: null,
+    lease_until: null,
+  };
+}
+
+/** Writes many messages in the caller's transaction, a few hundred rows per statement. */
+export async function enqueueMessages(conn: Conn, messages: NewMessage[], now: string): Promise<void> {
+  for (const chunk of chunks(messages, 500)) {
+    await conn
+      .insertInto('pf_outbox')
+      .values(chunk.map((message) => outboxRow(message, now)))
+      .execute();
+  }
+}
+
+/** The developers of these ids as they are now (those that still exist): whom a message about each goes to. */
+export async function recipientsOf(
+  conn: Conn,
+  ids: string[],
+): Promise<Array<{ id: string; email: string; fullName: string; status: string }>> {
+  const found: Array<{ id: string; email: string; fullName: string; status: string }> = [];
+  for (const chunk of chunks(ids, 500)) {
+    const rows = await conn
+      .selectFrom('pf_developers')
+      .select(['id', 'email', 'full_name', 'status'])
+      .where('id', 'in', chunk)
+      .execute();
+    for (const row of rows) found.push({ id: row.id, email: row.email, fullName: row.full_name, status: row.status });
+  }
+  return found;
 }
 
 /**

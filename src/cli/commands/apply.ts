@@ -98,6 +98,12 @@ export function registerApply(program: Command): void {
                 ...(result.generated.length > 0 && flags.secretsOut
                   ? [`Generated secrets were written to ${flags.secretsOut}.`]
                   : []),
+                ...(result.decisionMessages > 0
+                  ? [
+                      `${plural(result.decisionMessages, 'developer')} will be told of their new status by mail ` +
+                        "(queued; 'portalform outbox' lists what waits).",
+                    ]
+                  : []),
               ]
             : [],
       );
