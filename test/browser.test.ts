@@ -218,7 +218,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     await visible(page.getByText(/Other events.*: verified/));
     await inspect(page, 'console-history');
     await follow(page, page.getByRole('link', { name: 'Chart' }));
-    await countOf(page, page.locator('svg.chart polyline, svg.chart circle'), 4);
+    await countOf(page, page.locator('svg.chart-wide polyline, svg.chart-wide circle'), 4);
     await inspect(page, 'console-chart');
     await context.close();
   });
