@@ -34,7 +34,7 @@ export async function startPortal(
   const app = await buildService(engine, {
     log: false,
     rateLimit: 100_000,
-    pages: pagesFor({ consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store }),
+    pages: pagesFor({ consoleTokens: ['another-console-token-0123456789-abcdef', CONSOLE_TOKEN], store }),
   });
   let url = '';
   if (options.listen) url = await app.listen({ host: '127.0.0.1', port: 0 });
