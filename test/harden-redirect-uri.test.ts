@@ -134,7 +134,7 @@ describe('through the service', () => {
     ).toBe(204);
     const login = await post('/api/v1/session', { email: 'ada@example.com', password: PASSWORD });
     expect(login.status).toBe(201);
-    bearer = { authorization: `Bearer ${(await login.json()).token}` };
+    bearer = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
   }, 60_000);
   afterAll(async () => server?.stop());
 
@@ -148,14 +148,16 @@ describe('through the service', () => {
   it('creates an oauth2 credential with every accepted URI', async () => {
     const response = await create('accepted', ACCEPTED);
     expect(response.status, await response.clone().text()).toBe(201);
-    expect((await response.json()).credential.redirectUris).toEqual(ACCEPTED);
+    expect(((await response.json()) as { credential: { redirectUris: string[] } }).credential.redirectUris).toEqual(
+      ACCEPTED,
+    );
   });
 
   it.each(REFUSED)('refuses %j with a 400 naming redirectUris[1]', async (uri, why) => {
     const response = await create('refused', ['https://app.example.com/ok', uri]);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const problem = await response.json();
+    const problem = (await response.json()) as { errors: unknown };
     expect(problem.errors).toEqual([{ field: 'redirectUris[1]', message: expect.stringMatching(why) }]);
   });
 });
