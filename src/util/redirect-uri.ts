@@ -19,7 +19,7 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (uri.includes('#')) return `redirect URI ${shown} has a fragment (#...), which OAuth 2.0 forbids`;
   const scheme = SCHEME.exec(uri);
   if (!scheme || scheme[2] === '')
-    return `redirect URI ${shown} is not an absolute URL; write it with a scheme, ${EXAMPLE}`;
+    return `redirect URI ${shown} is not an absolute URL; write it with a scheme and host, ${EXAMPLE}`;
   let url: URL;
   try {
     url = new URL(uri);
