@@ -34,13 +34,6 @@ export async function deleteConsoleSession(conn: Conn, digest: string): Promise<
   await conn.deleteFrom('pf_console_sessions').where('token_digest', '=', digest).execute();
 }
 
-/** Ends every session opened by a console token that is no longer configured. */
-export async function deleteConsoleSessionsNotOpenedBy(conn: Conn, tokenDigests: readonly string[]): Promise<void> {
-  let query = conn.deleteFrom('pf_console_sessions');
-  if (tokenDigests.length > 0) query = query.where('console_token_digest', 'not in', [...tokenDigests]);
-  await query.execute();
-}
-
 /**
  * Forgets the windows that started before `windowStartedAfter`, then counts one more failed
  * sign-in from `address` (a new window starting `at`); returns the count and the window's start.
