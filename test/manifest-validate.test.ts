@@ -260,7 +260,7 @@ describe('manifest set', () => {
     );
     expect(await errorsOf({ 'a.yaml': doc })).toEqual([
       'a.yaml:7:74: error: redirect URI "/callback" is not an absolute URL; write it with a scheme and host, like https://app.example.com/callback',
-      'a.yaml:7:85: error: redirect URI "mailto:x@example.com" has no host; write it like https://app.example.com/callback',
+      'a.yaml:7:85: error: redirect URI "mailto:x@example.com" uses the scheme "mailto:"; allowed: https, http for a loopback host, or an app\'s private-use scheme named by a reverse domain (com.example.app:/callback)',
       'a.yaml:7:109: error: redirect URI "https://x.example/#frag" has a fragment (#...), which OAuth 2.0 forbids',
     ]);
   });

@@ -215,7 +215,9 @@ describe('bad input is a problem+json 400 naming the field', () => {
     const { app } = await service();
     const response = await app.inject({ method: 'GET', url: '/api/v1/nothing?token=abc' });
     expect(response.statusCode).toBe(404);
-    expect(problem(response).detail).toContain('/api/v1/nothing');
+    expect(problem(response).detail).toContain('GET');
+    // The path is not quoted back: it may be text meant for someone else.
+    expect(response.body).not.toContain('/api/v1/nothing');
     expect(response.body).not.toContain('abc');
   });
 });

@@ -36,10 +36,11 @@ export function titleOf(status: number): string {
   return TITLES[status] ?? STATUS_CODES[status] ?? 'Error';
 }
 
+/** The answer for a path no route has; it does not quote the path, which may be text meant for someone else. */
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(reply, {
     title: 'Not found',
     status: 404,
-    detail: `There is no ${request.method} ${request.url.split('?')[0]} here; GET /api/v1/openapi.json lists the API.`,
+    detail: `Nothing answers ${request.method} at this path; GET /api/v1/openapi.json lists the API.`,
   });
 }

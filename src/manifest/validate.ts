@@ -11,7 +11,6 @@ import {
   error,
   identityOf,
   pointerOf,
-  quoted,
   type DeclaredDeveloper,
   type DocumentSite,
   type SourcedDocument,
@@ -19,6 +18,7 @@ import {
   type WrittenDeveloper,
 } from './sourced-document.js';
 import { checkUniqueValues } from './unique-values.js';
+import { redirectUriProblem } from '../util/redirect-uri.js';
 
 export type { LazyDevelopers, SourcedDocument, ValidationContext } from './sourced-document.js';
 
@@ -248,16 +248,4 @@ export function checkCredentialFields(value: ManifestCredential): Array<{ messag
     });
   }
   return [];
-}
-
-function redirectUriProblem(uri: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return `redirect URI ${quoted(uri)} is not an absolute URL; write it with a scheme and host, like https://app.example.com/callback`;
-  }
-  if (url.host === '') return `redirect URI ${quoted(uri)} has no host; write it like https://app.example.com/callback`;
-  if (url.hash !== '') return `redirect URI ${quoted(uri)} has a fragment (#...), which OAuth 2.0 forbids`;
-  return undefined;
 }

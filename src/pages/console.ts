@@ -3,13 +3,7 @@
 // reviewed pull request that adds the manifest entry each request shows.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleReadModel } from '../console/read-model.js';
-import {
-  CONSOLE_COOKIE,
-  CONSOLE_MAX_SECONDS,
-  isConsoleToken,
-  issueConsoleSession,
-  refreshConsoleSession,
-} from '../console/session.js';
+import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, type ConsoleSessions } from '../console/session.js';
 import { STATUSES } from '../model.js';
 import { html, type SafeHtml } from '../render/html-template.js';
 import { chartLegend, chartPoints, statusChart } from './console-chart.js';
@@ -21,7 +15,9 @@ import { formOf, redirect, sendPage, type PageContext } from './http.js';
 import { csrfField, layout, notice, type NavLink } from './layout.js';
 
 export interface ConsoleContext extends PageContext {
-  tokens: readonly string[];
+  sessions: ConsoleSessions;
+  /** Why the console is closed (no token, or a short one), or null when it is open. */
+  closedReason: string | null;
   readModel: ConsoleReadModel;
 }
 
@@ -34,10 +30,8 @@ const NAV: NavLink[] = [
 
 const BRAND: NavLink = { href: '/console', label: 'Portal console' };
 
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-
 export async function consoleRoutes(fastify: FastifyInstance, context: ConsoleContext): Promise<void> {
-  const { tokens, readModel } = context;
+  const { sessions, closedReason, readModel } = context;
   const csrf = { preHandler: fastify.csrfProtection };
   const cookieOptions = () => ({
     httpOnly: true,
@@ -65,29 +59,35 @@ export async function consoleRoutes(fastify: FastifyInstance, context: ConsoleCo
     readModel,
     page: (reply, title, body, current, status) => frame(reply, true, title, body, current, status),
     signedIn: (handler: ConsoleHandler) => async (request: FastifyRequest, reply: FastifyReply) => {
-      const refreshed = refreshConsoleSession(tokens, request.cookies[CONSOLE_COOKIE], nowSeconds());
-      if (!refreshed) return redirect(reply, '/console/login');
-      reply.setCookie(CONSOLE_COOKIE, refreshed, cookieOptions());
+      if (closedReason) return closedPage(reply);
+      if (!(await sessions.isLive(request.cookies[CONSOLE_COOKIE]))) return redirect(reply, '/console/login');
       return handler(request, reply);
     },
   };
 
+  const closedPage = (reply: FastifyReply) =>
+    frame(reply, false, 'The console is closed', closedBody(closedReason ?? ''), undefined, 503);
   const loginPage = (reply: FastifyReply, error?: string, status = 200) =>
-    frame(reply, false, 'Sign in to the console', loginBody(tokens, reply.generateCsrf(), error), undefined, status);
+    frame(reply, false, 'Sign in to the console', loginBody(reply.generateCsrf(), error), undefined, status);
 
-  fastify.get('/console/login', async (_request, reply) => loginPage(reply));
+  fastify.get('/console/login', async (_request, reply) => (closedReason ? closedPage(reply) : loginPage(reply)));
 
   fastify.post('/console/login', csrf, async (request, reply) => {
-    const token = formOf(request).token ?? '';
-    if (tokens.length === 0 || !isConsoleToken(tokens, token))
-      return loginPage(reply, 'That console token is not valid.', 401);
+    if (closedReason) return closedPage(reply);
+    const result = await sessions.signIn(formOf(request).token ?? '', request.ip);
+    if ('retryAfterSeconds' in result) {
+      reply.header('retry-after', String(result.retryAfterSeconds));
+      const wait = `Too many failed sign-ins from this address; try again in ${result.retryAfterSeconds} seconds.`;
+      return loginPage(reply, wait, 429);
+    }
+    if ('refused' in result) return loginPage(reply, 'That console token is not valid.', 401);
     request.log.info('console sign-in');
-    const signer = tokens.find((t) => isConsoleToken([t], token))!;
-    reply.setCookie(CONSOLE_COOKIE, issueConsoleSession(signer, nowSeconds(), nowSeconds()), cookieOptions());
+    reply.setCookie(CONSOLE_COOKIE, result.cookie, cookieOptions());
     return redirect(reply, '/console/requests');
   });
 
-  fastify.post('/console/logout', csrf, async (_request, reply) => {
+  fastify.post('/console/logout', csrf, async (request, reply) => {
+    await sessions.signOut(request.cookies[CONSOLE_COOKIE]);
     reply.clearCookie(CONSOLE_COOKIE, { ...cookieOptions(), maxAge: undefined });
     return redirect(reply, '/console/login');
   });
@@ -107,8 +107,12 @@ export async function consoleRoutes(fastify: FastifyInstance, context: ConsoleCo
   );
 }
 
-function loginBody(tokens: readonly string[], csrfToken: string, error: string | undefined): SafeHtml {
-  const closed = notice('warn', 'The console is closed: no console token is configured (PORTALFORM_CONSOLE_TOKEN).');
+function closedBody(reason: string): SafeHtml {
+  return html`${notice('warn', `The console is closed: ${reason}.`)}
+<p>Set PORTALFORM_CONSOLE_TOKEN to one or more tokens of at least 32 characters, comma-separated, and restart the service.</p>`;
+}
+
+function loginBody(csrfToken: string, error: string | undefined): SafeHtml {
   const token = input({
     name: 'token',
     label: 'Console token',
@@ -117,7 +121,7 @@ function loginBody(tokens: readonly string[], csrfToken: string, error: string |
     autocomplete: 'off',
     hint: 'One of the tokens in PORTALFORM_CONSOLE_TOKEN.',
   });
-  return html`${tokens.length === 0 ? closed : ''}${error ? notice('error', error) : ''}
+  return html`${error ? notice('error', error) : ''}
 <p>The console shows the portal's developers, access requests and history, read only.</p>
 <form class="stack" method="post" action="/console/login" novalidate>${csrfField(csrfToken)}
 ${token}

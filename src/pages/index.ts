@@ -8,6 +8,7 @@ import { cookieSettingsFor } from '../http/cookies.js';
 import { CsrfError } from '../http/csrf.js';
 import { useCsrfForms } from '../http/csrf-forms.js';
 import { ConsoleReadModel } from '../console/read-model.js';
+import { ConsoleSessions, consoleClosedReason } from '../console/session.js';
 import type { Store } from '../store/index.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
 import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS } from './assets.js';
@@ -23,6 +24,8 @@ export interface PagesOptions {
   store: Store;
   /** The portal's public URL: cookies are Secure when it is https. */
   publicUrl?: string;
+  /** Failed console sign-ins per client address per 15 minutes (--login-attempts). */
+  loginAttempts?: number;
 }
 
 export const PAGES_CSP = [
@@ -43,8 +46,14 @@ export function consoleTokensFrom(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** The warning `serve` prints at start-up when the console stays closed, or null when it opens. */
+export function consoleWarning(tokens: readonly string[]): string | null {
+  const reason = consoleClosedReason(tokens);
+  return reason ? `portalform serve: warning: the console at /console is closed: ${reason}\n` : null;
+}
+
 /** The pages as the service registers them (ServiceOptions.pages). */
-export function pagesFor(options: Pick<PagesOptions, 'consoleTokens' | 'store'>) {
+export function pagesFor(options: Pick<PagesOptions, 'consoleTokens' | 'store' | 'loginAttempts'>) {
   return async (app: FastifyInstance, engine: PortalEngine, publicUrl: string | undefined): Promise<void> => {
     await app.register(pagesPlugin, { ...options, engine, publicUrl });
   };
@@ -103,7 +112,8 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
   await developerRoutes(fastify, context);
   await consoleRoutes(fastify, {
     ...context,
-    tokens: options.consoleTokens,
+    sessions: new ConsoleSessions(options.store, options.consoleTokens, options.loginAttempts),
+    closedReason: consoleClosedReason(options.consoleTokens),
     readModel: new ConsoleReadModel(options.store),
   });
 }

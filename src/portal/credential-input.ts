@@ -3,6 +3,7 @@
 import { checkCredentialFields } from '../manifest/validate.js';
 import type { ManifestCredential } from '../manifest/schema.js';
 import { CREDENTIAL_SPECS, JWT_ALGORITHMS, type CredentialType } from '../model.js';
+import { redirectUriProblem } from '../util/redirect-uri.js';
 import { PortalError, type FieldError } from './contract.js';
 
 type FieldCheck = (value: unknown) => string | undefined;
@@ -69,6 +70,7 @@ export function credentialFields(
       if (problem) errors.push({ field, message: problem });
     }
   }
+  if (errors.length === 0 && Array.isArray(input.redirectUris)) errors.push(...redirectUriErrors(input.redirectUris));
   const fields = { ...base, ...input };
   if (errors.length === 0 && typeof fields[spec.identityField] !== 'string') {
     errors.push({ field: spec.identityField, message: `${spec.identityField} is required: it names the credential` });
@@ -81,6 +83,14 @@ export function credentialFields(
   if (errors.length > 0)
     throw new PortalError(400, 'Invalid credential', errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
   return fields;
+}
+
+/** Each refused redirect URI, named by its index, as a manifest's would be. */
+function redirectUriErrors(uris: string[]): FieldError[] {
+  return uris.flatMap((uri, i) => {
+    const message = redirectUriProblem(uri);
+    return message ? [{ field: `redirectUris[${i}]`, message }] : [];
+  });
 }
 
 /** `/redirectUris/0` → `redirectUris[0]`. */

@@ -11,6 +11,7 @@ import { TOOL_VERSION } from '../package-info.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
 import { cookieSettingsFor, SESSION_COOKIE } from '../http/cookies.js';
 import { handleNotFound } from '../http/problem.js';
+import { clientError, MAX_PARAM_LENGTH, routerError, useRequestGuards } from '../http/request-guards.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
 import { requireSession } from '../http/session.js';
 import { handleError } from './error-handler.js';
@@ -47,6 +48,9 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
     ajv: { customOptions: AJV_SERVICE_OPTIONS },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: routerError,
+    clientErrorHandler: clientError,
   });
   // Bodies are built by the routes; the response schemas are there to describe them in openapi.json.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -55,6 +59,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   useStrictJson(app);
 
   useSecurityHeaders(app);
+  useRequestGuards(app);
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     max: options.rateLimit ?? DEFAULT_RATE_LIMIT,

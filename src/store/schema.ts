@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from './kysely.js';
 import { createMailTables, type LinkTokenTable, type OutboxTable } from './mail-schema.js';
+import { type ConsoleAttemptTable, type ConsoleSessionTable, createConsoleTables } from './console-schema.js';
 import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
@@ -131,6 +132,8 @@ export interface Database {
   pf_tombstones: TombstoneTable;
   pf_outbox: OutboxTable;
   pf_link_tokens: LinkTokenTable;
+  pf_console_sessions: ConsoleSessionTable;
+  pf_console_attempts: ConsoleAttemptTable;
 }
 
 type Dialect = 'sqlite' | 'postgres';
@@ -288,6 +291,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0008_mail': {
     up: createMailTables,
   },
+  '0009_console_sessions': { up: createConsoleTables },
 });
 
 /**
@@ -383,6 +387,9 @@ export const NAME_MANAGED_VERSION = '0007_name_managed';
 
 /** The migration that adds the outbox, link tokens and verified addresses. */
 export const MAIL_VERSION = '0008_mail';
+
+/** The migration that keeps the console's sessions and failed sign-ins in the state. */
+export const CONSOLE_SESSIONS_VERSION = '0009_console_sessions';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

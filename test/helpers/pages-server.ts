@@ -36,7 +36,7 @@ export async function startPortal(
     await buildService(engine, {
       log: false,
       rateLimit: 100_000,
-      pages: pagesFor({ consoleTokens: ['another-token-0123456789', CONSOLE_TOKEN], store }),
+      pages: pagesFor({ consoleTokens: ['another-console-token-0123456789-abcdef', CONSOLE_TOKEN], store }),
     }),
   );
   let url = '';

@@ -1,7 +1,7 @@
 // What `portalform serve` runs (flags in serve.ts): opens the portal engine on the state, starts the
 // HTTP service with its pages, and drains on SIGTERM or SIGINT.
 import { storeOf } from '../../options.js';
-import { consoleTokensFrom, pagesFor } from '../../pages/index.js';
+import { consoleTokensFrom, consoleWarning, pagesFor } from '../../pages/index.js';
 import { openPortal } from '../../portal/index.js';
 import { readStateKeyFile } from '../../secrets/key-file.js';
 import { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from '../../service/defaults.js';
@@ -35,7 +35,9 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   });
   // The console's queries read the state on a handle of their own, never through the engine.
   const store = storeOf(flags.state ? { state: flags.state } : {});
-  const pages = pagesFor({ consoleTokens: consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN), store });
+  const consoleTokens = consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN);
+  const pages = pagesFor({ consoleTokens, store, ...(loginAttempts ? { loginAttempts } : {}) });
+  process.stderr.write(consoleWarning(consoleTokens) ?? '');
   const service = await startService(engine, listen, {
     publicUrl,
     rateLimit,
