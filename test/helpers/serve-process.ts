@@ -2,7 +2,7 @@
 // what the hardening suites attack over real HTTP.
 import type { ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
-import { startCli, type AsyncRunResult } from './async-cli.js';
+import { startCli, type AsyncRunResult } from './cli.js';
 import { workspace, type Workspace } from './cli.js';
 import { manifest, STATE_ENV } from './service.js';
 
