@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from './kysely.js';
 import { createMailTables, type LinkTokenTable, type OutboxTable } from './mail-schema.js';
+import { canonicalizeStoredEmails } from './canonical-schema.js';
 import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
@@ -288,6 +289,9 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0008_mail': {
     up: createMailTables,
   },
+  '0010_canonical_emails': {
+    up: canonicalizeStoredEmails,
+  },
 });
 
 /**
@@ -383,6 +387,9 @@ export const NAME_MANAGED_VERSION = '0007_name_managed';
 
 /** The migration that adds the outbox, link tokens and verified addresses. */
 export const MAIL_VERSION = '0008_mail';
+
+/** The migration that rewrites stored emails in canonical form. */
+export const CANONICAL_EMAILS_VERSION = '0010_canonical_emails';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
