@@ -75,6 +75,10 @@ describe('stored text with control, bidi and invisible characters', () => {
   });
 });
 
+interface Problem {
+  errors: Array<{ field: string; message: string }>;
+}
+
 describe('the service, over HTTP', () => {
   let portal: PortalServer | undefined;
   afterEach(async () => {
@@ -95,18 +99,18 @@ describe('the service, over HTTP', () => {
     });
     const first = await register({ email: 'josé@exämple.com', fullName: 'José' });
     expect(first.status, await first.clone().text()).toBe(201);
-    expect((await first.json()).email).toBe('josé@xn--exmple-cua.com');
+    expect(((await first.json()) as { email: string }).email).toBe('josé@xn--exmple-cua.com');
     for (const email of ['jose\u0301@exa\u0308mple.com', 'ｊｏｓé＠ｅｘäｍｐｌｅ．ｃｏｍ', 'JOSÉ@xn--exmple-cua.com']) {
       const again = await register({ email, fullName: 'José' });
       expect(again.status, email).toBe(409);
     }
     const name = await register({ email: 'eve@example.com', fullName: 'Eve \u202eevil' });
     expect(name.status).toBe(400);
-    const nameProblem = await name.json();
+    const nameProblem = (await name.json()) as Problem;
     expect(nameProblem.errors).toEqual([expect.objectContaining({ field: 'fullName' })]);
     expect(JSON.stringify(nameProblem)).not.toMatch(RAW_UNSAFE);
     const email = await register({ email: 'eve\u200b@example.com', fullName: 'Eve' });
     expect(email.status).toBe(400);
-    expect((await email.json()).errors).toEqual([expect.objectContaining({ field: 'email' })]);
+    expect(((await email.json()) as Problem).errors).toEqual([expect.objectContaining({ field: 'email' })]);
   });
 });

@@ -45,7 +45,9 @@ export function duplicateAddressChanges(
       stored.delete(extra.email);
       warnings.push({
         severity: 'warning',
-        message: `${developerAddress(extra.email)} is a duplicate address of ${developerAddress(canonical)} (one canonical form); the plan deletes it and keeps ${developerAddress(kept!.email)}`,
+        message:
+          `${developerAddress(extra.email)} is a duplicate address of ${developerAddress(canonical)} (one canonical form); ` +
+          `the plan deletes it and keeps ${developerAddress(kept!.email)}`,
       });
     }
     if (kept!.email !== canonical) {

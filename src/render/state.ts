@@ -89,7 +89,7 @@ export function* renderStateObjectText(
   const { address, kind, credentials, developer, ...fields } = object;
   yield paint(`# ${storedText(address)}`, 'bold', color);
   yield paint(
-    `${kind === 'developer' ? 'developer' : 'credential'} ${storedJson(kind === 'developer' ? fields.email : address.replace(/^.*\.credential\["(.*)"\]$/, '$1'))} {`,
+    `${kind === 'developer' ? 'developer' : 'credential'} ${storedJson(kind === 'developer' ? fields.email : credentialOf(address))} {`,
     'bold',
     color,
   );
@@ -102,6 +102,10 @@ export function* renderStateObjectText(
     yield '    }';
   }
   yield '}';
+}
+
+function credentialOf(address: string): string {
+  return address.replace(/^.*\.credential\["(.*)"\]$/, '$1');
 }
 
 function* attributeLines(fields: Record<string, unknown>, indent: string): Generator<string> {

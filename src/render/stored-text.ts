@@ -22,5 +22,6 @@ export function storedJson(value: unknown): string {
  */
 export function approvalEntry(email: string): string {
   if (isValidEmail(email)) return stringify([{ email, status: 'approved' }]).trimEnd();
-  return `# ${quoteForMessage(email, 'double', Number.POSITIVE_INFINITY)} cannot be approved by a manifest: no manifest may declare this address; reject or delete it instead`;
+  const shown = quoteForMessage(email, 'double', Number.POSITIVE_INFINITY);
+  return `# ${shown} cannot be approved by a manifest: no manifest may declare this address; reject or delete it instead`;
 }
