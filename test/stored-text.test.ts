@@ -16,7 +16,7 @@ const HOSTILE_EMAIL = 'mallory\u202e@example.com';
 async function hostileSignups(): Promise<Workspace> {
   const w = workspace();
   w.write('m.yaml', 'version: 1\ndevelopers:\n  - { email: ada@example.com, fullName: Ada, status: approved }\n');
-  expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
+  expect(w.run(['apply', 'm.yaml', '--auto-approve', '--actor', 'ci\u202e\u001b[2J']).code).toBe(0);
   const signup = (id: string, email: string, name: string, at: string) =>
     `insert into pf_developers (id, email, full_name, status, meta, origin, created_at, updated_at)
      values ('${id}', '${email}', ${name}, 'pending', '{"team":"a\u202eb"}', 'self-service', '${at}', '${at}')`;
@@ -38,12 +38,14 @@ describe('stored text with control, bidi and invisible characters', () => {
       ['state', 'show', 'developer["mal@example.com"]'],
       ['state', 'show', 'developer["mal@example.com"]', '--json'],
       ['history'],
+      ['history', 'show', '1'],
     ]) {
       const result = w.run([...args, '--no-color']);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
       expect(RAW_UNSAFE.exec(result.stdout + result.stderr)?.[0], args.join(' ')).toBeUndefined();
     }
     expect(w.run(['requests']).stdout).toContain('mallory\\u202e@example.com');
+    expect(w.run(['history']).stdout).toContain('ci\\u202e\\u001b[2J');
     expect(w.run(['state', 'show', 'developer["mal@example.com"]']).stdout).toContain('\\u202eyrol\\u202c');
   });
 
