@@ -6,7 +6,7 @@ import {
   type HistoryEntry,
   type VerifyResult,
 } from './history.js';
-import { parseAddress } from './address.js';
+import { parseGivenAddress } from './address.js';
 import { PortalformError } from './errors.js';
 import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType } from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
@@ -118,7 +118,7 @@ export type StateObject =
 
 /** `state show ADDR`: one stored developer (with its credentials) or credential, secrets redacted. */
 export function findStateObject(all: StateListing, addressText: string): StateObject {
-  const address = parseAddress(addressText);
+  const address = parseGivenAddress(addressText);
   const developer = all.developers.find((d) => d.email === address.email);
   const wanted =
     address.kind === 'developer'

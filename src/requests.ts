@@ -1,6 +1,6 @@
 // `portalform requests`: the pending access requests (docs/unmanaged.md) — developers who signed up
 // and wait for approval, which is a reviewed manifest change — each with the entry that approves it.
-import { stringify } from 'yaml';
+import { approvalEntry as approvalEntryOf } from './render/stored-text.js';
 import { PortalformError } from './errors.js';
 import { storeOf, type StateOptions } from './options.js';
 import { type AccessRequestRow, hasLineage, readAccessRequests } from './store/access-requests.js';
@@ -18,7 +18,7 @@ export interface AccessRequest {
  * managing their own name once the entry is applied (docs/unmanaged.md, "Adopting").
  */
 export function approvalEntry(email: string): string {
-  return stringify([{ email, status: 'approved' }]).trimEnd();
+  return approvalEntryOf(email);
 }
 
 export function accessRequestOf(row: AccessRequestRow): AccessRequest {

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/plan/types.js';
 import { renderPlanMarkdown } from '../src/render/markdown.js';
 import { quoteForMessage } from '../src/util/strings.js';
-import { type RunResult, workspace } from './helpers/cli.js';
-import { developerDoc } from './helpers/manifest.js';
+import { workspace as cliWorkspace, type RunResult } from './helpers/cli.js';
+import { developerDoc, workspace } from './helpers/manifest.js';
 
 const ESC = '\u001b';
 /** What no output may hold raw: C0 controls but the line end, DEL, C1, bidi controls, zero-width and other invisible characters, separators. */
@@ -91,7 +91,7 @@ describe('hostile values in messages, in text and JSON, of validate and plan', (
     ),
     'meta-type.yaml': developerDoc('l@example.com', `    meta: { ${JSON.stringify(`m${fake}`)}: [1] }\n`),
   };
-  const ws = workspace();
+  const ws = cliWorkspace();
   for (const [file, text] of Object.entries(manifests)) ws.write(`portal/${file}`, text);
 
   it.for([['validate'], ['plan'], ['plan', '--format', 'markdown']])(
@@ -117,7 +117,8 @@ describe('hostile values in messages, in text and JSON, of validate and plan', (
     const result = ws.run([...command, 'portal']);
     expect(result.code).toBe(1);
     const messages = messagesOf(result);
-    expect(messages.length).toBe(Object.keys(manifests).length + 1);
+    // One per file and the summary, and one more for each identity, customId and meta key that holds a refused character.
+    expect(messages.length).toBe(Object.keys(manifests).length + 1 + 4);
     for (const message of messages) {
       expectSafe(message, 'a JSON message');
       expect(message.length).toBeLessThan(1000);
@@ -127,34 +128,25 @@ describe('hostile values in messages, in text and JSON, of validate and plan', (
   });
 });
 
-describe('values that validate, in JSON output', () => {
-  it('are written with \\u escapes for C1, bidi and invisible characters: the same value, nothing raw', () => {
-    const ws = workspace();
+describe('values with control, bidi and invisible characters', () => {
+  // They validated once and were escaped in the plan; names now refuse them where they are written
+  // (docs/manifests.md, "Refused characters"), and the refusal is as safe to print as the plan was.
+  it('are refused where written, in JSON and text, the message escaped and located', () => {
+    const ws = cliWorkspace();
     const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
     ws.write(
       'devs.yaml',
       developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`),
     );
-    const result = ws.run(['plan', 'devs.yaml', '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    expectSafe(result.stdout, 'plan --json');
-    expect(result.stdout).toContain('\\u202eecalevol\\u202c');
-    const plan = JSON.parse(result.stdout) as { changes: Array<{ after: { fullName?: string } }> };
-    expect(plan.changes[0]!.after.fullName).toBe(fullName);
-  });
-
-  it('are shown escaped in the text and Markdown plans too', () => {
-    const ws = workspace();
-    const fullName = `Ada \u202eecalevol\u202c \u0085\u200b${ESC}[2J`;
-    ws.write(
-      'devs.yaml',
-      developerDoc('ada@example.com').replace('fullName: Someone', `fullName: ${JSON.stringify(fullName)}`),
-    );
+    const json = ws.run(['plan', 'devs.yaml', '--json']);
+    expect(json.code, json.stderr).toBe(1);
+    expectSafe(json.stdout + json.stderr, 'plan --json');
+    expect(messagesOf(json).join('\n')).toContain('holds U+202E');
     for (const format of ['text', 'markdown']) {
       const result = ws.run(['plan', 'devs.yaml', '--format', format, '--no-color']);
-      expect(result.code, result.stderr).toBe(0);
-      expectSafe(result.stdout, `plan --format ${format}`);
-      expect(result.stdout).toContain('\\u202eecalevol\\u202c');
+      expect(result.code, result.stderr).toBe(1);
+      expectSafe(result.stdout + result.stderr, `plan --format ${format}`);
+      expect(result.stderr).toMatch(/^devs\.yaml:\d+:\d+: error: fullName .*\\u202eecalevol\\u202c.* holds U\+202E/m);
     }
   });
 });
@@ -330,7 +322,7 @@ describe('a guessing oracle for given keys', () => {
   });
 
   it('refuses a given key-auth key under 20 characters, which allowShortKeys accepts with a warning in the plan', async () => {
-    const ws = workspace();
+    const ws = cliWorkspace();
     ws.write(
       'portal/devs.yaml',
       developerDoc(

@@ -1,6 +1,6 @@
 // The valid corpus: inputs that look odd but are right (a byte order mark, CRLF, unicode and
 // mixed-case emails, values that look like SQL or shell, 10 MB strings, symbolic link loops between
-// directories) validate, apply, are stored as written (emails lower-case), and re-plan empty.
+// directories) validate, apply, are stored as written (emails in canonical form), and re-plan empty.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -107,7 +107,7 @@ describe.each(BACKENDS)('portalform outbox on $name', (backend) => {
       'drop table pf_link_tokens',
       'alter table pf_developers drop column email_verified',
       'alter table pf_developers drop column pending_email',
-      `delete from pf_migration where name = '0008_mail'`,
+      `delete from pf_migration where name in ('0008_mail', '0010_canonical_emails')`,
       ...[
         ['p', 'pending', 'self-service'],
         ['r', 'rejected', 'self-service'],

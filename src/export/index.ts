@@ -19,7 +19,9 @@ export async function exportState(
   if (format === 'deck') return new Map([['kong.yaml', await exportDeckRecorded(options)]]);
   const read = await readExistingState(options);
   const state = options.includeUnmanaged ? read : managedOnly(read);
-  return layout === 'files' ? exportManifestFiles(state) : new Map([['portal.yaml', exportManifest(state)]]);
+  return layout === 'files'
+    ? exportManifestFiles(state, options.warn)
+    : new Map([['portal.yaml', exportManifest(state, options.warn)]]);
 }
 
 /** The developers and credentials the manifests manage (origin `manifest`). */

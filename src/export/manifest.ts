@@ -18,6 +18,7 @@
 // file system, and no file is hidden (the loader skips dot-files).
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { compareCodeUnits } from '../util/strings.js';
+import { type ExportedDeveloper, exportableValues, markLeftOut, refusedEmail } from './refused-values.js';
 import { CREDENTIAL_SPECS } from '../model.js';
 import { sortedObject } from '../plan/diff.js';
 import type { PortalSettings } from '../model.js';
@@ -27,20 +28,32 @@ import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/
 export const MANIFEST_SCHEMA_URL = 'https://portalform.dev/schemas/manifest.schema.json';
 const HEADER = ` yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}`;
 
+/** Says what an export left out (refused-values.ts). */
+export type ExportWarn = (message: string) => void;
+
 /** The whole state as one manifest document (portal.yaml). */
-export function exportManifest(state: StateSnapshot): string {
-  return manifestText(sortedDevelopers(state), portalSettingsFromMeta(state.meta));
+export function exportManifest(state: StateSnapshot, warn: ExportWarn = () => {}): string {
+  return manifestText(exportableDevelopers(state, warn), portalSettingsFromMeta(state.meta), warn);
 }
 
 /** The state as one manifest per developer, keyed by a relative path, and the portal's settings in portal.yaml. */
-export function exportManifestFiles(state: StateSnapshot): Map<string, string> {
+export function exportManifestFiles(state: StateSnapshot, warn: ExportWarn = () => {}): Map<string, string> {
   return new Map([
-    [PORTAL_FILE, manifestText([], portalSettingsFromMeta(state.meta))],
-    ...sortedDevelopers(state).map((developer): [string, string] => [
+    [PORTAL_FILE, manifestText([], portalSettingsFromMeta(state.meta), warn)],
+    ...exportableDevelopers(state, warn).map((developer): [string, string] => [
       manifestFileName(developer.email),
-      manifestText([developer]),
+      manifestText([developer], undefined, warn),
     ]),
   ]);
+}
+
+/** The developers sorted by email, less those whose email no manifest may declare (each said in a warning). */
+function exportableDevelopers(state: StateSnapshot, warn: ExportWarn): StoredDeveloper[] {
+  return sortedDevelopers(state).filter((developer) => {
+    const why = refusedEmail(developer.email);
+    if (why) warn(why);
+    return why === undefined;
+  });
 }
 
 export const PORTAL_FILE = 'portal.yaml';
@@ -61,22 +74,31 @@ function sortedDevelopers(state: StateSnapshot): StoredDeveloper[] {
 }
 
 /** A document of `developers`, and of the `portal:` block when `portal` is given (in full, like everything exported). */
-function manifestText(developers: StoredDeveloper[], portal?: PortalSettings): string {
+function manifestText(developers: StoredDeveloper[], portal: PortalSettings | undefined, warn: ExportWarn): string {
+  const exported = developers.map(exportableValues);
   const document = new Document({
     version: 1,
     ...(portal ? { portal } : {}),
-    ...(developers.length > 0 || !portal ? { developers: developers.map(manifestDeveloper) } : {}),
+    ...(developers.length > 0 || !portal
+      ? { developers: exported.map(({ developer }) => manifestDeveloper(developer)) }
+      : {}),
   });
   document.commentBefore = HEADER;
-  if (developers.length > 0) markSelfService(document, developers);
+  if (developers.length > 0) {
+    markSelfService(
+      document,
+      exported.map(({ developer }) => developer),
+    );
+    markLeftOut(document, exported, warn);
+  }
   return document.toString({ lineWidth: 0 });
 }
 
-function manifestDeveloper(developer: StoredDeveloper): Record<string, unknown> {
+function manifestDeveloper(developer: ExportedDeveloper): Record<string, unknown> {
   const credentials = sortedCredentials(developer);
   return {
     email: developer.email,
-    fullName: developer.fullName,
+    ...(developer.fullName === null ? {} : { fullName: developer.fullName }),
     status: developer.status,
     ...(developer.customId === null ? {} : { customId: developer.customId }),
     ...(Object.keys(developer.meta).length === 0 ? {} : { meta: sortedObject(developer.meta) }),
@@ -91,13 +113,13 @@ function manifestCredential(credential: StoredCredential): Record<string, unknow
   return { type: credential.type, [spec.identityField]: identity ?? credential.identity, ...sortedObject(rest) };
 }
 
-function sortedCredentials(developer: StoredDeveloper): StoredCredential[] {
+function sortedCredentials(developer: Pick<StoredDeveloper, 'credentials'>): StoredCredential[] {
   const key = (credential: StoredCredential) => `${credential.type}:${credential.identity}`;
   return [...developer.credentials].sort((a, b) => compareCodeUnits(key(a), key(b)));
 }
 
 /** Comments the entries applying this manifest would adopt (they were not made by portalform). */
-function markSelfService(document: Document, developers: StoredDeveloper[]): void {
+function markSelfService(document: Document, developers: ExportedDeveloper[]): void {
   const nodes = document.get('developers') as YAMLSeq<YAMLMap>;
   developers.forEach((developer, i) => {
     const developerNode = nodes.items[i]!;

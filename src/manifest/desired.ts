@@ -3,6 +3,7 @@
 // when something asks: a plan diffs only the developers whose sync digest differs from the stored
 // one (plan/scope.ts), and computes that digest from the entry's content digest and its resolved
 // references, without reading the entry (for a cached file, without parsing its values at all).
+import { canonicalEmail } from '../util/canonical-email.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { CREDENTIAL_SPECS } from '../model.js';
@@ -52,8 +53,8 @@ export function buildDesiredState(
   const moved = docs.flatMap(({ file, fields, positions }) =>
     (fields.moved ?? []).map(
       (move, i): MovedBlock => ({
-        from: move.from.toLowerCase(),
-        to: move.to.toLowerCase(),
+        from: canonicalEmail(move.from),
+        to: canonicalEmail(move.to),
         get location() {
           return locate(file, positions.read(), `/moved/${i}`);
         },
@@ -64,7 +65,7 @@ export function buildDesiredState(
     (fields.removed ?? []).map((entry, i): RemovedBlock => {
       const [type, ...identity] = entry.credential?.split(':') ?? [];
       return {
-        developer: entry.developer.toLowerCase(),
+        developer: canonicalEmail(entry.developer),
         ...(entry.credential ? { credential: { type: type as CredentialType, identity: identity.join(':') } } : {}),
         keep: entry.keep === true,
         get location() {
@@ -154,7 +155,7 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
     this.#index = index;
     this.#digest = summary.digest;
     this.#references = references;
-    this.email = summary.email.toLowerCase();
+    this.email = canonicalEmail(summary.email);
     this.customId = summary.customId;
   }
 

@@ -1,5 +1,7 @@
 // What counts as an email address, for manifests and the portal's sign-ups alike: one rule, so an
-// address the portal accepts is one a manifest may declare.
+// address the portal accepts is one a manifest may declare. And its canonical form, in which every
+// address is stored, shown and compared (docs/manifests.md, "Emails").
+import { canonicalForm, plainAscii } from '../util/canonical-email.js';
 import { onFirstUse } from '../util/lazy.js';
 import { codePointName, quoteForMessage } from '../util/strings.js';
 
@@ -42,6 +44,8 @@ interface EmailShape {
  * the same answers.
  */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+export { canonicalEmail } from '../util/canonical-email.js';
 const ASCII_SHAPE: EmailShape = {
   local: /^[^\s"(),:;<>[\\\]]{1,64}$/,
   label: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/,
@@ -51,16 +55,24 @@ const UNICODE_SHAPE = onFirstUse<EmailShape>(() => ({
   label: /^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?$/u,
 }));
 
+/** What is wrong with the address as given: invisible characters in it as typed, or the shape of its canonical form. */
 function emailProblem(email: string): string | undefined {
-  return PRINTABLE_ASCII.test(email) ? asciiEmailProblem(email) : unicodeEmailProblem(email);
+  if (plainAscii(email)) return asciiEmailProblem(email);
+  const invisible = INVISIBLE().exec(email);
+  if (invisible) return invisibleProblem(invisible[0]);
+  const { canonical, domainRefused } = canonicalForm(email);
+  if (domainRefused) return 'shape';
+  return PRINTABLE_ASCII.test(canonical) ? asciiEmailProblem(canonical) : unicodeEmailProblem(canonical);
+}
+
+function invisibleProblem(char: string): string {
+  return `it holds ${codePointName(char)}, an invisible or control character, with which an address can look like another one; type it again`;
 }
 
 /** The full rule, for any address (the test compares it with the ASCII form). */
 export function unicodeEmailProblem(email: string): string | undefined {
   const invisible = INVISIBLE().exec(email);
-  if (invisible) {
-    return `it holds ${codePointName(invisible[0])}, an invisible or control character, with which an address can look like another one; type it again`;
-  }
+  if (invisible) return invisibleProblem(invisible[0]);
   return shapeProblem(email, UNICODE_SHAPE());
 }
 

@@ -1,7 +1,7 @@
 // The `moved` blocks of a manifest set: each renames one declared developer, once, straight to
 // its final email.
 import type { Diagnostic, Location } from '../model.js';
-import { badEmail, isValidEmail } from './email.js';
+import { badEmail, canonicalEmail, isValidEmail } from './email.js';
 import { formatLocation, shown } from './files.js';
 import { at, error, type DeclaredDeveloper, type SourcedDocument, type ValidationContext } from './sourced-document.js';
 
@@ -14,8 +14,8 @@ export function checkMoved(
     (doc.fields.moved ?? []).map((move, i) => ({
       doc,
       pointer: `/moved/${i}`,
-      from: move.from.toLowerCase(),
-      to: move.to.toLowerCase(),
+      from: canonicalEmail(move.from),
+      to: canonicalEmail(move.to),
     })),
   );
   if (moves.length === 0) return [];

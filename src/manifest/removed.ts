@@ -8,7 +8,8 @@ import {
   type Diagnostic,
   type Location,
 } from '../model.js';
-import { badEmail, isValidEmail } from './email.js';
+import { badEmail, canonicalEmail, isValidEmail } from './email.js';
+import { checkRemovedCredential } from './text-checks.js';
 import { formatLocation } from './files.js';
 import { locate, type PositionSource } from './positions.js';
 import type { ManifestDeveloper, ManifestRemoved } from './schema.js';
@@ -37,13 +38,18 @@ export function checkRemoved(docs: RemovingDocument[], developers: readonly Decl
   const seen = new Map<string, () => Location>();
   for (const { doc, i, entry } of entries) {
     const where = () => locate(doc.file, doc.readPositions(), `/removed/${i}`);
-    const email = entry.developer.toLowerCase();
+    const email = canonicalEmail(entry.developer);
     if (!isValidEmail(email)) {
       diagnostics.push({
         severity: 'error',
         message: badEmail(entry.developer),
         location: locate(doc.file, doc.readPositions(), `/removed/${i}/developer`),
       });
+      continue;
+    }
+    const refused = checkRemovedCredential(doc, `/removed/${i}/credential`, entry.credential);
+    if (refused.length > 0) {
+      diagnostics.push(...refused);
       continue;
     }
     const [type, ...rest] = entry.credential?.split(':') ?? [];

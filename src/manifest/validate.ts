@@ -1,7 +1,7 @@
 // The checks of the manifest set as a whole, beyond what the JSON Schema can say. Every problem is
 // reported; none stops the others.
 import { CREDENTIAL_TYPES, type CredentialType, type Diagnostic, type Location } from '../model.js';
-import { badEmail, isValidEmail, mixedScriptsWarning } from './email.js';
+import { badEmail, canonicalEmail, isValidEmail, mixedScriptsWarning } from './email.js';
 import { formatLocation, shown } from './files.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
 import { checkRemoved } from './removed.js';
@@ -17,6 +17,7 @@ import {
   type ValidationContext,
   type WrittenDeveloper,
 } from './sourced-document.js';
+import { checkDeveloperText } from './text-checks.js';
 import { checkUniqueValues } from './unique-values.js';
 import { redirectUriProblem } from '../util/redirect-uri.js';
 
@@ -32,7 +33,7 @@ const PUBLIC_KEY_ALGORITHM = /^(RS|PS|ES)\d+$|^EdDSA$/;
  */
 export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationContext): Diagnostic[] {
   const developers = docs.flatMap((doc) =>
-    doc.entries.map((entry, index): DeclaredDeveloper => ({ doc, index, entry, email: entry.email.toLowerCase() })),
+    doc.entries.map((entry, index): DeclaredDeveloper => ({ doc, index, entry, email: canonicalEmail(entry.email) })),
   );
   const enabled = enabledCredentialTypes(docs, ctx);
   const declarations = checkDuplicates(developers, ctx);
@@ -56,7 +57,7 @@ export function checkDocument(doc: DocumentSite, developers: ManifestDeveloper[]
     const email = isValidEmail(value.email)
       ? mixedScriptWarning(value.email, () => at(doc, pointerOf(developer, '/email')))
       : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
-    return [...email, ...checkCredentials(developer, cwd)];
+    return [...email, ...checkDeveloperText(developer), ...checkCredentials(developer, cwd)];
   });
 }
 
@@ -158,7 +159,7 @@ function checkDuplicates(
     if (first) {
       diagnostics.push(
         error(
-          `developer ${shown(email)} is declared twice (also at ${formatLocation(emailAt(first), ctx.cwd)}); emails are compared case-insensitively`,
+          `developer ${shown(email)} is declared twice (also at ${formatLocation(emailAt(first), ctx.cwd)}); ${sameAddressWhy(first, developer)}`,
           emailAt(developer),
         ),
       );
@@ -169,9 +170,15 @@ function checkDuplicates(
   return { diagnostics, first: seen.size === developers.length ? developers : [...seen.values()] };
 }
 
+function sameAddressWhy(a: DeclaredDeveloper, b: DeclaredDeveloper): string {
+  return a.entry.email.toLowerCase() === b.entry.email.toLowerCase()
+    ? 'emails are compared case-insensitively'
+    : `${shown(a.entry.email)} and ${shown(b.entry.email)} are two spellings of one address (compared in NFKC, lower case, the domain in ASCII)`;
+}
+
 function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[] {
   const { doc, value } = developer;
-  const email = value.email.toLowerCase();
+  const email = canonicalEmail(value.email);
   const credentials = value.credentials ?? [];
   if (credentials.length === 0) return [];
   const diagnostics: Diagnostic[] = [];

@@ -11,6 +11,7 @@ import type { Vault } from '../secrets/vault.js';
 import type { StateSnapshot, StoredDeveloper } from '../store/types.js';
 import type { Change, DeveloperAttributes } from './types.js';
 import { activation, createCredential, diffCredential } from './credential-diff.js';
+import { duplicateAddressChanges } from './duplicates.js';
 import { sameJson } from './same-json.js';
 import { portalChange } from './portal.js';
 import { deleteCredential, deleteDeveloper, developerView } from './changes.js';
@@ -43,6 +44,7 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
   const settings = portalChange(desired.portal, portalSettingsFromMeta(state.meta));
   if (settings) changes.push(settings);
   const stored = new Map(state.developers.map((d) => [d.email, d]));
+  changes.push(...duplicateAddressChanges(stored, state, warnings));
 
   for (const move of desired.moved) {
     const source = stored.get(move.from);

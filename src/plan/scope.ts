@@ -9,6 +9,7 @@ import { CREDENTIAL_SPECS, type DesiredDeveloper, type DesiredState } from '../m
 import type { Vault } from '../secrets/vault.js';
 import type { ScopeSelection, StoredIndex } from '../store/types.js';
 import { developerDigest } from './digest.js';
+import { duplicateSpellings } from './duplicates.js';
 
 export class PlanScope {
   /** The manifests' digest of each desired developer (same order), once `select` has run. */
@@ -45,6 +46,7 @@ export class PlanScope {
       for (const [email, entry] of index) if (!wanted.has(email) && entry.origin === 'manifest') read.add(email);
     }
     for (const move of this.desired.moved) read.add(move.from).add(move.to);
+    for (const email of duplicateSpellings(index.keys())) if (index.has(email)) read.add(email);
     for (const entry of this.desired.removed ?? []) if (index.has(entry.developer)) read.add(entry.developer);
     for (const address of this.addresses) read.add(parseAddress(address).email);
     for (const email of read) inSync.delete(email);

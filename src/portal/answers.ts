@@ -1,8 +1,9 @@
 // What the engine answers besides its writes: the views of accounts and credentials, the checks
 // of the input, and the refusals, each a PortalError the routes map to HTTP.
 import { sha256 } from '../hash.js';
-import { badEmail, isValidEmail } from '../manifest/email.js';
+import { badEmail, canonicalEmail, isValidEmail } from '../manifest/email.js';
 import type { CredentialType, Status } from '../model.js';
+import { refusedCharacterProblem } from '../util/refused-characters.js';
 import type { CredentialTable } from '../store/schema.js';
 import type { Origin } from '../store/types.js';
 import { PortalError, type Account, type FieldError, type PortalSettings, type PublicCredential } from './contract.js';
@@ -53,7 +54,7 @@ export function selfService(actor: string, action: string, address: string, chan
 }
 
 export function normalizedEmail(email: unknown): string {
-  return typeof email === 'string' ? email.toLowerCase() : '';
+  return typeof email === 'string' ? canonicalEmail(email) : '';
 }
 
 export function emailErrors(email: string): FieldError[] {
@@ -62,7 +63,9 @@ export function emailErrors(email: string): FieldError[] {
 
 export function fullNameErrors(fullName: unknown): FieldError[] {
   if (typeof fullName !== 'string' || !/\S/.test(fullName)) return [{ field: 'fullName', message: 'is required' }];
-  return fullName.length > 200 ? [{ field: 'fullName', message: 'is longer than 200 characters' }] : [];
+  if (fullName.length > 200) return [{ field: 'fullName', message: 'is longer than 200 characters' }];
+  const refused = refusedCharacterProblem(fullName, 'name');
+  return refused ? [{ field: 'fullName', message: refused }] : [];
 }
 
 /** NIST SP 800-63B: a length range, no composition rules. */

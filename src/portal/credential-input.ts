@@ -4,12 +4,19 @@ import { checkCredentialFields } from '../manifest/validate.js';
 import type { ManifestCredential } from '../manifest/schema.js';
 import { CREDENTIAL_SPECS, JWT_ALGORITHMS, type CredentialType } from '../model.js';
 import { redirectUriProblem } from '../util/redirect-uri.js';
+import { refusedCharacterProblem, type TextKind } from '../util/refused-characters.js';
 import { PortalError, type FieldError } from './contract.js';
 
 type FieldCheck = (value: unknown) => string | undefined;
 
 const nonBlank: FieldCheck = (value) =>
   typeof value === 'string' && /\S/.test(value) ? undefined : 'must be a non-empty string';
+/** A non-empty string without the characters no name or identifier may hold. */
+const text =
+  (kind: TextKind): FieldCheck =>
+  (value) =>
+    nonBlank(value) ?? refusedCharacterProblem(value as string, kind);
+const identifier = text('identifier');
 const oneOf =
   (choices: readonly string[]): FieldCheck =>
   (value) =>
@@ -18,14 +25,14 @@ const oneOf =
 /** Per type, the fields a developer may give (the JSON Schema's, less the secrets). */
 const FIELDS: Record<Exclude<CredentialType, 'acl'>, Record<string, FieldCheck>> = {
   'key-auth': {
-    name: nonBlank,
+    name: identifier,
     ttl: (value) =>
       Number.isInteger(value) && (value as number) >= 0 ? undefined : 'must be a whole number of seconds, 0 or more',
   },
-  'basic-auth': { username: nonBlank },
+  'basic-auth': { username: identifier },
   oauth2: {
-    name: nonBlank,
-    clientId: nonBlank,
+    name: identifier,
+    clientId: identifier,
     redirectUris: (value) => {
       if (!Array.isArray(value) || value.some((uri) => typeof uri !== 'string' || uri.length === 0))
         return 'must be an array of URLs';
@@ -34,8 +41,8 @@ const FIELDS: Record<Exclude<CredentialType, 'acl'>, Record<string, FieldCheck>>
     clientType: oneOf(['confidential', 'public']),
     hashSecret: (value) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
   },
-  'hmac-auth': { username: nonBlank },
-  jwt: { key: nonBlank, algorithm: oneOf(JWT_ALGORITHMS), rsaPublicKey: nonBlank },
+  'hmac-auth': { username: identifier },
+  jwt: { key: identifier, algorithm: oneOf(JWT_ALGORITHMS), rsaPublicKey: text('free') },
 };
 
 /** What the manifests fill in when a field is omitted (as their loader does). */

@@ -1,7 +1,7 @@
 // `portalform invite ADDR`: a single-use link with which a developer the manifests created sets a
 // portal password (docs/portal-service.md). Only the token's digest is stored; the invite is recorded, never its token.
 import { randomBytes } from 'node:crypto';
-import { parseAddress } from '../address.js';
+import { parseGivenAddress } from '../address.js';
 import { actorOf, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
 import { sha256 } from '../hash.js';
@@ -30,7 +30,7 @@ export interface Invite {
 }
 
 export async function invite(address: string, options: InviteOptions = {}): Promise<Invite> {
-  const target = parseAddress(address);
+  const target = parseGivenAddress(address);
   if (target.kind !== 'developer')
     throw new PortalformError(`${address} is a credential; invite a developer, e.g. developer["ada@example.com"]`);
   const base = publicUrlOf(options);

@@ -5,6 +5,7 @@ import type { Change, Summary } from '../plan/types.js';
 import { paint } from './color.js';
 import { renderChange } from './text.js';
 import { plural } from '../util/plural.js';
+import { escapeForMessage } from '../util/strings.js';
 
 const PAST: [future: string, past: string][] = [
   ['will be updated in-place', 'was updated in-place'],
@@ -30,7 +31,7 @@ export interface RecordedApply {
 }
 
 export function* renderRecordedApply(entry: RecordedApply, color: boolean): Generator<string> {
-  yield `# apply ${entry.serial} by ${entry.actor} at ${entry.at} (tool ${String(entry.toolVersion)}, hash ${entry.hash.slice(0, 12)})`;
+  yield `# apply ${entry.serial} by ${escapeForMessage(entry.actor)} at ${entry.at} (tool ${String(entry.toolVersion)}, hash ${entry.hash.slice(0, 12)})`;
   yield '';
   const changes = (entry.changes as Change[] | undefined) ?? [];
   if (changes.length === 0) {

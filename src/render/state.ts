@@ -2,6 +2,7 @@ import { CREDENTIAL_SPECS } from '../model.js';
 import type { StateSnapshot } from '../store/types.js';
 import { credentialView } from '../plan/diff.js';
 import { paint } from './color.js';
+import { storedJson, storedText } from './stored-text.js';
 
 /** The current state, developer by developer, secrets redacted. */
 export function* renderStateText(state: StateSnapshot, color: boolean): Generator<string> {
@@ -12,11 +13,11 @@ export function* renderStateText(state: StateSnapshot, color: boolean): Generato
   yield paint(`# state lineage ${state.lineage}, serial ${state.serial}`, 'dim', color);
   for (const developer of state.developers) {
     yield '';
-    yield paint(`developer ${JSON.stringify(developer.email)} {`, 'bold', color);
-    yield `    fullName = ${JSON.stringify(developer.fullName)}`;
-    yield `    status   = ${JSON.stringify(developer.status)}`;
-    if (developer.customId !== null) yield `    customId = ${JSON.stringify(developer.customId)}`;
-    if (Object.keys(developer.meta).length > 0) yield `    meta     = ${JSON.stringify(developer.meta)}`;
+    yield paint(`developer ${storedJson(developer.email)} {`, 'bold', color);
+    yield `    fullName = ${storedJson(developer.fullName)}`;
+    yield `    status   = ${storedJson(developer.status)}`;
+    if (developer.customId !== null) yield `    customId = ${storedJson(developer.customId)}`;
+    if (Object.keys(developer.meta).length > 0) yield `    meta     = ${storedJson(developer.meta)}`;
     for (const credential of developer.credentials) {
       const view = credentialView(
         credential.type,
@@ -25,10 +26,10 @@ export function* renderStateText(state: StateSnapshot, color: boolean): Generato
         credential.active,
       );
       const { type, ...rest } = view;
-      yield `    credential ${JSON.stringify(`${type}:${credential.identity}`)} {`;
+      yield `    credential ${storedJson(`${type}:${credential.identity}`)} {`;
       const width = Math.max(...Object.keys(rest).map((k) => k.length));
       for (const [key, value] of Object.entries(rest))
-        yield `        ${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
+        yield `        ${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? storedText(value) : storedJson(value)}`;
       yield '    }';
     }
     yield '}';
@@ -56,7 +57,14 @@ export function* renderHistoryText(
     const changes = summary
       ? `+${summary.create} ~${summary.update} -${summary.delete} ⇄${summary.transition} →${summary.move}`
       : [e.action, e.address].filter((part) => part !== undefined).join(' ');
-    return [String(e.serial), e.kind, e.at, e.actor.slice(0, ACTOR_WIDTH), changes, e.hash.slice(0, 12)];
+    return [
+      String(e.serial),
+      e.kind,
+      e.at,
+      storedText(e.actor.slice(0, ACTOR_WIDTH)),
+      storedText(changes),
+      e.hash.slice(0, 12),
+    ];
   });
   yield* alignedColumns([['SERIAL', 'KIND', 'AT', 'ACTOR', 'CHANGES', 'HASH'], ...rows]);
 }
@@ -79,9 +87,9 @@ export function* renderStateObjectText(
   color: boolean,
 ): Generator<string> {
   const { address, kind, credentials, developer, ...fields } = object;
-  yield paint(`# ${address}`, 'bold', color);
+  yield paint(`# ${storedText(address)}`, 'bold', color);
   yield paint(
-    `${kind === 'developer' ? 'developer' : 'credential'} ${JSON.stringify(kind === 'developer' ? fields.email : address.replace(/^.*\.credential\["(.*)"\]$/, '$1'))} {`,
+    `${kind === 'developer' ? 'developer' : 'credential'} ${storedJson(kind === 'developer' ? fields.email : credentialOf(address))} {`,
     'bold',
     color,
   );
@@ -89,16 +97,20 @@ export function* renderStateObjectText(
   for (const credential of (credentials as Record<string, unknown>[] | undefined) ?? []) {
     const { type, ...rest } = credential;
     const identity = rest[CREDENTIAL_SPECS[type as keyof typeof CREDENTIAL_SPECS].identityField];
-    yield `    credential ${JSON.stringify(`${String(type)}:${String(identity)}`)} {`;
+    yield `    credential ${storedJson(`${String(type)}:${String(identity)}`)} {`;
     yield* attributeLines(rest, '        ');
     yield '    }';
   }
   yield '}';
 }
 
+function credentialOf(address: string): string {
+  return address.replace(/^.*\.credential\["(.*)"\]$/, '$1');
+}
+
 function* attributeLines(fields: Record<string, unknown>, indent: string): Generator<string> {
   const entries = Object.entries(fields).filter(([key, value]) => key !== 'email' && value !== null);
   const width = Math.max(0, ...entries.map(([key]) => key.length));
   for (const [key, value] of entries)
-    yield `${indent}${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? value : JSON.stringify(value)}`;
+    yield `${indent}${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? storedText(value) : storedJson(value)}`;
 }

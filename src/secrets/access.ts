@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { parseAddress } from '../address.js';
+import { parseGivenAddress } from '../address.js';
 import { actorOf, stateKeyOf, storeOf, userName, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
 import { appendEntry } from '../history.js';
@@ -8,7 +8,7 @@ import type { StateSnapshot, StoredCredential } from '../store/types.js';
 import { Vault, verifyPassword } from './vault.js';
 
 function findCredential(state: StateSnapshot, address: string): StoredCredential {
-  const parsed = parseAddress(address);
+  const parsed = parseGivenAddress(address);
   if (parsed.kind !== 'credential')
     throw new PortalformError(
       `${address} is a developer; name a credential, e.g. ${address}.credential["key-auth:NAME"]`,

@@ -2,6 +2,7 @@
 // list, one developer with its credentials. Every list is paged by a key and backed by an index
 // (migration 0004_console_indexes, schema.ts), so a state of 100,000 developers answers without a
 // full scan.
+import { canonicalEmail, canonicalSearch } from '../util/canonical-email.js';
 import { STATUSES, type Status } from '../model.js';
 import type { Conn } from './backend.js';
 import { sql } from './kysely.js';
@@ -100,7 +101,7 @@ export function developerPageQuery(conn: Conn, dialect: Dialect, query: Develope
   if (query.status) select = select.where('d.status', '=', query.status);
   if (query.origin) select = select.where('d.origin', '=', query.origin);
   if (query.after) select = select.where('d.email', '>', query.after);
-  const search = query.search?.trim().toLowerCase();
+  const search = canonicalSearch(query.search?.trim() ?? '');
   if (search) select = select.where(prefixMatch(dialect, search));
   return select.orderBy('d.email').limit(pageSize(query) + 1);
 }
@@ -124,7 +125,7 @@ export async function readDeveloperDetail(conn: Conn, email: string): Promise<De
   const row = await conn
     .selectFrom('pf_developers')
     .select(['id', 'email', 'full_name', 'status', 'origin', 'created_at', 'custom_id', 'meta'])
-    .where('email', '=', email.toLowerCase())
+    .where('email', '=', canonicalEmail(email))
     .executeTakeFirst();
   if (!row) return null;
   const credentials = await conn

@@ -1,7 +1,9 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from './kysely.js';
 import { createMailTables, type LinkTokenTable, type OutboxTable } from './mail-schema.js';
 import { type ConsoleAttemptTable, type ConsoleSessionTable, createConsoleTables } from './console-schema.js';
+import { canonicalizeStoredEmails } from './canonical-schema.js';
 import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
+import { CHANGE_FEED_TRIGGERS, CONSOLE_INDEXES, VERSION_TRIGGERS } from './schema-statements.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
 // dialects, so rows read back the same from SQLite and PostgreSQL.
@@ -292,84 +294,13 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     up: createMailTables,
   },
   '0009_console_sessions': { up: createConsoleTables },
+  '0010_canonical_emails': {
+    up: canonicalizeStoredEmails,
+  },
 });
-
-/**
- * PostgreSQL tells the service's instances that a commit changed what they may keep in memory
- * (store/postgres/change-feed.ts): one notification per statement, which PostgreSQL folds into
- * one per transaction, sent as part of the commit. A session's idle refresh (an update of
- * pf_sessions) changes nothing any instance keeps, so only its deletion notifies. SQLite needs no
- * trigger: its readers ask the file (`data_version`).
- */
-const CHANGE_FEED_TRIGGERS: Record<Dialect, string[]> = {
-  sqlite: [],
-  postgres: [
-    `create function pf_notify_change() returns trigger language plpgsql set search_path from current as $$
-       begin perform pg_notify('portalform_changes', tg_table_schema); return null; end $$`,
-    `create trigger pf_developers_changed after insert or update or delete on pf_developers
-       for each statement execute function pf_notify_change()`,
-    `create trigger pf_credentials_changed after insert or update or delete on pf_credentials
-       for each statement execute function pf_notify_change()`,
-    `create trigger pf_sessions_changed after delete on pf_sessions
-       for each statement execute function pf_notify_change()`,
-    `create trigger pf_meta_changed after insert or update or delete on pf_meta
-       for each statement execute function pf_notify_change()`,
-  ],
-};
 
 /** The chain of pf_events, as pf_chain_heads names it. */
 export const EVENTS_CHAIN = 'events';
-
-/**
- * Every write of a developer's or credential's content bumps its version, whoever writes, so a
- * saved plan can tell that an object it touches changed since (SPEC §8). Storing a sync digest
- * is bookkeeping, not content: it bumps nothing.
- */
-const DEVELOPER_CONTENT = 'email, full_name, status, custom_id, meta, origin, password_hash';
-const CREDENTIAL_CONTENT = 'developer_id, type, identity, unique_value, fields, secrets, active, origin';
-const VERSION_TRIGGERS: Record<Dialect, string[]> = {
-  // SQLite runs a trigger's own update without firing it again (recursive_triggers is off).
-  sqlite: [
-    `create trigger pf_developers_version after update of ${DEVELOPER_CONTENT} on pf_developers
-       begin update pf_developers set version = old.version + 1 where id = new.id; end`,
-    `create trigger pf_credentials_version after update of ${CREDENTIAL_CONTENT} on pf_credentials
-       begin update pf_credentials set version = old.version + 1 where id = new.id; end`,
-  ],
-  postgres: [
-    `create function pf_bump_version() returns trigger language plpgsql set search_path from current as $$
-       begin new.version := old.version + 1; return new; end $$`,
-    `create trigger pf_developers_version before update of ${DEVELOPER_CONTENT} on pf_developers
-       for each row execute function pf_bump_version()`,
-    `create trigger pf_credentials_version before update of ${CREDENTIAL_CONTENT} on pf_credentials
-       for each row execute function pf_bump_version()`,
-  ],
-};
-
-/**
- * The console's developer list (src/console/read-model.ts) pages by email within a status or an
- * origin and searches the start of an email or a lower-cased name, without a full scan. SQLite
- * searches by range (its LIKE ignores case and cannot use them), PostgreSQL by LIKE, which needs
- * the pattern operator class unless the database's collation is C.
- */
-const CONSOLE_INDEXES: Record<Dialect, string[]> = {
-  sqlite: [
-    'create index pf_history_at on pf_history (at)',
-    'create index pf_events_at on pf_events (at)',
-    'create index pf_developers_status_email on pf_developers (status, email)',
-    'create index pf_developers_origin_email on pf_developers (origin, email)',
-    'create index pf_developers_name_search on pf_developers (lower(full_name))',
-    "create index pf_developers_pending on pf_developers (created_at) where status = 'pending'",
-  ],
-  postgres: [
-    'create index pf_history_at on pf_history (at)',
-    'create index pf_events_at on pf_events (at)',
-    'create index pf_developers_status_email on pf_developers (status, email)',
-    'create index pf_developers_origin_email on pf_developers (origin, email)',
-    'create index pf_developers_email_search on pf_developers (email text_pattern_ops)',
-    'create index pf_developers_name_search on pf_developers (lower(full_name) text_pattern_ops)',
-    "create index pf_developers_pending on pf_developers (created_at) where status = 'pending'",
-  ],
-};
 
 export const SCHEMA_VERSIONS = Object.keys(migrations('sqlite')).sort();
 
@@ -390,6 +321,8 @@ export const MAIL_VERSION = '0008_mail';
 
 /** The migration that keeps the console's sessions and failed sign-ins in the state. */
 export const CONSOLE_SESSIONS_VERSION = '0009_console_sessions';
+/** The migration that rewrites stored emails in canonical form. */
+export const CANONICAL_EMAILS_VERSION = '0010_canonical_emails';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { storedJson, storedText } from '../../render/stored-text.js';
 import { listRequests } from '../../requests.js';
 import { plural } from '../../util/plural.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
@@ -38,7 +39,9 @@ export function registerRequests(program: Command): void {
           ? ['No pending access requests.']
           : [
               `${plural(result.requests.length, 'pending access request')}, oldest first:`,
-              ...result.requests.map((r) => `  ${r.email}  ${JSON.stringify(r.fullName)}  requested ${r.createdAt}`),
+              ...result.requests.map(
+                (r) => `  ${storedText(r.email)}  ${storedJson(r.fullName)}  requested ${r.createdAt}`,
+              ),
               '',
               'Approve one by declaring it in a manifest: `portalform requests --format manifest` prints the entries.',
             ],

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { filterListing, findStateObject, listedCredentialAddress, listState } from '../../inspect.js';
 import { developerAddress, STATUSES } from '../../model.js';
 import { renderStateObjectText } from '../../render/state.js';
+import { storedText } from '../../render/stored-text.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output } from '../io.js';
 import { examples } from '../shared.js';
@@ -28,8 +29,10 @@ export function registerState(program: Command): void {
       });
       await out.result(listingJson, () =>
         listingJson.developers.flatMap((d) => [
-          `${developerAddress(d.email)}  ${d.status}`,
-          ...d.credentials.map((c) => `${listedCredentialAddress(d.email, c)}  ${c.active ? 'active' : 'inactive'}`),
+          `${storedText(developerAddress(d.email))}  ${d.status}`,
+          ...d.credentials.map(
+            (c) => `${storedText(listedCredentialAddress(d.email, c))}  ${c.active ? 'active' : 'inactive'}`,
+          ),
         ]),
       );
     });
