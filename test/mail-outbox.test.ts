@@ -103,11 +103,13 @@ describe.each(BACKENDS)('portalform outbox on $name', (backend) => {
     const c = await mailCase(backend, ['ada@example.com']);
     await c.close();
     await runSql(c.w, [
+      'drop table pf_console_sessions',
+      'drop table pf_console_attempts',
       'drop table pf_outbox',
       'drop table pf_link_tokens',
       'alter table pf_developers drop column email_verified',
       'alter table pf_developers drop column pending_email',
-      `delete from pf_migration where name in ('0008_mail', '0010_canonical_emails')`,
+      `delete from pf_migration where name in ('0008_mail', '0009_console_sessions', '0010_canonical_emails')`,
       ...[
         ['p', 'pending', 'self-service'],
         ['r', 'rejected', 'self-service'],

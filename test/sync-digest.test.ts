@@ -211,7 +211,12 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       ...(backend.name === 'postgres' ? ['pf_developers_email_search'] : []),
     ].map((index) => `drop index ${index}`);
     const portal = [
-      // Mail (0008) came last, then name management (0007) and the unmanaged credentials' index (0006).
+      // Canonical emails (0010), the console's sessions (0009) and mail (0008) came last, then name
+      // management (0007) and the unmanaged credentials' index (0006).
+      `delete from pf_migration where name = '0010_canonical_emails'`,
+      'drop table pf_console_sessions',
+      'drop table pf_console_attempts',
+      `delete from pf_migration where name = '0009_console_sessions'`,
       'drop table pf_outbox',
       'drop table pf_link_tokens',
       'alter table pf_developers drop column email_verified',
