@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from './kysely.js';
 import { createMailTables, type LinkTokenTable, type OutboxTable } from './mail-schema.js';
+import { createMailThrottle, type MailThrottleTable } from './mail-schema.js';
 import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
@@ -131,6 +132,7 @@ export interface Database {
   pf_tombstones: TombstoneTable;
   pf_outbox: OutboxTable;
   pf_link_tokens: LinkTokenTable;
+  pf_mail_throttle: MailThrottleTable;
 }
 
 type Dialect = 'sqlite' | 'postgres';
@@ -288,6 +290,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0008_mail': {
     up: createMailTables,
   },
+  '0009_mail_throttle': { up: createMailThrottle }, // what each address was mailed lately (mail-throttle.ts)
 });
 
 /**
