@@ -556,6 +556,7 @@ describe('the service around the routes', () => {
       'POST /api/v1/session',
       'DELETE /api/v1/session',
       'POST /api/v1/password',
+      'POST /api/v1/password-reset',
       'GET /api/v1/me',
       'PATCH /api/v1/me',
       'PUT /api/v1/me/email',

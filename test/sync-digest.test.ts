@@ -213,6 +213,8 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
     const portal = [
       // Canonical emails (0010), the console's sessions (0009) and mail (0008) came last, then name
       // management (0007) and the unmanaged credentials' index (0006).
+      'drop table pf_mail_throttle',
+      `delete from pf_migration where name = '0011_mail_throttle'`,
       `delete from pf_migration where name = '0010_canonical_emails'`,
       'drop table pf_console_sessions',
       'drop table pf_console_attempts',

@@ -73,18 +73,25 @@ ${input({
   type: 'password',
   required: true,
   autocomplete: 'new-password',
-  hint: 'At least 12 characters. Your other sessions end.',
+  hint: 'At least 12 characters, not easy to guess. Your other sessions end.',
   errors: errors('password'),
   idPrefix: 'pw',
 })}
 <div><button type="submit">Change password</button></div></form>`;
+  const pending = account.pendingEmail
+    ? notice(
+        'info',
+        html`Waiting for confirmation: <strong>${account.pendingEmail}</strong>.`,
+        'We sent a link to that address; your email changes once you use it.',
+      )
+    : '';
   const deleteWarning = html`<strong>Deleting your account immediately revokes your access and deletes every credential you hold.</strong>
 Applications and services using them lose access at once. This cannot be undone.`;
   const confirmDelete = 'Delete your account? Your access is revoked immediately and every credential is deleted.';
   return html`<h2 id="name">Name</h2>${section('name', ['fullName'])}
 ${name}
 <h2 id="email">Email</h2>${section('email', ['email', 'password'])}
-${email}
+${pending}${email}
 <h2 id="password">Password</h2>${section('password', ['currentPassword', 'newPassword'])}
 ${password}
 <h2 id="delete">Delete account</h2>${section('delete', ['password'])}
@@ -139,7 +146,7 @@ ${accountSections(account, reply.generateCsrf(), failure)}`,
   fastify.post(
     '/account/email',
     signedIn.form,
-    change('email', 'Your email is changed.', (s, b) =>
+    change('email', 'Check your new address: we sent a link to it. Your email changes once you use it.', (s, b) =>
       engine.changeEmail(s, { email: b.email ?? '', password: b.password ?? '' }),
     ),
   );

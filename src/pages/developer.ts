@@ -5,10 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { accountRoutes } from './account.js';
 import { credentialRoutes } from './credentials.js';
 import type { PageContext } from './http.js';
+import { recoveryRoutes } from './recovery.js';
 import { signInRoutes } from './sign-in.js';
 
 export async function developerRoutes(fastify: FastifyInstance, context: PageContext): Promise<void> {
   signInRoutes(fastify, context);
+  recoveryRoutes(fastify, context);
   credentialRoutes(fastify, context);
   accountRoutes(fastify, context);
 }

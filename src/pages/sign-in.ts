@@ -1,5 +1,5 @@
-// The developer pages before a login: the welcome page, signing up, logging in and out, and
-// setting a password from an invite link.
+// The developer pages before a login: the welcome page, signing up, logging in and out (setting a
+// password with a link is in recovery.ts).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import { contextOf } from '../http/request-context.js';
@@ -15,7 +15,6 @@ export function signInRoutes(fastify: FastifyInstance, context: PageContext): vo
   homeRoute(fastify, context);
   signupRoutes(fastify, context);
   loginRoutes(fastify, context);
-  passwordRoutes(fastify, context);
 }
 
 function homeRoute(fastify: FastifyInstance, { engine }: PageContext): void {
@@ -92,6 +91,7 @@ ${csrfField(reply.generateCsrf())}
 ${input({ name: 'email', label: 'Email', type: 'email', value: values.email, required: true, autocomplete: 'username' })}
 ${input({ name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'current-password' })}
 <div><button type="submit">Log in</button></div></form>
+<p><a href="/password-reset">Forgot password?</a></p>
 <p>No account yet? <a href="/signup">Sign up</a>.</p>`;
 }
 
@@ -134,56 +134,5 @@ function loginRoutes(fastify: FastifyInstance, { engine, secureCookies }: PageCo
     }
     clearSessionCookie(reply, cookies);
     return redirect(reply, '/login?done=logout');
-  });
-}
-
-function passwordForm(reply: FastifyReply, token: string, error?: PortalError) {
-  const notice = error ? errorNotice(error, ['password']) : '';
-  return html`${notice}<form class="stack" method="post" action="/password" novalidate>
-${csrfField(reply.generateCsrf())}
-<input type="hidden" name="token" value="${token}">
-${input({
-  name: 'password',
-  label: 'New password',
-  type: 'password',
-  required: true,
-  autocomplete: 'new-password',
-  hint: 'At least 12 characters.',
-  errors: error?.errors,
-})}
-<div><button type="submit">Set my password</button></div></form>`;
-}
-
-function passwordRoutes(fastify: FastifyInstance, { engine }: PageContext): void {
-  fastify.get('/password', async (request, reply) => {
-    const token = String((request.query as Record<string, unknown>).token ?? '');
-    if (!token)
-      return page(reply, null, {
-        title: 'Set your password',
-        status: 400,
-        body: notice('error', 'This link has no token. Use the whole link from your invitation.'),
-      });
-    return page(reply, null, {
-      title: 'Set your password',
-      body: html`<p>Choose the password for your developer portal account.</p>${passwordForm(reply, token)}`,
-    });
-  });
-
-  fastify.post('/password', { preHandler: fastify.csrfProtection }, async (request, reply) => {
-    const form = formOf(request);
-    try {
-      await engine.setPasswordWithInvite(
-        { token: form.token ?? '', password: form.password ?? '' },
-        contextOf(request),
-      );
-      return page(reply, null, {
-        title: 'Your password is set',
-        body: html`${notice('ok', 'You can now log in with your email and this password.')}${loginForm(reply)}`,
-      });
-    } catch (error) {
-      if (!(error instanceof PortalError)) throw error;
-      const body = passwordForm(reply, form.token ?? '', error);
-      return page(reply, null, { title: 'Set your password', status: error.status, body });
-    }
   });
 }

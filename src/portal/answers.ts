@@ -27,6 +27,8 @@ export function account(row: DeveloperRow): Account {
     status: row.status as Status,
     origin: row.origin as Origin,
     createdAt: row.created_at,
+    emailVerified: Number(row.email_verified) === 1,
+    pendingEmail: row.pending_email ?? null,
     managed: { fullName: managed && Number(row.name_managed) !== 0, email: managed },
   };
 }

@@ -14,6 +14,10 @@ export interface Account {
   status: Status;
   origin: Origin;
   createdAt: string;
+  /** Whether the address is proven (docs/portal-service.md, "Mail"). */
+  emailVerified: boolean;
+  /** The address a requested change waits to move to until its mailed link is used; null otherwise. */
+  pendingEmail: string | null;
   /** True where a manifest manages the field: the developer may not change it (403). */
   managed: { fullName: boolean; email: boolean };
 }
@@ -122,13 +126,17 @@ export interface PortalEngine {
   /** The live session of a token, or null (the caller answers 401). Refreshes the idle lifetime. */
   authenticate(token: string): Promise<Session | null>;
   logout(session: Session): Promise<void>;
-  /** Sets a password with a token from `portalform invite`; 400 for a token unknown, used or expired. */
+  /** Sets a password with an invite or reset token, proving the address; 400 for a token unknown, used or expired. */
   setPasswordWithInvite(input: { token: string; password: string }, context?: RequestContext): Promise<void>;
+  /** Mails a reset link where an account has this address; answers the same whether or not one does. */
+  requestPasswordReset(input: { email: string }, context?: RequestContext): Promise<void>;
+  /** Whether an invite or reset token can still set a password. */
+  passwordTokenLive(token: string): Promise<boolean>;
 
   me(session: Session): Promise<Account>;
   /** 403 when the manifests manage the name. */
   updateMe(session: Session, input: { fullName: string }): Promise<Account>;
-  /** 403 when the manifests manage the developer; 409 taken; 401 wrong password. */
+  /** The new address waits for its mailed link; 403 when the manifests manage the developer; 409 taken; 400 wrong password. */
   changeEmail(session: Session, input: { email: string; password: string }): Promise<Account>;
   /** Ends every other session of the developer. */
   changePassword(session: Session, input: { currentPassword: string; newPassword: string }): Promise<void>;

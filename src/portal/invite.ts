@@ -1,14 +1,17 @@
-// `portalform invite ADDR`: a single-use link with which a developer the manifests created sets a
-// portal password (docs/portal-service.md). Only the token's digest is stored; the invite is recorded, never its token.
-import { randomBytes } from 'node:crypto';
+// `portalform invite ADDR`: a single-use link with which any developer sets a portal password and
+// proves the address, and unless told otherwise a mailed one with a token of its own
+// (docs/portal-service.md). Only tokens' digests are stored; the invite is recorded, never a token.
 import { parseGivenAddress } from '../address.js';
 import { actorOf, type StateOptions } from '../options.js';
 import { PortalformError } from '../errors.js';
-import { sha256 } from '../hash.js';
 import { developerAddress } from '../model.js';
 import { PortalError } from './contract.js';
-import { insertInvite } from '../store/invite-rows.js';
-import { inTransaction, openPortalState } from './state-access.js';
+import { outboxEntry } from '../mail/messages.js';
+import type { DeveloperRow } from '../store/developer-rows.js';
+import { voidEarlierInvites } from '../store/invite-rows.js';
+import { createLinkToken, voidLinkTokens } from '../store/link-tokens.js';
+import { dropWaitingMessagesOf, enqueueMessage } from '../store/outbox.js';
+import { inTransaction, openPortalState, type Transaction } from './state-access.js';
 
 export const INVITE_LIFETIME_MS = 72 * 3600_000;
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8080';
@@ -21,6 +24,8 @@ export interface InviteOptions extends StateOptions {
   lockTimeoutMs?: number;
   /** The clock the invite's lifetime starts by, in milliseconds since the epoch (default Date.now). */
   now?: () => number;
+  /** Also queue an invite message with a link of its own (default true; `--no-mail` turns it off). */
+  mail?: boolean;
 }
 
 export interface Invite {
@@ -36,39 +41,57 @@ export async function invite(address: string, options: InviteOptions = {}): Prom
   const base = publicUrlOf(options);
   const state = await openPortalState(options);
   try {
-    const token = randomBytes(32).toString('base64url');
     const timing = { busyTimeoutMs: options.lockTimeoutMs ?? 5_000, now: options.now ?? Date.now };
-    const expiresAt = await inTransaction(state, timing, async (tx) => {
+    const made = await inTransaction(state, timing, async (tx) => {
       const developer = await tx.lockDeveloperByEmail(target.email);
       if (!developer) throw new PortalformError(`${developerAddress(target.email)} is not in the state`);
-      if (developer.origin !== 'manifest') {
-        throw new PortalformError(
-          `${developerAddress(target.email)} signed up through the portal and set a password then; only developers the manifests created are invited`,
-        );
-      }
-      const expires = new Date(Date.parse(tx.now) + INVITE_LIFETIME_MS).toISOString();
-      await insertInvite(tx.conn, {
-        token_digest: sha256(token),
-        developer_id: developer.id,
-        created_at: tx.now,
-        expires_at: expires,
-        used_at: null,
-      });
-      await tx.record({
-        kind: 'invite',
-        actor: actorOf(options),
-        address: developerAddress(developer.email),
-        expiresAt: expires,
-      });
-      return expires;
+      return inviteIn(tx, developer, { mail: options.mail !== false, actor: actorOf(options) });
     }).catch((error: unknown) => {
       if (error instanceof PortalError) throw new PortalformError(`${error.detail} (${state.store.display})`);
       throw error;
     });
-    return { url: `${base}/password?token=${token}`, token, expiresAt };
+    return { url: `${base}/password?token=${made.token}`, ...made };
   } finally {
     await state.store.close();
   }
+}
+
+/**
+ * The developer's earlier unused invites are void and a waiting invite message dropped; the new
+ * token is stored as a digest, and the mailed link gets a token of its own when it is sent.
+ */
+async function inviteIn(
+  tx: Transaction,
+  developer: DeveloperRow,
+  options: { mail: boolean; actor: string },
+): Promise<{ token: string; expiresAt: string }> {
+  const now = new Date(tx.now);
+  await voidLinkTokens(tx.conn, developer.id, now, ['invite']);
+  await voidEarlierInvites(tx.conn, developer.id, tx.now);
+  await dropWaitingMessagesOf(tx.conn, developer.id, ['invite']);
+  const token = await createLinkToken(
+    tx.conn,
+    { kind: 'invite', developerId: developer.id, lifetimeMs: INVITE_LIFETIME_MS },
+    now,
+  );
+  if (options.mail) {
+    const message = {
+      kind: 'invite' as const,
+      to: developer.email,
+      developerId: developer.id,
+      fullName: developer.full_name,
+    };
+    await enqueueMessage(tx.conn, outboxEntry(message), tx.now);
+  }
+  const expiresAt = new Date(now.getTime() + INVITE_LIFETIME_MS).toISOString();
+  await tx.record({
+    kind: 'invite',
+    actor: options.actor,
+    address: developerAddress(developer.email),
+    expiresAt,
+    mailed: options.mail,
+  });
+  return { token, expiresAt };
 }
 
 function publicUrlOf(options: InviteOptions): string {

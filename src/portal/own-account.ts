@@ -1,18 +1,12 @@
-// A developer's own account: signing up, setting a password with an invite, the name, email and
-// password, and deleting it (docs/portal-service.md).
+// A developer's own account: signing up, the name and password, and deleting it
+// (docs/portal-service.md); the address change is in email-change.ts, passwords set with a link in password-reset.ts.
 import { randomUUID } from 'node:crypto';
 import { credentialAddress, developerAddress, type CredentialType, type Status } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 import { hashPassword } from '../secrets/vault.js';
 import { deleteCredentialsOf } from '../store/credential-rows.js';
-import {
-  deleteDeveloper,
-  developerById,
-  emailTaken,
-  insertSelfServiceDeveloper,
-  updateAccount,
-} from '../store/developer-rows.js';
-import { deleteInvitesOf, inviteByDigest, markInviteUsed } from '../store/invite-rows.js';
+import { deleteDeveloper, developerById, insertSelfServiceDeveloper, updateAccount } from '../store/developer-rows.js';
+import { deleteInvitesOf } from '../store/invite-rows.js';
 import { readMeta } from '../store/meta.js';
 import { deleteSessionsOf } from '../store/session-rows.js';
 import { clearTombstone, writeTombstone } from '../store/tombstone-rows.js';
@@ -22,14 +16,14 @@ import {
   fullNameErrors,
   invalid,
   normalizedEmail,
-  passwordErrors,
   registrationRefusal,
   selfService,
   sessionEnded,
-  tokenDigest,
   wrongPassword,
 } from './answers.js';
 import { PortalError, type Account, type Session } from './contract.js';
+import { voidOutstanding } from './password-reset.js';
+import { passwordPolicyErrors } from './password-policy.js';
 import type { PortalContext } from './portal-context.js';
 
 const SIGN_UPS_OFF = 'This portal does not accept sign-ups at the moment.';
@@ -50,7 +44,7 @@ export class OwnAccount {
     const errors = [
       ...emailErrors(email),
       ...fullNameErrors(input.fullName),
-      ...passwordErrors('password', input.password),
+      ...(await passwordPolicyErrors('password', input.password, { email, fullName: input.fullName })),
     ];
     if (errors.length > 0) throw invalid(errors);
     if (!(await this.context.settings()).selfService.enabled)
@@ -79,31 +73,9 @@ export class OwnAccount {
         created_at: tx.now,
         password_hash: passwordHash,
         name_managed: 1,
+        email_verified: 0,
+        pending_email: null,
       });
-    });
-  }
-
-  async setPasswordWithInvite(input: { token: string; password: string }): Promise<void> {
-    const errors = passwordErrors('password', input.password);
-    if (typeof input.token !== 'string' || input.token.length === 0)
-      errors.unshift({ field: 'token', message: 'is required' });
-    if (errors.length > 0) throw invalid(errors);
-    const passwordHash = await hashPassword(input.password);
-    await this.context.write(async (tx) => {
-      const invite = await inviteByDigest(tx.conn, tokenDigest(input.token));
-      const unusable = new PortalError(
-        400,
-        'Invalid invite',
-        'This link is unknown, already used or expired; ask for a new invite.',
-        [{ field: 'token', message: 'unknown, used or expired' }],
-      );
-      if (!invite || invite.used_at !== null || Date.parse(invite.expires_at) <= Date.parse(tx.now)) throw unusable;
-      const developer = await tx.lockDeveloper(invite.developer_id);
-      if (!developer) throw unusable;
-      await markInviteUsed(tx.conn, invite.token_digest, tx.now);
-      await updateAccount(tx.conn, developer.id, { passwordHash }, tx.now);
-      await deleteSessionsOf(tx.conn, developer.id);
-      await tx.record(selfService(developer.email, 'set-password', developerAddress(developer.email)));
     });
   }
 
@@ -130,42 +102,17 @@ export class OwnAccount {
     });
   }
 
-  async changeEmail(session: Session, input: { email: string; password: string }): Promise<Account> {
-    const email = normalizedEmail(input.email);
-    const errors = emailErrors(email);
-    if (errors.length > 0) throw invalid(errors);
-    const checked = await this.context.checkPassword(session, input.password, 'password');
-    return this.context.write(async (tx) => {
-      const developer = await this.context.lockOwn(tx, session);
-      if (developer.password_hash !== checked) throw wrongPassword('password');
-      if (developer.origin === 'manifest') throw managedByManifests('email');
-      if (email === developer.email) return account(developer);
-      if (await emailTaken(tx.conn, email)) {
-        throw new PortalError(409, 'Email taken', 'This email is already registered.', [
-          { field: 'email', message: 'already registered' },
-        ]);
-      }
-      await updateAccount(tx.conn, developer.id, { email }, tx.now);
-      await tx.record(
-        selfService(email, 'change-email', developerAddress(email), {
-          before: { email: developer.email },
-          after: { email },
-        }),
-      );
-      return account({ ...developer, email });
-    });
-  }
-
   async changePassword(session: Session, input: { currentPassword: string; newPassword: string }): Promise<void> {
-    const errors = passwordErrors('newPassword', input.newPassword);
-    if (errors.length > 0) throw invalid(errors);
     const checked = await this.context.checkPassword(session, input.currentPassword, 'currentPassword');
+    const own = await this.me(session);
+    const errors = await passwordPolicyErrors('newPassword', input.newPassword, own);
+    if (errors.length > 0) throw invalid(errors);
     const passwordHash = await hashPassword(input.newPassword);
     await this.context.write(async (tx) => {
       const developer = await this.context.lockOwn(tx, session);
       if (developer.password_hash !== checked) throw wrongPassword('currentPassword');
       await updateAccount(tx.conn, developer.id, { passwordHash }, tx.now);
-      await deleteSessionsOf(tx.conn, developer.id, session.sessionId);
+      await voidOutstanding(tx, developer, session.sessionId);
       await tx.record(selfService(developer.email, 'change-password', developerAddress(developer.email)));
     });
   }

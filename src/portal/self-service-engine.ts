@@ -4,7 +4,9 @@
 // `self-service` entry to the second history chain.
 import type { CredentialType } from '../model.js';
 import { answers } from '../store/meta.js';
+import { requestEmailChange } from './email-change.js';
 import { OwnAccount } from './own-account.js';
+import { PasswordRecovery } from './password-reset.js';
 import type {
   Account,
   CredentialWithSecrets,
@@ -25,12 +27,14 @@ export class SelfServiceEngine implements PortalEngine {
   private readonly account: OwnAccount;
   private readonly logins: Logins;
   private readonly credentials: OwnCredentials;
+  private readonly recovery: PasswordRecovery;
 
   constructor(state: PortalState, options: PortalEngineOptions) {
     this.context = new PortalContext(state, options);
     this.account = new OwnAccount(this.context);
     this.logins = new Logins(this.context);
     this.credentials = new OwnCredentials(this.context);
+    this.recovery = new PasswordRecovery(this.context);
   }
 
   /** How long a statement waits for another writer before answering busy (then a 503). */
@@ -63,7 +67,15 @@ export class SelfServiceEngine implements PortalEngine {
   }
 
   setPasswordWithInvite(input: { token: string; password: string }): Promise<void> {
-    return this.account.setPasswordWithInvite(input);
+    return this.recovery.setPassword(input);
+  }
+
+  requestPasswordReset(input: { email: string }): Promise<void> {
+    return this.recovery.requestReset(input);
+  }
+
+  passwordTokenLive(token: string): Promise<boolean> {
+    return this.recovery.tokenLive(token);
   }
 
   me(session: Session): Promise<Account> {
@@ -75,7 +87,7 @@ export class SelfServiceEngine implements PortalEngine {
   }
 
   changeEmail(session: Session, input: { email: string; password: string }): Promise<Account> {
-    return this.account.changeEmail(session, input);
+    return requestEmailChange(this.context, session, input);
   }
 
   changePassword(session: Session, input: { currentPassword: string; newPassword: string }): Promise<void> {

@@ -18,6 +18,7 @@ import { handleError } from './error-handler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
+import { recoveryRoutes } from './routes/recovery.js';
 import { sessionRoutes } from './routes/session.js';
 import type { RouteContext } from './routes/context.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
@@ -100,6 +101,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   healthRoutes(app, engine);
   sessionRoutes(app, context);
   accountRoutes(app, context);
+  recoveryRoutes(app, context);
   credentialRoutes(app, context);
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;

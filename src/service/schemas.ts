@@ -50,9 +50,10 @@ function body(properties: Record<string, Schema>, required: string[] = Object.ke
 export const registerBody = body({ email, fullName, password: password('The portal password to log in with.') });
 export const loginBody = body({ email, password: password('The portal password.') });
 export const inviteBody = body({
-  token: text('The token of the invite link from `portalform invite`.'),
-  password: password('The new portal password.'),
+  token: text('The token of an invite link (`portalform invite`) or of a password reset link.'),
+  password: password('The new portal password: at least 12 characters, not easy to guess.'),
 });
+export const passwordResetBody = body({ email });
 export const updateMeBody = body({ fullName });
 export const changeEmailBody = body({ email, password: password('The current portal password, to confirm.') });
 export const changePasswordBody = body({
@@ -194,6 +195,8 @@ const account: Schema = {
     status: { enum: ['pending', 'approved', 'rejected', 'revoked'] },
     origin: { enum: ['manifest', 'self-service', 'released'] },
     createdAt: { type: 'string' },
+    emailVerified: { type: 'boolean' },
+    pendingEmail: { type: ['string', 'null'], description: 'The address a requested change waits to move to.' },
     managed: { type: 'object', properties: { fullName: { type: 'boolean' }, email: { type: 'boolean' } } },
   },
 };

@@ -70,6 +70,24 @@ export async function consumeLinkToken(
   return { kind: row.kind as LinkTokenKind, developerId: row.developer_id, newEmail: row.new_email };
 }
 
+/** Whom a usable token (unused, unexpired, of one of these kinds) is for, without using it; null otherwise. */
+export async function liveLinkToken(
+  conn: Conn,
+  token: string,
+  kinds: readonly LinkTokenKind[],
+  now: Date,
+): Promise<ConsumedLinkToken | null> {
+  const row = await conn
+    .selectFrom('pf_link_tokens')
+    .select(['kind', 'developer_id', 'new_email'])
+    .where('token_digest', '=', sha256(token))
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .where('kind', 'in', kinds)
+    .executeTakeFirst();
+  return row ? { kind: row.kind as LinkTokenKind, developerId: row.developer_id, newEmail: row.new_email } : null;
+}
+
 /** Voids the developer's unused tokens (of these kinds; all kinds when none are given). */
 export async function voidLinkTokens(
   conn: Conn,

@@ -76,3 +76,18 @@ export async function createMailTables(db: Kysely<any>): Promise<void> {
   await sql`update pf_developers set email_verified = 1
     where origin in ('manifest', 'released') or status in ('approved', 'revoked')`.execute(db);
 }
+
+/** One verification or reset message sent to an address: at most one per 5 minutes and 10 a day. */
+export interface MailThrottleTable {
+  email: string;
+  sent_at: string;
+}
+
+export async function createMailThrottle(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('pf_mail_throttle')
+    .addColumn('email', 'text', (c) => c.notNull())
+    .addColumn('sent_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('pf_mail_throttle_email').on('pf_mail_throttle').columns(['email', 'sent_at']).execute();
+}

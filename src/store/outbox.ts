@@ -187,6 +187,16 @@ export async function dropDeveloperMessages(conn: Conn, developerIds: string[]):
   }
 }
 
+/** Drops a developer's waiting messages of these kinds: a newer request, or a password set, replaced them. */
+export async function dropWaitingMessagesOf(conn: Conn, developerId: string, kinds: readonly string[]): Promise<void> {
+  await conn
+    .deleteFrom('pf_outbox')
+    .where('developer_id', '=', developerId)
+    .where('kind', 'in', kinds)
+    .where('status', '=', 'waiting')
+    .execute();
+}
+
 /**
  * The database and lineage of an existing state that has the outbox; `missing` when there is no
  * state, `older` when its schema predates the outbox (apply migrates it).

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from './kyse
 import { createMailTables, type LinkTokenTable, type OutboxTable } from './mail-schema.js';
 import { type ConsoleAttemptTable, type ConsoleSessionTable, createConsoleTables } from './console-schema.js';
 import { canonicalizeStoredEmails } from './canonical-schema.js';
+import { createMailThrottle, type MailThrottleTable } from './mail-schema.js';
 import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
 import { CHANGE_FEED_TRIGGERS, CONSOLE_INDEXES, VERSION_TRIGGERS } from './schema-statements.js';
 
@@ -136,6 +137,7 @@ export interface Database {
   pf_link_tokens: LinkTokenTable;
   pf_console_sessions: ConsoleSessionTable;
   pf_console_attempts: ConsoleAttemptTable;
+  pf_mail_throttle: MailThrottleTable;
 }
 
 type Dialect = 'sqlite' | 'postgres';
@@ -297,6 +299,7 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
   '0010_canonical_emails': {
     up: canonicalizeStoredEmails,
   },
+  '0011_mail_throttle': { up: createMailThrottle }, // what each address was mailed lately (mail-throttle.ts)
 });
 
 /** The chain of pf_events, as pf_chain_heads names it. */

@@ -79,6 +79,8 @@ export function portalDouble(): DoubleEngine {
         status: 'pending',
         origin: 'self-service',
         createdAt: new Date().toISOString(),
+        emailVerified: false,
+        pendingEmail: null,
         managed: { fullName: false, email: false },
       };
       developers.set(email, { id: randomUUID(), account, password: input.password });
@@ -114,6 +116,13 @@ export function portalDouble(): DoubleEngine {
       throw new PortalError(400, 'Invalid invite', 'This invite token is unknown, used or expired.', [
         { field: 'token', message: 'is unknown, used or expired' },
       ]);
+    },
+    async requestPasswordReset(input) {
+      record('requestPasswordReset', input);
+    },
+    async passwordTokenLive(token) {
+      record('passwordTokenLive', token);
+      return false;
     },
     async me(session) {
       record('me', undefined);

@@ -1,4 +1,4 @@
-// Sign-up, invites, and the developer's own account (SPEC §7).
+// Sign-up and the developer's own account (docs/portal-service.md).
 import type { FastifyInstance } from 'fastify';
 import type { Account } from '../../portal/contract.js';
 import { clearSessionCookie } from '../../http/cookies.js';
@@ -8,7 +8,6 @@ import {
   changeEmailBody,
   changePasswordBody,
   deleteMeBody,
-  inviteBody,
   registerBody,
   responses,
   updateMeBody,
@@ -17,8 +16,8 @@ import { AUTHENTICATED, problems, type RouteContext } from './context.js';
 
 /** What `GET /api/v1/me` shows. */
 export function accountView(account: Account) {
-  const { email, fullName, status, origin, createdAt, managed } = account;
-  return { email, fullName, status, origin, createdAt, managed };
+  const { email, fullName, status, origin, createdAt, emailVerified, pendingEmail, managed } = account;
+  return { email, fullName, status, origin, createdAt, emailVerified, pendingEmail, managed };
 }
 
 export function accountRoutes(app: FastifyInstance, context: RouteContext): void {
@@ -26,7 +25,7 @@ export function accountRoutes(app: FastifyInstance, context: RouteContext): void
   ownAccountRoutes(app, context);
 }
 
-/** Sign-up, and a password from an invite: no session yet. */
+/** Sign-up: no session yet (a password set with a link is in recovery.ts). */
 function signUpRoutes(app: FastifyInstance, { engine }: RouteContext): void {
   app.post<{ Body: { email: string; fullName: string; password: string } }>(
     '/api/v1/register',
@@ -42,22 +41,6 @@ function signUpRoutes(app: FastifyInstance, { engine }: RouteContext): void {
       const account = await engine.register(request.body, contextOf(request));
       const { email, fullName, status } = account;
       return reply.code(201).send({ email, fullName, status });
-    },
-  );
-
-  app.post<{ Body: { token: string; password: string } }>(
-    '/api/v1/password',
-    {
-      schema: {
-        tags: ['account'],
-        summary: 'Set a password with the token of a `portalform invite` link',
-        body: inviteBody,
-        response: { 204: responses.empty, ...problems(400, 429, 503) },
-      },
-    },
-    async (request, reply) => {
-      await engine.setPasswordWithInvite(request.body, contextOf(request));
-      return reply.code(204).send();
     },
   );
 }
@@ -98,14 +81,15 @@ function ownAccountRoutes(app: FastifyInstance, { engine, cookies, requireSessio
     {
       schema: {
         tags: ['account'],
-        summary: 'Change the email (403 when the manifests manage the developer, 409 taken)',
+        summary: 'Ask to change the email: a link goes to the new address, which the account takes once it is used',
         security: AUTHENTICATED,
         body: changeEmailBody,
-        response: { 200: responses.account, ...problems(400, 401, 403, 409) },
+        response: { 202: responses.account, ...problems(400, 401, 403, 409, 429) },
       },
       preHandler: requireSession,
     },
-    async (request) => accountView(await engine.changeEmail(sessionOf(request), request.body)),
+    async (request, reply) =>
+      reply.code(202).send(accountView(await engine.changeEmail(sessionOf(request), request.body))),
   );
 
   app.put<{ Body: { currentPassword: string; newPassword: string } }>(
