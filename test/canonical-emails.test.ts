@@ -132,7 +132,9 @@ describe.each(BACKENDS)('the migration to canonical emails ($name)', (backend) =
        values ('${id}', '${email}', 'N', 'approved', '{}', '${origin}', '${at}', '${at}')`;
     // What the state held before: addresses lower-cased as written.
     await runSql(w, [
-      `delete from pf_migration where name = '0010_canonical_emails'`,
+      // (and nothing of the migrations after it)
+      'drop table pf_mail_throttle',
+      `delete from pf_migration where name in ('0010_canonical_emails', '0011_mail_throttle')`,
       developer('nfc', NFC, 'manifest', '2026-01-01T00:00:00Z'),
       developer('nfd', NFD.toLowerCase(), 'self-service', '2026-01-02T00:00:00Z'),
       developer('bob', 'bob@ｅｘａｍｐｌｅ.com', 'self-service', '2026-01-03T00:00:00Z'),
