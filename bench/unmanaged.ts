@@ -1,6 +1,6 @@
 // What self-service leaves in a state: developers who signed up (a tenth of them still pending, the
 // access-request queue) and the credentials they made, written straight into the state's tables
-// as the service would have, so the plan bench can measure plans with them present (SPEC §8).
+// as the service would have, so the plan bench can measure plans with them present (docs/unmanaged.md).
 import Database from 'better-sqlite3';
 import pg from 'pg';
 

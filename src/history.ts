@@ -102,7 +102,7 @@ export function sealEntry(entry: HistoryEntry, prevHash: string): Omit<HistoryRo
 }
 
 /**
- * The two chains SPEC §3 keeps: the applies, and every other kind (reveal, export, invite,
+ * The two chains docs/cli.md keeps: the applies, and every other kind (reveal, export, invite,
  * self-service), so that a long apply never holds the others up.
  */
 export type HistoryChain = 'apply' | 'events';

@@ -164,7 +164,7 @@ export async function history(options: StateOptions & Existing = {}): Promise<Hi
 }
 
 export type HistoryVerification = VerifyResult & {
-  /** Each chain on its own (SPEC §3): the applies, and every other kind. */
+  /** Each chain on its own (docs/cli.md): the applies, and every other kind. */
   chains: Record<ChainName, VerifyResult>;
 };
 

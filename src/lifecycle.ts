@@ -8,7 +8,7 @@ export interface Edge {
   op: TransitionOp;
 }
 
-/** The portal's status edges (SPEC §2). Every other move is a plan error. */
+/** The portal's status edges (docs/manifests.md#life-cycle). Every other move is a plan error. */
 export const EDGES: readonly Edge[] = [
   { from: 'pending', to: 'approved', op: 'approve' },
   { from: 'pending', to: 'rejected', op: 'reject' },

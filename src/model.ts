@@ -126,7 +126,7 @@ export interface SyncSource {
 export interface DesiredDeveloper {
   /** Lower-case. */
   email: string;
-  /** Null: the entry leaves the name to the developer (an adopting entry may, SPEC §8). */
+  /** Null: the entry leaves the name to the developer (an adopting entry may, docs/unmanaged.md). */
   fullName: string | null;
   status: Status;
   customId: string | null;
@@ -155,7 +155,7 @@ export interface RemovedBlock {
 
 export interface DesiredState {
   credentialTypes: CredentialType[];
-  /** The `portal:` block's settings, defaults filled (SPEC §6): the defaults when no document carries one. */
+  /** The `portal:` block's settings, defaults filled (docs/portal-service.md#settings): the defaults when no document carries one. */
   portal: PortalSettings;
   developers: DesiredDeveloper[];
   moved: MovedBlock[];
@@ -174,7 +174,7 @@ export function credentialAddress(email: string, type: CredentialType, identity:
   return `${developerAddress(email)}.credential[${JSON.stringify(`${type}:${identity}`)}]`;
 }
 
-/** The portal's settings as apply stores them (SPEC §6); defaults when the manifests have no `portal:` block. */
+/** The portal's settings as apply stores them (docs/portal-service.md#settings); defaults when the manifests have no `portal:` block. */
 export interface PortalSettings {
   credentialTypes: CredentialType[];
   autoApprove: boolean;

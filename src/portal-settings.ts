@@ -1,4 +1,4 @@
-// The portal's settings (SPEC §6): their defaults, and how the state keeps them. apply writes
+// The portal's settings (docs/portal-service.md#settings): their defaults, and how the state keeps them. apply writes
 // them to the state's meta under PORTAL_SETTINGS_KEY as JSON; the service reads them from there.
 import { PortalformError } from './errors.js';
 import { CREDENTIAL_TYPES, type CredentialType } from './model.js';
@@ -73,7 +73,7 @@ export function portalSettingsToMeta(settings: PortalSettings): Record<string, s
 }
 
 /**
- * Why a value is not settings the manifests could have declared (SPEC §6), or undefined when it
+ * Why a value is not settings the manifests could have declared (docs/portal-service.md#settings), or undefined when it
  * is: what apply re-checks in a saved plan and in what it reads back from the state.
  */
 export function portalSettingsProblem(value: unknown): string | undefined {

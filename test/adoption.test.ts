@@ -1,5 +1,5 @@
 // Declaring what someone made through the portal adopts it; what the manifests do not declare stays
-// (issue 17, point 3; SPEC §8).
+// (issue 17, point 3; docs/unmanaged.md).
 import { afterAll, describe, expect, it } from 'vitest';
 import { apply, plan } from '../src/engine.js';
 import { planJson } from '../src/plan/json.js';

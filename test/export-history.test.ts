@@ -1,5 +1,5 @@
 // A decK export hands out secret values: like `secret reveal`, it is recorded in the history (kind
-// `export`, SPEC §3) with who, when and what (counts, format), never a value, and the record still
+// `export`, docs/cli.md) with who, when and what (counts, format), never a value, and the record still
 // verifies.
 import { describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from './helpers/cli.js';

@@ -1,5 +1,5 @@
 // export writes the managed objects only, so a plan on it stays empty; --include-unmanaged adds the
-// others, which a plan then adopts (issue 17, point 7; SPEC §3).
+// others, which a plan then adopts (issue 17, point 7; docs/cli.md).
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { loginInvited, portalCase } from './helpers/portal.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { credentialsActive, transitionPath } from '../src/lifecycle.js';
 import { STATUSES, type Status } from '../src/model.js';
 
-// SPEC §2, cell by cell: the ops along the path, or the advice a refused move must give.
+// docs/manifests.md#life-cycle, cell by cell: the ops along the path, or the advice a refused move must give.
 const TABLE: Record<Status, Record<Status, string[] | RegExp>> = {
   pending: { pending: [], approved: ['approve'], rejected: ['reject'], revoked: ['approve', 'revoke'] },
   approved: {

@@ -88,7 +88,7 @@ describe('schema', () => {
     ]);
   });
 
-  describe('the portal block (SPEC §6)', () => {
+  describe('the portal block (docs/portal-service.md#settings)', () => {
     it('accepts every setting', async () => {
       const text =
         'version: 1\nportal:\n  credentialTypes: [key-auth, jwt, acl]\n  autoApprove: true\n  allowShortKeys: false\n' +

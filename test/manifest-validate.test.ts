@@ -1,4 +1,4 @@
-// The checks of the manifest set as a whole (SPEC §1), one test each.
+// The checks of the manifest set as a whole (docs/manifests.md), one test each.
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { workspace } from './helpers/cli.js';

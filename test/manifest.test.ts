@@ -39,7 +39,7 @@ describe('desired state', () => {
     });
     expect(diagnostics).toEqual([]);
     expect(desired?.credentialTypes).toEqual(['key-auth', 'basic-auth', 'oauth2', 'hmac-auth', 'jwt', 'acl']);
-    // No portal block: the settings are the defaults (SPEC §6).
+    // No portal block: the settings are the defaults (docs/portal-service.md#settings).
     expect(desired?.portal).toEqual(defaultPortalSettings());
     expect(desired?.portal.selfService.credentialTypes).toEqual([
       'key-auth',

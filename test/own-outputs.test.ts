@@ -1,4 +1,4 @@
-// Issue 15, point 12 (SPEC §1): portalform's own outputs among the manifests are recognised by their
+// Issue 15, point 12 (docs/manifests.md): portalform's own outputs among the manifests are recognised by their
 // content and skipped with a note; any other file that is not a manifest is an error that says how
 // to leave it out, and nothing that could be a manifest is ever skipped.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The pages (SPEC §9) over HTTP, without a browser: a real service and engine on a state a real
+// The pages (docs/portal-service.md#pages) over HTTP, without a browser: a real service and engine on a state a real
 // apply made. The browser suite (test/browser.test.ts) drives the same flows in Chromium.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

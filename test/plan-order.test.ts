@@ -33,7 +33,7 @@ function replayUniqueCustomIds(initial: Record<string, string>, changes: Change[
 }
 
 describe('plan ordering', () => {
-  it('follows SPEC §4: credential deletions, developer deletions, moves, creations, transitions, updates, credential changes', () => {
+  it('follows docs/manifests.md#plan-order: credential deletions, developer deletions, moves, creations, transitions, updates, credential changes', () => {
     const keep = developer('keep@example.com', 'pending');
     const gone = developer('gone@example.com', 'approved', { credentials: [credential('acl', 'g')] });
     const old = developer('old@example.com', 'approved');

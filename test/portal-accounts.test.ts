@@ -1,4 +1,4 @@
-// Accounts and sessions of the self-service engine (SPEC §7), on a state a real apply made.
+// Accounts and sessions of the self-service engine (docs/portal-service.md), on a state a real apply made.
 import { afterAll, describe, expect, it } from 'vitest';
 import { apply } from '../src/engine.js';
 import { verifyHistory, history } from '../src/inspect.js';

@@ -1,4 +1,4 @@
-// Self-service credentials (SPEC §7): own ones only, the types the settings allow, secrets
+// Self-service credentials (docs/portal-service.md): own ones only, the types the settings allow, secrets
 // generated and shown once, stored as apply stores them, the manifests' rules and uniqueness.
 import { afterAll, describe, expect, it } from 'vitest';
 import { plan } from '../src/engine.js';

@@ -1,4 +1,4 @@
-// Portal settings (SPEC §6) as a user meets them: the manifests' `portal:` block planned, applied,
+// Portal settings (docs/portal-service.md#settings) as a user meets them: the manifests' `portal:` block planned, applied,
 // stored in the state's meta, exported, and planned again with no changes, on each backend.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

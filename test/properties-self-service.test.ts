@@ -1,4 +1,4 @@
-// Properties (fast-check) of a portal where developers act themselves between applies (SPEC §8):
+// Properties (fast-check) of a portal where developers act themselves between applies (docs/unmanaged.md):
 // random sign-ups, credential creations and deletions and account deletions, interleaved with
 // applies of random manifests. A plan never deletes what the manifests do not manage (no
 // `removed` entry is generated here) unless it deletes the developer that owns it; after each
@@ -127,7 +127,7 @@ class Run {
         return;
       }
       case 'delete-account': {
-        // Only an unmanaged developer: a managed one would leave a tombstone that fails the next plan (SPEC §8).
+        // Only an unmanaged developer: a managed one would leave a tombstone that fails the next plan (docs/unmanaged.md).
         if (dev?.origin !== 'self-service' || dev.status !== 'approved') return;
         const session = await this.session(step.email);
         expect(await settle(this.engine.deleteAccount(session, { password: PASSWORD }))).toBe(0);
@@ -166,7 +166,7 @@ class Run {
 
   /**
    * A saved plan stays valid over self-service elsewhere (a sign-up), and is refused as stale over
-   * a self-service change to a developer it touches (SPEC §8); the state is then as it was.
+   * a self-service change to a developer it touches (docs/unmanaged.md); the state is then as it was.
    */
   private async saved(declared: Declared[], meanwhile: 'touched' | 'elsewhere' | 'nothing'): Promise<void> {
     if (!this.engine) return this.apply(declared);

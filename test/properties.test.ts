@@ -316,7 +316,7 @@ function plannedUniqueValue(
   return typeof value === 'string' ? value : null;
 }
 
-/** SPEC §4's order, allowing one exception: a step may wait for the step that frees the unique value it takes. */
+/** docs/manifests.md#plan-order's order, allowing one exception: a step may wait for the step that frees the unique value it takes. */
 function expectPhaseOrder(changes: Change[]): void {
   const createdAt = new Map<string, number>();
   changes.forEach((change, i) => {

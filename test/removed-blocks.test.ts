@@ -1,4 +1,4 @@
-// `removed` blocks delete what they name, or release it with keep: true (issue 17, point 4; SPEC §8).
+// `removed` blocks delete what they name, or release it with keep: true (issue 17, point 4; docs/unmanaged.md).
 import { afterAll, describe, expect, it } from 'vitest';
 import { apply, plan } from '../src/engine.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';

@@ -1,4 +1,4 @@
-// Issue 15 point 1, SPEC §5: a plan made on no state applies once, creating the state; a second
+// Issue 15 point 1, docs/state.md: a plan made on no state applies once, creating the state; a second
 // apply is refused as already applied, and applying it to a state created since as not matching.
 // Sealed with a key derived from PORTALFORM_STATE_KEY when one is set, only integrity-checked otherwise.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 17 point 6, SPEC §8: self-service changes do not move the serial, so a saved plan records
+// Issue 17 point 6, docs/unmanaged.md: self-service changes do not move the serial, so a saved plan records
 // the version of each developer and credential it touches; apply refuses it when one of them
 // changed, naming the object and what changed it, or when an address or unique value it takes
 // is now held. A sign-up elsewhere leaves it valid.

@@ -1,4 +1,4 @@
-// SPEC §7's table over HTTP (fastify.inject) on the real engine, on SQLite and PostgreSQL: each
+// docs/portal-service.md's table over HTTP (fastify.inject) on the real engine, on SQLite and PostgreSQL: each
 // state is created by a real apply of a small manifest, and applies approve the sign-ups.
 import { PassThrough } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';

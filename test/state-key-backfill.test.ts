@@ -1,6 +1,6 @@
 // A state made without PORTALFORM_STATE_KEY holds given secrets only as digests. Once a key is
 // set, a manifest whose value matches the stored digest lets apply store the encrypted copy (a
-// backfill, SPEC §4): the plan shows it as an update, and export --format deck and secret reveal
+// backfill, docs/manifests.md#plan-order): the plan shows it as an update, and export --format deck and secret reveal
 // work afterwards.
 import { describe, expect, it } from 'vitest';
 import { workspace, type Workspace } from './helpers/cli.js';

@@ -1,4 +1,4 @@
-// A managed developer who deleted their own account is not silently created again (issue 17, point 5; SPEC §8).
+// A managed developer who deleted their own account is not silently created again (issue 17, point 5; docs/unmanaged.md).
 import { afterAll, describe, expect, it } from 'vitest';
 import { apply, plan } from '../src/engine.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';

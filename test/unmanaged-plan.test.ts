@@ -1,4 +1,4 @@
-// Plans list what the manifests do not manage, and never as a change (issue 17, point 1; SPEC §8).
+// Plans list what the manifests do not manage, and never as a change (issue 17, point 1; docs/unmanaged.md).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -264,7 +264,7 @@ describe('the merge job', () => {
     expect(merged.log).toContain('Apply complete!');
     expect(merged.log).toMatch(/History verified: 1 entry/);
   }
-  // Needs SPEC §5's "a plan made on no state applies once, creating the state" (issue 15, point 1),
+  // Needs docs/state.md's "a plan made on no state applies once, creating the state" (issue 15, point 1),
   // which another branch is adding: until it is merged, apply refuses the plan ("made before the
   // state existed"). Turn this into it(...) then.
   it('works on its very first merge, on a new state', firstMergeOnNewState);

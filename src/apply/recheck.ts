@@ -1,5 +1,5 @@
 // Before a saved plan runs, under the lock, every step is checked again against the state as it
-// is now, the life cycle (SPEC §2) and the manifests the plan was made from (SPEC §5): its seal
+// is now, the life cycle (docs/manifests.md#life-cycle) and the manifests the plan was made from (docs/state.md): its seal
 // says who made the plan, this says that each step is still one that plan would make. A step that
 // fails is refused before anything is written.
 import { PortalformError } from '../errors.js';

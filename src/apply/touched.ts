@@ -1,5 +1,5 @@
 // A saved plan is stale when an object it touches changed since it was made, or a unique value or
-// address it takes is now held (SPEC §8). Self-service changes do not move the serial, so the plan
+// address it takes is now held (docs/unmanaged.md). Self-service changes do not move the serial, so the plan
 // records the version of each row it touches (plan/saved.ts, touchesOf) and apply re-reads only
 // those rows, inside its transaction: the check costs in proportion to the plan, not the state.
 import { StalePlanError } from '../errors.js';

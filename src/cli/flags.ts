@@ -105,7 +105,7 @@ export function colorOf(flags: CommonFlags): boolean {
   return colorEnabled(process.stdout, flags.color === false);
 }
 
-/** Two flags that cannot both hold: one readable usage error (exit 1, SPEC §3). */
+/** Two flags that cannot both hold: one readable usage error (exit 1, docs/cli.md). */
 export function refuseTogether(
   first: string | false | undefined,
   second: string | false | undefined,

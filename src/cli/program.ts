@@ -66,7 +66,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
   return program;
 }
 
-/** `[paths...]` defaults to the current directory (SPEC §1): say so, not `(default: [])`. */
+/** `[paths...]` defaults to the current directory (docs/manifests.md): say so, not `(default: [])`. */
 function describePathDefaults(command: Command): void {
   for (const argument of command.registeredArguments) {
     if (argument.name() === 'paths' && Array.isArray(argument.defaultValue))

@@ -1,5 +1,5 @@
 // A decK export hands out secret values, so, like `secret reveal`, it leaves a trace: an entry of
-// kind `export` in the history (SPEC §3) saying who exported what (counts and format, never a
+// kind `export` in the history (docs/cli.md) saying who exported what (counts and format, never a
 // value). The entry is written, in the state's lock, before the file is returned to be written.
 import { hostname } from 'node:os';
 import { actorOf, stateKeyOf, storeOf, userName, type StateOptions } from '../options.js';

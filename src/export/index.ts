@@ -1,3 +1,7 @@
+// Export: the stored state written out — as manifests a plan on which shows no changes (manifest.ts;
+// refused stored values left out with a note, refused-values.ts), into a directory that remembers
+// what it wrote (write-dir.ts), or as a decK file for Kong Gateway (deck.ts), whose secret values
+// make it a recorded event (deck-record.ts). Every export refuses a missing state.
 import { readExistingState } from '../inspect.js';
 import type { StateSnapshot } from '../store/types.js';
 import { exportDeckRecorded, type DeckExportOptions } from './deck-record.js';

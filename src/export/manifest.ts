@@ -7,7 +7,7 @@
 // - Secret fields are left out: in a manifest an omitted secret means "keep the stored value".
 // - Non-secret fields are written in full, defaults and generated values (oauth2 clientId)
 //   included, so nothing depends on the loader's defaults.
-// - The portal's settings (SPEC §6) are written in full as the `portal:` block, defaults included.
+// - The portal's settings (docs/portal-service.md#settings) are written in full as the `portal:` block, defaults included.
 // - Stable: developers sorted by email, credentials by type and identity, meta by key; a
 //   developer's keys in manifest order, a credential's `type` and identity first, then the rest
 //   sorted. Exporting the same state twice gives the same bytes.

@@ -1,3 +1,8 @@
+// The one HTTP layer (src/http/) that the JSON API (src/service/) and the pages (src/pages/) both
+// use: the session of a request (this module), cookies, one CSRF scheme, problem+json answers, the
+// request guards, the request context and the security headers. It imports neither the routes nor
+// the pages; the domain (src/portal/) does not import it.
+//
 // Who is calling: `Authorization: Bearer TOKEN`, or the session cookie of a login. The JSON API
 // accepts both; the pages only the cookie. A request's session is looked up once, whoever asks.
 import type { FastifyRequest } from 'fastify';

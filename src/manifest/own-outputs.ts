@@ -1,6 +1,6 @@
 // Files portalform itself writes may land among the manifests (`apply --secrets-out secrets.json`
 // in the manifest directory, a saved plan, a decK export, an export's list of written files). They
-// are recognised by their content, never by their name, and skipped with a note (SPEC §1). Any
+// are recognised by their content, never by their name, and skipped with a note (docs/manifests.md). Any
 // other file that fails as a manifest stays an error: a manifest skipped by mistake would delete
 // its developers.
 import type { Diagnostic } from '../model.js';

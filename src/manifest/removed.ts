@@ -1,4 +1,4 @@
-// The checks of `removed` entries (SPEC §8) across the manifest set: an entry must not name what
+// The checks of `removed` entries (docs/unmanaged.md) across the manifest set: an entry must not name what
 // the manifests still declare (the error names both places), nor name one object twice.
 import {
   CREDENTIAL_SPECS,

@@ -22,7 +22,7 @@ export interface ManifestDocument {
   removed?: ManifestRemoved[];
 }
 
-/** The `portal:` block (SPEC §6); an omitted field takes its default (portal-settings.ts). */
+/** The `portal:` block (docs/portal-service.md#settings); an omitted field takes its default (portal-settings.ts). */
 export interface ManifestPortal {
   credentialTypes?: CredentialType[];
   autoApprove?: boolean;
@@ -32,7 +32,7 @@ export interface ManifestPortal {
 
 export interface ManifestDeveloper {
   email: string;
-  /** Omitted only by an entry that adopts a self-registered developer (SPEC §8). */
+  /** Omitted only by an entry that adopts a self-registered developer (docs/unmanaged.md). */
   fullName?: string;
   status: Status;
   customId?: string;
@@ -45,7 +45,7 @@ export interface ManifestMoved {
   to: string;
 }
 
-/** A `removed` entry (SPEC §8): `credential` is `type:identity`. */
+/** A `removed` entry (docs/unmanaged.md): `credential` is `type:identity`. */
 export interface ManifestRemoved {
   developer: string;
   credential?: string;

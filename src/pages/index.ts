@@ -1,4 +1,4 @@
-// The portal's web pages (SPEC §9) as one Fastify plugin the service registers: the developer
+// The portal's web pages (docs/portal-service.md#pages) as one Fastify plugin the service registers: the developer
 // pages at `/` and the read-only console at `/console`. Rendered on the server (every value
 // escaped by the html template), usable without JavaScript, CSRF-protected forms, and a
 // Content-Security-Policy that allows only this origin's stylesheet and script.

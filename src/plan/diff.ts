@@ -1,3 +1,8 @@
+// Planning (src/plan/): the desired state against the stored one, as ordered changes. This module
+// diffs each developer (credentials in credential-diff.ts); order.ts puts the changes in execution
+// order and frees unique values before they are taken; scope.ts and digest.ts choose which
+// developers a plan must read in full; unmanaged.ts, removed.ts, tombstones.ts and duplicates.ts
+// handle what the manifests do not manage; planfile.ts and saved.ts write and check saved plans.
 import { credentialsActive, transitionPath } from '../lifecycle.js';
 import {
   credentialAddress,
@@ -166,7 +171,7 @@ function diffDeveloper(
   if (developer.customId !== current.customId) set.customId = developer.customId;
   if (!sameJson(developer.meta, current.meta)) set.meta = developer.meta;
   if (current.origin !== 'manifest') set.adopt = true;
-  // Who manages the name: the manifests when the entry gives one, else the developer (SPEC §8).
+  // Who manages the name: the manifests when the entry gives one, else the developer (docs/unmanaged.md).
   const nameManaged = developer.fullName !== null;
   if (current.nameManaged !== undefined && (set.adopt ? !nameManaged : current.nameManaged !== nameManaged))
     set.nameManaged = nameManaged;

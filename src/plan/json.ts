@@ -8,7 +8,7 @@ export interface PublicChange {
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   replace?: true;
-  /** SPEC §4: both halves of a replacement carry the pair. */
+  /** docs/manifests.md#plan-order: both halves of a replacement carry the pair. */
   actions?: ['delete', 'create'];
 }
 
@@ -23,7 +23,7 @@ export function publicChanges(changes: Change[]): PublicChange[] {
   }));
 }
 
-/** The JSON of SPEC §4 (`plan --json`, `show --json PLANFILE`). */
+/** The JSON of docs/manifests.md#plan-order (`plan --json`, `show --json PLANFILE`). */
 export function planJson(plan: Plan): Record<string, unknown> {
   return {
     format_version: plan.formatVersion,

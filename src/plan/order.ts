@@ -9,7 +9,7 @@ import type { StateSnapshot } from '../store/types.js';
 import type { Action, Change } from './types.js';
 import { escapeForMessage, quoteForMessage } from '../util/strings.js';
 
-/** SPEC §4's execution order. */
+/** docs/manifests.md#plan-order's execution order. */
 const PHASES: Record<Action['do'], number> = {
   // Before everything: the settings are what the rest of the plan is checked against.
   'portal.update': -1,

@@ -35,7 +35,7 @@ export function planDigest(plan: Plan): string {
   });
 }
 
-/** Seals a plan: a MAC over its digest under `key`, or (no key: a plan made on no state, SPEC §5) the digest alone. */
+/** Seals a plan: a MAC over its digest under `key`, or (no key: a plan made on no state, docs/state.md) the digest alone. */
 export function sealPlan(plan: Plan, mode: PlanSeal['key'], key: Buffer | null): PlanSeal {
   const digest = planDigest(plan);
   return { key: mode, mac: key ? macOf(key, digest) : digest };

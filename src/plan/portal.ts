@@ -1,4 +1,4 @@
-// The plan step of the portal's settings (SPEC §6): one `update` of address `portal` when the
+// The plan step of the portal's settings (docs/portal-service.md#settings): one `update` of address `portal` when the
 // manifests' settings differ from the stored ones, showing only the fields that change.
 import type { PortalSettings } from '../model.js';
 import { completePortalSettings } from '../portal-settings.js';

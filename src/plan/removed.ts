@@ -1,4 +1,4 @@
-// `removed` blocks (SPEC §8): delete what they name, managed or not, or with `keep: true` stop
+// `removed` blocks (docs/unmanaged.md): delete what they name, managed or not, or with `keep: true` stop
 // managing it (origin `released`) and leave it as it is. Each is a reviewed plan step; an entry
 // that names nothing stored is only a warning (it did its work in an earlier apply, or has a typo).
 import { credentialAddress, developerAddress, type Diagnostic, type RemovedBlock } from '../model.js';

@@ -1,5 +1,5 @@
 // The checks a saved plan (see planfile.ts) passes before it is applied. Their refusals use the
-// words SPEC §3 fixes.
+// words docs/cli.md fixes.
 import { PortalformError, StalePlanError } from '../errors.js';
 import { credentialAddress, developerAddress } from '../model.js';
 import { noStatePlanKey, Vault } from '../secrets/vault.js';
@@ -43,7 +43,7 @@ export function checkPlanLineage(saved: Plan, state: StateSnapshot): void {
   );
 }
 
-/** Seals a new plan with the key of the state it was made on (SPEC §5). */
+/** Seals a new plan with the key of the state it was made on (docs/state.md). */
 export function sealFor(plan: Plan, vault: Vault | null, stateKey: string | null): PlanSeal {
   if (vault) return sealPlan(plan, 'state', vault.savedPlanKey());
   return stateKey === null ? sealPlan(plan, 'none', null) : sealPlan(plan, 'state-key', noStatePlanKey(stateKey));
@@ -144,7 +144,7 @@ export function needsGivenSecrets(saved: Plan): boolean {
 }
 
 /**
- * The version of every stored developer the changes touch (SPEC §8), one whose row or credentials
+ * The version of every stored developer the changes touch (docs/unmanaged.md), one whose row or credentials
  * they write, and of each of its credentials.
  */
 export function touchesOf(changes: Change[], state: StateSnapshot): NonNullable<Plan['touches']> {

@@ -1,4 +1,4 @@
-// Tombstones (SPEC §8): a managed developer who deleted their own account is not silently created
+// Tombstones (docs/unmanaged.md): a managed developer who deleted their own account is not silently created
 // again. While the manifests declare the email the plan fails, saying so; `--replace` creates the
 // developer anew, and removing the entry clears the record. Both clearings are plan steps.
 import { developerAddress, type DesiredDeveloper, type Diagnostic } from '../model.js';

@@ -21,7 +21,7 @@ export interface DeveloperAttributes {
 
 /** What apply does for one change; plain JSON so a saved plan can carry it. */
 export type Action =
-  /** The portal's settings (SPEC §6), complete: apply stores them as they are. */
+  /** The portal's settings (docs/portal-service.md#settings), complete: apply stores them as they are. */
   | { do: 'portal.update'; settings: PortalSettings }
   | { do: 'developer.create'; developer: DeveloperAttributes }
   /** `adopt`: the origin becomes manifest; `release`: it becomes released (a `removed … keep: true`). */
@@ -56,7 +56,7 @@ export type Action =
       secrets?: Record<string, SecretPlan>;
       /**
        * Fields of `secrets` whose value stays, given by the manifest and matching the stored digest,
-       * that only gain their encrypted copy: a state key was set after they were stored (SPEC §4).
+       * that only gain their encrypted copy: a state key was set after they were stored (docs/manifests.md#plan-order).
        */
       backfill?: string[];
       adopt?: true;
@@ -66,10 +66,10 @@ export type Action =
       clearUnique?: true;
     }
   | { do: 'credential.delete'; email: string; type: CredentialType; identity: string }
-  /** Forgets that a managed developer deleted their own account (SPEC §8). */
+  /** Forgets that a managed developer deleted their own account (docs/unmanaged.md). */
   | { do: 'tombstone.clear'; email: string }
   /**
-   * A credential (de)activated by its developer's transition, shown right after it (SPEC §4).
+   * A credential (de)activated by its developer's transition, shown right after it (docs/manifests.md#plan-order).
    * The transition itself flips every credential of the developer, so apply writes nothing here.
    */
   | { do: 'credential.activation'; email: string; type: CredentialType; identity: string; active: boolean };
@@ -109,17 +109,17 @@ export interface Plan {
   /** Generated secrets apply will produce; without a state key they must go to --secrets-out. */
   generates: string[];
   /**
-   * The version of each stored developer and credential the plan touches, by address (SPEC §8):
+   * The version of each stored developer and credential the plan touches, by address (docs/unmanaged.md):
    * apply re-reads only these rows and refuses the plan if one changed since.
    */
   touches?: { developers: Record<string, number>; credentials: Record<string, number> };
-  /** The MAC that makes a saved plan authentic (SPEC §5); not part of the plan's digest. */
+  /** The MAC that makes a saved plan authentic (docs/state.md); not part of the plan's digest. */
   seal?: PlanSeal;
-  /** What the state holds that the manifests do not manage and this plan leaves as it is (SPEC §8). */
+  /** What the state holds that the manifests do not manage and this plan leaves as it is (docs/unmanaged.md). */
   unmanaged?: UnmanagedObject[];
 }
 
-/** One object the manifests do not manage (SPEC §8), as `plan --json` lists it. */
+/** One object the manifests do not manage (docs/unmanaged.md), as `plan --json` lists it. */
 export interface UnmanagedObject {
   address: string;
   kind: 'developer' | 'credential';

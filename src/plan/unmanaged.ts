@@ -1,4 +1,4 @@
-// The plan's list of what the manifests do not manage (SPEC §8): read from each object's origin,
+// The plan's list of what the manifests do not manage (docs/unmanaged.md): read from each object's origin,
 // status and creation time alone, minus what this plan itself changes (adopts, releases, deletes).
 import { credentialAddress, developerAddress } from '../model.js';
 import type { StateSnapshot } from '../store/types.js';

@@ -1,10 +1,10 @@
-// The self-service engine's surface (SPEC §6, §7): what the HTTP routes (src/service/) and the
+// The self-service engine's surface (docs/portal-service.md#settings, docs/portal-service.md): what the HTTP routes (src/service/) and the
 // pages call. The routes only parse input and map results and PortalError to HTTP; every rule
 // (life cycle, invariants, uniqueness, throttling, history) lives behind this interface.
 import type { CredentialType, PortalSettings, Status } from '../model.js';
 import type { Origin } from '../store/types.js';
 
-/** The portal's settings (SPEC §6), kept in model.ts beside the desired state that carries them. */
+/** The portal's settings (docs/portal-service.md#settings), kept in model.ts beside the desired state that carries them. */
 export type { PortalSettings } from '../model.js';
 
 /** A developer as `GET /api/v1/me` shows it, plus what the manifests manage (read-only to the developer). */
@@ -94,7 +94,7 @@ export interface PortalEngineOptions {
   env?: Record<string, string | undefined>;
   /** Default $PORTALFORM_STATE_KEY. */
   stateKey?: string | null;
-  /** Failed logins per account per 15 minutes (SPEC §7, default 10), counted in the state. */
+  /** Failed logins per account per 15 minutes (docs/portal-service.md, default 10), counted in the state. */
   loginAttempts?: number;
   /** A session ends after this long without a request (default 30 minutes). */
   sessionIdleSeconds?: number;
@@ -111,7 +111,7 @@ export interface PortalEngineOptions {
 /**
  * One open state, shared by every request of a service instance. Every method that writes runs
  * one short transaction that locks and re-reads the developer's row first, keeps the invariants
- * apply keeps, and appends a `self-service` history entry where SPEC §7 says so. Methods throw
+ * apply keeps, and appends a `self-service` history entry where docs/portal-service.md says so. Methods throw
  * PortalError for anything the caller did wrong, and nothing else for expected outcomes.
  */
 export interface PortalEngine {

@@ -1,3 +1,6 @@
+// Output (src/render/): a plan as Terraform-like text (this module), Markdown, a unified diff or a
+// self-contained HTML report, the state and the history as text. One destructive-change warning
+// for every format (destructive.ts); stored text is escaped before it is printed (stored-text.ts).
 import { destructiveWarning } from './destructive.js';
 import { escapeJsonText } from '../util/strings.js';
 import {

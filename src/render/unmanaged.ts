@@ -1,4 +1,4 @@
-// The plan's section on what the manifests do not manage (SPEC §8), shared by the text, markdown
+// The plan's section on what the manifests do not manage (docs/unmanaged.md), shared by the text, markdown
 // and html formats: the pending access requests named first, oldest first, then the other
 // unmanaged developers and credentials as counts. Nothing in it is a change.
 import { html, type SafeHtml } from './html-template.js';

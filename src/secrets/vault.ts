@@ -1,3 +1,6 @@
+// Secrets (src/secrets/): the vault of one state — keyed digests to compare secrets without
+// keeping them, encryption of recoverable copies under a key derived from PORTALFORM_STATE_KEY,
+// password hashes — and `secret reveal` (access.ts). Nothing here ever writes a secret in plain text.
 import {
   createCipheriv,
   createDecipheriv,
@@ -81,7 +84,7 @@ export class Vault {
   }
 
   /**
-   * The key that seals this state's saved plans (SPEC §5): derived from the digest key under a
+   * The key that seals this state's saved plans (docs/state.md): derived from the digest key under a
    * label of its own, so it is never stored anywhere and a MAC never reveals a digest.
    */
   savedPlanKey(): Buffer {
@@ -115,7 +118,7 @@ export class Vault {
   }
 }
 
-/** The key that seals a plan made on no state, when PORTALFORM_STATE_KEY is set (SPEC §5). */
+/** The key that seals a plan made on no state, when PORTALFORM_STATE_KEY is set (docs/state.md). */
 export function noStatePlanKey(stateKey: string): Buffer {
   if (stateKey.length < MIN_STATE_KEY_LENGTH)
     throw new PortalformError(`the state key must be at least ${MIN_STATE_KEY_LENGTH} characters long`);

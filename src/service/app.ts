@@ -1,4 +1,4 @@
-// The portal's HTTP service (SPEC §7) on Fastify: security headers, a rate limit per client
+// The portal's HTTP service (docs/portal-service.md) on Fastify: security headers, a rate limit per client
 // address, cookies, problem+json errors, structured logs without secrets, and the routes, which
 // only parse input and call the engine.
 import { randomUUID } from 'node:crypto';
@@ -35,7 +35,7 @@ export interface ServiceOptions {
   /** Log records go here (default: stdout); false for none. */
   log?: NodeJS.WritableStream | false;
   logLevel?: string;
-  /** Registers the web pages (SPEC §9, src/pages/ `pagesFor`) beside the API. */
+  /** Registers the web pages (docs/portal-service.md#pages, src/pages/ `pagesFor`) beside the API. */
   pages?: (app: FastifyInstance, engine: PortalEngine, publicUrl: string | undefined) => Promise<void>;
 }
 

@@ -1,3 +1,9 @@
+// The state (src/store/): the only code that speaks SQL to the state's tables. One Store over a
+// Backend with a SQLite and a PostgreSQL implementation side by side (sqlite/, postgres/); the
+// schema and its migrations (schema.ts and the *-schema.ts modules); the apply's write session and
+// writer; the service's short writes; and the rows of each table in a module named by its noun
+// (developer-rows.ts, session-rows.ts, outbox.ts, link-tokens.ts, …). scripts/check-architecture.mjs
+// refuses a table name or a dialect statement anywhere else.
 import { resolve } from 'node:path';
 import { PostgresBackend } from './postgres/backend.js';
 import { SqliteBackend } from './sqlite/backend.js';

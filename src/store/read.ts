@@ -48,7 +48,7 @@ const UNMANAGED_ORIGINS = ['self-service', 'released'];
 
 /**
  * The objects the manifests do not manage, from their origin, status and creation time alone:
- * the plan lists them (SPEC §8) without reading any of them in full.
+ * the plan lists them (docs/unmanaged.md) without reading any of them in full.
  */
 async function readUnmanaged(conn: Conn): Promise<UnmanagedRow[]> {
   const developers = await conn

@@ -33,9 +33,9 @@ export interface DeveloperTable {
   sync_digest: string | null;
   /** 1 while the manifests manage the name; 0 when an adopting entry leaves it to the developer (0007). */
   name_managed?: number;
-  /** Bumped by a trigger on every write of the row's content (SPEC §8); 1 when created. */
+  /** Bumped by a trigger on every write of the row's content (docs/unmanaged.md); 1 when created. */
   version?: number;
-  /** The developer's portal password (scrypt), null until they set one (SPEC §7). */
+  /** The developer's portal password (scrypt), null until they set one (docs/portal-service.md). */
   password_hash?: string | null;
   /** 1 once the address is proven (0008, docs/portal-service.md "Mail"); 0 for an unverified sign-up. */
   email_verified?: number;
@@ -56,7 +56,7 @@ export interface CredentialTable {
   origin: string;
   created_at: string;
   updated_at: string;
-  /** Bumped by a trigger on every write of the row's content (SPEC §8); 1 when created. */
+  /** Bumped by a trigger on every write of the row's content (docs/unmanaged.md); 1 when created. */
   version?: number;
 }
 
@@ -98,7 +98,7 @@ export interface LoginAttemptTable {
   failures: number;
 }
 
-/** A single-use link to set a portal password (SPEC §7); only the token's digest is kept. */
+/** A single-use link to set a portal password (docs/portal-service.md); only the token's digest is kept. */
 export interface InviteTable {
   token_digest: string;
   developer_id: string;
@@ -107,7 +107,7 @@ export interface InviteTable {
   used_at: string | null;
 }
 
-/** A managed developer who deleted their own account (SPEC §8). */
+/** A managed developer who deleted their own account (docs/unmanaged.md). */
 export interface TombstoneTable {
   email: string;
   deleted_at: string;
@@ -125,7 +125,7 @@ export interface Database {
   pf_developers: DeveloperTable;
   pf_credentials: CredentialTable;
   pf_history: HistoryTable;
-  /** The second hash chain (SPEC §3): every kind but `apply`. */
+  /** The second hash chain (docs/cli.md): every kind but `apply`. */
   pf_events: HistoryTable;
   pf_chain_heads: ChainHeadTable;
   pf_locks: LockTable;
@@ -142,7 +142,7 @@ export interface Database {
 
 type Dialect = 'sqlite' | 'postgres';
 
-/** A hash chain's table (SPEC §3): pf_history holds the applies, pf_events every other kind. */
+/** A hash chain's table (docs/cli.md): pf_history holds the applies, pf_events every other kind. */
 async function createChainTable(db: Kysely<any>, name: 'pf_history' | 'pf_events'): Promise<void> {
   await db.schema
     .createTable(name)
@@ -277,13 +277,13 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
       for (const statement of CHANGE_FEED_TRIGGERS[dialect]) await sql.raw(statement).execute(db);
     },
   },
-  // A plan lists the unmanaged credentials (SPEC §8) without scanning every credential.
+  // A plan lists the unmanaged credentials (docs/unmanaged.md) without scanning every credential.
   '0006_credential_origin': {
     async up(db: Kysely<any>) {
       await sql.raw('create index pf_credentials_origin on pf_credentials (origin)').execute(db);
     },
   },
-  // Whether the manifests manage the developer's name (an adopting entry may leave it out, SPEC §8).
+  // Whether the manifests manage the developer's name (an adopting entry may leave it out, docs/unmanaged.md).
   '0007_name_managed': {
     async up(db: Kysely<any>) {
       await db.schema

@@ -71,7 +71,7 @@ export class Store {
     return db ? readHistory(db) : [];
   }
 
-  /** The second chain (SPEC §3) and its head row; empty in a state from before it existed. */
+  /** The second chain (docs/cli.md) and its head row; empty in a state from before it existed. */
   async readEvents(): Promise<{ rows: HistoryRow[]; head: { seq: number; hash: string } | null }> {
     const db = await this.existing();
     if (!db || !(await this.backend.tableExists(db, 'pf_events'))) return { rows: [], head: null };

@@ -1,4 +1,4 @@
-// The triggers that keep sync digests honest (SPEC §5, docs/architecture.md "sync digests"), and
+// The triggers that keep sync digests honest (docs/state.md, docs/architecture.md "sync digests"), and
 // the check that they are still there: a digest is trusted only while they are. Someone who drops
 // or disables them by hand could edit a developer and the next plan would not see it, so a plan
 // then reads everyone in full, and apply puts them back (clearing every digest, since what

@@ -25,7 +25,7 @@ export interface StoredCredential {
   secrets: Record<string, StoredSecret>;
   active: boolean;
   origin: Origin;
-  /** Bumped by every write of the row (SPEC §8); saved plans record it. */
+  /** Bumped by every write of the row (docs/unmanaged.md); saved plans record it. */
   version?: number;
 }
 
@@ -38,7 +38,7 @@ export interface StoredDeveloper {
   meta: Record<string, string>;
   origin: Origin;
   credentials: StoredCredential[];
-  /** Bumped by every write of the row (SPEC §8); saved plans record it. */
+  /** Bumped by every write of the row (docs/unmanaged.md); saved plans record it. */
   version?: number;
   /** False when an adopting entry left the name to the developer (absent before schema 0007: managed). */
   nameManaged?: boolean;
@@ -60,7 +60,7 @@ export interface StateSnapshot {
    * (never their content), oldest first; absent when no state exists.
    */
   unmanaged?: UnmanagedRow[];
-  /** Managed developers who deleted their own account (SPEC §8): email → when. */
+  /** Managed developers who deleted their own account (docs/unmanaged.md): email → when. */
   tombstones?: ReadonlyMap<string, string>;
 }
 

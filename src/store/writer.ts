@@ -48,7 +48,7 @@ export class StateWriter {
     await this.conn.updateTable('pf_developers').set(row).where('id', '=', id).execute();
   }
 
-  /** A developer who stops being approved, or is deleted, loses every portal session (SPEC §7). */
+  /** A developer who stops being approved, or is deleted, loses every portal session (docs/portal-service.md). */
   async endSessions(developerIds: string[]): Promise<void> {
     for (const chunk of chunks(developerIds, this.maxParams)) {
       await this.conn.deleteFrom('pf_sessions').where('developer_id', 'in', chunk).execute();

@@ -1,3 +1,6 @@
+// Small generic helpers (src/util/): strings and their escaping (this module), the canonical form
+// of an email (canonical-email.ts), the characters names and identifiers refuse
+// (refused-characters.ts), the redirect-URI rule (redirect-uri.ts), files and chunks.
 import { onFirstUse } from './lazy.js';
 
 /** Orders strings by UTF-16 code unit, the same on every machine whatever its locale or collation. */

@@ -1,4 +1,4 @@
-// `portalform serve` (SPEC §7): the portal's HTTP service on an existing state. Its flags are
+// `portalform serve` (docs/portal-service.md): the portal's HTTP service on an existing state. Its flags are
 // registered here; what it runs (the server and its pages) is in serve-run.ts, loaded only then.
 import type { Command } from 'commander';
 import { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from '../../service/defaults.js';

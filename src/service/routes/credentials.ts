@@ -1,4 +1,4 @@
-// The developer's credentials (SPEC §7). Every answer goes through `credentialView`, which keeps
+// The developer's credentials (docs/portal-service.md). Every answer goes through `credentialView`, which keeps
 // only the type's identity and non-secret fields: a secret never leaves except in `secrets`, once.
 import type { FastifyInstance } from 'fastify';
 import AjvModule from 'ajv';

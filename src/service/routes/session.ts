@@ -1,4 +1,4 @@
-// Logging in and out (SPEC §7). Logins are not history entries; they go to the service's log.
+// Logging in and out (docs/portal-service.md). Logins are not history entries; they go to the service's log.
 import type { FastifyInstance } from 'fastify';
 import { clearSessionCookie, setSessionCookie } from '../../http/cookies.js';
 import { contextOf } from '../../http/request-context.js';

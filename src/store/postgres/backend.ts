@@ -1,3 +1,6 @@
+// The PostgreSQL backend: a state in one schema of a database reached through pg, a session
+// advisory lock for applies, LISTEN/NOTIFY as the change feed, and PostgreSQL's error codes
+// classified (busy, unique, serialization) for the Store.
 import type { Backend, Conn, StoreErrorClass } from '../backend.js';
 import { Kysely, PostgresDialect, sql } from '../kysely.js';
 import type { Database } from '../schema.js';

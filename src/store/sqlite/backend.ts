@@ -1,3 +1,5 @@
+// The SQLite backend: a state file (mode 0600) opened with better-sqlite3, its lock record, the
+// file's data_version as the change feed, and SQLite's errors classified (busy, unique) for the Store.
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import type SqliteDatabase from 'better-sqlite3';
 import type { Backend, Conn, StoreErrorClass } from '../backend.js';
