@@ -153,5 +153,6 @@ if (!cached)
   );
 const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;
 process.stdout.write(
-  `bundled the CLI into dist/cmd/portalform-cli.js (${kib(sizes.cli)}, ${cached ? 'with' : 'WITHOUT'} its code cache) and the server into portalform-serve.js (${kib(sizes.serve)})\n`,
+  `bundled the CLI into dist/cmd/portalform-cli.js (${kib(sizes.cli)}, ${cached ? 'with' : 'WITHOUT'} its ` +
+    `code cache) and the server into portalform-serve.js (${kib(sizes.serve)})\n`,
 );

@@ -3,7 +3,7 @@
 //   1. no import cycle between files;
 //   2. no cycle between folders: src/X imports src/Y and Y imports X, directly or through others
 //      (a file directly in src/ is a node of its own);
-//   3. no module over MAX_LINES lines;
+//   3. no module over MAX_LINES lines, and no line over MAX_LINE_LENGTH characters;
 //   4. only src/store/ names a state table (pf_…) or issues a dialect statement (pragma,
 //      begin immediate, for update): every other module goes through the store's modules.
 // Type-only imports count: a cycle of types still ties two modules' meanings together.
@@ -16,6 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const MAX_LINES = 400;
+/** No line of a module longer than this: the formatter wraps code, but not the text of a string. */
+export const MAX_LINE_LENGTH = 160;
 
 /** A state table's name, or a statement only one dialect knows. */
 const STATE_TABLE = /\bpf_[a-z_]+/g;
@@ -164,11 +166,15 @@ export function checkArchitecture(root, { runtimeOnly = false, maxLines = MAX_LI
   const folderEdgeWitness = new Map();
   const longFiles = [];
   const stateSql = [];
+  const longLines = [];
 
   for (const file of files) {
     const source = readFileSync(path.join(root, file), 'utf8');
     const lines = source.split('\n').length - (source.endsWith('\n') ? 1 : 0);
     if (lines > maxLines) longFiles.push({ file, lines });
+    source.split('\n').forEach((text, i) => {
+      if (text.length > MAX_LINE_LENGTH) longLines.push({ file, line: i + 1, length: text.length });
+    });
     if (!STATE_SQL_ALLOWED.some((allowed) => file.startsWith(allowed)))
       for (const { line, text } of stateSqlIn(source)) stateSql.push({ file, line, text });
     for (const { specifier, typeOnly } of importsOf(source)) {
@@ -209,11 +215,18 @@ export function checkArchitecture(root, { runtimeOnly = false, maxLines = MAX_LI
     folderCycles,
     longFiles: longFiles.sort((a, b) => b.lines - a.lines),
     stateSql,
+    longLines,
   };
 }
 
 export function violations(report) {
-  return report.fileCycles.length + report.folderCycles.length + report.longFiles.length + report.stateSql.length;
+  return (
+    report.fileCycles.length +
+    report.folderCycles.length +
+    report.longFiles.length +
+    report.stateSql.length +
+    (report.longLines?.length ?? 0)
+  );
 }
 
 function formatReport(report) {
@@ -233,6 +246,8 @@ function formatReport(report) {
   }
   for (const { file, lines } of report.longFiles)
     out.push(`too long: ${file} has ${lines} lines (at most ${report.maxLines})`);
+  for (const { file, line, length } of report.longLines ?? [])
+    out.push(`line too long: ${file}:${line} has ${length} characters (at most ${MAX_LINE_LENGTH})`);
   for (const { file, line, text } of report.stateSql)
     out.push(`state SQL outside src/store/: ${file}:${line} has ${JSON.stringify(text)}`);
   const count = violations(report);
@@ -241,7 +256,7 @@ function formatReport(report) {
       ? `architecture: ${report.files} modules, no cycles, none over ${report.maxLines} lines`
       : `architecture: ${count} violation${count === 1 ? '' : 's'} in ${report.files} modules ` +
           `(${report.fileCycles.length} file cycles, ${report.folderCycles.length} folder cycles, ${report.longFiles.length} long files, ` +
-          `${report.stateSql.length} state SQL outside src/store/)`,
+          `${report.stateSql.length} state SQL outside src/store/, ${report.longLines?.length ?? 0} long lines)`,
   );
   return out.join('\n');
 }

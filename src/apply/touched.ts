@@ -97,7 +97,8 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
     // A secret value's holder is not named: that would tell who holds a given key.
     if (secret)
       throw new StalePlanError(
-        `Saved plan is stale: the ${type} ${CREDENTIAL_SPECS[type as 'key-auth'].uniqueField} that ${by} takes is now held by another credential; make a new plan`,
+        `Saved plan is stale: the ${type} ${CREDENTIAL_SPECS[type as 'key-auth'].uniqueField} that ${by} takes is ` +
+          `now held by another credential; make a new plan`,
       );
     throw await stale(
       conn,

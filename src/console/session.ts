@@ -35,7 +35,10 @@ export function consoleClosedReason(tokens: readonly string[]): string | null {
   const short = tokens.filter((token) => [...token].length < CONSOLE_TOKEN_MIN_LENGTH).length;
   if (short === 0) return null;
   const which = short === 1 ? 'a token' : `${short} tokens`;
-  return `${which} in PORTALFORM_CONSOLE_TOKEN ${short === 1 ? 'is' : 'are'} shorter than ${CONSOLE_TOKEN_MIN_LENGTH} characters; use long random tokens (openssl rand -hex 32)`;
+  return (
+    `${which} in PORTALFORM_CONSOLE_TOKEN ${short === 1 ? 'is' : 'are'} shorter than ` +
+    `${CONSOLE_TOKEN_MIN_LENGTH} characters; use long random tokens (openssl rand -hex 32)`
+  );
 }
 
 /** The configured token `given` is, or null; every token is compared, each in constant time. */

@@ -58,7 +58,8 @@ function previousRecord(dir: string): ExportRecord {
   if (!names.includes(EXPORT_RECORD_NAME)) {
     if (names.length === 0) return {};
     throw new PortalformError(
-      `${dir} is not empty and no portalform export wrote it (there is no ${EXPORT_RECORD_NAME}): export into a new or empty directory, or into one an earlier export wrote`,
+      `${dir} is not empty and no portalform export wrote it (there is no ${EXPORT_RECORD_NAME}): export into a ` +
+        `new or empty directory, or into one an earlier export wrote`,
     );
   }
   let record: unknown;

@@ -135,7 +135,8 @@ function refuseUnstorableText(text: string, offset: number): void {
   const lone = /\p{Cs}/u.exec(text);
   if (lone)
     throw new ConversionError(
-      `this string holds a lone surrogate (${codePointName(lone[0])}), which is not a character and cannot be stored; write the character itself, or both halves of its pair`,
+      `this string holds a lone surrogate (${codePointName(lone[0])}), which is not a character and cannot be ` +
+        `stored; write the character itself, or both halves of its pair`,
       offset,
     );
 }

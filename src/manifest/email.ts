@@ -151,5 +151,8 @@ export function mixedScriptsWarning(email: string): string | undefined {
   const mixed = mixedScripts(email);
   if (!mixed) return undefined;
   const scripts = `${mixed.scripts.slice(0, -1).join(', ')} and ${mixed.scripts.at(-1)}`;
-  return `email ${quoteForMessage(email, 'double')} mixes ${scripts} letters in its ${mixed.part}, so it can pass for another address; check that it is the one you mean`;
+  return (
+    `email ${quoteForMessage(email, 'double')} mixes ${scripts} letters in its ${mixed.part}, so it can pass ` +
+    `for another address; check that it is the one you mean`
+  );
 }

@@ -116,8 +116,10 @@ export function explainNonManifests(
       severity: 'error',
       location: { file, line: 1, column: 1 },
       message:
-        'this is not a portalform manifest (none of its keys is version, developers, portal, moved or removed). Every *.yaml, *.yml and *.json file under the paths given is read as one: ' +
-        'give the directory that holds only the manifests (e.g. portalform plan portal/), or list the manifest files (e.g. portalform plan portal.yaml team-b.yaml)',
+        'this is not a portalform manifest (none of its keys is version, developers, portal, moved or removed). ' +
+        'Every *.yaml, *.yml and *.json file under the paths given is read as one: ' +
+        'give the directory that holds only the manifests (e.g. portalform plan portal/), or list the manifest ' +
+        'files (e.g. portalform plan portal.yaml team-b.yaml)',
     });
   }
   return kept;

@@ -76,7 +76,9 @@ export function checkRemoved(docs: RemovingDocument[], developers: readonly Decl
     const there = formatLocation(locate(developer.doc.file, developer.doc.readPositions(), declaredAt), cwd);
     diagnostics.push({
       severity: 'error',
-      message: `removed entry names ${address}, which the manifests still declare at ${there}; remove the declaration to delete or release it, or remove the removed entry to keep managing it`,
+      message:
+        `removed entry names ${address}, which the manifests still declare at ${there}; remove the declaration to ` +
+        `delete or release it, or remove the removed entry to keep managing it`,
       location: where(),
     });
   }

@@ -98,7 +98,8 @@ function readEnv(name: string, site: ReferenceSite, env: SecretContext['env']): 
   if (!name.startsWith(SECRET_ENV_PREFIX)) {
     return fail(
       site,
-      `fromEnv may only read variables named ${SECRET_ENV_PREFIX}*, not ${shown(name)}: a manifest can come from anyone who opens a pull request, and must not read the pipeline's other variables`,
+      `fromEnv may only read variables named ${SECRET_ENV_PREFIX}*, not ${shown(name)}: a manifest can come from ` +
+        `anyone who opens a pull request, and must not read the pipeline's other variables`,
     );
   }
   const value = env[name];
@@ -130,7 +131,9 @@ function readFileInRoots(
   const outside = (realPath: string) =>
     fail(
       site,
-      `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories (${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may only read files inside them`,
+      `${shown(ref)} resolves to ${show(realPath)}, outside the manifest paths and --secrets-dir directories ` +
+        `(${ctx.roots.map(show).join(', ')}); a manifest can come from anyone who opens a pull request, so it may ` +
+        `only read files inside them`,
     );
   let realPath: string;
   try {

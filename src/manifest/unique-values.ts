@@ -105,7 +105,8 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
     );
   }
   return error(
-    `${what} ${quoted(claim.value)} of ${owner(claim)} is already used by ${owner(first)} at ${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
+    `${what} ${quoted(claim.value)} of ${owner(claim)} is already used by ${owner(first)} at ` +
+      `${formatLocation(where(first), ctx.cwd)}; it must be unique across the portal`,
     where(claim),
   );
 }

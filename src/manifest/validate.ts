@@ -130,7 +130,8 @@ function checkKeyLengths(
       if (!allowed) {
         diagnostics.push(
           error(
-            `this key-auth key is shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters; give a longer one, or omit it to have one generated (for a migration, \`portal.allowShortKeys: true\` accepts shorter keys)`,
+            `this key-auth key is shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters; give a longer one, or omit it to ` +
+              `have one generated (for a migration, \`portal.allowShortKeys: true\` accepts shorter keys)`,
             at(developer.doc, pointerOf(developer, `/credentials/${i}/key`)),
           ),
         );
@@ -140,7 +141,9 @@ function checkKeyLengths(
   if (!allowed) return diagnostics;
   const found =
     short === 0 ? 'none is given here' : short === 1 ? '1 such key is given here' : `${short} such keys are given here`;
-  const message = `portal.allowShortKeys is true: key-auth keys shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters are accepted for a migration (${found}); rotate them to longer ones, then remove the setting`;
+  const message =
+    `portal.allowShortKeys is true: key-auth keys shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters are ` +
+    `accepted for a migration (${found}); rotate them to longer ones, then remove the setting`;
   return [{ severity: 'warning', message, location: at(portal!, '/portal/allowShortKeys', 'key') }];
 }
 
@@ -199,7 +202,9 @@ function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[
     if (first !== undefined) {
       diagnostics.push(
         error(
-          `developer ${shown(email)} has two credentials ${shown(id)} (the first at ${formatLocation(at(doc, credentialPointer(first)), cwd)}); a credential's identity must be unique per developer`,
+          `developer ${shown(email)} has two credentials ${shown(id)} (the first at ` +
+            `${formatLocation(at(doc, credentialPointer(first)), cwd)}); a credential's identity must be unique per ` +
+            `developer`,
           at(doc, credentialPointer(i)),
         ),
       );

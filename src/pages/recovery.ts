@@ -44,7 +44,11 @@ function deadLink(reply: FastifyReply, status: number) {
   return page(reply, null, {
     title: 'This link can no longer be used',
     status,
-    body: html`${notice('warn', 'This link is unknown, already used or expired.', 'Links to set a password can be used once, within the time the message said.')}
+    body: html`${notice(
+      'warn',
+      'This link is unknown, already used or expired.',
+      'Links to set a password can be used once, within the time the message said.',
+    )}
 <p><a class="button" href="/password-reset">Get a new link</a></p>`,
   });
 }

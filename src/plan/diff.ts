@@ -58,7 +58,9 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
       errors.push({
         severity: 'error',
         location: move.location,
-        message: `cannot move ${developerAddress(move.from)} to ${developerAddress(move.to)}: both exist in the state; remove the moved entry or delete one of them`,
+        message:
+          `cannot move ${developerAddress(move.from)} to ${developerAddress(move.to)}: both exist in the state; ` +
+          `remove the moved entry or delete one of them`,
       });
       continue;
     }
@@ -240,7 +242,9 @@ function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boo
     errors.push({
       severity: 'error',
       location: developer.location,
-      message: `${developerAddress(developer.email)} has no fullName: a developer the manifests create needs one (only an entry that adopts a self-registered developer may leave it out)`,
+      message:
+        `${developerAddress(developer.email)} has no fullName: a developer the manifests create needs one (only an ` +
+        `entry that adopts a self-registered developer may leave it out)`,
     });
     return [];
   }

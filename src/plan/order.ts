@@ -157,8 +157,11 @@ export function uniqueConflicts(changes: Change[], state: StateSnapshot): Diagno
         const address = escapeForMessage(change.address);
         // A secret value's holder is never named: the error would tell a pull request whose secret it guessed.
         const message = isSecretClaim(value)
-          ? `${address} takes a ${describeClaim(value)} that is already in use; it must be unique across the portal: give another value, or omit it to have one generated`
-          : `${address} takes a unique ${describeClaim(value)} that ${escapeForMessage(holder)} holds, and the manifests do not manage ${escapeForMessage(holder)}: declare it in a manifest to adopt it, or choose another value`;
+          ? `${address} takes a ${describeClaim(value)} that is already in use; it must be unique across the portal: ` +
+            `give another value, or omit it to have one generated`
+          : `${address} takes a unique ${describeClaim(value)} that ${escapeForMessage(holder)} holds, and the ` +
+            `manifests do not manage ${escapeForMessage(holder)}: declare it in a manifest to adopt it, or choose ` +
+            `another value`;
         errors.push({ severity: 'error', message });
       }
     }

@@ -22,8 +22,10 @@ export interface HtmlOptions {
 }
 
 const STYLE = `
-:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--muted:#57606a;--line:#d0d7de;--add:#116329;--del:#a40e26;--chg:#7d4e00;--warn-bg:#fff1f0;--warn-line:#d1242f}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;--line:#30363d;--add:#56d364;--del:#ff7b72;--chg:#e3b341;--warn-bg:#2d1215;--warn-line:#f85149}}
+:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--muted:#57606a;--line:#d0d7de;--add:#116329;
+--del:#a40e26;--chg:#7d4e00;--warn-bg:#fff1f0;--warn-line:#d1242f}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9da7b3;--line:#30363d;
+--add:#56d364;--del:#ff7b72;--chg:#e3b341;--warn-bg:#2d1215;--warn-line:#f85149}}
 *{box-sizing:border-box}
 body{font:16px/1.5 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;padding:1rem;max-width:72rem}
 h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
@@ -46,7 +48,14 @@ li{overflow-wrap:anywhere}
 `;
 
 // Shows the filter box (hidden without JavaScript) and hides the developers that do not match it.
-const SCRIPT = `(()=>{const form=document.getElementById('filter-form');const box=document.getElementById('filter');const status=document.getElementById('filter-status');const groups=[...document.querySelectorAll('[data-filter]')];form.hidden=false;form.addEventListener('submit',(e)=>e.preventDefault());box.addEventListener('input',()=>{const q=box.value.trim().toLowerCase();let shown=0;for(const g of groups){const hit=q===''||g.dataset.filter.includes(q);g.hidden=!hit;if(hit)shown++;}status.textContent=q===''?'':shown+' of '+groups.length+' developers shown';});})();`;
+const SCRIPT =
+  `(()=>{const form=document.getElementById('filter-form');const box=document.getElementById('filter');const ` +
+  `status=document.getElementById('filter-status');const ` +
+  `groups=[...document.querySelectorAll('[data-filter]')];form.hidden=false;` +
+  `form.addEventListener('submit',(e)=>e.preventDefault());` +
+  `box.addEventListener('input',()=>{const q=box.value.trim().toLowerCase();let shown=0;` +
+  `for(const g of groups){const hit=q===''||g.dataset.filter.includes(q);g.hidden=!hit;if(hit)shown++;` +
+  `}status.textContent=q===''?'':shown+' of '+groups.length+' developers shown';});})();`;
 
 const hashOf = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -95,7 +104,8 @@ function* header(plan: Plan, generatedAt: Date): Generator<string> {
 <p><strong>${title}</strong></p>
 <ul class="summary" aria-label="Changes by kind">
 <li><strong>${summary.create}</strong> to create</li><li><strong>${summary.update}</strong> to update</li>
-<li><strong>${summary.delete}</strong> to delete</li><li><strong>${summary.transition}</strong> status ${summary.transition === 1 ? 'transition' : 'transitions'}</li>
+<li><strong>${summary.delete}</strong> to delete</li>
+<li><strong>${summary.transition}</strong> status ${summary.transition === 1 ? 'transition' : 'transitions'}</li>
 <li><strong>${summary.move}</strong> to move</li></ul>`.text;
 }
 
@@ -129,7 +139,8 @@ function developerSection(group: DeveloperChanges): SafeHtml {
       if (typeof side?.fullName === 'string') names.add(side.fullName.toLowerCase());
   }
   const ops = [...new Set(group.changes.map((c) => (c.replace ? 'replace' : c.op)))].join(', ');
-  return html`<details class="developer" data-filter="${[...names].join(' ')}"><summary><code>developer[${JSON.stringify(group.email)}]</code> · ${count(group.changes.length, 'change')}: ${ops}</summary>
+  return html`<details class="developer" data-filter="${[...names].join(' ')}">
+<summary><code>developer[${JSON.stringify(group.email)}]</code> · ${count(group.changes.length, 'change')}: ${ops}</summary>
 ${renderChangesPre(group.changes)}</details>`;
 }
 

@@ -94,7 +94,8 @@ export function unmanagedHtml(objects: readonly UnmanagedObject[] | undefined): 
   return html`<section aria-labelledby="unmanaged"><h2 id="unmanaged">${UNMANAGED_HEADING}</h2>
 ${requests}${summary.counts.length > 0 ? html`<ul>${summary.counts.map((line) => html`<li>${line}</li>`)}</ul>` : html``}${
   summary.requests.length > 0
-    ? html`<p class="meta">Approve a request by declaring the developer in a manifest: <code>portalform requests --format manifest</code> prints the entries.</p>`
+    ? html`<p class="meta">Approve a request by declaring the developer in a manifest:
+        <code>portalform requests --format manifest</code> prints the entries.</p>`
     : html``
 }</section>`;
 }

@@ -34,5 +34,8 @@ export function redirectUriProblem(uri: string): string | undefined {
       : `redirect URI ${shown} uses http for a host that is not loopback; use https (http only for ${LOOPBACK_HOSTS.join(', ')})`;
   }
   if (name.includes('.') && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name)) return undefined;
-  return `redirect URI ${shown} uses the scheme ${quoteForMessage(`${name}:`, 'double')}; allowed: https, http for a loopback host, or an app's private-use scheme named by a reverse domain (com.example.app:/callback)`;
+  return (
+    `redirect URI ${shown} uses the scheme ${quoteForMessage(`${name}:`, 'double')}; allowed: https, ` +
+    `http for a loopback host, or an app's private-use scheme named by a reverse domain (com.example.app:/callback)`
+  );
 }

@@ -8,14 +8,16 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'Run the developer self-service HTTP service and its pages (/ and /console) on an existing state (see docs/portal-service.md); console tokens from PORTALFORM_CONSOLE_TOKEN (comma-separated)',
+      'Run the developer self-service HTTP service and its pages (/ and /console) on an existing state (see ' +
+        'docs/portal-service.md); console tokens from PORTALFORM_CONSOLE_TOKEN (comma-separated)',
     )
     .option('--state <path|url>', 'state file or postgres:// URL (env PORTALFORM_STATE, default ./portalform.db)')
     .option('--state-key-file <file>', 'read the state key from this file instead of PORTALFORM_STATE_KEY')
     .option('--listen <host:port>', `where to listen (env PORTALFORM_LISTEN, default ${DEFAULT_LISTEN})`)
     .option(
       '--public-url <url>',
-      'where developers reach the service, e.g. https://portal.example.com behind a TLS proxy (env PORTALFORM_PUBLIC_URL); https makes the session cookie Secure',
+      'where developers reach the service, e.g. https://portal.example.com behind a TLS proxy (env ' +
+        'PORTALFORM_PUBLIC_URL); https makes the session cookie Secure',
     )
     .option('--rate-limit <n>', 'requests per minute per client address (default 600)')
     .option('--login-attempts <n>', 'failed logins per account per 15 minutes, counted in the state (default 10)')
@@ -30,7 +32,8 @@ export function registerServe(program: Command): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default info)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ portalform serve --state postgres://portal@db/portal --listen 0.0.0.0:8080 --public-url https://portal.example.com --trust-proxy 10.0.0.0/8\n',
+      '\nExamples:\n  $ portalform serve --state postgres://portal@db/portal --listen 0.0.0.0:8080 --public-url ' +
+        'https://portal.example.com --trust-proxy 10.0.0.0/8\n',
     )
     .action(async (flags: ServeFlags) => (await import('./serve-run.js')).runServe(flags));
 }

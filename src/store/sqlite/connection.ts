@@ -74,7 +74,8 @@ export function openStateFile(path: string): OpenedFile {
   if (foreign.length > 0) {
     database.close();
     throw new PortalformError(
-      `${path} is not a portalform state: it is an SQLite database of another application (tables ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); ` +
+      `${path} is not a portalform state: it is an SQLite database of another application (tables ` +
+        `${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); ` +
         'portalform neither reads nor writes it. Give --state a new file or an existing portalform state',
     );
   }
