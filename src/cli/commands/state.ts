@@ -28,7 +28,7 @@ export function registerState(program: Command): void {
       });
       await out.result(listingJson, () =>
         listingJson.developers.flatMap((d) => [
-          `${developerAddress(d.email)}  ${d.status}`,
+          `${developerAddress(d.email)}  ${d.status}${d.emailVerified ? '' : '  (address not verified)'}`,
           ...d.credentials.map((c) => `${listedCredentialAddress(d.email, c)}  ${c.active ? 'active' : 'inactive'}`),
         ]),
       );
