@@ -91,12 +91,12 @@ function unverifiedBody(signUps: AccessRequest[]): SafeHtml {
   return html`<section aria-labelledby="unverified"><h2 id="unverified">${signUps.length} unverified sign-up${signUps.length === 1 ? '' : 's'}</h2>
 <p>Not access requests: these addresses have not been verified with the link mailed to them, so a plan refuses to adopt
 them. Unverified sign-ups are deleted 7 days after their first verification mail.</p>
-<table><thead><tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Signed up</th></tr></thead><tbody>${signUps.map(
+<div class="table-wrap"><table class="stack">${headings(['Email', 'Name', 'Signed up'])}<tbody>${signUps.map(
     (
       r,
     ) => html`<tr><td data-label="Email"><a href="/console/developers/${encodeURIComponent(r.email)}">${r.email}</a></td>
 <td data-label="Name">${r.fullName}</td><td data-label="Signed up">${time(r.createdAt)}</td></tr>`,
-  )}</tbody></table></section>`;
+  )}</tbody></table></div></section>`;
 }
 
 interface Filters {
