@@ -23,6 +23,8 @@ export interface StateListing {
     customId: string | null;
     meta: Record<string, string>;
     origin: Origin;
+    /** False for a sign-up that has not proven its address yet. */
+    emailVerified: boolean;
     credentials: Record<string, unknown>[];
   }[];
 }
@@ -80,6 +82,7 @@ export function listing(state: StateSnapshot): StateListing {
       customId: d.customId,
       meta: sortedObject(d.meta),
       origin: d.origin,
+      emailVerified: d.emailVerified !== false,
       credentials: d.credentials.map((c) => ({
         ...credentialView(c.type, c.fields, CREDENTIAL_SPECS[c.type].secretFields, c.active),
         origin: c.origin,

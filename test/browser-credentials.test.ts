@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
+import { proveAddress } from './helpers/proof.js';
 
 const available = chromiumAvailable('the credentials browser suite');
 const SHOTS = mkdtempSync(join(tmpdir(), 'portalform-credential-screens-'));
@@ -30,6 +31,7 @@ describe.skipIf(!available)('credential pages in Chromium', { timeout: 120_000 }
       body: JSON.stringify({ email: 'lin@example.com', fullName: 'Lin', password: PASSWORD }),
     });
     expect(registered.status).toBe(201);
+    await proveAddress(server.w, 'lin@example.com'); // a plan adopts only a verified sign-up
     server.apply(APPROVED);
   }, 60_000);
 

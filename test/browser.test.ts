@@ -9,6 +9,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_TOKEN, PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
+import { proveAddress } from './helpers/proof.js';
 
 const available = chromiumAvailable('the browser suite');
 
@@ -109,6 +110,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     expect(await page.getByRole('alert').textContent()).toMatch(/waiting for approval/);
     await inspect(page, 'login-pending');
 
+    await proveAddress(server.w, 'new@example.com'); // a plan adopts only a verified sign-up
     server.apply(APPROVED);
     await page.getByLabel('Password').fill(PASSWORD);
     await follow(page, page.getByRole('button', { name: 'Log in' }));
@@ -191,6 +193,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
 
   it('goes through the console: sign-in, access requests, developers, one developer, history, chart', async () => {
     await browserSignUp('zoe@example.com', 'Zoe Pending');
+    await proveAddress(server.w, 'zoe@example.com'); // an access request once verified
     const context = await browser.newContext({ baseURL: server.url });
     const page = await context.newPage();
     await page.goto('/console');
@@ -202,6 +205,12 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     await visible(page.getByRole('heading', { name: 'zoe@example.com' }));
     await visible(page.getByRole('button', { name: 'Copy entry for zoe@example.com' }));
     await inspect(page, 'console-requests');
+    // A sign-up that has not verified its address is listed apart, with no entry to approve it.
+    await browserSignUp('yan@example.com', 'Yan Unverified');
+    await page.goto('/console/requests');
+    await visible(page.getByRole('heading', { name: '1 unverified sign-up' }));
+    await countOf(page, page.getByRole('button', { name: 'Copy entry for yan@example.com' }), 0);
+    await inspect(page, 'console-requests-unverified');
 
     await follow(page, page.getByRole('link', { name: 'Developers' }));
     await page.getByLabel('Search by email or name').fill('ada');

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { loginInvited, manifestOf, portalCase, PASSWORD } from './helpers/portal.js';
+import { proveAddress } from './helpers/proof.js';
 
 afterAll(dropTestSchemas);
 const sqlite = BACKENDS[0]!;
@@ -89,6 +90,7 @@ describe('plan --json approving a sign-up', () => {
     const c = await portalCase(sqlite, ADA);
     try {
       await c.portal.register({ email: 'sam@example.com', fullName: 'sam', password: PASSWORD });
+      await proveAddress(c.w, 'sam@example.com'); // a plan adopts only a verified sign-up
       c.w.write('m.yaml', manifestOf(`${ADA}  - { email: sam@example.com, fullName: Sam Smith, status: approved }\n`));
       const planned = c.w.run(['plan', 'm.yaml', '--json']);
       expect(planned.code, planned.stderr).toBe(0);

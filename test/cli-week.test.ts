@@ -112,7 +112,8 @@ describe('point 10: state show and filtered state list', () => {
     const text = w.run(['state', 'show', 'developer["A@example.com"]']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('developer "a@example.com" {');
-    expect(text.stdout).toMatch(/fullName = "A"/);
+    expect(text.stdout).toMatch(/fullName +=\s+"A"/); // aligned with the longest field, emailVerified
+    expect(text.stdout).toMatch(/emailVerified = true/);
     expect(text.stdout).toContain('credential "key-auth:k" {');
     expect(text.stdout).toMatch(/key +=\s+\(sensitive\)/);
     expect(text.stdout).not.toContain('b@example.com');

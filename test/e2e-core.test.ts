@@ -282,8 +282,9 @@ describe.each(BACKENDS)('objects the manifests do not manage, on $name', (backen
     w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending }\n`));
     expect(w.run(['apply', 'm.yaml', '--auto-approve']).code).toBe(0);
     await runSql(w, [
-      `insert into pf_developers (id, email, full_name, status, custom_id, meta, origin, created_at, updated_at)
-       values ('self-1', 'self@example.com', 'Self', 'pending', 'taken', '{}', 'self-service', 'now', 'now')`,
+      // A sign-up that has verified its address: a plan may adopt it.
+      `insert into pf_developers (id, email, full_name, status, custom_id, meta, origin, created_at, updated_at, email_verified)
+       values ('self-1', 'self@example.com', 'Self', 'pending', 'taken', '{}', 'self-service', 'now', 'now', 1)`,
     ]);
     expect(w.run(['plan', 'm.yaml', '--detailed-exitcode']).code).toBe(0); // not deleted unasked
     w.write('m.yaml', manifest(`  - { email: ${ADA}, fullName: Ada, status: pending, customId: taken }\n`));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { PAGES_CSP } from '../src/pages/index.js';
 import { CONSOLE_TOKEN, PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
+import { proveAddress } from './helpers/proof.js';
 
 const HOSTILE = '<script>alert(1)</script>';
 
@@ -108,6 +109,7 @@ describe('pages over HTTP', () => {
     expect(waiting.statusCode).toBe(403);
     expect(waiting.body).toMatch(/waiting for approval/);
 
+    await proveAddress(server.w, 'new@example.com'); // a plan adopts only a verified sign-up
     server.apply(APPROVED);
     const login = await browser.post('/login', { email: 'new@example.com', password: PASSWORD }, '/login');
     expect(login.statusCode).toBe(303);
@@ -202,6 +204,7 @@ describe('console over HTTP', () => {
     const browser = new Browser(server);
     for (const email of ['zed@example.com', 'amy@example.com']) {
       await browser.post('/signup', { email, fullName: `Person ${email}`, password: PASSWORD }, '/signup');
+      await proveAddress(server.w, email); // an access request once verified
     }
   }, 60_000);
   afterAll(async () => server?.close());

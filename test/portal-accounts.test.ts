@@ -8,6 +8,7 @@ import { openPortal } from '../src/portal/index.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace } from './helpers/cli.js';
 import { PASSWORD, portalCase, refusal, loginInvited } from './helpers/portal.js';
+import { proveAddress } from './helpers/proof.js';
 import { runSql, withStateDb } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
@@ -199,7 +200,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
     }
   });
 
-  it('deletes an account at once, leaving a tombstone for a managed one that a new sign-up replaces', async () => {
+  it('deletes an account at once, leaving a tombstone for a managed one that a new account replaces once it proves the address', async () => {
     const c = await portalCase(backend, ADA);
     try {
       const ada = await loginInvited(c, 'ada@example.com');
@@ -216,6 +217,9 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       });
       expect(await c.portal.authenticate(ada.token)).toBeNull();
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada again', password: PASSWORD });
+      // Anyone can sign up with any address: only the new account's proof of it replaces the tombstone.
+      expect(await withStateDb(c.w, (q) => q('select * from pf_tombstones'))).toHaveLength(1);
+      await proveAddress(c.w, 'ada@example.com');
       expect(await withStateDb(c.w, (q) => q('select * from pf_tombstones'))).toEqual([]);
       const sam = await c.signUp('sam@example.com');
       await c.portal.deleteAccount(sam, { password: PASSWORD });

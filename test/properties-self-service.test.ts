@@ -13,6 +13,7 @@ import { parseAddress } from '../src/address.js';
 import { apply, listState, plan, StalePlanError } from '../src/index.js';
 import type { Plan } from '../src/plan/types.js';
 import { openPortal, type PortalEngine, type Session } from '../src/portal/index.js';
+import { proveAddress } from './helpers/proof.js';
 
 const RUNS = 25;
 const EMAILS = ['ada', 'grace', 'linus', 'margaret', 'ken'].map((name) => `${name}@example.com`);
@@ -100,6 +101,8 @@ class Run {
         );
         if (dev) return expect(outcome, `${step.email} exists: refused`).toBeGreaterThanOrEqual(400);
         expect(outcome, `a new email signs up: ${outcome}`).toBe(0);
+        // And proves the address, which a later apply needs to adopt it.
+        await proveAddress({ state: this.options.state, dir: this.dir }, step.email);
         this.figures.signups++;
         this.expected.set(step.email, {
           status: 'approved',

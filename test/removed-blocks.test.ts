@@ -85,6 +85,22 @@ describe('removed blocks', () => {
     }
   });
 
+  it('a saved plan that releases a developer and its credentials applies: apply checks each release against its entry', async () => {
+    const c = await portalCase(sqlite, ADA + BOB);
+    try {
+      write(c, ADA, '  - { developer: bob@example.com, keep: true }\n');
+      expect(c.w.run(['plan', 'm.yaml', '--out', 'release.plan']).code).toBe(0);
+      const applied = c.w.run(['apply', 'release.plan']);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(await rows(c, `select origin from pf_developers where email = 'bob@example.com'`)).toEqual([
+        { origin: 'released' },
+      ]);
+      expect(await rows(c, 'select origin from pf_credentials')).toEqual([{ origin: 'released' }]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('refuses an entry naming a developer or credential the manifests still declare, naming both places', async () => {
     const c = await portalCase(sqlite, ADA + BOB);
     try {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace } from './helpers/cli.js';
 import { PASSWORD, portalCase } from './helpers/portal.js';
+import { proveAddress } from './helpers/proof.js';
 
 afterAll(dropTestSchemas);
 const sqlite = BACKENDS[0]!;
@@ -15,6 +16,9 @@ describe('portalform requests', () => {
     try {
       await c.portal.register({ email: 'zoe@example.com', fullName: 'Zoë Z', password: PASSWORD });
       await c.portal.register({ email: 'bob@example.com', fullName: 'Bob: the "builder"', password: PASSWORD });
+      // Access requests once their addresses are verified.
+      await proveAddress(c.w, 'zoe@example.com');
+      await proveAddress(c.w, 'bob@example.com');
       await c.signUp('sam@example.com'); // approved: not a request
 
       const json = c.w.run(['requests', '--json']);

@@ -13,6 +13,7 @@ import {
   STATE_ENV,
   type PortalCase,
 } from './helpers/service.js';
+import { proveAddress } from './helpers/proof.js';
 
 afterAll(dropTestSchemas);
 
@@ -56,6 +57,7 @@ describe.each(BACKENDS)('the service on the real engine, $name', (backend) => {
       expect([wrong.statusCode, unknown.statusCode]).toEqual([401, 401]);
       expect(problem(wrong).detail).toBe(problem(unknown).detail);
 
+      await proveAddress(c.ws, 'bob@example.com'); // a plan adopts only a verified sign-up
       c.apply(manifest('  - { email: bob@example.com, fullName: Bob, status: approved }\n'));
       const session = await login(c, 'bob@example.com');
       expect(session.statusCode).toBe(201);

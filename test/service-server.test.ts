@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startCli, type AsyncRunResult, workspace, type Workspace } from './helpers/cli.js';
 import { BACKENDS, dropTestSchemas, newPostgresState, POSTGRES_AVAILABLE } from './helpers/backends.js';
 import { contractOf, type PublishedContract } from './helpers/openapi.js';
+import { proveAddress } from './helpers/proof.js';
 import { manifest, PASSWORD, STATE_ENV } from './helpers/service.js';
 
 afterAll(dropTestSchemas);
@@ -129,6 +130,7 @@ describe.each(BACKENDS)('a listening server on $name', (backend) => {
       (await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD })).status,
     ).toBe(403);
 
+    await proveAddress(ws, 'bob@example.com'); // a plan adopts only a verified sign-up
     approve(ws, ['bob@example.com']);
     const login = await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD });
     expect(login.status, login.text).toBe(201);

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { apply, plan } from '../src/engine.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { loginInvited, PASSWORD, portalCase, type PortalCase } from './helpers/portal.js';
+import { proveAddress } from './helpers/proof.js';
 import { withStateDb } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
@@ -85,10 +86,13 @@ describe('tombstones', () => {
     }
   });
 
-  it('a new sign-up with her email replaces the tombstone: the plan then adopts the new account', async () => {
+  it('a new sign-up with her email replaces the tombstone only once it proves the address: the plan then adopts it', async () => {
     const c = await adaLeaves();
     try {
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada Again', password: PASSWORD });
+      expect(await tombstones(c)).toEqual([{ email: 'ada@example.com' }]);
+      await expect(plan(options(c))).rejects.toThrow('the plan has 1 error');
+      await proveAddress(c.w, 'ada@example.com');
       expect(await tombstones(c)).toEqual([]);
       const planned = await plan(options(c));
       expect(planned.errors).toEqual([]);

@@ -9,6 +9,7 @@ import { renderPlanText } from '../src/render/text.js';
 import { renderPlanHtml } from '../src/render/html.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { PASSWORD, portalCase, type PortalCase } from './helpers/portal.js';
+import { proveAddress } from './helpers/proof.js';
 
 afterAll(dropTestSchemas);
 
@@ -18,6 +19,7 @@ const MANIFEST = '  - { email: ada@example.com, fullName: Ada, status: approved 
 async function busyPortal(c: PortalCase): Promise<void> {
   for (const name of ['first', 'second', 'third']) {
     await c.portal.register({ email: `${name}@example.com`, fullName: `The ${name}`, password: PASSWORD });
+    await proveAddress(c.w, `${name}@example.com`); // an access request once verified
   }
   const sam = await c.signUp('sam@example.com');
   await c.portal.createCredential(sam, { type: 'key-auth', name: 'sam-key' });
@@ -84,12 +86,11 @@ describe('the unmanaged section in each format', () => {
   it('names only the first requests, then "and N more"', async () => {
     const c = await portalCase(sqlite, MANIFEST);
     try {
-      for (let i = 0; i < 13; i++)
-        await c.portal.register({
-          email: `r${String(i).padStart(2, '0')}@example.com`,
-          fullName: 'R',
-          password: PASSWORD,
-        });
+      for (let i = 0; i < 13; i++) {
+        const email = `r${String(i).padStart(2, '0')}@example.com`;
+        await c.portal.register({ email, fullName: 'R', password: PASSWORD });
+        await proveAddress(c.w, email);
+      }
       const text = [...renderPlanText(await planOf(c), false)].join('\n');
       expect(text).toContain('13 pending access requests');
       expect(text).toContain('r09@example.com');

@@ -12,12 +12,15 @@ import {
   type DesiredState,
   type Status,
 } from '../model.js';
+import { isUnverifiedSignUp, NOT_VERIFIED } from '../plan/adoption.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { StateSnapshot } from '../store/types.js';
 
 interface DeveloperView {
   status: Status;
   credentials: Set<string>;
+  /** An unverified sign-up: no step may adopt it, nor change its status (docs/unmanaged.md). */
+  unverified: boolean;
 }
 
 export function recheckSteps(plan: Plan, state: StateSnapshot, desired: DesiredState | null): void {
@@ -26,6 +29,7 @@ export function recheckSteps(plan: Plan, state: StateSnapshot, desired: DesiredS
     developers.set(d.email, {
       status: d.status,
       credentials: new Set(d.credentials.map((c) => `${c.type}:${c.identity}`)),
+      unverified: isUnverifiedSignUp(d),
     });
   const wanted = desired ? new Map(desired.developers.map((d) => [d.email, d])) : null;
   // The addresses a later step creates again: a replacement's delete is then expected.
@@ -75,6 +79,23 @@ function moveProblem(
   return null;
 }
 
+const NO_REMOVED_ENTRY = 'the manifests have no removed entry with keep: true for it';
+
+/** Whether a `removed … keep: true` entry releases the developer, or this credential of theirs. */
+function releasedBy(desired: DesiredState, email: string, credential?: { type: string; identity: string }): boolean {
+  return (desired.removed ?? []).some(
+    (r) =>
+      r.keep &&
+      r.developer === email &&
+      (!r.credential ||
+        (credential !== undefined &&
+          r.credential.type === credential.type &&
+          r.credential.identity === credential.identity)),
+  );
+}
+
+const UNVERIFIED = `the developer ${NOT_VERIFIED} since the plan was made, so it may not adopt them; make a new plan`;
+
 function stepProblem(
   action: Action,
   developers: Map<string, DeveloperView>,
@@ -102,16 +123,24 @@ function stepProblem(
       ) {
         return 'the manifests declare it otherwise';
       }
-      developers.set(email, { status: action.developer.status, credentials: new Set() });
+      developers.set(email, { status: action.developer.status, credentials: new Set(), unverified: false });
       return null;
     }
     case 'developer.update': {
       if (!developers.has(action.email)) return 'the developer does not exist';
+      if (action.set.adopt && developers.get(action.email)!.unverified) return UNVERIFIED;
+      if (action.set.release) return desired && !releasedBy(desired, action.email) ? NO_REMOVED_ENTRY : null;
       const d = declared(action.email);
       if (wanted && !d) return notInManifests;
       if (d) {
         const { adopt: _adopt, ...set } = action.set;
-        const declaredValues: Record<string, unknown> = { fullName: d.fullName, customId: d.customId, meta: d.meta };
+        // An entry without fullName leaves the name to the developer.
+        const declaredValues: Record<string, unknown> = {
+          fullName: d.fullName,
+          customId: d.customId,
+          meta: d.meta,
+          nameManaged: d.fullName !== null,
+        };
         // A cleared customId frees the value for another developer; the plan sets it again later.
         for (const [field, value] of Object.entries(set)) {
           if (
@@ -135,6 +164,7 @@ function stepProblem(
       const current = developers.get(action.email);
       if (!current) return 'the developer does not exist';
       if (current.status !== action.from) return `the developer is ${current.status}, not ${action.from}`;
+      if (current.unverified) return UNVERIFIED;
       const d = declared(action.email);
       if (wanted && !d) return notInManifests;
       const path = transitionPath(action.from, d ? d.status : action.to);
@@ -164,6 +194,7 @@ function stepProblem(
     case 'credential.update': {
       const current = developers.get(action.email);
       if (!current?.credentials.has(`${action.type}:${action.identity}`)) return 'the credential does not exist';
+      if (action.release) return desired && !releasedBy(desired, action.email, action) ? NO_REMOVED_ENTRY : null;
       if (!wanted || action.clearUnique) return null;
       const c = declared(action.email)?.credentials.find(
         (c) => c.type === action.type && c.identity === action.identity,

@@ -99,9 +99,14 @@ export class ConsoleReadModel {
     return db;
   }
 
-  /** Unmanaged pending developers, oldest first. */
+  /** Unmanaged pending developers whose address is verified, oldest first. */
   async accessRequests(limit = 500): Promise<AccessRequest[]> {
-    return (await readAccessRequests(this.db(), limit)).map(accessRequestOf);
+    return (await readAccessRequests(this.db(), limit, { verified: true })).map(accessRequestOf);
+  }
+
+  /** Sign-ups that have not verified their address, oldest first: listed apart, so that they never crowd out a request. */
+  async unverifiedSignUps(limit = 500): Promise<AccessRequest[]> {
+    return (await readAccessRequests(this.db(), limit, { verified: false })).map(accessRequestOf);
   }
 
   statusCounts(): Promise<Record<Status, number>> {

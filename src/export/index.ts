@@ -5,7 +5,7 @@
 import { readExistingState } from '../inspect.js';
 import type { StateSnapshot } from '../store/types.js';
 import { exportDeckRecorded, type DeckExportOptions } from './deck-record.js';
-import { exportManifest, exportManifestFiles } from './manifest.js';
+import { exportManifest, exportManifestFiles, withoutUnverified } from './manifest.js';
 
 export type ExportFormat = 'manifest' | 'deck';
 
@@ -18,11 +18,11 @@ export type ExportFormat = 'manifest' | 'deck';
 export async function exportState(
   format: ExportFormat,
   layout: 'stdout' | 'files',
-  options: DeckExportOptions & { includeUnmanaged?: boolean } = {},
+  options: DeckExportOptions & { includeUnmanaged?: boolean; note?: (message: string) => void } = {},
 ): Promise<Map<string, string>> {
   if (format === 'deck') return new Map([['kong.yaml', await exportDeckRecorded(options)]]);
   const read = await readExistingState(options);
-  const state = options.includeUnmanaged ? read : managedOnly(read);
+  const state = options.includeUnmanaged ? verifiedOnly(read, options.note) : managedOnly(read);
   return layout === 'files'
     ? exportManifestFiles(state, options.warn)
     : new Map([['portal.yaml', exportManifest(state, options.warn)]]);
@@ -34,4 +34,10 @@ export function managedOnly(state: StateSnapshot): StateSnapshot {
     .filter((d) => d.origin === 'manifest')
     .map((d) => ({ ...d, credentials: d.credentials.filter((c) => c.origin === 'manifest') }));
   return { ...state, developers };
+}
+
+function verifiedOnly(state: StateSnapshot, note?: (message: string) => void): StateSnapshot {
+  const result = withoutUnverified(state);
+  if (result.note) note?.(result.note);
+  return result.state;
 }

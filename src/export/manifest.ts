@@ -3,7 +3,8 @@
 // - The managed objects only, by default (export/index.ts filters the state), so a plan on the
 //   export shows no changes; with --include-unmanaged the self-service and released ones too (an
 //   admin who wants the whole registry), each marked with a comment: applying the export adopts
-//   them, which plan shows as an update.
+//   them, which plan shows as an update. Sign-ups that have not verified their address are left
+//   out, with a note: a plan would refuse to adopt them.
 // - Secret fields are left out: in a manifest an omitted secret means "keep the stored value".
 // - Non-secret fields are written in full, defaults and generated values (oauth2 clientId)
 //   included, so nothing depends on the loader's defaults.
@@ -19,11 +20,12 @@
 import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { compareCodeUnits } from '../util/strings.js';
 import { type ExportedDeveloper, exportableValues, markLeftOut, refusedEmail } from './refused-values.js';
-import { CREDENTIAL_SPECS } from '../model.js';
+import { CREDENTIAL_SPECS, developerAddress } from '../model.js';
 import { sortedObject } from '../plan/diff.js';
 import type { PortalSettings } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
+import { plural } from '../util/plural.js';
 
 export const MANIFEST_SCHEMA_URL = 'https://portalform.dev/schemas/manifest.schema.json';
 const HEADER = ` yaml-language-server: $schema=${MANIFEST_SCHEMA_URL}`;
@@ -64,6 +66,24 @@ export function manifestFileName(email: string): string {
     .join('');
   return `developers/${encoded}.yaml`;
 }
+
+/**
+ * `--include-unmanaged` leaves out the sign-ups that have not verified their address: a plan on
+ * the export would refuse to adopt them (docs/unmanaged.md). Returns the state without them and a
+ * note naming them, or null when there are none.
+ */
+export function withoutUnverified(state: StateSnapshot): { state: StateSnapshot; note: string | null } {
+  const left = state.developers.filter((d) => d.origin !== 'manifest' && d.emailVerified === false);
+  if (left.length === 0) return { state, note: null };
+  const named = left.slice(0, NAMED_IN_NOTE).map((d) => developerAddress(d.email));
+  const more = left.length > NAMED_IN_NOTE ? ` and ${left.length - NAMED_IN_NOTE} more` : '';
+  const note =
+    `left out ${plural(left.length, 'unverified sign-up')} (${named.join(', ')}${more}): ` +
+    'they have not verified their address, and a plan would refuse to adopt them';
+  return { state: { ...state, developers: state.developers.filter((d) => !left.includes(d)) }, note };
+}
+
+const NAMED_IN_NOTE = 5;
 
 function percentEncode(char: string): string {
   return [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');

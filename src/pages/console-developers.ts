@@ -14,9 +14,11 @@ export function developerPages(fastify: FastifyInstance, view: ConsoleView): voi
   const { readModel } = view;
   fastify.get(
     '/console/requests',
-    view.signedIn(async (_request, reply) =>
-      view.page(reply, 'Access requests', requestsBody(await readModel.accessRequests()), '/console/requests'),
-    ),
+    view.signedIn(async (_request, reply) => {
+      const [requests, unverified] = await Promise.all([readModel.accessRequests(), readModel.unverifiedSignUps()]);
+      const body = html`${requestsBody(requests)}${unverifiedBody(unverified)}`;
+      return view.page(reply, 'Access requests', body, '/console/requests');
+    }),
   );
 
   fastify.get(
@@ -81,6 +83,20 @@ ${requests.map(
 <p>The manifest entry that approves it:</p><pre id="entry-${i}">${r.manifest}</pre>
 <button type="button" class="secondary" data-copy="entry-${i}" hidden>Copy entry for ${r.email}</button></section>`,
 )}`;
+}
+
+/** Apart from the requests: none of them is one until it proves its address, and a plan refuses to adopt them. */
+function unverifiedBody(signUps: AccessRequest[]): SafeHtml {
+  if (signUps.length === 0) return html``;
+  return html`<section aria-labelledby="unverified"><h2 id="unverified">${signUps.length} unverified sign-up${signUps.length === 1 ? '' : 's'}</h2>
+<p>Not access requests: these addresses have not been verified with the link mailed to them, so a plan refuses to adopt
+them. Unverified sign-ups are deleted 7 days after their first verification mail.</p>
+<div class="table-wrap"><table class="stack">${headings(['Email', 'Name', 'Signed up'])}<tbody>${signUps.map(
+    (
+      r,
+    ) => html`<tr><td data-label="Email"><a href="/console/developers/${encodeURIComponent(r.email)}">${r.email}</a></td>
+<td data-label="Name">${r.fullName}</td><td data-label="Signed up">${time(r.createdAt)}</td></tr>`,
+  )}</tbody></table></div></section>`;
 }
 
 interface Filters {

@@ -22,6 +22,7 @@ import { portalChange } from './portal.js';
 import { deleteCredential, deleteDeveloper, developerView } from './changes.js';
 import { removedChanges, sparedByRemoved } from './removed.js';
 import { clearTombstone, tombstoneError } from './tombstones.js';
+import { isUnverifiedSignUp, unverifiedAdoptionError } from './adoption.js';
 
 export { credentialView, developerView, sortedObject } from './changes.js';
 
@@ -83,13 +84,18 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
     if (state.inSync?.has(developer.email)) continue; // matches its stored digest: nothing to do
     const current = stored.get(developer.email);
     const replaced = options.replace.has(developerAddress(developer.email));
-    const deletedAt = current ? undefined : tombstones.get(developer.email);
+    // A sign-up on the email of a managed developer who left does not end the record: only a proof does.
+    const deletedAt = current?.origin === 'manifest' ? undefined : tombstones.get(developer.email);
     if (deletedAt !== undefined) {
       if (!replaced) {
-        errors.push(tombstoneError(developer, deletedAt));
+        errors.push(tombstoneError(developer, deletedAt, current !== undefined));
         continue;
       }
       changes.push(clearTombstone(developer.email, deletedAt));
+    }
+    if (current && !replaced && isUnverifiedSignUp(current)) {
+      errors.push(unverifiedAdoptionError(developer));
+      continue;
     }
     if (current && replaced) changes.push(...deleteDeveloper(current, true));
     if (!current || replaced) changes.push(...createDeveloper(developer, vault, replaced, errors));
@@ -105,9 +111,9 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
   }
   changes.push(...removedChanges(removed, stored, deleted, warnings));
   for (const [email, deletedAt] of tombstones) {
-    // Declared and gone: handled above. Otherwise the record has served its purpose.
-    const exists = stored.has(email) || state.inSync?.has(email) === true;
-    if (!wanted.has(email) || exists) changes.push(clearTombstone(email, deletedAt));
+    // Declared and not managed: handled above. Otherwise the record has served its purpose.
+    const managed = stored.get(email)?.origin === 'manifest' || state.inSync?.has(email) === true;
+    if (!wanted.has(email) || managed) changes.push(clearTombstone(email, deletedAt));
   }
   if (options.rotate.size > 0) errors.push(...rotateRefusals(desired, state, options.rotate));
   return { changes, errors, warnings };

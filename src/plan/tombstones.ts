@@ -4,14 +4,18 @@
 import { developerAddress, type DesiredDeveloper, type Diagnostic } from '../model.js';
 import type { Change } from './types.js';
 
-export function tombstoneError(developer: DesiredDeveloper, deletedAt: string): Diagnostic {
+/** `signedUpAgain`: someone has signed up with the email since, and not proven it yet. */
+export function tombstoneError(developer: DesiredDeveloper, deletedAt: string, signedUpAgain = false): Diagnostic {
   const address = developerAddress(developer.email);
+  const since = signedUpAgain
+    ? '. Someone has signed up with this email since: that account replaces the record only once it verifies the address'
+    : '';
   return {
     severity: 'error',
     location: developer.location,
     message:
       `${address} deleted their own account through the portal on ${deletedAt}; the manifests still declare them. ` +
-      `Remove the entry (the plan then clears the record of the deletion), or plan with --replace '${address}' to invite them anew`,
+      `Remove the entry (the plan then clears the record of the deletion), or plan with --replace '${address}' to invite them anew${since}`,
   };
 }
 

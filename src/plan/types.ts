@@ -126,6 +126,8 @@ export interface UnmanagedObject {
   origin: string;
   /** Developers only. */
   status?: string;
+  /** Developers only: false for a sign-up that has not proven its address, which is no access request. */
+  emailVerified?: boolean;
   createdAt: string;
 }
 

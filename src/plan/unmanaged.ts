@@ -22,7 +22,14 @@ export function unmanagedObjects(state: StateSnapshot, changes: readonly Change[
     objects.push(
       row.type
         ? { address, kind: 'credential', origin: row.origin, createdAt: row.createdAt }
-        : { address, kind: 'developer', origin: row.origin, status: row.status!, createdAt: row.createdAt },
+        : {
+            address,
+            kind: 'developer',
+            origin: row.origin,
+            status: row.status!,
+            emailVerified: row.emailVerified !== false,
+            createdAt: row.createdAt,
+          },
     );
   }
   return objects;

@@ -9,7 +9,7 @@ import { deleteDeveloper, developerById, insertSelfServiceDeveloper, updateAccou
 import { deleteInvitesOf } from '../store/invite-rows.js';
 import { readMeta } from '../store/meta.js';
 import { deleteSessionsOf } from '../store/session-rows.js';
-import { clearTombstone, writeTombstone } from '../store/tombstone-rows.js';
+import { writeTombstone } from '../store/tombstone-rows.js';
 import {
   account,
   emailErrors,
@@ -59,8 +59,6 @@ export class OwnAccount {
       const status: Status = current.autoApprove ? 'approved' : 'pending';
       const id = randomUUID();
       await insertSelfServiceDeveloper(tx.conn, { id, email, fullName: input.fullName, status, passwordHash }, tx.now);
-      // A new account replaces the tombstone of a managed developer who deleted theirs (docs/unmanaged.md).
-      await clearTombstone(tx.conn, email);
       await tx.record(
         selfService(email, 'register', developerAddress(email), { after: { fullName: input.fullName, status } }),
       );

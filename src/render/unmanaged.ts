@@ -1,6 +1,7 @@
 // The plan's section on what the manifests do not manage (docs/unmanaged.md), shared by the text, markdown
-// and html formats: the pending access requests named first, oldest first, then the other
-// unmanaged developers and credentials as counts. Nothing in it is a change.
+// and html formats: the pending access requests named first, oldest first, then the unverified
+// sign-ups (no requests until they prove their address) and the other unmanaged developers and
+// credentials as counts. Nothing in it is a change.
 import { html, type SafeHtml } from './html-template.js';
 import type { UnmanagedObject } from '../plan/types.js';
 import { plural } from '../util/plural.js';
@@ -9,8 +10,10 @@ import { plural } from '../util/plural.js';
 export const LISTED_REQUESTS = 10;
 
 export interface UnmanagedSummary {
-  /** Unmanaged pending developers, oldest first. */
+  /** Unmanaged pending developers whose address is verified, oldest first. */
   requests: UnmanagedObject[];
+  /** "2 unverified sign-ups …", apart from the requests: they are none until they verify; null when there are none. */
+  unverified: string | null;
   /** The rest, counted: "3 other self-registered developers", "1 released credential". */
   counts: string[];
 }
@@ -19,24 +22,34 @@ export const UNMANAGED_HEADING = 'Not managed by the manifests (left as they are
 const APPROVE_HINT =
   'Approve a request by declaring the developer in a manifest: `portalform requests --format manifest` prints the entries.';
 
+const isUnverified = (o: UnmanagedObject) => o.kind === 'developer' && o.emailVerified === false;
+const isRequest = (o: UnmanagedObject) => o.kind === 'developer' && o.status === 'pending' && !isUnverified(o);
+
 export function summarizeUnmanaged(objects: readonly UnmanagedObject[]): UnmanagedSummary {
-  const requests = objects.filter((o) => o.kind === 'developer' && o.status === 'pending');
-  const tally = (kind: UnmanagedObject['kind'], origin: string, skip: (o: UnmanagedObject) => boolean) =>
-    objects.filter((o) => o.kind === kind && o.origin === origin && !skip(o)).length;
-  const isRequest = (o: UnmanagedObject) => o.kind === 'developer' && o.status === 'pending';
+  const requests = objects.filter(isRequest);
+  const unverified = objects.filter(isUnverified).length;
+  const tally = (kind: UnmanagedObject['kind'], origin: string) =>
+    objects.filter((o) => o.kind === kind && o.origin === origin && !isRequest(o) && !isUnverified(o)).length;
+  const other = requests.length > 0 || unverified > 0 ? 'other ' : '';
   const counts = [
-    [
-      tally('developer', 'self-service', isRequest),
-      requests.length > 0 ? 'other self-registered developer' : 'self-registered developer',
-    ],
-    [
-      tally('developer', 'released', isRequest),
-      requests.length > 0 ? 'other released developer' : 'released developer',
-    ],
-    [tally('credential', 'self-service', () => false), 'self-made credential'],
-    [tally('credential', 'released', () => false), 'released credential'],
+    [tally('developer', 'self-service'), `${other}self-registered developer`],
+    [tally('developer', 'released'), `${other}released developer`],
+    [tally('credential', 'self-service'), 'self-made credential'],
+    [tally('credential', 'released'), 'released credential'],
   ] as const;
-  return { requests, counts: counts.filter(([n]) => n > 0).map(([n, noun]) => plural(n, noun)) };
+  return {
+    requests,
+    unverified:
+      unverified === 0
+        ? null
+        : `${plural(unverified, 'unverified sign-up')} (not access requests until they verify their address with the mailed link)`,
+    counts: counts.filter(([n]) => n > 0).map(([n, noun]) => plural(n, noun)),
+  };
+}
+
+/** The counted lines, unverified sign-ups first. */
+function countLines(summary: UnmanagedSummary): string[] {
+  return summary.unverified === null ? summary.counts : [summary.unverified, ...summary.counts];
 }
 
 function requestsHeading(summary: UnmanagedSummary): string {
@@ -58,7 +71,7 @@ export function unmanagedTextLines(objects: readonly UnmanagedObject[] | undefin
       lines.push(`    ${request.address}  requested ${request.createdAt}`);
     if (more(summary) > 0) lines.push(`    … and ${more(summary)} more`);
   }
-  for (const line of summary.counts) lines.push(`  ${line}`);
+  for (const line of countLines(summary)) lines.push(`  ${line}`);
   if (summary.requests.length > 0) lines.push(`  ${APPROVE_HINT.replace(/`/g, '')}`);
   return lines;
 }
@@ -74,7 +87,7 @@ export function unmanagedMarkdownLines(objects: readonly UnmanagedObject[] | und
       lines.push(`  - \`${request.address}\` requested ${request.createdAt}`);
     if (more(summary) > 0) lines.push(`  - … and ${more(summary)} more`);
   }
-  for (const line of summary.counts) lines.push(`- ${line}`);
+  for (const line of countLines(summary)) lines.push(`- ${line}`);
   if (summary.requests.length > 0) lines.push('', APPROVE_HINT);
   return lines;
 }
@@ -92,7 +105,7 @@ export function unmanagedHtml(objects: readonly UnmanagedObject[] | undefined): 
           (r) => html`<tr><td><code>${r.address}</code></td><td>${r.createdAt}</td></tr>`,
         )}</tbody></table>${more(summary) > 0 ? html`<p>… and ${more(summary)} more</p>` : html``}`;
   return html`<section aria-labelledby="unmanaged"><h2 id="unmanaged">${UNMANAGED_HEADING}</h2>
-${requests}${summary.counts.length > 0 ? html`<ul>${summary.counts.map((line) => html`<li>${line}</li>`)}</ul>` : html``}${
+${requests}${countLines(summary).length > 0 ? html`<ul>${countLines(summary).map((line) => html`<li>${line}</li>`)}</ul>` : html``}${
   summary.requests.length > 0
     ? html`<p class="meta">Approve a request by declaring the developer in a manifest:
         <code>portalform requests --format manifest</code> prints the entries.</p>`

@@ -15,22 +15,23 @@ import type {
   StoredCredential,
   StoredDeveloper,
   StoredIndex,
-  UnmanagedRow,
 } from './types.js';
+import { readTombstones, readUnmanaged, verifiedBeforeMail } from './unmanaged-rows.js';
 
-/** The state on `conn`; with a scope, the developers it chooses from every developer's sync digest and origin. */
 /**
  * What later migrations added that this state has, as the Store found in its migration table: the
- * portal's tables and row versions (0003), name management (0007). A write session reads a state
- * it has just migrated: everything.
+ * portal's tables and row versions (0003), name management (0007), verified addresses (0008). A
+ * write session reads a state it has just migrated: everything.
  */
 export interface SchemaParts {
   portal: boolean;
   nameManaged: boolean;
+  mail: boolean;
 }
 
-const MIGRATED: SchemaParts = { portal: true, nameManaged: true };
+const MIGRATED: SchemaParts = { portal: true, nameManaged: true, mail: true };
 
+/** The state on `conn`; with a scope, the developers it chooses from every developer's sync digest and origin. */
 export async function readSnapshot(
   conn: Conn,
   scope?: ReadScope,
@@ -38,64 +39,10 @@ export async function readSnapshot(
 ): Promise<StateSnapshot> {
   const snapshot = await timed('read state', () => readRows(conn, tables, scope));
   if (snapshot.lineage === null) return snapshot;
-  const unmanaged = await timed('read unmanaged', () => readUnmanaged(conn));
+  const unmanaged = await timed('read unmanaged', () => readUnmanaged(conn, tables.mail));
   // A state from before the portal (schema 0003) has no tombstones to read.
   const tombstones = tables.portal ? await readTombstones(conn) : new Map<string, string>();
   return { ...snapshot, unmanaged, tombstones };
-}
-
-const UNMANAGED_ORIGINS = ['self-service', 'released'];
-
-/**
- * The objects the manifests do not manage, from their origin, status and creation time alone:
- * the plan lists them (docs/unmanaged.md) without reading any of them in full.
- */
-async function readUnmanaged(conn: Conn): Promise<UnmanagedRow[]> {
-  const developers = await conn
-    .selectFrom('pf_developers')
-    .select(['email', 'origin', 'status', 'created_at'])
-    .where('origin', 'in', UNMANAGED_ORIGINS)
-    .execute();
-  const credentials = await conn
-    .selectFrom('pf_credentials')
-    .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
-    .select([
-      'pf_developers.email',
-      'pf_credentials.type',
-      'pf_credentials.identity',
-      'pf_credentials.origin',
-      'pf_credentials.created_at',
-    ])
-    .where('pf_credentials.origin', 'in', UNMANAGED_ORIGINS)
-    .execute();
-  const rows: UnmanagedRow[] = [
-    ...developers.map((r) => ({
-      email: r.email,
-      origin: r.origin as Origin,
-      status: r.status as Status,
-      createdAt: r.created_at,
-    })),
-    ...credentials.map((r) => ({
-      email: r.email,
-      type: r.type as CredentialType,
-      identity: r.identity,
-      origin: r.origin as Origin,
-      createdAt: r.created_at,
-    })),
-  ];
-  count('unmanaged objects listed', rows.length);
-  return rows.sort(
-    (a, b) =>
-      compareCodeUnits(a.createdAt, b.createdAt) ||
-      compareCodeUnits(a.email, b.email) ||
-      compareCodeUnits(a.type ?? '', b.type ?? '') ||
-      compareCodeUnits(a.identity ?? '', b.identity ?? ''),
-  );
-}
-
-async function readTombstones(conn: Conn): Promise<Map<string, string>> {
-  const rows = await conn.selectFrom('pf_tombstones').select(['email', 'deleted_at']).execute();
-  return new Map(rows.map((r) => [r.email, r.deleted_at]));
 }
 
 /** Above this share of the developers, one scan of everything beats looking them up. */
@@ -108,8 +55,8 @@ async function readRows(conn: Conn, tables: SchemaParts, scope?: ReadScope): Pro
   const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
   const versioned: OptionalColumns =
     snapshot.lineage === null
-      ? { version: false, nameManaged: false }
-      : { version: tables.portal, nameManaged: tables.nameManaged };
+      ? { version: false, nameManaged: false, mail: false }
+      : { version: tables.portal, nameManaged: tables.nameManaged, mail: tables.mail };
   if (!scope || snapshot.lineage === null)
     return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
 
@@ -131,6 +78,7 @@ async function readRows(conn: Conn, tables: SchemaParts, scope?: ReadScope): Pro
 interface OptionalColumns {
   version: boolean;
   nameManaged: boolean;
+  mail: boolean;
 }
 
 /** Emails of the stored developers holding any of these unique values. */
@@ -180,6 +128,7 @@ async function readDevelopers(
     'origin',
     ...(optional.version ? ['version'] : []),
     ...(optional.nameManaged ? ['name_managed'] : []),
+    ...(optional.mail ? ['email_verified'] : []),
   ] as unknown as readonly [
     'id',
     'email',
@@ -190,6 +139,7 @@ async function readDevelopers(
     'origin',
     'version',
     'name_managed',
+    'email_verified',
   ];
   const credentialColumns = [
     'id',
@@ -256,6 +206,8 @@ async function readDevelopers(
     origin: row.origin as Origin,
     ...(row.version === undefined ? {} : { version: Number(row.version) }),
     ...(row.name_managed === undefined ? {} : { nameManaged: Number(row.name_managed) !== 0 }),
+    emailVerified:
+      row.email_verified === undefined ? verifiedBeforeMail(row.origin, row.status) : Number(row.email_verified) !== 0,
     credentials: (byDeveloper.get(row.id) ?? []).sort(
       (a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity),
     ),

@@ -9,6 +9,7 @@ import { deleteLockRecord, describeHolder, readLock, toLockInfo } from './locks.
 import { readHistory, readSnapshot } from './read.js';
 import {
   EVENTS_CHAIN,
+  MAIL_VERSION,
   NAME_MANAGED_VERSION,
   PORTAL_VERSION,
   SCHEMA_VERSIONS,
@@ -35,6 +36,8 @@ export class Store {
   private portalTables = false;
   /** Whether developers record who manages their name (schema 0007). */
   private nameManaged = false;
+  /** Whether developers record whether their address is verified (schema 0008). */
+  private mailColumns = false;
 
   /** What reads found that a plan should say (a read never fails for it). */
   readonly warnings: Diagnostic[] = [];
@@ -58,7 +61,7 @@ export class Store {
         return await readSnapshot(
           conn,
           scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined,
-          { portal: this.portalTables, nameManaged: this.nameManaged },
+          { portal: this.portalTables, nameManaged: this.nameManaged, mail: this.mailColumns },
         );
       } finally {
         await sql`commit`.execute(conn);
@@ -235,6 +238,7 @@ export class Store {
     this.syncDigests = rows.rows.some((r) => r.name === SYNC_DIGEST_VERSION);
     this.portalTables = rows.rows.some((r) => r.name === PORTAL_VERSION);
     this.nameManaged = rows.rows.some((r) => r.name === NAME_MANAGED_VERSION);
+    this.mailColumns = rows.rows.some((r) => r.name === MAIL_VERSION);
     const unknown = rows.rows.map((r) => r.name).filter((name) => !SCHEMA_VERSIONS.includes(name));
     if (unknown.length > 0) {
       throw new PortalformError(

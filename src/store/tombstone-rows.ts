@@ -10,7 +10,17 @@ export async function writeTombstone(conn: Conn, email: string, at: string): Pro
     .execute();
 }
 
-/** A new account, or an apply's `tombstone.clear`, ends the tombstone of its email. */
+/** An apply's `tombstone.clear` ends the tombstone of its email. */
 export async function clearTombstone(conn: Conn, email: string): Promise<void> {
+  await conn.deleteFrom('pf_tombstones').where('email', '=', email).execute();
+}
+
+/**
+ * An account has just proven that it owns `email` (a verification link with its password, a reset
+ * or invite link, a confirmed address change): it replaces the tombstone of a managed developer who
+ * deleted theirs, so that the manifests that still declare the email may adopt it. A sign-up alone
+ * does not: anyone can type an address. Called in the transaction that records the proof.
+ */
+export async function replaceTombstoneOnProof(conn: Conn, email: string): Promise<void> {
   await conn.deleteFrom('pf_tombstones').where('email', '=', email).execute();
 }

@@ -42,6 +42,8 @@ export interface StoredDeveloper {
   version?: number;
   /** False when an adopting entry left the name to the developer (absent before schema 0007: managed). */
   nameManaged?: boolean;
+  /** Whether the address is proven (docs/unmanaged.md): false only for a sign-up that has not verified it yet. */
+  emailVerified?: boolean;
 }
 
 export interface StateSnapshot {
@@ -71,6 +73,8 @@ export interface UnmanagedRow {
   identity?: string;
   origin: Origin;
   status?: Status;
+  /** Developers only. */
+  emailVerified?: boolean;
   createdAt: string;
 }
 

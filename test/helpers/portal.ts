@@ -11,6 +11,7 @@ import { invite } from '../../src/portal/invite.js';
 import { defaultPortalSettings, portalSettingsToMeta } from '../../src/portal-settings.js';
 import type { BackendCase } from './backends.js';
 import { workspace, type Workspace } from './cli.js';
+import { proveAddress } from './proof.js';
 import { runSql } from './state-db.js';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -21,7 +22,7 @@ export interface PortalCase {
   applyManifest(developers: string): Promise<void>;
   open(options?: Omit<PortalEngineOptions, 'state' | 'cwd'>): Promise<PortalEngine>;
   setSettings(change: (settings: PortalSettings) => void): Promise<void>;
-  /** Registers (approved: autoApprove is set for the moment) and logs in a self-service developer. */
+  /** Registers (approved: autoApprove is set for the moment), verifies and logs in a self-service developer. */
   signUp(email: string, password?: string): Promise<Session>;
   close(): Promise<void>;
 }
@@ -61,6 +62,7 @@ export async function portalCase(
     const auto = settings.autoApprove;
     await setSettings((s) => (s.autoApprove = true));
     await portal.register({ email, fullName: email.split('@')[0]!, password });
+    await proveAddress(w, email);
     await setSettings((s) => (s.autoApprove = auto));
     const grant = await portal.login({ email, password });
     return (await portal.authenticate(grant.token))!;

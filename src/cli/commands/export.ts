@@ -27,6 +27,7 @@ export function registerExport(program: Command): void {
           actor: flags.actor,
           lockTimeoutMs: parseDuration(flags.lockTimeout),
           warn: (message: string) => new Output(false, colorOf(flags)).warn(message),
+          note: (message: string) => process.stderr.write(`Note: ${message}.\n`),
         };
         const files = await exportState(flags.format, flags.out ? 'files' : 'stdout', options);
         if (!flags.out) return await new Output(false, false).lines([...files.values()].map((text) => text.trimEnd()));

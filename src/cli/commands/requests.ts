@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { storedJson, storedText } from '../../render/stored-text.js';
-import { listRequests } from '../../requests.js';
+import { commentedEntry, listRequests, type AccessRequest } from '../../requests.js';
 import { plural } from '../../util/plural.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output } from '../io.js';
@@ -9,12 +9,13 @@ import { examples } from '../shared.js';
 export function registerRequests(program: Command): void {
   common(program.command('requests'))
     .description(
-      'List the pending access requests (developers who signed up and wait for approval), oldest first, with the manifest entry that approves each',
+      'List the pending access requests (developers who signed up and wait for approval), oldest first, ' +
+        'with the manifest entry that approves each; sign-ups that have not verified their address apart',
     )
     .addOption(
       new Option(
         '--format <format>',
-        'manifest: only the entries that approve them, ready to paste under `developers:`',
+        'manifest: only the entries that approve them, ready to paste under `developers:` (unverified sign-ups commented out)',
       )
         .choices(['text', 'manifest'])
         .default('text'),
@@ -24,27 +25,39 @@ export function registerRequests(program: Command): void {
       examples([
         'portalform requests                      # who waits, oldest first',
         'portalform requests --format manifest    # the entries to paste into a pull request',
-        'portalform requests --json               # {requests: [{email, fullName, createdAt, manifest}]}',
+        'portalform requests --json               # {requests: [{email, fullName, emailVerified, createdAt, manifest}]}',
       ]),
     )
     .action(async (flags: CommonFlags & { format: 'text' | 'manifest' }) => {
       const out = new Output(flags.json === true, colorOf(flags));
       const result = await listRequests(stateOptions(flags));
+      const requests = result.requests.filter((r) => r.emailVerified);
+      const unverified = result.requests.filter((r) => !r.emailVerified);
       if (flags.format === 'manifest' && !flags.json) {
-        if (result.requests.length === 0) process.stderr.write('No pending access requests.\n');
-        return await out.lines(result.requests.map((r) => r.manifest));
+        if (requests.length === 0) process.stderr.write('No pending access requests.\n');
+        return await out.lines([...requests.map((r) => r.manifest), ...unverified.map(commentedEntry)]);
       }
-      await out.result(result, () =>
-        result.requests.length === 0
-          ? ['No pending access requests.']
-          : [
-              `${plural(result.requests.length, 'pending access request')}, oldest first:`,
-              ...result.requests.map(
-                (r) => `  ${storedText(r.email)}  ${storedJson(r.fullName)}  requested ${r.createdAt}`,
-              ),
-              '',
-              'Approve one by declaring it in a manifest: `portalform requests --format manifest` prints the entries.',
-            ],
-      );
+      await out.result(result, () => [...requestLines(requests), ...unverifiedLines(unverified)]);
     });
+}
+
+function requestLines(requests: AccessRequest[]): string[] {
+  if (requests.length === 0) return ['No pending access requests.'];
+  return [
+    `${plural(requests.length, 'pending access request')}, oldest first:`,
+    ...requests.map((r) => `  ${storedText(r.email)}  ${storedJson(r.fullName)}  requested ${r.createdAt}`),
+    '',
+    'Approve one by declaring it in a manifest: `portalform requests --format manifest` prints the entries.',
+  ];
+}
+
+/** Listed apart: they are no requests until they verify their address, and a plan refuses to adopt them. */
+function unverifiedLines(unverified: AccessRequest[]): string[] {
+  if (unverified.length === 0) return [];
+  return [
+    '',
+    `${plural(unverified.length, 'unverified sign-up')}, oldest first (not access requests until they verify ` +
+      'their address with the link mailed to them):',
+    ...unverified.map((r) => `  ${storedText(r.email)}  ${storedJson(r.fullName)}  signed up ${r.createdAt}`),
+  ];
 }

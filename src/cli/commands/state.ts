@@ -29,7 +29,7 @@ export function registerState(program: Command): void {
       });
       await out.result(listingJson, () =>
         listingJson.developers.flatMap((d) => [
-          `${storedText(developerAddress(d.email))}  ${d.status}`,
+          `${storedText(developerAddress(d.email))}  ${d.status}${d.emailVerified ? '' : '  (address not verified)'}`,
           ...d.credentials.map(
             (c) => `${storedText(listedCredentialAddress(d.email, c))}  ${c.active ? 'active' : 'inactive'}`,
           ),
