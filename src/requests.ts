@@ -2,7 +2,7 @@
 // and wait for approval, which is a reviewed manifest change — each with the entry that approves it.
 // A sign-up that has not verified its address is listed too, apart: it is no request until it
 // does, and a plan refuses to adopt it.
-import { approvalEntry as approvalEntryOf } from './render/stored-text.js';
+import { approvalEntry as approvalEntryOf, storedText } from './render/stored-text.js';
 import { PortalformError } from './errors.js';
 import { storeOf, type StateOptions } from './options.js';
 import { type AccessRequestRow, hasLineage, readAccessRequests } from './store/access-requests.js';
@@ -42,7 +42,7 @@ export const UNVERIFIED_REASON =
 /** An unverified sign-up's entry for `--format manifest`: commented out, after the reason. */
 export function commentedEntry(request: AccessRequest): string {
   const lines = request.manifest.split('\n').map((line) => `# ${line}`);
-  return [`# ${request.email} ${UNVERIFIED_REASON}`, ...lines].join('\n');
+  return [`# ${storedText(request.email)} ${UNVERIFIED_REASON}`, ...lines].join('\n');
 }
 
 /** Unmanaged pending developers, oldest first, verified or not; refuses a missing state. */

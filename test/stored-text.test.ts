@@ -17,12 +17,14 @@ async function hostileSignups(): Promise<Workspace> {
   const w = workspace();
   w.write('m.yaml', 'version: 1\ndevelopers:\n  - { email: ada@example.com, fullName: Ada, status: approved }\n');
   expect(w.run(['apply', 'm.yaml', '--auto-approve', '--actor', 'ci\u202e\u001b[2J']).code).toBe(0);
-  const signup = (id: string, email: string, name: string, at: string) =>
-    `insert into pf_developers (id, email, full_name, status, meta, origin, created_at, updated_at)
-     values ('${id}', '${email}', ${name}, 'pending', '{"team":"a\u202eb"}', 'self-service', '${at}', '${at}')`;
+  const signup = (id: string, email: string, name: string, at: string, verified = 1) =>
+    `insert into pf_developers (id, email, full_name, status, meta, origin, email_verified, created_at, updated_at)
+     values ('${id}', '${email}', ${name}, 'pending', '{"team":"a\u202eb"}', 'self-service', ${verified}, '${at}', '${at}')`;
   await runSql(w, [
     signup('mal', 'mal@example.com', HOSTILE_NAME, '2026-01-01T00:00:00Z'),
     signup('mallory', HOSTILE_EMAIL, "'Mallory'", '2026-01-02T00:00:00Z'),
+    // Unverified sign-ups are listed apart, commented out, and left out of exports: escaped there too.
+    signup('eve', 'eve\u202e@example.com', HOSTILE_NAME, '2026-01-03T00:00:00Z', 0),
   ]);
   return w;
 }
@@ -56,6 +58,7 @@ describe('stored text with control, bidi and invisible characters', () => {
     expect(RAW_UNSAFE.exec(entries.stdout)?.[0]).toBeUndefined();
     expect(entries.stdout).toContain('- email: mal@example.com\n  status: approved');
     expect(entries.stdout).toContain('cannot be approved by a manifest');
+    expect(entries.stdout).toContain('# eve\\u202e@example.com has not verified their address');
     const indented = entries.stdout.replace(/^/gm, '  ');
     w.write('approve.yaml', `version: 1\ndevelopers:\n${indented}`);
     const validate = w.run(['validate', 'approve.yaml']);

@@ -21,6 +21,7 @@ import { Document, isMap, isSeq, type YAMLMap, type YAMLSeq } from 'yaml';
 import { compareCodeUnits } from '../util/strings.js';
 import { type ExportedDeveloper, exportableValues, markLeftOut, refusedEmail } from './refused-values.js';
 import { CREDENTIAL_SPECS, developerAddress } from '../model.js';
+import { storedText } from '../render/stored-text.js';
 import { sortedObject } from '../plan/diff.js';
 import type { PortalSettings } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
@@ -75,7 +76,7 @@ export function manifestFileName(email: string): string {
 export function withoutUnverified(state: StateSnapshot): { state: StateSnapshot; note: string | null } {
   const left = state.developers.filter((d) => d.origin !== 'manifest' && d.emailVerified === false);
   if (left.length === 0) return { state, note: null };
-  const named = left.slice(0, NAMED_IN_NOTE).map((d) => developerAddress(d.email));
+  const named = left.slice(0, NAMED_IN_NOTE).map((d) => storedText(developerAddress(d.email)));
   const more = left.length > NAMED_IN_NOTE ? ` and ${left.length - NAMED_IN_NOTE} more` : '';
   const note =
     `left out ${plural(left.length, 'unverified sign-up')} (${named.join(', ')}${more}): ` +
