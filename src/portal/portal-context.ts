@@ -5,10 +5,12 @@ import { stateKeyOf } from '../options.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 import { hashPassword, Vault, verifyPassword } from '../secrets/vault.js';
 import { passwordHashOf, type DeveloperRow } from '../store/developer-rows.js';
+import { clearLoginAttempts } from '../store/login-attempt-rows.js';
 import { readMeta } from '../store/meta.js';
 import { MAX_PASSWORD_LENGTH, sessionEnded, wrongPassword } from './answers.js';
 import type { PortalEngineOptions, PortalSettings, Session } from './contract.js';
 import { ReadCache } from './read-cache.js';
+import { countLoginAttempt } from './throttle.js';
 import { inTransaction, type PortalState, type Transaction } from './state-access.js';
 
 const DEFAULT_LOGIN_ATTEMPTS = 10;
@@ -75,15 +77,21 @@ export class PortalContext {
     return developer;
   }
 
-  /** The password checked against the stored hash, outside any transaction (scrypt is slow); returns the hash it matched. */
+  /**
+   * The password a request asks for, checked against the stored hash outside any transaction (scrypt
+   * is slow) and counted as a login attempt of the account: past the limit a 429 whatever the
+   * password, a wrong one a 400 naming `field`, a right one clears the count. Returns the hash it matched.
+   */
   async checkPassword(session: Session, password: unknown, field: string): Promise<string> {
     const row = await passwordHashOf(this.state.db, session.developerId);
     if (!row) throw sessionEnded();
+    await this.write((tx) => countLoginAttempt(tx, row.email, this.limits.loginAttempts));
     const ok =
       typeof password === 'string' &&
       password.length <= MAX_PASSWORD_LENGTH * 4 &&
       (await verifyPassword(password, row.password_hash ?? (await this.dummyHash)));
     if (!ok || !row.password_hash) throw wrongPassword(field);
+    await this.write((tx) => clearLoginAttempts(tx.conn, row.email));
     return row.password_hash;
   }
 }

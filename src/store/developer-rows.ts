@@ -66,8 +66,11 @@ export function loginOf(conn: Conn, email: string): Promise<{ id: string; passwo
   return conn.selectFrom('pf_developers').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirst();
 }
 
-export async function passwordHashOf(conn: Conn, id: string): Promise<{ password_hash?: string | null } | undefined> {
-  return conn.selectFrom('pf_developers').select('password_hash').where('id', '=', id).executeTakeFirst();
+export async function passwordHashOf(
+  conn: Conn,
+  id: string,
+): Promise<{ email: string; password_hash?: string | null } | undefined> {
+  return conn.selectFrom('pf_developers').select(['email', 'password_hash']).where('id', '=', id).executeTakeFirst();
 }
 
 export async function emailTaken(conn: Conn, email: string): Promise<boolean> {
