@@ -96,6 +96,13 @@ function releasedBy(desired: DesiredState, email: string, credential?: { type: s
 
 const UNVERIFIED = `the developer ${NOT_VERIFIED} since the plan was made, so it may not adopt them; make a new plan`;
 
+interface StepContext {
+  developers: Map<string, DeveloperView>;
+  wanted: Map<string, DesiredDeveloper> | null;
+  desired: DesiredState | null;
+  createdLater: Set<string>;
+}
+
 function stepProblem(
   action: Action,
   developers: Map<string, DeveloperView>,
@@ -103,9 +110,22 @@ function stepProblem(
   desired: DesiredState | null,
   createdLater: Set<string>,
 ): string | null {
-  const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+  const context: StepContext = { developers, wanted, desired, createdLater };
+  return action.do.startsWith('credential.')
+    ? credentialStepProblem(action, context)
+    : developerStepProblem(action, context);
+}
+
+const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
+const NOT_IN_MANIFESTS = 'the manifests do not declare it';
+
+/** The portal's and developers' steps. */
+function developerStepProblem(
+  action: Action,
+  { developers, wanted, desired, createdLater }: StepContext,
+): string | null {
   const declared = (email: string) => (wanted ? wanted.get(email) : undefined);
-  const notInManifests = 'the manifests do not declare it';
+  const notInManifests = NOT_IN_MANIFESTS;
   switch (action.do) {
     case 'portal.update':
       return desired && !same(action.settings, desired.portal) ? 'the manifests declare other portal settings' : null;
@@ -175,6 +195,19 @@ function stepProblem(
       current.status = action.to;
       return null;
     }
+    default:
+      return `unknown step ${(action as { do?: unknown }).do}`;
+  }
+}
+
+/** The credentials' steps. */
+function credentialStepProblem(
+  action: Action,
+  { developers, wanted, desired, createdLater }: StepContext,
+): string | null {
+  const declared = (email: string) => (wanted ? wanted.get(email) : undefined);
+  const notInManifests = NOT_IN_MANIFESTS;
+  switch (action.do) {
     case 'credential.create': {
       const current = developers.get(action.email);
       if (!current) return 'its developer does not exist';

@@ -111,14 +111,9 @@ async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<
 
 const LOOKUP_CHUNK = 500;
 
-/** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
-async function readDevelopers(
-  conn: Conn,
-  emails: string[] | null,
-  optional: OptionalColumns,
-): Promise<StoredDeveloper[]> {
-  // Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps.
-  const developerColumns = [
+/** Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps. */
+function developerColumnsOf(optional: OptionalColumns) {
+  return [
     'id',
     'email',
     'full_name',
@@ -141,7 +136,10 @@ async function readDevelopers(
     'name_managed',
     'email_verified',
   ];
-  const credentialColumns = [
+}
+
+function credentialColumnsOf(optional: OptionalColumns) {
+  return [
     'id',
     'developer_id',
     'type',
@@ -164,6 +162,16 @@ async function readDevelopers(
     'origin',
     'version',
   ];
+}
+
+/** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
+async function readDevelopers(
+  conn: Conn,
+  emails: string[] | null,
+  optional: OptionalColumns,
+): Promise<StoredDeveloper[]> {
+  const developerColumns = developerColumnsOf(optional);
+  const credentialColumns = credentialColumnsOf(optional);
   let developerRows: Array<Pick<DeveloperTable, (typeof developerColumns)[number]>>;
   let credentialRows: Array<Omit<CredentialTable, 'created_at' | 'updated_at'>>;
   if (emails === null) {
