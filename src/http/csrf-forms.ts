@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { PortalEngine, Session } from '../portal/contract.js';
 import { CSRF_COOKIE, type CookieSettings, setCsrfCookie } from './cookies.js';
 import { checkCsrf } from './csrf.js';
-import { cookieSession } from './session.js';
+import { cookieSession } from './request-session.js';
 
 const ANONYMOUS_TOKEN = /^[\w-]{43}$/;
 

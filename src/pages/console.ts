@@ -3,7 +3,7 @@
 // reviewed pull request that adds the manifest entry each request shows.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleReadModel } from '../console/read-model.js';
-import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, type ConsoleSessions } from '../console/session.js';
+import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, type ConsoleSessions } from '../console/console-sessions.js';
 import { STATUSES } from '../model.js';
 import { html, type SafeHtml } from '../render/html-template.js';
 import { chartLegend, chartPoints, statusChart } from './console-chart.js';

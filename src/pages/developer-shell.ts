@@ -1,7 +1,7 @@
 // What every developer page shares: the layout with the developer's navigation, and the guard of
 // the pages that need a login (no live session, or one that ended meanwhile, goes to the login page).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cookieSession, sessionOf } from '../http/session.js';
+import { cookieSession, sessionOf } from '../http/request-session.js';
 import { PortalError, type Session } from '../portal/contract.js';
 import type { SafeHtml } from '../render/html-template.js';
 import { redirect, sendPage } from './http.js';

@@ -8,7 +8,7 @@ import { cookieSettingsFor } from '../http/cookies.js';
 import { CsrfError } from '../http/csrf.js';
 import { useCsrfForms } from '../http/csrf-forms.js';
 import { ConsoleReadModel } from '../console/read-model.js';
-import { ConsoleSessions, consoleClosedReason } from '../console/session.js';
+import { ConsoleSessions, consoleClosedReason } from '../console/console-sessions.js';
 import type { Store } from '../store/index.js';
 import { PortalError, type PortalEngine } from '../portal/contract.js';
 import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS } from './assets.js';

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import { contextOf } from '../http/request-context.js';
-import { cookieSession } from '../http/session.js';
+import { cookieSession } from '../http/request-session.js';
 import { PortalError } from '../portal/contract.js';
 import { html } from '../render/html-template.js';
 import { developerPage as page } from './developer-shell.js';

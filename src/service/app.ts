@@ -13,7 +13,7 @@ import { cookieSettingsFor, SESSION_COOKIE } from '../http/cookies.js';
 import { handleNotFound } from '../http/problem.js';
 import { clientError, MAX_PARAM_LENGTH, routerError, useRequestGuards } from '../http/request-guards.js';
 import { useSecurityHeaders } from '../http/security-headers.js';
-import { requireSession } from '../http/session.js';
+import { requireSession } from '../http/request-session.js';
 import { handleError } from './error-handler.js';
 import { accountRoutes } from './routes/accounts.js';
 import { credentialRoutes } from './routes/credentials.js';

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { PortalformError } from '../../errors.js';
 import { history, verifyHistory } from '../../inspect.js';
 import { paint } from '../../render/color.js';
-import { renderHistoryText } from '../../render/state.js';
+import { renderHistoryText } from '../../render/state-listing.js';
 import { renderRecordedApply } from '../../render/history.js';
 import { plural } from '../../util/plural.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';

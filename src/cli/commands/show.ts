@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { listing, readExistingState } from '../../inspect.js';
 import { readSavedPlan } from '../../engine.js';
-import { renderStateText } from '../../render/state.js';
+import { renderStateText } from '../../render/state-listing.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output } from '../io.js';
 import { renderPlan } from '../shared.js';

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { filterListing, findStateObject, listedCredentialAddress, listState } from '../../inspect.js';
 import { developerAddress, STATUSES } from '../../model.js';
-import { renderStateObjectText } from '../../render/state.js';
+import { renderStateObjectText } from '../../render/state-listing.js';
 import { storedText } from '../../render/stored-text.js';
 import { colorOf, common, stateOptions, type CommonFlags } from '../flags.js';
 import { Output } from '../io.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Account } from '../../portal/contract.js';
 import { clearSessionCookie } from '../../http/cookies.js';
 import { contextOf } from '../../http/request-context.js';
-import { sessionOf } from '../../http/session.js';
+import { sessionOf } from '../../http/request-session.js';
 import {
   changeEmailBody,
   changePasswordBody,

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import AjvModule from 'ajv';
 import { CREDENTIAL_TYPES, type CredentialType } from '../../model.js';
 import { PortalError, type CredentialWithSecrets, type PublicCredential } from '../../portal/contract.js';
-import { sessionOf } from '../../http/session.js';
+import { sessionOf } from '../../http/request-session.js';
 import { fieldErrors } from '../error-handler.js';
 import {
   createCredentialBody,

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { clearSessionCookie, setSessionCookie } from '../../http/cookies.js';
 import { contextOf } from '../../http/request-context.js';
-import { sessionOf } from '../../http/session.js';
+import { sessionOf } from '../../http/request-session.js';
 import { PortalError } from '../../portal/contract.js';
 import { loginBody, responses } from '../schemas.js';
 import { AUTHENTICATED, problems, type RouteContext } from './context.js';
