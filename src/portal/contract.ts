@@ -14,6 +14,10 @@ export interface Account {
   status: Status;
   origin: Origin;
   createdAt: string;
+  /** Whether the address is proven (a sign-up's verification link, an invite or a reset link). */
+  emailVerified: boolean;
+  /** The address a requested change waits to move to, or null. */
+  pendingEmail: string | null;
   /** True where a manifest manages the field: the developer may not change it (403). */
   managed: { fullName: boolean; email: boolean };
 }
@@ -124,6 +128,15 @@ export interface PortalEngine {
   logout(session: Session): Promise<void>;
   /** Sets a password with a token from `portalform invite`; 400 for a token unknown, used or expired. */
   setPasswordWithInvite(input: { token: string; password: string }, context?: RequestContext): Promise<void>;
+
+  /** Proves the address with a mailed link's token and the account's password; 400 naming `token` or `password`. */
+  verifyEmail(input: { token: string; password: string }, context?: RequestContext): Promise<void>;
+  /** Mails the verification link again to an unverified sign-up, within the address's limit; silent in every case. */
+  resendVerification(input: { email: string }, context?: RequestContext): Promise<void>;
+  /** Deletes the unverified sign-ups whose first verification mail is 7 days old (run by `serve`); returns how many. */
+  expireSignUps(): Promise<number>;
+  /** Writes a first verification message to each unverified sign-up that never had one; returns how many. */
+  mailFirstLinks(): Promise<number>;
 
   me(session: Session): Promise<Account>;
   /** 403 when the manifests manage the name. */

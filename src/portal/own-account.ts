@@ -15,7 +15,7 @@ import {
 import { deleteInvitesOf, inviteByDigest, markInviteUsed } from '../store/invite-rows.js';
 import { readMeta } from '../store/meta.js';
 import { deleteSessionsOf } from '../store/session-rows.js';
-import { clearTombstone, writeTombstone } from '../store/tombstone-rows.js';
+import { writeTombstone } from '../store/tombstone-rows.js';
 import {
   account,
   emailErrors,
@@ -31,6 +31,7 @@ import {
 } from './answers.js';
 import { PortalError, type Account, type Session } from './contract.js';
 import type { PortalContext } from './portal-context.js';
+import { mailVerification } from './verification.js';
 
 const SIGN_UPS_OFF = 'This portal does not accept sign-ups at the moment.';
 
@@ -62,13 +63,15 @@ export class OwnAccount {
       // Read again inside the transaction: an apply may have turned sign-ups off meanwhile.
       const current = portalSettingsFromMeta(await readMeta(tx.conn));
       if (!current.selfService.enabled) throw new PortalError(403, 'Sign-ups are off', SIGN_UPS_OFF);
-      const status: Status = current.autoApprove ? 'approved' : 'pending';
+      // Pending and unverified whatever autoApprove says: verifying the address approves it then.
+      const status: Status = 'pending';
       const id = randomUUID();
       await insertSelfServiceDeveloper(tx.conn, { id, email, fullName: input.fullName, status, passwordHash }, tx.now);
-      // A new account replaces the tombstone of a managed developer who deleted theirs (docs/unmanaged.md).
-      await clearTombstone(tx.conn, email);
+      await mailVerification(tx, { id, email, full_name: input.fullName });
       await tx.record(
-        selfService(email, 'register', developerAddress(email), { after: { fullName: input.fullName, status } }),
+        selfService(email, 'register', developerAddress(email), {
+          after: { fullName: input.fullName, status, emailVerified: false },
+        }),
       );
       return account({
         id,
@@ -79,6 +82,8 @@ export class OwnAccount {
         created_at: tx.now,
         password_hash: passwordHash,
         name_managed: 1,
+        email_verified: 0,
+        pending_email: null,
       });
     });
   }

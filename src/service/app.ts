@@ -18,6 +18,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/session.js';
+import { verificationRoutes } from './routes/verification.js';
 import type { RouteContext } from './routes/context.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
 
@@ -95,6 +96,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   healthRoutes(app, engine);
   sessionRoutes(app, context);
   accountRoutes(app, context);
+  verificationRoutes(app, context);
   credentialRoutes(app, context);
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;

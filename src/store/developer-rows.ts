@@ -13,6 +13,10 @@ export interface DeveloperRow {
   password_hash: string | null;
   /** 0 when an adopting entry left the name to the developer. */
   name_managed: number;
+  /** 1 once the address is proven; 0 for an unverified sign-up. */
+  email_verified: number;
+  /** The address a requested change waits to move to, or null. */
+  pending_email: string | null;
 }
 
 const DEVELOPER_COLUMNS = [
@@ -24,6 +28,8 @@ const DEVELOPER_COLUMNS = [
   'created_at',
   'password_hash',
   'name_managed',
+  'email_verified',
+  'pending_email',
 ] as const;
 
 /** A new self-service account. */

@@ -79,6 +79,8 @@ export function portalDouble(): DoubleEngine {
         status: 'pending',
         origin: 'self-service',
         createdAt: new Date().toISOString(),
+        emailVerified: true,
+        pendingEmail: null,
         managed: { fullName: false, email: false },
       };
       developers.set(email, { id: randomUUID(), account, password: input.password });
@@ -114,6 +116,21 @@ export function portalDouble(): DoubleEngine {
       throw new PortalError(400, 'Invalid invite', 'This invite token is unknown, used or expired.', [
         { field: 'token', message: 'is unknown, used or expired' },
       ]);
+    },
+    async verifyEmail(input) {
+      record('verifyEmail', input);
+      throw new PortalError(400, 'Invalid link', 'This link is unknown, already used or expired.', [
+        { field: 'token', message: 'unknown, used or expired' },
+      ]);
+    },
+    async resendVerification(input) {
+      record('resendVerification', input);
+    },
+    async expireSignUps() {
+      return 0;
+    },
+    async mailFirstLinks() {
+      return 0;
     },
     async me(session) {
       record('me', undefined);

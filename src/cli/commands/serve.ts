@@ -17,6 +17,14 @@ export function registerServe(program: Command): void {
       '--public-url <url>',
       'where developers reach the service, e.g. https://portal.example.com behind a TLS proxy (env PORTALFORM_PUBLIC_URL); https makes the session cookie Secure',
     )
+    .option(
+      '--smtp-url <url>',
+      'send mail (verification, reset, invite and decision messages) through this SMTP server: smtp://host:port (STARTTLS) or smtps://…; needs --public-url and --mail-from. Give credentials through the env PORTALFORM_SMTP_URL',
+    )
+    .option(
+      '--mail-from <address>',
+      'the address mail is sent from, e.g. "API portal <portal@example.com>" (env PORTALFORM_MAIL_FROM)',
+    )
     .option('--rate-limit <n>', 'requests per minute per client address (default 600)')
     .option('--login-attempts <n>', 'failed logins per account per 15 minutes, counted in the state (default 10)')
     .option(

@@ -17,8 +17,8 @@ import { AUTHENTICATED, problems, type RouteContext } from './context.js';
 
 /** What `GET /api/v1/me` shows. */
 export function accountView(account: Account) {
-  const { email, fullName, status, origin, createdAt, managed } = account;
-  return { email, fullName, status, origin, createdAt, managed };
+  const { email, fullName, status, origin, createdAt, emailVerified, pendingEmail, managed } = account;
+  return { email, fullName, status, origin, createdAt, emailVerified, pendingEmail, managed };
 }
 
 export function accountRoutes(app: FastifyInstance, context: RouteContext): void {
