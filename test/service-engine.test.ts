@@ -13,6 +13,7 @@ import {
   STATE_ENV,
   type PortalCase,
 } from './helpers/service.js';
+import { verifyOverHttp } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 
@@ -48,6 +49,10 @@ describe.each(BACKENDS)('the service on the real engine, $name', (backend) => {
       const long = await register(c, { email: 'carol@example.com', fullName: 'Carol', password: 'x'.repeat(1025) });
       expect(problem(long).errors).toEqual([{ field: 'password', message: expect.stringMatching(/more than 1024/) }]);
 
+      const unverified = await login(c, 'bob@example.com');
+      expect(unverified.statusCode).toBe(403);
+      expect(problem(unverified).detail).toMatch(/use the link we mailed you/);
+      await verifyOverHttp(c.app, c.ws, 'bob@example.com', PASSWORD);
       const pending = await login(c, 'bob@example.com');
       expect(pending.statusCode).toBe(403);
       expect(problem(pending).detail).toMatch(/waiting for approval/);
@@ -72,6 +77,8 @@ describe.each(BACKENDS)('the service on the real engine, $name', (backend) => {
         status: 'approved',
         origin: 'manifest',
         createdAt: expect.any(String),
+        emailVerified: true,
+        pendingEmail: null,
       });
 
       const cookie = { cookie: `portalform_session=${token}` };
