@@ -13,6 +13,7 @@ import { parseAddress } from '../src/address.js';
 import { apply, listState, plan, StalePlanError } from '../src/index.js';
 import type { Plan } from '../src/plan/types.js';
 import { openPortal, type PortalEngine, type Session } from '../src/portal/index.js';
+import { verifyWithEngine } from './helpers/verification.js';
 
 const RUNS = 25;
 const EMAILS = ['ada', 'grace', 'linus', 'margaret', 'ken'].map((name) => `${name}@example.com`);
@@ -100,6 +101,8 @@ class Run {
         );
         if (dev) return expect(outcome, `${step.email} exists: refused`).toBeGreaterThanOrEqual(400);
         expect(outcome, `a new email signs up: ${outcome}`).toBe(0);
+        // It proves its address with the mailed link (autoApprove then approves it).
+        await verifyWithEngine(this.engine, { state: this.options.state, cwd: this.dir }, step.email, PASSWORD);
         this.figures.signups++;
         this.expected.set(step.email, {
           status: 'approved',

@@ -6,6 +6,7 @@ import { startCli, type AsyncRunResult } from './helpers/async-cli.js';
 import { BACKENDS, dropTestSchemas, newPostgresState, POSTGRES_AVAILABLE } from './helpers/backends.js';
 import { workspace, type Workspace } from './helpers/cli.js';
 import { manifest, PASSWORD, STATE_ENV } from './helpers/service.js';
+import { mailedVerifyToken } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 
@@ -113,6 +114,9 @@ describe.each(BACKENDS)('a listening server on $name', (backend) => {
     expect(
       (await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD })).status,
     ).toBe(403);
+    // The address is proven with the mailed link's token (no mail sender here: taken from the outbox).
+    const link = await mailedVerifyToken(ws.state, ws.dir, 'bob@example.com');
+    expect((await call(server, 'POST', '/api/v1/verify', { token: link, password: PASSWORD })).status).toBe(204);
 
     approve(ws, ['bob@example.com']);
     const login = await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD });

@@ -4,6 +4,7 @@ import { apply, plan } from '../src/engine.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { loginInvited, PASSWORD, portalCase, type PortalCase } from './helpers/portal.js';
 import { withStateDb } from './helpers/state-db.js';
+import { verifyWithEngine } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 const sqlite = BACKENDS[0]!;
@@ -89,6 +90,8 @@ describe('tombstones', () => {
     const c = await adaLeaves();
     try {
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada Again', password: PASSWORD });
+      // Once it has proven the address (docs/unmanaged.md).
+      await verifyWithEngine(c.portal, { state: c.w.state, cwd: c.w.dir }, 'ada@example.com', PASSWORD);
       expect(await tombstones(c)).toEqual([]);
       const planned = await plan(options(c));
       expect(planned.errors).toEqual([]);

@@ -15,7 +15,7 @@ import {
   signUpsToExpire,
 } from '../store/verification-rows.js';
 import { outboxEntry } from '../mail/messages.js';
-import { selfService } from './answers.js';
+import { ignoreBusy, selfService } from './answers.js';
 import type { PortalContext } from './portal-context.js';
 import { isVerified, verifyMessage } from './verification.js';
 
@@ -32,7 +32,8 @@ export class SignUpJobs {
     for (;;) {
       const ids = await signUpsToExpire(this.context.state.db, cutoff);
       let round = 0;
-      for (const id of ids) if (await this.expireOne(id, cutoff)) round++;
+      // A busy state leaves the sign-up to the next sweep (here, or on another instance).
+      for (const id of ids) if (await this.expireOne(id, cutoff).catch(ignoreBusy)) round++;
       deleted += round;
       if (round === 0 || ids.length < 200) return deleted;
     }
