@@ -123,7 +123,7 @@ describe.each(BACKENDS)('verified sign-ups on $name', (backend) => {
   });
 });
 
-it('autoApprove approves a sign-up when it verifies; resend mails again only past the 5 minutes', async () => {
+it('autoApprove approves a sign-up when it verifies; a resend within 5 minutes mails nothing', async () => {
   const smtp = await startSmtpServer();
   try {
     const ws = applied(undefined, `portal:\n  autoApprove: true\n${manifest()}`);
@@ -163,7 +163,6 @@ it('the first serve with mail mails each sign-up older than mail a link, once ac
     ).toBe(201);
     await stopServers();
     // A sign-up made before mail existed has no message: the first serve with mail writes it one.
-    ws.run(['outbox', '--json'], { env: STATE_ENV });
     const { runSql } = await import('./helpers/state-db.js');
     await runSql(ws, ['delete from pf_outbox']);
     const first = await startServe(ws, mailArgs(smtp));

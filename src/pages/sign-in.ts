@@ -67,10 +67,13 @@ function signupRoutes(fastify: FastifyInstance, { engine }: PageContext): void {
         contextOf(request),
       );
       const thanks = html`Thank you, ${account.fullName}. We mailed a link to <strong>${account.email}</strong>.`;
+      const then = (await engine.settings()).autoApprove
+        ? 'Open it and confirm the address with your password; then you can log in.'
+        : 'Open it and confirm the address with your password; then your request waits for approval by the portal administrators.';
       return page(reply, null, {
         title: 'Check your mail',
         status: 201,
-        body: html`${notice('info', thanks, 'Open it and confirm the address with your password; then you can log in once your access is approved.')}
+        body: html`${notice('info', thanks, then)}
 <p>No mail after a few minutes? Look in your spam folder, or mail the link again:</p>${resendForm(reply, account.email)}
 <p><a href="/login">Go to the login page</a></p>`,
       });
