@@ -100,7 +100,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await follow(page, page.getByRole('button', { name: 'Sign up' }));
     expect(await textOf(page.getByRole('heading', { level: 1 }))).toBe('Check your mail');
-    expect(await page.getByRole('alert').textContent()).toMatch(/waits for approval/);
+    expect(await textOf(page.getByRole('status'))).toMatch(/waits for approval/);
     await inspect(page, 'signup-pending');
 
     await page.goto('/login');

@@ -198,6 +198,7 @@ class Run {
     if (meanwhile === 'elsewhere') {
       const email = `elsewhere${this.figures.signups}@signup.example.com`;
       expect(await settle(this.engine.register({ email, fullName: 'Elsewhere', password: PASSWORD }))).toBe(0);
+      await verifyWithEngine(this.engine, { state: this.options.state, cwd: this.dir }, email, PASSWORD);
       this.expected.set(email, { status: 'approved', origin: 'self-service', credentials: new Set(), password: true });
       this.figures.signups++;
     }
