@@ -116,9 +116,10 @@ function loginRoutes(fastify: FastifyInstance, { engine, secureCookies }: PageCo
       if (!(error instanceof PortalError)) throw error;
       const values = { email: form.email ?? '' };
       const unverified = error.title === notVerified().title;
+      const next = unverified ? resendForm(reply, values.email) : loginForm(reply, values);
       const body =
         error.status === 403
-          ? html`${notice('warn', html`<strong>${error.title}.</strong> ${error.detail}`)}${unverified ? resendForm(reply, values.email) : loginForm(reply, values)}`
+          ? html`${notice('warn', html`<strong>${error.title}.</strong> ${error.detail}`)}${next}`
           : loginForm(reply, values, error);
       if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
       return page(reply, null, { title: 'Log in', current: '/login', status: error.status, body });

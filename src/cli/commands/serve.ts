@@ -19,7 +19,8 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--smtp-url <url>',
-      'send mail (verification, reset, invite and decision messages) through this SMTP server: smtp://host:port (STARTTLS) or smtps://…; needs --public-url and --mail-from. Give credentials through the env PORTALFORM_SMTP_URL',
+      'send mail through this SMTP server: smtp://host:port (STARTTLS) or smtps://…; needs --public-url and ' +
+        '--mail-from; give credentials through the env PORTALFORM_SMTP_URL',
     )
     .option(
       '--mail-from <address>',
