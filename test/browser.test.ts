@@ -10,6 +10,7 @@ import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_TOKEN, PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
 import { proveAddress } from './helpers/proof.js';
+import { mailedVerifyToken } from './helpers/verification.js';
 
 const available = chromiumAvailable('the browser suite');
 
@@ -99,11 +100,26 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     await page.getByLabel('Email').fill('new@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     await follow(page, page.getByRole('button', { name: 'Sign up' }));
-    expect(await textOf(page.getByRole('heading', { level: 1 }))).toBe('Your request waits for approval');
+    expect(await textOf(page.getByRole('heading', { level: 1 }))).toBe('Check your mail');
+    expect(await textOf(page.getByRole('status'))).toMatch(/waits for approval/);
     await inspect(page, 'signup-pending');
 
     await page.goto('/login');
     await inspect(page, 'login');
+    await page.getByLabel('Email').fill('new@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await follow(page, page.getByRole('button', { name: 'Log in' }));
+    // Not verified yet: told to use the mailed link, and offered to have it sent again.
+    expect(await page.getByRole('alert').textContent()).toMatch(/use the link we mailed you/);
+    await visible(page.getByRole('button', { name: 'Resend the verification mail' }));
+    await inspect(page, 'login-unverified');
+    const token = await mailedVerifyToken(server.w.state, server.w.dir, 'new@example.com');
+    await page.goto(`/verify?token=${token}`);
+    await inspect(page, 'verify');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await follow(page, page.getByRole('button', { name: 'Confirm my address' }));
+    expect(await textOf(page.getByRole('heading', { level: 1 }))).toBe('Your address is confirmed');
+    await page.goto('/login');
     await page.getByLabel('Email').fill('new@example.com');
     await page.getByLabel('Password').fill(PASSWORD);
     await follow(page, page.getByRole('button', { name: 'Log in' }));
@@ -240,7 +256,7 @@ describe.skipIf(!available)('pages in Chromium', { timeout: 240_000 }, () => {
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
     await follow(page, page.getByRole('button', { name: 'Sign up' }));
-    expect(await textOf(page.getByRole('heading', { level: 1 }))).toBe('Your request waits for approval');
+    expect(await textOf(page.getByRole('heading', { level: 1 }))).toBe('Check your mail');
     await context.close();
   }
 

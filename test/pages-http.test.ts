@@ -3,7 +3,7 @@
 // password where one is asked, and the icon every page asks for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
-import { proveAddress } from './helpers/proof.js';
+import { verifyOverHttp } from './helpers/verification.js';
 
 const MANIFEST = 'developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }\n';
 const APPROVED = `${MANIFEST}  - { email: kim@example.com, fullName: Kim, status: approved }\n`;
@@ -84,7 +84,7 @@ describe('the pages, as a developer meets them over HTTP', () => {
       body: JSON.stringify({ email: 'kim@example.com', fullName: 'Kim', password: PASSWORD }),
     });
     expect(registered.status).toBe(201);
-    await proveAddress(server.w, 'kim@example.com'); // a plan adopts only a verified sign-up
+    await verifyOverHttp(server.app, server.w, 'kim@example.com', PASSWORD);
     server.apply(APPROVED);
     kim = new HttpBrowser(server.url);
     const login = await kim.submit(await kim.get('/login'), '/login', { email: 'kim@example.com', password: PASSWORD });

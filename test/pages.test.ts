@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { PAGES_CSP } from '../src/pages/index.js';
 import { CONSOLE_TOKEN, PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
 import { proveAddress } from './helpers/proof.js';
+import { mailedVerifyToken } from './helpers/verification.js';
 
 const HOSTILE = '<script>alert(1)</script>';
 
@@ -101,10 +102,25 @@ describe('pages over HTTP', () => {
       '/signup',
     );
     expect(signup.statusCode).toBe(201);
-    expect(signup.body).toContain('Your request waits for approval');
+    expect(signup.body).toContain('Check your mail');
+    expect(signup.body).toContain('waits for approval');
     expect(signup.body).not.toContain(HOSTILE);
     expect(signup.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
 
+    const unverified = await browser.post('/login', { email: 'new@example.com', password: PASSWORD }, '/login');
+    expect(unverified.statusCode).toBe(403);
+    expect(unverified.body).toMatch(/use the link we mailed you/);
+    expect(unverified.body).toContain('Resend the verification mail');
+    // Opening the link verifies nothing; the password posted with it does.
+    const token = await mailedVerifyToken(server.w.state, server.w.dir, 'new@example.com');
+    const opened = await browser.get(`/verify?token=${token}`);
+    expect(opened.body).toContain('Confirm my address');
+    expect((await browser.post('/login', { email: 'new@example.com', password: PASSWORD }, '/login')).statusCode).toBe(
+      403,
+    );
+    const confirmed = await browser.post('/verify', { token, password: PASSWORD }, `/verify?token=${token}`);
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    expect(confirmed.body).toContain('Your address is confirmed');
     const waiting = await browser.post('/login', { email: 'new@example.com', password: PASSWORD }, '/login');
     expect(waiting.statusCode).toBe(403);
     expect(waiting.body).toMatch(/waiting for approval/);

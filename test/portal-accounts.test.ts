@@ -8,8 +8,8 @@ import { openPortal } from '../src/portal/index.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace } from './helpers/cli.js';
 import { PASSWORD, portalCase, refusal, loginInvited } from './helpers/portal.js';
-import { proveAddress } from './helpers/proof.js';
 import { runSql, withStateDb } from './helpers/state-db.js';
+import { verifyWithEngine } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 
@@ -27,6 +27,12 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
         origin: 'self-service',
         managed: { fullName: false, email: false },
       });
+      expect(account.emailVerified).toBe(false);
+      // A sign-up proves its address first (with the mailed link), then waits for approval.
+      const unverified = await refusal(c.portal.login({ email: 'new@example.com', password: PASSWORD }));
+      expect(unverified.status).toBe(403);
+      expect(unverified.detail).toMatch(/use the link we mailed you/);
+      await verifyWithEngine(c.portal, { state: c.w.state, cwd: c.w.dir }, 'new@example.com', PASSWORD);
       const waiting = await refusal(c.portal.login({ email: 'new@example.com', password: PASSWORD }));
       expect(waiting.status).toBe(403);
       expect(waiting.detail).toMatch(/waiting for approval/);
@@ -46,9 +52,15 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
         s.selfService.enabled = true;
         s.autoApprove = true;
       });
+      // autoApprove approves a sign-up once it proves its address.
       expect(
         (await c.portal.register({ email: 'auto@example.com', fullName: 'Auto', password: PASSWORD })).status,
-      ).toBe('approved');
+      ).toBe('pending');
+      await verifyWithEngine(c.portal, { state: c.w.state, cwd: c.w.dir }, 'auto@example.com', PASSWORD);
+      const auto = await c.portal.authenticate(
+        (await c.portal.login({ email: 'auto@example.com', password: PASSWORD })).token,
+      );
+      expect(await c.portal.me(auto!)).toMatchObject({ status: 'approved', emailVerified: true });
     } finally {
       await c.close();
     }
@@ -219,7 +231,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada again', password: PASSWORD });
       // Anyone can sign up with any address: only the new account's proof of it replaces the tombstone.
       expect(await withStateDb(c.w, (q) => q('select * from pf_tombstones'))).toHaveLength(1);
-      await proveAddress(c.w, 'ada@example.com');
+      await verifyWithEngine(c.portal, { state: c.w.state, cwd: c.w.dir }, 'ada@example.com', PASSWORD);
       expect(await withStateDb(c.w, (q) => q('select * from pf_tombstones'))).toEqual([]);
       const sam = await c.signUp('sam@example.com');
       await c.portal.deleteAccount(sam, { password: PASSWORD });
@@ -241,6 +253,7 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       expect(entries.map((e) => `${e.chain} ${e.kind} ${e.serial} ${String(e.action ?? '')}`)).toEqual([
         'apply apply 1 ',
         'events self-service 1 register',
+        'events self-service 1 verify-email',
         'events self-service 1 update-name',
         'apply apply 2 ',
         'events self-service 2 create-credential',
@@ -250,11 +263,11 @@ describe.each(BACKENDS)('portal accounts on $name', (backend) => {
       expect(verified).toMatchObject({
         ok: true,
         entries: 2,
-        chains: { apply: { ok: true, entries: 2 }, events: { ok: true, entries: 3 } },
+        chains: { apply: { ok: true, entries: 2 }, events: { ok: true, entries: 4 } },
       });
       const cli = c.w.run(['history', 'verify']);
       expect(cli.code, cli.stderr).toBe(0);
-      expect(cli.stdout).toMatch(/History verified: 2 entries[\s\S]*Other events verified: 3 entries/);
+      expect(cli.stdout).toMatch(/History verified: 2 entries[\s\S]*Other events verified: 4 entries/);
       await runSql(c.w, [`update pf_events set actor = 'mallory@example.com' where seq = 2`]);
       const broken = c.w.run(['history', 'verify']);
       expect(broken.code).toBe(1);

@@ -13,7 +13,7 @@ import { parseAddress } from '../src/address.js';
 import { apply, listState, plan, StalePlanError } from '../src/index.js';
 import type { Plan } from '../src/plan/types.js';
 import { openPortal, type PortalEngine, type Session } from '../src/portal/index.js';
-import { proveAddress } from './helpers/proof.js';
+import { verifyWithEngine } from './helpers/verification.js';
 
 const RUNS = 25;
 const EMAILS = ['ada', 'grace', 'linus', 'margaret', 'ken'].map((name) => `${name}@example.com`);
@@ -101,8 +101,8 @@ class Run {
         );
         if (dev) return expect(outcome, `${step.email} exists: refused`).toBeGreaterThanOrEqual(400);
         expect(outcome, `a new email signs up: ${outcome}`).toBe(0);
-        // And proves the address, which a later apply needs to adopt it.
-        await proveAddress({ state: this.options.state, dir: this.dir }, step.email);
+        // It proves its address with the mailed link (autoApprove then approves it).
+        await verifyWithEngine(this.engine, { state: this.options.state, cwd: this.dir }, step.email, PASSWORD);
         this.figures.signups++;
         this.expected.set(step.email, {
           status: 'approved',
@@ -198,6 +198,7 @@ class Run {
     if (meanwhile === 'elsewhere') {
       const email = `elsewhere${this.figures.signups}@signup.example.com`;
       expect(await settle(this.engine.register({ email, fullName: 'Elsewhere', password: PASSWORD }))).toBe(0);
+      await verifyWithEngine(this.engine, { state: this.options.state, cwd: this.dir }, email, PASSWORD);
       this.expected.set(email, { status: 'approved', origin: 'self-service', credentials: new Set(), password: true });
       this.figures.signups++;
     }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace } from './helpers/cli.js';
 import { PASSWORD, portalCase } from './helpers/portal.js';
-import { proveAddress } from './helpers/proof.js';
+import { verifyWithEngine } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 const sqlite = BACKENDS[0]!;
@@ -16,9 +16,9 @@ describe('portalform requests', () => {
     try {
       await c.portal.register({ email: 'zoe@example.com', fullName: 'Zoë Z', password: PASSWORD });
       await c.portal.register({ email: 'bob@example.com', fullName: 'Bob: the "builder"', password: PASSWORD });
-      // Access requests once their addresses are verified.
-      await proveAddress(c.w, 'zoe@example.com');
-      await proveAddress(c.w, 'bob@example.com');
+      // Both prove their address: only then are they access requests an apply may approve.
+      for (const email of ['zoe@example.com', 'bob@example.com'])
+        await verifyWithEngine(c.portal, { state: c.w.state, cwd: c.w.dir }, email, PASSWORD);
       await c.signUp('sam@example.com'); // approved: not a request
 
       const json = c.w.run(['requests', '--json']);

@@ -14,6 +14,7 @@ import {
   type PortalCase,
 } from './helpers/service.js';
 import { proveAddress } from './helpers/proof.js';
+import { verifyOverHttp } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 
@@ -49,6 +50,10 @@ describe.each(BACKENDS)('the service on the real engine, $name', (backend) => {
       const long = await register(c, { email: 'carol@example.com', fullName: 'Carol', password: 'x'.repeat(1025) });
       expect(problem(long).errors).toEqual([{ field: 'password', message: expect.stringMatching(/more than 1024/) }]);
 
+      const unverified = await login(c, 'bob@example.com');
+      expect(unverified.statusCode).toBe(403);
+      expect(problem(unverified).detail).toMatch(/use the link we mailed you/);
+      await verifyOverHttp(c.app, c.ws, 'bob@example.com', PASSWORD);
       const pending = await login(c, 'bob@example.com');
       expect(pending.statusCode).toBe(403);
       expect(problem(pending).detail).toMatch(/waiting for approval/);
@@ -74,6 +79,8 @@ describe.each(BACKENDS)('the service on the real engine, $name', (backend) => {
         status: 'approved',
         origin: 'manifest',
         createdAt: expect.any(String),
+        emailVerified: true,
+        pendingEmail: null,
       });
 
       const cookie = { cookie: `portalform_session=${token}` };

@@ -554,6 +554,8 @@ describe('the service around the routes', () => {
     const table = [
       'POST /api/v1/register',
       'POST /api/v1/session',
+      'POST /api/v1/verify',
+      'POST /api/v1/verify/resend',
       'DELETE /api/v1/session',
       'POST /api/v1/password',
       'POST /api/v1/password-reset',

@@ -7,6 +7,7 @@ import { BACKENDS, dropTestSchemas, newPostgresState, POSTGRES_AVAILABLE } from 
 import { contractOf, type PublishedContract } from './helpers/openapi.js';
 import { proveAddress } from './helpers/proof.js';
 import { manifest, PASSWORD, STATE_ENV } from './helpers/service.js';
+import { mailedVerifyToken } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 
@@ -129,6 +130,9 @@ describe.each(BACKENDS)('a listening server on $name', (backend) => {
     expect(
       (await call(server, 'POST', '/api/v1/session', { email: 'bob@example.com', password: PASSWORD })).status,
     ).toBe(403);
+    // The address is proven with the mailed link's token (no mail sender here: taken from the outbox).
+    const link = await mailedVerifyToken(ws.state, ws.dir, 'bob@example.com');
+    expect((await call(server, 'POST', '/api/v1/verify', { token: link, password: PASSWORD })).status).toBe(204);
 
     await proveAddress(ws, 'bob@example.com'); // a plan adopts only a verified sign-up
     approve(ws, ['bob@example.com']);

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { apply, plan } from '../src/engine.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { loginInvited, PASSWORD, portalCase, type PortalCase } from './helpers/portal.js';
-import { proveAddress } from './helpers/proof.js';
 import { withStateDb } from './helpers/state-db.js';
+import { verifyWithEngine } from './helpers/verification.js';
 
 afterAll(dropTestSchemas);
 const sqlite = BACKENDS[0]!;
@@ -92,7 +92,8 @@ describe('tombstones', () => {
       await c.portal.register({ email: 'ada@example.com', fullName: 'Ada Again', password: PASSWORD });
       expect(await tombstones(c)).toEqual([{ email: 'ada@example.com' }]);
       await expect(plan(options(c))).rejects.toThrow('the plan has 1 error');
-      await proveAddress(c.w, 'ada@example.com');
+      // Once it has proven the address (docs/unmanaged.md).
+      await verifyWithEngine(c.portal, { state: c.w.state, cwd: c.w.dir }, 'ada@example.com', PASSWORD);
       expect(await tombstones(c)).toEqual([]);
       const planned = await plan(options(c));
       expect(planned.errors).toEqual([]);

@@ -15,6 +15,7 @@ import { FAVICON_SVG, PORTAL_CSS, PORTAL_JS } from './assets.js';
 import { consoleRoutes } from './console.js';
 import { developerRoutes } from './developer.js';
 import { errorPage, type PageContext } from './http.js';
+import { verifyRoutes } from './verify.js';
 
 export interface PagesOptions {
   engine: PortalEngine;
@@ -110,6 +111,7 @@ export async function pagesPlugin(fastify: FastifyInstance, options: PagesOption
 
   const context: PageContext = { engine: options.engine, secureCookies };
   await developerRoutes(fastify, context);
+  verifyRoutes(fastify, context);
   await consoleRoutes(fastify, {
     ...context,
     sessions: new ConsoleSessions(options.store, options.consoleTokens, options.loginAttempts),

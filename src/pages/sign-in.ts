@@ -5,11 +5,13 @@ import { clearSessionCookie, setSessionCookie } from '../http/cookies.js';
 import { contextOf } from '../http/request-context.js';
 import { cookieSession } from '../http/request-session.js';
 import { PortalError } from '../portal/contract.js';
+import { notVerified } from '../portal/verification.js';
 import { html } from '../render/html-template.js';
 import { developerPage as page } from './developer-shell.js';
 import { errorNotice, input } from './forms.js';
 import { formOf, redirect, type PageContext } from './http.js';
 import { csrfField, notice } from './layout.js';
+import { resendForm } from './verify.js';
 
 export function signInRoutes(fastify: FastifyInstance, context: PageContext): void {
   homeRoute(fastify, context);
@@ -63,19 +65,16 @@ function signupRoutes(fastify: FastifyInstance, { engine }: PageContext): void {
         { email: form.email ?? '', fullName: form.fullName ?? '', password: form.password ?? '' },
         contextOf(request),
       );
-      if (account.status === 'pending') {
-        const thanks = html`Thank you, ${account.fullName}. We received your request for <strong>${account.email}</strong>.`;
-        return page(reply, null, {
-          title: 'Your request waits for approval',
-          status: 201,
-          body: html`${notice('info', thanks, 'An administrator reviews every sign-up. You can log in once your access is approved.')}
-<p><a href="/login">Go to the login page</a></p>`,
-        });
-      }
+      const thanks = html`Thank you, ${account.fullName}. We mailed a link to <strong>${account.email}</strong>.`;
+      const then = (await engine.settings()).autoApprove
+        ? 'Open it and confirm the address with your password; then you can log in.'
+        : 'Open it and confirm the address with your password; then your request waits for approval by the portal administrators.';
       return page(reply, null, {
-        title: 'Log in',
+        title: 'Check your mail',
         status: 201,
-        body: html`${notice('ok', 'Your account is ready: log in to create your credentials.')}${loginForm(reply, { email: account.email })}`,
+        body: html`${notice('info', thanks, then)}
+<p>No mail after a few minutes? Look in your spam folder, or mail the link again:</p>${resendForm(reply, account.email)}
+<p><a href="/login">Go to the login page</a></p>`,
       });
     } catch (error) {
       if (!(error instanceof PortalError)) throw error;
@@ -92,7 +91,7 @@ ${input({ name: 'email', label: 'Email', type: 'email', value: values.email, req
 ${input({ name: 'password', label: 'Password', type: 'password', required: true, autocomplete: 'current-password' })}
 <div><button type="submit">Log in</button></div></form>
 <p><a href="/password-reset">Forgot password?</a></p>
-<p>No account yet? <a href="/signup">Sign up</a>.</p>`;
+<p>No account yet? <a href="/signup">Sign up</a>. Signed up but no mail? <a href="/verify/resend">Resend the verification mail</a>.</p>`;
 }
 
 function loginRoutes(fastify: FastifyInstance, { engine, secureCookies }: PageContext): void {
@@ -116,9 +115,11 @@ function loginRoutes(fastify: FastifyInstance, { engine, secureCookies }: PageCo
     } catch (error) {
       if (!(error instanceof PortalError)) throw error;
       const values = { email: form.email ?? '' };
+      const unverified = error.title === notVerified().title;
+      const next = unverified ? resendForm(reply, values.email) : loginForm(reply, values);
       const body =
         error.status === 403
-          ? html`${notice('warn', html`<strong>${error.title}.</strong> ${error.detail}`)}${loginForm(reply, values)}`
+          ? html`${notice('warn', html`<strong>${error.title}.</strong> ${error.detail}`)}${next}`
           : loginForm(reply, values, error);
       if (error.retryAfterSeconds) reply.header('retry-after', String(error.retryAfterSeconds));
       return page(reply, null, { title: 'Log in', current: '/login', status: error.status, body });

@@ -93,9 +93,13 @@ export function registrationRefusal(status: Status): PortalError {
       `This email's access was ${status}; it may not register until the portal administrators delete that record.`,
     );
   }
-  return new PortalError(409, 'Already registered', 'This email is already registered; log in instead.', [
-    { field: 'email', message: 'already registered' },
-  ]);
+  return new PortalError(
+    409,
+    'Already registered',
+    'This email is already registered: log in, or use "Forgot password" on the sign-in page, whose link proves the ' +
+      'address and replaces the password.',
+    [{ field: 'email', message: 'already registered' }],
+  );
 }
 
 export function notApproved(status: Status): PortalError {

@@ -133,6 +133,15 @@ export interface PortalEngine {
   /** Whether an invite or reset token can still set a password. */
   passwordTokenLive(token: string): Promise<boolean>;
 
+  /** Proves the address with a mailed link's token and the account's password; 400 naming `token` or `password`. */
+  verifyEmail(input: { token: string; password: string }, context?: RequestContext): Promise<void>;
+  /** Mails the verification link again to an unverified sign-up, within the address's limit; silent in every case. */
+  resendVerification(input: { email: string }, context?: RequestContext): Promise<void>;
+  /** Deletes the unverified sign-ups whose first verification mail is 7 days old (run by `serve`); returns how many. */
+  expireSignUps(): Promise<number>;
+  /** Writes a first verification message to each unverified sign-up that never had one; returns how many. */
+  mailFirstLinks(): Promise<number>;
+
   me(session: Session): Promise<Account>;
   /** 403 when the manifests manage the name. */
   updateMe(session: Session, input: { fullName: string }): Promise<Account>;

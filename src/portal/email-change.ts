@@ -10,7 +10,7 @@ import { consumeLinkToken, liveLinkToken, voidLinkTokens } from '../store/link-t
 import { clearLoginAttempts } from '../store/login-attempt-rows.js';
 import { mayMailAddress, recordMailToAddress } from '../store/mail-throttle.js';
 import { dropWaitingMessagesOf, enqueueMessage } from '../store/outbox.js';
-import { clearTombstone } from '../store/tombstone-rows.js';
+import { replaceTombstoneOnProof } from '../store/tombstone-rows.js';
 import {
   account,
   emailErrors,
@@ -133,7 +133,7 @@ export async function confirmEmailChange(
     if (locked.password_hash !== developer.password_hash) throw wrongPassword('password');
     if (await addressTakenByAnother(tx.conn, used.newEmail, locked.id)) throw emailTaken();
     await moveAddress(tx.conn, locked.id, used.newEmail, tx.now);
-    await clearTombstone(tx.conn, used.newEmail);
+    await replaceTombstoneOnProof(tx.conn, used.newEmail);
     await voidLinkTokens(tx.conn, locked.id, new Date(tx.now), CHANGE);
     const told = {
       kind: 'email-changed' as const,

@@ -11,6 +11,7 @@ import { PortalError, type Session, type SessionGrant } from './contract.js';
 import type { PortalContext } from './portal-context.js';
 import { SessionLookup, sessionOf } from './session-lookup.js';
 import { countLoginAttempt } from './throttle.js';
+import { isVerified, notVerified } from './verification.js';
 
 const WRONG_LOGIN = 'The email or password is wrong.';
 
@@ -64,6 +65,7 @@ export class Logins {
       if (!developer || developer.password_hash !== checkedHash)
         throw new PortalError(401, 'Login failed', WRONG_LOGIN);
       await clearLoginAttempts(tx.conn, email);
+      if (!isVerified(developer)) throw notVerified();
       if (developer.status !== 'approved') throw notApproved(developer.status as Status);
       const now = Date.parse(tx.now);
       const absolute = new Date(now + maxMs).toISOString();

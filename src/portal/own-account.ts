@@ -25,6 +25,7 @@ import { PortalError, type Account, type Session } from './contract.js';
 import { voidOutstanding } from './password-reset.js';
 import { passwordPolicyErrors } from './password-policy.js';
 import type { PortalContext } from './portal-context.js';
+import { mailVerification } from './verification.js';
 
 const SIGN_UPS_OFF = 'This portal does not accept sign-ups at the moment.';
 
@@ -56,11 +57,15 @@ export class OwnAccount {
       // Read again inside the transaction: an apply may have turned sign-ups off meanwhile.
       const current = portalSettingsFromMeta(await readMeta(tx.conn));
       if (!current.selfService.enabled) throw new PortalError(403, 'Sign-ups are off', SIGN_UPS_OFF);
-      const status: Status = current.autoApprove ? 'approved' : 'pending';
+      // Pending and unverified whatever autoApprove says: verifying the address approves it then.
+      const status: Status = 'pending';
       const id = randomUUID();
       await insertSelfServiceDeveloper(tx.conn, { id, email, fullName: input.fullName, status, passwordHash }, tx.now);
+      await mailVerification(tx, { id, email, full_name: input.fullName });
       await tx.record(
-        selfService(email, 'register', developerAddress(email), { after: { fullName: input.fullName, status } }),
+        selfService(email, 'register', developerAddress(email), {
+          after: { fullName: input.fullName, status, emailVerified: false },
+        }),
       );
       return account({
         id,

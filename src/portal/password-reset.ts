@@ -16,7 +16,7 @@ import { mayMailAddress, recordMailToAddress } from '../store/mail-throttle.js';
 import { readMeta } from '../store/meta.js';
 import { dropWaitingMessagesOf, enqueueMessage } from '../store/outbox.js';
 import { deleteSessionsOf } from '../store/session-rows.js';
-import { clearTombstone } from '../store/tombstone-rows.js';
+import { replaceTombstoneOnProof } from '../store/tombstone-rows.js';
 import { invalid, normalizedEmail, passwordErrors, selfService } from './answers.js';
 import { PortalError } from './contract.js';
 import { passwordPolicyErrors } from './password-policy.js';
@@ -50,7 +50,7 @@ export async function voidOutstanding(tx: Transaction, developer: DeveloperRow, 
  * portal auto-approves, and the tombstone of a managed developer who once held it is replaced.
  */
 export async function proveAddressOf(tx: Transaction, developer: DeveloperRow): Promise<void> {
-  await clearTombstone(tx.conn, developer.email);
+  await replaceTombstoneOnProof(tx.conn, developer.email);
   if (Number(developer.email_verified) === 1) return;
   const settings = portalSettingsFromMeta(await readMeta(tx.conn));
   const approve = developer.status === 'pending' && developer.origin === 'self-service' && settings.autoApprove;

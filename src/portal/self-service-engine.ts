@@ -20,7 +20,9 @@ import type {
 import { Logins } from './logins.js';
 import { OwnCredentials } from './own-credentials.js';
 import { PortalContext } from './portal-context.js';
+import { SignUpJobs } from './sign-up-jobs.js';
 import type { PortalState } from './state-access.js';
+import { Verification } from './verification.js';
 
 export class SelfServiceEngine implements PortalEngine {
   private readonly context: PortalContext;
@@ -28,6 +30,8 @@ export class SelfServiceEngine implements PortalEngine {
   private readonly logins: Logins;
   private readonly credentials: OwnCredentials;
   private readonly recovery: PasswordRecovery;
+  private readonly verification: Verification;
+  private readonly signUps: SignUpJobs;
 
   constructor(state: PortalState, options: PortalEngineOptions) {
     this.context = new PortalContext(state, options);
@@ -35,6 +39,8 @@ export class SelfServiceEngine implements PortalEngine {
     this.logins = new Logins(this.context);
     this.credentials = new OwnCredentials(this.context);
     this.recovery = new PasswordRecovery(this.context);
+    this.verification = new Verification(this.context);
+    this.signUps = new SignUpJobs(this.context);
   }
 
   /** How long a statement waits for another writer before answering busy (then a 503). */
@@ -76,6 +82,22 @@ export class SelfServiceEngine implements PortalEngine {
 
   passwordTokenLive(token: string): Promise<boolean> {
     return this.recovery.tokenLive(token);
+  }
+
+  verifyEmail(input: { token: string; password: string }): Promise<void> {
+    return this.verification.verify(input);
+  }
+
+  resendVerification(input: { email: string }): Promise<void> {
+    return this.verification.resend(input);
+  }
+
+  expireSignUps(): Promise<number> {
+    return this.signUps.expire();
+  }
+
+  mailFirstLinks(): Promise<number> {
+    return this.signUps.mailFirstLinks();
   }
 
   me(session: Session): Promise<Account> {

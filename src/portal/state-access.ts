@@ -7,7 +7,7 @@ import type { Conn } from '../store/backend.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import { lockDeveloper, type DeveloperRow } from '../store/developer-rows.js';
 import { readMeta, readSerial } from '../store/meta.js';
-import { CHANGE_FEED_VERSION, NAME_MANAGED_VERSION, PORTAL_VERSION } from '../store/schema.js';
+import { CHANGE_FEED_VERSION, MAIL_VERSION, NAME_MANAGED_VERSION, PORTAL_VERSION } from '../store/schema.js';
 import { StateBusyError, ValueTakenError } from '../store/short-write.js';
 import type { Store } from '../store/store.js';
 import { PortalError } from './contract.js';
@@ -28,7 +28,9 @@ export async function openPortalState(options: StateOptions, { watch = false } =
   try {
     const opened = await store.openExisting();
     if (!opened) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
-    if (!opened.migrations.includes(PORTAL_VERSION) || !opened.migrations.includes(NAME_MANAGED_VERSION)) {
+    // Mail's migration too: sign-ups prove their address (docs/portal-service.md, "Mail").
+    const needed = [PORTAL_VERSION, NAME_MANAGED_VERSION, MAIL_VERSION];
+    if (!needed.every((version) => opened.migrations.includes(version))) {
       throw new PortalformError(
         `the state at ${store.display} has an older schema than the portal needs; run \`portalform apply\` to migrate it`,
       );

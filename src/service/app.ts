@@ -20,6 +20,7 @@ import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { sessionRoutes } from './routes/session.js';
+import { verificationRoutes } from './routes/verification.js';
 import type { RouteContext } from './routes/context.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
 
@@ -102,6 +103,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   sessionRoutes(app, context);
   accountRoutes(app, context);
   recoveryRoutes(app, context);
+  verificationRoutes(app, context);
   credentialRoutes(app, context);
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;

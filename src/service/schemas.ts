@@ -54,6 +54,11 @@ export const inviteBody = body({
   password: password('The new portal password: at least 12 characters, not easy to guess.'),
 });
 export const passwordResetBody = body({ email });
+export const verifyBody = body({
+  token: text('The token of the link mailed to the address.'),
+  password: password("The account's portal password."),
+});
+export const resendBody = body({ email });
 export const updateMeBody = body({ fullName });
 export const changeEmailBody = body({ email, password: password('The current portal password, to confirm.') });
 export const changePasswordBody = body({
@@ -195,7 +200,7 @@ const account: Schema = {
     status: { enum: ['pending', 'approved', 'rejected', 'revoked'] },
     origin: { enum: ['manifest', 'self-service', 'released'] },
     createdAt: { type: 'string' },
-    emailVerified: { type: 'boolean' },
+    emailVerified: { type: 'boolean', description: 'Whether the address is proven.' },
     pendingEmail: { type: ['string', 'null'], description: 'The address a requested change waits to move to.' },
     managed: { type: 'object', properties: { fullName: { type: 'boolean' }, email: { type: 'boolean' } } },
   },

@@ -2,8 +2,11 @@
 // finish, close the engine (its pool) and exit 0.
 import type { FastifyInstance } from 'fastify';
 import { PortalformError } from '../errors.js';
+import { intervalTick, type MailLogger } from '../mail/sender.js';
+import { errorMessage } from '../util/errors.js';
 import type { PortalEngine } from '../portal/contract.js';
 import { buildService, type ServiceOptions } from './app.js';
+import { SIGN_UP_SWEEP_MS } from './defaults.js';
 
 export { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from './defaults.js';
 /** How long in-flight requests may take to finish after a signal before the process gives up on them. */
@@ -85,8 +88,11 @@ export async function startService(
   return { app, url: `http://${host}:${port}` };
 }
 
-/** Resolves once a signal has drained the service and closed the engine. */
-export function drainOnSignal(service: RunningService): Promise<NodeJS.Signals> {
+/**
+ * Resolves once a signal has drained the service and closed the engine. `stopJobs` first stops
+ * what uses the engine beside the requests (the sign-up sweep), so it never runs on a closed one.
+ */
+export function drainOnSignal(service: RunningService, stopJobs?: () => Promise<void>): Promise<NodeJS.Signals> {
   return new Promise((resolve, reject) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off('SIGTERM', stop);
@@ -102,12 +108,54 @@ export function drainOnSignal(service: RunningService): Promise<NodeJS.Signals> 
         DRAIN_LIMIT_MS,
       );
       limit.unref();
-      service.app.close().then(() => {
-        clearTimeout(limit);
-        resolve(signal);
-      }, reject);
+      (stopJobs?.() ?? Promise.resolve())
+        .then(() => service.app.close())
+        .then(() => {
+          clearTimeout(limit);
+          resolve(signal);
+        }, reject);
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+export interface BackgroundJob {
+  /** Stops starting new runs and waits for the one under way. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Deletes the unverified sign-ups whose first verification mail is 7 days old, now and then.
+ * Every instance may run it: the engine checks each sign-up again under its row's lock.
+ */
+export function startSignUpExpiry(
+  engine: PortalEngine,
+  log: MailLogger,
+  tick = intervalTick(SIGN_UP_SWEEP_MS),
+): BackgroundJob {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  const sweep = () => {
+    if (stopped) return;
+    running ??= engine
+      .expireSignUps()
+      .then(
+        (deleted) => {
+          if (deleted > 0) log.info(`sign-ups: deleted ${deleted} not verified within 7 days of their first mail`);
+        },
+        (error: unknown) => log.error(`sign-ups: could not delete the expired ones: ${errorMessage(error)}`),
+      )
+      .finally(() => {
+        running = null;
+      });
+  };
+  const cancel = tick(sweep);
+  return {
+    async stop() {
+      stopped = true;
+      cancel();
+      await running;
+    },
+  };
 }

@@ -11,8 +11,8 @@ import { invite } from '../../src/portal/invite.js';
 import { defaultPortalSettings, portalSettingsToMeta } from '../../src/portal-settings.js';
 import type { BackendCase } from './backends.js';
 import { workspace, type Workspace } from './cli.js';
-import { proveAddress } from './proof.js';
 import { runSql } from './state-db.js';
+import { verifyWithEngine } from './verification.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -62,7 +62,8 @@ export async function portalCase(
     const auto = settings.autoApprove;
     await setSettings((s) => (s.autoApprove = true));
     await portal.register({ email, fullName: email.split('@')[0]!, password });
-    await proveAddress(w, email);
+    // autoApprove approves a sign-up when it proves its address.
+    await verifyWithEngine(portal, { state: w.state, cwd: w.dir }, email, password);
     await setSettings((s) => (s.autoApprove = auto));
     const grant = await portal.login({ email, password });
     return (await portal.authenticate(grant.token))!;

@@ -8,7 +8,7 @@ import { buildService, type ServiceOptions } from '../../src/service/app.js';
 import type { BackendCase } from './backends.js';
 import { workspace, type Workspace } from './cli.js';
 import { checkingAnswers } from './openapi.js';
-import { proveAddress } from './proof.js';
+import { verifyOverHttp } from './verification.js';
 
 export const PASSWORD = 'correct horse battery staple';
 export const STATE_KEY = 'service-test-state-key-0123456789-abcdef';
@@ -67,7 +67,8 @@ export async function approvedDeveloper(
     payload: { email, fullName: 'Self Made', password: PASSWORD },
   });
   expect(signup.statusCode, signup.body).toBe(201);
-  await proveAddress(c.ws, email); // a plan adopts only a verified sign-up
+  // A sign-up proves its address before an apply may adopt it, and before it may log in.
+  await verifyOverHttp(c.app, c.ws, email, PASSWORD);
   c.apply(
     manifest([...declared, email].map((e) => `  - { email: ${e}, fullName: Self Made, status: approved }\n`).join('')),
   );

@@ -1,11 +1,21 @@
 // What `portalform serve` runs (flags in serve.ts): opens the portal engine on the state, starts the
-// HTTP service with its pages, and drains on SIGTERM or SIGINT.
+// HTTP service with its pages, the mail sender and the sign-up sweep, and drains on SIGTERM or SIGINT.
+import { checkMailOptions, startMailSender, type MailLogger, type MailSender } from '../../mail/index.js';
 import { storeOf } from '../../options.js';
 import { consoleTokensFrom, consoleWarning, pagesFor } from '../../pages/index.js';
+import type { PortalEngine } from '../../portal/contract.js';
 import { openPortal } from '../../portal/index.js';
 import { readStateKeyFile } from '../../secrets/key-file.js';
 import { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from '../../service/defaults.js';
-import { drainOnSignal, parseListen, parsePositive, parsePublicUrl, startService } from '../../service/serve.js';
+import {
+  drainOnSignal,
+  parseListen,
+  parsePositive,
+  parsePublicUrl,
+  startService,
+  startSignUpExpiry,
+} from '../../service/serve.js';
+import { errorMessage } from '../../util/errors.js';
 
 export interface ServeFlags {
   state?: string;
@@ -17,6 +27,8 @@ export interface ServeFlags {
   trustProxy?: string;
   logLevel?: string;
   poolSize?: string;
+  smtpUrl?: string;
+  mailFrom?: string;
 }
 
 export async function runServe(flags: ServeFlags): Promise<void> {
@@ -27,14 +39,19 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const poolSize =
     parsePositive('--pool-size', flags.poolSize ?? process.env.PORTALFORM_POOL_SIZE) ?? DEFAULT_SERVICE_POOL_SIZE;
   const trustProxy = trustProxyOf(flags.trustProxy ?? process.env.PORTALFORM_TRUST_PROXY);
+  const smtpUrl = (flags.smtpUrl ?? process.env.PORTALFORM_SMTP_URL) || undefined;
+  const mailFrom = (flags.mailFrom ?? process.env.PORTALFORM_MAIL_FROM) || undefined;
+  const { warnings } = checkMailOptions({ smtpUrl, mailFrom, publicUrl });
   const engine = await openPortal({
     ...(flags.state ? { state: flags.state } : {}),
     ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
     ...(loginAttempts ? { loginAttempts } : {}),
     poolSize,
   });
-  // The console's queries read the state on a handle of their own, never through the engine.
+  for (const warning of warnings) process.stderr.write(`portalform serve: warning: ${warning}\n`);
+  // The console's queries read the state on a handle of their own, never through the engine; so does the sender.
   const store = storeOf(flags.state ? { state: flags.state } : {});
+  const mailStore = storeOf(flags.state ? { state: flags.state } : {});
   const consoleTokens = consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN);
   const pages = pagesFor({ consoleTokens, store, ...(loginAttempts ? { loginAttempts } : {}) });
   process.stderr.write(consoleWarning(consoleTokens) ?? '');
@@ -45,14 +62,42 @@ export async function runServe(flags: ServeFlags): Promise<void> {
     logLevel: flags.logLevel,
     pages,
   }).catch(async (error: unknown) => {
-    await store.close();
+    await Promise.all([store.close(), mailStore.close()]);
     throw error;
   });
+  const log: MailLogger = {
+    info: (message) => service.app.log.info(message),
+    warn: (message) => service.app.log.warn(message),
+    error: (message) => service.app.log.error(message),
+  };
+  const sender =
+    smtpUrl && mailFrom && publicUrl
+      ? await startMail(engine, log, { store: mailStore, publicUrl, smtpUrl, mailFrom, logger: log })
+      : null;
+  const expiry = startSignUpExpiry(engine, log);
   process.stderr.write(
     `portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`,
   );
-  const signal = await drainOnSignal(service).finally(() => store.close());
+  const signal = await drainOnSignal(service, () => expiry.stop()).finally(async () => {
+    await sender?.stop();
+    await Promise.all([store.close(), mailStore.close()]);
+  });
   process.stderr.write(`portalform serve: stopped on ${signal}, every request answered\n`);
+}
+
+/** The sender, once each sign-up older than mail has its first link waiting (once, whichever instance writes it). */
+async function startMail(
+  engine: PortalEngine,
+  log: MailLogger,
+  options: Parameters<typeof startMailSender>[0],
+): Promise<MailSender> {
+  try {
+    const written = await engine.mailFirstLinks();
+    if (written > 0) log.info(`mail: wrote a first verification message to ${written} unverified sign-ups`);
+  } catch (error) {
+    log.error(`mail: could not write the first verification messages: ${errorMessage(error)}`);
+  }
+  return startMailSender(options);
 }
 
 function trustProxyOf(value: string | undefined): boolean | string | undefined {

@@ -19,6 +19,15 @@ export function registerServe(program: Command): void {
       'where developers reach the service, e.g. https://portal.example.com behind a TLS proxy (env ' +
         'PORTALFORM_PUBLIC_URL); https makes the session cookie Secure',
     )
+    .option(
+      '--smtp-url <url>',
+      'send mail through this SMTP server: smtp://host:port (STARTTLS) or smtps://…; needs --public-url and ' +
+        '--mail-from; give credentials through the env PORTALFORM_SMTP_URL',
+    )
+    .option(
+      '--mail-from <address>',
+      'the address mail is sent from, e.g. "API portal <portal@example.com>" (env PORTALFORM_MAIL_FROM)',
+    )
     .option('--rate-limit <n>', 'requests per minute per client address (default 600)')
     .option('--login-attempts <n>', 'failed logins per account per 15 minutes, counted in the state (default 10)')
     .option(
