@@ -10,6 +10,7 @@ import { deleteInvitesOf } from '../store/invite-rows.js';
 import { readMeta } from '../store/meta.js';
 import { deleteSessionsOf } from '../store/session-rows.js';
 import { writeTombstone } from '../store/tombstone-rows.js';
+import { forgetMailToAddress } from '../store/mail-throttle.js';
 import {
   account,
   emailErrors,
@@ -130,6 +131,7 @@ export class OwnAccount {
       await deleteSessionsOf(tx.conn, developer.id);
       await deleteInvitesOf(tx.conn, developer.id);
       await deleteDeveloper(tx.conn, developer.id);
+      await forgetMailToAddress(tx.conn, developer.email);
       if (developer.origin === 'manifest') await writeTombstone(tx.conn, developer.email, tx.now);
       const deleted = credentials
         .map((c) => credentialAddress(developer.email, c.type as CredentialType, c.identity))

@@ -40,3 +40,12 @@ export async function recordMailToAddress(conn: Conn, email: string, now: Date |
     .values({ email: address, sent_at: iso(now) })
     .execute();
 }
+
+/**
+ * Forgets what `email` was mailed: called when its owner, who proved the address, deletes the
+ * account, so that signing up there again is mailed its link at once. (A sign-up that expires
+ * unverified keeps the count: whoever made it never proved the address.)
+ */
+export async function forgetMailToAddress(conn: Conn, email: string): Promise<void> {
+  await conn.deleteFrom('pf_mail_throttle').where('email', '=', email.toLowerCase()).execute();
+}

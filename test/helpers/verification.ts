@@ -19,14 +19,35 @@ export async function mailedVerifyToken(state: string, cwd: string, email: strin
     const message = (await listMessages(opened.db)).find(
       (m) => m.kind === 'verify' && m.to === email.toLowerCase() && m.status === 'waiting',
     );
-    if (!message?.developerId) throw new Error(`no verification message waits for ${email}`);
-    const token = await createLinkToken(
+    if (message?.developerId) {
+      const token = await createLinkToken(
+        opened.db,
+        {
+          kind: 'verify',
+          developerId: message.developerId,
+          lifetimeMs: LINKS.verify.lifetimeMs,
+          messageId: message.id,
+        },
+        now,
+      );
+      await markSent(opened.db, message.id);
+      return token;
+    }
+    // None waits when the per-address limit held the sign-up's message back (the address was mailed
+    // within 5 minutes, e.g. by an account deleted since): the link a resend mails once the window
+    // has passed, made here for the unverified developer of that address.
+    const developer = await opened.db
+      .selectFrom('pf_developers')
+      .select('id')
+      .where('email', '=', email.toLowerCase())
+      .where('email_verified', '=', 0)
+      .executeTakeFirst();
+    if (!developer) throw new Error(`no verification message waits for ${email}`);
+    return createLinkToken(
       opened.db,
-      { kind: 'verify', developerId: message.developerId, lifetimeMs: LINKS.verify.lifetimeMs, messageId: message.id },
+      { kind: 'verify', developerId: developer.id, lifetimeMs: LINKS.verify.lifetimeMs },
       now,
     );
-    await markSent(opened.db, message.id);
-    return token;
   } finally {
     await store.close();
   }
