@@ -118,13 +118,15 @@ function stepProblem(
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 const NOT_IN_MANIFESTS = 'the manifests do not declare it';
+const declaredIn = (wanted: Map<string, DesiredDeveloper> | null) => (email: string) =>
+  wanted ? wanted.get(email) : undefined;
 
 /** The portal's and developers' steps. */
 function developerStepProblem(
   action: Action,
   { developers, wanted, desired, createdLater }: StepContext,
 ): string | null {
-  const declared = (email: string) => (wanted ? wanted.get(email) : undefined);
+  const declared = declaredIn(wanted);
   const notInManifests = NOT_IN_MANIFESTS;
   switch (action.do) {
     case 'portal.update':
@@ -205,7 +207,7 @@ function credentialStepProblem(
   action: Action,
   { developers, wanted, desired, createdLater }: StepContext,
 ): string | null {
-  const declared = (email: string) => (wanted ? wanted.get(email) : undefined);
+  const declared = declaredIn(wanted);
   const notInManifests = NOT_IN_MANIFESTS;
   switch (action.do) {
     case 'credential.create': {

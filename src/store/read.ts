@@ -112,56 +112,48 @@ async function holdersOf(conn: Conn, claims: ScopeSelection['claims']): Promise<
 const LOOKUP_CHUNK = 500;
 
 /** Only the columns the snapshot holds: a large state reads noticeably faster without the timestamps. */
-function developerColumnsOf(optional: OptionalColumns) {
-  return [
-    'id',
-    'email',
-    'full_name',
-    'status',
-    'custom_id',
-    'meta',
-    'origin',
-    ...(optional.version ? ['version'] : []),
-    ...(optional.nameManaged ? ['name_managed'] : []),
-    ...(optional.mail ? ['email_verified'] : []),
-  ] as unknown as readonly [
-    'id',
-    'email',
-    'full_name',
-    'status',
-    'custom_id',
-    'meta',
-    'origin',
-    'version',
-    'name_managed',
-    'email_verified',
-  ];
+const DEVELOPER_COLUMNS = [
+  'id',
+  'email',
+  'full_name',
+  'status',
+  'custom_id',
+  'meta',
+  'origin',
+  'version',
+  'name_managed',
+  'email_verified',
+] as const;
+const CREDENTIAL_COLUMNS = [
+  'id',
+  'developer_id',
+  'type',
+  'identity',
+  'unique_value',
+  'fields',
+  'secrets',
+  'active',
+  'origin',
+  'version',
+] as const;
+
+/** The columns of a migration the state may not have yet, when it does not. */
+function missingColumns(optional: OptionalColumns): Set<string> {
+  return new Set([
+    ...(optional.version ? [] : ['version']),
+    ...(optional.nameManaged ? [] : ['name_managed']),
+    ...(optional.mail ? [] : ['email_verified']),
+  ]);
 }
 
-function credentialColumnsOf(optional: OptionalColumns) {
-  return [
-    'id',
-    'developer_id',
-    'type',
-    'identity',
-    'unique_value',
-    'fields',
-    'secrets',
-    'active',
-    'origin',
-    ...(optional.version ? ['version'] : []),
-  ] as unknown as readonly [
-    'id',
-    'developer_id',
-    'type',
-    'identity',
-    'unique_value',
-    'fields',
-    'secrets',
-    'active',
-    'origin',
-    'version',
-  ];
+function developerColumnsOf(optional: OptionalColumns): typeof DEVELOPER_COLUMNS {
+  const missing = missingColumns(optional);
+  return DEVELOPER_COLUMNS.filter((column) => !missing.has(column)) as unknown as typeof DEVELOPER_COLUMNS;
+}
+
+function credentialColumnsOf(optional: OptionalColumns): typeof CREDENTIAL_COLUMNS {
+  const missing = missingColumns(optional);
+  return CREDENTIAL_COLUMNS.filter((column) => !missing.has(column)) as unknown as typeof CREDENTIAL_COLUMNS;
 }
 
 /** The developers with these emails (null: all), with their credentials, in code-unit order whatever the database's collation. */
