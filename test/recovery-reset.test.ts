@@ -106,6 +106,26 @@ describe.each(BACKENDS)('password reset on $name', (backend) => {
       password: 'the stranger chose this',
     });
     expect(stranger.status, stranger.text).toBe(201);
+    // The stranger's verification mail reaches vip. Opening its link verifies nothing (a mail scanner
+    // does the same), and vip's own password does not verify the stranger's account.
+    const [verifyMail] = await c.deliver();
+    expect(verifyMail!.to).toEqual(['vip@example.com']);
+    const strangerLink = linkOf(verifyMail!);
+    expect(strangerLink.path).toBe('/verify');
+    expect((await fetch(`${c.url}/verify?token=${strangerLink.token}`)).status).toBe(200);
+    const withVipsPassword = await c.call('POST', '/api/v1/verify', { token: strangerLink.token, password: PASSWORD });
+    expect([withVipsPassword.status, withVipsPassword.json.errors[0].field]).toEqual([400, 'password']);
+    // The unchanged manifests neither adopt the stranger nor give it vip's access: the plan fails.
+    const plan = c.w.run(['plan', 'm.yaml', '--json']);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toMatch(/vip@example\.com[^\n]*deleted their own account/);
+    const listed = JSON.parse(c.w.run(['state', 'list', '--json']).stdout);
+    expect(listed.developers.find((d: { email: string }) => d.email === 'vip@example.com')).toMatchObject({
+      fullName: 'Stranger',
+      status: 'pending',
+      origin: 'self-service',
+      emailVerified: false,
+    });
     await forgetSignUpMail(c.w, 'vip@example.com');
     await c.call('POST', '/api/v1/password-reset', { email: 'vip@example.com' });
     const [mail] = await c.deliver();
@@ -120,6 +140,16 @@ describe.each(BACKENDS)('password reset on $name', (backend) => {
     ).toBe(401);
     const me = await c.call('GET', '/api/v1/me', undefined, await c.login('vip@example.com', NEW_PASSWORD));
     expect(me.json).toMatchObject({ email: 'vip@example.com', emailVerified: true });
+    // Proven by vip, the account is vip's again: the unchanged manifests adopt it.
+    const adopted = c.w.run(['apply', 'm.yaml', '--auto-approve']);
+    expect(adopted.code, adopted.stderr).toBe(0);
+    const after = JSON.parse(c.w.run(['state', 'list', '--json']).stdout);
+    expect(after.developers.find((d: { email: string }) => d.email === 'vip@example.com')).toMatchObject({
+      fullName: 'Very Important',
+      status: 'approved',
+      origin: 'manifest',
+      emailVerified: true,
+    });
     expect(c.logs()).not.toContain(token);
   });
 });
