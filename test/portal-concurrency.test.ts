@@ -155,7 +155,8 @@ describe.runIf(POSTGRES_AVAILABLE)('portal concurrency on PostgreSQL only', () =
       );
       const verified = await verifyHistory({ state: c.w.state, cwd: c.w.dir, env: {} });
       expect(verified.ok).toBe(true);
-      expect(verified.chains.events).toMatchObject({ ok: true, entries: 6 + 24 });
+      // Six sign-ups, six verifications, 24 credentials.
+      expect(verified.chains.events).toMatchObject({ ok: true, entries: 6 + 6 + 24 });
     } finally {
       await c.close();
     }

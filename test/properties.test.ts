@@ -146,9 +146,10 @@ function expectedDevelopers(model: ModelDeveloper[]) {
 
 function storedDevelopers(listing: StateListing) {
   return listing.developers
-    .map(({ origin, ...d }) => {
-      // Every object these runs store comes from the manifests.
+    .map(({ origin, emailVerified, ...d }) => {
+      // Every object these runs store comes from the manifests, whose addresses count as verified.
       expect(origin).toBe('manifest');
+      expect(emailVerified).toBe(true);
       const credentials = d.credentials.map(({ origin: credentialOrigin, ...c }) => {
         expect(credentialOrigin).toBe('manifest');
         return credentialLine(c, c.active === true);
