@@ -17,18 +17,20 @@ export async function appendChainedEvent(
   const head = await query.executeTakeFirstOrThrow();
   const row = seal(head.hash);
   const seq = Number(head.seq) + 1;
-  await conn
-    .insertInto('pf_events')
-    .values({
-      seq,
-      kind: row.kind,
-      serial: row.serial,
-      at: row.at,
-      actor: row.actor,
-      entry: row.entry,
-      prev_hash: row.prevHash,
-      hash: row.hash,
-    })
-    .execute();
+  await conn.insertInto('pf_events').values(chainTableRow(seq, row)).execute();
   await conn.updateTable('pf_chain_heads').set({ seq, hash: row.hash }).where('chain', '=', EVENTS_CHAIN).execute();
+}
+
+/** A chained entry as either chain's table (pf_history, pf_events) stores it. */
+export function chainTableRow(seq: number, row: Omit<HistoryRow, 'seq'>) {
+  return {
+    seq,
+    kind: row.kind,
+    serial: row.serial,
+    at: row.at,
+    actor: row.actor,
+    entry: row.entry,
+    prev_hash: row.prevHash,
+    hash: row.hash,
+  };
 }

@@ -1,3 +1,4 @@
+import { chainTableRow } from './event-chain.js';
 import { chunks } from '../util/chunks.js';
 import type { Backend, Conn } from './backend.js';
 import { sql, type InsertObject } from './kysely.js';
@@ -122,16 +123,7 @@ export class StateWriter {
       .executeTakeFirst();
     await this.conn
       .insertInto('pf_history')
-      .values({
-        seq: Number(last?.seq ?? 0) + 1,
-        kind: row.kind,
-        serial: row.serial,
-        at: row.at,
-        actor: row.actor,
-        entry: row.entry,
-        prev_hash: row.prevHash,
-        hash: row.hash,
-      })
+      .values(chainTableRow(Number(last?.seq ?? 0) + 1, row))
       .execute();
   }
 
