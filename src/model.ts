@@ -123,6 +123,38 @@ export interface SyncSource {
   references: ReadonlyArray<{ type: CredentialType; field: string; secret?: ResolvedSecret; publicKey?: string }>;
 }
 
+/** An API the portal publishes (docs/applications.md); only manifests declare them. */
+export interface DesiredApi {
+  /** Identity: a-z, 0-9 and '-', 1–63 characters. */
+  name: string;
+  title: string | null;
+  description: string | null;
+  /** Null: the portal's `autoApproveRegistrations` decides. */
+  autoApproveRegistrations: boolean | null;
+  /** Holders of these acl groups may call it with their own credentials; [] when omitted. */
+  aclGroups: string[];
+  readonly location: Location;
+}
+
+/** An application's registration to an API (docs/applications.md). */
+export interface DesiredRegistration {
+  api: string;
+  status: Status;
+  readonly location: Location;
+}
+
+/** One of a developer's applications (docs/applications.md). */
+export interface DesiredApplication {
+  /** Identity, unique per developer: a-z, 0-9 and '-', 1–63 characters. */
+  name: string;
+  /** Null: the entry leaves the description to the developer. */
+  description: string | null;
+  /** Never `acl`. */
+  readonly credentials: DesiredCredential[];
+  readonly registrations: DesiredRegistration[];
+  readonly location: Location;
+}
+
 export interface DesiredDeveloper {
   /** Lower-case. */
   email: string;
@@ -132,13 +164,22 @@ export interface DesiredDeveloper {
   customId: string | null;
   meta: Record<string, string>;
   readonly credentials: DesiredCredential[];
+  /** Its applications; absent: none. */
+  readonly applications?: DesiredApplication[];
   /** Set by the manifest loader; a developer built otherwise is digested from its fields. */
   readonly sync?: SyncSource;
   /** Where the manifest declares it (may be computed when read). */
   readonly location: Location;
 }
 
+/**
+ * A `moved` entry. Without `kind` (or `developer`): emails, lower-case. `application`: `email` is the
+ * developer's and from/to are application names. `api`: from/to are API names.
+ */
 export interface MovedBlock {
+  kind?: 'developer' | 'application' | 'api';
+  /** The owning developer of a moved application. */
+  email?: string;
   from: string; // lower-case
   to: string; // lower-case
   location: Location;
@@ -148,7 +189,11 @@ export interface MovedBlock {
 export interface RemovedBlock {
   /** Lower-case. */
   developer: string;
+  /** Names one of the developer's applications; `credential` and `registration` are then the application's. */
+  application?: string;
   credential?: { type: CredentialType; identity: string };
+  /** An API name: one registration of `application`. */
+  registration?: string;
   keep: boolean;
   location: Location;
 }
@@ -157,6 +202,8 @@ export interface DesiredState {
   credentialTypes: CredentialType[];
   /** The `portal:` block's settings, defaults filled (docs/portal-service.md#settings): the defaults when no document carries one. */
   portal: PortalSettings;
+  /** The APIs the manifests declare; absent: none. */
+  apis?: DesiredApi[];
   developers: DesiredDeveloper[];
   moved: MovedBlock[];
   /** Absent: none. */
@@ -170,8 +217,22 @@ export function developerAddress(email: string): string {
   return `developer[${JSON.stringify(email)}]`;
 }
 
-export function credentialAddress(email: string, type: CredentialType, identity: string): string {
-  return `${developerAddress(email)}.credential[${JSON.stringify(`${type}:${identity}`)}]`;
+/** A credential's address; with `application`, one of that application's credentials. */
+export function credentialAddress(email: string, type: CredentialType, identity: string, application?: string): string {
+  const owner = application === undefined ? developerAddress(email) : applicationAddress(email, application);
+  return `${owner}.credential[${JSON.stringify(`${type}:${identity}`)}]`;
+}
+
+export function apiAddress(name: string): string {
+  return `api[${JSON.stringify(name)}]`;
+}
+
+export function applicationAddress(email: string, application: string): string {
+  return `${developerAddress(email)}.application[${JSON.stringify(application)}]`;
+}
+
+export function registrationAddress(email: string, application: string, api: string): string {
+  return `${applicationAddress(email, application)}.registration[${JSON.stringify(api)}]`;
 }
 
 /** The portal's settings as apply stores them (docs/portal-service.md#settings); defaults when the manifests have no `portal:` block. */
@@ -184,5 +245,9 @@ export interface PortalSettings {
     /** Never holds `acl`. */
     credentialTypes: CredentialType[];
     maxCredentials: number;
+    /** Self-made applications a developer may hold (docs/applications.md). */
+    maxApplications: number;
   };
+  /** Whether a requested registration starts approved (an API's own setting overrides it). */
+  autoApproveRegistrations: boolean;
 }

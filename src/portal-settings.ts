@@ -8,6 +8,7 @@ import type { PortalSettings } from './model.js';
 export const PORTAL_SETTINGS_KEY = 'portal_settings';
 
 export const DEFAULT_MAX_CREDENTIALS = 20;
+export const DEFAULT_MAX_APPLICATIONS = 10;
 /** The schema's bound on `selfService.maxCredentials`. */
 export const MAX_MAX_CREDENTIALS = 1000;
 
@@ -16,7 +17,13 @@ export interface GivenPortalSettings {
   credentialTypes?: readonly CredentialType[];
   autoApprove?: boolean;
   allowShortKeys?: boolean;
-  selfService?: { enabled?: boolean; credentialTypes?: readonly CredentialType[]; maxCredentials?: number };
+  autoApproveRegistrations?: boolean;
+  selfService?: {
+    enabled?: boolean;
+    credentialTypes?: readonly CredentialType[];
+    maxCredentials?: number;
+    maxApplications?: number;
+  };
 }
 
 /** The settings of a manifest set without a `portal:` block, or of a block that omits a field. */
@@ -41,7 +48,9 @@ export function completePortalSettings(given: GivenPortalSettings = {}): PortalS
         given.selfService?.credentialTypes ?? credentialTypes.filter((type) => type !== 'acl'),
       ),
       maxCredentials: given.selfService?.maxCredentials ?? DEFAULT_MAX_CREDENTIALS,
+      maxApplications: given.selfService?.maxApplications ?? DEFAULT_MAX_APPLICATIONS,
     },
+    autoApproveRegistrations: given.autoApproveRegistrations ?? false,
   };
 }
 
@@ -83,6 +92,9 @@ export function portalSettingsProblem(value: unknown): string | undefined {
     return 'credentialTypes is not a list of distinct credential types';
   if (autoApprove !== undefined && typeof autoApprove !== 'boolean') return 'autoApprove is not a boolean';
   if (allowShortKeys !== undefined && typeof allowShortKeys !== 'boolean') return 'allowShortKeys is not a boolean';
+  const { autoApproveRegistrations } = value;
+  if (autoApproveRegistrations !== undefined && typeof autoApproveRegistrations !== 'boolean')
+    return 'autoApproveRegistrations is not a boolean';
   if (selfService === undefined) return undefined;
   if (!isRecord(selfService)) return 'selfService is not a mapping';
   if (selfService.enabled !== undefined && typeof selfService.enabled !== 'boolean')
@@ -90,6 +102,13 @@ export function portalSettingsProblem(value: unknown): string | undefined {
   const max = selfService.maxCredentials;
   if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0 && (max as number) <= MAX_MAX_CREDENTIALS)) {
     return `selfService.maxCredentials is not an integer from 0 to ${MAX_MAX_CREDENTIALS}`;
+  }
+  const maxApplications = selfService.maxApplications;
+  if (
+    maxApplications !== undefined &&
+    !(Number.isInteger(maxApplications) && (maxApplications as number) >= 0 && (maxApplications as number) <= MAX_MAX_CREDENTIALS)
+  ) {
+    return `selfService.maxApplications is not an integer from 0 to ${MAX_MAX_CREDENTIALS}`;
   }
   const selfTypes = selfService.credentialTypes;
   if (selfTypes === undefined) return undefined;

@@ -189,10 +189,10 @@ function secretIndex(desired: DesiredState, changes: Change[]): Map<string, Reco
 function touchedDevelopers(changes: Change[]): Set<string> {
   const emails = new Set<string>();
   for (const { action } of changes) {
-    if (action.do === 'portal.update') continue;
+    if (action.do === 'portal.update' || action.do.startsWith('api.')) continue;
     if (action.do === 'developer.create') emails.add(action.developer.email);
     else if (action.do === 'developer.move') emails.add(action.to);
-    else emails.add(action.email);
+    else if ('email' in action) emails.add(action.email);
   }
   return emails;
 }

@@ -129,7 +129,7 @@ export function emailsOf(plan: Plan): Set<string> {
     if (action.do === 'portal.update') continue;
     if (action.do === 'developer.create') emails.add(action.developer.email);
     else if (action.do === 'developer.move') emails.add(action.from).add(action.to);
-    else emails.add(action.email);
+    else if ('email' in action) emails.add(action.email);
   }
   return emails;
 }
@@ -158,7 +158,7 @@ export function touchesOf(changes: Change[], state: StateSnapshot): NonNullable<
   for (const { action } of changes) {
     if (action.do === 'portal.update' || action.do === 'developer.create') continue;
     if (action.do === 'developer.move') emails.add(action.from);
-    else emails.add(stored(action.email));
+    else if ('email' in action) emails.add(stored(action.email));
   }
   // Every credential of a touched developer, not only those the steps name: one made since (a
   // developer deleted or revoked would take it along unseen) or changed since makes the plan stale.

@@ -2,7 +2,8 @@ import type { CredentialType, Diagnostic, SecretSource, Status } from '../model.
 import type { PortalSettings } from '../model.js';
 
 export type Op = 'create' | 'update' | 'delete' | 'move' | 'approve' | 'reject' | 'revoke';
-export type ChangeKind = 'developer' | 'credential' | 'portal';
+/** Open-ended: readers of `plan --json` ignore kinds they do not know. */
+export type ChangeKind = 'developer' | 'credential' | 'portal' | 'api' | 'application' | 'registration';
 
 export const SENSITIVE = '(sensitive)';
 export const SENSITIVE_CHANGED = '(sensitive value changed)';
@@ -19,7 +20,26 @@ export interface DeveloperAttributes {
   meta: Record<string, string>;
 }
 
-/** What apply does for one change; plain JSON so a saved plan can carry it. */
+/** An API as the manifests declare it (docs/applications.md). */
+export interface ApiAttributes {
+  name: string;
+  title: string | null;
+  description: string | null;
+  autoApproveRegistrations: boolean | null;
+  aclGroups: string[];
+}
+
+/** An application as a plan creates it; `descriptionManaged` false when the entry leaves it to the developer. */
+export interface ApplicationAttributes {
+  name: string;
+  description: string | null;
+  descriptionManaged: boolean;
+}
+
+/**
+ * What apply does for one change; plain JSON so a saved plan can carry it. A credential action
+ * with `application` acts on one of that application's credentials, else on the developer's own.
+ */
 export type Action =
   /** The portal's settings (docs/portal-service.md#settings), complete: apply stores them as they are. */
   | { do: 'portal.update'; settings: PortalSettings }
@@ -40,6 +60,7 @@ export type Action =
   | {
       do: 'credential.create';
       email: string;
+      application?: string;
       type: CredentialType;
       identity: string;
       fields: Record<string, unknown>;
@@ -48,6 +69,7 @@ export type Action =
   | {
       do: 'credential.update';
       email: string;
+      application?: string;
       type: CredentialType;
       identity: string;
       /** The credential's complete new non-secret fields, when any changed. */
@@ -65,14 +87,41 @@ export type Action =
       /** Frees the credential's unique value to break a swap between two credentials. */
       clearUnique?: true;
     }
-  | { do: 'credential.delete'; email: string; type: CredentialType; identity: string }
+  | { do: 'credential.delete'; email: string; type: CredentialType; identity: string; application?: string }
   /** Forgets that a managed developer deleted their own account (docs/unmanaged.md). */
   | { do: 'tombstone.clear'; email: string }
   /**
    * A credential (de)activated by its developer's transition, shown right after it (docs/manifests.md#plan-order).
    * The transition itself flips every credential of the developer, so apply writes nothing here.
    */
-  | { do: 'credential.activation'; email: string; type: CredentialType; identity: string; active: boolean };
+  | {
+      do: 'credential.activation';
+      email: string;
+      type: CredentialType;
+      identity: string;
+      active: boolean;
+      application?: string;
+    }
+  | { do: 'api.create'; api: ApiAttributes }
+  | { do: 'api.update'; name: string; set: Partial<Omit<ApiAttributes, 'name'>> }
+  /** Deletes the API with every registration to it. */
+  | { do: 'api.delete'; name: string }
+  | { do: 'api.move'; from: string; to: string }
+  | { do: 'application.create'; email: string; application: ApplicationAttributes }
+  | {
+      do: 'application.update';
+      email: string;
+      name: string;
+      set: { description?: string | null; descriptionManaged?: boolean; adopt?: true; release?: true };
+    }
+  /** Deletes the application with its credentials and registrations. */
+  | { do: 'application.delete'; email: string; name: string }
+  | { do: 'application.move'; email: string; from: string; to: string }
+  /** A registration declared new is created in its declared status. */
+  | { do: 'registration.create'; email: string; application: string; api: string; status: Status }
+  | { do: 'registration.transition'; email: string; application: string; api: string; from: Status; to: Status }
+  | { do: 'registration.update'; email: string; application: string; api: string; adopt?: true; release?: true }
+  | { do: 'registration.delete'; email: string; application: string; api: string };
 
 export interface Change {
   address: string;
@@ -112,7 +161,14 @@ export interface Plan {
    * The version of each stored developer and credential the plan touches, by address (docs/unmanaged.md):
    * apply re-reads only these rows and refuses the plan if one changed since.
    */
-  touches?: { developers: Record<string, number>; credentials: Record<string, number> };
+  touches?: {
+    developers: Record<string, number>;
+    credentials: Record<string, number>;
+    /** By application address. */
+    applications?: Record<string, number>;
+    /** By registration address. */
+    registrations?: Record<string, number>;
+  };
   /** The MAC that makes a saved plan authentic (docs/state.md); not part of the plan's digest. */
   seal?: PlanSeal;
   /** What the state holds that the manifests do not manage and this plan leaves as it is (docs/unmanaged.md). */
@@ -122,9 +178,9 @@ export interface Plan {
 /** One object the manifests do not manage (docs/unmanaged.md), as `plan --json` lists it. */
 export interface UnmanagedObject {
   address: string;
-  kind: 'developer' | 'credential';
+  kind: 'developer' | 'credential' | 'application' | 'registration';
   origin: string;
-  /** Developers only. */
+  /** Developers and registrations only. */
   status?: string;
   /** Developers only: false for a sign-up that has not proven its address, which is no access request. */
   emailVerified?: boolean;

@@ -118,6 +118,8 @@ function applyChange(document: DeveloperDocument | null, change: Change): Develo
       return document; // the developer is already gone; only the record of it goes
     case 'credential.delete':
       return document && withoutCredential(document, credentialKey(action.type, action.identity));
+    default:
+      return document; // APIs, applications and registrations: the diff format shows them apart
   }
 }
 

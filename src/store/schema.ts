@@ -58,6 +58,51 @@ export interface CredentialTable {
   updated_at: string;
   /** Bumped by a trigger on every write of the row's content (docs/unmanaged.md); 1 when created. */
   version?: number;
+  /** Set for one of an application's credentials (migration 0012); null for the developer's own. */
+  application_id?: string | null;
+}
+
+/** An API the manifests declare (migration 0012_applications, docs/applications.md). */
+export interface ApiTable {
+  name: string;
+  title: string | null;
+  description: string | null;
+  /** 0 or 1; null: the portal's setting decides. */
+  auto_approve_registrations: number | null;
+  /** JSON array of acl group names. */
+  acl_groups: string;
+  created_at: string;
+  updated_at: string;
+  version?: number;
+}
+
+/** One of a developer's applications (migration 0012_applications); unique (developer_id, name). */
+export interface ApplicationTable {
+  id: string;
+  developer_id: string;
+  name: string;
+  description: string | null;
+  /** 1 when the manifests manage the description. */
+  description_managed: number;
+  origin: string;
+  created_at: string;
+  updated_at: string;
+  /** Bumped on every write of the row's content; 1 when created. */
+  version?: number;
+}
+
+/** An application's registration to an API (migration 0012_applications); unique (application_id, api). */
+export interface RegistrationTable {
+  id: string;
+  application_id: string;
+  /** The API's name (pf_apis.name). */
+  api: string;
+  status: string;
+  origin: string;
+  created_at: string;
+  updated_at: string;
+  /** Bumped on every write of the row's content; 1 when created. */
+  version?: number;
 }
 
 export interface HistoryTable {
@@ -138,6 +183,9 @@ export interface Database {
   pf_console_sessions: ConsoleSessionTable;
   pf_console_attempts: ConsoleAttemptTable;
   pf_mail_throttle: MailThrottleTable;
+  pf_apis: ApiTable;
+  pf_applications: ApplicationTable;
+  pf_registrations: RegistrationTable;
 }
 
 type Dialect = 'sqlite' | 'postgres';

@@ -18,6 +18,8 @@ export interface StoredSecret {
 export interface StoredCredential {
   id: string;
   developerId: string;
+  /** Set when the credential belongs to one of the developer's applications (pf_credentials.application_id). */
+  applicationId?: string | null;
   type: CredentialType;
   identity: string;
   uniqueValue: string | null;
@@ -29,6 +31,44 @@ export interface StoredCredential {
   version?: number;
 }
 
+/** An application's registration to an API (pf_registrations). */
+export interface StoredRegistration {
+  id: string;
+  applicationId: string;
+  api: string;
+  status: Status;
+  origin: Origin;
+  createdAt: string;
+  /** Bumped by every write of the row; saved plans record it. */
+  version?: number;
+}
+
+/** One of a developer's applications (pf_applications), with its credentials and registrations. */
+export interface StoredApplication {
+  id: string;
+  developerId: string;
+  name: string;
+  description: string | null;
+  /** False when the manifests leave the description to the developer (or do not manage the application). */
+  descriptionManaged: boolean;
+  origin: Origin;
+  createdAt: string;
+  credentials: StoredCredential[];
+  registrations: StoredRegistration[];
+  /** Bumped by every write of the row; saved plans record it. */
+  version?: number;
+}
+
+/** An API the manifests declared (pf_apis); no origin: only manifests declare APIs. */
+export interface StoredApi {
+  name: string;
+  title: string | null;
+  description: string | null;
+  autoApproveRegistrations: boolean | null;
+  aclGroups: string[];
+  createdAt: string;
+}
+
 export interface StoredDeveloper {
   id: string;
   email: string;
@@ -37,7 +77,10 @@ export interface StoredDeveloper {
   customId: string | null;
   meta: Record<string, string>;
   origin: Origin;
+  /** Its own credentials (never an application's). */
   credentials: StoredCredential[];
+  /** Its applications; absent before schema 0012 (none). */
+  applications?: StoredApplication[];
   /** Bumped by every write of the row (docs/unmanaged.md); saved plans record it. */
   version?: number;
   /** False when an adopting entry left the name to the developer (absent before schema 0007: managed). */
@@ -51,6 +94,8 @@ export interface StateSnapshot {
   lineage: string | null;
   serial: number;
   developers: StoredDeveloper[];
+  /** The stored APIs; absent before schema 0012 (none). */
+  apis?: StoredApi[];
   meta: Record<string, string>;
   /**
    * A plan's read (Store.read with a scope) holds only the developers the plan needs: these are the
@@ -66,12 +111,19 @@ export interface StateSnapshot {
   tombstones?: ReadonlyMap<string, string>;
 }
 
-/** An unmanaged developer (no `type`) or credential, as the plan lists it. */
+/**
+ * An unmanaged developer (no `type`, no `application`), credential (`type`), application
+ * (`application`) or registration (`application` and `api`), as the plan lists it; an application's
+ * credential has both `application` and `type`.
+ */
 export interface UnmanagedRow {
   email: string;
+  application?: string;
+  api?: string;
   type?: CredentialType;
   identity?: string;
   origin: Origin;
+  /** Developers and registrations. */
   status?: Status;
   /** Developers only. */
   emailVerified?: boolean;
