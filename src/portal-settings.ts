@@ -106,7 +106,11 @@ export function portalSettingsProblem(value: unknown): string | undefined {
   const maxApplications = selfService.maxApplications;
   if (
     maxApplications !== undefined &&
-    !(Number.isInteger(maxApplications) && (maxApplications as number) >= 0 && (maxApplications as number) <= MAX_MAX_CREDENTIALS)
+    !(
+      Number.isInteger(maxApplications) &&
+      (maxApplications as number) >= 0 &&
+      (maxApplications as number) <= MAX_MAX_CREDENTIALS
+    )
   ) {
     return `selfService.maxApplications is not an integer from 0 to ${MAX_MAX_CREDENTIALS}`;
   }

@@ -48,13 +48,8 @@ export async function checkTouchedRows(plan: Plan, conn: Conn): Promise<void> {
           });
         }
         break;
-      case 'api.create':
-      case 'api.update':
-      case 'api.delete':
-      case 'api.move':
-        break; // an API is no developer's: its registrations are checked by the plan's touches
       default:
-        emails.add(action.email);
+        if ('email' in action) emails.add(action.email); // an API is no developer's
     }
   }
   for (const address of [...Object.keys(touches.developers), ...Object.keys(touches.credentials)])
