@@ -27,7 +27,13 @@ export interface ManifestPortal {
   credentialTypes?: CredentialType[];
   autoApprove?: boolean;
   allowShortKeys?: boolean;
-  selfService?: { enabled?: boolean; credentialTypes?: CredentialType[]; maxCredentials?: number };
+  autoApproveRegistrations?: boolean;
+  selfService?: {
+    enabled?: boolean;
+    credentialTypes?: CredentialType[];
+    maxCredentials?: number;
+    maxApplications?: number;
+  };
 }
 
 export interface ManifestDeveloper {
