@@ -67,7 +67,7 @@ function decisionMessages(
     const status = decided.get(id);
     const changes: DecisionChange[] = [];
     if (status !== undefined && developer.status === status && status !== 'pending')
-      changes.push({ subject: 'your developer account', status, about: 'account' });
+      changes.push({ subject: 'your developer account', status });
     changes.push(...(news.get(id) ?? []));
     if (changes.length === 0) continue;
     messages.push({ kind: 'decision', to: developer.email, developerId: id, fullName: developer.fullName, changes });
