@@ -132,7 +132,10 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
   let ordered = orderChanges(changes, state);
   const warnings: Diagnostic[] = [...diffWarnings];
   if (target.length > 0) {
-    ordered = ordered.filter((change) => isTargeted(change, target));
+    ordered = withTargetedApis(
+      ordered.filter((change) => isTargeted(change, target)),
+      ordered,
+    );
     warnings.push({
       severity: 'warning',
       message:
@@ -326,12 +329,25 @@ function unknownAddresses(desired: DesiredState, state: StateSnapshot, addresses
 function isTargeted(change: Change, targets: string[]): boolean {
   return targets.some((target) => {
     if (change.address === target || change.address.startsWith(`${target}.`)) return true;
-    // A targeted credential needs its developer to exist, under its name, in a status that allows it.
+    // A targeted credential or application needs its developer to exist, under its name, in a
+    // status that allows it; an application's credential or registration needs its application.
     return (
       target.startsWith(`${change.address}.`) &&
-      change.kind === 'developer' &&
-      change.op !== 'update' &&
-      change.op !== 'delete'
+      ((change.kind === 'developer' && change.op !== 'update' && change.op !== 'delete') ||
+        (change.kind === 'application' && (change.op === 'create' || change.op === 'move')))
     );
   });
+}
+
+/** A targeted registration needs its API: the API's creation or move joins the targeted changes. */
+function withTargetedApis(targeted: Change[], all: Change[]): Change[] {
+  const apis = new Set<string>();
+  for (const { action } of targeted) if (action.do === 'registration.create') apis.add(action.api);
+  if (apis.size === 0) return targeted;
+  const needed = (change: Change) =>
+    !targeted.includes(change) &&
+    ((change.action.do === 'api.create' && apis.has(change.action.api.name)) ||
+      (change.action.do === 'api.move' && apis.has(change.action.to)));
+  const kept = new Set([...targeted, ...all.filter(needed)]);
+  return all.filter((change) => kept.has(change));
 }
