@@ -8,14 +8,47 @@ import {
 } from './history.js';
 import { parseGivenAddress } from './address.js';
 import { PortalformError } from './errors.js';
-import { CREDENTIAL_SPECS, credentialAddress, developerAddress, type CredentialType } from './model.js';
+import { addressParts, type AddressParts } from './render/address-parts.js';
+import { canonicalEmail } from './util/canonical-email.js';
+import { refusedCharacterProblem } from './util/refused-characters.js';
+import { quoteForMessage } from './util/strings.js';
+import {
+  apiAddress,
+  applicationAddress,
+  CREDENTIAL_SPECS,
+  CREDENTIAL_TYPES,
+  credentialAddress,
+  developerAddress,
+  registrationAddress,
+  type CredentialType,
+} from './model.js';
 import { credentialView, sortedObject } from './plan/diff.js';
 import type { Store } from './store/index.js';
-import type { HistoryRow, Origin, StateSnapshot } from './store/types.js';
+import type { HistoryRow, Origin, StateSnapshot, StoredApplication, StoredCredential } from './store/types.js';
+
+/** An application as `state list --json` shows it (docs/applications.md). */
+export interface ApplicationListing {
+  name: string;
+  description: string | null;
+  origin: Origin;
+  createdAt: string;
+  credentials: Record<string, unknown>[];
+  registrations: { api: string; status: string; origin: Origin; createdAt: string }[];
+}
+
+/** An API as `state list --json` shows it: no origin, only manifests declare APIs. */
+export interface ApiListing {
+  name: string;
+  title: string | null;
+  description: string | null;
+  autoApproveRegistrations: boolean | null;
+  aclGroups: string[];
+}
 
 export interface StateListing {
   lineage: string | null;
   serial: number;
+  apis: ApiListing[];
   developers: {
     email: string;
     fullName: string;
@@ -25,11 +58,13 @@ export interface StateListing {
     origin: Origin;
     /** False for a sign-up that has not proven its address yet. */
     emailVerified: boolean;
+    /** Its own credentials; an application's are under the application. */
     credentials: Record<string, unknown>[];
+    applications: ApplicationListing[];
   }[];
 }
 
-/** The stored developers and credentials, secrets redacted, in manifest field names. */
+/** The stored APIs, developers, applications and credentials, secrets redacted, in manifest field names. */
 export async function listState(options: StateOptions & Existing = {}): Promise<StateListing> {
   return listing(await (options.mustExist ? readExistingState(options) : readState(options)));
 }
@@ -75,6 +110,13 @@ export function listing(state: StateSnapshot): StateListing {
   return {
     lineage: state.lineage,
     serial: state.serial,
+    apis: (state.apis ?? []).map((api) => ({
+      name: api.name,
+      title: api.title,
+      description: api.description,
+      autoApproveRegistrations: api.autoApproveRegistrations,
+      aclGroups: [...api.aclGroups],
+    })),
     developers: state.developers.map((d) => ({
       email: d.email,
       fullName: d.fullName,
@@ -83,58 +125,177 @@ export function listing(state: StateSnapshot): StateListing {
       meta: sortedObject(d.meta),
       origin: d.origin,
       emailVerified: d.emailVerified !== false,
-      credentials: d.credentials.map((c) => ({
-        ...credentialView(c.type, c.fields, CREDENTIAL_SPECS[c.type].secretFields, c.active),
-        origin: c.origin,
-      })),
+      credentials: d.credentials.map(listedCredential),
+      applications: (d.applications ?? []).map(listedApplication),
+    })),
+  };
+}
+
+function listedCredential(credential: StoredCredential): Record<string, unknown> {
+  const { type, fields, active, origin } = credential;
+  return { ...credentialView(type, fields, CREDENTIAL_SPECS[type].secretFields, active), origin };
+}
+
+function listedApplication(application: StoredApplication): ApplicationListing {
+  return {
+    name: application.name,
+    description: application.description,
+    origin: application.origin,
+    createdAt: application.createdAt,
+    credentials: application.credentials.map(listedCredential),
+    registrations: application.registrations.map((r) => ({
+      api: r.api,
+      status: r.status,
+      origin: r.origin,
+      createdAt: r.createdAt,
     })),
   };
 }
 
 export type DeveloperListing = StateListing['developers'][number];
 
-/** A listed credential's address: its type and the value of the type's identity field. */
-export function listedCredentialAddress(email: string, credential: Record<string, unknown>): string {
+/** A listed credential's address: its type and the value of the type's identity field; `application` its owner when not the developer. */
+export function listedCredentialAddress(
+  email: string,
+  credential: Record<string, unknown>,
+  application?: string,
+): string {
   const type = credential.type as CredentialType;
-  return credentialAddress(email, type, String(credential[CREDENTIAL_SPECS[type].identityField]));
+  return credentialAddress(email, type, String(credential[CREDENTIAL_SPECS[type].identityField]), application);
 }
 
 /**
- * `state list [PREFIX] [--status S]`: the developers of that status whose address, or one of whose
- * credentials' addresses, starts with the prefix; a developer matched only through credentials
- * keeps only those.
+ * `state list [PREFIX] [--status S]`: the APIs whose address starts with the prefix, and the
+ * developers of that status whose address, or one of whose objects' addresses (credentials,
+ * applications, their credentials and registrations), starts with it; a developer matched only
+ * through some of its objects keeps only those.
  */
 export function filterListing(all: StateListing, filter: { prefix?: string; status?: string }): StateListing {
   const prefix = filter.prefix ?? '';
+  const apis = all.apis.filter((api) => apiAddress(api.name).startsWith(prefix));
   const developers = all.developers.flatMap((d) => {
     if (filter.status !== undefined && d.status !== filter.status) return [];
     if (developerAddress(d.email).startsWith(prefix)) return [d];
     const credentials = d.credentials.filter((c) => listedCredentialAddress(d.email, c).startsWith(prefix));
-    return credentials.length > 0 ? [{ ...d, credentials }] : [];
+    const applications = d.applications.flatMap((a) => matchingApplication(d.email, a, prefix));
+    return credentials.length > 0 || applications.length > 0 ? [{ ...d, credentials, applications }] : [];
   });
-  return { ...all, developers };
+  return { ...all, apis, developers };
+}
+
+function matchingApplication(email: string, application: ApplicationListing, prefix: string): ApplicationListing[] {
+  if (applicationAddress(email, application.name).startsWith(prefix)) return [application];
+  const credentials = application.credentials.filter((c) =>
+    listedCredentialAddress(email, c, application.name).startsWith(prefix),
+  );
+  const registrations = application.registrations.filter((r) =>
+    registrationAddress(email, application.name, r.api).startsWith(prefix),
+  );
+  return credentials.length > 0 || registrations.length > 0 ? [{ ...application, credentials, registrations }] : [];
 }
 
 export type StateObject =
   | ({ address: string; kind: 'developer' } & DeveloperListing)
-  | ({ address: string; kind: 'credential'; developer: string } & Record<string, unknown>);
+  | ({ address: string; kind: 'api' } & ApiListing)
+  | ({ address: string; kind: 'application'; developer: string } & ApplicationListing)
+  | ({ address: string; kind: 'credential'; developer: string; application?: string } & Record<string, unknown>)
+  | ({ address: string; kind: 'registration'; developer: string; application: string } & Record<string, unknown>);
 
-/** `state show ADDR`: one stored developer (with its credentials) or credential, secrets redacted. */
+/**
+ * `state show ADDR`: one stored API, developer (with its credentials and applications),
+ * application (with its credentials and registrations), credential or registration, secrets redacted.
+ */
 export function findStateObject(all: StateListing, addressText: string): StateObject {
-  const address = parseGivenAddress(addressText);
-  const developer = all.developers.find((d) => d.email === address.email);
-  const wanted =
-    address.kind === 'developer'
-      ? developerAddress(address.email)
-      : credentialAddress(address.email, address.type, address.identity);
-  if (!developer) throw new PortalformError(`${wanted} is not in the state; run portalform state list to see what is`);
-  if (address.kind === 'developer') return { address: wanted, kind: 'developer', ...developer };
-  const credential = developer.credentials.find((c) => listedCredentialAddress(developer.email, c) === wanted);
-  if (!credential)
-    throw new PortalformError(
-      `${wanted} is not in the state; run portalform state list ${JSON.stringify(developerAddress(developer.email))} to see the developer's credentials`,
+  const parts = givenAddress(addressText);
+  if (parts.kind === 'api') {
+    const wanted = apiAddress(parts.api!);
+    const api = all.apis.find((a) => a.name === parts.api);
+    if (!api) throw notInState(wanted, 'portalform state list to see what is');
+    return { address: wanted, kind: 'api', ...api };
+  }
+  const email = parts.email!;
+  const developer = all.developers.find((d) => d.email === email);
+  const wanted = addressOf(parts);
+  if (!developer) throw notInState(wanted, 'portalform state list to see what is');
+  if (parts.kind === 'developer') return { address: wanted, kind: 'developer', ...developer };
+  const owner =
+    parts.application === undefined ? developerAddress(email) : applicationAddress(email, parts.application);
+  const look = `portalform state list ${JSON.stringify(owner)}`;
+  if (parts.application === undefined) {
+    const credential = developer.credentials.find((c) => listedCredentialAddress(email, c) === wanted);
+    if (!credential) throw notInState(wanted, `${look} to see the developer's credentials`);
+    return { address: wanted, kind: 'credential', developer: email, ...credential };
+  }
+  const application = developer.applications.find((a) => a.name === parts.application);
+  if (!application)
+    throw notInState(
+      wanted,
+      `portalform state list ${JSON.stringify(developerAddress(email))} to see the developer's applications`,
     );
-  return { address: wanted, kind: 'credential', developer: developer.email, ...credential };
+  if (parts.kind === 'application') return { address: wanted, kind: 'application', developer: email, ...application };
+  if (parts.kind === 'registration') {
+    const registration = application.registrations.find((r) => r.api === parts.registration);
+    if (!registration) throw notInState(wanted, `${look} to see the application's registrations`);
+    return { address: wanted, kind: 'registration', developer: email, application: application.name, ...registration };
+  }
+  const credential = application.credentials.find(
+    (c) => listedCredentialAddress(email, c, application.name) === wanted,
+  );
+  if (!credential) throw notInState(wanted, `${look} to see the application's credentials`);
+  return { address: wanted, kind: 'credential', developer: email, application: application.name, ...credential };
+}
+
+function notInState(address: string, hint: string): PortalformError {
+  return new PortalformError(`${address} is not in the state; run ${hint}`);
+}
+
+const EXPECTED_ADDRESSES =
+  'api["NAME"], developer["EMAIL"], developer["EMAIL"].credential["TYPE:IDENTITY"], developer["EMAIL"].application["NAME"], ' +
+  'developer["EMAIL"].application["NAME"].credential["TYPE:IDENTITY"] or developer["EMAIL"].application["NAME"].registration["API"]';
+
+/**
+ * An address a person gave, of any kind `state show` takes: its email in canonical form; one that
+ * holds a control, bidirectional or invisible character is refused, as the address module refuses it.
+ */
+function givenAddress(text: string): AddressParts {
+  const parts = addressParts(text.trim());
+  if (parts.kind === 'other')
+    throw new PortalformError(`invalid address ${quoteForMessage(text, 'double')}; expected ${EXPECTED_ADDRESSES}`);
+  if ((parts.kind === 'developer' || parts.kind === 'credential') && parts.application === undefined) {
+    const address = parseGivenAddress(text);
+    return address.kind === 'developer'
+      ? { kind: 'developer', email: address.email }
+      : { kind: 'credential', email: address.email, credential: `${address.type}:${address.identity}` };
+  }
+  for (const [what, value] of [
+    ['email', parts.email],
+    ['name', parts.api ?? parts.application],
+    ['API', parts.registration],
+    ['credential identity', parts.credential],
+  ] as const) {
+    const problem = value === undefined ? null : refusedCharacterProblem(value, 'identifier');
+    if (problem)
+      throw new PortalformError(`invalid address ${quoteForMessage(text, 'double')}: its ${what} ${problem}`);
+  }
+  if (parts.credential !== undefined) {
+    const type = parts.credential.slice(0, parts.credential.indexOf(':')) as CredentialType;
+    if (!parts.credential.includes(':') || !CREDENTIAL_TYPES.includes(type))
+      throw new PortalformError(
+        `invalid credential in address ${quoteForMessage(text, 'double')}; expected one of ${CREDENTIAL_TYPES.join(', ')} followed by ":IDENTITY"`,
+      );
+  }
+  return parts.email === undefined ? parts : { ...parts, email: canonicalEmail(parts.email) };
+}
+
+/** The canonical spelling of a parsed address (not an API's). */
+function addressOf(parts: AddressParts): string {
+  const email = parts.email!;
+  if (parts.kind === 'developer') return developerAddress(email);
+  const [type, ...identity] = (parts.credential ?? '').split(':');
+  if (parts.application === undefined) return credentialAddress(email, type as CredentialType, identity.join(':'));
+  if (parts.kind === 'application') return applicationAddress(email, parts.application);
+  if (parts.kind === 'registration') return registrationAddress(email, parts.application, parts.registration!);
+  return credentialAddress(email, type as CredentialType, identity.join(':'), parts.application);
 }
 
 export interface HistoryListing {
