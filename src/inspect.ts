@@ -6,17 +6,12 @@ import {
   type HistoryEntry,
   type VerifyResult,
 } from './history.js';
-import { parseGivenAddress } from './address.js';
+import { addressText as spelled, parseGivenAnyAddress } from './address.js';
 import { PortalformError } from './errors.js';
-import { addressParts, type AddressParts } from './render/address-parts.js';
-import { canonicalEmail } from './util/canonical-email.js';
-import { refusedCharacterProblem } from './util/refused-characters.js';
-import { quoteForMessage } from './util/strings.js';
 import {
   apiAddress,
   applicationAddress,
   CREDENTIAL_SPECS,
-  CREDENTIAL_TYPES,
   credentialAddress,
   developerAddress,
   registrationAddress,
@@ -206,96 +201,46 @@ export type StateObject =
  * application (with its credentials and registrations), credential or registration, secrets redacted.
  */
 export function findStateObject(all: StateListing, addressText: string): StateObject {
-  const parts = givenAddress(addressText);
-  if (parts.kind === 'api') {
-    const wanted = apiAddress(parts.api!);
-    const api = all.apis.find((a) => a.name === parts.api);
+  const address = parseGivenAnyAddress(addressText);
+  const wanted = spelled(address);
+  if (address.kind === 'api') {
+    const api = all.apis.find((a) => a.name === address.name);
     if (!api) throw notInState(wanted, 'portalform state list to see what is');
     return { address: wanted, kind: 'api', ...api };
   }
-  const email = parts.email!;
+  const { email } = address;
   const developer = all.developers.find((d) => d.email === email);
-  const wanted = addressOf(parts);
   if (!developer) throw notInState(wanted, 'portalform state list to see what is');
-  if (parts.kind === 'developer') return { address: wanted, kind: 'developer', ...developer };
-  const owner =
-    parts.application === undefined ? developerAddress(email) : applicationAddress(email, parts.application);
-  const look = `portalform state list ${JSON.stringify(owner)}`;
-  if (parts.application === undefined) {
+  if (address.kind === 'developer') return { address: wanted, kind: 'developer', ...developer };
+  if (address.kind === 'credential' && address.application === undefined) {
     const credential = developer.credentials.find((c) => listedCredentialAddress(email, c) === wanted);
-    if (!credential) throw notInState(wanted, `${look} to see the developer's credentials`);
+    if (!credential)
+      throw notInState(wanted, `${listHint(developerAddress(email))} to see the developer's credentials`);
     return { address: wanted, kind: 'credential', developer: email, ...credential };
   }
-  const application = developer.applications.find((a) => a.name === parts.application);
+  const application = developer.applications.find((a) => a.name === address.application);
   if (!application)
-    throw notInState(
-      wanted,
-      `portalform state list ${JSON.stringify(developerAddress(email))} to see the developer's applications`,
-    );
-  if (parts.kind === 'application') return { address: wanted, kind: 'application', developer: email, ...application };
-  if (parts.kind === 'registration') {
-    const registration = application.registrations.find((r) => r.api === parts.registration);
-    if (!registration) throw notInState(wanted, `${look} to see the application's registrations`);
+    throw notInState(wanted, `${listHint(developerAddress(email))} to see the developer's applications`);
+  const hint = listHint(applicationAddress(email, application.name));
+  if (address.kind === 'application') return { address: wanted, kind: 'application', developer: email, ...application };
+  if (address.kind === 'registration') {
+    const registration = application.registrations.find((r) => r.api === address.api);
+    if (!registration) throw notInState(wanted, `${hint} to see the application's registrations`);
     return { address: wanted, kind: 'registration', developer: email, application: application.name, ...registration };
   }
   const credential = application.credentials.find(
     (c) => listedCredentialAddress(email, c, application.name) === wanted,
   );
-  if (!credential) throw notInState(wanted, `${look} to see the application's credentials`);
+  if (!credential) throw notInState(wanted, `${hint} to see the application's credentials`);
   return { address: wanted, kind: 'credential', developer: email, application: application.name, ...credential };
+}
+
+function listHint(owner: string): string {
+  return `portalform state list ${JSON.stringify(owner)}`;
 }
 
 function notInState(address: string, hint: string): PortalformError {
   return new PortalformError(`${address} is not in the state; run ${hint}`);
-}
-
-const EXPECTED_ADDRESSES =
-  'api["NAME"], developer["EMAIL"], developer["EMAIL"].credential["TYPE:IDENTITY"], developer["EMAIL"].application["NAME"], ' +
-  'developer["EMAIL"].application["NAME"].credential["TYPE:IDENTITY"] or developer["EMAIL"].application["NAME"].registration["API"]';
-
-/**
- * An address a person gave, of any kind `state show` takes: its email in canonical form; one that
- * holds a control, bidirectional or invisible character is refused, as the address module refuses it.
- */
-function givenAddress(text: string): AddressParts {
-  const parts = addressParts(text.trim());
-  if (parts.kind === 'other')
-    throw new PortalformError(`invalid address ${quoteForMessage(text, 'double')}; expected ${EXPECTED_ADDRESSES}`);
-  if ((parts.kind === 'developer' || parts.kind === 'credential') && parts.application === undefined) {
-    const address = parseGivenAddress(text);
-    return address.kind === 'developer'
-      ? { kind: 'developer', email: address.email }
-      : { kind: 'credential', email: address.email, credential: `${address.type}:${address.identity}` };
-  }
-  for (const [what, value] of [
-    ['email', parts.email],
-    ['name', parts.api ?? parts.application],
-    ['API', parts.registration],
-    ['credential identity', parts.credential],
-  ] as const) {
-    const problem = value === undefined ? null : refusedCharacterProblem(value, 'identifier');
-    if (problem)
-      throw new PortalformError(`invalid address ${quoteForMessage(text, 'double')}: its ${what} ${problem}`);
-  }
-  if (parts.credential !== undefined) {
-    const type = parts.credential.slice(0, parts.credential.indexOf(':')) as CredentialType;
-    if (!parts.credential.includes(':') || !CREDENTIAL_TYPES.includes(type))
-      throw new PortalformError(
-        `invalid credential in address ${quoteForMessage(text, 'double')}; expected one of ${CREDENTIAL_TYPES.join(', ')} followed by ":IDENTITY"`,
-      );
-  }
-  return parts.email === undefined ? parts : { ...parts, email: canonicalEmail(parts.email) };
-}
-
-/** The canonical spelling of a parsed address (not an API's). */
-function addressOf(parts: AddressParts): string {
-  const email = parts.email!;
-  if (parts.kind === 'developer') return developerAddress(email);
-  const [type, ...identity] = (parts.credential ?? '').split(':');
-  if (parts.application === undefined) return credentialAddress(email, type as CredentialType, identity.join(':'));
-  if (parts.kind === 'application') return applicationAddress(email, parts.application);
-  if (parts.kind === 'registration') return registrationAddress(email, parts.application, parts.registration!);
-  return credentialAddress(email, type as CredentialType, identity.join(':'), parts.application);
 }
 
 export interface HistoryListing {
