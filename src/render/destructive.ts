@@ -11,8 +11,11 @@ export interface DestructiveWarning {
   headline: string;
   /** Every object it names, deletions first, then replacements, then revocations. */
   named: { address: string; verb: string }[];
-  /** `deleting developer["x"] also deletes its application "y", 2 credentials and 1 registration`, one per deletion that takes others with it. */
-  cascades: string[];
+  /**
+   * One per deletion that takes others with it: `deleting <address> also deletes <takes>`, e.g.
+   * `its application "y", 2 credentials and 1 registration`.
+   */
+  cascades: { address: string; takes: string }[];
 }
 
 export function destructiveWarning(changes: readonly Change[]): DestructiveWarning | null {
@@ -37,7 +40,7 @@ export function destructiveWarning(changes: readonly Change[]): DestructiveWarni
       address: change.address,
       verb: verbOf(change, cascade),
     })),
-    cascades: [...cascade].map(([address, what]) => `deleting ${address} also deletes ${what}`),
+    cascades: [...cascade].map(([address, takes]) => ({ address, takes })),
   };
 }
 
@@ -99,17 +102,21 @@ function joinWords(parts: string[]): string {
 /**
  * A comment for each deletion step of a cascade, by address: the owner's step says what it takes
  * (shown above it, since the plan deletes what is owned first), each owned object's step names the
- * deletion it goes with.
+ * deletion it goes with (the nearest owner's).
  */
 export function cascadeNotes(changes: readonly Change[]): Map<string, string> {
-  const notes = new Map<string, string>();
   const cascade = cascadesOf(changes);
-  for (const [parent, taken] of cascade) notes.set(parent, `deleting it also deletes ${taken} (the steps above)`);
   const owners = [...cascade.keys()];
+  const notes = new Map<string, string>();
   for (const change of changes) {
-    if (change.op !== 'delete' || notes.has(change.address)) continue;
+    if (change.op !== 'delete') continue;
+    const taken = cascade.get(change.address);
     const owner = owners.find((parent) => ownedBy(change.address, parent));
-    if (owner) notes.set(change.address, `goes with ${owner}, deleted below`);
+    const parts = [
+      taken ? `deleting it also deletes ${taken}, shown above` : '',
+      owner ? `goes with ${owner}, deleted below` : '',
+    ].filter(Boolean);
+    if (parts.length > 0) notes.set(change.address, parts.join('; it '));
   }
   return notes;
 }

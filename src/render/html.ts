@@ -128,8 +128,9 @@ function* destructiveWarnings(changes: readonly Change[]): Generator<string> {
   for (const { address, verb } of named) yield html`<li><code>${address}</code> ${verb}</li>`.text;
   yield '</ul></details>';
   if (warning.cascades.length > 0)
-    yield html`<ul aria-label="What the deletions take with them">${warning.cascades.map((line) => html`<li>${line}</li>`)}</ul>`
-      .text;
+    yield html`<ul aria-label="What the deletions take with them">${warning.cascades.map(
+      ({ address, takes }) => html`<li>deleting <code>${address}</code> also deletes ${takes}</li>`,
+    )}</ul>`.text;
   yield '</section>';
 }
 

@@ -127,7 +127,9 @@ function cautionLines(changes: readonly Change[]): string[] {
     '>',
     ...listed,
     ...more,
-    ...warning.cascades.slice(0, LISTED_ADDRESSES).map((line) => `> - ${escapeMarkdown(line)}`),
+    ...warning.cascades
+      .slice(0, LISTED_ADDRESSES)
+      .map(({ address, takes }) => `> - deleting ${inlineCode(address)} also deletes ${escapeMarkdown(takes)}`),
   ];
 }
 

@@ -59,7 +59,8 @@ export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
       yield paint(`  - ${address} ${verb}`, 'red', color);
     if (warning.named.length > LISTED_ADDRESSES)
       yield paint(`  … and ${warning.named.length - LISTED_ADDRESSES} more`, 'red', color);
-    for (const cascade of warning.cascades.slice(0, LISTED_ADDRESSES)) yield paint(`  ${cascade}`, 'red', color);
+    for (const { address, takes } of warning.cascades.slice(0, LISTED_ADDRESSES))
+      yield paint(`  deleting ${address} also deletes ${takes}`, 'red', color);
   }
   yield* unmanagedTextLines(plan.unmanaged);
 }
