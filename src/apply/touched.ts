@@ -8,7 +8,7 @@ import { wantedUnique } from '../plan/order.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { Conn } from '../store/backend.js';
 import { latestEventAbout, readUniqueHolders, readVersions } from '../store/read.js';
-import { readApplicationVersions } from './app-reads.js';
+import { readApplicationVersions } from '../store/application-rows.js';
 
 interface Claims {
   emails: Set<string>;
