@@ -70,6 +70,9 @@ describe.each(BACKENDS)('migration 0012_applications on $name', (backend) => {
         ['ada@example.com', [['c1', 'u1', 1]]],
         ['bob@example.com', [['c2', 'u2', 1]]],
       ]);
+      // A state that had no applications reads as having none, and no APIs.
+      expect(migrated.apis).toEqual([]);
+      expect(migrated.developers.map((d) => d.applications)).toEqual([[], []]);
       const conn = store.backend.db()!;
       const names = await sql<{ name: string }>`select name from pf_migration order by name`.execute(conn);
       expect(names.rows.at(-1)!.name).toBe(APPLICATIONS_VERSION);
@@ -104,6 +107,42 @@ describe.each(BACKENDS)('migration 0012_applications on $name', (backend) => {
       ).rejects.toThrow(/unique|duplicate/i);
       // A unique value stays unique across owners: bob's own key cannot take ada's application's.
       await expect(credential('c6', 'd2', 'other', 'u3').execute(conn)).rejects.toThrow(/unique|duplicate/i);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("distrusts digests once an application's digest trigger is dropped, and the next write session restores it", async () => {
+    const store = openStore(backend.newState() ?? join(dir, 'triggers.db'), dir);
+    const scope = () => ({ read: new Set<string>(), inSync: new Set<string>(), claims: { customIds: [], unique: [] } });
+    try {
+      await store.withWriteSession(
+        HOLDER,
+        0,
+        () => undefined,
+        (s) => s.transaction((w) => w.setMeta({ lineage: 'L' })),
+      );
+      const conn = store.backend.db()!;
+      await sql
+        .raw(
+          backend.name === 'sqlite'
+            ? 'drop trigger pf_registrations_unsync_delete'
+            : 'drop trigger pf_applications_unsync on pf_applications',
+        )
+        .execute(conn);
+      await store.read(scope);
+      expect(store.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/sync-digest triggers are missing/)]);
+      const warned: string[] = [];
+      await store.withWriteSession(
+        HOLDER,
+        0,
+        (m) => warned.push(m),
+        async () => undefined,
+      );
+      expect(warned).toEqual([expect.stringMatching(/restored them/)]);
+      store.warnings.length = 0;
+      await store.read(scope);
+      expect(store.warnings).toEqual([]);
     } finally {
       await store.close();
     }
