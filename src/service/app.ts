@@ -25,6 +25,7 @@ import { sessionRoutes } from './routes/session.js';
 import { verificationRoutes } from './routes/verification.js';
 import type { RouteContext } from './routes/context.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
+import { withPublishedErrors } from './published-errors.js';
 
 export const DEFAULT_RATE_LIMIT = 600;
 
@@ -78,7 +79,12 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
         Math.ceil(context.ttl / 1000),
       ),
   });
-  await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl), transform: onlyTheApi });
+  await app.register(fastifySwagger, {
+    openapi: openApiInfo(options.publicUrl),
+    transform: onlyTheApi,
+    transformObject: (document) =>
+      'openapiObject' in document ? withPublishedErrors(document.openapiObject) : document.swaggerObject,
+  });
 
   // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
   app.addHook('onRequest', (request, reply, done) => {
