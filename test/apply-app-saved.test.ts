@@ -30,7 +30,8 @@ function manifest(registration: string | null, extra = ''): string {
         registrations:
           - { api: payments, status: ${registration} }
 `;
-  return `version: 1\napis:\n  - name: payments\ndevelopers:\n${ada}${extra}`;
+  const developers = `${ada}${extra}`;
+  return `version: 1\napis:\n  - name: payments\ndevelopers:${developers ? `\n${developers}` : ' []\n'}`;
 }
 
 function options(c: PortalCase) {
