@@ -103,7 +103,7 @@ describe.each(BACKENDS)('state, export and requests over applications on $name',
     });
     const shown = w.run(['state', 'show', `${BILLING}.credential["key-auth:prod"]`]);
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.stdout).toMatch(/^    key +\= \(sensitive\)$/m);
+    expect(shown.stdout).toMatch(/^ {4}key += \(sensitive\)$/m);
     const missing = w.run(['state', 'show', `${BILLING}.registration["maps"]`]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('is not in the state; run portalform state list');
