@@ -173,6 +173,25 @@ describe.each(BACKENDS)('state, export and requests over applications on $name',
     expect(json(w, ['state', 'show', `developer["${ADA}"].application["sandbox"]`]).description).toBe('my sandbox');
   });
 
+  it('takes the new addresses in --replace, --rotate and --target, and renders what they do', () => {
+    const w = workspace(backend.newState());
+    apply(w);
+    const registration = `${BILLING}.registration["payments"]`;
+    const replaced = w.run(['plan', 'portal', '--replace', registration], { env: ENV });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain(`  # ${registration} must be replaced (--replace): deleted, then created anew`);
+    expect(replaced.stdout).toContain('  -/+ registration "payments" {');
+    const rotated = w.run(['plan', 'portal', '--rotate', `${BILLING}.credential["key-auth:prod"]`], { env: ENV });
+    expect(rotated.stdout).toContain('      ~ key    = (sensitive value changed)');
+    w.write(
+      'portal/m.yaml',
+      `version: 1\n${APIS}developers:\n${ADA_ENTRY.replace('Bills customers', 'Bills everyone')}`,
+    );
+    const targeted = w.run(['plan', 'portal', '--target', BILLING, '--format', 'markdown'], { env: ENV });
+    expect(targeted.code, targeted.stderr).toBe(0);
+    expect(targeted.stdout).toContain('!       description = "Bills customers" -> "Bills everyone"');
+  });
+
   it('exports a decK file that decK’s schema accepts, the application a consumer with api:payments', () => {
     const w = workspace(backend.newState());
     apply(w);
