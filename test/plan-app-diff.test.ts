@@ -411,3 +411,27 @@ describe('applications', () => {
     ]);
   });
 });
+
+describe('duplicate spellings of one address', () => {
+  it("deletes an extra spelling's applications with it, a step for each", () => {
+    const kept = storedOwner(owner('ada@example.com', 'approved', []));
+    const extra = storedOwner(
+      owner('Ada@Example.com', 'approved', [
+        application('billing', { registrations: [registration('payments', 'pending')] }),
+      ]),
+    );
+    const p = planOf(
+      wanted([owner('ada@example.com', 'approved', [])], { apis: [PAYMENTS] }),
+      storedState([kept, extra], [PAYMENTS]),
+    );
+    const EXTRA = 'developer["Ada@Example.com"]';
+    expect(steps(p.changes)).toEqual([
+      `delete ${EXTRA}.application["billing"].registration["payments"]`,
+      `delete ${EXTRA}.application["billing"]`,
+      `delete ${EXTRA}`,
+    ]);
+    expect(p.warnings.map((w) => w.message)).toEqual([
+      `${EXTRA} is a duplicate address of ${ADA} (one canonical form); the plan deletes it and keeps ${ADA}`,
+    ]);
+  });
+});
