@@ -1,12 +1,13 @@
 // Issue 26, point 1: the loader fills the desired state's APIs, each developer's applications (their
 // credentials built and their secrets resolved as a developer's are) and the portal's settings of
 // docs/applications.md; a developer's sync digest covers its applications.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isCacheable } from '../src/manifest/fastpath/cache.js';
 import { parseSplitText, splitDevelopers } from '../src/manifest/fastpath/split.js';
 import { parseManifestFile } from '../src/manifest/parse.js';
+import { findSchemaFile } from '../src/manifest/schema.js';
 import type { DesiredDeveloper, DesiredState } from '../src/model.js';
 import { developerDigest } from '../src/plan/digest.js';
 import { Vault } from '../src/secrets/vault.js';
@@ -228,5 +229,31 @@ describe("a developer's sync digest", () => {
       developers().replace('{ api: ledger, status: pending }', '{ api: ledger, status: approved }'),
     );
     expect((await digests(load()))['ada@example.com']).not.toBe(before['ada@example.com']);
+  });
+});
+
+describe('the published schema', () => {
+  it('describes every property, for editors', () => {
+    const schema = JSON.parse(readFileSync(findSchemaFile(), 'utf8'));
+    const undescribed: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'if') continue; // a condition, not properties an editor shows
+        if (key === 'properties')
+          for (const [name, property] of Object.entries(value as Record<string, { description?: string }>))
+            if (!property.description) undescribed.push(`${path}/properties/${name}`);
+        walk(value, `${path}/${key}`);
+      }
+    };
+    walk(schema, '');
+    expect(undescribed).toEqual([]);
+    expect(Object.keys(schema.properties)).toEqual(['version', 'portal', 'apis', 'developers', 'moved', 'removed']);
+    expect(Object.keys(schema.$defs.application.properties)).toEqual([
+      'name',
+      'description',
+      'credentials',
+      'registrations',
+    ]);
   });
 });

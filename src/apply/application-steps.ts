@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { DecisionChange, DecisionStatus } from '../mail/messages.js';
 import type { Status } from '../model.js';
 import type { Action } from '../plan/types.js';
+import type { StateWriter } from '../store/index.js';
 import type { StateSnapshot } from '../store/types.js';
-import type { ApplicationWrites } from './app-writes.js';
 
 type StepOf<Kind extends string> = Extract<Action, { do: `${Kind}.${string}` }>;
 export type ApplicationStep = StepOf<'api'> | StepOf<'application'> | StepOf<'registration'>;
@@ -40,7 +40,7 @@ export class ApplicationSteps {
 
   constructor(
     state: StateSnapshot,
-    private readonly writes: ApplicationWrites,
+    private readonly writes: StateWriter,
     private readonly now: string,
     private readonly developerId: (email: string) => string,
   ) {
@@ -262,7 +262,8 @@ export class ApplicationSteps {
   }
 
   private registrationSubject(application: string, api: string): { key: string; text: string } {
-    const title = this.apiTitles.get(api);
+    const stored = this.apiMovedFrom.get(api);
+    const title = this.apiTitles.get(api) ?? (stored === undefined ? undefined : this.apiTitles.get(stored));
     return {
       key: `${applicationSubject(application)} on the API ${JSON.stringify(api)}`,
       text: `${applicationSubject(application)} on the API ${JSON.stringify(title ?? api)}`,
