@@ -99,6 +99,9 @@ svg.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
 .legend .swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:middle;border:1px solid var(--fg)}
 .swatch.pending{background:#b26a00}.swatch.approved{background:#146c2e}.swatch.rejected{background:#6a1b9a}.swatch.revoked{background:#b3261e}
 [hidden]{display:none!important}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+ul.inline{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}
+dl.apis dt{font-weight:600;margin-top:.5rem}dl.apis dd{margin:0}
 @media (max-width:40rem){main{padding:.75rem}dl.props{grid-template-columns:1fr}dl.props dt{margin-top:.4rem}th,td{padding:.3rem}}
 @media (max-width:40rem){
 .chart-wide{display:none}.chart-narrow{display:block}
