@@ -37,7 +37,8 @@ export class OwnCredentials {
     return allowedTypes(await this.context.settings());
   }
 
-  async list(session: Session): Promise<PublicCredential[]> {
+  async list(session: Session, applicationId?: string): Promise<PublicCredential[]> {
+    if (applicationId !== undefined) throw new Error('application credentials are not served yet');
     const { cache, checkedAt } = this.context;
     // The request's own authentication just asked the change feed: its answer still holds unless dropped since.
     const checked = checkedAt.get(session);
@@ -52,11 +53,17 @@ export class OwnCredentials {
     return [...list];
   }
 
-  async get(session: Session, id: string): Promise<PublicCredential> {
+  async get(session: Session, id: string, applicationId?: string): Promise<PublicCredential> {
+    if (applicationId !== undefined) throw new Error('application credentials are not served yet');
     return publicCredential(await ownCredential(this.context.state.db, session, id));
   }
 
-  async create(session: Session, input: Record<string, unknown>): Promise<CredentialWithSecrets> {
+  async create(
+    session: Session,
+    input: Record<string, unknown>,
+    applicationId?: string,
+  ): Promise<CredentialWithSecrets> {
+    if (applicationId !== undefined) throw new Error('application credentials are not served yet');
     const type = creatableType(await this.context.settings(), input.type);
     const { type: _type, ...given } = input;
     const fields = credentialFields(type, given, defaultFields(type));
@@ -94,7 +101,13 @@ export class OwnCredentials {
     return { credential: publicCredential(row), secrets: values };
   }
 
-  async update(session: Session, id: string, input: Record<string, unknown>): Promise<PublicCredential> {
+  async update(
+    session: Session,
+    id: string,
+    input: Record<string, unknown>,
+    applicationId?: string,
+  ): Promise<PublicCredential> {
+    if (applicationId !== undefined) throw new Error('application credentials are not served yet');
     if (!(await this.context.settings()).selfService.enabled) throw selfServiceOff();
     return this.context.write(async (tx) => {
       const developer = await this.context.lockOwn(tx, session);
@@ -128,7 +141,8 @@ export class OwnCredentials {
     });
   }
 
-  async rotate(session: Session, id: string): Promise<CredentialWithSecrets> {
+  async rotate(session: Session, id: string, applicationId?: string): Promise<CredentialWithSecrets> {
+    if (applicationId !== undefined) throw new Error('application credentials are not served yet');
     if (!(await this.context.settings()).selfService.enabled) throw selfServiceOff();
     const probe = await ownCredential(this.context.state.db, session, id);
     if (probe.origin === 'manifest') throw managedCredential();
@@ -157,7 +171,8 @@ export class OwnCredentials {
     return { credential: publicCredential(row), secrets: values };
   }
 
-  async delete(session: Session, id: string): Promise<void> {
+  async delete(session: Session, id: string, applicationId?: string): Promise<void> {
+    if (applicationId !== undefined) throw new Error('application credentials are not served yet');
     await this.context.write(async (tx) => {
       const developer = await this.context.lockOwn(tx, session);
       const existing = await ownCredential(tx.conn, session, id);
