@@ -1,16 +1,9 @@
 // An application as the developer's pages show it (docs/applications.md): its description, its API
 // registrations with their status, the form to register it to one of the portal's APIs, its
 // credentials and what deleting it takes along.
-import type { PortalError } from '../portal/contract.js';
+import type { PortalError, PublicApi, PublicApplication, PublicRegistration } from '../portal/contract.js';
 import { html, type SafeHtml } from '../render/html-template.js';
-import {
-  blockingRegistrations,
-  managedApplication,
-  withdrawable,
-  type ApiChoice,
-  type ApplicationView,
-  type RegistrationView,
-} from './application-calls.js';
+import { blockingRegistrations, managedApplication, withdrawable } from './application-calls.js';
 import { credentialCard, credentialName, humanTime } from './credential-view.js';
 import { errorNotice, input } from './forms.js';
 import { csrfField, notice } from './layout.js';
@@ -20,31 +13,31 @@ export const LOSE_ALL = 'Services using its credentials lose access at once.';
 const MANAGED = 'Managed by the portal’s manifests: ask an administrator to change or delete it.';
 
 /** What the developer may read of a registration's status. */
-export const STATUS_WORDS: Record<RegistrationView['status'], string> = {
-  pending: 'pending: waiting for an administrator',
-  approved: 'approved: the application’s credentials may call the API',
-  rejected: 'rejected by an administrator',
-  revoked: 'revoked by an administrator',
+export const STATUS_WORDS: Record<PublicRegistration['status'], string> = {
+  pending: 'waiting for an administrator to decide',
+  approved: 'the application’s credentials may call it',
+  rejected: 'by an administrator',
+  revoked: 'by an administrator',
 };
 
-export function applicationPath(application: Pick<ApplicationView, 'id'>): string {
+export function applicationPath(application: Pick<PublicApplication, 'id'>): string {
   return `/applications/${encodeURIComponent(application.id)}`;
 }
 
 /** `application “billing”`, as a sentence names it. */
-export function applicationNoun(application: Pick<ApplicationView, 'name'>): string {
+export function applicationNoun(application: Pick<PublicApplication, 'name'>): string {
   return `application “${application.name}”`;
 }
 
-export function applicationTitle(application: Pick<ApplicationView, 'name'>): string {
+export function applicationTitle(application: Pick<PublicApplication, 'name'>): string {
   return `Application “${application.name}”`;
 }
 
-function badge(status: RegistrationView['status']): SafeHtml {
+function badge(status: PublicRegistration['status']): SafeHtml {
   return html`<span class="badge ${status}">${status}</span>`;
 }
 
-function apiLabel(name: string, apis: readonly ApiChoice[]): string {
+function apiLabel(name: string, apis: readonly PublicApi[]): string {
   const title = apis.find((api) => api.name === name)?.title;
   return title ? `${title} (${name})` : name;
 }
@@ -54,7 +47,7 @@ function plural(count: number, one: string): string {
 }
 
 /** One application on the list: its name as a link, its description and its registrations at a glance. */
-export function applicationSummary(application: ApplicationView): SafeHtml {
+export function applicationSummary(application: PublicApplication): SafeHtml {
   const id = `a-${application.id}`;
   const registrations = application.registrations.map((r) => html`<li>${r.api} ${badge(r.status)}</li>`);
   return html`<section class="card" aria-labelledby="${id}">
@@ -67,7 +60,7 @@ ${managedApplication(application) ? html`<p class="muted">${MANAGED}</p>` : ''}<
 }
 
 /** The properties at the top of an application's page. */
-export function applicationProperties(application: ApplicationView): SafeHtml {
+export function applicationProperties(application: PublicApplication): SafeHtml {
   const origin = managedApplication(application) ? 'the portal’s manifests' : 'you';
   return html`<dl class="props"><dt>Name</dt><dd>${application.name}</dd>
 <dt>Managed by</dt><dd>${origin}</dd>
@@ -75,9 +68,9 @@ export function applicationProperties(application: ApplicationView): SafeHtml {
 }
 
 /** The description, as a form unless the manifests manage it. */
-export function descriptionSection(application: ApplicationView, csrfToken: string, error?: PortalError): SafeHtml {
+export function descriptionSection(application: PublicApplication, csrfToken: string, error?: PortalError): SafeHtml {
   const heading = html`<h2 id="description">Description</h2>`;
-  if (application.descriptionManaged)
+  if (application.managed.description)
     return html`${heading}<p>${application.description ?? 'None.'}</p><p class="muted">${MANAGED}</p>`;
   const value = application.description ?? '';
   const invalid = error?.errors?.find((e) => e.field === 'description');
@@ -90,7 +83,7 @@ ${invalid ? html`<span class="error-text" id="description-error">${invalid.messa
 <div><button type="submit">Save description</button></div></form>`;
 }
 
-function registrationAction(application: ApplicationView, registration: RegistrationView, csrfToken: string) {
+function registrationAction(application: PublicApplication, registration: PublicRegistration, csrfToken: string) {
   if (registration.status === 'rejected' || registration.status === 'revoked')
     return html`<span class="muted">Only an administrator can remove it.</span>`;
   if (!withdrawable(registration)) return html`<span class="muted">Managed by the portal’s manifests.</span>`;
@@ -102,14 +95,14 @@ function registrationAction(application: ApplicationView, registration: Registra
 
 /** The application's registrations, each with its status and what the developer may do with it. */
 export function registrationsTable(
-  application: ApplicationView,
-  apis: readonly ApiChoice[],
+  application: PublicApplication,
+  apis: readonly PublicApi[],
   csrfToken: string,
 ): SafeHtml {
   if (application.registrations.length === 0) return html`<p>This application is not registered to any API yet.</p>`;
   const rows = application.registrations.map(
     (r) => html`<tr><td data-label="API">${apiLabel(r.api, apis)}</td>
-<td data-label="Status">${badge(r.status)} <span class="muted">${STATUS_WORDS[r.status]}</span></td>
+<td data-label="Status"><span>${badge(r.status)} <span class="muted">${STATUS_WORDS[r.status]}</span></span></td>
 <td data-label="Requested">${humanTime(r.createdAt)}</td>
 <td data-label="Action">${registrationAction(application, r, csrfToken)}</td></tr>`,
   );
@@ -120,8 +113,8 @@ export function registrationsTable(
 
 /** The form that registers the application to one of the portal's APIs it is not registered to yet. */
 export function registerForm(
-  application: ApplicationView,
-  apis: readonly ApiChoice[],
+  application: PublicApplication,
+  apis: readonly PublicApi[],
   csrfToken: string,
   error?: PortalError,
 ): SafeHtml {
@@ -148,7 +141,7 @@ ${api.autoApprove ? 'Registrations are approved at once.' : 'An administrator ap
 
 /** The application's credentials, as the dashboard shows the developer's own. */
 export function credentialsSection(
-  application: ApplicationView,
+  application: PublicApplication,
   canCreate: boolean,
   csrfToken: string,
   onceToken: string,
@@ -165,7 +158,7 @@ export function credentialsSection(
 }
 
 /** What deleting the application takes along, in words. */
-export function whatGoes(application: ApplicationView): SafeHtml {
+export function whatGoes(application: PublicApplication): SafeHtml {
   const credentials = application.credentials.map((c) => html`<li>the credential ${credentialName(c)}</li>`);
   const registrations = application.registrations.map((r) => html`<li>the registration to ${r.api} (${r.status})</li>`);
   const all = [...credentials, ...registrations];
@@ -174,20 +167,21 @@ export function whatGoes(application: ApplicationView): SafeHtml {
 }
 
 /** The confirmation the delete form asks for in the browser. */
-export function deleteQuestion(application: ApplicationView): string {
+export function deleteQuestion(application: PublicApplication): string {
   const credentials = plural(application.credentials.length, 'credential');
   const registrations = plural(application.registrations.length, 'API registration');
   return `Delete ${application.name}? Its ${credentials} and ${registrations} are deleted with it. ${LOSE_ALL}`;
 }
 
 /** The end of the page: the delete form, or why the developer may not delete the application. */
-export function deleteSection(application: ApplicationView, csrfToken: string): SafeHtml {
+export function deleteSection(application: PublicApplication, csrfToken: string): SafeHtml {
   const heading = html`<h2 id="delete">Delete application</h2>`;
   if (managedApplication(application)) return html`${heading}<p class="muted">${MANAGED}</p>`;
   const blocking = blockingRegistrations(application);
   if (blocking.length > 0) {
     const names = blocking.map((r) => `${r.api} (${r.status})`).join(', ');
-    return html`${heading}${notice('info', `It holds a registration an administrator ${blocking[0]!.status}: ${names}. Only an administrator can delete it.`)}`;
+    const why = `Only an administrator can delete it: it holds a registration an administrator rejected or revoked (${names}).`;
+    return html`${heading}${notice('info', why)}`;
   }
   const warning = html`<strong>Deleting the application cannot be undone.</strong> ${LOSE_ALL}`;
   return html`${heading}${notice('warn', warning)}${whatGoes(application)}

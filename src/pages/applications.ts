@@ -3,9 +3,9 @@
 // registration and deleting the application. Every refusal of the engine is told on the page the
 // form came from, at its field where it names one.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PortalError, type Session } from '../portal/contract.js';
+import { PortalError, type PublicApplication, type Session } from '../portal/contract.js';
 import { html, type SafeHtml } from '../render/html-template.js';
-import { applicationCalls, blockingRegistrations, type ApplicationView } from './application-calls.js';
+import { blockingRegistrations, managedApplication } from './application-calls.js';
 import {
   applicationNoun,
   applicationPath,
@@ -40,6 +40,9 @@ const DONE_MESSAGES: Record<string, string> = {
   deleted: 'The credential is deleted. Applications and services that used it no longer have access.',
 };
 
+const SELF_SERVICE_OFF =
+  'Self-service is off: you cannot create or describe applications or request registrations at the moment. Withdrawing and deleting still work.';
+
 const LIST_MESSAGES: Record<string, string> = {
   deleted: 'The application is deleted, with its credentials and registrations.',
 };
@@ -59,18 +62,14 @@ export function applicationRoutes(fastify: FastifyInstance, context: PageContext
   registrationRoutes(fastify, context, once);
   deleteRoutes(fastify, context);
   scopedCredentialRoutes(fastify, context, once, '/applications/:app/credentials', async (request, session) =>
-    credentialScope(
-      context,
-      session,
-      await applicationCalls(context.engine).getApplication(session, applicationId(request)),
-    ),
+    credentialScope(context, session, await context.engine.getApplication(session, applicationId(request))),
   );
 }
 
 /** An application's credentials, as the credential pages reach them; an application holds no acl group. */
-function credentialScope(context: PageContext, session: Session, application: ApplicationView): CredentialScope {
+function credentialScope(context: PageContext, session: Session, application: PublicApplication): CredentialScope {
   const { engine } = context;
-  const calls = applicationCalls(engine);
+
   const app = application.id;
   return {
     base: `${applicationPath(application)}/credentials`,
@@ -78,11 +77,11 @@ function credentialScope(context: PageContext, session: Session, application: Ap
     current: CURRENT,
     owner: applicationNoun(application),
     types: async () => (await engine.credentialTypes(session)).filter((type) => type !== 'acl'),
-    get: (id) => calls.getApplicationCredential(session, app, id),
-    create: (input) => calls.createApplicationCredential(session, app, input),
-    update: (id, input) => calls.updateApplicationCredential(session, app, id, input),
-    rotate: (id) => calls.rotateApplicationCredential(session, app, id),
-    delete: (id) => calls.deleteApplicationCredential(session, app, id),
+    get: (id) => engine.getApplicationCredential(session, app, id),
+    create: (input) => engine.createApplicationCredential(session, app, input),
+    update: (id, input) => engine.updateApplicationCredential(session, app, id, input),
+    rotate: (id) => engine.rotateApplicationCredential(session, app, id),
+    delete: (id) => engine.deleteApplicationCredential(session, app, id),
   };
 }
 
@@ -112,16 +111,16 @@ ${invalid ? html`<span class="error-text" id="new-description-error">${invalid.m
 
 function listRoutes(fastify: FastifyInstance, context: PageContext): void {
   const { engine } = context;
-  const calls = applicationCalls(engine);
+
   const signedIn = signedInRoutes(fastify, context);
   fastify.get(
     '/applications',
     signedIn.page,
     signedIn.handler(async (request, reply, session) => {
-      const [applications, settings] = await Promise.all([calls.listApplications(session), engine.settings()]);
+      const [applications, settings] = await Promise.all([engine.listApplications(session), engine.settings()]);
       const create = settings.selfService.enabled
         ? html`<p><a class="button" href="/applications/new">Create application</a></p>`
-        : notice('info', 'Self-service is off: you cannot create applications or request registrations at the moment.');
+        : notice('info', SELF_SERVICE_OFF);
       const list =
         applications.length > 0 ? applications.map(applicationSummary) : html`<p>You have no applications yet.</p>`;
       return page(reply, session, {
@@ -146,7 +145,7 @@ ${create}${list}`,
       const name = (form.name ?? '').trim();
       const description = (form.description ?? '').trim();
       try {
-        const created = await calls.createApplication(session, description ? { name, description } : { name });
+        const created = await engine.createApplication(session, description ? { name, description } : { name });
         return redirect(reply, `${applicationPath(created)}?done=created`);
       } catch (error) {
         if (!(error instanceof PortalError)) throw error;
@@ -158,7 +157,7 @@ ${create}${list}`,
 
 /** A refusal shown on the application's page, in the section whose form was sent. */
 interface Refusal {
-  section: 'description' | 'register' | 'delete';
+  section: 'description' | 'register';
   error: PortalError;
 }
 
@@ -173,15 +172,21 @@ async function applicationPage(
   once: OneTime,
   reply: FastifyReply,
   session: Session,
-  application: ApplicationView,
+  application: PublicApplication,
   options: ShowOptions = {},
 ) {
-  const calls = applicationCalls(context.engine);
-  const [apis, types] = await Promise.all([calls.listApis(session), context.engine.credentialTypes(session)]);
+  const { engine } = context;
+  const [apis, types, settings] = await Promise.all([
+    engine.listApis(),
+    engine.credentialTypes(session),
+    engine.settings(),
+  ]);
   const csrf = reply.generateCsrf();
   const refused = (section: Refusal['section']) =>
     options.refusal?.section === section ? options.refusal.error : undefined;
-  const deleteRefusal = refused('delete');
+  const register = settings.selfService.enabled
+    ? registerForm(application, apis, csrf, refused('register'))
+    : html`${refused('register') ? errorNotice(refused('register')!) : ''}${notice('info', SELF_SERVICE_OFF)}`;
   return page(reply, session, {
     title: applicationTitle(application),
     current: CURRENT,
@@ -191,7 +196,7 @@ ${descriptionSection(application, csrf, refused('description'))}
 <h2 id="registrations">API registrations</h2>
 ${registrationsTable(application, apis, csrf)}
 <h3>Register to an API</h3>
-${registerForm(application, apis, csrf, refused('register'))}
+${register}
 <h2 id="credentials">Credentials</h2>
 ${credentialsSection(
   application,
@@ -199,19 +204,19 @@ ${credentialsSection(
   csrf,
   once.formToken(session),
 )}
-${deleteRefusal ? errorNotice(deleteRefusal) : ''}${deleteSection(application, csrf)}
+${deleteSection(application, csrf)}
 ${BACK_TO_LIST}`,
   });
 }
 
 function applicationPageRoutes(fastify: FastifyInstance, context: PageContext, once: OneTime): void {
-  const calls = applicationCalls(context.engine);
+  const { engine } = context;
   const signedIn = signedInRoutes(fastify, context);
   fastify.get(
     '/applications/:app',
     signedIn.page,
     signedIn.handler(async (request, reply, session) => {
-      const application = await calls.getApplication(session, applicationId(request));
+      const application = await engine.getApplication(session, applicationId(request));
       return applicationPage(context, once, reply, session, application, {
         message: doneMessage(request, DONE_MESSAGES),
       });
@@ -221,10 +226,10 @@ function applicationPageRoutes(fastify: FastifyInstance, context: PageContext, o
     '/applications/:app/description',
     signedIn.form,
     signedIn.handler(async (request, reply, session) => {
-      const application = await calls.getApplication(session, applicationId(request));
+      const application = await engine.getApplication(session, applicationId(request));
       const description = (formOf(request).description ?? '').trim();
       try {
-        await calls.updateApplication(session, application.id, { description });
+        await engine.updateApplication(session, application.id, { description });
         return redirect(reply, `${applicationPath(application)}?done=described#description`);
       } catch (error) {
         if (!(error instanceof PortalError)) throw error;
@@ -236,15 +241,15 @@ function applicationPageRoutes(fastify: FastifyInstance, context: PageContext, o
 }
 
 function registrationRoutes(fastify: FastifyInstance, context: PageContext, once: OneTime): void {
-  const calls = applicationCalls(context.engine);
+  const { engine } = context;
   const signedIn = signedInRoutes(fastify, context);
   fastify.post(
     '/applications/:app/registrations',
     signedIn.form,
     signedIn.handler(async (request, reply, session) => {
-      const application = await calls.getApplication(session, applicationId(request));
+      const application = await engine.getApplication(session, applicationId(request));
       try {
-        const registration = await calls.requestRegistration(session, application.id, formOf(request).api ?? '');
+        const registration = await engine.requestRegistration(session, application.id, formOf(request).api ?? '');
         const done = registration.status === 'approved' ? 'approved' : 'requested';
         return redirect(reply, `${applicationPath(application)}?done=${done}#registrations`);
       } catch (error) {
@@ -257,7 +262,7 @@ function registrationRoutes(fastify: FastifyInstance, context: PageContext, once
     '/applications/:app/registrations/:api/withdraw',
     signedIn.form,
     signedIn.handler(async (request, reply, session) => {
-      const application = await calls.getApplication(session, applicationId(request));
+      const application = await engine.getApplication(session, applicationId(request));
       const api = String((request.params as Record<string, unknown>).api ?? '');
       const registration = application.registrations.find((r) => r.api === api);
       if (formOf(request).confirm !== 'yes' && registration) {
@@ -271,7 +276,7 @@ function registrationRoutes(fastify: FastifyInstance, context: PageContext, once
         });
       }
       try {
-        await calls.withdrawRegistration(session, application.id, api);
+        await engine.withdrawRegistration(session, application.id, api);
         return redirect(reply, `${applicationPath(application)}?done=withdrawn#registrations`);
       } catch (error) {
         if (!(error instanceof PortalError)) throw error;
@@ -282,15 +287,15 @@ function registrationRoutes(fastify: FastifyInstance, context: PageContext, once
 }
 
 function deleteRoutes(fastify: FastifyInstance, context: PageContext): void {
-  const calls = applicationCalls(context.engine);
+  const { engine } = context;
   const signedIn = signedInRoutes(fastify, context);
-  const confirmPage = (reply: FastifyReply, session: Session, application: ApplicationView, error?: PortalError) => {
-    const blocked = blockingRegistrations(application).length > 0 || application.origin === 'manifest';
+  const confirmPage = (reply: FastifyReply, session: Session, application: PublicApplication, error?: PortalError) => {
+    const blocked = blockingRegistrations(application).length > 0 || managedApplication(application);
     const form = html`<form method="post" action="${applicationPath(application)}/delete" class="actions">${csrfField(reply.generateCsrf())}
 <input type="hidden" name="confirm" value="yes">
 <button type="submit" class="danger">Delete ${application.name}</button><a href="${applicationPath(application)}">Cancel</a></form>`;
     return page(reply, session, {
-      title: `Delete ${application.name}?`,
+      title: `Delete ${applicationNoun(application)}?`,
       current: CURRENT,
       status: error?.status,
       body: html`${error ? errorNotice(error) : ''}${notice('warn', html`<strong>Deleting the application cannot be undone.</strong> ${LOSE_ALL}`)}
@@ -301,17 +306,17 @@ ${whatGoes(application)}${error || blocked ? html`<p><a href="${applicationPath(
     '/applications/:app/delete',
     signedIn.page,
     signedIn.handler(async (request, reply, session) =>
-      confirmPage(reply, session, await calls.getApplication(session, applicationId(request))),
+      confirmPage(reply, session, await engine.getApplication(session, applicationId(request))),
     ),
   );
   fastify.post(
     '/applications/:app/delete',
     signedIn.form,
     signedIn.handler(async (request, reply, session) => {
-      const application = await calls.getApplication(session, applicationId(request));
+      const application = await engine.getApplication(session, applicationId(request));
       if (formOf(request).confirm !== 'yes') return confirmPage(reply, session, application);
       try {
-        await calls.deleteApplication(session, application.id);
+        await engine.deleteApplication(session, application.id);
         return redirect(reply, '/applications?done=deleted');
       } catch (error) {
         if (!(error instanceof PortalError)) throw error;
