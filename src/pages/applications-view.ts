@@ -120,7 +120,7 @@ export function registerForm(
 ): SafeHtml {
   const taken = new Set(application.registrations.map((r) => r.api));
   const open = apis.filter((api) => !taken.has(api.name));
-  const problem = error ? errorNotice(error, []) : '';
+  const problem = error ? refusalNotice(error) : '';
   if (apis.length === 0) return html`${problem}<p>The portal publishes no APIs yet.</p>`;
   if (open.length === 0)
     return html`${problem}<p>This application is registered to every API the portal publishes.</p>`;
@@ -137,6 +137,11 @@ ${api.autoApprove ? 'Registrations are approved at once.' : 'An administrator ap
 <span class="hint" id="register-api-hint">The portal’s APIs this application is not registered to yet.</span></div>
 <div><button type="submit">Request registration</button></div></form>
 <details><summary>About these APIs</summary><dl class="apis">${about}</dl></details>`;
+}
+
+/** A refusal of a form without fields to mark (a registration, a deletion): its title and its detail, which names what. */
+export function refusalNotice(error: PortalError): SafeHtml {
+  return notice('error', html`<strong>${error.title}.</strong> ${error.detail}`);
 }
 
 /** The application's credentials, as the dashboard shows the developer's own. */

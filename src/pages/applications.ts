@@ -17,6 +17,7 @@ import {
   descriptionSection,
   LOSE_ALL,
   nameField,
+  refusalNotice,
   registerForm,
   registrationsTable,
   whatGoes,
@@ -186,7 +187,7 @@ async function applicationPage(
     options.refusal?.section === section ? options.refusal.error : undefined;
   const register = settings.selfService.enabled
     ? registerForm(application, apis, csrf, refused('register'))
-    : html`${refused('register') ? errorNotice(refused('register')!) : ''}${notice('info', SELF_SERVICE_OFF)}`;
+    : html`${refused('register') ? refusalNotice(refused('register')!) : ''}${notice('info', SELF_SERVICE_OFF)}`;
   return page(reply, session, {
     title: applicationTitle(application),
     current: CURRENT,
@@ -298,7 +299,7 @@ function deleteRoutes(fastify: FastifyInstance, context: PageContext): void {
       title: `Delete ${applicationNoun(application)}?`,
       current: CURRENT,
       status: error?.status,
-      body: html`${error ? errorNotice(error) : ''}${notice('warn', html`<strong>Deleting the application cannot be undone.</strong> ${LOSE_ALL}`)}
+      body: html`${error ? refusalNotice(error) : ''}${notice('warn', html`<strong>Deleting the application cannot be undone.</strong> ${LOSE_ALL}`)}
 ${whatGoes(application)}${error || blocked ? html`<p><a href="${applicationPath(application)}">Back to ${application.name}</a></p>` : form}`,
     });
   };
