@@ -184,8 +184,8 @@ export function deleteSection(application: PublicApplication, csrfToken: string)
   if (managedApplication(application)) return html`${heading}<p class="muted">${MANAGED}</p>`;
   const blocking = blockingRegistrations(application);
   if (blocking.length > 0) {
-    const names = blocking.map((r) => `${r.api} (${r.status})`).join(', ');
-    const why = `Only an administrator can delete it: it holds a registration an administrator rejected or revoked (${names}).`;
+    const held = blocking.map((r) => `the ${r.status} registration to ${r.api}`).join(' and ');
+    const why = `Only an administrator can delete it: it holds ${held}, which only an administrator lifts.`;
     return html`${heading}${notice('info', why)}`;
   }
   const warning = html`<strong>Deleting the application cannot be undone.</strong> ${LOSE_ALL}`;

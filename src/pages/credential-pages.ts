@@ -35,7 +35,7 @@ export interface CredentialScope {
   back: BackLink;
   /** The navigation entry the pages belong to. */
   current: string;
-  /** Said under the title of the create page: whose credential it makes. */
+  /** Named in the title of the create page: whose credential it makes (none: the developer's own). */
   owner?: string;
   types(): Promise<CredentialType[]>;
   get(id: string): Promise<PublicCredential>;
@@ -112,11 +112,10 @@ ${controls}
     'You cannot create credentials at the moment: self-service is off, or you hold as many as allowed.',
   );
   return page(reply, session, {
-    title: 'Create API credential',
+    title: scope.owner ? `Create a credential for ${scope.owner}` : 'Create API credential',
     current: scope.current,
     status: open?.error.status,
     body: html`${open ? errorNotice(open.error, open.type in CREDENTIAL_FIELDS ? fieldNames(open.type as CredentialType) : []) : ''}
-${scope.owner ? html`<p>For ${scope.owner}.</p>` : ''}
 <p>Choose the kind of credential your application uses. The secret is generated for you and shown once.</p>
 ${types.length > 0 ? forms : none}
 ${backLink(scope.back)}`,
