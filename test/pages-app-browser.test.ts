@@ -5,14 +5,14 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from './helpers/chromium.js';
-import { decideRegistration, publishApis } from './helpers/pages-app.js';
+import { AdminManifests } from './helpers/pages-app.js';
 import { PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
 import { proveAddress } from './helpers/proof.js';
 
 const available = chromiumAvailable('the applications browser suite');
 const WIDTHS = [1280, 360] as const;
 const MANIFEST = 'developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }\n';
-const APPROVED = `${MANIFEST}  - { email: lin@example.com, fullName: Lin, status: approved }\n`;
+const LONG_NAME = 'mobile-app-with-a-rather-long-name-for-narrow-screens';
 
 /**
  * Axe finds nothing serious or critical (axe runs as a script: not where JavaScript is off), nothing
@@ -71,6 +71,7 @@ async function register(page: Page, api: string): Promise<void> {
 describe.skipIf(!available)('the applications pages in Chromium', { timeout: 90_000 }, () => {
   let browser: Browser;
   let server: PortalServer;
+  let admin: AdminManifests;
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -82,16 +83,11 @@ describe.skipIf(!available)('the applications pages in Chromium', { timeout: 90_
     });
     expect(registered.status).toBe(201);
     await proveAddress(server.w, 'lin@example.com');
-    server.apply(APPROVED);
-    await publishApis(server.w, [
-      { name: 'payments', title: 'Payments API', description: 'Charge cards and refunds.' },
-      { name: 'weather', autoApproveRegistrations: true },
-      {
-        name: 'catalogue-search-with-a-long-name',
-        title: 'Catalogue search',
-        description: 'Full-text search over the product catalogue.',
-      },
+    admin = new AdminManifests(server.w, [
+      { email: 'ada@example.com', fullName: 'Ada Lovelace' },
+      { email: 'lin@example.com', fullName: 'Lin' },
     ]);
+    admin.apply();
   }, 90_000);
 
   afterAll(async () => {
@@ -167,16 +163,16 @@ describe.skipIf(!available)('the applications pages in Chromium', { timeout: 90_
   it('shows a registration an administrator rejected, and leaves that application to the administrator', async () => {
     const context = await browser.newContext({ baseURL: server.url });
     const page = await logIn(context);
-    await createApplication(page, 'mobile-app-with-a-rather-long-name-for-narrow-screens', 'The phone app.');
+    await createApplication(page, LONG_NAME, 'The phone app.');
     await register(page, 'payments');
-    await register(page, 'catalogue-search-with-a-long-name');
-    await decideRegistration(
-      server.w,
-      'lin@example.com',
-      'mobile-app-with-a-rather-long-name-for-narrow-screens',
-      'payments',
-      'rejected',
-    );
+    await register(page, 'catalogue-search');
+    // The administrator rejects one (declaring the application adopts it), then releases it.
+    admin.developer('lin@example.com').applications = [
+      `      - name: ${LONG_NAME}\n        registrations: [ { api: payments, status: rejected }, { api: catalogue-search, status: pending } ]\n`,
+    ];
+    admin.apply();
+    admin.developer('lin@example.com').applications = [];
+    admin.apply([`{ developer: lin@example.com, application: ${LONG_NAME}, keep: true }`]);
     await page.reload();
     const rejected = page.locator('table tbody tr').filter({ hasText: 'payments' });
     expect(await rejected.locator('.badge').textContent()).toBe('rejected');

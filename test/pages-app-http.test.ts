@@ -5,19 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { type Answer, HttpBrowser, secretOf } from './helpers/http-browser.js';
-import { adoptApplication, decideRegistration, publishApis } from './helpers/pages-app.js';
+import { AdminManifests } from './helpers/pages-app.js';
 import { PASSWORD, startPortal, type PortalServer } from './helpers/pages-server.js';
 import { verifyOverHttp } from './helpers/verification.js';
 
 const MANIFEST = 'developers:\n  - { email: ada@example.com, fullName: Ada Lovelace, status: approved }\n';
-const APPROVED = `${MANIFEST}  - { email: kim@example.com, fullName: Kim, status: approved }
-  - { email: lin@example.com, fullName: Lin, status: approved }\n`;
-
-const APIS = [
-  { name: 'payments', title: 'Payments API', description: 'Charge cards and refunds.' },
-  { name: 'weather', autoApproveRegistrations: true },
-  { name: 'search', title: 'Search' },
-];
 
 /** The id in the path an answer redirects to: `/applications/ID?done=…`. */
 function applicationIdIn(answer: Answer): string {
@@ -64,13 +56,18 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
   let server: PortalServer;
   let kim: HttpBrowser;
   let lin: HttpBrowser;
+  let admin: AdminManifests;
 
   beforeAll(async () => {
     server = await startPortal(MANIFEST, { listen: true, state: backend.newState() });
     await signUp(server, 'kim@example.com');
     await signUp(server, 'lin@example.com');
-    server.apply(APPROVED);
-    await publishApis(server.w, APIS);
+    admin = new AdminManifests(server.w, [
+      { email: 'ada@example.com', fullName: 'Ada Lovelace' },
+      { email: 'kim@example.com', fullName: 'Kim', applications: [] },
+      { email: 'lin@example.com', fullName: 'Lin' },
+    ]);
+    admin.apply();
     kim = await logIn(server, 'kim@example.com');
     lin = await logIn(server, 'lin@example.com');
   }, 90_000);
@@ -115,7 +112,8 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
   it("registers to an API chosen from the portal's list, shows each status, withdraws", async () => {
     const id = await createApplication(kim, 'mobile');
     const page = await kim.get(`/applications/${id}`);
-    for (const api of ['payments', 'weather', 'search']) expect(page.body).toContain(`<option value="${api}">`);
+    for (const api of ['payments', 'weather', 'catalogue-search'])
+      expect(page.body).toContain(`<option value="${api}">`);
     expect(textOf(page)).toContain('Payments API (payments), needs approval');
     expect(textOf(page)).toContain('weather, approved at once');
 
@@ -197,7 +195,9 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
     const id = await createApplication(kim, 'short-lived');
     const base = `/applications/${id}/credentials`;
     await kim.submit(await kim.get(`${base}/new`), base, { type: 'key-auth', name: 'short-key' });
-    await kim.submit(await kim.get(`/applications/${id}`), `/applications/${id}/registrations`, { api: 'search' });
+    await kim.submit(await kim.get(`/applications/${id}`), `/applications/${id}/registrations`, {
+      api: 'catalogue-search',
+    });
 
     const page = await kim.get(`/applications/${id}`);
     expect(page.body).toMatch(/data-confirm="Delete short-lived\? Its 1 credential and 1 API registration are deleted/);
@@ -206,7 +206,7 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
     const words = textOf(asked);
     expect(words).toContain('Delete application “short-lived”?');
     expect(words).toContain('the credential key-auth “short-key”');
-    expect(words).toContain('the registration to search (pending)');
+    expect(words).toContain('the registration to catalogue-search (pending)');
     expect(words).toContain('lose access at once');
 
     const deleted = await kim.submit(asked, `/applications/${id}/delete`, {});
@@ -220,17 +220,33 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
     const page = await kim.get(`/applications/${id}`);
     await kim.submit(page, `/applications/${id}/registrations`, { api: 'payments' });
     const requested = await kim.get(
-      (await kim.submit(page, `/applications/${id}/registrations`, { api: 'search' })).location!,
+      (await kim.submit(page, `/applications/${id}/registrations`, { api: 'catalogue-search' })).location!,
     );
-    await decideRegistration(server.w, 'kim@example.com', 'refused', 'payments', 'rejected');
-    await decideRegistration(server.w, 'kim@example.com', 'refused', 'search', 'revoked');
+    // The administrator rejects one and approves the other (declaring the application adopts it),
+    // revokes the approval, then releases the application: it is the developer's again, the
+    // decisions stay.
+    const kimsEntry = admin.developer('kim@example.com');
+    const refused = (search: string) =>
+      `      - name: refused\n        registrations:\n          - { api: payments, status: rejected }\n          - { api: catalogue-search, status: ${search} }\n`;
+    kimsEntry.applications = [refused('approved')];
+    admin.apply();
+    const adopted = await kim.get(`/applications/${id}`);
+    expect(textOf(adopted)).toContain('Managed by the portal’s manifests');
+    kimsEntry.applications = [refused('revoked')];
+    admin.apply();
+    kimsEntry.applications = [];
+    admin.apply(['{ developer: kim@example.com, application: refused, keep: true }']);
 
     const decided = await kim.get(`/applications/${id}`);
     expect(decided.body).toContain('<span class="badge rejected">rejected</span>');
     expect(decided.body).toContain('<span class="badge revoked">revoked</span>');
     expect(decided.body).not.toContain(`/applications/${id}/registrations/payments/withdraw`);
     expect(decided.body).not.toContain(`action="/applications/${id}/delete"`);
-    expect(textOf(decided)).toContain('Only an administrator can delete it');
+    expect(decided.body).toContain(`action="/applications/${id}/description"`);
+    expect(textOf(decided)).not.toContain('Managed by the portal’s manifests');
+    expect(textOf(decided)).toContain(
+      'Only an administrator can delete it: it holds the revoked registration to catalogue-search and the rejected registration to payments',
+    );
 
     // A form from before the decision, sent now: the engine refuses, the page says why.
     const withdrawn = await kim.submit(requested, `/applications/${id}/registrations/payments/withdraw`, {
@@ -247,7 +263,10 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
   it("shows an application the manifests manage read-only; another developer's is not found", async () => {
     const id = await createApplication(kim, 'adopted', 'Kept in git');
     await kim.submit(await kim.get(`/applications/${id}`), `/applications/${id}/registrations`, { api: 'payments' });
-    await adoptApplication(server.w, 'kim@example.com', 'adopted');
+    admin.developer('kim@example.com').applications = [
+      '      - name: adopted\n        description: Kept in git\n        registrations: [ { api: payments, status: pending } ]\n',
+    ];
+    admin.apply();
 
     const page = await kim.get(`/applications/${id}`);
     expect(textOf(page)).toContain('Managed by the portal’s manifests');

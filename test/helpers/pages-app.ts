@@ -1,96 +1,51 @@
-// What an administrator's manifests leave in the state for the application page suites, written as
-// rows: the APIs the portal publishes, a decision on a registration, and an application the
-// manifests took over. (The pages only read these; the plan and apply suites test how apply writes them.)
-import type { Conn } from '../../src/store/backend.js';
-import { openStore } from '../../src/store/index.js';
+// The administrator's side of the application page suites: the manifests that publish the APIs,
+// adopt, decide and release developers' applications, and set the portal's self-service, each
+// applied with a real `portalform apply`.
 import type { Workspace } from './cli.js';
 
-export interface PublishedApi {
-  name: string;
-  title?: string;
-  description?: string;
-  autoApproveRegistrations?: boolean;
+export const APIS_YAML = `apis:
+  - { name: payments, title: Payments API, description: Charge cards and refunds. }
+  - { name: weather, autoApproveRegistrations: true }
+  - { name: catalogue-search, title: Catalogue search, description: Full-text search over the product catalogue. }
+`;
+
+/** One developer's entry, with the applications the manifests declare for it (YAML list items, indented by 6). */
+export interface DeclaredDeveloper {
+  email: string;
+  fullName: string;
+  applications?: string[];
 }
 
-async function withState<T>(w: Pick<Workspace, 'state' | 'dir'>, work: (db: Conn) => Promise<T>): Promise<T> {
-  const store = openStore(w.state, w.dir);
-  try {
-    const opened = await store.openExisting();
-    if (!opened) throw new Error(`no state at ${w.state}`);
-    return await opened.db.transaction().execute(work);
-  } finally {
-    await store.close();
+export class AdminManifests {
+  /** The `portal:` block's YAML, or ''. */
+  portal = '';
+
+  constructor(
+    private readonly w: Pick<Workspace, 'write' | 'run'>,
+    readonly developers: DeclaredDeveloper[],
+  ) {}
+
+  developer(email: string): DeclaredDeveloper {
+    const found = this.developers.find((d) => d.email === email);
+    if (!found) throw new Error(`no declared developer ${email}`);
+    return found;
   }
-}
 
-export function publishApis(w: Pick<Workspace, 'state' | 'dir'>, apis: PublishedApi[]): Promise<void> {
-  const at = new Date().toISOString();
-  return withState(w, async (tx) => {
-    for (const api of apis)
-      await tx
-        .insertInto('pf_apis')
-        .values({
-          name: api.name,
-          title: api.title ?? null,
-          description: api.description ?? null,
-          auto_approve_registrations:
-            api.autoApproveRegistrations === undefined ? null : api.autoApproveRegistrations ? 1 : 0,
-          acl_groups: '[]',
-          created_at: at,
-          updated_at: at,
-        })
-        .execute();
-  });
-}
+  text(removed: string[] = []): string {
+    const entries = this.developers.map((d) => {
+      const head = `  - email: ${d.email}\n    fullName: ${d.fullName}\n    status: approved\n`;
+      const applications = d.applications?.length ? `    applications:\n${d.applications.join('')}` : '';
+      return head + applications;
+    });
+    const removedBlock = removed.length ? `removed:\n${removed.map((r) => `  - ${r}\n`).join('')}` : '';
+    return `version: 1\n${this.portal}${APIS_YAML}developers:\n${entries.join('')}${removedBlock}`;
+  }
 
-async function applicationId(tx: Conn, email: string, application: string): Promise<string> {
-  const row = await tx
-    .selectFrom('pf_applications')
-    .innerJoin('pf_developers', 'pf_developers.id', 'pf_applications.developer_id')
-    .select('pf_applications.id as id')
-    .where('pf_developers.email', '=', email)
-    .where('pf_applications.name', '=', application)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-/** An administrator's decision on a registration, as an apply of the manifests leaves it. */
-export function decideRegistration(
-  w: Pick<Workspace, 'state' | 'dir'>,
-  email: string,
-  application: string,
-  api: string,
-  status: 'approved' | 'rejected' | 'revoked',
-): Promise<void> {
-  return withState(w, async (tx) => {
-    const id = await applicationId(tx, email, application);
-    await tx
-      .updateTable('pf_registrations')
-      .set({ status, updated_at: new Date().toISOString() })
-      .where('application_id', '=', id)
-      .where('api', '=', api)
-      .executeTakeFirstOrThrow();
-  });
-}
-
-/** The manifests declaring a self-made application, its description and registrations: it is theirs now. */
-export function adoptApplication(
-  w: Pick<Workspace, 'state' | 'dir'>,
-  email: string,
-  application: string,
-): Promise<void> {
-  return withState(w, async (tx) => {
-    const id = await applicationId(tx, email, application);
-    const at = new Date().toISOString();
-    await tx
-      .updateTable('pf_applications')
-      .set({ origin: 'manifest', description_managed: 1, updated_at: at })
-      .where('id', '=', id)
-      .execute();
-    await tx
-      .updateTable('pf_registrations')
-      .set({ origin: 'manifest', updated_at: at })
-      .where('application_id', '=', id)
-      .execute();
-  });
+  /** Applies the manifests (and the one-shot `removed` entries given), as `portalform apply --json`. */
+  apply(removed: string[] = []): void {
+    this.w.write('portal/developers.yaml', this.text(removed));
+    // --json: the suites read the state the apply leaves, not the text of its plan.
+    const result = this.w.run(['apply', 'portal', '--auto-approve', '--json']);
+    if (result.code !== 0) throw new Error(`apply failed: ${result.stderr}\n${this.text(removed)}`);
+  }
 }
