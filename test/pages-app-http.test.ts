@@ -285,6 +285,41 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
     expect(textOf(await lin.get('/applications'))).not.toContain('adopted');
   });
 
+  it('stops at maxApplications; with self-service off, withdrawing and deleting still work', async () => {
+    admin.portal = 'portal:\n  selfService: { maxApplications: 1 }\n';
+    admin.apply();
+    const id = await createApplication(lin, 'only-one');
+    await lin.submit(await lin.get(`/applications/${id}`), `/applications/${id}/registrations`, { api: 'weather' });
+    const over = await lin.submit(await lin.get('/applications/new'), '/applications', { name: 'one-too-many' });
+    expect(over.status).toBe(403);
+    expect(textOf(over)).toContain('Limit reached');
+    expect(over.body).toContain('value="one-too-many"');
+
+    const staleForm = await lin.get('/applications/new');
+    admin.portal = 'portal:\n  selfService: { enabled: false }\n';
+    admin.apply();
+    try {
+      const list = await lin.get('/applications');
+      expect(textOf(list)).toContain('Self-service is off');
+      expect(list.body).not.toContain('href="/applications/new"');
+      const page = await lin.get(`/applications/${id}`);
+      expect(page.body).not.toContain(`action="/applications/${id}/registrations"`);
+      expect(textOf(page)).toContain('Withdrawing and deleting still work.');
+      const refused = await lin.submit(staleForm, '/applications', { name: 'while-off' });
+      expect(refused.status).toBe(403);
+      expect(textOf(refused)).toContain('Self-service is off');
+
+      const withdraw = `/applications/${id}/registrations/weather/withdraw`;
+      const withdrawn = await lin.submit(page, withdraw, { confirm: 'yes' });
+      expect(withdrawn.location).toBe(`/applications/${id}?done=withdrawn#registrations`);
+      const deleted = await lin.submit(page, `/applications/${id}/delete`, { confirm: 'yes' });
+      expect(deleted.location).toBe('/applications?done=deleted');
+    } finally {
+      admin.portal = '';
+      admin.apply();
+    }
+  });
+
   it('keeps the sessions and CSRF of the other pages', async () => {
     const anonymous = new HttpBrowser(server.url);
     const away = await anonymous.get('/applications');
