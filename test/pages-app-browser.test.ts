@@ -157,6 +157,13 @@ describe.skipIf(!available)('the applications pages in Chromium', { timeout: 90_
     );
     expect(page.url()).toMatch(/\/applications\?done=deleted$/);
     expect(await mainText(page)).toContain('The application is deleted, with its credentials and registrations.');
+    // The developer's own credentials stay apart from the application's, and point to them.
+    await follow(page, page.getByRole('link', { name: 'Credentials', exact: true }));
+    expect(await mainText(page)).not.toContain('billing-prod');
+    await follow(page, page.getByRole('main').getByRole('link', { name: 'applications' }));
+    expect(page.url()).toMatch(/\/applications$/);
+    await page.goBack();
+    await inspect(page, 'dashboard');
     await context.close();
   });
 

@@ -103,11 +103,11 @@ export function registrationsTable(
   const rows = application.registrations.map(
     (r) => html`<tr><td data-label="API">${apiLabel(r.api, apis)}</td>
 <td data-label="Status"><span>${badge(r.status)} <span class="muted">${STATUS_WORDS[r.status]}</span></span></td>
-<td data-label="Requested">${humanTime(r.createdAt)}</td>
+<td data-label="Created">${humanTime(r.createdAt)}</td>
 <td data-label="Action">${registrationAction(application, r, csrfToken)}</td></tr>`,
   );
   return html`<div class="table-wrap"><table class="stack"><caption class="visually-hidden">API registrations of ${application.name}</caption>
-<thead><tr><th scope="col">API</th><th scope="col">Status</th><th scope="col">Requested</th><th scope="col">Action</th></tr></thead>
+<thead><tr><th scope="col">API</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Action</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`;
 }
 
