@@ -5,6 +5,9 @@
 // APIs and manifest-managed applications are written straight into the state after the last apply:
 // the suites test the service's rules on them, whoever put them there.
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { expect } from 'vitest';
 import { workspace, type Workspace } from './cli.js';
 import { contractOf, type PublishedContract } from './openapi.js';
@@ -192,4 +195,30 @@ export function outboxSize(ws: Workspace): Promise<number> {
     const [row] = (await query('select count(*) as n from pf_outbox')) as Array<{ n: number | string }>;
     return Number(row!.n);
   });
+}
+
+/**
+ * Another writer holding the developer's row (PostgreSQL) or the state's write lock (SQLite) until
+ * released, as an apply does: requests that change the developer queue up behind it at once.
+ */
+export async function holdDeveloper(ws: Workspace, email: string): Promise<() => Promise<void>> {
+  if (!ws.state.startsWith('postgres')) {
+    const db = new Database(join(ws.dir, 'portalform.db'));
+    db.exec('begin immediate');
+    return async () => {
+      db.exec('commit');
+      db.close();
+    };
+  }
+  const url = new URL(ws.state);
+  const schema = url.searchParams.get('schema')!;
+  url.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
+  await client.connect();
+  await client.query('begin');
+  await client.query('select id from pf_developers where email = $1 for update', [email]);
+  return async () => {
+    await client.query('commit');
+    await client.end();
+  };
 }
