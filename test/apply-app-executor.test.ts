@@ -404,6 +404,53 @@ describe.each(BACKENDS)('apply of applications and registrations on $name', (bac
     ]);
   });
 
+  it('moves an API with its registrations; steps before the move already name it by its new name', async () => {
+    const w = workspace(backend.newState());
+    baseState(w);
+    await applySteps(w, [
+      ...createBilling,
+      {
+        do: 'application.create',
+        email: BOB,
+        application: { name: 'shop', description: null, descriptionManaged: false },
+      },
+      { do: 'registration.create', email: BOB, application: 'shop', api: 'payments', status: 'approved' },
+    ]);
+    await withStateDb(w, (q) => q('delete from pf_outbox'));
+    await applySteps(w, [
+      { do: 'registration.delete', email: BOB, application: 'shop', api: 'charges' },
+      { do: 'api.move', from: 'payments', to: 'charges' },
+      {
+        do: 'registration.transition',
+        email: ADA,
+        application: 'billing',
+        api: 'charges',
+        from: 'approved',
+        to: 'revoked',
+      },
+    ]);
+    expect(await rows(w, 'select name from pf_apis')).toEqual([{ name: 'charges' }]);
+    expect(await rows(w, 'select api, status from pf_registrations')).toEqual([{ api: 'charges', status: 'revoked' }]);
+    expect(await decisionMail(w)).toEqual([
+      {
+        to: ADA,
+        changes: [
+          { subject: 'your application "billing" on the API "Payments API"', status: 'revoked', about: 'registration' },
+        ],
+      },
+      {
+        to: BOB,
+        changes: [
+          {
+            subject: 'your application "shop" on the API "Payments API"',
+            status: 'access removed',
+            about: 'registration',
+          },
+        ],
+      },
+    ]);
+  });
+
   it('writes nothing when a step fails: the whole apply is one transaction', async () => {
     const w = workspace(backend.newState());
     baseState(w);

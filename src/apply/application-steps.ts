@@ -262,7 +262,8 @@ export class ApplicationSteps {
   }
 
   private registrationSubject(application: string, api: string): { key: string; text: string } {
-    const title = this.apiTitles.get(api);
+    const stored = this.apiMovedFrom.get(api);
+    const title = this.apiTitles.get(api) ?? (stored === undefined ? undefined : this.apiTitles.get(stored));
     return {
       key: `${applicationSubject(application)} on the API ${JSON.stringify(api)}`,
       text: `${applicationSubject(application)} on the API ${JSON.stringify(title ?? api)}`,
