@@ -269,7 +269,8 @@ describe.each(BACKENDS)('the applications pages over HTTP ($name)', (backend) =>
     admin.apply();
 
     const page = await kim.get(`/applications/${id}`);
-    expect(textOf(page)).toContain('Managed by the portal’s manifests');
+    expect(textOf(page)).toContain('Kept in git Managed by the portal’s manifests: ask an administrator to change it.');
+    expect(textOf(page)).toContain('Managed by the portal’s manifests: only an administrator can delete it.');
     expect(page.body).not.toContain(`action="/applications/${id}/description"`);
     expect(page.body).not.toContain(`action="/applications/${id}/delete"`);
     expect(page.body).not.toContain('/registrations/payments/withdraw');

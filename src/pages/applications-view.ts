@@ -10,7 +10,10 @@ import { csrfField, notice } from './layout.js';
 
 export const NAME_HINT = 'Lower-case letters, digits and “-”, up to 63 characters; it cannot be changed later.';
 export const LOSE_ALL = 'Services using its credentials lose access at once.';
-const MANAGED = 'Managed by the portal’s manifests: ask an administrator to change or delete it.';
+const MANAGED =
+  'Managed by the portal’s manifests: you may add credentials and request registrations; an administrator deletes it.';
+const MANAGED_DESCRIPTION = 'Managed by the portal’s manifests: ask an administrator to change it.';
+const MANAGED_DELETE = 'Managed by the portal’s manifests: only an administrator can delete it.';
 
 /** What the developer may read of a registration's status. */
 export const STATUS_WORDS: Record<PublicRegistration['status'], string> = {
@@ -71,7 +74,7 @@ export function applicationProperties(application: PublicApplication): SafeHtml 
 export function descriptionSection(application: PublicApplication, csrfToken: string, error?: PortalError): SafeHtml {
   const heading = html`<h2 id="description">Description</h2>`;
   if (application.managed.description)
-    return html`${heading}<p>${application.description ?? 'None.'}</p><p class="muted">${MANAGED}</p>`;
+    return html`${heading}<p>${application.description ?? 'None.'}</p><p class="muted">${MANAGED_DESCRIPTION}</p>`;
   const value = application.description ?? '';
   const invalid = error?.errors?.find((e) => e.field === 'description');
   const aria = invalid ? html` aria-invalid="true" aria-describedby="description-error"` : '';
@@ -181,7 +184,7 @@ export function deleteQuestion(application: PublicApplication): string {
 /** The end of the page: the delete form, or why the developer may not delete the application. */
 export function deleteSection(application: PublicApplication, csrfToken: string): SafeHtml {
   const heading = html`<h2 id="delete">Delete application</h2>`;
-  if (managedApplication(application)) return html`${heading}<p class="muted">${MANAGED}</p>`;
+  if (managedApplication(application)) return html`${heading}<p class="muted">${MANAGED_DELETE}</p>`;
   const blocking = blockingRegistrations(application);
   if (blocking.length > 0) {
     const held = blocking.map((r) => `the ${r.status} registration to ${r.api}`).join(' and ');
