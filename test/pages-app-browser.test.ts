@@ -114,6 +114,8 @@ describe.skipIf(!available)('the applications pages in Chromium', { timeout: 90_
 
     await createApplication(page, 'billing', 'Charges our customers every month.');
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Application “billing”');
+    await page.getByText('About these APIs').click();
+    expect(await mainText(page)).toContain('Charge cards and refunds. An administrator approves each registration.');
     await inspect(page, 'created');
 
     await register(page, 'payments');
