@@ -70,7 +70,6 @@ export function applicationRoutes(fastify: FastifyInstance, context: PageContext
 /** An application's credentials, as the credential pages reach them; an application holds no acl group. */
 function credentialScope(context: PageContext, session: Session, application: PublicApplication): CredentialScope {
   const { engine } = context;
-
   const app = application.id;
   return {
     base: `${applicationPath(application)}/credentials`,
@@ -291,16 +290,22 @@ function deleteRoutes(fastify: FastifyInstance, context: PageContext): void {
   const { engine } = context;
   const signedIn = signedInRoutes(fastify, context);
   const confirmPage = (reply: FastifyReply, session: Session, application: PublicApplication, error?: PortalError) => {
+    const back = html`<p><a href="${applicationPath(application)}">Back to ${applicationNoun(application)}</a></p>`;
     const blocked = blockingRegistrations(application).length > 0 || managedApplication(application);
     const form = html`<form method="post" action="${applicationPath(application)}/delete" class="actions">${csrfField(reply.generateCsrf())}
 <input type="hidden" name="confirm" value="yes">
 <button type="submit" class="danger">Delete ${application.name}</button><a href="${applicationPath(application)}">Cancel</a></form>`;
+    const warning = notice('warn', html`<strong>Deleting the application cannot be undone.</strong> ${LOSE_ALL}`);
+    const body = error
+      ? html`${refusalNotice(error)}${back}`
+      : blocked
+        ? html`${deleteSection(application, reply.generateCsrf())}${back}`
+        : html`${warning}${whatGoes(application)}${form}`;
     return page(reply, session, {
       title: `Delete ${applicationNoun(application)}?`,
       current: CURRENT,
       status: error?.status,
-      body: html`${error ? refusalNotice(error) : ''}${notice('warn', html`<strong>Deleting the application cannot be undone.</strong> ${LOSE_ALL}`)}
-${whatGoes(application)}${error || blocked ? html`<p><a href="${applicationPath(application)}">Back to ${application.name}</a></p>` : form}`,
+      body,
     });
   };
   fastify.get(
