@@ -41,7 +41,7 @@ export interface ApplyResult {
   serial: number;
   /** Addresses whose secrets were generated. */
   generated: string[];
-  /** Decision messages queued to developers whose status the apply changed (docs/portal-service.md, "Mail"). */
+  /** Decision messages queued to developers whose status or registrations the apply changed (docs/portal-service.md, "Mail"). */
   decisionMessages: number;
 }
 

@@ -155,6 +155,24 @@ describe.each(BACKENDS)('applications and registrations through the CLI on $name
     expect(await decisionMail(w)).toEqual({});
   });
 
+  it('releases an application a removed entry keeps: its rows stay, the manifests stop managing them, no mail', async () => {
+    const w = workspace(backend.newState());
+    applyManifest(w);
+    const before = await appCredentials(w);
+    w.write(
+      'portal/m.yaml',
+      `${manifest({ application: null })}removed:\n  - { developer: ${ADA}, application: billing, keep: true }\n`,
+    );
+    const run = w.run(['apply', 'portal', '--auto-approve'], { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    expect(await rows(w, 'select name, origin from pf_applications')).toEqual([
+      { name: 'billing', origin: 'released' },
+    ]);
+    expect((await appCredentials(w)).map((c) => c.id)).toEqual(before.map((c) => c.id));
+    expect(await rows(w, 'select status from pf_registrations')).toEqual([{ status: 'approved' }]);
+    expect(await decisionMail(w)).toEqual({});
+  });
+
   it('the registration decision as a real SMTP server receives it: what it means, no secret', async () => {
     const smtp = await startSmtpServer();
     const w = workspace(backend.newState());

@@ -111,4 +111,40 @@ describe.each(BACKENDS)('migration 0012_applications on $name', (backend) => {
       await store.close();
     }
   });
+
+  it("distrusts digests once an application's digest trigger is dropped, and the next write session restores it", async () => {
+    const store = openStore(backend.newState() ?? join(dir, 'triggers.db'), dir);
+    const scope = () => ({ read: new Set<string>(), inSync: new Set<string>(), claims: { customIds: [], unique: [] } });
+    try {
+      await store.withWriteSession(
+        HOLDER,
+        0,
+        () => undefined,
+        (s) => s.transaction((w) => w.setMeta({ lineage: 'L' })),
+      );
+      const conn = store.backend.db()!;
+      await sql
+        .raw(
+          backend.name === 'sqlite'
+            ? 'drop trigger pf_registrations_unsync_delete'
+            : 'drop trigger pf_applications_unsync on pf_applications',
+        )
+        .execute(conn);
+      await store.read(scope);
+      expect(store.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/sync-digest triggers are missing/)]);
+      const warned: string[] = [];
+      await store.withWriteSession(
+        HOLDER,
+        0,
+        (m) => warned.push(m),
+        async () => undefined,
+      );
+      expect(warned).toEqual([expect.stringMatching(/restored them/)]);
+      store.warnings.length = 0;
+      await store.read(scope);
+      expect(store.warnings).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });

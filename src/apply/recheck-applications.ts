@@ -83,6 +83,8 @@ export interface ApplicationCheck {
   desired: DesiredState | null;
   /** Addresses a later step creates again: a replacement's delete is then expected. */
   createdLater: Set<string>;
+  /** Why a step may not adopt what this developer holds (an unverified sign-up), else null. */
+  adoptionRefused: (email: string) => string | null;
 }
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
@@ -154,7 +156,8 @@ function releasedBy(desired: DesiredState, email: string, application: string, a
 
 const NO_REMOVED_ENTRY = 'the manifests have no removed entry with keep: true for it';
 
-function applicationProblem(action: ApplicationStep, { view, moves, desired, createdLater }: ApplicationCheck) {
+function applicationProblem(action: ApplicationStep, check: ApplicationCheck) {
+  const { view, moves, desired, createdLater } = check;
   if (!('email' in action)) return `unknown step ${action.do}`;
   const own = view.applications.get(action.email);
   if (!own) return 'its developer does not exist';
@@ -175,6 +178,7 @@ function applicationProblem(action: ApplicationStep, { view, moves, desired, cre
       if (!own.has(action.name)) return 'the application does not exist';
       if (action.set.release)
         return desired && !releasedBy(desired, action.email, action.name) ? NO_REMOVED_ENTRY : null;
+      if (action.set.adopt && check.adoptionRefused(action.email)) return check.adoptionRefused(action.email);
       const d = declaredApplication(desired, action.email, action.name);
       if (desired && !d) return NOT_IN_MANIFESTS;
       if (d && 'description' in action.set && !same(action.set.description, d.description))
@@ -236,6 +240,7 @@ function registrationStepProblem(action: ApplicationStep, check: ApplicationChec
     case 'registration.update':
       if (action.release)
         return desired && !releasedBy(desired, action.email, action.application, api) ? NO_REMOVED_ENTRY : null;
+      if (action.adopt && check.adoptionRefused(action.email)) return check.adoptionRefused(action.email);
       return desired && !declared ? NOT_IN_MANIFESTS : null;
     case 'registration.delete': {
       const key = `registration\0${action.email}\0${action.application}\0${api}`;

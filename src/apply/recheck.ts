@@ -78,6 +78,7 @@ export function recheckSteps(plan: Plan, state: StateSnapshot, desired: DesiredS
     ),
     desired,
     createdLater,
+    adoptionRefused: (email) => (developers.get(email)?.unverified ? UNVERIFIED : null),
   };
   plan.changes.forEach((change, i) => {
     const action = change.action;

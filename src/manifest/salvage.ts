@@ -1,15 +1,16 @@
 // A document the schema refused still has entries that passed it: they go on to the checks of the
 // set (a bad email, a short key, a secret's source, a duplicate, a registration's API…), so that one
 // run of `validate` reports every problem instead of one kind per run. Only whole entries are left
-// out — an API, an application, or else a developer entry — and a document with an error elsewhere
-// is not salvaged, nor is a desired state ever built from one.
+// out (an application, else its developer entry; an API; a `removed` entry; `moved` as a whole); a
+// document with an error elsewhere is not salvaged, nor is a desired state ever built from one.
 import { MAPPING, type ParsedDocument, type PositionTree } from './positions.js';
 
 /** The entries an error may be confined to, innermost first: its path, then the rest of the pointer. */
 const ENTRY_POINTERS = [
   /^\/developers\/(\d+)\/applications\/(\d+)(?:\/|$)/,
   /^\/developers\/(\d+)(?:\/|$)/,
-  /^\/apis\/(\d+)(?:\/|$)/,
+  /^\/(apis|removed)\/(\d+)(?:\/|$)/,
+  /^\/moved(?:\/|$)/,
 ];
 
 type Path = Array<string | number>;
@@ -30,7 +31,7 @@ export function withoutRefusedDevelopers(doc: ParsedDocument, pointers: readonly
   // Entries inside a refused developer go with it; the others are removed last index first, so
   // that the indices of those still to remove hold.
   const paths = [...refused.values()]
-    .filter((path) => path.length === 2 || !refused.has(path.slice(0, 2).join('/')))
+    .filter((path) => path.length === 2 || (path.length > 2 && !refused.has(path.slice(0, 2).join('/'))))
     .sort((a, b) => comparePaths(b, a));
   const { moved: _moved, ...rest } = doc.value as Record<string, unknown>;
   let value: unknown = rest;
@@ -40,11 +41,12 @@ export function withoutRefusedDevelopers(doc: ParsedDocument, pointers: readonly
 }
 
 function entryPath(pointer: string): Path | undefined {
-  const [application, developer, api] = ENTRY_POINTERS.map((pattern) => pattern.exec(pointer));
+  const [application, developer, listed, moved] = ENTRY_POINTERS.map((pattern) => pattern.exec(pointer));
   if (application) return ['developers', Number(application[1]), 'applications', Number(application[2])];
   if (developer) return ['developers', Number(developer[1])];
-  if (api) return ['apis', Number(api[1])];
-  return undefined;
+  if (listed) return [listed[1]!, Number(listed[2])];
+  // `moved` goes whole (below).
+  return moved ? ['moved'] : undefined;
 }
 
 function comparePaths(a: Path, b: Path): number {

@@ -46,7 +46,9 @@ export function summarizeDocument(manifest: ManifestDocument): DocumentSummary {
 
 function summarizeEntry(developer: ManifestDeveloper, digest: string): EntrySummary {
   const applications = developer.applications ?? [];
-  const credentials = [...(developer.credentials ?? []), ...applications.flatMap((a) => a.credentials ?? [])];
+  const own = developer.credentials ?? [];
+  // (Most entries have no application: their own list is used as it is.)
+  const credentials = applications.length === 0 ? own : [...own, ...applications.flatMap((a) => a.credentials ?? [])];
   const claims: EntrySummary['claims'] = [];
   const references: WrittenReference[] = [];
   credentials.forEach((credential, i) => {

@@ -47,8 +47,9 @@ export class PlanScope {
       for (const [email, entry] of index) if (!wanted.has(email) && entry.origin === 'manifest') read.add(email);
     }
     for (const move of this.desired.moved) {
-      if (move.kind === 'application') read.add(move.email!);
-      else if (move.kind !== 'api') read.add(move.from).add(move.to);
+      if (move.kind === 'application') {
+        if (move.email !== undefined) read.add(move.email);
+      } else if (move.kind !== 'api') read.add(move.from).add(move.to);
     }
     for (const email of duplicateSpellings(index.keys())) if (index.has(email)) read.add(email);
     for (const entry of this.desired.removed ?? []) if (index.has(entry.developer)) read.add(entry.developer);
