@@ -51,6 +51,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most suites wait on child processes, PostgreSQL, SMTP and Chromium rather than compute, so
+    // more workers than cores keep the two cores of a CI machine busy (vitest's default is cores − 1).
+    maxWorkers: 4,
     projects: [
       { extends: true, test: { name: 'unit', include: files(UNIT) } },
       { extends: true, test: { name: 'scale', include: files(SCALE) } },
