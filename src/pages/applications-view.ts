@@ -161,7 +161,7 @@ export function credentialsSection(
         'info',
         'You cannot create credentials at the moment: self-service is off, or you hold as many as allowed.',
       );
-  const cards = application.credentials.map((c) => credentialCard(c, csrfToken, onceToken, base));
+  const cards = application.credentials.map((c) => credentialCard(c, csrfToken, onceToken, { base, level: 3 }));
   return html`${create}${cards.length > 0 ? cards : html`<p>This application has no credentials yet.</p>`}`;
 }
 

@@ -67,7 +67,7 @@ button.link{background:none;border:none;color:var(--accent);padding:0;text-decor
 .notice p{margin:.25rem 0}
 .error-text{color:var(--danger);font-weight:600}
 .card{border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem;margin:.75rem 0}
-.card h3,.card>h2:first-child{margin-top:0;overflow-wrap:anywhere}
+.card h3,.card>h2:first-child{margin-top:0;overflow-wrap:anywhere}.card>h2:first-child{font-size:1.1rem}
 dl.props{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
 dl.props dt{font-weight:600}dl.props dd{margin:0;overflow-wrap:anywhere}
 .secret{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}

@@ -90,14 +90,15 @@ const ROTATE_WARNING =
   'Rotate the secret? Applications and services using the current secret lose access until they use the new one.';
 
 /**
- * A credential on the dashboard or an application's page; `onceToken` makes its rotate form a
- * one-time form, `base` is the path its owner's credential pages hang under.
+ * A credential on the dashboard (under the page's title: a level-2 heading) or an application's
+ * page (under its Credentials heading: level 3); `onceToken` makes its rotate form a one-time form,
+ * `base` is the path its owner's credential pages hang under.
  */
 export function credentialCard(
   credential: PublicCredential,
   csrfToken: string,
   onceToken: string,
-  base = '/credentials',
+  { base = '/credentials', level = 2 }: { base?: string; level?: 2 | 3 } = {},
 ): SafeHtml {
   const once = html`<input type="hidden" name="${ONCE_FIELD}" value="${onceToken}">`;
   const actions = credential.managed
@@ -107,6 +108,8 @@ export function credentialCard(
 <button type="submit" class="secondary">Rotate secret</button></form>
 <form method="post" action="${base}/${credential.id}/delete" data-confirm="Delete this credential? ${LOSE_ACCESS}">${csrfField(csrfToken)}
 <button type="submit" class="danger">Delete</button></form></div>`;
-  const heading = html`<h3 id="c-${credential.id}">${credentialName(credential)}</h3>`;
+  const name = credentialName(credential);
+  const heading =
+    level === 2 ? html`<h2 id="c-${credential.id}">${name}</h2>` : html`<h3 id="c-${credential.id}">${name}</h3>`;
   return html`<section class="card" aria-labelledby="c-${credential.id}">${heading}${credentialProperties(credential)}${actions}</section>`;
 }
