@@ -3,7 +3,7 @@
 // credentials and what deleting it takes along.
 import type { PortalError, PublicApi, PublicApplication, PublicRegistration } from '../portal/contract.js';
 import { html, type SafeHtml } from '../render/html-template.js';
-import { blockingRegistrations, managedApplication, withdrawable } from './application-calls.js';
+import { blockingRegistrations, managedApplication, withdrawable } from './application-rules.js';
 import { credentialCard, credentialName, humanTime } from './credential-view.js';
 import { errorNotice, input } from './forms.js';
 import { csrfField, notice } from './layout.js';

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PortalError, type PublicApplication, type Session } from '../portal/contract.js';
 import { html, type SafeHtml } from '../render/html-template.js';
-import { blockingRegistrations, managedApplication } from './application-calls.js';
+import { blockingRegistrations, managedApplication } from './application-rules.js';
 import {
   applicationNoun,
   applicationPath,

@@ -1,5 +1,6 @@
-// What the pages read off an application (docs/applications.md): who manages it, and which of its
-// registrations the developer may withdraw.
+// Who may do what with an application, as the pages read it off the engine's answer
+// (docs/applications.md): whether the manifests manage it, which registrations hold it for an
+// administrator, which ones the developer may withdraw.
 import type { PublicApplication, PublicRegistration } from '../portal/contract.js';
 
 /** Whether the manifests manage the application: the developer may not delete it. */
