@@ -20,7 +20,6 @@ import {
   redacted,
   selfService,
   selfServiceOff,
-  sessionEnded,
 } from './answers.js';
 import { PortalError, type CredentialWithSecrets, type PublicCredential, type Session } from './contract.js';
 import { credentialFields, defaultFields } from './credential-input.js';
@@ -200,7 +199,6 @@ export class OwnCredentials {
     applicationId: string | undefined,
   ): Promise<{ developer: DeveloperRow; owner: Owner }> {
     const developer = await this.context.lockOwn(tx, session);
-    if (developer.status !== 'approved') throw sessionEnded();
     return { developer, owner: await ownerOf(tx.conn, session, applicationId) };
   }
 
