@@ -1,12 +1,25 @@
-// The console's read model (docs/portal-service.md): access requests, developers, the history and
-// its chains, as data for the pages. The queries are the store's (src/store/developer-listing.ts,
+// The console's read model (docs/portal-service.md): access requests, developers, their
+// applications, the APIs, the history and its chains, as data for the pages. The queries are the
+// store's (src/store/developer-listing.ts, src/store/console-applications.ts,
 // src/store/history-pages.ts, src/store/access-requests.ts); this module pages, caches, trims
 // large entries and verifies the chains.
 import { GENESIS_HASH, verifyChain, type VerifyResult } from '../history.js';
 import type { Status } from '../model.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
 import { accessRequestOf, type AccessRequest } from '../requests.js';
 import { readAccessRequests } from '../store/access-requests.js';
 import type { Conn } from '../store/backend.js';
+import {
+  type ApiRegistrationQuery,
+  type ApiRegistrationRow,
+  type ApiSummary,
+  type ApplicationRow,
+  readApiRegistrations,
+  readApiSummaries,
+  readApiSummary,
+  readDeveloperApplications,
+  readRegistrationRequests,
+} from '../store/console-applications.js';
 import {
   type DeveloperDetail,
   type DeveloperQuery,
@@ -25,6 +38,7 @@ import {
   readTimelineRows,
 } from '../store/history-pages.js';
 import type { Store } from '../store/index.js';
+import { readMeta } from '../store/meta.js';
 import {
   changesFrom,
   ENTRY_SLICE,
@@ -34,11 +48,27 @@ import {
   summaryCount,
   type ChangesPage,
 } from './large-entry.js';
+import { registrationEntry } from './registration-entry.js';
 import { changesOf, type StatusPoint, statusPoints } from './status-series.js';
 
 export type { AccessRequest } from '../requests.js';
 export type { CredentialRow, DeveloperQuery, DeveloperRow } from '../store/developer-listing.js';
 export type { ChainName } from '../store/history-pages.js';
+export type { ApiRegistrationRow, ApiSummary, ApplicationRow } from '../store/console-applications.js';
+
+/** A pending registration a reviewer decides, with the manifest entry that approves it. */
+export interface RegistrationRequest {
+  email: string;
+  fullName: string;
+  developerManaged: boolean;
+  application: string;
+  api: string;
+  createdAt: string;
+  manifest: string;
+}
+
+/** One developer with its own credentials (never an application's) and its applications. */
+export type DeveloperWithApplications = DeveloperDetail & { applications: ApplicationRow[] };
 export { changesOf, type StatusPoint } from './status-series.js';
 
 export const ORIGINS = ['manifest', 'self-service', 'released'] as const;
@@ -109,6 +139,14 @@ export class ConsoleReadModel {
     return (await readAccessRequests(this.db(), limit, { verified: false })).map(accessRequestOf);
   }
 
+  /** Unmanaged pending registrations, oldest first: listed right after the access requests. */
+  async registrationRequests(limit = 500): Promise<RegistrationRequest[]> {
+    return (await readRegistrationRequests(this.db(), limit)).map(({ origin: _origin, ...request }) => ({
+      ...request,
+      manifest: registrationEntry(request),
+    }));
+  }
+
   statusCounts(): Promise<Record<Status, number>> {
     return readStatusCounts(this.db());
   }
@@ -118,8 +156,36 @@ export class ConsoleReadModel {
     return readDeveloperPage(this.db(), this.store.backend.kind, query);
   }
 
-  developer(email: string): Promise<DeveloperDetail | null> {
-    return readDeveloperDetail(this.db(), email);
+  /** One developer; the credentials its applications hold are shown under them, not among its own. */
+  async developer(email: string): Promise<DeveloperWithApplications | null> {
+    const [detail, applications] = await Promise.all([
+      readDeveloperDetail(this.db(), email),
+      readDeveloperApplications(this.db(), email),
+    ]);
+    if (!detail) return null;
+    const held = new Set(applications.flatMap((a) => a.credentials.map((c) => c.id)));
+    return { ...detail, credentials: detail.credentials.filter((c) => !held.has(c.id)), applications };
+  }
+
+  /** The portal's `autoApproveRegistrations`, which decides for an API that does not set its own. */
+  async portalAutoApprove(): Promise<boolean> {
+    return portalSettingsFromMeta(await readMeta(this.db())).autoApproveRegistrations;
+  }
+
+  apis(): Promise<ApiSummary[]> {
+    return readApiSummaries(this.db());
+  }
+
+  api(name: string): Promise<ApiSummary | null> {
+    return readApiSummary(this.db(), name);
+  }
+
+  /** One page of an API's registrations in one status, oldest first. */
+  apiRegistrations(
+    api: string,
+    query: ApiRegistrationQuery,
+  ): Promise<{ registrations: ApiRegistrationRow[]; next: string | null }> {
+    return readApiRegistrations(this.db(), api, query);
   }
 
   private chains(): Promise<ChainName[]> {
