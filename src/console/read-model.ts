@@ -6,7 +6,12 @@
 import { GENESIS_HASH, verifyChain, type VerifyResult } from '../history.js';
 import type { Status } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
-import { accessRequestOf, type AccessRequest } from '../requests.js';
+import {
+  accessRequestOf,
+  type AccessRequest,
+  type RegistrationRequest as ListedRegistrationRequest,
+  registrationApprovalEntry,
+} from '../requests.js';
 import { readAccessRequests } from '../store/access-requests.js';
 import type { Conn } from '../store/backend.js';
 import {
@@ -48,7 +53,6 @@ import {
   summaryCount,
   type ChangesPage,
 } from './large-entry.js';
-import { registrationEntry } from './registration-entry.js';
 import { changesOf, type StatusPoint, statusPoints } from './status-series.js';
 
 export type { AccessRequest } from '../requests.js';
@@ -56,15 +60,11 @@ export type { CredentialRow, DeveloperQuery, DeveloperRow } from '../store/devel
 export type { ChainName } from '../store/history-pages.js';
 export type { ApiRegistrationRow, ApiSummary, ApplicationRow } from '../store/console-applications.js';
 
-/** A pending registration a reviewer decides, with the manifest entry that approves it. */
-export interface RegistrationRequest {
-  email: string;
+/** A pending registration a reviewer decides, with the manifest entry that approves it (as `portalform requests` prints it). */
+export interface RegistrationRequest extends ListedRegistrationRequest {
   fullName: string;
+  /** Whether the manifests declare the developer: the entry's `applications` are then merged into theirs. */
   developerManaged: boolean;
-  application: string;
-  api: string;
-  createdAt: string;
-  manifest: string;
 }
 
 /** One developer with its own credentials (never an application's) and its applications. */
@@ -143,7 +143,7 @@ export class ConsoleReadModel {
   async registrationRequests(limit = 500): Promise<RegistrationRequest[]> {
     return (await readRegistrationRequests(this.db(), limit)).map(({ origin: _origin, ...request }) => ({
       ...request,
-      manifest: registrationEntry(request),
+      manifest: registrationApprovalEntry(request.email, [request], { declared: request.developerManaged }),
     }));
   }
 

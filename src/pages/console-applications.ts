@@ -10,7 +10,8 @@ import type { ConsoleView } from './console-view.js';
 import { credentialTable, headings, time } from './console-tables.js';
 
 const developerLink = (email: string) => html`<a href="/console/developers/${encodeURIComponent(email)}">${email}</a>`;
-const apiLink = (name: string) => html`<a href="/console/apis/${encodeURIComponent(name)}">${name}</a>`;
+const apiPath = (name: string) => `/console/apis/${encodeURIComponent(name)}`;
+const apiLink = (name: string) => html`<a href="${apiPath(name)}">${name}</a>`;
 const badge = (status: Status) => html`<span class="badge ${status}">${status}</span>`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -74,7 +75,8 @@ function registrationRequestCard(r: RegistrationRequest, i: number): SafeHtml {
 <dt>Application</dt><dd><code>${applicationAddress(r.email, r.application)}</code></dd><dt>API</dt><dd>${apiLink(r.api)}</dd>
 <dt>Requested</dt><dd>${time(r.createdAt)}</dd></dl>
 <p>The manifest entry that approves it:</p><pre id="registration-entry-${i}">${r.manifest}</pre>${merge}
-<button type="button" class="secondary" data-copy="registration-entry-${i}" hidden>Copy entry for ${r.application} to ${r.api} of ${r.email}</button></section>`;
+<button type="button" class="secondary" data-copy="registration-entry-${i}" hidden>
+Copy entry for ${r.application} to ${r.api} of ${r.email}</button></section>`;
 }
 
 /** A developer's applications, on its page after its own credentials. */
@@ -123,9 +125,8 @@ ${rows}
 
 function statusCount(api: ApiSummary, status: Status): SafeHtml {
   const n = api.registrations[status];
-  return n === 0
-    ? html`0`
-    : html`<a href="/console/apis/${encodeURIComponent(api.name)}?status=${status}" aria-label="${plural(n, `${status} registration`)} to ${api.name}">${n}</a>`;
+  const label = `${plural(n, `${status} registration`)} to ${api.name}`;
+  return n === 0 ? html`0` : html`<a href="${apiPath(api.name)}?status=${status}" aria-label="${label}">${n}</a>`;
 }
 
 interface Group {
@@ -136,14 +137,15 @@ interface Group {
 
 function apiBody(api: ApiSummary, portalAuto: boolean, groups: Group[], after: string | undefined): SafeHtml {
   const groupLinks = STATUSES.map(
-    (s) => html`<a href="/console/apis/${encodeURIComponent(api.name)}?status=${s}">${s}: ${api.registrations[s]}</a> `,
+    (s) => html`<a href="${apiPath(api.name)}?status=${s}">${s}: ${api.registrations[s]}</a> `,
   );
+  const every = groups.length === 1 ? html`<a href="${apiPath(api.name)}">Every status</a> ` : '';
   return html`<dl class="props"><dt>Address</dt><dd><code>${apiAddress(api.name)}</code></dd>
 <dt>Title</dt><dd>${api.title ?? '—'}</dd><dt>Description</dt><dd>${api.description ?? '—'}</dd>
 <dt>Auto-approve</dt><dd>${autoApproveText(api.autoApproveRegistrations, portalAuto)}</dd>
 <dt>ACL groups</dt><dd>${api.aclGroups.length === 0 ? '—' : api.aclGroups.join(', ')}</dd>
 <dt>Declared</dt><dd>${time(api.createdAt)}</dd></dl>
-<nav class="pager" aria-label="Registrations by status">${groups.length === 1 ? html`<a href="/console/apis/${encodeURIComponent(api.name)}">Every status</a> ` : ''}${groupLinks}</nav>
+<nav class="pager" aria-label="Registrations by status">${every}${groupLinks}</nav>
 ${groups.map((g) => registrationGroup(api, g, groups.length === 1 ? after : undefined))}
 <p><a href="/console/apis">Back to the APIs</a></p>`;
 }
@@ -154,7 +156,7 @@ function registrationGroup(api: ApiSummary, group: Group, after: string | undefi
   const total = api.registrations[status];
   const heading = html`<h2 id="${id}">${status[0]!.toUpperCase()}${status.slice(1)} (${total})</h2>`;
   if (registrations.length === 0) return html`<section aria-labelledby="${id}">${heading}<p>None.</p></section>`;
-  const base = `/console/apis/${encodeURIComponent(api.name)}?status=${status}`;
+  const base = `${apiPath(api.name)}?status=${status}`;
   const first = after ? html`<a href="${base}">First page</a>` : '';
   const following = next
     ? html`<a href="${base}&amp;after=${encodeURIComponent(next)}">Next ${status} registrations</a>`

@@ -70,7 +70,8 @@ function requestsBody(requests: AccessRequest[]): SafeHtml {
   const copyAll = html`<div class="actions">
 <button type="button" class="secondary" data-copy="all-entries" hidden>Copy all ${requests.length} entries</button></div>
 <pre id="all-entries" hidden>${all}</pre>`;
-  return html`<h2 id="sign-ups">Sign-ups</h2><p>${requests.length} pending sign-up${requests.length === 1 ? '' : 's'}, oldest first. To approve one, add its entry
+  return html`<h2 id="sign-ups">Sign-ups</h2>
+<p>${requests.length} pending sign-up${requests.length === 1 ? '' : 's'}, oldest first. To approve one, add its entry
 under <code>developers:</code> in the manifests and merge the reviewed pull request: the apply approves it. To refuse one, add it
 with <code>status: rejected</code>.</p>
 ${requests.length > 1 ? copyAll : ''}
