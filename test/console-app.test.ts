@@ -155,7 +155,7 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     ]);
     const approved = between(payments, '<h2 id="registrations-approved">', '<h2 id="registrations-rejected">');
     expect(approved.match(/<tr><td data-label="Developer">/g)).toHaveLength(50);
-    expect(payments).toContain('<h2 id="registrations-rejected">Rejected (0)</h2>\n<p>None.</p>');
+    expect(payments).toContain('<h2 id="registrations-rejected">Rejected (0)</h2><p>None.</p>');
   });
 
   it('pages an API’s registrations of one status by a key, each shown once', async () => {

@@ -9,9 +9,17 @@ export const SECRET_SENTINEL = 'SECRET-SENTINEL-console-app-0123456789';
 const quote = (value: string | null) => (value === null ? 'null' : `'${value.replace(/'/g, "''")}'`);
 const at = (minute: number) => `2026-05-01T09:${String(minute).padStart(2, '0')}:00.000Z`;
 
-function developer(id: string, email: string, name: string, status: string, origin: string, minute: number): string {
+function developer(
+  id: string,
+  email: string,
+  name: string,
+  status: string,
+  origin: string,
+  minute: number,
+  verified = 1,
+) {
   return `insert into pf_developers (id, email, full_name, status, meta, origin, email_verified, created_at, updated_at)
-    values ('${id}', '${email}', '${name}', '${status}', '{}', '${origin}', 1, '${at(minute)}', '${at(minute)}')`;
+    values ('${id}', '${email}', '${name}', '${status}', '{}', '${origin}', ${verified}, '${at(minute)}', '${at(minute)}')`;
 }
 
 function api(name: string, title: string | null, description: string | null, auto: number | null, acl: string[]) {
@@ -53,7 +61,8 @@ function registration(
  * ada's self-made `billing` (a hostile description of the developer's, a key-auth credential,
  * payments pending, ledger approved) and managed `reports` (payments pending, declared so); the
  * released sam@example.com's `mobile` (payments pending, the oldest request; ledger rejected);
- * fleet@example.com's 55 applications approved to payments; and zoe@example.com's pending sign-up.
+ * fleet@example.com's 55 applications approved to payments; zoe@example.com's pending sign-up and
+ * yan@example.com's unverified one.
  */
 export async function seedApplications(w: Workspace): Promise<void> {
   const adaId = await withStateDb(w, async (query) => {
@@ -64,6 +73,7 @@ export async function seedApplications(w: Workspace): Promise<void> {
     developer('sam', 'sam@example.com', 'Sam Released', 'approved', 'released', 1),
     developer('fleet', 'fleet@example.com', 'Fleet Owner', 'approved', 'released', 2),
     developer('zoe', 'zoe@example.com', 'Zoe Signup', 'pending', 'self-service', 3),
+    developer('yan', 'yan@example.com', 'Yan Unverified', 'pending', 'self-service', 3, 0),
     api('payments', 'Payments API', '<script>alert(1)</script>', null, ['partners']),
     api('ledger', null, null, 1, []),
     application({
