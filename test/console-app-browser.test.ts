@@ -94,7 +94,7 @@ describe.skipIf(!available)('the console of applications and APIs in Chromium', 
 
   it('lists the registration requests with the entry to copy for each', async () => {
     await page.goto('/console/requests');
-    await page.getByRole('heading', { name: '2 registration requests' }).waitFor();
+    await page.getByText('2 pending registration requests').waitFor();
     await page.getByRole('heading', { name: 'mobile → payments' }).waitFor();
     const copy = page.getByRole('button', { name: 'Copy entry for billing to payments of ada@example.com' });
     await copy.waitFor({ state: 'visible' });
@@ -106,7 +106,7 @@ describe.skipIf(!available)('the console of applications and APIs in Chromium', 
     await page.goto('/console/developers/ada%40example.com');
     await page.getByRole('heading', { name: 'Applications (2)' }).waitFor();
     await page.getByRole('heading', { name: 'billing', level: 3 }).waitFor();
-    await page.getByRole('cell', { name: 'billing-prod' }).waitFor();
+    await page.getByRole('cell', { name: 'billing-prod', exact: true }).waitFor();
     const layouts = await inspect('developer');
     expect(layouts[360]!.unlabelled).toBe(0);
     expect(layouts[360]!.cardLabels).toEqual(['Type', 'Identity', 'Fields', 'Active', 'Origin']);
@@ -117,13 +117,18 @@ describe.skipIf(!available)('the console of applications and APIs in Chromium', 
     await page.waitForURL('**/console/apis');
     await page.getByRole('link', { name: '55 approved registrations to payments' }).waitFor();
     const list = await inspect('apis');
-    expect(list[360]!.cardLabels).toEqual(['API', 'Title', 'Auto-approve', 'pending', 'approved']);
+    expect(list[360]!.cardLabels).toEqual(['API', 'Title', 'Auto-approve', 'Pending', 'Approved']);
 
     await page.getByRole('link', { name: 'payments', exact: true }).click();
     await page.waitForURL('**/console/apis/payments');
     await page.getByRole('heading', { name: 'Pending (3)' }).waitFor();
     await page.getByRole('heading', { name: 'Approved (55)' }).waitFor();
     await inspect('api');
+
+    await page.getByRole('link', { name: 'All 55 approved registrations' }).click();
+    await page.waitForURL('**/console/apis/payments?status=approved');
+    await page.getByRole('cell', { name: 'fleet-50' }).waitFor();
+    await inspect('api-approved-1');
 
     await page.getByRole('link', { name: 'Next approved registrations' }).click();
     await page.waitForURL(/status=approved&after=/);

@@ -63,7 +63,9 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     expect(signUps).toBeGreaterThan(0);
     expect(registrations).toBeGreaterThan(signUps);
     expect(unverified).toBeGreaterThan(registrations);
-    expect(page).toContain('<h2 id="registration-requests">2 registration requests</h2>');
+    expect(page).toContain(
+      '<h2 id="registration-requests">Registration requests</h2>\n<p>2 pending registration requests',
+    );
     // sam's (older, an unmanaged developer: the entry adopts it approved), then ada's (declared: merge).
     expect(entriesOf(page)).toEqual([
       [
@@ -86,7 +88,7 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     ]);
     const section = between(page, '<h2 id="registration-requests">', '<h2 id="unverified">');
     expect(section).toContain(
-      "The manifests declare ada@example.com: merge this entry's <code>applications</code> into theirs.",
+      'The manifests declare ada@example.com: merge the <code>applications</code> of this entry into theirs.',
     );
     expect(section).not.toContain('The manifests declare sam@example.com');
     // Not requests: the manifests' own pending registration, decided ones, and the sign-up's entry.
@@ -107,7 +109,9 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     expect(own).not.toContain('billing-prod');
     expect(page).toContain('<h2 id="applications">Applications (2)</h2>');
     const billing = between(page, '<h3 id="application-billing">', '<h3 id="application-reports">');
-    expect(billing).toContain('developer[&quot;ada@example.com&quot;].application[&quot;billing&quot;]');
+    expect(billing).toContain(
+      '<code>developer[&quot;ada@example.com&quot;]<wbr>.application[&quot;billing&quot;]</code>',
+    );
     expect(billing).toContain('<td data-label="Identity">billing-prod</td>');
     expect(billing).toContain('<h4>Credentials (1)</h4>');
     expect(billing).toContain('<h4>Registrations (2)</h4>');
@@ -130,7 +134,7 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     expect(rows).toHaveLength(2);
     const cells = (row: string) => [...row.matchAll(/<td data-label="(\w+)">(.*?)<\/td>/gs)].map((m) => [m[1], m[2]]);
     const counts = (row: string) =>
-      cells(row).filter(([label]) => ['pending', 'approved', 'rejected', 'revoked'].includes(label!));
+      cells(row).filter(([label]) => ['Pending', 'Approved', 'Rejected', 'Revoked'].includes(label!));
     expect(rows[0]).toContain('>ledger</a>');
     expect(counts(rows[0]!).map(([, v]) => v!.replace(/<[^>]+>/g, ''))).toEqual(['0', '1', '1', '0']);
     expect(rows[0]).toContain('<td data-label="Auto-approve">yes</td>');
@@ -154,8 +158,11 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
       'reports',
     ]);
     const approved = between(payments, '<h2 id="registrations-approved">', '<h2 id="registrations-rejected">');
-    expect(approved.match(/<tr><td data-label="Developer">/g)).toHaveLength(50);
-    expect(payments).toContain('<h2 id="registrations-rejected">Rejected (0)</h2><p>None.</p>');
+    // The oldest ten of each status, and a link to all of them.
+    expect(approved.match(/<tr><td data-label="Developer">/g)).toHaveLength(10);
+    expect(approved).toContain('<a href="/console/apis/payments?status=approved">All 55 approved registrations</a>');
+    expect(pending).not.toContain('All 3 pending');
+    expect(payments).toContain('<h2 id="registrations-rejected">Rejected (0)</h2>\n<p>None.</p>');
   });
 
   it('pages an API’s registrations of one status by a key, each shown once', async () => {

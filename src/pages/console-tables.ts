@@ -14,14 +14,14 @@ export function time(at: string): SafeHtml {
 export const headings = (names: string[]) =>
   html`<thead><tr>${names.map((n) => html`<th scope="col">${n}</th>`)}</tr></thead>`;
 
-/** Credentials' non-secret fields as a table (a caption names whose they are when a page holds several). */
-export function credentialTable(credentials: CredentialRow[], caption?: string): SafeHtml {
+/** Credentials' non-secret fields as a table. */
+export function credentialTable(credentials: CredentialRow[]): SafeHtml {
   const rows = credentials.map(
     (c) => html`<tr><td data-label="Type" class="nowrap">${c.type}</td><td data-label="Identity">${c.identity}</td>
 <td data-label="Fields">${fieldList(c.fields)}</td><td data-label="Active">${c.active ? 'yes' : 'no'}</td>
 <td data-label="Origin" class="nowrap">${c.origin}</td><td data-label="Created">${time(c.createdAt)}</td></tr>`,
   );
-  return html`<div class="table-wrap"><table class="stack">${caption ? html`<caption class="muted">${caption}</caption>` : ''}
+  return html`<div class="table-wrap"><table class="stack">
 ${headings(['Type', 'Identity', 'Fields', 'Active', 'Origin', 'Created'])}<tbody>
 ${rows}
 </tbody></table></div>`;
