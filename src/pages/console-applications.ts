@@ -150,8 +150,10 @@ interface Group {
 
 function apiBody(api: ApiSummary, portalAuto: boolean, groups: Group[], after: string | undefined): SafeHtml {
   const one = groups.length === 1;
+  const current = (s: Status) => (one && groups[0]!.status === s ? html` aria-current="page"` : '');
   const statusLinks = STATUSES.map(
-    (s) => html`<a href="${apiPath(api.name)}?status=${s}">${capitalized(s)} (${api.registrations[s]})</a>`,
+    (s) =>
+      html`<a href="${apiPath(api.name)}?status=${s}"${current(s)}>${capitalized(s)} (${api.registrations[s]})</a>`,
   );
   return html`<dl class="props"><dt>Address</dt><dd><code>${apiAddress(api.name)}</code></dd>
 <dt>Title</dt><dd>${api.title ?? '—'}</dd><dt>Description</dt><dd>${api.description ?? '—'}</dd>
