@@ -70,6 +70,9 @@ describe.each(BACKENDS)('migration 0012_applications on $name', (backend) => {
         ['ada@example.com', [['c1', 'u1', 1]]],
         ['bob@example.com', [['c2', 'u2', 1]]],
       ]);
+      // A state that had no applications reads as having none, and no APIs.
+      expect(migrated.apis).toEqual([]);
+      expect(migrated.developers.map((d) => d.applications)).toEqual([[], []]);
       const conn = store.backend.db()!;
       const names = await sql<{ name: string }>`select name from pf_migration order by name`.execute(conn);
       expect(names.rows.at(-1)!.name).toBe(APPLICATIONS_VERSION);
