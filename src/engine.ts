@@ -7,7 +7,15 @@ import { normalizeAddress } from './address.js';
 import { commitApply, commitNoChanges, requireWayToDeliverGenerated, type ApplyContext } from './apply/transaction.js';
 import { PortalformError } from './errors.js';
 import { loadManifests } from './manifest/index.js';
-import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic, type Status } from './model.js';
+import {
+  apiAddress,
+  applicationAddress,
+  credentialAddress,
+  registrationAddress,
+  secretIsUsed,
+  type DesiredState,
+  type Diagnostic,
+} from './model.js';
 import {
   cwdOf,
   envOf,
@@ -18,7 +26,7 @@ import {
   type PlanOptions,
   type StateOptions,
 } from './options.js';
-import { queueDecisionMail } from './apply/decision-mail.js';
+import { queueDecisionMail, type Decisions } from './apply/decision-mail.js';
 import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
@@ -161,11 +169,11 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'apply' };
   const warn = options.warn ?? (() => undefined);
   try {
-    const { decided, ...result } = await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
+    const { decisions, ...result } = await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
       applyInSession(session, saved, desired, options),
     );
     // After the commit and the lock's release: mail neither undoes nor holds up the apply.
-    if (decided) result.decisionMessages = await queueDecisionMail(store, decided, warn);
+    if (decisions) result.decisionMessages = await queueDecisionMail(store, decisions, warn);
     // The manifests' warnings (a literal secret, …) belong to the plan, as they do for `plan`.
     if (manifests) result.plan.warnings.unshift(...manifests.warnings);
     return result;
@@ -180,7 +188,7 @@ async function applyInSession(
   saved: Plan | null,
   desired: DesiredState | null,
   options: ApplyOptions,
-): Promise<ApplyResult & { decided?: Map<string, Status> }> {
+): Promise<ApplyResult & { decisions?: Decisions }> {
   const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved
     ? { state: await session.read(savedPlanScope(saved)) }
     : await readForPlan(session, desired!, options);
@@ -216,8 +224,8 @@ async function applyInSession(
   }
   requireWayToDeliverGenerated(thePlan, vault, options);
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
-  const { generated, decided } = await commitApply(context, session);
-  return { ...unchanged, applied: true, serial: state.serial + 1, generated, decided };
+  const { generated, decided, news } = await commitApply(context, session);
+  return { ...unchanged, applied: true, serial: state.serial + 1, generated, decisions: { decided, news } };
 }
 
 /**
@@ -293,10 +301,18 @@ function generatedAddresses(changes: Change[]): string[] {
 function unknownAddresses(desired: DesiredState, state: StateSnapshot, addresses: string[]): Diagnostic[] {
   if (addresses.length === 0) return []; // the usual case: no need to list every address
   const known = new Set<string>();
+  for (const api of [...(desired.apis ?? []), ...(state.apis ?? [])]) known.add(apiAddress(api.name));
   for (const developers of [desired.developers, state.developers]) {
     for (const developer of developers) {
       known.add(`developer[${JSON.stringify(developer.email)}]`);
       for (const c of developer.credentials) known.add(credentialAddress(developer.email, c.type, c.identity));
+      for (const application of developer.applications ?? []) {
+        known.add(applicationAddress(developer.email, application.name));
+        for (const c of application.credentials)
+          known.add(credentialAddress(developer.email, c.type, c.identity, application.name));
+        for (const r of application.registrations)
+          known.add(registrationAddress(developer.email, application.name, r.api));
+      }
     }
   }
   return addresses

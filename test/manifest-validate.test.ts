@@ -161,7 +161,8 @@ describe('manifest set', () => {
       credentialTypes: ['jwt', 'acl'],
       autoApprove: true,
       allowShortKeys: false,
-      selfService: { enabled: true, credentialTypes: ['jwt'], maxCredentials: 3 },
+      selfService: { enabled: true, credentialTypes: ['jwt'], maxCredentials: 3, maxApplications: 10 },
+      autoApproveRegistrations: false,
     });
   });
 
