@@ -98,6 +98,17 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     expect(section).not.toContain('zoe@example.com');
   });
 
+  it('shows each registration request with the same entry as `portalform requests --json`, in the same order', async () => {
+    const listed = server.w.run(['requests', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const { registrations } = JSON.parse(listed.stdout) as {
+      registrations: Array<{ email: string; manifest: string }>;
+    };
+    expect(registrations.map((r) => r.email)).toEqual(['sam@example.com', 'ada@example.com']);
+    const page = (await admin.get('/console/requests')).body;
+    expect(entriesOf(page)).toEqual(registrations.map((r) => r.manifest));
+  });
+
   it("shows a developer's applications, their credentials without secrets and registrations with status", async () => {
     const response = await admin.get('/console/developers/ada%40example.com');
     expect(response.statusCode).toBe(200);
