@@ -91,6 +91,9 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
       'The manifests declare ada@example.com: merge the <code>applications</code> of this entry into theirs.',
     );
     expect(section).not.toContain('The manifests declare sam@example.com');
+    expect(section).toContain(
+      'The manifest entry that approves it; it also declares sam@example.com, approved, in the manifests:',
+    );
     // Not requests: the manifests' own pending registration, decided ones, and the sign-up's entry.
     expect(section).not.toContain('reports');
     expect(section).not.toContain('ledger');

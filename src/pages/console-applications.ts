@@ -74,7 +74,7 @@ ${requests.map((r, i) => registrationRequestCard(r, i))}</section>`;
 function registrationRequestCard(r: RegistrationRequest, i: number): SafeHtml {
   const intro = r.developerManaged
     ? html`The manifests declare ${r.email}: merge the <code>applications</code> of this entry into theirs.`
-    : html`The manifest entry that approves it (and the developer with it):`;
+    : html`The manifest entry that approves it; it also declares ${r.email}, approved, in the manifests:`;
   return html`<section class="card" aria-labelledby="registration-${i}">
 <h3 id="registration-${i}"><span class="nowrap">${r.application}</span> → <span class="nowrap">${r.api}</span></h3>
 <dl class="props"><dt>Developer</dt><dd>${developerLink(r.email)}</dd><dt>Name</dt><dd>${r.fullName}</dd>
