@@ -37,10 +37,36 @@ const ILLEGAL_ADVICE: Record<Status, Partial<Record<Status, string>>> = {
   },
 };
 
+/** The same table for an application's registration to an API (docs/applications.md). */
+const REJECTED_REGISTRATION =
+  'a rejected registration cannot change status; it comes back only by deleting it: drop it from the manifest, ' +
+  'name it in a removed entry, or --replace its address';
+const ILLEGAL_REGISTRATION_ADVICE: Record<Status, Partial<Record<Status, string>>> = {
+  pending: {},
+  approved: {
+    pending: 'an approved registration cannot go back to pending; revoke it instead, or --replace it to start over',
+    rejected: 'an approved registration cannot be rejected; set status: revoked instead',
+  },
+  rejected: { pending: REJECTED_REGISTRATION, approved: REJECTED_REGISTRATION, revoked: REJECTED_REGISTRATION },
+  revoked: {
+    pending: 'a revoked registration cannot go back to pending; approve it again, or --replace it to start over',
+    rejected: 'a revoked registration cannot be rejected; keep it revoked, or --replace it to start over',
+  },
+};
+
 export type PathResult = { ok: true; edges: Edge[] } | { ok: false; reason: string };
 
 /** The shortest sequence of edges from one status to another (breadth-first over EDGES). */
 export function transitionPath(from: Status, to: Status): PathResult {
+  return shortestPath(from, to, ILLEGAL_ADVICE);
+}
+
+/** transitionPath for a registration: the same edges, its own advice when there is no path. */
+export function registrationPath(from: Status, to: Status): PathResult {
+  return shortestPath(from, to, ILLEGAL_REGISTRATION_ADVICE);
+}
+
+function shortestPath(from: Status, to: Status, advice: typeof ILLEGAL_ADVICE): PathResult {
   if (from === to) return { ok: true, edges: [] };
   const queue: { at: Status; path: Edge[] }[] = [{ at: from, path: [] }];
   const seen = new Set<Status>([from]);
@@ -54,7 +80,7 @@ export function transitionPath(from: Status, to: Status): PathResult {
       queue.push({ at: edge.to, path: next });
     }
   }
-  return { ok: false, reason: ILLEGAL_ADVICE[from][to] ?? `cannot change status from ${from} to ${to}` };
+  return { ok: false, reason: advice[from][to] ?? `cannot change status from ${from} to ${to}` };
 }
 
 /** Credentials may be active only while their developer is approved. */

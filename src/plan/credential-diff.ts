@@ -4,18 +4,25 @@
 import { CREDENTIAL_SPECS, credentialAddress, type DesiredCredential, type Diagnostic } from '../model.js';
 import type { Vault } from '../secrets/vault.js';
 import type { StoredCredential } from '../store/types.js';
-import { credentialView } from './changes.js';
+import { credentialView, ownedBy } from './changes.js';
 import { sameJson } from './same-json.js';
 import { KNOWN_AFTER_APPLY, SENSITIVE_CHANGED, type Change, type SecretPlan } from './types.js';
 
-export function activation(email: string, credential: StoredCredential, active: boolean): Change {
+export function activation(email: string, credential: StoredCredential, active: boolean, application?: string): Change {
   return {
-    address: credentialAddress(email, credential.type, credential.identity),
+    address: credentialAddress(email, credential.type, credential.identity, application),
     kind: 'credential',
     op: 'update',
     before: { active: credential.active },
     after: { active },
-    action: { do: 'credential.activation', email, type: credential.type, identity: credential.identity, active },
+    action: {
+      do: 'credential.activation',
+      email,
+      ...ownedBy(application),
+      type: credential.type,
+      identity: credential.identity,
+      active,
+    },
   };
 }
 
@@ -27,11 +34,12 @@ export function diffCredential(
   rotated: ReadonlySet<string>,
   active: boolean,
   errors: Diagnostic[],
+  application?: string,
 ): Change | null {
   const spec = CREDENTIAL_SPECS[credential.type];
   // Most credentials do not change: their address is built only when needed.
   let address: string | undefined;
-  const addressOf = () => (address ??= credentialAddress(email, credential.type, credential.identity));
+  const addressOf = () => (address ??= credentialAddress(email, credential.type, credential.identity, application));
   // A generated field the manifest leaves out keeps its stored value.
   const wantedFields = { ...credential.fields };
   for (const field of spec.generatedFields) {
@@ -83,6 +91,7 @@ export function diffCredential(
     action: {
       do: 'credential.update',
       email,
+      ...ownedBy(application),
       type: credential.type,
       identity: credential.identity,
       ...(fieldsChanged ? { fields: wantedFields } : {}),
@@ -122,6 +131,7 @@ export function createCredential(
   vault: Vault,
   active: boolean,
   replace: boolean,
+  application?: string,
 ): Change {
   const spec = CREDENTIAL_SPECS[credential.type];
   const secrets: Record<string, SecretPlan> = {};
@@ -134,7 +144,7 @@ export function createCredential(
   const after = credentialView(credential.type, credential.fields, spec.secretFields, active);
   for (const field of spec.generatedFields) after[field] ??= KNOWN_AFTER_APPLY;
   return {
-    address: credentialAddress(email, credential.type, credential.identity),
+    address: credentialAddress(email, credential.type, credential.identity, application),
     kind: 'credential',
     op: 'create',
     before: null,
@@ -143,6 +153,7 @@ export function createCredential(
     action: {
       do: 'credential.create',
       email,
+      ...ownedBy(application),
       type: credential.type,
       identity: credential.identity,
       fields: credential.fields,

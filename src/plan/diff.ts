@@ -15,12 +15,15 @@ import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { Vault } from '../secrets/vault.js';
 import type { StateSnapshot, StoredDeveloper } from '../store/types.js';
 import type { Change, DeveloperAttributes } from './types.js';
-import { activation, createCredential, diffCredential } from './credential-diff.js';
+import { createCredential } from './credential-diff.js';
+import { createApplication, diffApplications, diffCredentials, type OwnerContext } from './applications.js';
+import { diffApis, registrationsGone } from './apis.js';
+import { moveApplications, moveDevelopers } from './moves.js';
 import { duplicateAddressChanges } from './duplicates.js';
 import { sameJson } from './same-json.js';
 import { portalChange } from './portal.js';
-import { deleteCredential, deleteDeveloper, developerView } from './changes.js';
-import { removedChanges, sparedByRemoved } from './removed.js';
+import { deleteDeveloper, developerView } from './changes.js';
+import { removedChanges, removedStillDeclared, sparedByRemoved } from './removed.js';
 import { clearTombstone, tombstoneError } from './tombstones.js';
 import { isUnverifiedSignUp, unverifiedAdoptionError } from './adoption.js';
 
@@ -40,7 +43,7 @@ export interface DiffResult {
   warnings: Diagnostic[];
 }
 
-/** Compares the wanted state with the stored one, developer by developer. */
+/** Compares the wanted state with the stored one: the APIs, then developer by developer. */
 export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, options: DiffOptions): DiffResult {
   const changes: Change[] = [];
   const errors: Diagnostic[] = [];
@@ -49,33 +52,20 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
   const spared = sparedByRemoved(removed);
   const settings = portalChange(desired.portal, portalSettingsFromMeta(state.meta));
   if (settings) changes.push(settings);
+  const apis = diffApis(desired, state, options.replace, errors);
+  changes.push(...apis.changes);
   const stored = new Map(state.developers.map((d) => [d.email, d]));
   changes.push(...duplicateAddressChanges(stored, state, warnings));
-
-  for (const move of desired.moved) {
-    const source = stored.get(move.from);
-    if (!source) continue; // already moved, or never existed: nothing to do
-    if (stored.has(move.to)) {
-      errors.push({
-        severity: 'error',
-        location: move.location,
-        message:
-          `cannot move ${developerAddress(move.from)} to ${developerAddress(move.to)}: both exist in the state; ` +
-          `remove the moved entry or delete one of them`,
-      });
-      continue;
-    }
-    changes.push({
-      address: developerAddress(move.to),
-      kind: 'developer',
-      op: 'move',
-      before: { email: move.from },
-      after: { email: move.to },
-      action: { do: 'developer.move', from: move.from, to: move.to },
-    });
-    stored.delete(move.from);
-    stored.set(move.to, { ...source, email: move.to });
-  }
+  changes.push(...moveDevelopers(desired.moved, stored, errors));
+  changes.push(...moveApplications(desired.moved, stored, errors));
+  const owners: Owners = {
+    vault,
+    replace: options.replace,
+    rotate: options.rotate,
+    spared,
+    apiRenames: apis.renames,
+    apisGone: apis.gone,
+  };
 
   const wanted = new Set<string>();
   const tombstones = state.tombstones ?? new Map<string, string>();
@@ -98,25 +88,41 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
       continue;
     }
     if (current && replaced) changes.push(...deleteDeveloper(current, true));
-    if (!current || replaced) changes.push(...createDeveloper(developer, vault, replaced, errors));
-    else diffDeveloper(developer, current, vault, options, spared, changes, errors);
+    if (!current || replaced) changes.push(...createDeveloper(developer, owners, replaced, errors));
+    else diffDeveloper(developer, current, owners, changes, errors);
   }
-  const deleted = new Set<string>();
   for (const [email, current] of stored) {
     // A `removed` entry decides for what it names: deleted or released there.
-    if (!wanted.has(email) && current.origin === 'manifest' && !spared.has(developerAddress(email))) {
+    if (!wanted.has(email) && current.origin === 'manifest' && !spared.has(developerAddress(email)))
       changes.push(...deleteDeveloper(current, false));
-      deleted.add(email);
-    }
   }
-  changes.push(...removedChanges(removed, stored, deleted, warnings));
+  changes.push(...registrationsGone(apis.gone, apis.renames, stored, state));
+  if (removed.length > 0) {
+    const deleted = new Set(changes.filter((c) => c.op === 'delete' && !c.replace).map((c) => c.address));
+    changes.push(...removedChanges(removed, stored, deleted, warnings));
+  }
+  errors.push(...removedStillDeclared(removed, desired));
   for (const [email, deletedAt] of tombstones) {
     // Declared and not managed: handled above. Otherwise the record has served its purpose.
     const managed = stored.get(email)?.origin === 'manifest' || state.inSync?.has(email) === true;
     if (!wanted.has(email) || managed) changes.push(clearTombstone(email, deletedAt));
   }
   if (options.rotate.size > 0) errors.push(...rotateRefusals(desired, state, options.rotate));
-  return { changes, errors, warnings };
+  return { changes: withoutRepeatedDeletions(changes), errors, warnings };
+}
+
+/**
+ * One deletion per address: a registration goes with its API and with its application, a
+ * credential with its application and a `removed` entry; the first step that deletes it stays.
+ */
+function withoutRepeatedDeletions(changes: Change[]): Change[] {
+  const deleted = new Set<string>();
+  return changes.filter((change) => {
+    if (change.op !== 'delete') return true;
+    if (deleted.has(change.address)) return false;
+    deleted.add(change.address);
+    return true;
+  });
 }
 
 /**
@@ -125,11 +131,22 @@ export function diff(desired: DesiredState, state: StateSnapshot, vault: Vault, 
  */
 function rotateRefusals(desired: DesiredState, state: StateSnapshot, rotate: ReadonlySet<string>): Diagnostic[] {
   const declared = new Set(
-    desired.developers.flatMap((d) => d.credentials.map((c) => credentialAddress(d.email, c.type, c.identity))),
+    desired.developers.flatMap((d) => [
+      ...d.credentials.map((c) => credentialAddress(d.email, c.type, c.identity)),
+      ...(d.applications ?? []).flatMap((a) =>
+        a.credentials.map((c) => credentialAddress(d.email, c.type, c.identity, a.name)),
+      ),
+    ]),
   );
-  return state.developers.flatMap((developer) =>
-    developer.credentials.flatMap((credential) => {
-      const address = credentialAddress(developer.email, credential.type, credential.identity);
+  return state.developers.flatMap((developer) => {
+    const owned = [
+      ...developer.credentials.map((credential) => ({ credential, application: undefined })),
+      ...(developer.applications ?? []).flatMap((a) =>
+        a.credentials.map((credential) => ({ credential, application: a.name as string | undefined })),
+      ),
+    ];
+    return owned.flatMap(({ credential, application }) => {
+      const address = credentialAddress(developer.email, credential.type, credential.identity, application);
       if (!rotate.has(address) || declared.has(address)) return [];
       const who =
         credential.origin === 'self-service'
@@ -141,16 +158,17 @@ function rotateRefusals(desired: DesiredState, state: StateSnapshot, rotate: Rea
           message: `${address}: --rotate gives new values to the generated secrets of credentials the manifests declare; ${who}`,
         },
       ];
-    }),
-  );
+    });
+  });
 }
+
+/** What every developer's diff shares: all of an OwnerContext but whose it is. */
+type Owners = Omit<OwnerContext, 'email' | 'active' | 'flipped'>;
 
 function diffDeveloper(
   developer: DesiredDeveloper,
   current: StoredDeveloper,
-  vault: Vault,
-  options: DiffOptions,
-  spared: ReadonlySet<string>,
+  owners: Owners,
   changes: Change[],
   errors: Diagnostic[],
 ): void {
@@ -213,37 +231,20 @@ function diffDeveloper(
 
   const active = credentialsActive(developer.status);
   const flipped = path.ok && credentialsActive(current.status) !== active;
-  const activations: Change[] = [];
-  const storedCredentials = new Map(current.credentials.map((c) => [`${c.type}:${c.identity}`, c]));
-  for (const credential of developer.credentials) {
-    const key = `${credential.type}:${credential.identity}`;
-    const existing = storedCredentials.get(key);
-    storedCredentials.delete(key);
-    const replaced =
-      options.replace.size > 0 &&
-      options.replace.has(credentialAddress(developer.email, credential.type, credential.identity));
-    if (existing && replaced) {
-      changes.push(deleteCredential(developer.email, existing, true));
-      changes.push(createCredential(developer.email, credential, vault, active, true));
-    } else if (existing) {
-      const update = diffCredential(developer.email, credential, existing, vault, options.rotate, active, errors);
-      // An update of its own already shows `active` changing.
-      if (update) changes.push(update);
-      else if (flipped) activations.push(activation(developer.email, existing, active));
-    } else {
-      changes.push(createCredential(developer.email, credential, vault, active, false));
-    }
-  }
-  for (const leftover of storedCredentials.values()) {
-    const named = spared.size > 0 && spared.has(credentialAddress(developer.email, leftover.type, leftover.identity));
-    if (leftover.origin === 'manifest' && !named) changes.push(deleteCredential(developer.email, leftover, false));
-    else if (flipped) activations.push(activation(developer.email, leftover, active));
-  }
+  const ctx: OwnerContext = { ...owners, email: developer.email, active, flipped };
+  const out = { changes, activations: [] as Change[], errors };
+  diffCredentials(ctx, developer.credentials, current.credentials, out);
+  diffApplications(ctx, developer.applications ?? [], current.applications ?? [], out);
   // Same phase as the transition and pushed after it: ordering keeps them right behind it.
-  changes.push(...activations);
+  changes.push(...out.activations);
 }
 
-function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boolean, errors: Diagnostic[]): Change[] {
+function createDeveloper(
+  developer: DesiredDeveloper,
+  owners: Owners,
+  replace: boolean,
+  errors: Diagnostic[],
+): Change[] {
   if (developer.fullName === null) {
     errors.push({
       severity: 'error',
@@ -262,6 +263,7 @@ function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boo
     meta: developer.meta,
   };
   const active = credentialsActive(developer.status);
+  const ctx: OwnerContext = { ...owners, email: developer.email, active, flipped: false };
   return [
     {
       address: developerAddress(developer.email),
@@ -272,6 +274,7 @@ function createDeveloper(developer: DesiredDeveloper, vault: Vault, replace: boo
       ...(replace ? { replace: true as const } : {}),
       action: { do: 'developer.create', developer: attributes },
     },
-    ...developer.credentials.map((c) => createCredential(developer.email, c, vault, active, false)),
+    ...developer.credentials.map((c) => createCredential(developer.email, c, owners.vault, active, false)),
+    ...(developer.applications ?? []).flatMap((a) => createApplication(ctx, a, false)),
   ];
 }

@@ -6,12 +6,13 @@
 // manifest entry; while the stored digest equals the manifest's, the diff would find nothing, so
 // a plan skips reading that developer (see scope.ts). The tool version is part of it: a portalform that diffs differently
 // never trusts digests an older one wrote.
-import type { DesiredDeveloper, SyncSource } from '../model.js';
+import type { DesiredCredential, DesiredDeveloper, SyncSource } from '../model.js';
 import { TOOL_VERSION } from '../package-info.js';
 import type { Vault } from '../secrets/vault.js';
 import { sha256 } from '../hash.js';
 
-const FORMAT = `portalform sync digest v3 ${TOOL_VERSION}`;
+// v4: a developer's applications, their credentials and registrations are part of what it is compared by.
+const FORMAT = `portalform sync digest v4 ${TOOL_VERSION}`;
 
 /**
  * The keyed digests of the secrets references resolved to, per vault: a hundred thousand
@@ -46,9 +47,19 @@ export function developerDigest(developer: DesiredDeveloper, vault: Vault): stri
   return sha256(text, 'base64url');
 }
 
-/** For a developer not loaded from manifests: its fields stand for the entry, its secrets for the references. */
+/**
+ * For a developer not loaded from manifests: its fields stand for the entry (its applications,
+ * their credentials and registrations included), its secrets for the references.
+ */
 function syncSourceOf(developer: DesiredDeveloper): SyncSource {
-  const credentials = developer.credentials.map((c) => [c.type, c.identity, c.fields, Object.keys(c.secrets)]);
+  const credentialsOf = (credentials: readonly DesiredCredential[]) =>
+    credentials.map((c) => [c.type, c.identity, c.fields, Object.keys(c.secrets)]);
+  const applications = (developer.applications ?? []).map((a) => [
+    a.name,
+    a.description,
+    credentialsOf(a.credentials),
+    a.registrations.map((r) => [r.api, r.status]),
+  ]);
   const entry = JSON.stringify([
     FORMAT,
     developer.email,
@@ -56,9 +67,11 @@ function syncSourceOf(developer: DesiredDeveloper): SyncSource {
     developer.status,
     developer.customId,
     developer.meta,
-    credentials,
+    credentialsOf(developer.credentials),
+    ...(applications.length > 0 ? [applications] : []),
   ]);
-  const references = developer.credentials.flatMap((c) =>
+  const everyCredential = [...developer.credentials, ...(developer.applications ?? []).flatMap((a) => a.credentials)];
+  const references = everyCredential.flatMap((c) =>
     Object.entries(c.secrets).map(([field, secret]) => ({ type: c.type, field, secret })),
   );
   return { content: sha256(entry, 'base64url'), references };

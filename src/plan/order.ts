@@ -5,7 +5,8 @@ import {
   type CredentialType,
   type Diagnostic,
 } from '../model.js';
-import type { StateSnapshot } from '../store/types.js';
+import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
+import { ownedBy } from './changes.js';
 import type { Action, Change } from './types.js';
 import { escapeForMessage, quoteForMessage } from '../util/strings.js';
 
@@ -132,6 +133,7 @@ function clearingUpdate(change: Change): Change {
       action: {
         do: 'credential.update',
         email: action.email,
+        ...ownedBy(action.application),
         type: action.type,
         identity: action.identity,
         clearUnique: true,
@@ -156,9 +158,9 @@ export function uniqueConflicts(changes: Change[], state: StateSnapshot): Diagno
   for (const developer of state.developers) {
     if (developer.customId !== null && taken.has(`customId:${developer.customId}`))
       holders.set(`customId:${developer.customId}`, developerAddress(developer.email));
-    for (const c of developer.credentials) {
+    for (const { credential: c, application } of everyCredential(developer)) {
       if (c.uniqueValue !== null && taken.has(`${c.type}:${c.uniqueValue}`))
-        holders.set(`${c.type}:${c.uniqueValue}`, credentialAddress(developer.email, c.type, c.identity));
+        holders.set(`${c.type}:${c.uniqueValue}`, credentialAddress(developer.email, c.type, c.identity, application));
     }
   }
   const errors: Diagnostic[] = [];
@@ -195,10 +197,26 @@ function describeClaim(value: string): string {
   return isSecretClaim(value) ? `${kind} ${field}` : `${kind} ${field} ${quoteForMessage(rest.join(':'), 'double')}`;
 }
 
-/** Stored unique values by credential address, including the addresses developers are moved to. */
+/** A developer's own credentials and its applications' (a unique value is unique across all owners). */
+function* everyCredential(
+  developer: StoredDeveloper,
+): Generator<{ credential: StoredCredential; application?: string }> {
+  for (const credential of developer.credentials) yield { credential };
+  for (const application of developer.applications ?? [])
+    for (const credential of application.credentials) yield { credential, application: application.name };
+}
+
+/**
+ * Stored unique values by credential key, including the addresses developers and applications are
+ * moved to (steps name them by their new names).
+ */
 function storedUniqueValues(state: StateSnapshot, changes: Change[]): Map<string, string> {
   const movedTo = new Map<string, string>();
-  for (const c of changes) if (c.action.do === 'developer.move') movedTo.set(c.action.from, c.action.to);
+  const applicationMovedTo = new Map<string, string>();
+  for (const { action } of changes) {
+    if (action.do === 'developer.move') movedTo.set(action.from, action.to);
+    if (action.do === 'application.move') applicationMovedTo.set(`${action.email}\0${action.from}`, action.to);
+  }
   // Only changes that delete or update a credential free its stored value: look up only their developers.
   const concerned = new Set<string>();
   for (const c of changes)
@@ -208,10 +226,13 @@ function storedUniqueValues(state: StateSnapshot, changes: Change[]): Map<string
   for (const developer of state.developers) {
     const emails = [developer.email, movedTo.get(developer.email)].filter((e): e is string => e !== undefined);
     if (!emails.some((email) => concerned.has(email))) continue;
-    for (const credential of developer.credentials) {
+    for (const { credential, application } of everyCredential(developer)) {
       if (credential.uniqueValue === null) continue;
-      for (const email of emails)
-        values.set(credentialKey(email, credential.type, credential.identity), credential.uniqueValue);
+      for (const email of emails) {
+        const renamed = application === undefined ? undefined : applicationMovedTo.get(`${email}\0${application}`);
+        for (const name of renamed === undefined ? [application] : [application, renamed])
+          values.set(credentialKey(email, credential.type, credential.identity, name), credential.uniqueValue);
+      }
     }
   }
   return values;
@@ -255,12 +276,12 @@ export function wantedUnique(action: Extract<Action, { do: 'credential.create' |
 }
 
 function storedClaim(action: CredentialAction, storedUnique: Map<string, string>): string[] {
-  const value = storedUnique.get(credentialKey(action.email, action.type, action.identity));
+  const value = storedUnique.get(credentialKey(action.email, action.type, action.identity, action.application));
   return value === undefined ? [] : [`${action.type}:${value}`];
 }
 
-function credentialKey(email: string, type: string, identity: string): string {
-  return `${email}\0${type}\0${identity}`;
+function credentialKey(email: string, type: string, identity: string, application?: string): string {
+  return `${email}\0${application ?? ''}\0${type}\0${identity}`;
 }
 
 class MinHeap {

@@ -1,10 +1,10 @@
 // The checks a saved plan (see planfile.ts) passes before it is applied. Their refusals use the
 // words docs/cli.md fixes.
 import { PortalformError, StalePlanError } from '../errors.js';
-import { credentialAddress, developerAddress } from '../model.js';
+import { applicationAddress, credentialAddress, developerAddress, registrationAddress } from '../model.js';
 import { noStatePlanKey, Vault } from '../secrets/vault.js';
 import type { Store, WriteSession } from '../store/index.js';
-import type { HistoryRow, StateSnapshot } from '../store/types.js';
+import type { HistoryRow, StateSnapshot, StoredApplication } from '../store/types.js';
 import { NOT_AUTHENTIC, planDigest, sealPlan, sealVerifies } from './planfile.js';
 import type { Change, Plan, PlanSeal } from './types.js';
 
@@ -144,11 +144,17 @@ export function needsGivenSecrets(saved: Plan): boolean {
 }
 
 /**
- * The version of every stored developer the changes touch (docs/unmanaged.md), one whose row or credentials
- * they write, and of each of its credentials.
+ * The version of every stored developer the changes touch (docs/unmanaged.md), one whose row,
+ * credentials, applications or registrations they write, and of each of its credentials (its
+ * applications' included), applications and registrations.
  */
 export function touchesOf(changes: Change[], state: StateSnapshot): NonNullable<Plan['touches']> {
-  const touches: NonNullable<Plan['touches']> = { developers: {}, credentials: {} };
+  const touches: NonNullable<Plan['touches']> = {
+    developers: {},
+    credentials: {},
+    applications: {},
+    registrations: {},
+  };
   if (state.lineage === null || changes.length === 0) return touches;
   // The steps of a moved developer name it by its new email; its stored row has the old one.
   const movedFrom = new Map<string, string>();
@@ -170,6 +176,27 @@ export function touchesOf(changes: Change[], state: StateSnapshot): NonNullable<
         touches.credentials[credentialAddress(developer.email, credential.type, credential.identity)] =
           credential.version;
     }
+    for (const application of developer.applications ?? []) touchApplication(touches, developer.email, application);
   }
   return touches;
+}
+
+/**
+ * An application of a touched developer, with its credentials and registrations: one deleted or
+ * changed since (the developer deletes the application a registration of which the plan approves)
+ * makes the plan stale, as one made since does.
+ */
+function touchApplication(touches: NonNullable<Plan['touches']>, email: string, application: StoredApplication): void {
+  const { name } = application;
+  const applications = (touches.applications ??= {});
+  const registrations = (touches.registrations ??= {});
+  if (application.version !== undefined) applications[applicationAddress(email, name)] = application.version;
+  for (const credential of application.credentials) {
+    if (credential.version !== undefined)
+      touches.credentials[credentialAddress(email, credential.type, credential.identity, name)] = credential.version;
+  }
+  for (const registration of application.registrations) {
+    if (registration.version !== undefined)
+      registrations[registrationAddress(email, name, registration.api)] = registration.version;
+  }
 }

@@ -2,9 +2,10 @@
 // digest (a few bytes each); a developer whose digest equals its manifest entry's (digest.ts) is
 // in sync and is neither read nor diffed. Read in full: developers that may differ, managed ones
 // the manifests no longer declare (deleted), both ends of a `moved` block, developers named by
-// --replace, --rotate or --target, and — so that a value taken from an unmanaged holder is caught —
+// --replace, --rotate or --target (for an API's, the developers the manifests register to it), the
+// owner of an application a `moved` block renames, and — so that a value taken from an unmanaged holder is caught —
 // the holders of every unique value a changed or new developer claims.
-import { parseAddress } from '../address.js';
+import { parseAnyAddress } from '../address.js';
 import { CREDENTIAL_SPECS, type DesiredDeveloper, type DesiredState } from '../model.js';
 import type { Vault } from '../secrets/vault.js';
 import type { ScopeSelection, StoredIndex } from '../store/types.js';
@@ -45,12 +46,24 @@ export class PlanScope {
       const wanted = new Set(this.desired.developers.map((d) => d.email));
       for (const [email, entry] of index) if (!wanted.has(email) && entry.origin === 'manifest') read.add(email);
     }
-    for (const move of this.desired.moved) read.add(move.from).add(move.to);
+    for (const move of this.desired.moved) {
+      if (move.kind === 'application') read.add(move.email!);
+      else if (move.kind !== 'api') read.add(move.from).add(move.to);
+    }
     for (const email of duplicateSpellings(index.keys())) if (index.has(email)) read.add(email);
     for (const entry of this.desired.removed ?? []) if (index.has(entry.developer)) read.add(entry.developer);
-    for (const address of this.addresses) read.add(parseAddress(address).email);
+    for (const address of this.addresses) for (const email of this.emailsOf(address)) read.add(email);
     for (const email of read) inSync.delete(email);
     return { read, inSync, claims: claimsOf(changing, vault) };
+  }
+
+  /** The developers an address concerns: its owner, or for an API's every one the manifests register to it. */
+  private emailsOf(text: string): string[] {
+    const address = parseAnyAddress(text);
+    if (address.kind !== 'api') return [address.email];
+    return this.desired.developers
+      .filter((d) => d.applications?.some((a) => a.registrations.some((r) => r.api === address.name)))
+      .map((d) => d.email);
   }
 
   /**
@@ -74,7 +87,8 @@ function claimsOf(developers: DesiredDeveloper[], vault: Vault): ScopeSelection[
   const unique: Array<{ type: string; value: string }> = [];
   for (const developer of developers) {
     if (developer.customId !== null) customIds.push(developer.customId);
-    for (const credential of developer.credentials) {
+    const credentials = [...developer.credentials, ...(developer.applications ?? []).flatMap((a) => a.credentials)];
+    for (const credential of credentials) {
       const field = CREDENTIAL_SPECS[credential.type].uniqueField;
       if (!field) continue;
       const secret = credential.secrets[field];

@@ -2,7 +2,7 @@
 // plan whose display disagrees with its actions is refused (planfile.ts), so what users review is
 // what runs.
 import { EDGES } from '../lifecycle.js';
-import { credentialAddress, developerAddress } from '../model.js';
+import { apiAddress, applicationAddress, credentialAddress, developerAddress, registrationAddress } from '../model.js';
 import { PORTAL_ADDRESS } from './portal.js';
 import type { Action, ChangeKind, Op } from './types.js';
 
@@ -36,16 +36,70 @@ export function describeAction(action: Action): StepDescription | null {
     case 'credential.delete':
       return credential(action, 'delete');
     default:
+      return describeApplicationAction(action);
+  }
+}
+
+/** The steps of docs/applications.md: APIs, applications and registrations. */
+function describeApplicationAction(action: Action): StepDescription | null {
+  switch (action.do) {
+    case 'api.create':
+      return api(action.api?.name, 'create');
+    case 'api.update':
+      return api(action.name, 'update');
+    case 'api.delete':
+      return api(action.name, 'delete');
+    case 'api.move':
+      return api(action.to, 'move');
+    case 'application.create':
+      return application(action.email, action.application?.name, 'create');
+    case 'application.update':
+      return application(action.email, action.name, 'update');
+    case 'application.delete':
+      return application(action.email, action.name, 'delete');
+    case 'application.move':
+      return application(action.email, action.to, 'move');
+    case 'registration.create':
+      return registration(action, 'create');
+    case 'registration.update':
+      return registration(action, 'update');
+    case 'registration.delete':
+      return registration(action, 'delete');
+    case 'registration.transition': {
+      const edge = EDGES.find((e) => e.from === action.from && e.to === action.to);
+      return edge ? registration(action, edge.op) : null;
+    }
+    default:
       return null;
   }
+}
+
+function api(name: unknown, op: Op): StepDescription | null {
+  return typeof name === 'string' ? { address: apiAddress(name), kind: 'api', op } : null;
+}
+
+function application(email: unknown, name: unknown, op: Op): StepDescription | null {
+  if (typeof email !== 'string' || typeof name !== 'string') return null;
+  return { address: applicationAddress(email, name), kind: 'application', op };
+}
+
+function registration(action: { email: string; application: string; api: string }, op: Op): StepDescription | null {
+  const { email, application, api } = action;
+  if (typeof email !== 'string' || typeof application !== 'string' || typeof api !== 'string') return null;
+  return { address: registrationAddress(email, application, api), kind: 'registration', op };
 }
 
 function developer(email: unknown, op: Op): StepDescription | null {
   return typeof email === 'string' ? { address: developerAddress(email), kind: 'developer', op } : null;
 }
 
-function credential(action: { email: string; type: string; identity: string }, op: Op): StepDescription | null {
+function credential(
+  action: { email: string; type: string; identity: string; application?: string },
+  op: Op,
+): StepDescription | null {
   if (typeof action.email !== 'string' || typeof action.type !== 'string' || typeof action.identity !== 'string')
     return null;
-  return { address: credentialAddress(action.email, action.type as never, action.identity), kind: 'credential', op };
+  if (action.application !== undefined && typeof action.application !== 'string') return null;
+  const address = credentialAddress(action.email, action.type as never, action.identity, action.application);
+  return { address, kind: 'credential', op };
 }
