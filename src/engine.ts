@@ -7,15 +7,7 @@ import { normalizeAddress } from './address.js';
 import { commitApply, commitNoChanges, requireWayToDeliverGenerated, type ApplyContext } from './apply/transaction.js';
 import { PortalformError } from './errors.js';
 import { loadManifests } from './manifest/index.js';
-import {
-  apiAddress,
-  applicationAddress,
-  credentialAddress,
-  registrationAddress,
-  secretIsUsed,
-  type DesiredState,
-  type Diagnostic,
-} from './model.js';
+import { secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
 import {
   cwdOf,
   envOf,
@@ -33,6 +25,7 @@ import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
 import { unmanagedObjects } from './plan/unmanaged.js';
 import { checkShownMatchesSteps, readPlanFile } from './plan/planfile.js';
+import { targetedBy, unknownAddresses } from './plan/target.js';
 import { checkSavedPlan, checkSealIfPossible, emailsOf, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
@@ -132,7 +125,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
   let ordered = orderChanges(changes, state);
   const warnings: Diagnostic[] = [...diffWarnings];
   if (target.length > 0) {
-    ordered = ordered.filter((change) => isTargeted(change, target));
+    ordered = ordered.filter(targetedBy(target));
     warnings.push({
       severity: 'warning',
       message:
@@ -295,43 +288,4 @@ function generatedAddresses(changes: Change[]): string[] {
       );
     })
     .map((c) => c.address);
-}
-
-/** Every address named on the command line must exist in the manifests or the state. */
-function unknownAddresses(desired: DesiredState, state: StateSnapshot, addresses: string[]): Diagnostic[] {
-  if (addresses.length === 0) return []; // the usual case: no need to list every address
-  const known = new Set<string>();
-  for (const api of [...(desired.apis ?? []), ...(state.apis ?? [])]) known.add(apiAddress(api.name));
-  for (const developers of [desired.developers, state.developers]) {
-    for (const developer of developers) {
-      known.add(`developer[${JSON.stringify(developer.email)}]`);
-      for (const c of developer.credentials) known.add(credentialAddress(developer.email, c.type, c.identity));
-      for (const application of developer.applications ?? []) {
-        known.add(applicationAddress(developer.email, application.name));
-        for (const c of application.credentials)
-          known.add(credentialAddress(developer.email, c.type, c.identity, application.name));
-        for (const r of application.registrations)
-          known.add(registrationAddress(developer.email, application.name, r.api));
-      }
-    }
-  }
-  return addresses
-    .filter((address) => !known.has(address))
-    .map((address) => ({
-      severity: 'error' as const,
-      message: `${address} is neither in the manifests nor in the state`,
-    }));
-}
-
-function isTargeted(change: Change, targets: string[]): boolean {
-  return targets.some((target) => {
-    if (change.address === target || change.address.startsWith(`${target}.`)) return true;
-    // A targeted credential needs its developer to exist, under its name, in a status that allows it.
-    return (
-      target.startsWith(`${change.address}.`) &&
-      change.kind === 'developer' &&
-      change.op !== 'update' &&
-      change.op !== 'delete'
-    );
-  });
 }

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { queueDecisionMail } from '../src/apply/decision-mail.js';
+import { renderMessage, type DecisionChange } from '../src/mail/index.js';
 import { commitApply } from '../src/apply/transaction.js';
 import {
   apiAddress,
@@ -424,5 +425,46 @@ describe.each(BACKENDS)('apply of applications and registrations on $name', (bac
     ).rejects.toThrow();
     expect(await tables()).toBe(before);
     expect(await decisionMail(w)).toEqual([]);
+  });
+});
+
+describe('the decision message of applications and registrations', () => {
+  const render = (changes: DecisionChange[]) =>
+    renderMessage(
+      { kind: 'decision', to: ADA, developerId: 'd', fullName: 'Ada', changes },
+      'https://portal.example.com',
+      async () => {
+        throw new Error('a decision carries no link token');
+      },
+    );
+
+  it('says what a registration decision means for the application, apart from the account', async () => {
+    const mail = await render([
+      { subject: 'your developer account', status: 'approved' },
+      { subject: 'your application "billing" on the API "Payments API"', status: 'approved', about: 'registration' },
+      { subject: 'your application "shop" on the API "Payments API"', status: 'revoked', about: 'registration' },
+      { subject: 'your application "old"', status: 'access removed', about: 'application' },
+    ]);
+    expect(mail.subject).toBe('News about your access');
+    expect(mail.text).toContain(
+      '  - your developer account: approved\n' +
+        '  - your application "billing" on the API "Payments API": approved\n' +
+        '  - your application "shop" on the API "Payments API": revoked\n' +
+        '  - your application "old": access removed',
+    );
+    expect(mail.text).toContain('Approved: you can sign in');
+    expect(mail.text).toContain('Approved registration: the application’s credentials may call that API');
+    expect(mail.text).toContain('Revoked registration: the application’s credentials can no longer call that API');
+    expect(mail.text).toContain('Access removed: the application or registration was deleted');
+    expect(mail.text).not.toContain('You can no longer sign in'); // the account was not revoked
+  });
+
+  it('gives a lone registration decision a subject of its own', async () => {
+    const mail = await render([
+      { subject: 'your application "billing" on the API "Payments API"', status: 'rejected', about: 'registration' },
+    ]);
+    expect(mail.subject).toBe('Your application’s API registration was declined');
+    expect(mail.text).toContain('Rejected registration: the application may not call that API');
+    expect(mail.text).not.toContain('Sign in');
   });
 });
