@@ -16,6 +16,8 @@ import { useSecurityHeaders } from '../http/security-headers.js';
 import { requireSession } from '../http/request-session.js';
 import { handleError } from './error-handler.js';
 import { accountRoutes } from './routes/accounts.js';
+import { applicationCredentialRoutes } from './routes/application-credentials.js';
+import { applicationRoutes } from './routes/applications.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { recoveryRoutes } from './routes/recovery.js';
@@ -105,6 +107,8 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   recoveryRoutes(app, context);
   verificationRoutes(app, context);
   credentialRoutes(app, context);
+  applicationRoutes(app, context);
+  applicationCredentialRoutes(app, context);
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
 }
@@ -166,7 +170,8 @@ function openApiInfo(publicUrl: string | undefined) {
       title: 'portalform developer self-service',
       version: TOOL_VERSION,
       description:
-        "The developer portal's self-service API (sign-up, sessions, account, credentials). Errors are application/problem+json.",
+        "The developer portal's self-service API (sign-up, sessions, account, credentials, applications and their " +
+        'API registrations). Errors are application/problem+json.',
     },
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
     components: {
