@@ -99,6 +99,15 @@ describe.each(BACKENDS)('a registration request through the console on $name', (
       const pendingPage = await (await admin.get('/console/apis/payments')).text();
       expect(pendingPage).toContain('<h2 id="registrations-pending">Pending (1)</h2>');
 
+      // The history shows bob's request as the registration it made.
+      const history = await admin.get('/console/history');
+      expect(history.status).toBe(200);
+      const timeline = await history.text();
+      expect(timeline).toContain(
+        'developer[&quot;bob@example.com&quot;].application[&quot;mobile&quot;].registration[&quot;payments&quot;] will be created',
+      );
+      expect(timeline).toContain('+ registration &quot;payments&quot; {');
+
       // The reviewer merges the entry's applications into bob's entry, as the console says, and applies.
       const merged = `${BOB}${entry
         .split('\n')
