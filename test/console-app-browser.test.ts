@@ -94,11 +94,13 @@ describe.skipIf(!available)('the console of applications and APIs in Chromium', 
 
   it('lists the registration requests with the entry to copy for each', async () => {
     await page.goto('/console/requests');
-    await page.getByText('2 pending registration requests').waitFor();
+    await page.getByText('3 pending registration requests').waitFor();
     await page.getByRole('heading', { name: 'mobile → payments' }).waitFor();
     const copy = page.getByRole('button', { name: 'Copy entry for billing to payments of ada@example.com' });
     await copy.waitFor({ state: 'visible' });
-    await page.getByRole('button', { name: 'Copy all 2 registration entries' }).waitFor({ state: 'visible' });
+    await page
+      .getByRole('button', { name: 'Copy the entries of all 3 registration requests' })
+      .waitFor({ state: 'visible' });
     await inspect('requests');
   });
 

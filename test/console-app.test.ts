@@ -64,28 +64,32 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     expect(registrations).toBeGreaterThan(signUps);
     expect(unverified).toBeGreaterThan(registrations);
     expect(page).toContain(
-      '<h2 id="registration-requests">Registration requests</h2>\n<p>2 pending registration requests',
+      '<h2 id="registration-requests">Registration requests</h2>\n<p>3 pending registration requests',
     );
-    // sam's (older, an unmanaged developer: the entry adopts it approved), then ada's (declared: merge).
+    // sam's (older, an unmanaged developer: the entry adopts it approved), ada's (declared: merge), sam's newer one.
+    const entry = (email: string, status: boolean, application: string, apis: string[]) =>
+      [
+        `- email: ${email}`,
+        ...(status ? ['  status: approved'] : []),
+        '  applications:',
+        `    - name: ${application}`,
+        '      registrations:',
+        ...apis.flatMap((api) => [`        - api: ${api}`, '          status: approved']),
+      ].join('\n');
     expect(entriesOf(page)).toEqual([
-      [
-        '- email: sam@example.com',
-        '  status: approved',
-        '  applications:',
-        '    - name: mobile',
-        '      registrations:',
-        '        - api: payments',
-        '          status: approved',
-      ].join('\n'),
-      [
-        '- email: ada@example.com',
-        '  applications:',
-        '    - name: billing',
-        '      registrations:',
-        '        - api: payments',
-        '          status: approved',
-      ].join('\n'),
+      entry('sam@example.com', true, 'mobile', ['payments']),
+      entry('ada@example.com', false, 'billing', ['payments']),
+      entry('sam@example.com', true, 'mobile', ['search']),
     ]);
+    // Copied all at once, one entry per developer: pasted, they declare no developer twice.
+    const all = decode(/<pre id="all-registration-entries" hidden>([^<]*)<\/pre>/.exec(page)![1]!);
+    expect(all).toBe(
+      [
+        entry('sam@example.com', true, 'mobile', ['payments', 'search']),
+        `# "ada@example.com" is already declared in the manifests: merge this entry's applications into that developer's entry`,
+        entry('ada@example.com', false, 'billing', ['payments']),
+      ].join('\n'),
+    );
     const section = between(page, '<h2 id="registration-requests">', '<h2 id="unverified">');
     expect(section).toContain(
       'The manifests declare ada@example.com: merge the <code>applications</code> of this entry into theirs.',
@@ -107,7 +111,7 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     const { registrations } = JSON.parse(listed.stdout) as {
       registrations: Array<{ email: string; manifest: string }>;
     };
-    expect(registrations.map((r) => r.email)).toEqual(['sam@example.com', 'ada@example.com']);
+    expect(registrations.map((r) => r.email)).toEqual(['sam@example.com', 'ada@example.com', 'sam@example.com']);
     const page = (await admin.get('/console/requests')).body;
     expect(entriesOf(page)).toEqual(registrations.map((r) => r.manifest));
   });
@@ -145,7 +149,7 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     const list = await admin.get('/console/apis');
     expect(list.statusCode).toBe(200);
     const rows = [...list.body.matchAll(/<tr><td data-label="API">(.*?)<\/tr>/gs)].map((m) => m[1]!);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     const cells = (row: string) => [...row.matchAll(/<td data-label="(\w+)">(.*?)<\/td>/gs)].map((m) => [m[1], m[2]]);
     const counts = (row: string) =>
       cells(row).filter(([label]) => ['Pending', 'Approved', 'Rejected', 'Revoked'].includes(label!));

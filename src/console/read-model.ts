@@ -10,6 +10,7 @@ import {
   accessRequestOf,
   type AccessRequest,
   type RegistrationRequest as ListedRegistrationRequest,
+  mergedEntries,
   registrationApprovalEntry,
 } from '../requests.js';
 import { readAccessRequests } from '../store/access-requests.js';
@@ -65,6 +66,15 @@ export interface RegistrationRequest extends ListedRegistrationRequest {
   fullName: string;
   /** Whether the manifests declare the developer: the entry's `applications` are then merged into theirs. */
   developerManaged: boolean;
+}
+
+/**
+ * Every registration request's entry at once, one entry per developer merging its requests (as
+ * `portalform requests --format manifest` prints them), so that pasting them all declares no developer twice.
+ */
+export function mergedRegistrationEntries(requests: RegistrationRequest[]): string {
+  const declared = new Set(requests.filter((r) => r.developerManaged).map((r) => r.email));
+  return mergedEntries({ requests: [], registrations: requests, declared }).join('\n');
 }
 
 /** One developer with its own credentials (never an application's) and its applications. */

@@ -3,7 +3,13 @@
 // their status), and the APIs, each with its registrations grouped by status and paged. Read only:
 // a registration is decided by a reviewed manifest change, as a sign-up is.
 import type { FastifyInstance } from 'fastify';
-import type { ApiRegistrationRow, ApiSummary, ApplicationRow, RegistrationRequest } from '../console/read-model.js';
+import {
+  type ApiRegistrationRow,
+  type ApiSummary,
+  type ApplicationRow,
+  mergedRegistrationEntries,
+  type RegistrationRequest,
+} from '../console/read-model.js';
 import { apiAddress, applicationAddress, STATUSES, type Status } from '../model.js';
 import { html, type SafeHtml } from '../render/html-template.js';
 import type { ConsoleView } from './console-view.js';
@@ -60,8 +66,8 @@ export function registrationRequestsBody(requests: RegistrationRequest[]): SafeH
   if (requests.length === 0)
     return html`<section aria-labelledby="registration-requests">${heading}<p>No registration request is waiting.</p></section>`;
   const copyAll = html`<div class="actions">
-<button type="button" class="secondary" data-copy="all-registration-entries" hidden>Copy all ${requests.length} registration entries</button></div>
-<pre id="all-registration-entries" hidden>${requests.map((r) => r.manifest).join('\n')}</pre>`;
+<button type="button" class="secondary" data-copy="all-registration-entries" hidden>Copy the entries of all ${requests.length} registration requests</button></div>
+<pre id="all-registration-entries" hidden>${mergedRegistrationEntries(requests)}</pre>`;
   return html`<section aria-labelledby="registration-requests">${heading}
 <p>${plural(requests.length, 'pending registration request')} of applications to an API, oldest first. To approve one, add its
 entry under <code>developers:</code> in the manifests and merge the reviewed pull request; for a developer the manifests already

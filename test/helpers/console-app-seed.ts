@@ -57,10 +57,11 @@ function registration(
 
 /**
  * On a state whose manifests declare ada@example.com (approved): the APIs payments (title, a hostile
- * description, acl group partners, the portal's auto-approve) and ledger (auto-approving);
+ * description, acl group partners, the portal's auto-approve), ledger (auto-approving) and search;
  * ada's self-made `billing` (a hostile description of the developer's, a key-auth credential,
  * payments pending, ledger approved) and managed `reports` (payments pending, declared so); the
- * released sam@example.com's `mobile` (payments pending, the oldest request; ledger rejected);
+ * released sam@example.com's `mobile` (payments pending, the oldest request; ledger rejected; search
+ * pending, the newest);
  * fleet@example.com's 55 applications approved to payments; zoe@example.com's pending sign-up and
  * yan@example.com's unverified one.
  */
@@ -76,6 +77,7 @@ export async function seedApplications(w: Workspace): Promise<void> {
     developer('yan', 'yan@example.com', 'Yan Unverified', 'pending', 'self-service', 3, 0),
     api('payments', 'Payments API', '<script>alert(1)</script>', null, ['partners']),
     api('ledger', null, null, 1, []),
+    api('search', 'Search', null, 0, []),
     application({
       id: 'billing',
       developerId: adaId,
@@ -112,6 +114,7 @@ export async function seedApplications(w: Workspace): Promise<void> {
     registration('r-billing-payments', 'billing', 'payments', 'pending', 'self-service', 8),
     registration('r-billing-ledger', 'billing', 'ledger', 'approved', 'manifest', 8),
     registration('r-reports-payments', 'reports', 'payments', 'pending', 'manifest', 9),
+    registration('r-mobile-search', 'mobile', 'search', 'pending', 'self-service', 9),
   ];
   for (let i = 1; i <= 55; i++) {
     const name = `fleet-${String(i).padStart(2, '0')}`;
