@@ -66,7 +66,8 @@ export function registrationRequestsBody(requests: RegistrationRequest[]): SafeH
   if (requests.length === 0)
     return html`<section aria-labelledby="registration-requests">${heading}<p>No registration request is waiting.</p></section>`;
   const copyAll = html`<div class="actions">
-<button type="button" class="secondary" data-copy="all-registration-entries" hidden>Copy the entries of all ${requests.length} registration requests</button></div>
+<button type="button" class="secondary" data-copy="all-registration-entries" hidden>
+Copy the entries of all ${requests.length} registration requests</button></div>
 <pre id="all-registration-entries" hidden>${mergedRegistrationEntries(requests)}</pre>`;
   return html`<section aria-labelledby="registration-requests">${heading}
 <p>${plural(requests.length, 'pending registration request')} of applications to an API, oldest first. To approve one, add its
