@@ -43,7 +43,7 @@ export function apiPages(fastify: FastifyInstance, view: ConsoleView): void {
         const body = html`<p>No API is named ${name}.</p><p><a href="/console/apis">Back to the APIs</a></p>`;
         return view.page(reply, 'No such API', body, '/console/apis', 404);
       }
-      // One status's group, paged on its own; without one, the first page of every group.
+      // One status's group, paged on its own; without one, the oldest few of every status.
       const only = STATUSES.find((s) => s === query.status);
       const groups = await Promise.all(
         (only ? [only] : STATUSES).map(async (status) => ({
