@@ -126,6 +126,10 @@ describe.each(BACKENDS)('the console of applications and APIs on $name', (backen
     expect(own).toContain('partners');
     expect(own).not.toContain('billing-prod');
     expect(page).toContain('<h2 id="applications">Applications (2)</h2>');
+    // The developer list counts the developer's own credentials too, as its page lists them.
+    const list = (await admin.get('/console/developers?q=ada')).body;
+    expect(list).toContain('<td data-label="Credentials">1</td>');
+
     const billing = between(page, '<h3 id="application-billing">', '<h3 id="application-reports">');
     expect(billing).toContain(
       '<code>developer[&quot;ada@example.com&quot;]<wbr>.application[&quot;billing&quot;]</code>',

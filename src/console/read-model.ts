@@ -23,6 +23,7 @@ import {
   readApiRegistrations,
   readApiSummaries,
   readApiSummary,
+  readApplicationCredentialCounts,
   readDeveloperApplications,
   readRegistrationRequests,
 } from '../store/console-applications.js';
@@ -161,9 +162,18 @@ export class ConsoleReadModel {
     return readStatusCounts(this.db());
   }
 
-  /** One page of developers ordered by email; `next` is the key of the following page, null at the end. */
-  developers(query: DeveloperQuery): Promise<{ developers: DeveloperRow[]; next: string | null }> {
-    return readDeveloperPage(this.db(), this.store.backend.kind, query);
+  /**
+   * One page of developers ordered by email; `next` is the key of the following page, null at the end.
+   * Each counts its own credentials, as its page lists them: its applications' are theirs.
+   */
+  async developers(query: DeveloperQuery): Promise<{ developers: DeveloperRow[]; next: string | null }> {
+    const page = await readDeveloperPage(this.db(), this.store.backend.kind, query);
+    const held = await readApplicationCredentialCounts(
+      this.db(),
+      page.developers.map((d) => d.email),
+    );
+    const developers = page.developers.map((d) => ({ ...d, credentials: d.credentials - (held.get(d.email) ?? 0) }));
+    return { developers, next: page.next };
   }
 
   /** One developer; the credentials its applications hold are shown under them, not among its own. */
@@ -174,7 +184,8 @@ export class ConsoleReadModel {
     ]);
     if (!detail) return null;
     const held = new Set(applications.flatMap((a) => a.credentials.map((c) => c.id)));
-    return { ...detail, credentials: detail.credentials.filter((c) => !held.has(c.id)), applications };
+    const credentials = detail.credentials.filter((c) => !held.has(c.id));
+    return { developer: { ...detail.developer, credentials: credentials.length }, credentials, applications };
   }
 
   /** The portal's `autoApproveRegistrations`, which decides for an API that does not set its own. */
