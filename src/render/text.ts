@@ -97,14 +97,16 @@ export function* renderChange(change: Change, color: boolean, note?: string): Ge
 function* renderAttributes(change: Change, color: boolean): Generator<string> {
   const before = change.before ?? {};
   const after = change.after ?? {};
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-  const width = Math.max(...keys.map((k) => k.length));
+  // A create leaves out what it leaves empty, and the column lines up with what it shows.
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (key) => change.op !== 'create' || !isEmpty(after[key]),
+  );
+  const width = Math.max(0, ...keys.map((k) => k.length));
   let hidden = 0;
   for (const key of keys) {
     const name = key.padEnd(width);
     const inBefore = key in before;
     const inAfter = key in after;
-    if (change.op === 'create' && isEmpty(after[key])) continue;
     if (change.op === 'create' || !inBefore) yield paint(`      + ${name} = ${show(after[key])}`, 'green', color);
     else if (change.op === 'delete' || !inAfter) yield paint(`      - ${name} = ${show(before[key])}`, 'red', color);
     else if (after[key] === SENSITIVE_CHANGED) yield paint(`      ~ ${name} = ${SENSITIVE_CHANGED}`, 'yellow', color);

@@ -7,6 +7,8 @@ import { STATUSES, type Status } from '../model.js';
 import type { Conn } from './backend.js';
 import type { CredentialRow } from './developer-listing.js';
 import { sql } from './kysely.js';
+import { toApi } from './api-rows.js';
+import type { StoredApi } from './types.js';
 
 /** A registration waiting for a reviewer: pending, and not one the manifests declare pending. */
 export interface RegistrationRequestRow {
@@ -38,15 +40,8 @@ export interface ApplicationRow {
   registrations: ApplicationRegistrationRow[];
 }
 
-export interface ApiRow {
-  name: string;
-  title: string | null;
-  description: string | null;
-  /** Null: the portal's setting decides. */
-  autoApproveRegistrations: boolean | null;
-  aclGroups: string[];
-  createdAt: string;
-}
+/** An API as the console shows it: as stored. */
+export type ApiRow = StoredApi;
 
 export interface ApiSummary extends ApiRow {
   registrations: Record<Status, number>;
@@ -183,7 +178,7 @@ export async function readApiSummaries(conn: Conn): Promise<ApiSummary[]> {
   return apis.map((row) => {
     const registrations = noCounts();
     for (const c of counts) if (c.api === row.name) registrations[c.status as Status] = Number(c.n);
-    return { ...apiOf(row), registrations };
+    return { ...toApi(row), registrations };
   });
 }
 
@@ -199,7 +194,7 @@ export async function readApiSummary(conn: Conn, name: string): Promise<ApiSumma
     .execute();
   const registrations = noCounts();
   for (const c of counts) registrations[c.status as Status] = Number(c.n);
-  return { ...apiOf(row), registrations };
+  return { ...toApi(row), registrations };
 }
 
 /** One page of an API's registrations in one status, oldest first; `next` is the key of the following page. */
@@ -248,26 +243,5 @@ function keyOf(after: string | undefined): { createdAt: string; id: string } | n
 }
 
 function apiQuery(conn: Conn) {
-  return conn
-    .selectFrom('pf_apis')
-    .select(['name', 'title', 'description', 'auto_approve_registrations', 'acl_groups', 'created_at']);
-}
-
-function apiOf(row: {
-  name: string;
-  title: string | null;
-  description: string | null;
-  auto_approve_registrations: number | null;
-  acl_groups: string;
-  created_at: string;
-}): ApiRow {
-  const auto = row.auto_approve_registrations;
-  return {
-    name: row.name,
-    title: row.title,
-    description: row.description,
-    autoApproveRegistrations: auto === null || auto === undefined ? null : Number(auto) === 1,
-    aclGroups: JSON.parse(row.acl_groups) as string[],
-    createdAt: row.created_at,
-  };
+  return conn.selectFrom('pf_apis').selectAll();
 }

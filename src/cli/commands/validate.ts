@@ -15,15 +15,24 @@ export function registerValidate(program: Command): void {
       const { desired, warnings } = await load(planOptions(paths, flags));
       out.diagnostics(warnings);
       const count = desired.developers.length;
+      const apis = desired.apis?.length ?? 0;
+      const applications = desired.developers.reduce((sum, d) => sum + (d.applications?.length ?? 0), 0);
+      const objects = [
+        plural(count, 'developer'),
+        ...(apis > 0 ? [plural(apis, 'API')] : []),
+        ...(applications > 0 ? [plural(applications, 'application')] : []),
+      ];
+      const what = objects.length > 1 ? `${objects.slice(0, -1).join(', ')} and ${objects.at(-1)}` : objects[0];
       await out.result(
-        { valid: true, developers: count, files: desired.files.length, warnings: warnings.map(diagnosticJson) },
-        () => [
-          paint(
-            `Success! ${plural(count, 'developer')} in ${plural(desired.files.length, 'file')} are valid.`,
-            'green',
-            out.color,
-          ),
-        ],
+        {
+          valid: true,
+          developers: count,
+          apis,
+          applications,
+          files: desired.files.length,
+          warnings: warnings.map(diagnosticJson),
+        },
+        () => [paint(`Success! ${what} in ${plural(desired.files.length, 'file')} are valid.`, 'green', out.color)],
       );
     });
 }
