@@ -9,6 +9,7 @@ import { refusedCharacter } from '../src/util/refused-characters.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace } from './helpers/cli.js';
 import { runSql, withStateDb } from './helpers/state-db.js';
+import { undoApplications } from './helpers/store-app-schema.js';
 
 afterAll(dropTestSchemas);
 
@@ -133,6 +134,7 @@ describe.each(BACKENDS)('the migration to canonical emails ($name)', (backend) =
     // What the state held before: addresses lower-cased as written.
     await runSql(w, [
       // (and nothing of the migrations after it)
+      ...undoApplications(backend.name),
       'drop table pf_mail_throttle',
       `delete from pf_migration where name in ('0010_canonical_emails', '0011_mail_throttle')`,
       developer('nfc', NFC, 'manifest', '2026-01-01T00:00:00Z'),

@@ -9,6 +9,7 @@ import { workspace } from './helpers/cli.js';
 import { mailCase, verifyMessage } from './helpers/mail.js';
 import { startSmtpServer } from './helpers/smtp-server.js';
 import { runSql, withStateDb } from './helpers/state-db.js';
+import { undoApplications } from './helpers/store-app-schema.js';
 
 afterAll(dropTestSchemas);
 
@@ -103,6 +104,7 @@ describe.each(BACKENDS)('portalform outbox on $name', (backend) => {
     const c = await mailCase(backend, ['ada@example.com']);
     await c.close();
     await runSql(c.w, [
+      ...undoApplications(backend.name),
       'drop table pf_console_sessions',
       'drop table pf_console_attempts',
       'drop table pf_outbox',

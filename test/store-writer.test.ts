@@ -69,9 +69,10 @@ describe.each(BACKENDS)('state writer on $name', (backend) => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each([
-    // developers have 11 columns (email_verified since the mail migration), credentials 11
+    // developers have 11 columns (email_verified since the mail migration), credentials 12 (application_id since 0012)
     { maxParams: 25, developerBatches: [2, 2, 1], credentialBatches: [2, 2, 1] },
-    { maxParams: 22, developerBatches: [2, 2, 1], credentialBatches: [2, 2, 1] },
+    { maxParams: 24, developerBatches: [2, 2, 1], credentialBatches: [2, 2, 1] },
+    { maxParams: 22, developerBatches: [2, 2, 1], credentialBatches: [1, 1, 1, 1, 1] },
     { maxParams: 21, developerBatches: [1, 1, 1, 1, 1], credentialBatches: [1, 1, 1, 1, 1] },
     { maxParams: 5, developerBatches: [1, 1, 1, 1, 1], credentialBatches: [1, 1, 1, 1, 1] },
   ])(

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { workspace, type Workspace } from './helpers/cli.js';
 import { runSql, withStateDb } from './helpers/state-db.js';
+import { undoApplications } from './helpers/store-app-schema.js';
 
 afterAll(dropTestSchemas);
 
@@ -211,8 +212,9 @@ describe.each(BACKENDS)('sync digests on $name', (backend) => {
       ...(backend.name === 'postgres' ? ['pf_developers_email_search'] : []),
     ].map((index) => `drop index ${index}`);
     const portal = [
-      // Canonical emails (0010), the console's sessions (0009) and mail (0008) came last, then name
+      // Applications (0012), canonical emails (0010), the console's sessions (0009) and mail (0008) came last, then name
       // management (0007) and the unmanaged credentials' index (0006).
+      ...undoApplications(backend.name),
       'drop table pf_mail_throttle',
       `delete from pf_migration where name = '0011_mail_throttle'`,
       `delete from pf_migration where name = '0010_canonical_emails'`,

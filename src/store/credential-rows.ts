@@ -1,23 +1,31 @@
-// The credential rows the portal service reads and writes: a developer's own credentials.
-// Apply writes credentials through the state writer (writer.ts).
+// The credential rows the portal service reads and writes: a developer's own credentials (an
+// application's are the rows with application_id set, docs/applications.md). Apply writes
+// credentials through the state writer (writer.ts).
 import type { Conn } from './backend.js';
 import type { CredentialTable } from './schema.js';
 
+/** The developer's own credentials, none of its applications'. */
 export function credentialsOf(conn: Conn, developerId: string): Promise<CredentialTable[]> {
-  return conn.selectFrom('pf_credentials').selectAll().where('developer_id', '=', developerId).execute();
+  return conn
+    .selectFrom('pf_credentials')
+    .selectAll()
+    .where('developer_id', '=', developerId)
+    .where('application_id', 'is', null)
+    .execute();
 }
 
-/** The developer's credential with this id; undefined when it is another's or does not exist. */
+/** The developer's own credential with this id; undefined when it is another's, an application's or does not exist. */
 export function credentialOf(conn: Conn, developerId: string, id: string): Promise<CredentialTable | undefined> {
   return conn
     .selectFrom('pf_credentials')
     .selectAll()
     .where('id', '=', id)
     .where('developer_id', '=', developerId)
+    .where('application_id', 'is', null)
     .executeTakeFirst();
 }
 
-/** How many credentials the developer made themselves. */
+/** How many credentials the developer made themselves, in its applications or not (maxCredentials counts both). */
 export async function selfMadeCount(conn: Conn, developerId: string): Promise<number> {
   const row = await conn
     .selectFrom('pf_credentials')
@@ -28,12 +36,13 @@ export async function selfMadeCount(conn: Conn, developerId: string): Promise<nu
   return Number(row?.n ?? 0);
 }
 
-/** Whether another credential of the developer has this type and identity. */
+/** Whether another credential of the same owner (the developer, or the same application) has this type and identity. */
 export async function identityHeldByAnother(conn: Conn, credential: CredentialTable): Promise<boolean> {
   const row = await conn
     .selectFrom('pf_credentials')
     .select('id')
     .where('developer_id', '=', credential.developer_id)
+    .where('application_id', credential.application_id ? '=' : 'is', credential.application_id ?? null)
     .where('type', '=', credential.type)
     .where('identity', '=', credential.identity)
     .where('id', '<>', credential.id)
@@ -75,16 +84,24 @@ export async function deleteCredential(conn: Conn, id: string): Promise<void> {
   await conn.deleteFrom('pf_credentials').where('id', '=', id).execute();
 }
 
-/** Deletes every credential of a developer; returns the type and identity of each. */
+/**
+ * Deletes every credential of a developer, its applications' too; returns the type and identity of
+ * each, and the name of the application that held it (absent: the developer's own).
+ */
 export async function deleteCredentialsOf(
   conn: Conn,
   developerId: string,
-): Promise<Array<{ type: string; identity: string }>> {
+): Promise<Array<{ type: string; identity: string; application?: string }>> {
   const deleted = await conn
     .selectFrom('pf_credentials')
-    .select(['type', 'identity'])
-    .where('developer_id', '=', developerId)
+    .leftJoin('pf_applications', 'pf_applications.id', 'pf_credentials.application_id')
+    .select(['pf_credentials.type', 'pf_credentials.identity', 'pf_applications.name as application'])
+    .where('pf_credentials.developer_id', '=', developerId)
     .execute();
   await conn.deleteFrom('pf_credentials').where('developer_id', '=', developerId).execute();
-  return deleted;
+  return deleted.map(({ type, identity, application }) => ({
+    type,
+    identity,
+    ...(application === null ? {} : { application }),
+  }));
 }

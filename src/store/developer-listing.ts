@@ -96,6 +96,7 @@ export function developerPageQuery(conn: Conn, dialect: Dialect, query: Develope
         .selectFrom('pf_credentials as c')
         .select(sql<number>`count(*)`.as('n'))
         .whereRef('c.developer_id', '=', 'd.id')
+        .where('c.application_id', 'is', null)
         .as('credentials'),
     );
   if (query.status) select = select.where('d.status', '=', query.status);
@@ -120,7 +121,10 @@ function prefixMatch(dialect: Dialect, prefix: string) {
     or (lower(d.full_name) >= ${prefix} and lower(d.full_name) < ${end}))`;
 }
 
-/** One developer by email, with its credentials' non-secret fields; null when there is none. */
+/**
+ * One developer by email, with its own credentials' non-secret fields (its applications' are
+ * console-applications.ts's); null when there is none.
+ */
 export async function readDeveloperDetail(conn: Conn, email: string): Promise<DeveloperDetail | null> {
   const row = await conn
     .selectFrom('pf_developers')
@@ -132,6 +136,7 @@ export async function readDeveloperDetail(conn: Conn, email: string): Promise<De
     .selectFrom('pf_credentials')
     .select(['id', 'type', 'identity', 'fields', 'active', 'origin', 'created_at'])
     .where('developer_id', '=', row.id)
+    .where('application_id', 'is', null)
     .orderBy('type')
     .orderBy('identity')
     .execute();

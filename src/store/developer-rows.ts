@@ -117,6 +117,10 @@ export async function updateAccount(
     .execute();
 }
 
+/** Deletes the developer's row, with its applications and their registrations (its credentials must be gone first). */
 export async function deleteDeveloper(conn: Conn, id: string): Promise<void> {
+  const applications = conn.selectFrom('pf_applications').select('id').where('developer_id', '=', id);
+  await conn.deleteFrom('pf_registrations').where('application_id', 'in', applications).execute();
+  await conn.deleteFrom('pf_applications').where('developer_id', '=', id).execute();
   await conn.deleteFrom('pf_developers').where('id', '=', id).execute();
 }

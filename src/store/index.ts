@@ -13,6 +13,9 @@ import { Store } from './store.js';
 export { Store } from './store.js';
 export { WriteSession } from './write-session.js';
 export { StateWriter, type CredentialRowInput, type DeveloperRowInput } from './writer.js';
+export type { ApiChanges, ApiRowInput } from './api-rows.js';
+export type { ApplicationChanges, ApplicationRowInput } from './application-rows.js';
+export type { RegistrationRowInput } from './registration-rows.js';
 export type * from './types.js';
 
 export const DEFAULT_STATE = 'portalform.db';

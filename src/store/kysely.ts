@@ -13,5 +13,6 @@ export type {
   MigrationProvider,
   PostgresPool,
   PostgresPoolClient,
+  SelectQueryBuilder,
   SqliteDatabase,
 } from 'kysely';

@@ -4,6 +4,8 @@ import { credentialAddress, developerAddress, type CredentialType, type Status }
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
 import { compareCodeUnits } from '../util/strings.js';
+import { readApis } from './api-rows.js';
+import { readApplications } from './application-rows.js';
 import type { Conn } from './backend.js';
 import type { CredentialTable, DeveloperTable } from './schema.js';
 import type {
@@ -18,18 +20,21 @@ import type {
 } from './types.js';
 import { readTombstones, readUnmanaged, verifiedBeforeMail } from './unmanaged-rows.js';
 
+export { readApplicationVersions } from './application-rows.js';
+
 /**
  * What later migrations added that this state has, as the Store found in its migration table: the
- * portal's tables and row versions (0003), name management (0007), verified addresses (0008). A
- * write session reads a state it has just migrated: everything.
+ * portal's tables and row versions (0003), name management (0007), verified addresses (0008),
+ * APIs and applications (0012). A write session reads a state it has just migrated: everything.
  */
 export interface SchemaParts {
   portal: boolean;
   nameManaged: boolean;
   mail: boolean;
+  applications: boolean;
 }
 
-const MIGRATED: SchemaParts = { portal: true, nameManaged: true, mail: true };
+const MIGRATED: SchemaParts = { portal: true, nameManaged: true, mail: true, applications: true };
 
 /** The state on `conn`; with a scope, the developers it chooses from every developer's sync digest and origin. */
 export async function readSnapshot(
@@ -39,7 +44,7 @@ export async function readSnapshot(
 ): Promise<StateSnapshot> {
   const snapshot = await timed('read state', () => readRows(conn, tables, scope));
   if (snapshot.lineage === null) return snapshot;
-  const unmanaged = await timed('read unmanaged', () => readUnmanaged(conn, tables.mail));
+  const unmanaged = await timed('read unmanaged', () => readUnmanaged(conn, tables.mail, tables.applications));
   // A state from before the portal (schema 0003) has no tombstones to read.
   const tombstones = tables.portal ? await readTombstones(conn) : new Map<string, string>();
   return { ...snapshot, unmanaged, tombstones };
@@ -52,11 +57,19 @@ const FULL_READ_MIN = 1000;
 async function readRows(conn: Conn, tables: SchemaParts, scope?: ReadScope): Promise<StateSnapshot> {
   const metaRows = await conn.selectFrom('pf_meta').selectAll().execute();
   const meta = Object.fromEntries(metaRows.map((r) => [r.key, r.value]));
-  const snapshot = { lineage: meta.lineage ?? null, serial: Number(meta.serial ?? 0), meta };
+  const lineage = meta.lineage ?? null;
+  // A state from before 0012 has no APIs and no applications.
+  const apis = lineage !== null && tables.applications ? await readApis(conn) : [];
+  const snapshot = { lineage, serial: Number(meta.serial ?? 0), meta, apis };
   const versioned: OptionalColumns =
-    snapshot.lineage === null
-      ? { version: false, nameManaged: false, mail: false }
-      : { version: tables.portal, nameManaged: tables.nameManaged, mail: tables.mail };
+    lineage === null
+      ? { version: false, nameManaged: false, mail: false, applications: false }
+      : {
+          version: tables.portal,
+          nameManaged: tables.nameManaged,
+          mail: tables.mail,
+          applications: tables.applications,
+        };
   if (!scope || snapshot.lineage === null)
     return { ...snapshot, developers: await readDevelopers(conn, null, versioned) };
 
@@ -79,6 +92,8 @@ interface OptionalColumns {
   version: boolean;
   nameManaged: boolean;
   mail: boolean;
+  /** The credentials' application_id, and the applications to read. */
+  applications: boolean;
 }
 
 /** Emails of the stored developers holding any of these unique values. */
@@ -135,6 +150,7 @@ const CREDENTIAL_COLUMNS = [
   'active',
   'origin',
   'version',
+  'application_id',
 ] as const;
 
 /** The columns of a migration the state may not have yet, when it does not. */
@@ -143,6 +159,7 @@ function missingColumns(optional: OptionalColumns): Set<string> {
     ...(optional.version ? [] : ['version']),
     ...(optional.nameManaged ? [] : ['name_managed']),
     ...(optional.mail ? [] : ['email_verified']),
+    ...(optional.applications ? [] : ['application_id']),
   ]);
 }
 
@@ -191,11 +208,25 @@ async function readDevelopers(
     }
   }
   const byDeveloper = new Map<string, StoredCredential[]>();
+  const ofApplications: StoredCredential[] = [];
   for (const row of credentialRows) {
+    const credential = toCredential(row);
+    if (credential.applicationId) {
+      ofApplications.push(credential);
+      continue;
+    }
     const list = byDeveloper.get(row.developer_id) ?? [];
-    list.push(toCredential(row));
+    list.push(credential);
     byDeveloper.set(row.developer_id, list);
   }
+  const applications = optional.applications
+    ? await readApplications(
+        conn,
+        emails === null ? null : developerRows.map((r) => r.id),
+        ofApplications,
+        LOOKUP_CHUNK,
+      )
+    : new Map();
   const developers: StoredDeveloper[] = developerRows.map((row) => ({
     id: row.id,
     email: row.email,
@@ -211,6 +242,7 @@ async function readDevelopers(
     credentials: (byDeveloper.get(row.id) ?? []).sort(
       (a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity),
     ),
+    applications: applications.get(row.id) ?? [],
   }));
   count('developers read in full', developers.length);
   return developers.sort((a, b) => compareCodeUnits(a.email, b.email));
@@ -228,6 +260,7 @@ function toCredential(row: Omit<CredentialTable, 'created_at' | 'updated_at'>): 
     active: Number(row.active) === 1,
     origin: row.origin as Origin,
     ...(row.version === undefined ? {} : { version: Number(row.version) }),
+    ...(row.application_id ? { applicationId: row.application_id } : {}),
   };
 }
 
@@ -245,7 +278,10 @@ export async function readHistory(db: Conn, table: 'pf_history' | 'pf_events' = 
   }));
 }
 
-/** The rows a saved plan names, as they are now: versions by address, of these developers and their credentials only. */
+/**
+ * The rows a saved plan names, as they are now: versions by address, of these developers and their
+ * credentials (their applications' too) only; readApplicationVersions has the applications'.
+ */
 export async function readVersions(
   conn: Conn,
   emails: string[],
@@ -266,19 +302,29 @@ export async function readVersions(
   for (const chunk of chunks([...emailOf.keys()], LOOKUP_CHUNK)) {
     const rows = await conn
       .selectFrom('pf_credentials')
-      .select(['developer_id', 'type', 'identity', 'version'])
-      .where('developer_id', 'in', chunk)
+      .leftJoin('pf_applications', 'pf_applications.id', 'pf_credentials.application_id')
+      .select([
+        'pf_credentials.developer_id',
+        'pf_credentials.type',
+        'pf_credentials.identity',
+        'pf_credentials.version',
+        'pf_applications.name as application',
+      ])
+      .where('pf_credentials.developer_id', 'in', chunk)
       .execute();
-    for (const row of rows)
-      credentials.set(
-        credentialAddress(emailOf.get(row.developer_id)!, row.type as CredentialType, row.identity),
-        Number(row.version),
-      );
+    for (const row of rows) {
+      const email = emailOf.get(row.developer_id)!;
+      const address = credentialAddress(email, row.type as CredentialType, row.identity, row.application ?? undefined);
+      credentials.set(address, Number(row.version));
+    }
   }
   return { developers, credentials };
 }
 
-/** Who holds these customIds and per-type unique values now: the holder's address by `customId:value` or `type:value`. */
+/**
+ * Who holds these customIds and per-type unique values now: the holder's address by `customId:value`
+ * or `type:value`, whichever owner's credential (the developer's or an application's) holds it.
+ */
 export async function readUniqueHolders(
   conn: Conn,
   customIds: string[],
@@ -297,11 +343,15 @@ export async function readUniqueHolders(
     const row = await conn
       .selectFrom('pf_credentials')
       .innerJoin('pf_developers', 'pf_developers.id', 'pf_credentials.developer_id')
-      .select(['pf_developers.email', 'pf_credentials.identity'])
+      .leftJoin('pf_applications', 'pf_applications.id', 'pf_credentials.application_id')
+      .select(['pf_developers.email', 'pf_credentials.identity', 'pf_applications.name as application'])
       .where('pf_credentials.type', '=', type)
       .where('pf_credentials.unique_value', '=', value)
       .executeTakeFirst();
-    if (row) holders.set(`${type}:${value}`, credentialAddress(row.email, type as CredentialType, row.identity));
+    if (row) {
+      const address = credentialAddress(row.email, type as CredentialType, row.identity, row.application ?? undefined);
+      holders.set(`${type}:${value}`, address);
+    }
   }
   return holders;
 }

@@ -4,6 +4,7 @@ import { type ConsoleAttemptTable, type ConsoleSessionTable, createConsoleTables
 import { canonicalizeStoredEmails } from './canonical-schema.js';
 import { createMailThrottle, type MailThrottleTable } from './mail-schema.js';
 import { SYNC_DIGEST_TRIGGERS } from './sync-triggers.js';
+import { createApplicationTables } from './application-schema.js';
 import { CHANGE_FEED_TRIGGERS, CONSOLE_INDEXES, VERSION_TRIGGERS } from './schema-statements.js';
 
 // Tables as Kysely sees them. JSON columns are text and booleans are 0/1 integers in both
@@ -348,6 +349,8 @@ const migrations = (dialect: Dialect): Record<string, Migration> => ({
     up: canonicalizeStoredEmails,
   },
   '0011_mail_throttle': { up: createMailThrottle }, // what each address was mailed lately (mail-throttle.ts)
+  // APIs, applications and registrations; identities unique per owner (application-schema.ts).
+  '0012_applications': { up: (db) => createApplicationTables(db, dialect) },
 });
 
 /** The chain of pf_events, as pf_chain_heads names it. */
@@ -374,6 +377,9 @@ export const MAIL_VERSION = '0008_mail';
 export const CONSOLE_SESSIONS_VERSION = '0009_console_sessions';
 /** The migration that rewrites stored emails in canonical form. */
 export const CANONICAL_EMAILS_VERSION = '0010_canonical_emails';
+
+/** The migration that adds APIs, applications and their registrations (docs/applications.md). */
+export const APPLICATIONS_VERSION = '0012_applications';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {

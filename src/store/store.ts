@@ -8,6 +8,7 @@ import { Migrator, sql } from './kysely.js';
 import { deleteLockRecord, describeHolder, readLock, toLockInfo } from './locks.js';
 import { readHistory, readSnapshot } from './read.js';
 import {
+  APPLICATIONS_VERSION,
   EVENTS_CHAIN,
   MAIL_VERSION,
   NAME_MANAGED_VERSION,
@@ -38,6 +39,8 @@ export class Store {
   private nameManaged = false;
   /** Whether developers record whether their address is verified (schema 0008). */
   private mailColumns = false;
+  /** Whether the state has APIs and applications (schema 0012). */
+  private applications = false;
 
   /** What reads found that a plan should say (a read never fails for it). */
   readonly warnings: Diagnostic[] = [];
@@ -61,7 +64,12 @@ export class Store {
         return await readSnapshot(
           conn,
           scope && this.syncDigests && (await this.digestsTrusted(conn)) ? scope : undefined,
-          { portal: this.portalTables, nameManaged: this.nameManaged, mail: this.mailColumns },
+          {
+            portal: this.portalTables,
+            nameManaged: this.nameManaged,
+            mail: this.mailColumns,
+            applications: this.applications,
+          },
         );
       } finally {
         await sql`commit`.execute(conn);
@@ -239,6 +247,7 @@ export class Store {
     this.portalTables = rows.rows.some((r) => r.name === PORTAL_VERSION);
     this.nameManaged = rows.rows.some((r) => r.name === NAME_MANAGED_VERSION);
     this.mailColumns = rows.rows.some((r) => r.name === MAIL_VERSION);
+    this.applications = rows.rows.some((r) => r.name === APPLICATIONS_VERSION);
     const unknown = rows.rows.map((r) => r.name).filter((name) => !SCHEMA_VERSIONS.includes(name));
     if (unknown.length > 0) {
       throw new PortalformError(

@@ -46,6 +46,56 @@ export const SYNC_DIGEST_TRIGGERS: Record<Dialect, string[]> = {
   ],
 };
 
+/**
+ * Since 0012_applications, a write to one of a developer's applications or to one of their
+ * registrations clears the developer's digest as well (an application's credentials are the
+ * developer's credential rows, which the triggers above already watch).
+ */
+export const APPLICATION_SYNC_TRIGGERS: Record<Dialect, string[]> = {
+  sqlite: [
+    `create trigger pf_applications_unsync_insert after insert on pf_applications
+       begin update pf_developers set sync_digest = null where id = new.developer_id and sync_digest is not null; end`,
+    `create trigger pf_applications_unsync_update after update on pf_applications
+       begin update pf_developers set sync_digest = null where id in (old.developer_id, new.developer_id) and sync_digest is not null; end`,
+    `create trigger pf_applications_unsync_delete after delete on pf_applications
+       begin update pf_developers set sync_digest = null where id = old.developer_id and sync_digest is not null; end`,
+    `create trigger pf_registrations_unsync_insert after insert on pf_registrations
+       begin update pf_developers set sync_digest = null
+       where id in (select developer_id from pf_applications where id = new.application_id) and sync_digest is not null; end`,
+    `create trigger pf_registrations_unsync_update after update on pf_registrations
+       begin update pf_developers set sync_digest = null
+       where id in (select developer_id from pf_applications where id in (old.application_id, new.application_id))
+       and sync_digest is not null; end`,
+    `create trigger pf_registrations_unsync_delete after delete on pf_registrations
+       begin update pf_developers set sync_digest = null
+       where id in (select developer_id from pf_applications where id = old.application_id) and sync_digest is not null; end`,
+  ],
+  postgres: [
+    `create function pf_application_unsync() returns trigger language plpgsql set search_path from current as $$
+       begin
+         if tg_op <> 'INSERT' then update pf_developers set sync_digest = null where id = old.developer_id and sync_digest is not null; end if;
+         if tg_op <> 'DELETE' then update pf_developers set sync_digest = null where id = new.developer_id and sync_digest is not null; end if;
+         return null;
+       end $$`,
+    `create trigger pf_applications_unsync after insert or update or delete on pf_applications
+       for each row execute function pf_application_unsync()`,
+    `create function pf_registration_unsync() returns trigger language plpgsql set search_path from current as $$
+       begin
+         if tg_op <> 'INSERT' then
+           update pf_developers set sync_digest = null
+           where id in (select developer_id from pf_applications where id = old.application_id) and sync_digest is not null;
+         end if;
+         if tg_op <> 'DELETE' then
+           update pf_developers set sync_digest = null
+           where id in (select developer_id from pf_applications where id = new.application_id) and sync_digest is not null;
+         end if;
+         return null;
+       end $$`,
+    `create trigger pf_registrations_unsync after insert or update or delete on pf_registrations
+       for each row execute function pf_registration_unsync()`,
+  ],
+};
+
 /** The trigger names each dialect's statements create; on PostgreSQL, with the functions they call. */
 const TRIGGERS: Record<Dialect, string[]> = {
   sqlite: [
@@ -58,6 +108,38 @@ const TRIGGERS: Record<Dialect, string[]> = {
   postgres: ['pf_developers_unsync_update', 'pf_developers_unsync_insert', 'pf_credentials_unsync'],
 };
 const FUNCTIONS = ['pf_developer_unsync', 'pf_credential_unsync'];
+const APPLICATION_TRIGGERS: Record<Dialect, string[]> = {
+  sqlite: [
+    'pf_applications_unsync_insert',
+    'pf_applications_unsync_update',
+    'pf_applications_unsync_delete',
+    'pf_registrations_unsync_insert',
+    'pf_registrations_unsync_update',
+    'pf_registrations_unsync_delete',
+  ],
+  postgres: ['pf_applications_unsync', 'pf_registrations_unsync'],
+};
+const APPLICATION_FUNCTIONS = ['pf_application_unsync', 'pf_registration_unsync'];
+
+/** The statements, trigger names and functions a state has: the applications' only from 0012 on. */
+function expected(dialect: Dialect, applications: boolean) {
+  return {
+    statements: [...SYNC_DIGEST_TRIGGERS[dialect], ...(applications ? APPLICATION_SYNC_TRIGGERS[dialect] : [])],
+    triggers: [...TRIGGERS[dialect], ...(applications ? APPLICATION_TRIGGERS[dialect] : [])],
+    functions: [...FUNCTIONS, ...(applications ? APPLICATION_FUNCTIONS : [])],
+  };
+}
+
+/** Whether the state has the applications' tables (0012_applications); `conn` as for syncTriggersIntact. */
+async function hasApplications(conn: Kysely<any>, dialect: Dialect): Promise<boolean> {
+  const rows =
+    dialect === 'sqlite'
+      ? await sql`select 1 from sqlite_master where type = 'table' and name = 'pf_applications'`.execute(conn)
+      : await sql`select 1 from pg_class where relnamespace = current_schema()::regnamespace and relname = 'pf_applications'`.execute(
+          conn,
+        );
+  return rows.rows.length > 0;
+}
 
 /** Text compared loosely: SQLite upper-cases the head of a stored statement, PostgreSQL keeps a body as written. */
 function normalized(text: string): string {
@@ -65,9 +147,9 @@ function normalized(text: string): string {
 }
 
 /** The body of each `create function … as $$ body $$` statement, by function name. */
-function expectedBodies(): Map<string, string> {
+function expectedBodies(statements: string[]): Map<string, string> {
   const bodies = new Map<string, string>();
-  for (const statement of SYNC_DIGEST_TRIGGERS.postgres) {
+  for (const statement of statements) {
     const match = /^create function (\w+)\(\)[^$]*\$\$([\s\S]*)\$\$$/.exec(statement);
     if (match) bodies.set(match[1]!, normalized(match[2]!));
   }
@@ -79,15 +161,18 @@ function expectedBodies(): Map<string, string> {
  * `conn` must have the state's schema first in its search_path (as every state connection has).
  */
 export async function syncTriggersIntact(conn: Kysely<any>, dialect: Dialect): Promise<boolean> {
+  const {
+    statements,
+    triggers: names,
+    functions: functionNames,
+  } = expected(dialect, await hasApplications(conn, dialect));
   if (dialect === 'sqlite') {
     const rows = await sql<{
       name: string;
       sql: string;
     }>`select name, sql from sqlite_master where type = 'trigger'`.execute(conn);
     const found = new Map(rows.rows.map((r) => [r.name, normalized(r.sql)]));
-    return SYNC_DIGEST_TRIGGERS.sqlite.every(
-      (statement, i) => found.get(TRIGGERS.sqlite[i]!) === normalized(statement),
-    );
+    return statements.every((statement, i) => found.get(names[i]!) === normalized(statement));
   }
   const triggers = await sql<{ name: string }>`
     select t.tgname as name from pg_trigger t join pg_class c on c.oid = t.tgrelid
@@ -95,14 +180,14 @@ export async function syncTriggersIntact(conn: Kysely<any>, dialect: Dialect): P
     conn,
   );
   const enabled = new Set(triggers.rows.map((r) => r.name));
-  if (!TRIGGERS.postgres.every((name) => enabled.has(name))) return false;
+  if (!names.every((name) => enabled.has(name))) return false;
   const functions = await sql<{ name: string; body: string }>`
     select proname as name, prosrc as body from pg_proc where pronamespace = current_schema()::regnamespace`.execute(
     conn,
   );
   const bodies = new Map(functions.rows.map((r) => [r.name, normalized(r.body)]));
-  const expected = expectedBodies();
-  return FUNCTIONS.every((name) => bodies.get(name) === expected.get(name));
+  const expectedBody = expectedBodies(statements);
+  return functionNames.every((name) => bodies.get(name) === expectedBody.get(name));
 }
 
 /**
@@ -110,13 +195,14 @@ export async function syncTriggersIntact(conn: Kysely<any>, dialect: Dialect): P
  * caller's transaction, so that either all of it happens or none.
  */
 export async function restoreSyncTriggers(conn: Kysely<any>, dialect: Dialect): Promise<void> {
-  for (const name of TRIGGERS[dialect]) {
-    const table = name.startsWith('pf_developers') ? 'pf_developers' : 'pf_credentials';
+  const { statements, triggers } = expected(dialect, await hasApplications(conn, dialect));
+  for (const name of triggers) {
+    const table = /^pf_[a-z]+/.exec(name)![0];
     await sql
       .raw(dialect === 'sqlite' ? `drop trigger if exists ${name}` : `drop trigger if exists ${name} on ${table}`)
       .execute(conn);
   }
-  for (const statement of SYNC_DIGEST_TRIGGERS[dialect]) {
+  for (const statement of statements) {
     await sql.raw(statement.replace(/^create function/, 'create or replace function')).execute(conn);
   }
   await sql`update pf_developers set sync_digest = null where sync_digest is not null`.execute(conn);

@@ -1,9 +1,18 @@
 import { chainTableRow } from './event-chain.js';
 import { chunks } from '../util/chunks.js';
 import type { Backend, Conn } from './backend.js';
-import { sql, type InsertObject } from './kysely.js';
+import { sql, type InsertObject, type SelectQueryBuilder } from './kysely.js';
+import { apiChanges, apiRow, type ApiChanges, type ApiRowInput } from './api-rows.js';
+import {
+  applicationChanges,
+  applicationRow,
+  type ApplicationChanges,
+  type ApplicationRowInput,
+} from './application-rows.js';
+import { registrationChanges, registrationRow, type RegistrationRowInput } from './registration-rows.js';
 import type { CredentialTable, Database, DeveloperTable } from './schema.js';
-import type { HistoryRow, StoredCredential, StoredDeveloper } from './types.js';
+import type { HistoryRow, Origin, StoredCredential, StoredDeveloper } from './types.js';
+import type { Status } from '../model.js';
 
 export type DeveloperRowInput = Omit<StoredDeveloper, 'credentials'>;
 
@@ -57,8 +66,9 @@ export class StateWriter {
   }
 
   /**
-   * Deletes developers with everything they own. On PostgreSQL the rows are locked first: a
-   * self-service write holding one finishes before, and a credential it made is deleted too.
+   * Deletes developers with everything they own: their applications with those applications'
+   * credentials and registrations too. On PostgreSQL the rows are locked first: a self-service
+   * write holding one finishes before, and a credential or application it made is deleted too.
    */
   async deleteDevelopers(ids: string[]): Promise<void> {
     for (const chunk of chunks(ids, this.maxParams)) {
@@ -66,7 +76,10 @@ export class StateWriter {
         await this.conn.selectFrom('pf_developers').select('id').where('id', 'in', chunk).forUpdate().execute();
       await this.conn.deleteFrom('pf_sessions').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_invites').where('developer_id', 'in', chunk).execute();
+      const applications = this.conn.selectFrom('pf_applications').select('id').where('developer_id', 'in', chunk);
+      await this.conn.deleteFrom('pf_registrations').where('application_id', 'in', applications).execute();
       await this.conn.deleteFrom('pf_credentials').where('developer_id', 'in', chunk).execute();
+      await this.conn.deleteFrom('pf_applications').where('developer_id', 'in', chunk).execute();
       await this.conn.deleteFrom('pf_developers').where('id', 'in', chunk).execute();
     }
   }
@@ -94,7 +107,7 @@ export class StateWriter {
     }
   }
 
-  /** Revoke and approve flip every credential of the developer in the same transaction. */
+  /** Revoke and approve flip every credential of the developer, its applications' too, in the same transaction. */
   async setCredentialsActive(developerIds: string[], active: boolean, now: string): Promise<void> {
     for (const chunk of chunks(developerIds, this.maxParams - 2)) {
       await this.conn
@@ -103,6 +116,101 @@ export class StateWriter {
         .where('developer_id', 'in', chunk)
         .execute();
     }
+  }
+
+  async insertApis(rows: ApiRowInput[], now: string): Promise<void> {
+    await this.insertRows('pf_apis', rows, (r) => apiRow(r, now));
+  }
+
+  async updateApi(name: string, set: ApiChanges, now: string): Promise<void> {
+    await this.conn.updateTable('pf_apis').set(apiChanges(set, now)).where('name', '=', name).execute();
+  }
+
+  /**
+   * Renames an API, its registrations following it. The row is copied under its new name rather
+   * than updated in place: the registrations' reference to it allows no moment without it.
+   */
+  async renameApi(from: string, to: string, now: string): Promise<void> {
+    const row = await this.conn.selectFrom('pf_apis').selectAll().where('name', '=', from).executeTakeFirstOrThrow();
+    await this.conn
+      .insertInto('pf_apis')
+      .values({ ...row, name: to, updated_at: now, version: Number(row.version ?? 1) + 1 })
+      .execute();
+    await this.conn.updateTable('pf_registrations').set({ api: to, updated_at: now }).where('api', '=', from).execute();
+    await this.conn.deleteFrom('pf_apis').where('name', '=', from).execute();
+  }
+
+  /** Deletes APIs with every registration to them; on PostgreSQL their rows locked first, as deleteDevelopers does. */
+  async deleteApis(names: string[]): Promise<void> {
+    for (const chunk of chunks(names, this.maxParams)) {
+      if (this.dialect === 'postgres') {
+        const applications = this.conn
+          .selectFrom('pf_registrations')
+          .select('application_id')
+          .where('api', 'in', chunk);
+        await this.lockDevelopers(
+          this.conn.selectFrom('pf_applications').select('developer_id').where('id', 'in', applications),
+        );
+        await this.conn.selectFrom('pf_apis').select('name').where('name', 'in', chunk).forUpdate().execute();
+      }
+      await this.conn.deleteFrom('pf_registrations').where('api', 'in', chunk).execute();
+      await this.conn.deleteFrom('pf_apis').where('name', 'in', chunk).execute();
+    }
+  }
+
+  async insertApplications(rows: ApplicationRowInput[], now: string): Promise<void> {
+    await this.insertRows('pf_applications', rows, (r) => applicationRow(r, now));
+  }
+
+  async updateApplication(id: string, set: ApplicationChanges, now: string): Promise<void> {
+    await this.conn.updateTable('pf_applications').set(applicationChanges(set, now)).where('id', '=', id).execute();
+  }
+
+  /**
+   * Deletes applications with their credentials and registrations. On PostgreSQL their rows are
+   * locked first: a self-service write adding to one finishes before, and what it added goes too.
+   */
+  async deleteApplications(ids: string[]): Promise<void> {
+    for (const chunk of chunks(ids, this.maxParams)) {
+      if (this.dialect === 'postgres') {
+        await this.lockDevelopers(
+          this.conn.selectFrom('pf_applications').select('developer_id').where('id', 'in', chunk),
+        );
+        await this.conn.selectFrom('pf_applications').select('id').where('id', 'in', chunk).forUpdate().execute();
+      }
+      await this.conn.deleteFrom('pf_registrations').where('application_id', 'in', chunk).execute();
+      await this.conn.deleteFrom('pf_credentials').where('application_id', 'in', chunk).execute();
+      await this.conn.deleteFrom('pf_applications').where('id', 'in', chunk).execute();
+    }
+  }
+
+  async insertRegistrations(rows: RegistrationRowInput[], now: string): Promise<void> {
+    await this.insertRows('pf_registrations', rows, (r) => registrationRow(r, now));
+  }
+
+  async updateRegistration(id: string, set: { status?: Status; origin?: Origin }, now: string): Promise<void> {
+    await this.conn.updateTable('pf_registrations').set(registrationChanges(set, now)).where('id', '=', id).execute();
+  }
+
+  async deleteRegistrations(ids: string[]): Promise<void> {
+    for (const chunk of chunks(ids, this.maxParams)) {
+      if (this.dialect === 'postgres') {
+        const applications = this.conn.selectFrom('pf_registrations').select('application_id').where('id', 'in', chunk);
+        await this.lockDevelopers(
+          this.conn.selectFrom('pf_applications').select('developer_id').where('id', 'in', applications),
+        );
+        await this.conn.selectFrom('pf_registrations').select('id').where('id', 'in', chunk).forUpdate().execute();
+      }
+      await this.conn.deleteFrom('pf_registrations').where('id', 'in', chunk).execute();
+    }
+  }
+
+  /**
+   * Locks the owners' rows before the rows under them, in the order a self-service write takes
+   * them (developer first), so that the two wait for each other instead of deadlocking.
+   */
+  private async lockDevelopers(ids: SelectQueryBuilder<Database, any, { developer_id: string }>): Promise<void> {
+    await this.conn.selectFrom('pf_developers').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute();
   }
 
   /** Records that these developers match their manifest entries (see plan/digest.ts). */
@@ -159,7 +267,7 @@ export class StateWriter {
 }
 
 /** The tables whose rows the writer inserts whole. */
-type InsertedTable = 'pf_developers' | 'pf_credentials';
+type InsertedTable = 'pf_developers' | 'pf_credentials' | 'pf_apis' | 'pf_applications' | 'pf_registrations';
 
 function developerRow(r: DeveloperRowInput, now: string): DeveloperTable {
   return {
@@ -182,6 +290,7 @@ function credentialRow(r: CredentialRowInput, now: string): CredentialTable {
   return {
     id: r.id,
     developer_id: r.developerId,
+    application_id: r.applicationId ?? null,
     type: r.type,
     identity: r.identity,
     unique_value: r.uniqueValue,
