@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
+import type { AccessCredentialType, CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
 import { locate, pointerSegment } from './positions.js';
 import { quoteForMessage } from '../util/strings.js';
 import type { ParsedDocument } from './parse.js';
@@ -34,6 +34,7 @@ export interface ManifestPortal {
     maxCredentials?: number;
     maxApplications?: number;
   };
+  access?: { keyNames?: string[]; credentialTypes?: AccessCredentialType[] };
 }
 
 export interface ManifestDeveloper {
