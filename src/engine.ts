@@ -7,7 +7,7 @@ import { normalizeAddress } from './address.js';
 import { commitApply, commitNoChanges, requireWayToDeliverGenerated, type ApplyContext } from './apply/transaction.js';
 import { PortalformError } from './errors.js';
 import { loadManifests } from './manifest/index.js';
-import { credentialAddress, secretIsUsed, type DesiredState, type Diagnostic, type Status } from './model.js';
+import { secretIsUsed, type DesiredState, type Diagnostic } from './model.js';
 import {
   cwdOf,
   envOf,
@@ -18,13 +18,14 @@ import {
   type PlanOptions,
   type StateOptions,
 } from './options.js';
-import { queueDecisionMail } from './apply/decision-mail.js';
+import { queueDecisionMail, type Decisions } from './apply/decision-mail.js';
 import type { ApplyOptions } from './apply/options.js';
 import { diff } from './plan/diff.js';
 import { orderChanges, uniqueConflicts } from './plan/order.js';
 import { PlanScope } from './plan/scope.js';
 import { unmanagedObjects } from './plan/unmanaged.js';
 import { checkShownMatchesSteps, readPlanFile } from './plan/planfile.js';
+import { targetedBy, unknownAddresses } from './plan/target.js';
 import { checkSavedPlan, checkSealIfPossible, emailsOf, refuseForeignPlan, sealFor, touchesOf } from './plan/saved.js';
 import { summarize, type Change, type Plan } from './plan/types.js';
 import { Vault } from './secrets/vault.js';
@@ -40,7 +41,7 @@ export interface ApplyResult {
   serial: number;
   /** Addresses whose secrets were generated. */
   generated: string[];
-  /** Decision messages queued to developers whose status the apply changed (docs/portal-service.md, "Mail"). */
+  /** Decision messages queued to developers whose status or registrations the apply changed (docs/portal-service.md, "Mail"). */
   decisionMessages: number;
 }
 
@@ -124,7 +125,7 @@ export function makePlan(desired: DesiredState, state: StateSnapshot, vault: Vau
   let ordered = orderChanges(changes, state);
   const warnings: Diagnostic[] = [...diffWarnings];
   if (target.length > 0) {
-    ordered = ordered.filter((change) => isTargeted(change, target));
+    ordered = ordered.filter(targetedBy(target));
     warnings.push({
       severity: 'warning',
       message:
@@ -161,11 +162,11 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const holder = { user: userName(), host: hostname(), pid: process.pid, operation: 'apply' };
   const warn = options.warn ?? (() => undefined);
   try {
-    const { decided, ...result } = await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
+    const { decisions, ...result } = await store.withWriteSession(holder, options.lockTimeoutMs ?? 0, warn, (session) =>
       applyInSession(session, saved, desired, options),
     );
     // After the commit and the lock's release: mail neither undoes nor holds up the apply.
-    if (decided) result.decisionMessages = await queueDecisionMail(store, decided, warn);
+    if (decisions) result.decisionMessages = await queueDecisionMail(store, decisions, warn);
     // The manifests' warnings (a literal secret, …) belong to the plan, as they do for `plan`.
     if (manifests) result.plan.warnings.unshift(...manifests.warnings);
     return result;
@@ -180,7 +181,7 @@ async function applyInSession(
   saved: Plan | null,
   desired: DesiredState | null,
   options: ApplyOptions,
-): Promise<ApplyResult & { decided?: Map<string, Status> }> {
+): Promise<ApplyResult & { decisions?: Decisions }> {
   const read: { state: StateSnapshot; vault?: Vault; scope?: PlanScope } = saved
     ? { state: await session.read(savedPlanScope(saved)) }
     : await readForPlan(session, desired!, options);
@@ -216,8 +217,8 @@ async function applyInSession(
   }
   requireWayToDeliverGenerated(thePlan, vault, options);
   if (!saved && options.confirm && !(await options.confirm(thePlan))) return unchanged;
-  const { generated, decided } = await commitApply(context, session);
-  return { ...unchanged, applied: true, serial: state.serial + 1, generated, decided };
+  const { generated, decided, news } = await commitApply(context, session);
+  return { ...unchanged, applied: true, serial: state.serial + 1, generated, decisions: { decided, news } };
 }
 
 /**
@@ -287,35 +288,4 @@ function generatedAddresses(changes: Change[]): string[] {
       );
     })
     .map((c) => c.address);
-}
-
-/** Every address named on the command line must exist in the manifests or the state. */
-function unknownAddresses(desired: DesiredState, state: StateSnapshot, addresses: string[]): Diagnostic[] {
-  if (addresses.length === 0) return []; // the usual case: no need to list every address
-  const known = new Set<string>();
-  for (const developers of [desired.developers, state.developers]) {
-    for (const developer of developers) {
-      known.add(`developer[${JSON.stringify(developer.email)}]`);
-      for (const c of developer.credentials) known.add(credentialAddress(developer.email, c.type, c.identity));
-    }
-  }
-  return addresses
-    .filter((address) => !known.has(address))
-    .map((address) => ({
-      severity: 'error' as const,
-      message: `${address} is neither in the manifests nor in the state`,
-    }));
-}
-
-function isTargeted(change: Change, targets: string[]): boolean {
-  return targets.some((target) => {
-    if (change.address === target || change.address.startsWith(`${target}.`)) return true;
-    // A targeted credential needs its developer to exist, under its name, in a status that allows it.
-    return (
-      target.startsWith(`${change.address}.`) &&
-      change.kind === 'developer' &&
-      change.op !== 'update' &&
-      change.op !== 'delete'
-    );
-  });
 }

@@ -1,12 +1,17 @@
 // `portalform requests`: the pending access requests (docs/unmanaged.md) — developers who signed up
-// and wait for approval, which is a reviewed manifest change — each with the entry that approves it.
-// A sign-up that has not verified its address is listed too, apart: it is no request until it
-// does, and a plan refuses to adopt it.
+// and wait for approval, and applications' registration requests to an API (docs/applications.md) —
+// each with the entry that approves it, which is a reviewed manifest change. A sign-up that has not
+// verified its address is listed too, apart: it is no request until it does, and a plan refuses to
+// adopt it.
+import { stringify } from 'yaml';
+import { isValidEmail } from './manifest/email.js';
 import { approvalEntry as approvalEntryOf, storedText } from './render/stored-text.js';
 import { PortalformError } from './errors.js';
 import { storeOf, type StateOptions } from './options.js';
 import { type AccessRequestRow, hasLineage, readAccessRequests } from './store/access-requests.js';
 import { MAIL_VERSION } from './store/schema.js';
+import type { StateSnapshot } from './store/types.js';
+import { compareCodeUnits, quoteForMessage } from './util/strings.js';
 
 export interface AccessRequest {
   email: string;
@@ -18,12 +23,67 @@ export interface AccessRequest {
   manifest: string;
 }
 
+/** A pending registration of a developer's application to an API, which no manifest declares yet. */
+export interface RegistrationRequest {
+  email: string;
+  application: string;
+  api: string;
+  createdAt: string;
+  /** The developer entry that approves it (registrationApprovalEntry), ready to paste under `developers:`. */
+  manifest: string;
+}
+
+export interface Requests {
+  requests: AccessRequest[];
+  registrations: RegistrationRequest[];
+}
+
 /**
  * The entry that approves a pending request. It leaves `fullName` out, so that the developer keeps
  * managing their own name once the entry is applied (docs/unmanaged.md, "Adopting").
  */
 export function approvalEntry(email: string): string {
   return approvalEntryOf(email);
+}
+
+/** One registration to approve: which application of the developer, to which API. */
+export interface RegistrationToApprove {
+  application: string;
+  api: string;
+}
+
+/**
+ * The developer entry that approves registration requests (docs/applications.md), as YAML ready to paste
+ * under `developers:`: `email`, and `applications` holding each application's `name` with its
+ * registrations at `status: approved` — no description and no credentials, so the developer keeps
+ * managing those. `declared` says the manifests already declare the developer: the entry then
+ * carries no `status` (its `applications` are to be merged into that developer's entry); otherwise
+ * it carries `status: approved`, which adopts the developer. `signUp` puts `status: approved` first
+ * when the same entry also approves the developer's sign-up. Also shown by the console's
+ * access-requests page.
+ */
+export function registrationApprovalEntry(
+  email: string,
+  registrations: readonly RegistrationToApprove[],
+  options: { declared: boolean },
+): string {
+  if (!isValidEmail(email)) return approvalEntryOf(email);
+  const applications = new Map<string, string[]>();
+  for (const { application, api } of registrations)
+    applications.set(application, [...(applications.get(application) ?? []), api]);
+  const entry = {
+    email,
+    ...(options.declared ? {} : { status: 'approved' }),
+    ...(applications.size === 0
+      ? {}
+      : {
+          applications: [...applications].map(([name, apis]) => ({
+            name,
+            registrations: apis.map((api) => ({ api, status: 'approved' })),
+          })),
+        }),
+  };
+  return stringify([entry]).trimEnd();
 }
 
 export function accessRequestOf(row: AccessRequestRow): AccessRequest {
@@ -36,6 +96,36 @@ export function accessRequestOf(row: AccessRequestRow): AccessRequest {
   };
 }
 
+/**
+ * The pending registrations the manifests do not declare, oldest first, each with the entry that
+ * approves it alone. The developers of origin `manifest` are the ones the manifests declare.
+ */
+export function registrationRequestsOf(state: StateSnapshot): RegistrationRequest[] {
+  const found: RegistrationRequest[] = [];
+  for (const developer of state.developers) {
+    const declared = developer.origin === 'manifest';
+    for (const application of developer.applications ?? [])
+      for (const registration of application.registrations) {
+        if (registration.status !== 'pending' || registration.origin === 'manifest') continue;
+        const wanted = [{ application: application.name, api: registration.api }];
+        found.push({
+          email: developer.email,
+          application: application.name,
+          api: registration.api,
+          createdAt: registration.createdAt,
+          manifest: registrationApprovalEntry(developer.email, wanted, { declared }),
+        });
+      }
+  }
+  return found.sort(
+    (a, b) =>
+      compareCodeUnits(a.createdAt, b.createdAt) ||
+      compareCodeUnits(a.email, b.email) ||
+      compareCodeUnits(a.application, b.application) ||
+      compareCodeUnits(a.api, b.api),
+  );
+}
+
 export const UNVERIFIED_REASON =
   'has not verified their address: not an access request until they use the link mailed to them (a plan would refuse to adopt them)';
 
@@ -45,15 +135,56 @@ export function commentedEntry(request: AccessRequest): string {
   return [`# ${storedText(request.email)} ${UNVERIFIED_REASON}`, ...lines].join('\n');
 }
 
-/** Unmanaged pending developers, oldest first, verified or not; refuses a missing state. */
-export async function listRequests(options: StateOptions = {}): Promise<{ requests: AccessRequest[] }> {
+/**
+ * `requests --format manifest`: one entry per developer, merging its requests, the developers with a
+ * sign-up first (oldest first), then those with registration requests only (by their oldest); a
+ * developer the manifests already declare gets a comment saying to merge the entry's
+ * `applications` into its entry.
+ */
+export function mergedEntries(listed: Requests & { declared: ReadonlySet<string> }): string[] {
+  const signUps = new Set(listed.requests.map((r) => r.email));
+  const byDeveloper = new Map<string, RegistrationRequest[]>();
+  for (const registration of listed.registrations)
+    byDeveloper.set(registration.email, [...(byDeveloper.get(registration.email) ?? []), registration]);
+  const signUpEntries = listed.requests.map((r) =>
+    registrationApprovalEntry(r.email, byDeveloper.get(r.email) ?? [], { declared: false }),
+  );
+  const others = [...byDeveloper.keys()]
+    .filter((email) => !signUps.has(email))
+    .map((email) => {
+      const declared = listed.declared.has(email);
+      const entry = registrationApprovalEntry(email, byDeveloper.get(email)!, { declared });
+      return declared && isValidEmail(email) ? `${mergeComment(email)}\n${entry}` : entry;
+    });
+  return [...signUpEntries, ...others];
+}
+
+function mergeComment(email: string): string {
+  return (
+    `# ${quoteForMessage(email, 'double', Number.POSITIVE_INFINITY)} is already declared in the manifests: ` +
+    "merge this entry's applications into that developer's entry"
+  );
+}
+
+/** The developers the manifests declare (as of the last apply): those of origin `manifest`. */
+function declaredDevelopers(state: StateSnapshot): Set<string> {
+  return new Set(state.developers.filter((d) => d.origin === 'manifest').map((d) => d.email));
+}
+
+/**
+ * Unmanaged pending developers, oldest first, verified or not, and the pending registration requests;
+ * `declared` the developers the manifests declare. Refuses a missing state.
+ */
+export async function listRequests(options: StateOptions = {}): Promise<Requests & { declared: Set<string> }> {
   const store = storeOf(options);
   try {
     const opened = await store.openExisting();
     if (!opened || !(await hasLineage(opened.db)))
       throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
     const mail = opened.migrations.includes(MAIL_VERSION);
-    return { requests: (await readAccessRequests(opened.db, undefined, { mail })).map(accessRequestOf) };
+    const requests = (await readAccessRequests(opened.db, undefined, { mail })).map(accessRequestOf);
+    const state = await store.read();
+    return { requests, registrations: registrationRequestsOf(state), declared: declaredDevelopers(state) };
   } finally {
     await store.close();
   }

@@ -49,7 +49,7 @@ describe('portalform requests', () => {
       );
       const applied = c.w.run(['apply', 'm.yaml', '--auto-approve']);
       expect(applied.code, applied.stderr).toBe(0);
-      expect(JSON.parse(c.w.run(['requests', '--json']).stdout)).toEqual({ requests: [] });
+      expect(JSON.parse(c.w.run(['requests', '--json']).stdout)).toEqual({ requests: [], registrations: [] });
       const listed = JSON.parse(c.w.run(['state', 'list', '--json']).stdout).developers;
       expect(listed.find((d: { email: string }) => d.email === 'bob@example.com')).toMatchObject({
         status: 'approved',

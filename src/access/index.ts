@@ -9,7 +9,7 @@ import { AccessCache } from './state-cache.js';
 import { stateReads } from './state-reads.js';
 import { FailureThrottle } from './throttle.js';
 
-export { CONSUMER_HEADERS, type AccessAnswer, type AccessStatus } from './answer.js';
+export { CONSUMER_HEADERS, unavailable, type AccessAnswer, type AccessStatus } from './answer.js';
 export { AccessChecker } from './checker.js';
 export type { AccessRequest } from './request.js';
 

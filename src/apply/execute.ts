@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { credentialsActive } from '../lifecycle.js';
 import { CREDENTIAL_SPECS, credentialAddress, uniqueValueOf, type CredentialType, type Status } from '../model.js';
+import type { DecisionChange } from '../mail/messages.js';
 import type { Action, Change, SecretPlan } from '../plan/types.js';
 import type { PortalSettings } from '../model.js';
 import { portalSettingsProblem, portalSettingsToMeta } from '../portal-settings.js';
@@ -11,6 +12,8 @@ import { clearTombstone } from '../store/tombstone-rows.js';
 import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
+import { applicationWrites } from './app-writes.js';
+import { ApplicationSteps, isApplicationStep, type ApplicationStep } from './application-steps.js';
 
 /** Supplies the value of a secret the manifest gives; checks it still matches the planned digest. */
 export type SecretValueSource = (
@@ -39,6 +42,12 @@ const BATCHED = new Set<Action['do']>([
   'developer.delete',
   'credential.create',
   'credential.delete',
+  'api.create',
+  'api.delete',
+  'application.create',
+  'application.delete',
+  'registration.create',
+  'registration.delete',
 ]);
 const HASH_CONCURRENCY = 8;
 const CREATE_SLICE = 10_000;
@@ -50,7 +59,11 @@ const CREATE_SLICE = 10_000;
 export class Executor {
   private readonly developerIds = new Map<string, string>();
   private readonly statuses = new Map<string, Status>();
+  /** By owner (the developer's id, or its application's), type and identity. */
   private readonly credentials = new Map<string, StoredCredential>();
+  private readonly applications: ApplicationSteps;
+  /** Developers this apply creates: their invite is their news, not a decision. */
+  private readonly created = new Set<string>();
   /** basic-auth passwords hashed ahead of the writes, by address and field. */
   private readonly hashed = new Map<string, { value: string; hash: string }>();
   readonly generated: GeneratedSecrets = {};
@@ -64,7 +77,20 @@ export class Executor {
       for (const credential of developer.credentials) {
         this.credentials.set(credentialKey(developer.id, credential.type, credential.identity), credential);
       }
+      for (const application of developer.applications ?? [])
+        for (const credential of application.credentials)
+          this.credentials.set(credentialKey(application.id, credential.type, credential.identity), credential);
     }
+    this.applications = new ApplicationSteps(options.state, applicationWrites(options.writer), options.now, (email) =>
+      this.developerId(email),
+    );
+  }
+
+  /** What each developer kept by the apply is to be told of their applications and registrations, by id. */
+  news(): Map<string, DecisionChange[]> {
+    const news = this.applications.newsByDeveloper();
+    for (const id of this.created) news.delete(id);
+    return news;
   }
 
   async run(changes: Change[]): Promise<void> {
@@ -73,6 +99,7 @@ export class Executor {
       const action = change.action;
       if (action.do === 'developer.move') this.developerIds.set(action.to, this.developerId(action.from));
     }
+    this.applications.prepare(changes.map((c) => c.action));
     await timed('hash passwords', () => this.hashPasswords(changes));
     await timed('write changes', () => this.runBatches(changes));
   }
@@ -86,7 +113,7 @@ export class Executor {
     for (const { action } of changes) {
       if ((action.do !== 'credential.create' && action.do !== 'credential.update') || action.type !== 'basic-auth')
         continue;
-      const address = credentialAddress(action.email, action.type, action.identity);
+      const address = credentialAddress(action.email, action.type, action.identity, action.application);
       for (const [field, plan] of Object.entries(action.secrets ?? {})) {
         if (action.do === 'credential.update' && action.backfill?.includes(field)) continue; // keeps its hash
         wanted.push({ key: `${address}\0${field}`, value: await this.secretValue(address, action.type, field, plan) });
@@ -114,6 +141,7 @@ export class Executor {
   private async runBatch(actions: Action[]): Promise<void> {
     const first = actions[0]!;
     const { writer, now } = this.options;
+    if (isApplicationStep(first)) return this.applications.run(actions as ApplicationStep[]);
     switch (first.do) {
       case 'portal.update':
         return this.storePortalSettings(first.settings);
@@ -124,7 +152,10 @@ export class Executor {
         );
       case 'developer.delete': {
         const ids = actions.map((a) => this.developerId((a as typeof first).email));
-        for (const id of ids) this.decided.delete(id);
+        for (const id of ids) {
+          this.decided.delete(id);
+          this.applications.forgetNews(id);
+        }
         return writer.deleteDevelopers(ids);
       }
       case 'credential.create':
@@ -167,6 +198,7 @@ export class Executor {
 
   private newDeveloper(action: Extract<Action, { do: 'developer.create' }>): DeveloperRowInput {
     const id = randomUUID();
+    this.created.add(id);
     this.developerIds.set(action.developer.email, id);
     this.statuses.set(id, action.developer.status);
     const { email, fullName, status, customId, meta } = action.developer;
@@ -188,7 +220,7 @@ export class Executor {
   private async newCredential(action: Extract<Action, { do: 'credential.create' }>): Promise<CredentialRowInput> {
     const developerId = this.developerId(action.email);
     const id = randomUUID();
-    const address = credentialAddress(action.email, action.type, action.identity);
+    const address = credentialAddress(action.email, action.type, action.identity, action.application);
     const fields = { ...action.fields };
     for (const field of CREDENTIAL_SPECS[action.type].generatedFields) {
       if (fields[field] === undefined) fields[field] = generateSecretValue(32);
@@ -200,6 +232,9 @@ export class Executor {
     const row: CredentialRowInput = {
       id,
       developerId,
+      ...(action.application === undefined
+        ? {}
+        : { applicationId: this.applications.applicationId(action.email, action.application) }),
       type: action.type,
       identity: action.identity,
       uniqueValue: uniqueValueOf(action.type, fields, secrets),
@@ -215,7 +250,7 @@ export class Executor {
 
   private async updateCredential(action: Extract<Action, { do: 'credential.update' }>): Promise<void> {
     const existing = this.existingCredential(action);
-    const address = credentialAddress(action.email, action.type, action.identity);
+    const address = credentialAddress(action.email, action.type, action.identity, action.application);
     const fields = action.fields ?? existing.fields;
     const secrets = { ...existing.secrets };
     for (const [field, plan] of Object.entries(action.secrets ?? {})) {
@@ -235,7 +270,7 @@ export class Executor {
       },
       this.options.now,
     );
-    this.credentials.set(credentialKey(existing.developerId, action.type, action.identity), {
+    this.credentials.set(credentialKey(this.ownerId(action), action.type, action.identity), {
       ...existing,
       fields,
       secrets,
@@ -290,17 +325,24 @@ export class Executor {
     return id;
   }
 
-  private existingCredential(action: { email: string; type: CredentialType; identity: string }): StoredCredential {
-    const credential = this.credentials.get(
-      credentialKey(this.developerId(action.email), action.type, action.identity),
-    );
-    if (!credential)
-      throw new Error(
-        `internal error: ${credentialAddress(action.email, action.type, action.identity)} is not in the state`,
-      );
+  /** The id of a credential's owner: its application's, else its developer's. */
+  private ownerId(action: CredentialStep): string {
+    return action.application === undefined
+      ? this.developerId(action.email)
+      : this.applications.applicationId(action.email, action.application);
+  }
+
+  private existingCredential(action: CredentialStep): StoredCredential {
+    const credential = this.credentials.get(credentialKey(this.ownerId(action), action.type, action.identity));
+    if (!credential) {
+      const address = credentialAddress(action.email, action.type, action.identity, action.application);
+      throw new Error(`internal error: ${address} is not in the state`);
+    }
     return credential;
   }
 }
+
+type CredentialStep = { email: string; type: CredentialType; identity: string; application?: string };
 
 function withoutAdopt<T extends { adopt?: true; release?: true }>(set: T): Omit<T, 'adopt' | 'release'> {
   const { adopt: _adopt, release: _release, ...rest } = set;

@@ -15,6 +15,15 @@ import {
 import { isUnverifiedSignUp, NOT_VERIFIED } from '../plan/adoption.js';
 import type { Action, Plan } from '../plan/types.js';
 import type { StateSnapshot } from '../store/types.js';
+import { isApplicationStep } from './application-steps.js';
+import {
+  applicationStepProblem,
+  applicationsView,
+  applyMoves,
+  createdKey,
+  type ApplicationCheck,
+  type ApplicationsView,
+} from './recheck-applications.js';
 
 interface DeveloperView {
   status: Status;
@@ -37,8 +46,11 @@ export function recheckSteps(plan: Plan, state: StateSnapshot, desired: DesiredS
   for (const { action } of plan.changes) {
     if (action.do === 'developer.create') createdLater.add(action.developer.email);
     if (action.do === 'credential.create')
-      createdLater.add(credentialAddress(action.email, action.type, action.identity));
+      createdLater.add(credentialAddress(action.email, action.type, action.identity, action.application));
+    const created = createdKey(action);
+    if (created !== null) createdLater.add(created);
   }
+  const view = applicationsView(state);
   // Steps ordered before a move (credential deletions) already name the developer by its new
   // email, as the executor does: the renames are made first, and each move step checks its own.
   const moves = new Map<string, string | null>();
@@ -54,12 +66,28 @@ export function recheckSteps(plan: Plan, state: StateSnapshot, desired: DesiredS
     if (problem) continue;
     developers.delete(action.from);
     developers.set(action.to, current!);
+    const applications = view.applications.get(action.from);
+    view.applications.delete(action.from);
+    if (applications) view.applications.set(action.to, applications);
   }
+  const applications: ApplicationCheck = {
+    view,
+    moves: applyMoves(
+      plan.changes.map((c) => c.action),
+      view,
+    ),
+    desired,
+    createdLater,
+    adoptionRefused: (email) => (developers.get(email)?.unverified ? UNVERIFIED : null),
+  };
   plan.changes.forEach((change, i) => {
+    const action = change.action;
     const problem =
-      change.action.do === 'developer.move'
-        ? moveProblem(change.action, moves, desired)
-        : stepProblem(change.action, developers, wanted, desired, createdLater);
+      action.do === 'developer.move'
+        ? moveProblem(action, moves, desired)
+        : isApplicationStep(action)
+          ? applicationStepProblem(action, applications)
+          : stepProblem(action, { developers, wanted, desired, createdLater, applications: view });
     if (problem)
       throw new PortalformError(
         `the saved plan's step ${i + 1} (${change.op} ${change.address}) is refused: ${problem}; nothing was changed`,
@@ -81,17 +109,20 @@ function moveProblem(
 
 const NO_REMOVED_ENTRY = 'the manifests have no removed entry with keep: true for it';
 
-/** Whether a `removed … keep: true` entry releases the developer, or this credential of theirs. */
-function releasedBy(desired: DesiredState, email: string, credential?: { type: string; identity: string }): boolean {
-  return (desired.removed ?? []).some(
-    (r) =>
-      r.keep &&
-      r.developer === email &&
-      (!r.credential ||
-        (credential !== undefined &&
-          r.credential.type === credential.type &&
-          r.credential.identity === credential.identity)),
-  );
+/**
+ * Whether a `removed … keep: true` entry releases the developer, or this credential of theirs (an
+ * entry releasing the developer, or the credential's application, releases it too).
+ */
+function releasedBy(desired: DesiredState, email: string, credential?: CredentialStep): boolean {
+  return (desired.removed ?? []).some((r) => {
+    if (!r.keep || r.developer !== email) return false;
+    const wholeDeveloper = !r.credential && r.application === undefined && r.registration === undefined;
+    if (wholeDeveloper || credential === undefined) return wholeDeveloper;
+    if (r.application !== credential.application || r.registration !== undefined) return false;
+    return !r.credential
+      ? r.application !== undefined
+      : r.credential.type === credential.type && r.credential.identity === credential.identity;
+  });
 }
 
 const UNVERIFIED = `the developer ${NOT_VERIFIED} since the plan was made, so it may not adopt them; make a new plan`;
@@ -101,16 +132,10 @@ interface StepContext {
   wanted: Map<string, DesiredDeveloper> | null;
   desired: DesiredState | null;
   createdLater: Set<string>;
+  applications: ApplicationsView;
 }
 
-function stepProblem(
-  action: Action,
-  developers: Map<string, DeveloperView>,
-  wanted: Map<string, DesiredDeveloper> | null,
-  desired: DesiredState | null,
-  createdLater: Set<string>,
-): string | null {
-  const context: StepContext = { developers, wanted, desired, createdLater };
+function stepProblem(action: Action, context: StepContext): string | null {
   return action.do.startsWith('credential.')
     ? credentialStepProblem(action, context)
     : developerStepProblem(action, context);
@@ -124,7 +149,7 @@ const declaredIn = (wanted: Map<string, DesiredDeveloper> | null) => (email: str
 /** The portal's and developers' steps. */
 function developerStepProblem(
   action: Action,
-  { developers, wanted, desired, createdLater }: StepContext,
+  { developers, wanted, desired, createdLater, applications }: StepContext,
 ): string | null {
   const declared = declaredIn(wanted);
   const notInManifests = NOT_IN_MANIFESTS;
@@ -146,6 +171,7 @@ function developerStepProblem(
         return 'the manifests declare it otherwise';
       }
       developers.set(email, { status: action.developer.status, credentials: new Set(), unverified: false });
+      applications.applications.set(email, new Map());
       return null;
     }
     case 'developer.update': {
@@ -180,6 +206,7 @@ function developerStepProblem(
       if (!current) return 'the developer does not exist';
       if (declared(action.email) && !createdLater.has(action.email)) return 'the manifests still declare it';
       developers.delete(action.email);
+      applications.applications.delete(action.email);
       return null;
     }
     case 'developer.transition': {
@@ -202,39 +229,51 @@ function developerStepProblem(
   }
 }
 
-/** The credentials' steps. */
-function credentialStepProblem(
-  action: Action,
-  { developers, wanted, desired, createdLater }: StepContext,
-): string | null {
-  const declared = declaredIn(wanted);
-  const notInManifests = NOT_IN_MANIFESTS;
+type CredentialStep = { email: string; type: string; identity: string; application?: string };
+
+/** The credentials of a step's owner, by `type:identity`: the developer's own, or one of its applications'. */
+function ownerCredentials(action: CredentialStep, context: StepContext): Set<string> | undefined {
+  if (action.application === undefined) return context.developers.get(action.email)?.credentials;
+  return context.applications.applications.get(action.email)?.get(action.application)?.credentials;
+}
+
+/** The credential the manifests declare for this step's owner. */
+function declaredCredential(action: CredentialStep, context: StepContext) {
+  const d = context.wanted?.get(action.email);
+  const credentials =
+    action.application === undefined
+      ? d?.credentials
+      : d?.applications?.find((a) => a.name === action.application)?.credentials;
+  return credentials?.find((c) => c.type === action.type && c.identity === action.identity);
+}
+
+/** The credentials' steps, the developer's own and its applications' alike. */
+function credentialStepProblem(action: Action, context: StepContext): string | null {
+  if (!action.do.startsWith('credential.') || !('type' in action)) return `unknown step ${action.do}`;
+  const owned = ownerCredentials(action, context);
+  const key = `${action.type}:${action.identity}`;
+  const { wanted, desired } = context;
   switch (action.do) {
     case 'credential.create': {
-      const current = developers.get(action.email);
-      if (!current) return 'its developer does not exist';
-      const key = `${action.type}:${action.identity}`;
-      if (current.credentials.has(key)) return 'the credential already exists';
-      const d = declared(action.email);
+      if (!owned)
+        return action.application === undefined ? 'its developer does not exist' : 'its application does not exist';
+      if (owned.has(key)) return 'the credential already exists';
       if (wanted) {
-        const c = d?.credentials.find((c) => c.type === action.type && c.identity === action.identity);
-        if (!c) return notInManifests;
+        const c = declaredCredential(action, context);
+        if (!c) return NOT_IN_MANIFESTS;
         if (!same(c.fields, action.fields)) return 'the manifests declare other fields for it';
         if (!same(Object.keys(action.secrets).sort(), [...CREDENTIAL_SPECS[action.type].secretFields].sort()))
           return 'its secrets are not the ones its type has';
       }
-      current.credentials.add(key);
+      owned.add(key);
       return null;
     }
     case 'credential.update': {
-      const current = developers.get(action.email);
-      if (!current?.credentials.has(`${action.type}:${action.identity}`)) return 'the credential does not exist';
+      if (!owned?.has(key)) return 'the credential does not exist';
       if (action.release) return desired && !releasedBy(desired, action.email, action) ? NO_REMOVED_ENTRY : null;
       if (!wanted || action.clearUnique) return null;
-      const c = declared(action.email)?.credentials.find(
-        (c) => c.type === action.type && c.identity === action.identity,
-      );
-      if (!c) return notInManifests;
+      const c = declaredCredential(action, context);
+      if (!c) return NOT_IN_MANIFESTS;
       if (action.fields) {
         const generated = new Set(CREDENTIAL_SPECS[action.type].generatedFields);
         for (const field of new Set([...Object.keys(c.fields), ...Object.keys(action.fields)])) {
@@ -249,23 +288,19 @@ function credentialStepProblem(
       return null;
     }
     case 'credential.delete': {
-      const current = developers.get(action.email);
-      const key = `${action.type}:${action.identity}`;
-      if (!current?.credentials.has(key)) return 'the credential does not exist';
-      const stillDeclared = declared(action.email)?.credentials.some(
-        (c) => c.type === action.type && c.identity === action.identity,
-      );
-      if (stillDeclared && !createdLater.has(credentialAddress(action.email, action.type, action.identity)))
+      if (!owned?.has(key)) return 'the credential does not exist';
+      const address = credentialAddress(action.email, action.type, action.identity, action.application);
+      if (declaredCredential(action, context) && !context.createdLater.has(address))
         return 'the manifests still declare it';
-      current.credentials.delete(key);
+      owned.delete(key);
       return null;
     }
     case 'credential.activation': {
-      const current = developers.get(action.email);
-      if (!current?.credentials.has(`${action.type}:${action.identity}`)) return 'the credential does not exist';
-      return action.active === credentialsActive(current.status)
+      const status = context.developers.get(action.email)?.status;
+      if (!owned?.has(key) || status === undefined) return 'the credential does not exist';
+      return action.active === credentialsActive(status)
         ? null
-        : `its developer is ${current.status}, so it cannot be ${action.active ? 'active' : 'inactive'}`;
+        : `its developer is ${status}, so it cannot be ${action.active ? 'active' : 'inactive'}`;
     }
     default:
       return `unknown step ${(action as { do?: unknown }).do}`;

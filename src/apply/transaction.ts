@@ -18,6 +18,7 @@ import { summarize, type Change, type Plan } from '../plan/types.js';
 import type { Vault } from '../secrets/vault.js';
 import type { StateWriter, WriteSession } from '../store/index.js';
 import type { StateSnapshot } from '../store/types.js';
+import type { DecisionChange } from '../mail/messages.js';
 import { Executor, type GeneratedSecrets, type SecretValueSource } from './execute.js';
 import { recheckSteps } from './recheck.js';
 import { checkTouchedRows } from './touched.js';
@@ -72,6 +73,8 @@ export interface Committed {
   generated: string[];
   /** The final status of each stored developer whose status changed, by id (decision-mail.ts). */
   decided: Map<string, Status>;
+  /** The news of their applications and registrations each kept developer is to be told, by id. */
+  news: Map<string, DecisionChange[]>;
 }
 
 /** Writes the plan's changes in one transaction. */
@@ -82,21 +85,21 @@ export async function commitApply(context: ApplyContext, session: WriteSession):
     ...context,
     secrets: context.desired ? secretIndex(context.desired, context.plan.changes) : new Map(),
   };
-  const { generated, decided } = await session
+  const { generated, decided, news } = await session
     .transaction((writer) => writeChanges(writer, write))
     .catch((error) => {
       if (write.pendingSecrets) rmSync(write.pendingSecrets, { force: true });
       throw error;
     });
   if (options.secretsOut && write.pendingSecrets) renameSync(write.pendingSecrets, options.secretsOut);
-  return { generated: Object.keys(generated), decided };
+  return { generated: Object.keys(generated), decided, news };
 }
 
 /** Inside the transaction: the changes, the new serial, the history entry and the secrets file. */
 async function writeChanges(
   writer: StateWriter,
   context: WriteContext,
-): Promise<{ generated: GeneratedSecrets; decided: Map<string, Status> }> {
+): Promise<Omit<Committed, 'generated'> & { generated: GeneratedSecrets }> {
   const { plan: thePlan, state, lineage, vault, options } = context;
   if ((await readSerial(writer.conn)) !== state.serial)
     throw new StalePlanError('Saved plan is stale: the state changed while planning');
@@ -136,7 +139,7 @@ async function writeChanges(
       `${JSON.stringify(executor.generated, null, 2)}\n`,
     );
   }
-  return { generated: executor.generated, decided: executor.decided };
+  return { generated: executor.generated, decided: executor.decided, news: executor.news() };
 }
 
 /** A secret the manifests give, checked against the digest the plan was made with. */
@@ -177,9 +180,15 @@ function secretIndex(desired: DesiredState, changes: Change[]): Map<string, Reco
   // Only their developers: building the credentials of every developer would cost a large portal dearly.
   for (const developer of desired.developers) {
     if (!changed.has(developer.email)) continue;
-    for (const credential of developer.credentials) {
-      const values = Object.fromEntries(Object.entries(credential.secrets).map(([field, s]) => [field, s.value]));
-      index.set(credentialAddress(developer.email, credential.type, credential.identity), values);
+    const owners = [
+      { credentials: developer.credentials, application: undefined as string | undefined },
+      ...(developer.applications ?? []).map((a) => ({ credentials: a.credentials, application: a.name })),
+    ];
+    for (const { credentials, application } of owners) {
+      for (const credential of credentials) {
+        const values = Object.fromEntries(Object.entries(credential.secrets).map(([field, s]) => [field, s.value]));
+        index.set(credentialAddress(developer.email, credential.type, credential.identity, application), values);
+      }
     }
   }
   return index;

@@ -3,6 +3,11 @@
 //
 // - One consumer per approved developer (username = email); pending, rejected and revoked
 //   developers hold no working credentials, so they are left out, as are inactive credentials.
+// - One consumer per application of an approved developer (username = `<email>/<application>`,
+//   docs/applications.md) holding the application's credentials, with an acl group `api:<name>` for each
+//   API it holds an approved registration to; a developer whose acl groups meet an API's
+//   `aclGroups` gets `api:<name>` too. A Kong service admits an API's callers with the acl plugin
+//   `allow: ["api:<name>"]`.
 // - decK needs the values Kong would generate (keys, secrets, passwords), so this export carries
 //   secret values, decrypted with the state key; the file must be treated as a secret.
 // - `_info.select_tags` scopes a `deck gateway sync` of this file to the entities it tags:
@@ -12,7 +17,7 @@ import { PortalformError } from '../errors.js';
 import { compareCodeUnits } from '../util/strings.js';
 import { CREDENTIAL_SPECS, credentialAddress, secretIsUsed, type CredentialType } from '../model.js';
 import { generateSecretValue, type Vault } from '../secrets/vault.js';
-import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
+import type { StateSnapshot, StoredCredential } from '../store/types.js';
 
 export const DECK_FORMAT_VERSION = '3.0';
 export const DECK_SELECT_TAG = 'managed-by:portalform';
@@ -79,30 +84,75 @@ export function exportDeck(
   vault: Vault,
   warn: (message: string) => void = () => undefined,
 ): Record<string, unknown> {
-  const developers = state.developers
-    .filter((d) => d.status === 'approved')
-    .sort((a, b) => compareCodeUnits(a.email, b.email));
-  requireRecoverableSecrets(developers, vault);
-  const leftOut = developers.flatMap((d) =>
-    d.credentials.filter(isLeftOut).map((c) => credentialAddress(d.email, c.type, c.identity)),
-  );
+  const owners = consumersOf(state);
+  requireRecoverableSecrets(owners, vault);
+  const leftOut = owners.flatMap((owner) => owner.credentials.filter(isLeftOut).map(owner.addressOf));
   if (leftOut.length > 0) warn(leftOutMessage(leftOut));
   return {
     _format_version: DECK_FORMAT_VERSION,
     _info: { select_tags: [DECK_SELECT_TAG] },
-    consumers: developers.map((developer) => consumer(developer, vault)),
+    consumers: owners.map((owner) => consumer(owner, vault)),
   };
 }
 
 /** What the decK file of this state holds: consumers, credentials, and secret values handed out. */
 export function deckContents(state: StateSnapshot): { consumers: number; credentials: number; secrets: number } {
-  const developers = state.developers.filter((d) => d.status === 'approved');
-  const credentials = developers.flatMap(exportedCredentials);
+  const owners = consumersOf(state);
+  const credentials = owners.flatMap(exportedCredentials);
   return {
-    consumers: developers.length,
+    consumers: owners.length,
     credentials: credentials.length,
     secrets: credentials.reduce((n, credential) => n + usedSecretFields(credential).length, 0),
   };
+}
+
+/** Who becomes a Kong consumer: an approved developer, or one of its applications. */
+interface ConsumerSource {
+  username: string;
+  customId: string | null;
+  credentials: readonly StoredCredential[];
+  /** The `api:<name>` acl groups it gets beside its own acl credentials. */
+  apiGroups: string[];
+  addressOf(credential: StoredCredential): string;
+}
+
+/** The approved developers, each followed by its applications, developers by email, applications by name. */
+function consumersOf(state: StateSnapshot): ConsumerSource[] {
+  const apis = [...(state.apis ?? [])].sort((a, b) => compareCodeUnits(a.name, b.name));
+  return state.developers
+    .filter((d) => d.status === 'approved')
+    .sort((a, b) => compareCodeUnits(a.email, b.email))
+    .flatMap((developer) => {
+      const groups = new Set(
+        developer.credentials.filter((c) => c.type === 'acl' && c.active).map((c) => String(c.fields.group)),
+      );
+      const own: ConsumerSource = {
+        username: developer.email,
+        customId: developer.customId,
+        credentials: developer.credentials,
+        apiGroups: apis.filter((api) => api.aclGroups.some((g) => groups.has(g))).map((api) => apiGroup(api.name)),
+        addressOf: (c) => credentialAddress(developer.email, c.type, c.identity),
+      };
+      const applications = [...(developer.applications ?? [])]
+        .sort((a, b) => compareCodeUnits(a.name, b.name))
+        .map((application) => ({
+          username: `${developer.email}/${application.name}`,
+          customId: null,
+          credentials: application.credentials,
+          apiGroups: application.registrations
+            .filter((r) => r.status === 'approved')
+            .map((r) => r.api)
+            .sort(compareCodeUnits)
+            .map(apiGroup),
+          addressOf: (c: StoredCredential) => credentialAddress(developer.email, c.type, c.identity, application.name),
+        }));
+      return [own, ...applications];
+    });
+}
+
+/** The acl group that admits an API's callers; manifests may not name a group with this prefix. */
+export function apiGroup(name: string): string {
+  return `api:${name}`;
 }
 
 /** The decK file as YAML, headed by a warning that it holds secrets. */
@@ -113,17 +163,18 @@ export function deckYaml(deck: Record<string, unknown>): string {
   return document.toString({ lineWidth: 0 });
 }
 
-function consumer(developer: StoredDeveloper, vault: Vault): Fields {
+function consumer(owner: ConsumerSource, vault: Vault): Fields {
   const collections: Record<string, Fields[]> = {};
-  for (const credential of exportedCredentials(developer)) {
+  for (const credential of exportedCredentials(owner)) {
     const { collection, entity } = DECK_CREDENTIALS[credential.type];
     const secret: SecretOf = (field) => secretValue(credential, field, vault);
     // An entity that brings tags of its own (key-auth's name) replaces the default ones.
     (collections[collection] ??= []).push({ tags: [...DECK_TAGS], ...entity(credential.fields, secret) });
   }
+  for (const group of owner.apiGroups) (collections.acls ??= []).push({ tags: [...DECK_TAGS], group });
   return {
-    username: developer.email,
-    ...(developer.customId === null ? {} : { custom_id: developer.customId }),
+    username: owner.username,
+    ...(owner.customId === null ? {} : { custom_id: owner.customId }),
     tags: [...DECK_TAGS],
     ...Object.fromEntries(
       COLLECTION_ORDER.filter((name) => collections[name]).map((name) => [name, collections[name]]),
@@ -138,8 +189,8 @@ function secretValue(credential: StoredCredential, field: string, vault: Vault):
   return generateSecretValue();
 }
 
-function exportedCredentials(developer: StoredDeveloper): StoredCredential[] {
-  return developer.credentials
+function exportedCredentials(owner: Pick<ConsumerSource, 'credentials'>): StoredCredential[] {
+  return owner.credentials
     .filter((c) => c.active && !isLeftOut(c))
     .sort((a, b) => compareCodeUnits(`${a.type}:${a.identity}`, `${b.type}:${b.identity}`));
 }
@@ -153,11 +204,11 @@ function recoverable(credential: StoredCredential): boolean {
   return usedSecretFields(credential).every((field) => credential.secrets[field]?.ciphertext !== undefined);
 }
 
-function requireRecoverableSecrets(developers: StoredDeveloper[], vault: Vault): void {
-  const needed = developers.flatMap((developer) =>
-    exportedCredentials(developer).flatMap((credential) =>
+function requireRecoverableSecrets(owners: ConsumerSource[], vault: Vault): void {
+  const needed = owners.flatMap((owner) =>
+    exportedCredentials(owner).flatMap((credential) =>
       usedSecretFields(credential).map((field) => ({
-        name: `${credentialAddress(developer.email, credential.type, credential.identity)} ${field}`,
+        name: `${owner.addressOf(credential)} ${field}`,
         recoverable: credential.secrets[field]?.ciphertext !== undefined,
       })),
     ),

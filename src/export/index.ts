@@ -28,11 +28,21 @@ export async function exportState(
     : new Map([['portal.yaml', exportManifest(state, options.warn)]]);
 }
 
-/** The developers and credentials the manifests manage (origin `manifest`). */
+/** The developers, applications, credentials and registrations the manifests manage (origin `manifest`). */
 export function managedOnly(state: StateSnapshot): StateSnapshot {
+  const managed = <T extends { origin: string }>(objects: readonly T[]) =>
+    objects.filter((o) => o.origin === 'manifest');
   const developers = state.developers
     .filter((d) => d.origin === 'manifest')
-    .map((d) => ({ ...d, credentials: d.credentials.filter((c) => c.origin === 'manifest') }));
+    .map((d) => ({
+      ...d,
+      credentials: managed(d.credentials),
+      applications: managed(d.applications ?? []).map((a) => ({
+        ...a,
+        credentials: managed(a.credentials),
+        registrations: managed(a.registrations),
+      })),
+    }));
   return { ...state, developers };
 }
 

@@ -25,7 +25,8 @@ import { storedText } from '../render/stored-text.js';
 import { sortedObject } from '../plan/diff.js';
 import type { PortalSettings } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
-import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
+import type { StateSnapshot, StoredApi, StoredCredential, StoredDeveloper } from '../store/types.js';
+import { exportedApplications, manifestApis, manifestApplication, markSelfMadeApplications } from './applications.js';
 import { plural } from '../util/plural.js';
 
 export const MANIFEST_SCHEMA_URL = 'https://portalform.dev/schemas/manifest.schema.json';
@@ -36,13 +37,15 @@ export type ExportWarn = (message: string) => void;
 
 /** The whole state as one manifest document (portal.yaml). */
 export function exportManifest(state: StateSnapshot, warn: ExportWarn = () => {}): string {
-  return manifestText(exportableDevelopers(state, warn), portalSettingsFromMeta(state.meta), warn);
+  const top = { portal: portalSettingsFromMeta(state.meta), apis: state.apis ?? [] };
+  return manifestText(exportableDevelopers(state, warn), top, warn);
 }
 
-/** The state as one manifest per developer, keyed by a relative path, and the portal's settings in portal.yaml. */
+/** The state as one manifest per developer, keyed by a relative path, and the portal's settings and APIs in portal.yaml. */
 export function exportManifestFiles(state: StateSnapshot, warn: ExportWarn = () => {}): Map<string, string> {
+  const top = { portal: portalSettingsFromMeta(state.meta), apis: state.apis ?? [] };
   return new Map([
-    [PORTAL_FILE, manifestText([], portalSettingsFromMeta(state.meta), warn)],
+    [PORTAL_FILE, manifestText([], top, warn)],
     ...exportableDevelopers(state, warn).map((developer): [string, string] => [
       manifestFileName(developer.email),
       manifestText([developer], undefined, warn),
@@ -94,12 +97,22 @@ function sortedDevelopers(state: StateSnapshot): StoredDeveloper[] {
   return [...state.developers].sort((a, b) => compareCodeUnits(a.email, b.email));
 }
 
-/** A document of `developers`, and of the `portal:` block when `portal` is given (in full, like everything exported). */
-function manifestText(developers: StoredDeveloper[], portal: PortalSettings | undefined, warn: ExportWarn): string {
+/**
+ * A document of `developers`, and of the `portal:` block (in full, like everything exported) and the
+ * `apis:` when `top` is given.
+ */
+function manifestText(
+  developers: StoredDeveloper[],
+  top: { portal: PortalSettings; apis: readonly StoredApi[] } | undefined,
+  warn: ExportWarn,
+): string {
   const exported = developers.map(exportableValues);
+  const portal = top?.portal;
+  const apis = top ? manifestApis(top.apis) : [];
   const document = new Document({
     version: 1,
     ...(portal ? { portal } : {}),
+    ...(apis.length > 0 ? { apis } : {}),
     ...(developers.length > 0 || !portal
       ? { developers: exported.map(({ developer }) => manifestDeveloper(developer)) }
       : {}),
@@ -117,6 +130,9 @@ function manifestText(developers: StoredDeveloper[], portal: PortalSettings | un
 
 function manifestDeveloper(developer: ExportedDeveloper): Record<string, unknown> {
   const credentials = sortedCredentials(developer);
+  const applications = exportedApplications(developer).map((application) =>
+    manifestApplication(application, sortedCredentials(application).map(manifestCredential)),
+  );
   return {
     email: developer.email,
     ...(developer.fullName === null ? {} : { fullName: developer.fullName }),
@@ -124,6 +140,7 @@ function manifestDeveloper(developer: ExportedDeveloper): Record<string, unknown
     ...(developer.customId === null ? {} : { customId: developer.customId }),
     ...(Object.keys(developer.meta).length === 0 ? {} : { meta: sortedObject(developer.meta) }),
     ...(credentials.length === 0 ? {} : { credentials: credentials.map(manifestCredential) }),
+    ...(applications.length === 0 ? {} : { applications }),
   };
 }
 
@@ -145,13 +162,17 @@ function markSelfService(document: Document, developers: ExportedDeveloper[]): v
   developers.forEach((developer, i) => {
     const developerNode = nodes.items[i]!;
     if (developer.origin !== 'manifest') developerNode.commentBefore = adoptionComment('developer', developer.origin);
-    const credentialNodes = developerNode.get('credentials');
-    if (!isSeq(credentialNodes)) return;
-    sortedCredentials(developer).forEach((credential, j) => {
-      const node = credentialNodes.items[j];
-      if (credential.origin !== 'manifest' && isMap(node))
-        node.commentBefore = adoptionComment('credential', credential.origin);
-    });
+    markSelfMadeCredentials(developerNode.get('credentials'), developer);
+    markSelfMadeApplications(developerNode, exportedApplications(developer), adoptionComment, markSelfMadeCredentials);
+  });
+}
+
+function markSelfMadeCredentials(credentialNodes: unknown, owner: Pick<StoredDeveloper, 'credentials'>): void {
+  if (!isSeq(credentialNodes)) return;
+  sortedCredentials(owner).forEach((credential, j) => {
+    const node = credentialNodes.items[j];
+    if (credential.origin !== 'manifest' && isMap(node))
+      node.commentBefore = adoptionComment('credential', credential.origin);
   });
 }
 

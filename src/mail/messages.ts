@@ -8,6 +8,8 @@ export interface DecisionChange {
   /** What changed, in words a developer knows, e.g. `your developer account` or `billing-app on the Orders API`. */
   subject: string;
   status: DecisionStatus;
+  /** What the news is about; absent (a message queued before applications existed): the account. */
+  about?: 'account' | 'application' | 'registration';
 }
 
 export type MailMessage =

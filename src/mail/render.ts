@@ -140,15 +140,51 @@ const MEANING: Record<DecisionStatus, { subject: string; says: (base: string) =>
   },
 };
 
+/** What a registration's final status, or an application's or registration's removal, means (docs/applications.md). */
+const APPLICATION_MEANING: Record<DecisionStatus, { subject: string; says: string }> = {
+  approved: {
+    subject: 'Your application may call an API',
+    says: 'Approved registration: the application’s credentials may call that API while your account is approved.',
+  },
+  rejected: {
+    subject: 'Your application’s API registration was declined',
+    says:
+      'Rejected registration: the application may not call that API, and the registration cannot be asked for again ' +
+      `while the declined one is kept. If you think this is a mistake, ${ASK}.`,
+  },
+  revoked: {
+    subject: 'Your application’s API access was revoked',
+    says: `Revoked registration: the application’s credentials can no longer call that API. To ask why, ${ASK}.`,
+  },
+  pending: {
+    subject: 'Your application’s API registration waits for a decision',
+    says: 'Pending registration: it waits for a decision; you will hear from us when it is made.',
+  },
+  'access removed': {
+    subject: 'Your application’s API access was removed',
+    says:
+      'Access removed: the application or registration was deleted, and its credentials no longer call what it gave ' +
+      `access to. To ask why, ${ASK}.`,
+  },
+};
+
 function decision(changes: DecisionChange[], base: string): { subject: string; blocks: Block[] } {
-  const statuses = [...new Set(changes.map((change) => change.status))].filter((status) => status in MEANING);
+  const meanings = new Map<string, { subject: string; says: string }>();
+  for (const change of changes) {
+    if (!(change.status in MEANING)) continue;
+    const account = (change.about ?? 'account') === 'account';
+    const meaning = account
+      ? { subject: MEANING[change.status].subject, says: MEANING[change.status].says(base) }
+      : APPLICATION_MEANING[change.status];
+    meanings.set(`${account}:${change.status}`, meaning);
+  }
   const blocks: Block[] = [
     { text: `The administrators of the developer portal at ${base} decided on your access:` },
     { list: changes.map(describeChange) },
-    ...statuses.map((status) => ({ text: MEANING[status].says(base) })),
+    ...[...meanings.values()].map((meaning) => ({ text: meaning.says })),
   ];
-  if (statuses.includes('approved')) blocks.push({ link: `${base}/`, label: 'Sign in' });
-  const only = changes.length === 1 ? MEANING[changes[0]!.status] : undefined;
+  if (changes.some((change) => change.status === 'approved')) blocks.push({ link: `${base}/`, label: 'Sign in' });
+  const only = meanings.size === 1 && changes.length === 1 ? [...meanings.values()][0] : undefined;
   return { subject: only?.subject ?? 'News about your access', blocks };
 }
 

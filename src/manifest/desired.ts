@@ -10,20 +10,21 @@ import { CREDENTIAL_SPECS } from '../model.js';
 import { completePortalSettings } from '../portal-settings.js';
 import type {
   CredentialType,
+  DesiredApplication,
   DesiredCredential,
   DesiredDeveloper,
+  DesiredRegistration,
   DesiredState,
   Location,
-  MovedBlock,
-  RemovedBlock,
   ResolvedSecret,
   Status,
   SyncSource,
 } from '../model.js';
+import { desiredApis, desiredMoves, desiredRemovals } from './desired-blocks.js';
 import { compareCodeUnits } from '../util/strings.js';
 import { locate, type LazyPositions } from './positions.js';
 import { referenceOf, type DocumentReferences, type Reference } from './references.js';
-import type { ManifestCredential, ManifestDeveloper } from './schema.js';
+import type { ManifestApplication, ManifestCredential, ManifestDeveloper } from './schema.js';
 import type { EntrySummary } from './summary.js';
 import type { LazyDevelopers, SourcedDocument } from './validate.js';
 
@@ -50,37 +51,14 @@ export function buildDesiredState(
       developers.push(new ManifestDeveloperEntry(source, i, summary, refs[i]));
     }
   }
-  const moved = docs.flatMap(({ file, fields, positions }) =>
-    (fields.moved ?? []).map(
-      (move, i): MovedBlock => ({
-        from: canonicalEmail(move.from),
-        to: canonicalEmail(move.to),
-        get location() {
-          return locate(file, positions.read(), `/moved/${i}`);
-        },
-      }),
-    ),
-  );
-  const removed = docs.flatMap(({ file, fields, positions }) =>
-    (fields.removed ?? []).map((entry, i): RemovedBlock => {
-      const [type, ...identity] = entry.credential?.split(':') ?? [];
-      return {
-        developer: canonicalEmail(entry.developer),
-        ...(entry.credential ? { credential: { type: type as CredentialType, identity: identity.join(':') } } : {}),
-        keep: entry.keep === true,
-        get location() {
-          return locate(file, positions.read(), `/removed/${i}`);
-        },
-      };
-    }),
-  );
   const portal = completePortalSettings(docs.find((doc) => doc.fields.portal)?.fields.portal);
   return {
     credentialTypes: portal.credentialTypes,
     portal,
+    apis: desiredApis(docs),
     developers: developers.sort((a, b) => compareCodeUnits(a.email, b.email)),
-    moved,
-    removed,
+    moved: desiredMoves(docs),
+    removed: desiredRemovals(docs),
     manifestDigest: digestOf(files, cwd),
     files: files.map((file) => file.path),
   };
@@ -112,18 +90,26 @@ interface EntrySource {
   take(i: number): ManifestDeveloper;
 }
 
-/** Where an entry is written: the pointer is built, and the line and column looked up, only when a message needs them. */
+/**
+ * Where an entry, or something in it, is written: the pointer is built, and the line and column
+ * looked up, only when a message needs them. `application` and `index` name an application's
+ * credential or registration (`part`), or without `application` one of the developer's credentials.
+ */
 class Site {
   constructor(
     readonly source: Pick<EntrySource, 'file' | 'positions'>,
     readonly developer: number,
-    readonly credential?: number,
+    readonly index?: number,
+    readonly application?: number,
+    readonly part: 'credentials' | 'registrations' = 'credentials',
   ) {}
 
   get pointer(): string {
-    return this.credential === undefined
-      ? `/developers/${this.developer}`
-      : `/developers/${this.developer}/credentials/${this.credential}`;
+    const owner =
+      this.application === undefined
+        ? `/developers/${this.developer}`
+        : `/developers/${this.developer}/applications/${this.application}`;
+    return this.index === undefined ? owner : `${owner}/${this.part}/${this.index}`;
   }
 
   get location(): Location {
@@ -149,6 +135,7 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   readonly #references: Reference[] | undefined;
   #attributes: Pick<DesiredDeveloper, 'fullName' | 'status' | 'meta'> | undefined;
   #credentials: DesiredCredential[] | undefined;
+  #applications: DesiredApplication[] | undefined;
 
   constructor(source: EntrySource, index: number, summary: EntrySummary, references: Reference[] | undefined) {
     this.#source = source;
@@ -176,17 +163,43 @@ class ManifestDeveloperEntry implements DesiredDeveloper {
   }
 
   get credentials(): DesiredCredential[] {
-    if (this.#credentials) return this.#credentials;
-    this.#credentials = (this.entry().credentials ?? [])
-      .map(
-        (credential, i) =>
-          new ManifestCredentialEntry(new Site(this.#source, this.#index, i), credential, this.#references),
-      )
-      .sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity));
-    // Built once: a large first apply must not hold the parsed entries beside what was built from them.
+    if (!this.#credentials) this.build();
+    return this.#credentials!;
+  }
+
+  get applications(): DesiredApplication[] {
+    if (!this.#applications) this.build();
+    return this.#applications!;
+  }
+
+  /**
+   * Its credentials and applications, built at once from the entry, which is then let go: a large
+   * first apply must not hold the parsed entries beside what was built from them.
+   */
+  private build(): void {
+    const entry = this.entry();
+    const site = (index: number, application?: number) => new Site(this.#source, this.#index, index, application);
+    this.#credentials = sortedCredentials(
+      (entry.credentials ?? []).map(
+        (credential, i) => new ManifestCredentialEntry(site(i), i, credential, this.#references),
+      ),
+    );
+    let flat = entry.credentials?.length ?? 0;
+    this.#applications = (entry.applications ?? [])
+      .map((application, j) => {
+        const credentials = (application.credentials ?? []).map(
+          (credential, i) => new ManifestCredentialEntry(site(i, j), flat + i, credential, this.#references),
+        );
+        flat += credentials.length;
+        return desiredApplication(
+          application,
+          sortedCredentials(credentials),
+          new Site(this.#source, this.#index, undefined, j),
+        );
+      })
+      .sort((a, b) => compareCodeUnits(a.name, b.name));
     this.attributes();
     this.#entry = undefined;
-    return this.#credentials;
   }
 
   get location(): Location {
@@ -211,7 +224,8 @@ class ManifestCredentialEntry implements DesiredCredential {
   readonly secrets: Record<string, ResolvedSecret> = {};
   readonly #site: Site;
 
-  constructor(site: Site, credential: ManifestCredential, references: Reference[] | undefined) {
+  /** `flat`: its index among the entry's credentials, its own then its applications' (summary.ts), by which references name it. */
+  constructor(site: Site, flat: number, credential: ManifestCredential, references: Reference[] | undefined) {
     this.#site = site;
     const spec = CREDENTIAL_SPECS[credential.type];
     this.type = credential.type;
@@ -220,10 +234,10 @@ class ManifestCredentialEntry implements DesiredCredential {
       if (name === 'type') continue;
       const value = (credential as Record<string, unknown>)[name];
       if (spec.secretFields.includes(name)) {
-        const secret = referenceOf(references, site.credential!, name)?.secret;
+        const secret = referenceOf(references, flat, name)?.secret;
         if (secret) this.secrets[name] = secret;
       } else if (name === 'rsaPublicKey') {
-        this.fields[name] = referenceOf(references, site.credential!, name)?.publicKey;
+        this.fields[name] = referenceOf(references, flat, name)?.publicKey;
       } else {
         // Copied: an alias in the manifest makes several credentials share one array.
         this.fields[name] = Array.isArray(value) ? [...value] : value;
@@ -235,6 +249,38 @@ class ManifestCredentialEntry implements DesiredCredential {
   get location(): Location {
     return this.#site.location;
   }
+}
+
+function sortedCredentials(credentials: DesiredCredential[]): DesiredCredential[] {
+  return credentials.sort((a, b) => compareCodeUnits(a.type, b.type) || compareCodeUnits(a.identity, b.identity));
+}
+
+/** An application of an entry; `site` is where it is written. */
+function desiredApplication(
+  application: ManifestApplication,
+  credentials: DesiredCredential[],
+  site: Site,
+): DesiredApplication {
+  const registrations = (application.registrations ?? [])
+    .map(
+      ({ api, status }, k): DesiredRegistration => ({
+        api,
+        status,
+        get location() {
+          return new Site(site.source, site.developer, k, site.application, 'registrations').location;
+        },
+      }),
+    )
+    .sort((a, b) => compareCodeUnits(a.api, b.api));
+  return {
+    name: application.name,
+    description: application.description ?? null,
+    credentials,
+    registrations,
+    get location() {
+      return site.location;
+    },
+  };
 }
 
 function defaultFields(type: CredentialType): Record<string, unknown> {

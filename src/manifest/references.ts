@@ -3,12 +3,13 @@
 import type { CredentialType, Diagnostic, ResolvedSecret } from '../model.js';
 import { locate } from './positions.js';
 import type { SecretRef } from './schema.js';
+import { credentialPointer } from './summary.js';
 import { resolvePublicKey, resolveSecret, type ReferenceSite, type SecretContext } from './secrets.js';
 import type { SourcedDocument } from './validate.js';
 
 /** A resolved reference in one credential field. */
 export interface Reference {
-  /** The credential's index in its developer's list. */
+  /** The credential's flat index in its developer entry (summary.ts: its own, then its applications'). */
   credential: number;
   type: CredentialType;
   field: string;
@@ -30,7 +31,7 @@ export function resolveReferences(
     const found: Reference[] = [];
     for (const [credential, field, written] of entry.references) {
       const type = entry.types[credential]!;
-      const site = siteOf(doc, `/developers/${i}/credentials/${credential}/${field}`);
+      const site = siteOf(doc, () => `/developers/${i}${credentialPointer(entry, credential)}/${field}`);
       if (type === 'jwt' && field === 'rsaPublicKey') {
         const resolution = resolvePublicKey(written as string | { fromFile: string }, site, ctx);
         if (resolution.diagnostic) diagnostics.push(resolution.diagnostic);
@@ -55,6 +56,6 @@ export function referenceOf(
   return references?.find((r) => r.credential === credential && r.field === field);
 }
 
-function siteOf(doc: SourcedDocument, pointer: string): ReferenceSite {
-  return { file: doc.file, locate: () => locate(doc.file, doc.readPositions(), pointer) };
+function siteOf(doc: SourcedDocument, pointer: () => string): ReferenceSite {
+  return { file: doc.file, locate: () => locate(doc.file, doc.readPositions(), pointer()) };
 }

@@ -1,9 +1,12 @@
-// The checks of `removed` entries (docs/unmanaged.md) across the manifest set: an entry must not name what
-// the manifests still declare (the error names both places), nor name one object twice.
+// The checks of `removed` entries (docs/unmanaged.md) across the manifest set: an entry takes one of
+// the forms of docs/unmanaged.md, must not name what the manifests still declare (the error names
+// both places), nor name one object twice. A registration's API need not be declared.
 import {
   CREDENTIAL_SPECS,
+  applicationAddress,
   developerAddress,
   credentialAddress,
+  registrationAddress,
   type CredentialType,
   type Diagnostic,
   type Location,
@@ -12,7 +15,7 @@ import { badEmail, canonicalEmail, isValidEmail } from './email.js';
 import { checkRemovedCredential } from './text-checks.js';
 import { formatLocation } from './files.js';
 import { locate, type PositionSource } from './positions.js';
-import type { ManifestDeveloper, ManifestRemoved } from './schema.js';
+import type { ManifestCredential, ManifestDeveloper, ManifestRemoved } from './schema.js';
 
 /** What these checks read of a document (validate.ts's SourcedDocument). */
 interface RemovingDocument {
@@ -52,32 +55,28 @@ export function checkRemoved(docs: RemovingDocument[], developers: readonly Decl
       diagnostics.push(...refused);
       continue;
     }
-    const [type, ...rest] = entry.credential?.split(':') ?? [];
-    const identity = rest.join(':');
-    const address = entry.credential
-      ? credentialAddress(email, type as CredentialType, identity)
-      : developerAddress(email);
-    const first = seen.get(address);
+    const form = formProblem(entry);
+    if (form) diagnostics.push({ severity: 'error', message: form, location: where() });
+    if (entry.registration !== undefined && entry.application === undefined) continue;
+    const named = namedObject(email, entry);
+    const first = seen.get(named.address);
     if (first) {
       diagnostics.push({
         severity: 'error',
-        message: `${address} is named by two removed entries (first at ${formatLocation(first(), cwd)}); keep one`,
+        message: `${named.address} is named by two removed entries (first at ${formatLocation(first(), cwd)}); keep one`,
         location: where(),
       });
       continue;
     }
-    seen.set(address, where);
+    seen.set(named.address, where);
     const developer = declared.get(email);
-    if (!developer) continue;
-    const declaredAt = entry.credential
-      ? credentialPointer(developer, type as CredentialType, identity)
-      : `/developers/${developer.index}`;
-    if (declaredAt === null) continue;
+    const declaredAt = developer && declaredPointer(developer, entry, named.credential);
+    if (!developer || !declaredAt) continue;
     const there = formatLocation(locate(developer.doc.file, developer.doc.readPositions(), declaredAt), cwd);
     diagnostics.push({
       severity: 'error',
       message:
-        `removed entry names ${address}, which the manifests still declare at ${there}; remove the declaration to ` +
+        `removed entry names ${named.address}, which the manifests still declare at ${there}; remove the declaration to ` +
         `delete or release it, or remove the removed entry to keep managing it`,
       location: where(),
     });
@@ -85,11 +84,74 @@ export function checkRemoved(docs: RemovingDocument[], developers: readonly Decl
   return diagnostics;
 }
 
-/** Where a declared developer's entry declares this credential; null when it does not. */
-function credentialPointer(developer: Declared, type: CredentialType, identity: string): string | null {
+/** The forms an entry may take (docs/unmanaged.md); a message for any other combination. */
+const FORMS = new Set([
+  '',
+  'keep',
+  'credential',
+  'application',
+  'application keep',
+  'application credential',
+  'application registration',
+]);
+
+function formProblem(entry: ManifestRemoved): string | undefined {
+  const given = (['application', 'credential', 'registration', 'keep'] as const).filter((key) =>
+    key === 'keep' ? entry.keep === true : entry[key] !== undefined,
+  );
+  if (FORMS.has(given.join(' '))) return undefined;
+  return (
+    `a removed entry with ${['developer', ...given].join(', ')} is not one of its forms: {developer}, ` +
+    '{developer, keep: true}, {developer, credential}, {developer, application}, {developer, application, keep: true}, ' +
+    '{developer, application, credential}, {developer, application, registration}'
+  );
+}
+
+/** The address of what an entry names, and the credential it names, if one. */
+function namedObject(
+  email: string,
+  entry: ManifestRemoved,
+): { address: string; credential?: { type: CredentialType; identity: string } } {
+  const [type, ...rest] = entry.credential?.split(':') ?? [];
+  const credential = entry.credential ? { type: type as CredentialType, identity: rest.join(':') } : undefined;
+  const { application, registration } = entry;
+  if (credential)
+    return { address: credentialAddress(email, credential.type, credential.identity, application), credential };
+  if (application === undefined) return { address: developerAddress(email) };
+  if (registration !== undefined) return { address: registrationAddress(email, application, registration) };
+  return { address: applicationAddress(email, application) };
+}
+
+/** Where the manifests declare what an entry names, if they do. */
+function declaredPointer(
+  developer: Declared,
+  entry: ManifestRemoved,
+  credential: { type: CredentialType; identity: string } | undefined,
+): string | null {
+  const written = developer.doc.developers.load()[developer.index];
+  const owner = `/developers/${developer.index}`;
+  if (entry.application === undefined)
+    return credential ? credentialIn(written?.credentials, credential, owner) : owner;
+  const j = (written?.applications ?? []).findIndex((a) => a.name === entry.application);
+  if (j < 0) return null;
+  const application = written!.applications![j]!;
+  const pointer = `${owner}/applications/${j}`;
+  if (credential) return credentialIn(application.credentials, credential, pointer);
+  if (entry.registration === undefined) return pointer;
+  const k = (application.registrations ?? []).findIndex((r) => r.api === entry.registration);
+  return k < 0 ? null : `${pointer}/registrations/${k}`;
+}
+
+/** Where an owner (`pointer`) declares this credential; null when it does not. */
+function credentialIn(
+  credentials: readonly ManifestCredential[] | undefined,
+  { type, identity }: { type: CredentialType; identity: string },
+  pointer: string,
+): string | null {
   if (!(type in CREDENTIAL_SPECS)) return null;
-  const credentials = developer.doc.developers.load()[developer.index]?.credentials ?? [];
   const field = CREDENTIAL_SPECS[type].identityField;
-  const j = credentials.findIndex((c) => c.type === type && String((c as Record<string, unknown>)[field]) === identity);
-  return j < 0 ? null : `/developers/${developer.index}/credentials/${j}`;
+  const j = (credentials ?? []).findIndex(
+    (c) => c.type === type && String((c as Record<string, unknown>)[field]) === identity,
+  );
+  return j < 0 ? null : `${pointer}/credentials/${j}`;
 }

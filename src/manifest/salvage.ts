@@ -1,48 +1,92 @@
 // A document the schema refused still has entries that passed it: they go on to the checks of the
-// set (a bad email, a short key, a secret's source, a duplicate…), so that one run of `validate`
-// reports every problem instead of one kind per run. Only whole developer entries are left out;
-// a document with an error elsewhere is not salvaged, nor is a desired state ever built from one.
-import { SEQUENCE, MAPPING, type ParsedDocument, type PositionTree } from './positions.js';
+// set (a bad email, a short key, a secret's source, a duplicate, a registration's API…), so that one
+// run of `validate` reports every problem instead of one kind per run. Only whole entries are left
+// out (an application, else its developer entry; an API; a `removed` entry; `moved` as a whole); a
+// document with an error elsewhere is not salvaged, nor is a desired state ever built from one.
+import { MAPPING, type ParsedDocument, type PositionTree } from './positions.js';
 
-const DEVELOPER_POINTER = /^\/developers\/(\d+)(?:\/|$)/;
+/** The entries an error may be confined to, innermost first: its path, then the rest of the pointer. */
+const ENTRY_POINTERS = [
+  /^\/developers\/(\d+)\/applications\/(\d+)(?:\/|$)/,
+  /^\/developers\/(\d+)(?:\/|$)/,
+  /^\/(apis|removed)\/(\d+)(?:\/|$)/,
+  /^\/moved(?:\/|$)/,
+];
+
+type Path = Array<string | number>;
+type Node = Array<number | string | PositionTree>;
 
 /**
- * The document without the developer entries the schema refused (`pointers`: where its errors
- * are), positions kept in step; null when an error lies outside the developer entries, or when no
- * entry is left to check. Its `moved` blocks go too: they may name a developer left out.
+ * The document without the entries the schema refused (`pointers`: where its errors are),
+ * positions kept in step; null when an error lies outside such entries. Its `moved` blocks go
+ * too: they may name an entry left out.
  */
 export function withoutRefusedDevelopers(doc: ParsedDocument, pointers: readonly string[]): ParsedDocument | null {
-  const refused = new Set<number>();
+  const refused = new Map<string, Path>();
   for (const pointer of pointers) {
-    const match = DEVELOPER_POINTER.exec(pointer);
-    if (!match) return null;
-    refused.add(Number(match[1]));
+    const path = entryPath(pointer);
+    if (!path) return null;
+    refused.set(path.join('/'), path);
   }
-  const value = doc.value as Record<string, unknown>;
-  const developers = value.developers as unknown[];
-  const kept = developers.flatMap((_, i) => (refused.has(i) ? [] : [i]));
-  if (kept.length === 0) return null;
-  const { moved: _moved, ...rest } = value;
-  return {
-    value: { ...rest, developers: kept.map((i) => developers[i]) },
-    positions: keptPositions(doc.positions, kept),
-    lineStarts: doc.lineStarts,
-  };
+  // Entries inside a refused developer go with it; the others are removed last index first, so
+  // that the indices of those still to remove hold.
+  const paths = [...refused.values()]
+    .filter((path) => path.length === 2 || (path.length > 2 && !refused.has(path.slice(0, 2).join('/'))))
+    .sort((a, b) => comparePaths(b, a));
+  const { moved: _moved, ...rest } = doc.value as Record<string, unknown>;
+  let value: unknown = rest;
+  let positions = withoutKey(doc.positions, 'moved');
+  for (const path of paths) [value, positions] = withoutItem(value, positions, path);
+  return { value, positions, lineStarts: doc.lineStarts };
 }
 
-/** The document's position tree with only the `kept` developer entries, and no `moved`. */
-function keptPositions(tree: PositionTree, kept: number[]): PositionTree {
+function entryPath(pointer: string): Path | undefined {
+  const [application, developer, listed, moved] = ENTRY_POINTERS.map((pattern) => pattern.exec(pointer));
+  if (application) return ['developers', Number(application[1]), 'applications', Number(application[2])];
+  if (developer) return ['developers', Number(developer[1])];
+  if (listed) return [listed[1]!, Number(listed[2])];
+  // `moved` goes whole (below).
+  return moved ? ['moved'] : undefined;
+}
+
+function comparePaths(a: Path, b: Path): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[i]!, b[i]!];
+    if (x !== y) return typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** The value and its position tree without the sequence item at `path` (keys, then the item's index), copied along the path only. */
+function withoutItem(value: unknown, tree: PositionTree, path: Path): [unknown, PositionTree] {
+  const [step, ...below] = path;
+  if (typeof step === 'number') {
+    const items = [...(value as unknown[])];
+    const node = [...(tree as Node)];
+    if (below.length === 0) {
+      items.splice(step, 1);
+      node.splice(2 + step, 1);
+      return [items, node];
+    }
+    [items[step], node[2 + step]] = withoutItem(items[step], node[2 + step] as PositionTree, below);
+    return [items, node];
+  }
+  const record = { ...(value as Record<string, unknown>) };
+  const node = [...(tree as Node)];
+  const j = keyIndex(node, step!);
+  [record[step!], node[j + 2]] = withoutItem(record[step!], node[j + 2] as PositionTree, below);
+  return [record, node];
+}
+
+/** Where a mapping's tree holds `key` (its entries are key, key offset, value's tree). */
+function keyIndex(node: Node, key: string): number {
+  if (node[0] !== MAPPING) return -1;
+  for (let j = 2; j < node.length; j += 3) if (node[j] === key) return j;
+  return -1;
+}
+
+function withoutKey(tree: PositionTree, key: string): PositionTree {
   if (!Array.isArray(tree) || tree[0] !== MAPPING) return tree;
-  const entries: Array<number | string | PositionTree> = [MAPPING, tree[1]!];
-  for (let j = 2; j < tree.length; j += 3) {
-    const [key, keyOffset, child] = [tree[j]!, tree[j + 1]!, tree[j + 2] as PositionTree];
-    if (key === 'moved') continue;
-    const isDeveloperList = key === 'developers' && Array.isArray(child) && child[0] === SEQUENCE;
-    entries.push(key, keyOffset, isDeveloperList ? keptItems(child, kept) : child);
-  }
-  return entries;
-}
-
-function keptItems(sequence: Array<number | string | PositionTree>, kept: number[]): PositionTree {
-  return [SEQUENCE, sequence[1]!, ...kept.map((i) => sequence[2 + i]!)];
+  const j = keyIndex(tree, key);
+  return j < 0 ? tree : [...tree.slice(0, j), ...tree.slice(j + 3)];
 }

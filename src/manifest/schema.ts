@@ -17,6 +17,7 @@ export type SecretRef = string | { fromEnv: string } | { fromFile: string };
 export interface ManifestDocument {
   version: 1;
   portal?: ManifestPortal;
+  apis?: ManifestApi[];
   developers?: ManifestDeveloper[];
   moved?: ManifestMoved[];
   removed?: ManifestRemoved[];
@@ -27,14 +28,36 @@ export interface ManifestPortal {
   credentialTypes?: CredentialType[];
   autoApprove?: boolean;
   allowShortKeys?: boolean;
-  autoApproveRegistrations?: boolean;
   selfService?: {
     enabled?: boolean;
     credentialTypes?: CredentialType[];
     maxCredentials?: number;
     maxApplications?: number;
   };
+  autoApproveRegistrations?: boolean;
   access?: { keyNames?: string[]; credentialTypes?: AccessCredentialType[] };
+}
+
+/** An API the portal publishes (docs/applications.md). */
+export interface ManifestApi {
+  name: string;
+  title?: string;
+  description?: string;
+  autoApproveRegistrations?: boolean;
+  aclGroups?: string[];
+}
+
+/** One of a developer's applications (docs/applications.md); its credentials are never acl. */
+export interface ManifestApplication {
+  name: string;
+  description?: string;
+  credentials?: ManifestCredential[];
+  registrations?: ManifestRegistration[];
+}
+
+export interface ManifestRegistration {
+  api: string;
+  status: Status;
 }
 
 export interface ManifestDeveloper {
@@ -45,17 +68,21 @@ export interface ManifestDeveloper {
   customId?: string;
   meta?: Record<string, string>;
   credentials?: ManifestCredential[];
+  applications?: ManifestApplication[];
 }
 
+/** `from` and `to`: two emails, two application addresses of one developer, or two API addresses (moved.ts). */
 export interface ManifestMoved {
   from: string;
   to: string;
 }
 
-/** A `removed` entry (docs/unmanaged.md): `credential` is `type:identity`. */
+/** A `removed` entry (docs/unmanaged.md): `credential` is `type:identity`; removed.ts checks the combination. */
 export interface ManifestRemoved {
   developer: string;
+  application?: string;
   credential?: string;
+  registration?: string;
   keep?: boolean;
 }
 
@@ -84,6 +111,9 @@ export type ManifestCredential =
 /** Ajv's options for the manifest schema; the build compiles the same into `schema-validator.cjs`. */
 export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true } as const;
 export const STANDALONE_VALIDATOR = 'schema-validator.cjs';
+
+/** The schema's pattern of an API's or an application's name. */
+export const NAME_PATTERN = '^[a-z0-9-]{1,63}$';
 
 type Validator = ValidateFunction<unknown>;
 let compiled: Validator | undefined;
@@ -180,6 +210,9 @@ function describeError(e: ErrorObject): string {
       if (e.data === 'acl' && /^\/portal\/selfService\/credentialTypes\/\d+$/.test(e.instancePath)) {
         return `${field}: acl is never self-service: group membership is an authorization decision, made in manifests; remove it`;
       }
+      if (e.data === 'acl' && /\/applications\/\d+\/credentials\/\d+\/type$/.test(e.instancePath)) {
+        return `${field}: an application holds no acl credential: acl groups belong to the developer; declare it under the developer's credentials`;
+      }
       const allowed = (e.params.allowedValues as unknown[]).map(String);
       const given = typeof e.data === 'object' ? jsonTypeOf(e.data) : quote(String(e.data));
       const suggestion = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
@@ -195,7 +228,9 @@ function describeError(e: ErrorObject): string {
     case 'minLength':
       return `${field} must not be empty`;
     case 'pattern':
-      return `${field} must not be blank`;
+      return e.params.pattern === NAME_PATTERN
+        ? `${field} ${quote(String(e.data))} must be 1 to 63 characters of a-z, 0-9 and '-'`
+        : `${field} must not be blank`;
     case 'minimum':
       return `${field} must be at least ${e.params.limit}`;
     case 'maximum':

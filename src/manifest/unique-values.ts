@@ -11,6 +11,7 @@ import {
   type DeclaredDeveloper,
   type ValidationContext,
 } from './sourced-document.js';
+import { credentialPointer, credentialSlot } from './summary.js';
 
 /** A value Kong requires to be unique across the whole portal, as one developer uses it. */
 interface Claim {
@@ -33,9 +34,9 @@ export function checkUniqueValues(developers: DeclaredDeveloper[], ctx: Validati
     if (!byValue) seen.set(kind, (byValue = new Map()));
     const first = byValue.get(value);
     if (!first) return void byValue.set(value, developer);
-    // (Within one developer, a repeated identity is already reported as a duplicate credential.)
-    if (kind !== 'customId' && first.email === developer.email && isIdentityField(kind)) return;
     const firstClaim = { value, developer: first, credential: claimingCredential(first, kind, value, ctx) };
+    // (Within one owner, a repeated identity is already reported as a duplicate credential.)
+    if (kind !== 'customId' && isIdentityField(kind) && sameOwner(firstClaim, { value, developer, credential })) return;
     diagnostics.push(duplicateClaim(kind, { value, developer, credential }, firstClaim, ctx));
   };
   for (const developer of developers)
@@ -75,6 +76,14 @@ function claimingCredential(
   return found;
 }
 
+/** Whether two claims are made by credentials of one owner: one developer's own, or one of its applications. */
+function sameOwner(a: Claim, b: Claim): boolean {
+  if (a.developer.email !== b.developer.email) return false;
+  const ownerOf = ({ developer, credential }: Claim) =>
+    credential === undefined ? undefined : credentialSlot(developer.entry, credential).application;
+  return ownerOf(a) === ownerOf(b);
+}
+
 function isIdentityField(type: CredentialType): boolean {
   const spec = CREDENTIAL_SPECS[type];
   return spec.uniqueField === spec.identityField;
@@ -86,13 +95,23 @@ function duplicateClaim(kind: ClaimKind, claim: Claim, first: Claim, ctx: Valida
   const what = field === undefined ? 'customId' : `${kind} ${field}`;
   const owner = ({ developer, credential }: Claim) => {
     if (credential === undefined) return `developer ${shown(developer.email)}`;
-    const entry = developer.doc.developers.load()[developer.index]!.credentials![credential]!;
-    return `${shown(developer.email)}'s ${entry.type}:${shown(identityOf(entry))}`;
+    const written = developer.doc.developers.load()[developer.index]!;
+    const slot = credentialSlot(developer.entry, credential);
+    if (slot.application === undefined) {
+      const entry = written.credentials![slot.index]!;
+      return `${shown(developer.email)}'s ${entry.type}:${shown(identityOf(entry))}`;
+    }
+    const application = written.applications![slot.application]!;
+    const entry = application.credentials![slot.index]!;
+    return `${shown(developer.email)}'s application ${shown(application.name)}'s ${entry.type}:${shown(identityOf(entry))}`;
   };
   const where = ({ developer, credential }: Claim) =>
     at(
       developer.doc,
-      pointerOf(developer, credential === undefined ? '/customId' : `/credentials/${credential}/${field}`),
+      pointerOf(
+        developer,
+        credential === undefined ? '/customId' : `${credentialPointer(developer.entry, credential)}/${field}`,
+      ),
     );
   if (secret) {
     // Naming who holds a secret value, or pointing at it, would make this error an oracle: a pull

@@ -6,10 +6,11 @@ import { formatLocation, shown } from './files.js';
 import type { ManifestCredential, ManifestDeveloper } from './schema.js';
 import { checkRemoved } from './removed.js';
 import { checkMoved } from './moved-check.js';
+import { checkApis, checkApplications, checkOwnedCredentials, checkRegistrationApis } from './applications.js';
+import { credentialPointer } from './summary.js';
 import {
   at,
   error,
-  identityOf,
   pointerOf,
   type DeclaredDeveloper,
   type DocumentSite,
@@ -37,6 +38,7 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
   );
   const enabled = enabledCredentialTypes(docs, ctx);
   const declarations = checkDuplicates(developers, ctx);
+  const apis = checkApis(docs, ctx.cwd);
   return [
     ...docs.flatMap((doc) => (doc.checked ? [] : checkDocument(doc, doc.developers.load(), ctx.cwd))),
     ...enabled.diagnostics,
@@ -45,7 +47,9 @@ export function validateManifestSet(docs: SourcedDocument[], ctx: ValidationCont
     ...checkKeyLengths(developers, enabled.portal, ctx),
     // A developer declared twice is reported once; its second declaration would only repeat that.
     ...checkUniqueValues(declarations.first, ctx),
-    ...checkMoved(docs, developers, ctx),
+    ...apis.diagnostics,
+    ...checkRegistrationApis(developers, apis.apis),
+    ...checkMoved(docs, developers, apis.apis, ctx),
     ...checkRemoved(docs, developers, ctx.cwd),
   ];
 }
@@ -57,7 +61,12 @@ export function checkDocument(doc: DocumentSite, developers: ManifestDeveloper[]
     const email = isValidEmail(value.email)
       ? mixedScriptWarning(value.email, () => at(doc, pointerOf(developer, '/email')))
       : [error(badEmail(value.email), at(doc, pointerOf(developer, '/email')))];
-    return [...email, ...checkDeveloperText(developer), ...checkCredentials(developer, cwd)];
+    return [
+      ...email,
+      ...checkDeveloperText(developer),
+      ...checkCredentials(developer, cwd),
+      ...checkApplications(developer, checkCredentialFields, cwd),
+    ];
   });
 }
 
@@ -132,7 +141,7 @@ function checkKeyLengths(
           error(
             `this key-auth key is shorter than ${MIN_KEY_AUTH_KEY_LENGTH} characters; give a longer one, or omit it to ` +
               `have one generated (for a migration, \`portal.allowShortKeys: true\` accepts shorter keys)`,
-            at(developer.doc, pointerOf(developer, `/credentials/${i}/key`)),
+            at(developer.doc, pointerOf(developer, `${credentialPointer(developer.entry, i)}/key`)),
           ),
         );
       }
@@ -194,27 +203,8 @@ function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[
       ),
     );
   }
-  const credentialPointer = (i: number) => pointerOf(developer, `/credentials/${i}`);
-  const identities = new Map<string, number>(); // identity → index of its first credential
-  credentials.forEach((credential, i) => {
-    const id = `${credential.type}:${identityOf(credential)}`;
-    const first = identities.get(id);
-    if (first !== undefined) {
-      diagnostics.push(
-        error(
-          `developer ${shown(email)} has two credentials ${shown(id)} (the first at ` +
-            `${formatLocation(at(doc, credentialPointer(first)), cwd)}); a credential's identity must be unique per ` +
-            `developer`,
-          at(doc, credentialPointer(i)),
-        ),
-      );
-    } else {
-      identities.set(id, i);
-    }
-    const problems = checkCredentialFields(credential);
-    if (problems.length > 0)
-      diagnostics.push(...problems.map((p) => error(p.message, at(doc, `${credentialPointer(i)}${p.pointer}`))));
-  });
+  const owner = { doc, pointer: pointerOf(developer, '/credentials'), credentials, name: `developer ${shown(email)}` };
+  diagnostics.push(...checkOwnedCredentials({ ...owner, kind: 'developer' }, checkCredentialFields, cwd));
   return diagnostics;
 }
 
@@ -231,7 +221,7 @@ function checkEnabledTypes(developers: DeclaredDeveloper[], enabled: EnabledType
         : [
             error(
               `credential type ${type} is not enabled on this portal${where()}; enable it or remove the credential`,
-              at(developer.doc, pointerOf(developer, `/credentials/${i}/type`)),
+              at(developer.doc, pointerOf(developer, `${credentialPointer(developer.entry, i)}/type`)),
             ),
           ],
     ),

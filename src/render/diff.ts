@@ -1,43 +1,38 @@
-// `plan --format diff`: a unified diff, per changed developer, of its canonical YAML document
-// before and after the plan (and first, when they change, of the portal's settings). The documents come from redacted views only (credentialView and the
+// `plan --format diff`: a unified diff, per changed developer, of its canonical YAML document (its
+// applications included) before and after the plan (and first, when they change, of the portal's
+// settings and of each changed API). The documents come from redacted views only (credentialView and the
 // plan's Change.after), so no secret value or stored digest can reach the output.
 import { formatPatch, OMIT_HEADERS, structuredPatch } from 'diff';
 import { stringify } from 'yaml';
-import { parseAddress } from '../address.js';
 import { credentialsActive } from '../lifecycle.js';
-import { developerAddress, type Status } from '../model.js';
+import { apiAddress, developerAddress, type Status } from '../model.js';
+import { changesByApi, changesByDeveloper, type DeveloperChanges } from './change-groups.js';
+import {
+  apiDocument,
+  applyApiChange,
+  applyApplicationChange,
+  originEntry,
+  storedApplicationDocument,
+  type ApplicationDocument,
+} from './diff-applications.js';
 import { credentialView, developerView, sortedObject } from '../plan/diff.js';
 import { SENSITIVE_CHANGED, type Change, type Plan } from '../plan/types.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 import type { StateSnapshot, StoredCredential, StoredDeveloper } from '../store/types.js';
 import { paint } from './color.js';
 
-/** The changes of one developer (its credentials' included), in execution order. */
-export interface DeveloperChanges {
-  email: string;
-  changes: Change[];
-}
-
-/** Groups a plan's changes by developer, sorted by email so reviewers find a developer quickly. */
-export function changesByDeveloper(changes: readonly Change[]): DeveloperChanges[] {
-  const groups = new Map<string, Change[]>();
-  for (const change of changes) {
-    if (change.kind === 'portal') continue; // not a developer's: see portalDiff
-    const { email } = parseAddress(change.address);
-    const group = groups.get(email) ?? [];
-    group.push(change);
-    groups.set(email, group);
-  }
-  return [...groups.keys()].sort().map((email) => ({ email, changes: groups.get(email)! }));
-}
+export { changesByDeveloper, type DeveloperChanges } from './change-groups.js';
 
 type CredentialDocument = Record<string, unknown>;
-type DeveloperDocument = Record<string, unknown> & { credentials: Record<string, CredentialDocument> };
+type DeveloperDocument = Record<string, unknown> & {
+  credentials: Record<string, CredentialDocument>;
+  applications?: Record<string, ApplicationDocument>;
+};
 
 /** Unified diff of every changed developer; empty when the plan changes nothing. */
 export function renderPlanDiff(plan: Plan, state: StateSnapshot, color: boolean): string {
   const stored = new Map(state.developers.map((d) => [d.email, d]));
-  const lines: string[] = portalDiff(plan.changes, state, color);
+  const lines: string[] = [...portalDiff(plan.changes, state, color), ...apiDiffs(plan.changes, state, color)];
   for (const group of changesByDeveloper(plan.changes)) {
     const source = storedSource(group, stored);
     const before = source ? storedDocument(source) : null;
@@ -58,6 +53,22 @@ function portalDiff(changes: readonly Change[], state: StateSnapshot, color: boo
   return unifiedDiff(`${change.address} (before)`, `${change.address} (after)`, before, after, color);
 }
 
+/** Each changed API's document before and after. */
+function apiDiffs(changes: readonly Change[], state: StateSnapshot, color: boolean): string[] {
+  const stored = new Map((state.apis ?? []).map((api) => [api.name, api]));
+  return changesByApi(changes).flatMap((group) => {
+    const move = group.changes.find((c) => c.action.do === 'api.move')?.action;
+    const source = stored.get(move?.do === 'api.move' ? move.from : group.name);
+    const before = source ? apiDocument(source) : null;
+    const after = group.changes.reduce<Record<string, unknown> | null>(
+      applyApiChange,
+      before && structuredClone(before),
+    );
+    const beforeName = `${apiAddress(source?.name ?? group.name)} (before)`;
+    return unifiedDiff(beforeName, `${apiAddress(group.name)} (after)`, yamlOf(before), yamlOf(after), color);
+  });
+}
+
 /** The stored developer a group starts from: under its old email when the plan moves it. */
 function storedSource(group: DeveloperChanges, stored: Map<string, StoredDeveloper>): StoredDeveloper | undefined {
   const move = group.changes.find((c) => c.action.do === 'developer.move')?.action;
@@ -69,10 +80,15 @@ function storedDocument(developer: StoredDeveloper): DeveloperDocument {
     credentialKey(c.type, c.identity),
     storedCredentialDocument(c),
   ]);
+  const applications = (developer.applications ?? []).map((a): [string, ApplicationDocument] => [
+    a.name,
+    storedApplicationDocument(a),
+  ]);
   return {
     ...developerView(developer),
     ...originEntry(developer.origin),
     credentials: Object.fromEntries(credentials),
+    ...(applications.length > 0 ? { applications: Object.fromEntries(applications) } : {}),
   };
 }
 
@@ -82,11 +98,6 @@ function storedCredentialDocument(credential: StoredCredential): CredentialDocum
     ...credentialView(credential.type, credential.fields, Object.keys(credential.secrets), credential.active),
     ...originEntry(credential.origin),
   };
-}
-
-/** Objects portalform manages show no origin; others show theirs, so adopting them shows as a change. */
-function originEntry(origin: unknown): Record<string, unknown> {
-  return origin === 'manifest' || origin === undefined ? {} : { origin };
 }
 
 function credentialKey(type: string, identity: string): string {
@@ -111,23 +122,60 @@ function applyChange(document: DeveloperDocument | null, change: Change): Develo
       return document && updated(document, action.set);
     case 'credential.create':
     case 'credential.update':
+      if (action.application !== undefined) return document && inApplication(document, action.application, change);
       return document && withCredential(document, credentialKey(action.type, action.identity), change.after ?? {});
     case 'credential.activation':
       return document; // the transition already flipped it
     case 'tombstone.clear':
       return document; // the developer is already gone; only the record of it goes
     case 'credential.delete':
+      if (action.application !== undefined) return document && inApplication(document, action.application, change);
       return document && withoutCredential(document, credentialKey(action.type, action.identity));
     default:
-      return document; // APIs, applications and registrations: the diff format shows them apart
+      return document && withApplications(document, applyApplicationChange(document.applications ?? {}, change));
   }
+}
+
+/** A change of one of an application's credentials, made to that application's document. */
+function inApplication(document: DeveloperDocument, name: string, change: Change): DeveloperDocument {
+  const application = document.applications?.[name];
+  const action = change.action;
+  if (
+    !application ||
+    (action.do !== 'credential.delete' && action.do !== 'credential.create' && action.do !== 'credential.update')
+  )
+    return document;
+  const key = credentialKey(action.type, action.identity);
+  const owner = { credentials: application.credentials };
+  const next =
+    action.do === 'credential.delete' ? withoutCredential(owner, key) : withCredential(owner, key, change.after ?? {});
+  return withApplications(document, {
+    ...document.applications,
+    [name]: { ...application, credentials: next.credentials },
+  });
+}
+
+function withApplications(
+  document: DeveloperDocument,
+  applications: Record<string, ApplicationDocument>,
+): DeveloperDocument {
+  const { applications: _previous, ...rest } = document;
+  return Object.keys(applications).length > 0 ? { ...rest, applications } : rest;
 }
 
 /** Credentials are active only while their developer is approved, so a transition flips them all. */
 function transitioned(document: DeveloperDocument, status: Status): DeveloperDocument {
   const active = credentialsActive(status);
-  const credentials = Object.entries(document.credentials).map(([key, credential]) => [key, { ...credential, active }]);
-  return { ...document, status, credentials: Object.fromEntries(credentials) };
+  const flip = (credentials: Record<string, CredentialDocument>) =>
+    Object.fromEntries(Object.entries(credentials).map(([key, credential]) => [key, { ...credential, active }]));
+  const applications = Object.entries(document.applications ?? {}).map(([name, application]) => [
+    name,
+    { ...application, credentials: flip(application.credentials) },
+  ]);
+  return withApplications(
+    { ...document, status, credentials: flip(document.credentials) },
+    Object.fromEntries(applications),
+  );
 }
 
 function updated(
@@ -142,7 +190,11 @@ function updated(
   return next;
 }
 
-function withCredential(document: DeveloperDocument, key: string, view: Record<string, unknown>): DeveloperDocument {
+function withCredential<T extends { credentials: Record<string, CredentialDocument> }>(
+  document: T,
+  key: string,
+  view: Record<string, unknown>,
+): T {
   const previous = document.credentials[key] ?? {};
   const { origin, ...attributes } = view;
   const next: CredentialDocument = { ...attributes, ...originEntry(origin) };
@@ -152,7 +204,7 @@ function withCredential(document: DeveloperDocument, key: string, view: Record<s
   return { ...document, credentials: { ...document.credentials, [key]: next } };
 }
 
-function withoutCredential(document: DeveloperDocument, key: string): DeveloperDocument {
+function withoutCredential<T extends { credentials: Record<string, CredentialDocument> }>(document: T, key: string): T {
   const { [key]: _removed, ...credentials } = document.credentials;
   return { ...document, credentials };
 }

@@ -8,7 +8,9 @@ import { formatDiagnostic } from '../manifest/index.js';
 import type { Diagnostic } from '../model.js';
 import { escapeHtml, html, raw, type SafeHtml } from './html-template.js';
 import type { Change, Plan } from '../plan/types.js';
-import { changesByDeveloper, type DeveloperChanges } from './diff.js';
+import { changesByApi, changesByDeveloper, type ApiChanges, type DeveloperChanges } from './change-groups.js';
+import { cascadeNotes } from './destructive.js';
+import { apiAddress } from '../model.js';
 import { renderChange, summaryLine } from './text.js';
 import { unmanagedHtml } from './unmanaged.js';
 
@@ -68,16 +70,22 @@ const LISTED_ADDRESSES = 50;
 export function* renderPlanHtml(plan: Plan, options: HtmlOptions = {}): Generator<string> {
   const cwd = options.cwd ?? process.cwd();
   const groups = changesByDeveloper(plan.changes);
+  const apis = changesByApi(plan.changes);
+  const notes = cascadeNotes(plan.changes);
   yield* header(plan, options.generatedAt ?? new Date());
   yield* destructiveWarnings(plan.changes);
   yield* diagnostics(plan.errors, 'error', cwd);
   yield* diagnostics(plan.warnings, 'warning', cwd);
+  if (apis.length > 0) {
+    yield html`<h2 id="api-changes">Changes to ${count(apis.length, 'API')}</h2>`.text;
+    for (const group of apis) yield apiSection(group, notes).text;
+  }
   if (groups.length > 0) {
     yield html`<h2 id="changes">Changes to ${count(groups.length, 'developer')}</h2>
 <form id="filter-form" role="search" hidden><label for="filter">Filter developers by email or name</label>
 <input id="filter" type="search" autocomplete="off" spellcheck="false"><p id="filter-status" class="meta" role="status" aria-live="polite"></p></form>`
       .text;
-    for (const group of groups) yield developerSection(group).text;
+    for (const group of groups) yield developerSection(group, notes).text;
   }
   const unmanaged = unmanagedHtml(plan.unmanaged);
   if (unmanaged) yield unmanaged.text;
@@ -118,7 +126,12 @@ function* destructiveWarnings(changes: readonly Change[]): Generator<string> {
 <details${named.length <= LISTED_ADDRESSES ? raw(' open') : ''}><summary>${count(named.length, 'object')} deleted or revoked</summary><ul>`
     .text;
   for (const { address, verb } of named) yield html`<li><code>${address}</code> ${verb}</li>`.text;
-  yield '</ul></details></section>';
+  yield '</ul></details>';
+  if (warning.cascades.length > 0)
+    yield html`<ul aria-label="What the deletions take with them">${warning.cascades.map(
+      ({ address, takes }) => html`<li>deleting <code>${address}</code> also deletes ${takes}</li>`,
+    )}</ul>`.text;
+  yield '</section>';
 }
 
 function* diagnostics(list: readonly Diagnostic[], severity: 'error' | 'warning', cwd: string): Generator<string> {
@@ -132,7 +145,14 @@ function* diagnostics(list: readonly Diagnostic[], severity: 'error' | 'warning'
   yield '</ul></section>';
 }
 
-function developerSection(group: DeveloperChanges): SafeHtml {
+function apiSection(group: ApiChanges, notes: ReadonlyMap<string, string>): SafeHtml {
+  const ops = [...new Set(group.changes.map((c) => (c.replace ? 'replace' : c.op)))].join(', ');
+  return html`<details class="developer" open>
+<summary><code>${apiAddress(group.name)}</code> · ${count(group.changes.length, 'change')}: ${ops}</summary>
+${renderChangesPre(group.changes, notes)}</details>`;
+}
+
+function developerSection(group: DeveloperChanges, notes: ReadonlyMap<string, string>): SafeHtml {
   const names = new Set<string>([group.email]);
   for (const change of group.changes) {
     for (const side of [change.before, change.after])
@@ -141,13 +161,14 @@ function developerSection(group: DeveloperChanges): SafeHtml {
   const ops = [...new Set(group.changes.map((c) => (c.replace ? 'replace' : c.op)))].join(', ');
   return html`<details class="developer" data-filter="${[...names].join(' ')}">
 <summary><code>developer[${JSON.stringify(group.email)}]</code> · ${count(group.changes.length, 'change')}: ${ops}</summary>
-${renderChangesPre(group.changes)}</details>`;
+${renderChangesPre(group.changes, notes)}</details>`;
 }
 
-/** Changes as the text plan shows them, each line coloured by what it does. */
-export function renderChangesPre(changes: readonly Change[]): SafeHtml {
+/** Changes as the text plan shows them, each line coloured by what it does; `notes` the cascades' comments. */
+export function renderChangesPre(changes: readonly Change[], notes: ReadonlyMap<string, string> = new Map()): SafeHtml {
   const lines: string[] = [];
-  for (const change of changes) for (const line of renderChange(change, false)) lines.push(lineHtml(line));
+  for (const change of changes)
+    for (const line of renderChange(change, false, notes.get(change.address))) lines.push(lineHtml(line));
   while (lines.at(-1) === '') lines.pop();
   return raw(`<pre>${lines.join('\n')}</pre>`);
 }

@@ -7,7 +7,8 @@
 //   <details><summary>…</summary>
 //   ### `developer["…"]`                one heading and one ```diff block per developer,
 //   ```diff … ```                       developers sorted by email, changes in execution order
-//                                       (the portal settings first, under `portal`, when they change)
+//                                       (the portal settings first, under `portal`, when they change,
+//                                       then each changed API under `api["…"]`)
 //   </details>
 //
 // A comment longer than maxChars is split between developer groups; a group too long on its own
@@ -17,9 +18,10 @@ import { destructiveWarning } from './destructive.js';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic } from '../manifest/index.js';
-import { developerAddress, type Diagnostic } from '../model.js';
+import { apiAddress, developerAddress, type Diagnostic } from '../model.js';
 import type { Change, Plan } from '../plan/types.js';
-import { changesByDeveloper, type DeveloperChanges } from './diff.js';
+import { changesByApi, changesByDeveloper, type ApiChanges, type DeveloperChanges } from './change-groups.js';
+import { cascadeNotes } from './destructive.js';
 import { renderChange, summaryLine } from './text.js';
 import { plural } from '../util/plural.js';
 import { makeDirectories } from '../util/directories.js';
@@ -49,12 +51,15 @@ interface Numbering {
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string[] {
   const maxChars = options.maxChars ?? DEFAULT_MAX_CHARS;
   const groups = changesByDeveloper(plan.changes);
+  const apis = changesByApi(plan.changes);
   const settings = plan.changes.filter((c) => c.kind === 'portal');
-  const layout = layoutOf(plan, groups.length, settings.length > 0);
+  const layout = layoutOf(plan, { developers: groups.length, apis: apis.length, settings: settings.length > 0 });
+  const notes = cascadeNotes(plan.changes);
   const chunks = [
     ...noteChunks(plan, options.cwd ?? process.cwd()),
-    ...settings.map(portalChunk),
-    ...groups.map(developerChunk),
+    ...settings.map((change) => portalChunk(change)),
+    ...apis.map((group) => apiChunk(group, notes)),
+    ...groups.map((group) => developerChunk(group, notes)),
   ];
   const whole = renderPart(layout, chunks, null);
   if (whole.length <= maxChars) return [whole];
@@ -122,6 +127,9 @@ function cautionLines(changes: readonly Change[]): string[] {
     '>',
     ...listed,
     ...more,
+    ...warning.cascades
+      .slice(0, LISTED_ADDRESSES)
+      .map(({ address, takes }) => `> - deleting ${inlineCode(address)} also deletes ${escapeMarkdown(takes)}`),
   ];
 }
 
@@ -144,16 +152,22 @@ function diagnosticLines(diagnostics: readonly Diagnostic[], severity: 'error' |
   ];
 }
 
-function developerChunk(group: DeveloperChanges): Chunk {
-  return { kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group.changes) };
+function developerChunk(group: DeveloperChanges, notes: ReadonlyMap<string, string>): Chunk {
+  return { kind: 'diff', heading: developerAddress(group.email), lines: diffLines(group.changes, notes) };
+}
+
+function apiChunk(group: ApiChanges, notes: ReadonlyMap<string, string>): Chunk {
+  return { kind: 'diff', heading: apiAddress(group.name), lines: diffLines(group.changes, notes) };
 }
 
 function portalChunk(change: Change): Chunk {
-  return { kind: 'diff', heading: change.address, lines: diffLines([change]) };
+  return { kind: 'diff', heading: change.address, lines: diffLines([change], new Map()) };
 }
 
-function diffLines(changes: readonly Change[]): string[] {
-  const lines = changes.flatMap((change) => [...renderChange(change, false)].map(asDiffLine));
+function diffLines(changes: readonly Change[], notes: ReadonlyMap<string, string>): string[] {
+  const lines = changes.flatMap((change) =>
+    [...renderChange(change, false, notes.get(change.address))].map(asDiffLine),
+  );
   return lines.at(-1) === '' ? lines.slice(0, -1) : lines;
 }
 
@@ -179,10 +193,12 @@ interface Layout {
   detailsOpen: string[];
 }
 
-function layoutOf(plan: Plan, developers: number, settings: boolean): Layout {
+function layoutOf(plan: Plan, groups: { developers: number; apis: number; settings: boolean }): Layout {
+  const { developers, apis, settings } = groups;
   const changed = [
     ...(settings ? ['the portal settings'] : []),
-    ...(developers > 0 || !settings ? [plural(developers, 'developer')] : []),
+    ...(apis > 0 ? [plural(apis, 'API')] : []),
+    ...(developers > 0 || (!settings && apis === 0) ? [plural(developers, 'developer')] : []),
   ];
   const summary = `Show the ${plural(plan.changes.length, 'change')} to ${changed.join(' and ')}`;
   return {

@@ -1,8 +1,9 @@
 import { CREDENTIAL_SPECS } from '../model.js';
-import type { StateSnapshot } from '../store/types.js';
+import type { StateSnapshot, StoredCredential } from '../store/types.js';
 import { credentialView } from '../plan/diff.js';
 import { paint } from './color.js';
 import { storedJson, storedText } from './stored-text.js';
+import { objectName } from './address-parts.js';
 
 /** The current state, developer by developer, secrets redacted. */
 export function* renderStateText(state: StateSnapshot, color: boolean): Generator<string> {
@@ -11,6 +12,13 @@ export function* renderStateText(state: StateSnapshot, color: boolean): Generato
     return;
   }
   yield paint(`# state lineage ${state.lineage}, serial ${state.serial}`, 'dim', color);
+  for (const api of state.apis ?? []) {
+    const { name, createdAt: _createdAt, ...fields } = api;
+    yield '';
+    yield paint(`api ${storedJson(name)} {`, 'bold', color);
+    yield* attributeLines(fields, '    ');
+    yield '}';
+  }
   for (const developer of state.developers) {
     yield '';
     yield paint(`developer ${storedJson(developer.email)} {`, 'bold', color);
@@ -18,21 +26,31 @@ export function* renderStateText(state: StateSnapshot, color: boolean): Generato
     yield `    status   = ${storedJson(developer.status)}`;
     if (developer.customId !== null) yield `    customId = ${storedJson(developer.customId)}`;
     if (Object.keys(developer.meta).length > 0) yield `    meta     = ${storedJson(developer.meta)}`;
-    for (const credential of developer.credentials) {
-      const view = credentialView(
-        credential.type,
-        credential.fields,
-        CREDENTIAL_SPECS[credential.type].secretFields,
-        credential.active,
-      );
-      const { type, ...rest } = view;
-      yield `    credential ${storedJson(`${type}:${credential.identity}`)} {`;
-      const width = Math.max(...Object.keys(rest).map((k) => k.length));
-      for (const [key, value] of Object.entries(rest))
-        yield `        ${key.padEnd(width)} = ${typeof value === 'string' && value.startsWith('(') ? storedText(value) : storedJson(value)}`;
+    yield* credentialLines(developer.credentials, '    ');
+    for (const application of developer.applications ?? []) {
+      yield `    application ${storedJson(application.name)} {`;
+      yield* attributeLines({ description: application.description, origin: application.origin }, '        ');
+      yield* credentialLines(application.credentials, '        ');
+      for (const registration of application.registrations)
+        yield `        registration ${storedJson(registration.api)} = ${storedJson(registration.status)}`;
       yield '    }';
     }
     yield '}';
+  }
+}
+
+function* credentialLines(credentials: readonly StoredCredential[], indent: string): Generator<string> {
+  for (const credential of credentials) {
+    const view = credentialView(
+      credential.type,
+      credential.fields,
+      CREDENTIAL_SPECS[credential.type].secretFields,
+      credential.active,
+    );
+    const { type, ...rest } = view;
+    yield `${indent}credential ${storedJson(`${type}:${credential.identity}`)} {`;
+    yield* attributeLines(rest, `${indent}    `);
+    yield `${indent}}`;
   }
 }
 
@@ -81,31 +99,49 @@ function* alignedColumns(rows: string[][]): Generator<string> {
       .trimEnd();
 }
 
-/** `state show ADDR`: one developer with its credentials, or one credential, from the listing (secrets already redacted). */
-export function* renderStateObjectText(
-  object: Record<string, unknown> & { address: string; kind: string },
-  color: boolean,
-): Generator<string> {
-  const { address, kind, credentials, developer, ...fields } = object;
+/**
+ * `state show ADDR`: one developer with its credentials and applications, one application with its
+ * credentials and registrations, or one API, credential or registration, from the listing (secrets
+ * already redacted).
+ */
+export function* renderStateObjectText(object: { address: string; kind: string }, color: boolean): Generator<string> {
+  const { address, kind, credentials, applications, registrations, ...fields } = object as Record<string, unknown> & {
+    address: string;
+    kind: string;
+  };
   yield paint(`# ${storedText(address)}`, 'bold', color);
-  yield paint(
-    `${kind === 'developer' ? 'developer' : 'credential'} ${storedJson(kind === 'developer' ? fields.email : credentialOf(address))} {`,
-    'bold',
-    color,
-  );
-  yield* attributeLines(kind === 'credential' ? { developer, ...fields } : fields, '    ');
-  for (const credential of (credentials as Record<string, unknown>[] | undefined) ?? []) {
-    const { type, ...rest } = credential;
-    const identity = rest[CREDENTIAL_SPECS[type as keyof typeof CREDENTIAL_SPECS].identityField];
-    yield `    credential ${storedJson(`${String(type)}:${String(identity)}`)} {`;
-    yield* attributeLines(rest, '        ');
-    yield '    }';
-  }
+  yield paint(`${kind} ${storedJson(objectName(address))} {`, 'bold', color);
+  yield* attributeLines(fields, '    ');
+  yield* nestedLines(credentials, applications, registrations, '    ');
   yield '}';
 }
 
-function credentialOf(address: string): string {
-  return address.replace(/^.*\.credential\["(.*)"\]$/, '$1');
+function* nestedLines(
+  credentials: unknown,
+  applications: unknown,
+  registrations: unknown,
+  indent: string,
+): Generator<string> {
+  for (const credential of (credentials as Record<string, unknown>[] | undefined) ?? []) {
+    const { type, ...rest } = credential;
+    const identity = rest[CREDENTIAL_SPECS[type as keyof typeof CREDENTIAL_SPECS].identityField];
+    yield `${indent}credential ${storedJson(`${String(type)}:${String(identity)}`)} {`;
+    yield* attributeLines(rest, `${indent}    `);
+    yield `${indent}}`;
+  }
+  for (const application of (applications as Record<string, unknown>[] | undefined) ?? []) {
+    const { name, credentials: owned, registrations: made, ...rest } = application;
+    yield `${indent}application ${storedJson(name)} {`;
+    yield* attributeLines(rest, `${indent}    `);
+    yield* nestedLines(owned, undefined, made, `${indent}    `);
+    yield `${indent}}`;
+  }
+  for (const registration of (registrations as Record<string, unknown>[] | undefined) ?? []) {
+    const { api, ...rest } = registration;
+    yield `${indent}registration ${storedJson(api)} {`;
+    yield* attributeLines(rest, `${indent}    `);
+    yield `${indent}}`;
+  }
 }
 
 function* attributeLines(fields: Record<string, unknown>, indent: string): Generator<string> {

@@ -1,7 +1,9 @@
 // Output (src/render/): a plan as Terraform-like text (this module), Markdown, a unified diff or a
 // self-contained HTML report, the state and the history as text. One destructive-change warning
 // for every format (destructive.ts); stored text is escaped before it is printed (stored-text.ts).
-import { destructiveWarning } from './destructive.js';
+import { cascadeNotes, destructiveWarning } from './destructive.js';
+import { objectName } from './address-parts.js';
+import { storedText } from './stored-text.js';
 import { escapeJsonText } from '../util/strings.js';
 import {
   SENSITIVE,
@@ -46,7 +48,8 @@ export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
   }
   yield 'portalform will perform the following actions, in this order:';
   yield '';
-  for (const change of plan.changes) yield* renderChange(change, color);
+  const notes = cascadeNotes(plan.changes);
+  for (const change of plan.changes) yield* renderChange(change, color, notes.get(change.address));
   yield paint(summaryLine(plan.summary), 'bold', color);
   const warning = destructiveWarning(plan.changes);
   if (warning) {
@@ -56,13 +59,16 @@ export function* renderPlanText(plan: Plan, color: boolean): Generator<string> {
       yield paint(`  - ${address} ${verb}`, 'red', color);
     if (warning.named.length > LISTED_ADDRESSES)
       yield paint(`  … and ${warning.named.length - LISTED_ADDRESSES} more`, 'red', color);
+    for (const { address, takes } of warning.cascades.slice(0, LISTED_ADDRESSES))
+      yield paint(`  deleting ${address} also deletes ${takes}`, 'red', color);
   }
   yield* unmanagedTextLines(plan.unmanaged);
 }
 
 const LISTED_ADDRESSES = 20;
 
-export function* renderChange(change: Change, color: boolean): Generator<string> {
+/** One step; `note` is a comment under its headline (a cascade's, render/destructive.ts). */
+export function* renderChange(change: Change, color: boolean, note?: string): Generator<string> {
   const { symbol, style } = change.replace ? { symbol: '-/+', style: 'magenta' as Style } : SYMBOLS[change.op];
   const verb = change.replace
     ? change.op === 'delete'
@@ -70,11 +76,13 @@ export function* renderChange(change: Change, color: boolean): Generator<string>
       : 'must be replaced (--replace): created anew'
     : VERBS[change.op];
   yield paint(`  # ${change.address} ${verb}`, 'bold', color);
+  if (note) yield paint(`  # (${note})`, 'bold', color);
   const generated = change.replace ? generatedSecrets(change) : [];
   if (generated.length > 0)
     yield paint(`  # new values for ${generated.join(', ')} will be generated when apply runs`, 'bold', color);
   if (change.op === 'move') {
-    yield paint(`  ${symbol} ${String(change.before?.email)} -> ${String(change.after?.email)}`, style, color);
+    const { from, to } = movedNames(change);
+    yield paint(`  ${symbol} ${from} -> ${to}`, style, color);
     yield '';
     return;
   }
@@ -116,8 +124,15 @@ function generatedSecrets(change: Change): string[] {
 }
 
 function headline(change: Change): string {
-  const match = /\.credential\["(.*)"\]$/.exec(change.address) ?? /^developer\["(.*)"\]$/.exec(change.address);
-  return match ? JSON.parse(`"${match[1]}"`) : change.address;
+  return objectName(change.address);
+}
+
+/** A move's old and new names: emails for a developer, names for an application or an API. */
+function movedNames(change: Change): { from: string; to: string } {
+  const action = change.action;
+  if (action.do === 'developer.move' || action.do === 'application.move' || action.do === 'api.move')
+    return { from: storedText(action.from), to: storedText(action.to) };
+  return { from: String(change.before?.email), to: String(change.after?.email) };
 }
 
 function isEmpty(value: unknown): boolean {

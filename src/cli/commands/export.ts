@@ -14,7 +14,7 @@ export function registerExport(program: Command): void {
     .option('--out <dir>', 'write files into this directory (manifests: one file per developer) instead of stdout')
     .option(
       '--include-unmanaged',
-      'manifests: also the developers and credentials the manifests do not manage (a plan on the export adopts them)',
+      'manifests: also the developers, applications, credentials and registrations the manifests do not manage (a plan on the export adopts them)',
     )
     .option('--actor <name>', 'who is exporting, for the history (a decK export with secrets is recorded)')
     .action(

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { CredentialType } from '../../model.js';
 import { sha256 } from '../../hash.js';
 import type { PositionSource } from '../positions.js';
-import type { DocumentSummary, EntrySummary, WrittenReference } from '../summary.js';
+import type { ApplicationSummary, DocumentSummary, EntrySummary, WrittenReference } from '../summary.js';
 import { UNKNOWN_POSITIONS, type CheckedDocument } from './checked.js';
 import type { PreviousVersion } from './reuse.js';
 import { entryMac, isAuthentic } from './cache-trust.js';
@@ -198,12 +198,22 @@ export function readPositions(
 
 // On disk each entry is a tuple, not an object: a hundred thousand entries repeat no key names.
 
-type StoredEntry = [string, string, string | null, CredentialType[], EntrySummary['claims'], WrittenReference[]];
+type StoredEntry = [
+  string,
+  string,
+  string | null,
+  CredentialType[],
+  EntrySummary['claims'],
+  WrittenReference[],
+  ApplicationSummary[],
+];
 
 function storedSummary(summary: DocumentSummary): unknown {
   return {
     rest: summary.rest,
-    entries: summary.entries.map((e): StoredEntry => [e.email, e.digest, e.customId, e.types, e.claims, e.references]),
+    entries: summary.entries.map(
+      (e): StoredEntry => [e.email, e.digest, e.customId, e.types, e.claims, e.references, e.applications],
+    ),
   };
 }
 
@@ -213,13 +223,14 @@ function summaryFromStored(stored: unknown): DocumentSummary | undefined {
   if (!rest || !Array.isArray(entries)) return undefined;
   return {
     rest,
-    entries: entries.map(([email, digest, customId, types, claims, references]) => ({
+    entries: entries.map(([email, digest, customId, types, claims, references, applications]) => ({
       email,
       digest,
       customId,
       types,
       claims,
       references,
+      applications,
     })),
   };
 }

@@ -196,14 +196,26 @@ export function isCacheable(documents: ParsedDocument[]): boolean {
     if (!jsonSafe(value)) return false;
     const developers = (value as { developers?: unknown }).developers;
     if (!Array.isArray(developers)) continue;
-    for (const developer of developers) {
-      for (const credential of (developer as { credentials?: Array<Record<string, unknown>> }).credentials ?? []) {
-        const spec = CREDENTIAL_SPECS[credential.type as CredentialType];
-        if (spec?.secretFields.some((field) => typeof credential[field] === 'string')) return false;
-      }
+    for (const developer of developers as WrittenOwner[]) {
+      const owners = [developer, ...(Array.isArray(developer.applications) ? developer.applications : [])];
+      if (owners.some(holdsLiteralSecret)) return false;
     }
   }
   return true;
+}
+
+/** A developer entry or an application: both hold credentials. */
+interface WrittenOwner {
+  credentials?: Array<Record<string, unknown>>;
+  applications?: WrittenOwner[];
+}
+
+function holdsLiteralSecret(owner: WrittenOwner): boolean {
+  return (owner.credentials ?? []).some((credential) =>
+    CREDENTIAL_SPECS[credential.type as CredentialType]?.secretFields.some(
+      (field) => typeof credential[field] === 'string',
+    ),
+  );
 }
 
 function jsonSafe(value: unknown): boolean {
