@@ -99,7 +99,7 @@ export async function accessCase(
   const applyParts = async (parts: ManifestParts = {}) => {
     ws.write('portal.yaml', accessManifest({ ...options.manifest, ...parts }));
     const result = await apply({ paths: ['portal.yaml'], state: ws.state, cwd: ws.dir, env });
-    expect(result.plan.warnings.filter((w) => /error/i.test(w))).toEqual([]);
+    expect(result.plan.changes.length).toBeGreaterThan(0);
   };
   await applyParts();
   const stateOptions = { state: ws.state, cwd: ws.dir, env: {}, stateKey };
