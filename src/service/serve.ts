@@ -5,7 +5,8 @@ import { PortalformError } from '../errors.js';
 import { intervalTick, type MailLogger } from '../mail/sender.js';
 import { errorMessage } from '../util/errors.js';
 import type { PortalEngine } from '../portal/contract.js';
-import { buildService, type ServiceOptions } from './app.js';
+import { buildService, loggerOptions, requestId, type ServiceOptions } from './app.js';
+import { buildAccessService, type AccessRouteOptions } from './routes/access.js';
 import { SIGN_UP_SWEEP_MS } from './defaults.js';
 
 export { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from './defaults.js';
@@ -69,6 +70,20 @@ export async function startService(
     await engine.close();
     throw error;
   }
+  return listenOn(app, listen);
+}
+
+/** The listener of --access-listen: the access checks and nothing else. */
+export async function startAccessListener(
+  access: AccessRouteOptions,
+  listen: ListenAddress,
+  options: Pick<ServiceOptions, 'log' | 'logLevel'>,
+): Promise<RunningService> {
+  const app = await buildAccessService(access, { logger: loggerOptions(options), genReqId: requestId });
+  return listenOn(app, listen);
+}
+
+async function listenOn(app: FastifyInstance, listen: ListenAddress): Promise<RunningService> {
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (error) {

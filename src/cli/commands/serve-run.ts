@@ -1,5 +1,7 @@
 // What `portalform serve` runs (flags in serve.ts): opens the portal engine on the state, starts the
 // HTTP service with its pages, the mail sender and the sign-up sweep, and drains on SIGTERM or SIGINT.
+import { openAccessChecker, type OpenAccessChecker } from '../../access/index.js';
+import { parseAccessClients } from '../../service/routes/access.js';
 import { checkMailOptions, startMailSender, type MailLogger, type MailSender } from '../../mail/index.js';
 import { storeOf } from '../../options.js';
 import { consoleTokensFrom, consoleWarning, pagesFor } from '../../pages/index.js';
@@ -12,8 +14,10 @@ import {
   parseListen,
   parsePositive,
   parsePublicUrl,
+  startAccessListener,
   startService,
   startSignUpExpiry,
+  type RunningService,
 } from '../../service/serve.js';
 import { errorMessage } from '../../util/errors.js';
 
@@ -29,6 +33,8 @@ export interface ServeFlags {
   poolSize?: string;
   smtpUrl?: string;
   mailFrom?: string;
+  accessListen?: string;
+  accessClients?: string;
 }
 
 export async function runServe(flags: ServeFlags): Promise<void> {
@@ -55,16 +61,34 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const consoleTokens = consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN);
   const pages = pagesFor({ consoleTokens, store, ...(loginAttempts ? { loginAttempts } : {}) });
   process.stderr.write(consoleWarning(consoleTokens) ?? '');
+  const accessListen = flags.accessListen ?? process.env.PORTALFORM_ACCESS_LISTEN;
+  const clients = parseAccessClients(flags.accessClients ?? process.env.PORTALFORM_ACCESS_CLIENTS);
+  const access = await openAccessChecker({
+    ...(flags.state ? { state: flags.state } : {}),
+    ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
+    ...(loginAttempts ? { loginAttempts } : {}),
+    poolSize,
+  });
+  process.stderr.write(unrecoverableWarning(access));
+  const checks = { checker: access.checker, clients, separate: Boolean(accessListen) };
+  let accessService: RunningService | null = null;
   const service = await startService(engine, listen, {
     publicUrl,
     rateLimit,
     trustProxy,
     logLevel: flags.logLevel,
     pages,
-  }).catch(async (error: unknown) => {
-    await Promise.all([store.close(), mailStore.close()]);
-    throw error;
-  });
+    access: checks,
+  })
+    .then(async (started) => {
+      if (accessListen)
+        accessService = await startAccessListener(checks, parseListen(accessListen), { logLevel: flags.logLevel });
+      return started;
+    })
+    .catch(async (error: unknown) => {
+      await Promise.all([store.close(), mailStore.close(), access.close()]);
+      throw error;
+    });
   const log: MailLogger = {
     info: (message) => service.app.log.info(message),
     warn: (message) => service.app.log.warn(message),
@@ -78,9 +102,15 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   process.stderr.write(
     `portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`,
   );
-  const signal = await drainOnSignal(service, () => expiry.stop()).finally(async () => {
+  if (accessService)
+    process.stderr.write(`portalform serve: access checks on ${(accessService as RunningService).url}\n`);
+  const stopJobs = async () => {
+    await expiry.stop();
+    await (accessService as RunningService | null)?.app.close();
+  };
+  const signal = await drainOnSignal(service, stopJobs).finally(async () => {
     await sender?.stop();
-    await Promise.all([store.close(), mailStore.close()]);
+    await Promise.all([store.close(), mailStore.close(), access.close()]);
   });
   process.stderr.write(`portalform serve: stopped on ${signal}, every request answered\n`);
 }
@@ -98,6 +128,16 @@ async function startMail(
     log.error(`mail: could not write the first verification messages: ${errorMessage(error)}`);
   }
   return startMailSender(options);
+}
+
+/** hmac-auth and HS* jwt credentials need the secret itself (docs/access-checks.md). */
+function unrecoverableWarning(access: OpenAccessChecker): string {
+  if (access.unrecoverable === 0) return '';
+  return (
+    `portalform serve: warning: ${access.unrecoverable} hmac-auth or HS* jwt credential(s) cannot pass an access check ` +
+    '(secret not recoverable): serve needs the state key and each needs an encrypted copy; `portalform plan` lists them, ' +
+    'and `apply --rotate ADDR` (a rotation in the portal for a self-made one) gives each one\n'
+  );
 }
 
 function trustProxyOf(value: string | undefined): boolean | string | undefined {
