@@ -31,6 +31,7 @@ const RSA_PRIVATE = RSA.privateKey.export({ type: 'pkcs8', format: 'pem' }).toSt
 export interface ManifestParts {
   adaStatus?: string;
   billingPayments?: string;
+  billingSearch?: string;
   bobKey?: boolean;
   portal?: string;
   apis?: string;
@@ -58,7 +59,7 @@ developers:
           - { type: key-auth, name: prod, key: { fromEnv: PORTALFORM_SECRET_APP_KEY } }
         registrations:
           - { api: payments, status: ${parts.billingPayments ?? 'approved'} }
-          - { api: search, status: pending }
+          - { api: search, status: ${parts.billingSearch ?? 'pending'} }
   - email: bob@example.com
     fullName: Bob
     status: approved
