@@ -20,7 +20,6 @@ import {
 } from './helpers/nginx.js';
 import { startServe, type ServeProcess } from './helpers/serve-process.js';
 import { PASSWORD } from './helpers/service.js';
-import { verifyOverHttp } from './helpers/verification.js';
 import { withStateDb } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
