@@ -68,25 +68,36 @@ export class AccessCache {
   }
 
   private readonly view: AccessReads = {
-    settings: () => (this.settings ??= this.forgetOnFailure(this.reads.settings(), () => (this.settings = null))),
-    apis: () => (this.apis ??= this.forgetOnFailure(this.reads.apis(), () => (this.apis = null))),
+    settings: () => {
+      if (!this.settings) {
+        const read = this.reads.settings();
+        this.settings = read;
+        // A read that failed is not kept (unless a newer one took its place): the next check tries again.
+        read.catch(() => this.settings === read && (this.settings = null));
+      }
+      return this.settings;
+    },
+    apis: () => {
+      if (!this.apis) {
+        const read = this.reads.apis();
+        this.apis = read;
+        read.catch(() => this.apis === read && (this.apis = null));
+      }
+      return this.apis;
+    },
     credential: (type, uniqueValue) => {
       const key = `${type}\0${uniqueValue}`;
       let found = this.credentials.get(key);
       if (!found) {
         if (this.credentials.size >= MAX_CREDENTIALS) this.credentials.clear();
-        found = this.forgetOnFailure(this.reads.credential(type, uniqueValue), () => this.credentials.delete(key));
-        this.credentials.set(key, found);
+        const read = this.reads.credential(type, uniqueValue);
+        read.catch(() => this.credentials.get(key) === read && this.credentials.delete(key));
+        this.credentials.set(key, read);
+        found = read;
       }
       return found;
     },
   };
-
-  /** A read that failed is not kept: the next check tries the state again. */
-  private forgetOnFailure<T>(read: Promise<T>, forget: () => void): Promise<T> {
-    read.catch(forget);
-    return read;
-  }
 
   clear(): void {
     this.settings = null;
