@@ -3,6 +3,8 @@
 // created; a registration revoked; a developer's revocation deactivating its applications'
 // credentials; a moved application keeping its secrets; deletions taking what hangs off them; and
 // the decision mail of registrations as a real SMTP server receives it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMailSender } from '../src/mail/index.js';
 import { openStore } from '../src/store/index.js';
@@ -49,9 +51,9 @@ developers:
 ${status === 'approved' || status === 'revoked' ? apps : ''}${moved ? `moved:\n${moved}` : ''}`;
 }
 
-function applyManifest(w: Workspace, declared: Declared = {}) {
+function applyManifest(w: Workspace, declared: Declared = {}, extra: string[] = []) {
   w.write('portal/m.yaml', manifest(declared));
-  const run = w.run(['apply', 'portal', '--auto-approve'], { env: ENV });
+  const run = w.run(['apply', 'portal', '--auto-approve', ...extra], { env: ENV });
   expect(run.code, run.stderr).toBe(0);
   return run;
 }
@@ -79,8 +81,18 @@ const appCredentials = (w: Workspace) =>
 describe.each(BACKENDS)('applications and registrations through the CLI on $name', (backend) => {
   it('creates the API, the application, its credential and the approved registration, and tells the developer', async () => {
     const w = workspace(backend.newState());
-    const run = applyManifest(w);
-    expect(run.stdout).not.toMatch(/[A-Za-z0-9_-]{32,}/); // no generated key printed
+    const run = applyManifest(w, {}, ['--secrets-out', 'secrets.json']);
+    const generated = JSON.parse(readFileSync(join(w.dir, 'secrets.json'), 'utf8')) as Record<string, { key: string }>;
+    const key = generated[`${BILLING}.credential["key-auth:prod"]`]!.key;
+    // The generated key reaches the secrets file only: not the output, the history or the state's rows.
+    expect(run.stdout + run.stderr).not.toContain(key);
+    const history = await rows(w, 'select entry from pf_history');
+    const addresses = history.flatMap((r) =>
+      (JSON.parse(String(r.entry)) as { changes: Array<{ address: string }> }).changes.map((c) => c.address),
+    );
+    expect(addresses).toContain(`${BILLING}.registration["payments"]`);
+    expect(JSON.stringify(history)).not.toContain(key);
+    expect(JSON.stringify(await rows(w, 'select * from pf_credentials'))).not.toContain(key);
     expect(await rows(w, 'select name, title from pf_apis')).toEqual([{ name: 'payments', title: 'Payments API' }]);
     expect(await rows(w, 'select name, description, origin from pf_applications')).toEqual([
       { name: 'billing', description: 'Bills customers', origin: 'manifest' },

@@ -31,7 +31,8 @@ describe.each(BACKENDS)('core workflow on $name', (backend) => {
     const plan = json(planned.stdout);
     expect(plan.format_version).toBe('1');
     expect(plan.state).toEqual({ lineage: null, serial: 0 });
-    expect(plan.summary).toEqual({ create: 15, update: 0, delete: 0, transition: 0, move: 0 });
+    // 15 for the developers and their credentials, 4 for the payments API, billing, its key and its registration.
+    expect(plan.summary).toEqual({ create: 19, update: 0, delete: 0, transition: 0, move: 0 });
 
     const refused = w.run(['apply', example]);
     expect(refused.code).toBe(1);

@@ -1,5 +1,7 @@
 // Issue 26, point 1: every validation rule of APIs, applications and registrations
 // (docs/applications.md), each problem located at file:line:column, all reported in one run.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { workspace } from './helpers/cli.js';
 
@@ -228,6 +230,33 @@ developers:
       'm.yaml:12:21: credential type basic-au',
       'm.yaml:13:47: jwt algorithm RS256 veri',
       'm.yaml:14:55: redirect URI "javascript',
+    ]);
+  });
+
+  it('checks the registrations and moves of a cached file against the APIs of the others, from its summary', async () => {
+    const ws = workspace();
+    const developers = `version: 1
+developers:
+  - email: ada@example.com
+    fullName: Ada
+    status: approved
+    applications:
+      - name: billing
+        registrations: [{ api: payments, status: approved }]
+`;
+    ws.write('m/developers.yaml', developers);
+    ws.write('m/apis.yaml', 'version: 1\napis: [{ name: payments }]\n');
+    expect((await ws.load({ paths: ['m'] })).errors).toEqual([]);
+    // developers.yaml now comes from the cache; the API it registers to goes.
+    ws.write(
+      'm/apis.yaml',
+      `version: 1\napis: [{ name: ledger }]\nmoved:\n  - { from: 'developer["ada@example.com"].application["old"]', to: 'developer["ada@example.com"].application["billing"]' }\n`,
+    );
+    const { errors } = await ws.load({ paths: ['m'] });
+    expect(readdirSync(join(ws.dir, '.cache'), { recursive: true }).length).toBeGreaterThan(0);
+    expect(errors).toEqual([
+      'm/developers.yaml:8:32: error: application billing of developer ada@example.com registers to API payments, which the ' +
+        'manifests do not declare (declared: ledger); declare it under apis or remove the registration',
     ]);
   });
 

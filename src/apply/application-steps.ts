@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { DecisionChange, DecisionStatus } from '../mail/messages.js';
 import type { Status } from '../model.js';
 import type { Action } from '../plan/types.js';
+import type { StateWriter } from '../store/index.js';
 import type { StateSnapshot } from '../store/types.js';
-import type { ApplicationWrites } from './app-writes.js';
 
 type StepOf<Kind extends string> = Extract<Action, { do: `${Kind}.${string}` }>;
 export type ApplicationStep = StepOf<'api'> | StepOf<'application'> | StepOf<'registration'>;
@@ -40,7 +40,7 @@ export class ApplicationSteps {
 
   constructor(
     state: StateSnapshot,
-    private readonly writes: ApplicationWrites,
+    private readonly writes: StateWriter,
     private readonly now: string,
     private readonly developerId: (email: string) => string,
   ) {

@@ -12,7 +12,6 @@ import { clearTombstone } from '../store/tombstone-rows.js';
 import type { StateSnapshot, StoredCredential, StoredSecret } from '../store/types.js';
 import { count, timed } from '../timing.js';
 import { chunks } from '../util/chunks.js';
-import { applicationWrites } from './app-writes.js';
 import { ApplicationSteps, isApplicationStep, type ApplicationStep } from './application-steps.js';
 
 /** Supplies the value of a secret the manifest gives; checks it still matches the planned digest. */
@@ -81,7 +80,7 @@ export class Executor {
         for (const credential of application.credentials)
           this.credentials.set(credentialKey(application.id, credential.type, credential.identity), credential);
     }
-    this.applications = new ApplicationSteps(options.state, applicationWrites(options.writer), options.now, (email) =>
+    this.applications = new ApplicationSteps(options.state, options.writer, options.now, (email) =>
       this.developerId(email),
     );
   }

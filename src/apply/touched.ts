@@ -2,6 +2,7 @@
 // address it takes is now held (docs/unmanaged.md). Self-service changes do not move the serial, so the plan
 // records the version of each row it touches (plan/saved.ts, touchesOf) and apply re-reads only
 // those rows, inside its transaction: the check costs in proportion to the plan, not the state.
+import { parseAddress } from '../address.js';
 import { StalePlanError } from '../errors.js';
 import { applicationAddress, CREDENTIAL_SPECS, developerAddress, registrationAddress } from '../model.js';
 import { wantedUnique } from '../plan/order.js';
@@ -166,22 +167,17 @@ async function checkHolders(
   }
 }
 
-const OWNER = /^developer\[("(?:[^"\\]|\\.)*")\](?:\.application\[("(?:[^"\\]|\\.)*")\])?/;
-
 /** The email of the developer an address names or belongs to. */
 function ownerEmail(address: string): string {
-  const match = OWNER.exec(address);
-  if (!match) throw new Error(`internal error: ${address} is not a developer's address`);
-  return JSON.parse(match[1]!) as string;
+  return parseAddress(address).email;
 }
 
 /** What an address belongs to: its application (a registration or an application's credential), else its developer. */
 function ownerOf(address: string): string {
-  const match = OWNER.exec(address)!;
-  const email = JSON.parse(match[1]!) as string;
-  const rest = address.slice(match[0].length);
-  if (match[2] !== undefined && rest !== '') return applicationAddress(email, JSON.parse(match[2]) as string);
-  return developerAddress(email);
+  const parsed = parseAddress(address);
+  if (parsed.kind === 'registration' || (parsed.kind === 'credential' && parsed.application !== undefined))
+    return applicationAddress(parsed.email, parsed.application!);
+  return developerAddress(parsed.email);
 }
 
 async function stale(conn: Conn, address: string, what: string): Promise<StalePlanError> {

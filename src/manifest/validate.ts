@@ -203,8 +203,9 @@ function checkCredentials(developer: WrittenDeveloper, cwd: string): Diagnostic[
       ),
     );
   }
-  const owner = { doc, pointer: pointerOf(developer, '/credentials'), credentials, name: `developer ${shown(email)}` };
-  diagnostics.push(...checkOwnedCredentials({ ...owner, kind: 'developer' }, checkCredentialFields, cwd));
+  const pointer = pointerOf(developer, '/credentials');
+  const owner = { doc, pointer, credentials, name: `developer ${shown(email)}`, kind: 'developer' };
+  diagnostics.push(...checkOwnedCredentials(owner, checkCredentialFields, cwd));
   return diagnostics;
 }
 

@@ -119,8 +119,11 @@ const APPLICATION_INDEXES = [
   `create unique index pf_credentials_identity on pf_credentials (developer_id, coalesce(application_id, ''), type, identity)`,
   'create index pf_credentials_application on pf_credentials (application_id)',
   'create index pf_applications_origin on pf_applications (origin)',
-  'create index pf_registrations_api_name on pf_registrations (api)',
+  // An API's page in the console lists its registrations by status, oldest first.
+  'create index pf_registrations_api_name on pf_registrations (api, status, created_at, id)',
   'create index pf_registrations_origin on pf_registrations (origin)',
+  // The registration requests (`requests`, the console), oldest first, as pf_developers_pending for sign-ups.
+  "create index pf_registrations_requests on pf_registrations (created_at) where status = 'pending' and origin <> 'manifest'",
 ];
 
 /** What a version counts, as VERSION_TRIGGERS does for developers and credentials. */
