@@ -3,7 +3,7 @@
 import { stateKeyOf, type StateOptions } from '../options.js';
 import { openPortalState, type PortalState } from '../portal/state-access.js';
 import { Vault } from '../secrets/vault.js';
-import { secretOnlyCredentials } from '../store/access-rows.js';
+import { secretCheckedCredentials } from '../store/access-rows.js';
 import { AccessChecker } from './checker.js';
 import { AccessCache } from './state-cache.js';
 import { stateReads } from './state-reads.js';
@@ -50,6 +50,6 @@ async function closeState(state: PortalState): Promise<void> {
 }
 
 async function countUnrecoverable(state: PortalState, vault: Vault): Promise<number> {
-  const rows = await secretOnlyCredentials(state.db);
+  const rows = await secretCheckedCredentials(state.db);
   return rows.filter((row) => !vault.canEncrypt || !row.encrypted).length;
 }

@@ -78,14 +78,33 @@ export function accessApis(conn: Conn): Promise<Array<{ name: string; aclGroups:
   return conn.selectFrom('pf_apis').select(['name', 'acl_groups as aclGroups']).orderBy('name').execute();
 }
 
-/** The hmac-auth and HS* jwt credentials, whose checks need the secret in plain text, and whether each has an encrypted copy. */
-export async function secretOnlyCredentials(conn: Conn): Promise<Array<{ id: string; encrypted: boolean }>> {
+/** A credential whose access check needs its secret in plain text, with what names it and whether an encrypted copy is stored. */
+export interface SecretCheckedRow {
+  email: string;
+  application: string | null;
+  type: string;
+  identity: string;
+  origin: string;
+  encrypted: boolean;
+}
+
+/** Every hmac-auth and HS* jwt credential, for `plan`'s warning about those no check can verify. */
+export async function secretCheckedCredentials(conn: Conn): Promise<SecretCheckedRow[]> {
   const rows = await conn
-    .selectFrom('pf_credentials')
-    .select(['id', 'type', 'fields', 'secrets'])
-    .where('type', 'in', ['hmac-auth', 'jwt'])
+    .selectFrom('pf_credentials as c')
+    .innerJoin('pf_developers as d', 'd.id', 'c.developer_id')
+    .leftJoin('pf_applications as a', 'a.id', 'c.application_id')
+    .select(['d.email as email', 'a.name as application', 'c.type as type', 'c.identity as identity'])
+    .select(['c.origin as origin', 'c.fields as fields', 'c.secrets as secrets'])
+    .where('c.type', 'in', ['hmac-auth', 'jwt'])
+    .orderBy('d.email')
+    .orderBy('c.identity')
     .execute();
   return rows
     .filter((row) => row.type === 'hmac-auth' || String(JSON.parse(row.fields).algorithm ?? 'HS256').startsWith('HS'))
-    .map((row) => ({ id: row.id, encrypted: Boolean(JSON.parse(row.secrets).secret?.ciphertext) }));
+    .map(({ fields: _fields, secrets, ...row }) => ({
+      ...row,
+      application: row.application ?? null,
+      encrypted: Boolean(JSON.parse(secrets).secret?.ciphertext),
+    }));
 }
