@@ -12,7 +12,6 @@ import Fastify, {
 import { PortalformError } from '../../errors.js';
 import { unavailable, type AccessAnswer, type AccessChecker } from '../../access/index.js';
 import { handleNotFound } from '../../http/problem.js';
-import { useSecurityHeaders } from '../../http/security-headers.js';
 
 export const ACCESS_PREFIX = '/api/v1/access';
 
@@ -55,9 +54,24 @@ export function parseAccessClients(value: string | undefined): BlockList {
   return list;
 }
 
+/** Answers of isAccessClient by list and peer: a proxy asks from a handful of addresses, on every request. */
+const decided = new WeakMap<BlockList, Map<string, boolean>>();
+
 /** Whether the TCP peer (never a forwarded header) may ask for checks. */
 export function isAccessClient(clients: BlockList, peer: string | undefined): boolean {
   if (!peer) return false;
+  let known = decided.get(clients);
+  if (!known) decided.set(clients, (known = new Map()));
+  let answer = known.get(peer);
+  if (answer === undefined) {
+    if (known.size >= 1024) known.clear();
+    answer = checkPeer(clients, peer);
+    known.set(peer, answer);
+  }
+  return answer;
+}
+
+function checkPeer(clients: BlockList, peer: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(peer)?.[1];
   if (mapped) return clients.check(mapped, 'ipv4') || clients.check(peer, 'ipv6');
   return clients.check(peer, isIPv4(peer) ? 'ipv4' : 'ipv6');
@@ -133,7 +147,7 @@ export async function buildAccessService(
 ): Promise<FastifyInstance> {
   const app = Fastify({ ...server, return503OnClosing: true, forceCloseConnections: 'idle' });
   app.setNotFoundHandler(handleNotFound);
-  useSecurityHeaders(app);
+  // No security headers: an answer without a body, to a proxy that copies none of them to its client.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).header('cache-control', 'no-store');
     done();
