@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { plan } from '../src/engine.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { accessCase, SECRETS } from './helpers/access.js';
+import { startServe } from './helpers/serve-process.js';
 
 afterAll(dropTestSchemas);
 
@@ -20,6 +21,17 @@ describe.each(BACKENDS)('the plan warning on $name', (backend) => {
       );
       expect(warning).toContain('developer["ada@example.com"].credential["jwt:ada-hs"]');
       expect(warning).not.toContain('ada-rs');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('serve warns at start-up with their number', async () => {
+    const c = await accessCase(backend, { stateKey: false });
+    try {
+      const serve = await startServe(c.ws, { PORTALFORM_STATE_KEY: '' });
+      await serve.stop();
+      expect(serve.stderr()).toContain('warning: 2 hmac-auth or HS* jwt credential(s) cannot pass an access check');
     } finally {
       await c.close();
     }
