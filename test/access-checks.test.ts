@@ -164,3 +164,27 @@ describe.each(CASES)('access checks on $name, state key $stateKey', ({ backend, 
 function b64(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
+
+describe.each(BACKENDS)('portal.access in the manifests on $name', (backend) => {
+  it('reads keys where keyNames says, and the listed types in their order', async () => {
+    const portal = 'portal:\n  access:\n    keyNames: [x-api-key, key]\n    credentialTypes: [basic-auth, key-auth]\n';
+    const c = await accessCase(backend, { manifest: { portal } });
+    try {
+      const key = SECRETS.PORTALFORM_SECRET_KEY;
+      expect((await c.check('/api/v1/access/payments', { 'X-Api-Key': key })).statusCode).toBe(200);
+      expect((await c.check('/api/v1/access/payments', { 'x-original-uri': `/v1?key=${key}` })).statusCode).toBe(200);
+      expect((await c.check('/api/v1/access/payments', { apikey: key })).statusCode).toBe(401);
+      // basic-auth is listed first: a wrong password decides, whatever the key beside it.
+      expect(
+        (await c.check('/api/v1/access/payments', { 'x-api-key': key, ...basic('ada', 'wrong') })).statusCode,
+      ).toBe(401);
+      // jwt is not listed: a Bearer token is no credential at all.
+      const token = await hsToken();
+      const unlisted = await c.check('/api/v1/access/payments', bearer(token));
+      expect(unlisted.statusCode).toBe(401);
+      expect(c.logs.join('')).toContain('no credential');
+    } finally {
+      await c.close();
+    }
+  });
+});
