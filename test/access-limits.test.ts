@@ -74,6 +74,14 @@ describe.each(BACKENDS)('access check limits on $name', (backend) => {
       expect((await inject(own, '/healthz')).statusCode).toBe(404);
       expect((await inject(main, '/healthz')).statusCode).toBe(200);
       expect((await own.inject({ url: '/api/v1/access', headers: KEY, remoteAddress: '::1' })).statusCode).toBe(404);
+      const limited = await buildAccessService({ checker: c.access.checker, clients }, { logger: false }, 3);
+      const outside = [];
+      for (let i = 0; i < 5; i++) {
+        expect((await inject(limited, '/api/v1/access/payments')).statusCode).toBe(200);
+        outside.push((await limited.inject({ url: '/api/v1/access', remoteAddress: '203.0.113.5' })).statusCode);
+      }
+      await limited.close();
+      expect(outside).toEqual([404, 404, 404, 429, 429]);
     } finally {
       await Promise.all([main.close(), own.close()]);
     }

@@ -5,7 +5,7 @@ import { PortalformError } from '../errors.js';
 import { intervalTick, type MailLogger } from '../mail/sender.js';
 import { errorMessage } from '../util/errors.js';
 import type { PortalEngine } from '../portal/contract.js';
-import { buildService, loggerOptions, requestId, type ServiceOptions } from './app.js';
+import { buildService, DEFAULT_RATE_LIMIT, loggerOptions, requestId, type ServiceOptions } from './app.js';
 import { buildAccessService, type AccessRouteOptions } from './routes/access.js';
 import { SIGN_UP_SWEEP_MS } from './defaults.js';
 
@@ -77,9 +77,13 @@ export async function startService(
 export async function startAccessListener(
   access: AccessRouteOptions,
   listen: ListenAddress,
-  options: Pick<ServiceOptions, 'log' | 'logLevel'>,
+  options: Pick<ServiceOptions, 'log' | 'logLevel' | 'rateLimit'>,
 ): Promise<RunningService> {
-  const app = await buildAccessService(access, { logger: loggerOptions(options), genReqId: requestId });
+  const app = await buildAccessService(
+    access,
+    { logger: loggerOptions(options), genReqId: requestId },
+    options.rateLimit ?? DEFAULT_RATE_LIMIT,
+  );
   return listenOn(app, listen);
 }
 

@@ -82,7 +82,10 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   })
     .then(async (started) => {
       if (accessListen)
-        accessService = await startAccessListener(checks, parseListen(accessListen), { logLevel: flags.logLevel });
+        accessService = await startAccessListener(checks, parseListen(accessListen), {
+          logLevel: flags.logLevel,
+          rateLimit,
+        });
       return started;
     })
     .catch(async (error: unknown) => {

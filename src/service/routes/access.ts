@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
 import { PortalformError } from '../../errors.js';
 import { unavailable, type AccessAnswer, type AccessChecker } from '../../access/index.js';
 import { handleNotFound } from '../../http/problem.js';
@@ -144,9 +145,17 @@ export function splitCheckPath(url: string): { api: string | null; trailingPath:
 export async function buildAccessService(
   options: AccessRouteOptions,
   server: Pick<FastifyServerOptions, 'logger' | 'genReqId'>,
+  rateLimit = 600,
 ): Promise<FastifyInstance> {
   const app = Fastify({ ...server, return503OnClosing: true, forceCloseConnections: 'idle' });
   app.setNotFoundHandler(handleNotFound);
+  // Any other address is held to --rate-limit here too, its 404s included.
+  await app.register(fastifyRateLimit, {
+    max: rateLimit,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.raw.socket.remoteAddress ?? '',
+    allowList: (request) => isAccessClient(options.clients, request.raw.socket.remoteAddress),
+  });
   // No security headers: an answer without a body, to a proxy that copies none of them to its client.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).header('cache-control', 'no-store');
