@@ -9,8 +9,9 @@ import { approvalEntry as approvalEntryOf, storedText } from './render/stored-te
 import { PortalformError } from './errors.js';
 import { storeOf, type StateOptions } from './options.js';
 import { type AccessRequestRow, hasLineage, readAccessRequests } from './store/access-requests.js';
-import { MAIL_VERSION } from './store/schema.js';
-import type { StateSnapshot } from './store/types.js';
+import { APPLICATIONS_VERSION, MAIL_VERSION } from './store/schema.js';
+import type { UnmanagedRow } from './store/types.js';
+import { readUnmanaged } from './store/unmanaged-rows.js';
 import { compareCodeUnits, quoteForMessage } from './util/strings.js';
 
 export interface AccessRequest {
@@ -98,31 +99,35 @@ export function accessRequestOf(row: AccessRequestRow): AccessRequest {
 
 /**
  * The pending registrations the manifests do not declare, oldest first, each with the entry that
- * approves it alone. The developers of origin `manifest` are the ones the manifests declare.
+ * approves it alone, from the state's unmanaged rows (as the plan lists them): a developer among
+ * them is one the manifests do not declare.
  */
-export function registrationRequestsOf(state: StateSnapshot): RegistrationRequest[] {
-  const found: RegistrationRequest[] = [];
-  for (const developer of state.developers) {
-    const declared = developer.origin === 'manifest';
-    for (const application of developer.applications ?? [])
-      for (const registration of application.registrations) {
-        if (registration.status !== 'pending' || registration.origin === 'manifest') continue;
-        const wanted = [{ application: application.name, api: registration.api }];
-        found.push({
-          email: developer.email,
-          application: application.name,
-          api: registration.api,
-          createdAt: registration.createdAt,
-          manifest: registrationApprovalEntry(developer.email, wanted, { declared }),
-        });
-      }
-  }
-  return found.sort(
-    (a, b) =>
-      compareCodeUnits(a.createdAt, b.createdAt) ||
-      compareCodeUnits(a.email, b.email) ||
-      compareCodeUnits(a.application, b.application) ||
-      compareCodeUnits(a.api, b.api),
+export function registrationRequestsOf(unmanaged: readonly UnmanagedRow[]): RegistrationRequest[] {
+  const undeclared = undeclaredDevelopers(unmanaged);
+  return unmanaged
+    .filter((row) => row.api !== undefined && row.application !== undefined && row.status === 'pending')
+    .map((row) => ({
+      email: row.email,
+      application: row.application!,
+      api: row.api!,
+      createdAt: row.createdAt,
+      manifest: registrationApprovalEntry(row.email, [{ application: row.application!, api: row.api! }], {
+        declared: !undeclared.has(row.email),
+      }),
+    }))
+    .sort(
+      (a, b) =>
+        compareCodeUnits(a.createdAt, b.createdAt) ||
+        compareCodeUnits(a.email, b.email) ||
+        compareCodeUnits(a.application, b.application) ||
+        compareCodeUnits(a.api, b.api),
+    );
+}
+
+/** The developers the manifests do not declare: those among the unmanaged rows. */
+function undeclaredDevelopers(unmanaged: readonly UnmanagedRow[]): Set<string> {
+  return new Set(
+    unmanaged.filter((row) => row.type === undefined && row.application === undefined).map((row) => row.email),
   );
 }
 
@@ -166,16 +171,12 @@ function mergeComment(email: string): string {
   );
 }
 
-/** The developers the manifests declare (as of the last apply): those of origin `manifest`. */
-function declaredDevelopers(state: StateSnapshot): Set<string> {
-  return new Set(state.developers.filter((d) => d.origin === 'manifest').map((d) => d.email));
-}
-
 /**
  * Unmanaged pending developers, oldest first, verified or not, and the pending registration requests;
- * `declared` the developers the manifests declare. Refuses a missing state.
+ * `declared` the developers of those registrations that the manifests declare. Reads the
+ * unmanaged rows only, never the whole state. Refuses a missing state.
  */
-export async function listRequests(options: StateOptions = {}): Promise<Requests & { declared: Set<string> }> {
+export async function listRequests(options: StateOptions = {}): Promise<Requests & { declared: ReadonlySet<string> }> {
   const store = storeOf(options);
   try {
     const opened = await store.openExisting();
@@ -183,8 +184,11 @@ export async function listRequests(options: StateOptions = {}): Promise<Requests
       throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
     const mail = opened.migrations.includes(MAIL_VERSION);
     const requests = (await readAccessRequests(opened.db, undefined, { mail })).map(accessRequestOf);
-    const state = await store.read();
-    return { requests, registrations: registrationRequestsOf(state), declared: declaredDevelopers(state) };
+    const unmanaged = await readUnmanaged(opened.db, mail, opened.migrations.includes(APPLICATIONS_VERSION));
+    const registrations = registrationRequestsOf(unmanaged);
+    const undeclared = undeclaredDevelopers(unmanaged);
+    const declared = new Set(registrations.map((r) => r.email).filter((email) => !undeclared.has(email)));
+    return { requests, registrations, declared };
   } finally {
     await store.close();
   }

@@ -136,7 +136,12 @@ describe.each(BACKENDS)('exports on $name', (backend) => {
     expect(exported.code, exported.stderr).toBe(0);
     const deck = parse(exported.stdout);
     expect(deck._format_version).toBe('3.0');
-    expect(deck.consumers.map((c: any) => c.username).sort()).toEqual(['ada@example.com', 'grace@example.com']);
+    // ada's billing application is a consumer of its own (docs/applications.md).
+    expect(deck.consumers.map((c: any) => c.username).sort()).toEqual([
+      'ada@example.com',
+      'ada@example.com/billing',
+      'grace@example.com',
+    ]);
     const validate = deckValidator();
     expect(validate(deck), JSON.stringify(validate.errors)).toBe(true);
     const ada = deck.consumers.find((c: any) => c.username === 'ada@example.com');

@@ -103,7 +103,7 @@ describe.each(BACKENDS)('state, export and requests over applications on $name',
     });
     const shown = w.run(['state', 'show', `${BILLING}.credential["key-auth:prod"]`]);
     expect(shown.code, shown.stderr).toBe(0);
-    expect(shown.stdout).toContain('key    = (sensitive)');
+    expect(shown.stdout).toMatch(/^ {4}key += \(sensitive\)$/m);
     const missing = w.run(['state', 'show', `${BILLING}.registration["maps"]`]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('is not in the state; run portalform state list');
@@ -171,6 +171,25 @@ describe.each(BACKENDS)('state, export and requests over applications on $name',
     expect(json(w, ['requests'])).toEqual({ requests: [], registrations: [] });
     // The developer still manages the description the entry left out.
     expect(json(w, ['state', 'show', `developer["${ADA}"].application["sandbox"]`]).description).toBe('my sandbox');
+  });
+
+  it('takes the new addresses in --replace, --rotate and --target, and renders what they do', () => {
+    const w = workspace(backend.newState());
+    apply(w);
+    const registration = `${BILLING}.registration["payments"]`;
+    const replaced = w.run(['plan', 'portal', '--replace', registration], { env: ENV });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain(`  # ${registration} must be replaced (--replace): deleted, then created anew`);
+    expect(replaced.stdout).toContain('  -/+ registration "payments" {');
+    const rotated = w.run(['plan', 'portal', '--rotate', `${BILLING}.credential["key-auth:prod"]`], { env: ENV });
+    expect(rotated.stdout).toContain('      ~ key    = (sensitive value changed)');
+    w.write(
+      'portal/m.yaml',
+      `version: 1\n${APIS}developers:\n${ADA_ENTRY.replace('Bills customers', 'Bills everyone')}`,
+    );
+    const targeted = w.run(['plan', 'portal', '--target', BILLING, '--format', 'markdown'], { env: ENV });
+    expect(targeted.code, targeted.stderr).toBe(0);
+    expect(targeted.stdout).toContain('!       description = "Bills customers" -> "Bills everyone"');
   });
 
   it('exports a decK file that decK’s schema accepts, the application a consumer with api:payments', () => {

@@ -262,7 +262,50 @@ describe('export --format manifest', () => {
 
 describe('requests', () => {
   it('lists the pending registration requests the manifests do not declare, oldest first, each with its entry', () => {
-    const found = registrationRequestsOf(fixture());
+    // The unmanaged rows the store reads for fixture(): zoe, her shop and its request; ada's sandbox and its request.
+    const found = registrationRequestsOf([
+      {
+        email: 'zoe@example.com',
+        origin: 'self-service',
+        status: 'approved',
+        emailVerified: true,
+        createdAt: '2026-01-01',
+      },
+      { email: 'zoe@example.com', application: 'shop', origin: 'self-service', createdAt: '2026-02-01' },
+      { email: 'ada@example.com', application: 'sandbox', origin: 'self-service', createdAt: '2026-02-01' },
+      {
+        email: 'ada@example.com',
+        application: 'sandbox',
+        type: 'key-auth',
+        identity: 'dev',
+        origin: 'self-service',
+        createdAt: '2026-02-01',
+      },
+      {
+        email: 'zoe@example.com',
+        application: 'shop',
+        api: 'maps',
+        origin: 'self-service',
+        status: 'approved',
+        createdAt: '2026-02-10T00:00:00.000Z',
+      },
+      {
+        email: 'ada@example.com',
+        application: 'sandbox',
+        api: 'maps',
+        origin: 'self-service',
+        status: 'pending',
+        createdAt: '2026-03-01T00:00:00.000Z',
+      },
+      {
+        email: 'zoe@example.com',
+        application: 'shop',
+        api: 'payments',
+        origin: 'self-service',
+        status: 'pending',
+        createdAt: '2026-02-15T00:00:00.000Z',
+      },
+    ]);
     expect(found.map((r) => [r.email, r.application, r.api, r.createdAt])).toEqual([
       ['zoe@example.com', 'shop', 'payments', '2026-02-15T00:00:00.000Z'],
       ['ada@example.com', 'sandbox', 'maps', '2026-03-01T00:00:00.000Z'],

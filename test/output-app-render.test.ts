@@ -105,18 +105,16 @@ describe('a cascade', () => {
     const output = text(cascadePlan());
     expect(output).toContain('  # developer["ada@example.com"].application["billing"] will be deleted');
     expect(output).toContain(
-      '  # (deleting it also deletes its 2 credentials and 1 registration, shown above; it goes with developer["ada@example.com"], deleted below)',
+      '  # (deleting it also deletes its 2 credentials and 1 registration, each a step of its own; it goes with developer["ada@example.com"], deleted below)',
     );
     expect(output).toContain('  # (goes with developer["ada@example.com"].application["billing"], deleted below)');
     expect(output).toContain(
-      '  # (deleting it also deletes its application "billing", 2 credentials and 1 registration, shown above)',
+      '  # (deleting it also deletes its application "billing", 2 credentials and 1 registration, each a step of its own)',
     );
     expect(output).toContain('  - application "billing" {');
     expect(output).toContain('  - registration "payments" {');
     expect(output).toContain('Warning: this plan deletes 5 objects:');
-    expect(output).toContain(
-      '  - developer["ada@example.com"] will be deleted, with its application "billing", 2 credentials and 1 registration',
-    );
+    expect(output).toContain('  - developer["ada@example.com"] will be deleted\n');
     expect(output).toContain(
       '  deleting developer["ada@example.com"] also deletes its application "billing", 2 credentials and 1 registration',
     );

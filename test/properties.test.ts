@@ -146,10 +146,12 @@ function expectedDevelopers(model: ModelDeveloper[]) {
 
 function storedDevelopers(listing: StateListing) {
   return listing.developers
-    .map(({ origin, emailVerified, ...d }) => {
+    .map(({ origin, emailVerified, applications, ...d }) => {
       // Every object these runs store comes from the manifests, whose addresses count as verified.
       expect(origin).toBe('manifest');
       expect(emailVerified).toBe(true);
+      expect(applications).toEqual([]); // these manifests declare none
+
       const credentials = d.credentials.map(({ origin: credentialOrigin, ...c }) => {
         expect(credentialOrigin).toBe('manifest');
         return credentialLine(c, c.active === true);

@@ -78,9 +78,21 @@ export function common(command: Command): Command {
 /** Flags that choose what a plan or apply covers. */
 export function selecting(command: Command): Command {
   return command
-    .option('--replace <address>', 'delete and create this object anew (repeatable)', collect)
-    .option('--target <address>', 'limit to these objects and what they need (repeatable)', collect)
-    .option('--rotate <address>', "generate a new value for this credential's generated secrets (repeatable)", collect);
+    .option(
+      '--replace <address>',
+      'delete and create this object anew: a developer, credential, application or registration (repeatable)',
+      collect,
+    )
+    .option(
+      '--target <address>',
+      'limit to these objects and what they need: api["…"], developer["…"] and what it owns (repeatable)',
+      collect,
+    )
+    .option(
+      '--rotate <address>',
+      "generate a new value for this credential's generated secrets, a developer's or an application's (repeatable)",
+      collect,
+    );
 }
 
 export function stateOptions(flags: CommonFlags): StateOptions {

@@ -1,12 +1,32 @@
-// The console's read model (docs/portal-service.md): access requests, developers, the history and
-// its chains, as data for the pages. The queries are the store's (src/store/developer-listing.ts,
+// The console's read model (docs/portal-service.md): access requests, developers, their
+// applications, the APIs, the history and its chains, as data for the pages. The queries are the
+// store's (src/store/developer-listing.ts, src/store/console-applications.ts,
 // src/store/history-pages.ts, src/store/access-requests.ts); this module pages, caches, trims
 // large entries and verifies the chains.
 import { GENESIS_HASH, verifyChain, type VerifyResult } from '../history.js';
 import type { Status } from '../model.js';
-import { accessRequestOf, type AccessRequest } from '../requests.js';
+import { portalSettingsFromMeta } from '../portal-settings.js';
+import {
+  accessRequestOf,
+  type AccessRequest,
+  type RegistrationRequest as ListedRegistrationRequest,
+  mergedEntries,
+  registrationApprovalEntry,
+} from '../requests.js';
 import { readAccessRequests } from '../store/access-requests.js';
 import type { Conn } from '../store/backend.js';
+import {
+  type ApiRegistrationQuery,
+  type ApiRegistrationRow,
+  type ApiSummary,
+  type ApplicationRow,
+  readApiRegistrations,
+  readApiSummaries,
+  readApiSummary,
+  readApplicationCredentialCounts,
+  readDeveloperApplications,
+  readRegistrationRequests,
+} from '../store/console-applications.js';
 import {
   type DeveloperDetail,
   type DeveloperQuery,
@@ -25,6 +45,7 @@ import {
   readTimelineRows,
 } from '../store/history-pages.js';
 import type { Store } from '../store/index.js';
+import { readMeta } from '../store/meta.js';
 import {
   changesFrom,
   ENTRY_SLICE,
@@ -39,6 +60,26 @@ import { changesOf, type StatusPoint, statusPoints } from './status-series.js';
 export type { AccessRequest } from '../requests.js';
 export type { CredentialRow, DeveloperQuery, DeveloperRow } from '../store/developer-listing.js';
 export type { ChainName } from '../store/history-pages.js';
+export type { ApiRegistrationRow, ApiSummary, ApplicationRow } from '../store/console-applications.js';
+
+/** A pending registration a reviewer decides, with the manifest entry that approves it (as `portalform requests` prints it). */
+export interface RegistrationRequest extends ListedRegistrationRequest {
+  fullName: string;
+  /** Whether the manifests declare the developer: the entry's `applications` are then merged into theirs. */
+  developerManaged: boolean;
+}
+
+/**
+ * Every registration request's entry at once, one entry per developer merging its requests (as
+ * `portalform requests --format manifest` prints them), so that pasting them all declares no developer twice.
+ */
+export function mergedRegistrationEntries(requests: RegistrationRequest[]): string {
+  const declared = new Set(requests.filter((r) => r.developerManaged).map((r) => r.email));
+  return mergedEntries({ requests: [], registrations: requests, declared }).join('\n');
+}
+
+/** One developer with its own credentials (never an application's) and its applications. */
+export type DeveloperWithApplications = DeveloperDetail & { applications: ApplicationRow[] };
 export { changesOf, type StatusPoint } from './status-series.js';
 
 export const ORIGINS = ['manifest', 'self-service', 'released'] as const;
@@ -109,17 +150,63 @@ export class ConsoleReadModel {
     return (await readAccessRequests(this.db(), limit, { verified: false })).map(accessRequestOf);
   }
 
+  /** Unmanaged pending registrations, oldest first: listed right after the access requests. */
+  async registrationRequests(limit = 500): Promise<RegistrationRequest[]> {
+    return (await readRegistrationRequests(this.db(), limit)).map(({ origin: _origin, ...request }) => ({
+      ...request,
+      manifest: registrationApprovalEntry(request.email, [request], { declared: request.developerManaged }),
+    }));
+  }
+
   statusCounts(): Promise<Record<Status, number>> {
     return readStatusCounts(this.db());
   }
 
-  /** One page of developers ordered by email; `next` is the key of the following page, null at the end. */
-  developers(query: DeveloperQuery): Promise<{ developers: DeveloperRow[]; next: string | null }> {
-    return readDeveloperPage(this.db(), this.store.backend.kind, query);
+  /**
+   * One page of developers ordered by email; `next` is the key of the following page, null at the end.
+   * Each counts its own credentials, as its page lists them: its applications' are theirs.
+   */
+  async developers(query: DeveloperQuery): Promise<{ developers: DeveloperRow[]; next: string | null }> {
+    const page = await readDeveloperPage(this.db(), this.store.backend.kind, query);
+    const held = await readApplicationCredentialCounts(
+      this.db(),
+      page.developers.map((d) => d.email),
+    );
+    const developers = page.developers.map((d) => ({ ...d, credentials: d.credentials - (held.get(d.email) ?? 0) }));
+    return { developers, next: page.next };
   }
 
-  developer(email: string): Promise<DeveloperDetail | null> {
-    return readDeveloperDetail(this.db(), email);
+  /** One developer; the credentials its applications hold are shown under them, not among its own. */
+  async developer(email: string): Promise<DeveloperWithApplications | null> {
+    const [detail, applications] = await Promise.all([
+      readDeveloperDetail(this.db(), email),
+      readDeveloperApplications(this.db(), email),
+    ]);
+    if (!detail) return null;
+    const held = new Set(applications.flatMap((a) => a.credentials.map((c) => c.id)));
+    const credentials = detail.credentials.filter((c) => !held.has(c.id));
+    return { developer: { ...detail.developer, credentials: credentials.length }, credentials, applications };
+  }
+
+  /** The portal's `autoApproveRegistrations`, which decides for an API that does not set its own. */
+  async portalAutoApprove(): Promise<boolean> {
+    return portalSettingsFromMeta(await readMeta(this.db())).autoApproveRegistrations;
+  }
+
+  apis(): Promise<ApiSummary[]> {
+    return readApiSummaries(this.db());
+  }
+
+  api(name: string): Promise<ApiSummary | null> {
+    return readApiSummary(this.db(), name);
+  }
+
+  /** One page of an API's registrations in one status, oldest first. */
+  apiRegistrations(
+    api: string,
+    query: ApiRegistrationQuery,
+  ): Promise<{ registrations: ApiRegistrationRow[]; next: string | null }> {
+    return readApiRegistrations(this.db(), api, query);
   }
 
   private chains(): Promise<ChainName[]> {

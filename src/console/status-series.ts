@@ -21,7 +21,19 @@ const ACTION_OPS: Record<string, 'create' | 'update' | 'delete'> = {
   'delete-account': 'delete',
   'create-credential': 'create',
   'delete-credential': 'delete',
+  'create-application': 'create',
+  'delete-application': 'delete',
+  'request-registration': 'create',
+  'withdraw-registration': 'delete',
 };
+
+/** The kind of object an address names, its last part deciding: a registration's status is no developer's. */
+function kindOf(address: string): 'developer' | 'credential' | 'application' | 'registration' {
+  if (address.includes('.credential[')) return 'credential';
+  if (address.includes('.registration[')) return 'registration';
+  if (address.includes('.application[')) return 'application';
+  return 'developer';
+}
 
 /**
  * The redacted changes an entry records, as plan changes: an apply's own, or the one change of a
@@ -31,7 +43,7 @@ export function changesOf(entry: Record<string, unknown>): unknown[] {
   if (Array.isArray(entry.changes)) return entry.changes;
   if (typeof entry.action !== 'string' || typeof entry.address !== 'string') return [];
   const op = ACTION_OPS[entry.action] ?? 'update';
-  const kind = entry.address.includes('.credential[') ? 'credential' : 'developer';
+  const kind = kindOf(entry.address);
   const secretChange = entry.action.endsWith('-password')
     ? { password: SENSITIVE_CHANGED }
     : Array.isArray(entry.rotated)

@@ -85,9 +85,10 @@ ${input({
         'We sent a link to that address; your email changes once you use it.',
       )
     : '';
-  const deleteWarning = html`<strong>Deleting your account immediately revokes your access and deletes every credential you hold.</strong>
-Applications and services using them lose access at once. This cannot be undone.`;
-  const confirmDelete = 'Delete your account? Your access is revoked immediately and every credential is deleted.';
+  const deleteWarning = html`<strong>Deleting your account immediately revokes your access and deletes every credential you hold,
+with your applications and their registrations.</strong> Applications and services using them lose access at once. This cannot be undone.`;
+  const confirmDelete =
+    'Delete your account? Your access is revoked immediately and every credential is deleted, your applications too.';
   return html`<h2 id="name">Name</h2>${section('name', ['fullName'])}
 ${name}
 <h2 id="email">Email</h2>${section('email', ['email', 'password'])}
@@ -171,7 +172,7 @@ ${accountSections(account, reply.generateCsrf(), failure)}`,
       clearSessionCookie(reply, { secure: context.secureCookies });
       return page(reply, null, {
         title: 'Your account is deleted',
-        body: html`${notice('ok', 'Your account and every credential it held are gone; your access is revoked.')}
+        body: html`${notice('ok', 'Your account, its applications and every credential it held are gone; your access is revoked.')}
 <p><a href="/">Go to the portal's home page</a></p>`,
       });
     }),

@@ -67,7 +67,7 @@ button.link{background:none;border:none;color:var(--accent);padding:0;text-decor
 .notice p{margin:.25rem 0}
 .error-text{color:var(--danger);font-weight:600}
 .card{border:1px solid var(--line);border-radius:6px;padding:.75rem 1rem;margin:.75rem 0}
-.card h3{margin-top:0;overflow-wrap:anywhere}
+.card h3,.card>h2:first-child{margin-top:0;overflow-wrap:anywhere}.card>h2:first-child{font-size:1.1rem}
 dl.props{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0}
 dl.props dt{font-weight:600}dl.props dd{margin:0;overflow-wrap:anywhere}
 .secret{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
@@ -99,6 +99,9 @@ svg.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
 .legend .swatch{display:inline-block;width:.9rem;height:.9rem;margin-right:.3rem;vertical-align:middle;border:1px solid var(--fg)}
 .swatch.pending{background:#b26a00}.swatch.approved{background:#146c2e}.swatch.rejected{background:#6a1b9a}.swatch.revoked{background:#b3261e}
 [hidden]{display:none!important}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+ul.inline{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}
+dl.apis dt{font-weight:600;margin-top:.5rem}dl.apis dd{margin:0}
 @media (max-width:40rem){main{padding:.75rem}dl.props{grid-template-columns:1fr}dl.props dt{margin-top:.4rem}th,td{padding:.3rem}}
 @media (max-width:40rem){
 .chart-wide{display:none}.chart-narrow{display:block}

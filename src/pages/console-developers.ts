@@ -1,10 +1,12 @@
 // The console's pages of people: the access requests, the developer list with its search and
-// filters, and one developer with its credentials (secrets never read). Identifiers, badges and
+// filters, and one developer with its credentials (secrets never read) and applications. Identifiers, badges and
 // times never break inside a word; on a narrow screen each table row becomes a labelled card.
 import type { FastifyInstance } from 'fastify';
 import { type AccessRequest, type DeveloperRow, ORIGINS } from '../console/read-model.js';
 import { developerAddress, STATUSES, type Status } from '../model.js';
 import { html, type SafeHtml } from '../render/html-template.js';
+import { applicationsBody, registrationRequestsBody } from './console-applications.js';
+import { credentialTable, headings, time } from './console-tables.js';
 import type { ConsoleView } from './console-view.js';
 import { input } from './forms.js';
 
@@ -15,8 +17,12 @@ export function developerPages(fastify: FastifyInstance, view: ConsoleView): voi
   fastify.get(
     '/console/requests',
     view.signedIn(async (_request, reply) => {
-      const [requests, unverified] = await Promise.all([readModel.accessRequests(), readModel.unverifiedSignUps()]);
-      const body = html`${requestsBody(requests)}${unverifiedBody(unverified)}`;
+      const [requests, registrations, unverified] = await Promise.all([
+        readModel.accessRequests(),
+        readModel.registrationRequests(),
+        readModel.unverifiedSignUps(),
+      ]);
+      const body = html`${requestsBody(requests)}${registrationRequestsBody(registrations)}${unverifiedBody(unverified)}`;
       return view.page(reply, 'Access requests', body, '/console/requests');
     }),
   );
@@ -58,21 +64,14 @@ ${pager(filters, query.after, result.next)}`;
 
 const backLink = html`<p><a href="/console/developers">Back to the developers</a></p>`;
 
-/** A time as the console shows it: the whole timestamp, on one line, or broken after its date on a narrow card. */
-export function time(at: string): SafeHtml {
-  const split = at.indexOf('T') + 1;
-  return split > 0
-    ? html`<time datetime="${at}">${at.slice(0, split)}<span class="clock">${at.slice(split)}</span></time>`
-    : html`<time datetime="${at}">${at}</time>`;
-}
-
 function requestsBody(requests: AccessRequest[]): SafeHtml {
-  if (requests.length === 0) return html`<p>No access request is waiting.</p>`;
+  if (requests.length === 0) return html`<h2 id="sign-ups">Sign-ups</h2><p>No sign-up is waiting.</p>`;
   const all = requests.map((r) => r.manifest).join('\n');
   const copyAll = html`<div class="actions">
 <button type="button" class="secondary" data-copy="all-entries" hidden>Copy all ${requests.length} entries</button></div>
 <pre id="all-entries" hidden>${all}</pre>`;
-  return html`<p>${requests.length} pending sign-up${requests.length === 1 ? '' : 's'}, oldest first. To approve one, add its entry
+  return html`<h2 id="sign-ups">Sign-ups</h2>
+<p>${requests.length} pending sign-up${requests.length === 1 ? '' : 's'}, oldest first. To approve one, add its entry
 under <code>developers:</code> in the manifests and merge the reviewed pull request: the apply approves it. To refuse one, add it
 with <code>status: rejected</code>.</p>
 ${requests.length > 1 ? copyAll : ''}
@@ -123,9 +122,6 @@ ${select('status', 'Status', STATUSES, filters.status)}${select('origin', 'Origi
 <div><button type="submit">Search developers</button></div></form>`;
 }
 
-const headings = (names: string[]) =>
-  html`<thead><tr>${names.map((n) => html`<th scope="col">${n}</th>`)}</tr></thead>`;
-
 function developerTable(developers: DeveloperRow[], after: string | undefined): SafeHtml {
   const rows = developers.map(
     (
@@ -154,30 +150,15 @@ function pager(filters: Filters, after: string | undefined, next: string | null)
   return html`<nav class="pager" aria-label="Pages">${first}${following}</nav>`;
 }
 
-function developerBody({ developer, credentials }: Detail): SafeHtml {
+function developerBody({ developer, credentials, applications }: Detail): SafeHtml {
   const meta = Object.entries(developer.meta);
-  const rows = credentials.map(
-    (c) => html`<tr><td data-label="Type" class="nowrap">${c.type}</td><td data-label="Identity">${c.identity}</td>
-<td data-label="Fields">${fieldList(c.fields)}</td><td data-label="Active">${c.active ? 'yes' : 'no'}</td>
-<td data-label="Origin" class="nowrap">${c.origin}</td><td data-label="Created">${time(c.createdAt)}</td></tr>`,
-  );
-  const table = html`<div class="table-wrap"><table class="stack">
-${headings(['Type', 'Identity', 'Fields', 'Active', 'Origin', 'Created'])}<tbody>
-${rows}
-</tbody></table></div>`;
   return html`<dl class="props"><dt>Address</dt><dd><code>${developerAddress(developer.email)}</code></dd>
 <dt>Name</dt><dd>${developer.fullName}</dd>
 <dt>Status</dt><dd><span class="badge ${developer.status}">${developer.status}</span></dd><dt>Origin</dt><dd>${developer.origin}</dd>
 <dt>Custom ID</dt><dd>${developer.customId ?? '—'}</dd>
 <dt>Created</dt><dd>${time(developer.createdAt)}</dd>${meta.map(([k, v]) => html`<dt>meta.${k}</dt><dd>${v}</dd>`)}</dl>
 <h2>Credentials (${credentials.length})</h2><p class="muted">Secrets are never shown.</p>
-${credentials.length === 0 ? html`<p>None.</p>` : table}
+${credentials.length === 0 ? html`<p>None.</p>` : credentialTable(credentials)}
+${applicationsBody(developer.email, applications)}
 ${backLink}`;
-}
-
-function fieldList(fields: Record<string, unknown>): SafeHtml {
-  const entries = Object.entries(fields);
-  return entries.length === 0
-    ? html`—`
-    : html`${entries.map(([k, v], i) => html`${i > 0 ? html`<br>` : ''}${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)}`;
 }

@@ -11,7 +11,7 @@ import {
 import type { Change } from '../plan/types.js';
 import { renderChangesPre } from '../render/html.js';
 import { html, type SafeHtml } from '../render/html-template.js';
-import { time } from './console-developers.js';
+import { time } from './console-tables.js';
 import type { ConsoleView } from './console-view.js';
 
 const CHAIN_NAMES = { apply: 'Applies', events: 'Other events (self-service, invites, reveals, exports)' } as const;

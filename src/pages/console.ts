@@ -7,6 +7,7 @@ import { CONSOLE_COOKIE, CONSOLE_MAX_SECONDS, type ConsoleSessions } from '../co
 import { STATUSES } from '../model.js';
 import { html, type SafeHtml } from '../render/html-template.js';
 import { chartLegend, chartPoints, statusChart } from './console-chart.js';
+import { apiPages } from './console-applications.js';
 import { developerPages } from './console-developers.js';
 import { historyPages } from './console-history.js';
 import type { ConsoleHandler, ConsoleView } from './console-view.js';
@@ -24,6 +25,7 @@ export interface ConsoleContext extends PageContext {
 const NAV: NavLink[] = [
   { href: '/console/requests', label: 'Access requests' },
   { href: '/console/developers', label: 'Developers' },
+  { href: '/console/apis', label: 'APIs' },
   { href: '/console/history', label: 'History' },
   { href: '/console/chart', label: 'Chart' },
 ];
@@ -98,6 +100,7 @@ export async function consoleRoutes(fastify: FastifyInstance, context: ConsoleCo
   );
 
   developerPages(fastify, view);
+  apiPages(fastify, view);
   historyPages(fastify, view);
   fastify.get(
     '/console/chart',
@@ -122,7 +125,7 @@ function loginBody(csrfToken: string, error: string | undefined): SafeHtml {
     hint: 'One of the tokens in PORTALFORM_CONSOLE_TOKEN.',
   });
   return html`${error ? notice('error', error) : ''}
-<p>The console shows the portal's developers, access requests and history, read only.</p>
+<p>The console shows the portal's developers, access requests, APIs and history, read only.</p>
 <form class="stack" method="post" action="/console/login" novalidate>${csrfField(csrfToken)}
 ${token}
 <div><button type="submit">Sign in</button></div></form>`;

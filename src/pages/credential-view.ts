@@ -89,16 +89,27 @@ ${fields.map(([key, value]) => html`<dt>${fieldLabel(key)}</dt><dd>${shown(key, 
 const ROTATE_WARNING =
   'Rotate the secret? Applications and services using the current secret lose access until they use the new one.';
 
-/** A credential on the dashboard; `onceToken` makes its rotate form a one-time form. */
-export function credentialCard(credential: PublicCredential, csrfToken: string, onceToken: string): SafeHtml {
+/**
+ * A credential on the dashboard (under the page's title: a level-2 heading) or an application's
+ * page (under its Credentials heading: level 3); `onceToken` makes its rotate form a one-time form,
+ * `base` is the path its owner's credential pages hang under.
+ */
+export function credentialCard(
+  credential: PublicCredential,
+  csrfToken: string,
+  onceToken: string,
+  { base = '/credentials', level = 2 }: { base?: string; level?: 2 | 3 } = {},
+): SafeHtml {
   const once = html`<input type="hidden" name="${ONCE_FIELD}" value="${onceToken}">`;
   const actions = credential.managed
     ? html`<p class="muted">Managed by the portal’s manifests: ask an administrator to change, rotate or delete it.</p>`
-    : html`<div class="actions"><a class="button secondary" href="/credentials/${credential.id}/edit">Edit</a>
-<form method="post" action="/credentials/${credential.id}/rotate" data-confirm="${ROTATE_WARNING}">${csrfField(csrfToken)}${once}
+    : html`<div class="actions"><a class="button secondary" href="${base}/${credential.id}/edit">Edit</a>
+<form method="post" action="${base}/${credential.id}/rotate" data-confirm="${ROTATE_WARNING}">${csrfField(csrfToken)}${once}
 <button type="submit" class="secondary">Rotate secret</button></form>
-<form method="post" action="/credentials/${credential.id}/delete" data-confirm="Delete this credential? ${LOSE_ACCESS}">${csrfField(csrfToken)}
+<form method="post" action="${base}/${credential.id}/delete" data-confirm="Delete this credential? ${LOSE_ACCESS}">${csrfField(csrfToken)}
 <button type="submit" class="danger">Delete</button></form></div>`;
-  const heading = html`<h3 id="c-${credential.id}">${credentialName(credential)}</h3>`;
+  const name = credentialName(credential);
+  const heading =
+    level === 2 ? html`<h2 id="c-${credential.id}">${name}</h2>` : html`<h3 id="c-${credential.id}">${name}</h3>`;
   return html`<section class="card" aria-labelledby="c-${credential.id}">${heading}${credentialProperties(credential)}${actions}</section>`;
 }

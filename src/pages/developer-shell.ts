@@ -10,6 +10,7 @@ import type { PageContext } from './http.js';
 
 const SIGNED_IN_NAV: NavLink[] = [
   { href: '/dashboard', label: 'Credentials' },
+  { href: '/applications', label: 'Applications' },
   { href: '/account', label: 'Account settings' },
 ];
 

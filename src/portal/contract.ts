@@ -56,6 +56,38 @@ export interface CredentialWithSecrets {
   secrets: Record<string, string>;
 }
 
+/** An API the portal publishes, as `GET /api/v1/apis` shows it (docs/applications.md); never its acl groups. */
+export interface PublicApi {
+  name: string;
+  title: string | null;
+  description: string | null;
+  /** The effective setting: the API's `autoApproveRegistrations`, else the portal's. */
+  autoApprove: boolean;
+}
+
+/** An application's registration to an API; only an admin changes its status. */
+export interface PublicRegistration {
+  api: string;
+  status: Status;
+  origin: Origin;
+  createdAt: string;
+  /** True when a manifest manages it: withdrawing it answers 403. */
+  managed: boolean;
+}
+
+/** One of the developer's applications with its credentials and registrations (docs/applications.md). */
+export interface PublicApplication {
+  id: string;
+  name: string;
+  description: string | null;
+  origin: Origin;
+  createdAt: string;
+  credentials: PublicCredential[];
+  registrations: PublicRegistration[];
+  /** `application`: the manifests manage it (DELETE 403); `description`: they manage its description (PATCH 403). */
+  managed: { application: boolean; description: boolean };
+}
+
 /** Who is calling, for logs, throttling and the history's actor. */
 export interface RequestContext {
   /** The client address (after the proxy rules the service trusts). */
@@ -165,6 +197,40 @@ export interface PortalEngine {
   rotateCredential(session: Session, id: string): Promise<CredentialWithSecrets>;
   /** 403 when the manifests manage it. */
   deleteCredential(session: Session, id: string): Promise<void>;
+
+  /** The APIs the portal publishes, by name. */
+  listApis(): Promise<PublicApi[]>;
+  listApplications(session: Session): Promise<PublicApplication[]>;
+  /** 400 invalid; 403 self-service off or `maxApplications` reached; 409 name taken. */
+  createApplication(session: Session, input: Record<string, unknown>): Promise<PublicApplication>;
+  /** 404 when it is not the developer's own. */
+  getApplication(session: Session, id: string): Promise<PublicApplication>;
+  /** `{description}`; 403 when the manifests manage the description, or self-service is off. */
+  updateApplication(session: Session, id: string, input: Record<string, unknown>): Promise<PublicApplication>;
+  /** Its credentials and registrations go with it; 403 managed, or holding a rejected or revoked registration. */
+  deleteApplication(session: Session, id: string): Promise<void>;
+
+  /** An application's credentials, with the same rules as the developer's own. */
+  listApplicationCredentials(session: Session, applicationId: string): Promise<PublicCredential[]>;
+  getApplicationCredential(session: Session, applicationId: string, id: string): Promise<PublicCredential>;
+  createApplicationCredential(
+    session: Session,
+    applicationId: string,
+    input: Record<string, unknown>,
+  ): Promise<CredentialWithSecrets>;
+  updateApplicationCredential(
+    session: Session,
+    applicationId: string,
+    id: string,
+    input: Record<string, unknown>,
+  ): Promise<PublicCredential>;
+  rotateApplicationCredential(session: Session, applicationId: string, id: string): Promise<CredentialWithSecrets>;
+  deleteApplicationCredential(session: Session, applicationId: string, id: string): Promise<void>;
+
+  /** 201 `pending`, or `approved` where the API (else the portal) auto-approves; 404 unknown API; 409 registered. */
+  requestRegistration(session: Session, applicationId: string, api: string): Promise<PublicRegistration>;
+  /** 403 when rejected or revoked (only an admin lifts either) or managed by the manifests. */
+  withdrawRegistration(session: Session, applicationId: string, api: string): Promise<void>;
 
   close(): Promise<void>;
 }

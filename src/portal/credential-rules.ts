@@ -3,11 +3,12 @@
 import { CREDENTIAL_SPECS, secretIsUsed, type CredentialType, type PortalSettings } from '../model.js';
 import { generateSecretValue, hashPassword, type Vault } from '../secrets/vault.js';
 import type { Conn } from '../store/backend.js';
-import { credentialOf, identityHeldByAnother, uniqueValueHeldByAnother } from '../store/credential-rows.js';
+import { uniqueValueHeldByAnother } from '../store/credential-rows.js';
+import { credentialOfOwner, identityHeldInOwner, type CredentialOwner } from '../store/own-applications.js';
 import type { CredentialTable } from '../store/schema.js';
 import type { StoredSecret } from '../store/types.js';
 import { allowedTypes, invalid, selfServiceOff } from './answers.js';
-import { PortalError, type Session } from './contract.js';
+import { PortalError } from './contract.js';
 import type { Transaction } from './state-access.js';
 
 export function creatableType(settings: PortalSettings, type: unknown): CredentialType {
@@ -47,16 +48,19 @@ export async function newSecrets(
   return { stored, values };
 }
 
-/** A clear 409 for an identity or unique value already held; the constraints catch what races past it. */
+/**
+ * A clear 409 for an identity already held by the same owner (the developer, or the application) or
+ * a unique value held by anyone; the constraints catch what races past it.
+ */
 export async function refuseTaken(tx: Transaction, credential: CredentialTable): Promise<void> {
-  if (await identityHeldByAnother(tx.conn, credential)) {
+  if (await identityHeldInOwner(tx.conn, credential)) {
     const field = CREDENTIAL_SPECS[credential.type as CredentialType].identityField;
-    throw new PortalError(
-      409,
-      'Credential exists',
-      `You already have a ${credential.type} credential with this ${field}.`,
-      [{ field, message: 'already used by another of your credentials' }],
-    );
+    const [holder, message] = credential.application_id
+      ? ['This application already has', 'already used by another credential of this application']
+      : ['You already have', 'already used by another of your credentials'];
+    throw new PortalError(409, 'Credential exists', `${holder} a ${credential.type} credential with this ${field}.`, [
+      { field, message },
+    ]);
   }
   if (await uniqueValueHeldByAnother(tx.conn, credential)) {
     const field = CREDENTIAL_SPECS[credential.type as CredentialType].uniqueField!;
@@ -66,9 +70,12 @@ export async function refuseTaken(tx: Transaction, credential: CredentialTable):
   }
 }
 
-/** The session's developer's credential with this id; any other is a 404, whoever holds it. */
-export async function ownCredential(conn: Conn, session: Session, id: string): Promise<CredentialTable> {
-  const row = typeof id === 'string' ? await credentialOf(conn, session.developerId, id) : undefined;
-  if (!row) throw new PortalError(404, 'Not found', 'You have no credential with this id.');
+/** The owner's credential with this id; any other is a 404, whoever holds it. */
+export async function ownCredential(conn: Conn, owner: CredentialOwner, id: string): Promise<CredentialTable> {
+  const row = typeof id === 'string' ? await credentialOfOwner(conn, owner, id) : undefined;
+  if (!row) {
+    const where = owner.applicationId === null ? 'You have' : 'This application has';
+    throw new PortalError(404, 'Not found', `${where} no credential with this id.`);
+  }
   return row;
 }

@@ -1,7 +1,7 @@
 // A developer's own account: signing up, the name and password, and deleting it
 // (docs/portal-service.md); the address change is in email-change.ts, passwords set with a link in password-reset.ts.
 import { randomUUID } from 'node:crypto';
-import { credentialAddress, developerAddress, type CredentialType, type Status } from '../model.js';
+import { applicationAddress, credentialAddress, developerAddress, type CredentialType, type Status } from '../model.js';
 import { portalSettingsFromMeta } from '../portal-settings.js';
 import { hashPassword } from '../secrets/vault.js';
 import { deleteCredentialsOf } from '../store/credential-rows.js';
@@ -10,6 +10,7 @@ import { deleteInvitesOf } from '../store/invite-rows.js';
 import { readMeta } from '../store/meta.js';
 import { deleteSessionsOf } from '../store/session-rows.js';
 import { writeTombstone } from '../store/tombstone-rows.js';
+import { deleteApplicationsOf } from '../store/own-applications.js';
 import { forgetMailToAddress } from '../store/mail-throttle.js';
 import {
   account,
@@ -127,6 +128,8 @@ export class OwnAccount {
     await this.context.write(async (tx) => {
       const developer = await this.context.lockOwn(tx, session);
       if (developer.password_hash !== checked) throw wrongPassword('password');
+      // Applications first: deleting the developer's credentials takes theirs too, and their names make the addresses.
+      const applications = await deleteApplicationsOf(tx.conn, developer.id);
       const credentials = await deleteCredentialsOf(tx.conn, developer.id);
       await deleteSessionsOf(tx.conn, developer.id);
       await deleteInvitesOf(tx.conn, developer.id);
@@ -140,6 +143,7 @@ export class OwnAccount {
         selfService(developer.email, 'delete-account', developerAddress(developer.email), {
           before: { status: developer.status, origin: developer.origin },
           deletedCredentials: deleted,
+          deletedApplications: applications.map((name) => applicationAddress(developer.email, name)).sort(),
         }),
       );
     });

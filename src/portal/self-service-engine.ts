@@ -13,11 +13,15 @@ import type {
   PortalEngine,
   PortalEngineOptions,
   PortalSettings,
+  PublicApi,
+  PublicApplication,
   PublicCredential,
+  PublicRegistration,
   Session,
   SessionGrant,
 } from './contract.js';
 import { Logins } from './logins.js';
+import { OwnApplications } from './own-applications.js';
 import { OwnCredentials } from './own-credentials.js';
 import { PortalContext } from './portal-context.js';
 import { SignUpJobs } from './sign-up-jobs.js';
@@ -29,6 +33,7 @@ export class SelfServiceEngine implements PortalEngine {
   private readonly account: OwnAccount;
   private readonly logins: Logins;
   private readonly credentials: OwnCredentials;
+  private readonly applications: OwnApplications;
   private readonly recovery: PasswordRecovery;
   private readonly verification: Verification;
   private readonly signUps: SignUpJobs;
@@ -38,6 +43,7 @@ export class SelfServiceEngine implements PortalEngine {
     this.account = new OwnAccount(this.context);
     this.logins = new Logins(this.context);
     this.credentials = new OwnCredentials(this.context);
+    this.applications = new OwnApplications(this.context);
     this.recovery = new PasswordRecovery(this.context);
     this.verification = new Verification(this.context);
     this.signUps = new SignUpJobs(this.context);
@@ -146,6 +152,71 @@ export class SelfServiceEngine implements PortalEngine {
 
   deleteCredential(session: Session, id: string): Promise<void> {
     return this.credentials.delete(session, id);
+  }
+
+  listApis(): Promise<PublicApi[]> {
+    return this.applications.apis();
+  }
+
+  listApplications(session: Session): Promise<PublicApplication[]> {
+    return this.applications.list(session);
+  }
+
+  createApplication(session: Session, input: Record<string, unknown>): Promise<PublicApplication> {
+    return this.applications.create(session, input);
+  }
+
+  getApplication(session: Session, id: string): Promise<PublicApplication> {
+    return this.applications.get(session, id);
+  }
+
+  updateApplication(session: Session, id: string, input: Record<string, unknown>): Promise<PublicApplication> {
+    return this.applications.update(session, id, input);
+  }
+
+  deleteApplication(session: Session, id: string): Promise<void> {
+    return this.applications.delete(session, id);
+  }
+
+  listApplicationCredentials(session: Session, applicationId: string): Promise<PublicCredential[]> {
+    return this.credentials.list(session, applicationId);
+  }
+
+  getApplicationCredential(session: Session, applicationId: string, id: string): Promise<PublicCredential> {
+    return this.credentials.get(session, id, applicationId);
+  }
+
+  createApplicationCredential(
+    session: Session,
+    applicationId: string,
+    input: Record<string, unknown>,
+  ): Promise<CredentialWithSecrets> {
+    return this.credentials.create(session, input, applicationId);
+  }
+
+  updateApplicationCredential(
+    session: Session,
+    applicationId: string,
+    id: string,
+    input: Record<string, unknown>,
+  ): Promise<PublicCredential> {
+    return this.credentials.update(session, id, input, applicationId);
+  }
+
+  rotateApplicationCredential(session: Session, applicationId: string, id: string): Promise<CredentialWithSecrets> {
+    return this.credentials.rotate(session, id, applicationId);
+  }
+
+  deleteApplicationCredential(session: Session, applicationId: string, id: string): Promise<void> {
+    return this.credentials.delete(session, id, applicationId);
+  }
+
+  requestRegistration(session: Session, applicationId: string, api: string): Promise<PublicRegistration> {
+    return this.applications.register(session, applicationId, api);
+  }
+
+  withdrawRegistration(session: Session, applicationId: string, api: string): Promise<void> {
+    return this.applications.withdraw(session, applicationId, api);
   }
 
   async close(): Promise<void> {

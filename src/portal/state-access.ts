@@ -7,7 +7,13 @@ import type { Conn } from '../store/backend.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import { lockDeveloper, type DeveloperRow } from '../store/developer-rows.js';
 import { readMeta, readSerial } from '../store/meta.js';
-import { CHANGE_FEED_VERSION, MAIL_VERSION, NAME_MANAGED_VERSION, PORTAL_VERSION } from '../store/schema.js';
+import {
+  APPLICATIONS_VERSION,
+  CHANGE_FEED_VERSION,
+  MAIL_VERSION,
+  NAME_MANAGED_VERSION,
+  PORTAL_VERSION,
+} from '../store/schema.js';
 import { StateBusyError, ValueTakenError } from '../store/short-write.js';
 import type { Store } from '../store/store.js';
 import { PortalError } from './contract.js';
@@ -28,8 +34,9 @@ export async function openPortalState(options: StateOptions, { watch = false } =
   try {
     const opened = await store.openExisting();
     if (!opened) throw new PortalformError(`no state at ${store.display}; run \`portalform apply\` first to create it`);
-    // Mail's migration too: sign-ups prove their address (docs/portal-service.md, "Mail").
-    const needed = [PORTAL_VERSION, NAME_MANAGED_VERSION, MAIL_VERSION];
+    // Mail's migration too: sign-ups prove their address (docs/portal-service.md, "Mail"); and the
+    // applications' (docs/applications.md): a developer's own credentials are those of no application.
+    const needed = [PORTAL_VERSION, NAME_MANAGED_VERSION, MAIL_VERSION, APPLICATIONS_VERSION];
     if (!needed.every((version) => opened.migrations.includes(version))) {
       throw new PortalformError(
         `the state at ${store.display} has an older schema than the portal needs; run \`portalform apply\` to migrate it`,

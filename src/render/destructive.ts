@@ -36,22 +36,17 @@ export function destructiveWarning(changes: readonly Change[]): DestructiveWarni
   const cascade = cascadesOf(changes);
   return {
     headline: `this plan ${claims.join(', ')}`,
-    named: [...deleted, ...replaced, ...revoked].map((change) => ({
-      address: change.address,
-      verb: verbOf(change, cascade),
-    })),
+    named: [...deleted, ...replaced, ...revoked].map((change) => ({ address: change.address, verb: verbOf(change) })),
     cascades: [...cascade].map(([address, takes]) => ({ address, takes })),
   };
 }
 
-function verbOf(change: Change, cascade: ReadonlyMap<string, string>): string {
+function verbOf(change: Change): string {
   if (change.op === 'revoke')
     return change.kind === 'registration'
       ? 'will be revoked (its application can no longer call the API)'
       : 'will be revoked (its credentials stop working)';
-  const base = change.replace ? 'must be replaced (--replace): deleted, then created anew' : 'will be deleted';
-  const taken = cascade.get(change.address);
-  return taken ? `${base}, with ${taken}` : base;
+  return change.replace ? 'must be replaced (--replace): deleted, then created anew' : 'will be deleted';
 }
 
 /**
@@ -101,8 +96,8 @@ function joinWords(parts: string[]): string {
 
 /**
  * A comment for each deletion step of a cascade, by address: the owner's step says what it takes
- * (shown above it, since the plan deletes what is owned first), each owned object's step names the
- * deletion it goes with (the nearest owner's).
+ * (each a step of its own, before it: the plan deletes what is owned first), each owned object's
+ * step names the deletion it goes with (the nearest owner's).
  */
 export function cascadeNotes(changes: readonly Change[]): Map<string, string> {
   const cascade = cascadesOf(changes);
@@ -113,7 +108,7 @@ export function cascadeNotes(changes: readonly Change[]): Map<string, string> {
     const taken = cascade.get(change.address);
     const owner = owners.find((parent) => ownedBy(change.address, parent));
     const parts = [
-      taken ? `deleting it also deletes ${taken}, shown above` : '',
+      taken ? `deleting it also deletes ${taken}, each a step of its own` : '',
       owner ? `goes with ${owner}, deleted below` : '',
     ].filter(Boolean);
     if (parts.length > 0) notes.set(change.address, parts.join('; it '));

@@ -19,6 +19,13 @@ const PAST: [future: string, past: string][] = [
 ];
 
 const DEVELOPER_ORDER = ['email', 'fullName', 'status', 'customId', 'meta'];
+/** The other kinds' attributes in the order the manifests write them (docs/applications.md). */
+const ORDERS: Record<string, string[]> = {
+  developer: DEVELOPER_ORDER,
+  api: ['name', 'title', 'description', 'autoApproveRegistrations', 'aclGroups'],
+  application: ['name', 'description', 'descriptionManagedBy', 'origin'],
+  registration: ['api', 'status', 'origin'],
+};
 
 export interface RecordedApply {
   serial: number;
@@ -61,8 +68,7 @@ export function pastSummary(s: Summary): string {
 export function inPlanOrder<T extends { address: string; kind: string; before: unknown; after: unknown }>(
   change: T,
 ): T {
-  const order =
-    change.kind === 'developer' ? DEVELOPER_ORDER : change.kind === 'credential' ? credentialOrder(change) : [];
+  const order = change.kind === 'credential' ? credentialOrder(change) : (ORDERS[change.kind] ?? []);
   const reorder = (fields: unknown) =>
     fields && typeof fields === 'object' ? ordered(fields as Record<string, unknown>, order) : fields;
   return { ...change, before: reorder(change.before), after: reorder(change.after) };

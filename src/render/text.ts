@@ -132,7 +132,9 @@ function movedNames(change: Change): { from: string; to: string } {
   const action = change.action;
   if (action.do === 'developer.move' || action.do === 'application.move' || action.do === 'api.move')
     return { from: storedText(action.from), to: storedText(action.to) };
-  return { from: String(change.before?.email), to: String(change.after?.email) };
+  // A recorded move (history show) has no action: its names are in before and after.
+  const name = (side: Record<string, unknown> | null) => storedText(String(side?.email ?? side?.name));
+  return { from: name(change.before), to: name(change.after) };
 }
 
 function isEmpty(value: unknown): boolean {

@@ -16,6 +16,8 @@ import { useSecurityHeaders } from '../http/security-headers.js';
 import { requireSession } from '../http/request-session.js';
 import { handleError } from './error-handler.js';
 import { accountRoutes } from './routes/accounts.js';
+import { applicationCredentialRoutes } from './routes/application-credentials.js';
+import { applicationRoutes } from './routes/applications.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { recoveryRoutes } from './routes/recovery.js';
@@ -24,6 +26,7 @@ import { accessRoutes, isAccessPath, isExemptCheck, type AccessRouteOptions } fr
 import { verificationRoutes } from './routes/verification.js';
 import type { RouteContext } from './routes/context.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
+import { withPublishedErrors } from './published-errors.js';
 
 export const DEFAULT_RATE_LIMIT = 600;
 
@@ -80,7 +83,12 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
         Math.ceil(context.ttl / 1000),
       ),
   });
-  await app.register(fastifySwagger, { openapi: openApiInfo(options.publicUrl), transform: onlyTheApi });
+  await app.register(fastifySwagger, {
+    openapi: openApiInfo(options.publicUrl),
+    transform: onlyTheApi,
+    transformObject: (document) =>
+      'openapiObject' in document ? withPublishedErrors(document.openapiObject) : document.swaggerObject,
+  });
 
   // Callback hooks, not async ones: they run on every request, and a promise each is measurable.
   app.addHook('onRequest', (request, reply, done) => {
@@ -109,6 +117,8 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   recoveryRoutes(app, context);
   verificationRoutes(app, context);
   credentialRoutes(app, context);
+  applicationRoutes(app, context);
+  applicationCredentialRoutes(app, context);
   if (options.access) await accessRoutes(app, options.access);
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
@@ -177,7 +187,8 @@ function openApiInfo(publicUrl: string | undefined) {
       title: 'portalform developer self-service',
       version: TOOL_VERSION,
       description:
-        "The developer portal's self-service API (sign-up, sessions, account, credentials). Errors are application/problem+json.",
+        "The developer portal's self-service API (sign-up, sessions, account, credentials, applications and their " +
+        'API registrations). Errors are application/problem+json.',
     },
     ...(publicUrl ? { servers: [{ url: publicUrl }] } : {}),
     components: {

@@ -218,6 +218,50 @@ export function portalDouble(): DoubleEngine {
       own(session, id);
       credentials.delete(id);
     },
+    async listApis() {
+      record('listApis', undefined);
+      return [];
+    },
+    async listApplications() {
+      record('listApplications', undefined);
+      return [];
+    },
+    ...(Object.fromEntries(
+      [
+        'createApplication',
+        'getApplication',
+        'updateApplication',
+        'deleteApplication',
+        'listApplicationCredentials',
+        'getApplicationCredential',
+        'createApplicationCredential',
+        'updateApplicationCredential',
+        'rotateApplicationCredential',
+        'deleteApplicationCredential',
+        'requestRegistration',
+        'withdrawRegistration',
+      ].map((method) => [
+        method,
+        async (_session: Session, ...input: unknown[]) => {
+          record(method, input);
+          throw new PortalError(404, 'Not found', 'You have no application with this id.');
+        },
+      ]),
+    ) as unknown as Pick<
+      PortalEngine,
+      | 'createApplication'
+      | 'getApplication'
+      | 'updateApplication'
+      | 'deleteApplication'
+      | 'listApplicationCredentials'
+      | 'getApplicationCredential'
+      | 'createApplicationCredential'
+      | 'updateApplicationCredential'
+      | 'rotateApplicationCredential'
+      | 'deleteApplicationCredential'
+      | 'requestRegistration'
+      | 'withdrawRegistration'
+    >),
     async close() {
       engine.closed = true;
     },

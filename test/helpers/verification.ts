@@ -43,7 +43,8 @@ export async function mailedVerifyToken(state: string, cwd: string, email: strin
       .where('email_verified', '=', 0)
       .executeTakeFirst();
     if (!developer) throw new Error(`no verification message waits for ${email}`);
-    return createLinkToken(
+    // Awaited here: the store closes in `finally`, which a returned promise would outrun.
+    return await createLinkToken(
       opened.db,
       { kind: 'verify', developerId: developer.id, lifetimeMs: LINKS.verify.lifetimeMs },
       now,

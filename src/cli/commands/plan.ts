@@ -39,6 +39,8 @@ export function registerPlan(program: Command): void {
         'portalform plan portal/ --format html > plan.html  # a self-contained report, e.g. a CI artifact',
         'portalform plan portal/ --detailed-exitcode       # CI: exit 2 when there are changes',
         `portalform plan portal/ --replace 'developer["ada@example.com"]'`,
+        `portalform plan portal/ --target 'developer["ada@example.com"].application["billing"]'`,
+        `portalform plan portal/ --replace 'developer["ada@example.com"].application["billing"].registration["payments"]'`,
       ]),
     )
     .argument('[paths...]', 'manifest files or directories (default: the current directory)')

@@ -25,7 +25,7 @@ export function credentialView(credential: PublicCredential): PublicCredential {
   return view as PublicCredential;
 }
 
-function withSecrets(result: CredentialWithSecrets) {
+export function withSecrets(result: CredentialWithSecrets) {
   return { credential: credentialView(result.credential), secrets: result.secrets };
 }
 
@@ -35,7 +35,7 @@ const patchValidators = Object.fromEntries(
 );
 
 /** A PATCH body holds fields of some type; these must be the credential's own type's. */
-function checkPatchFor(type: CredentialType, body: unknown): void {
+export function checkPatchFor(type: CredentialType, body: unknown): void {
   const validate = patchValidators[type]!;
   if (validate(body)) return;
   const errors = fieldErrors(validate.errors ?? []).map((e) =>
