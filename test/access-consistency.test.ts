@@ -10,6 +10,9 @@ import { FailureThrottle } from '../src/access/throttle.js';
 import { openAccessChecker } from '../src/access/index.js';
 import { openPortalState } from '../src/portal/state-access.js';
 import { Vault } from '../src/secrets/vault.js';
+import { openPortal } from '../src/portal/index.js';
+import { buildService } from '../src/service/app.js';
+import { parseAccessClients } from '../src/service/routes/access.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { accessCase, SECRETS, STATE_KEY, type AccessCase } from './helpers/access.js';
 import { json, PASSWORD } from './helpers/service.js';
@@ -81,8 +84,38 @@ describe.each(BACKENDS)('access check consistency on $name', (backend) => {
     expect((await c.check('/api/v1/access', key)).statusCode).toBe(200);
     const gone = await c.app.inject({ method: 'DELETE', url: `/api/v1/credentials/${credential.id}`, headers: auth });
     expect(gone.statusCode).toBe(204);
-    await settled(backend.name);
     expect((await c.check('/api/v1/access', key)).statusCode).toBe(401);
+
+    // A service whose checks' feed never moves: only its own writes can drop what they keep.
+    const engine = await openPortal({ state: c.ws.state, cwd: c.ws.dir, env: {}, stateKey: STATE_KEY });
+    const frozen = await openPortalState({ state: c.ws.state, cwd: c.ws.dir, env: {} });
+    const checker = new AccessChecker({
+      cache: new AccessCache(stateReads(frozen.db), { generation: () => 0, close: async () => undefined }),
+      vault: Vault.open(frozen.lineage, frozen.meta, STATE_KEY),
+      throttle: new FailureThrottle(3, Date.now),
+      now: Date.now,
+    });
+    const app = await buildService(engine, { log: false, access: { checker, clients: parseAccessClients(undefined) } });
+    try {
+      const another = await app.inject({
+        method: 'POST',
+        url: '/api/v1/credentials',
+        headers: auth,
+        payload: { type: 'key-auth', name: 'k2' },
+      });
+      const second = { apikey: json(another.body).secrets.key as string };
+      const check = () => app.inject({ url: '/api/v1/access', headers: second, remoteAddress: '127.0.0.1' });
+      expect((await check()).statusCode).toBe(200);
+      const id = json(another.body).credential.id as string;
+      expect((await app.inject({ method: 'DELETE', url: `/api/v1/credentials/${id}`, headers: auth })).statusCode).toBe(
+        204,
+      );
+      // This instance's own write: refused at once, with no notification at all.
+      expect((await check()).statusCode).toBe(401);
+    } finally {
+      await app.close();
+      await frozen.store.close();
+    }
   });
 
   it.runIf(backend.name === 'sqlite')(

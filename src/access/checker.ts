@@ -25,6 +25,14 @@ export interface CheckerParts {
 export class AccessChecker {
   constructor(private readonly parts: CheckerParts) {}
 
+  /**
+   * Drops what the checks keep, for a writer of this very process that just committed: on
+   * PostgreSQL its own notification would otherwise be awaited like anyone's.
+   */
+  forget(): void {
+    this.parts.cache.clear();
+  }
+
   async check(request: AccessRequest): Promise<AccessAnswer> {
     try {
       return await this.decide(request, this.parts.cache.begin());

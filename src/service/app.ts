@@ -119,9 +119,24 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   credentialRoutes(app, context);
   applicationRoutes(app, context);
   applicationCredentialRoutes(app, context);
-  if (options.access) await accessRoutes(app, options.access);
+  if (options.access) {
+    await accessRoutes(app, options.access);
+    forgetAfterWrites(app, options.access);
+  }
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
+}
+
+/**
+ * A request of this service that may have written (a developer's rotation, deletion, …) drops what
+ * the checks keep once it is answered, after its commit: the next check reads the state, with no
+ * wait for the change feed. Dropping more than needed only costs a read.
+ */
+function forgetAfterWrites(app: FastifyInstance, access: AccessRouteOptions): void {
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !isAccessPath(request.url)) access.checker.forget();
+    done();
+  });
 }
 
 /** Checks from the access clients skip --rate-limit; on a listener of their own (`separate`) none reach this one. */
