@@ -19,12 +19,12 @@ export interface ListenAddress {
 }
 
 /** `HOST:PORT`, `[::1]:PORT` or `:PORT` (all addresses). */
-export function parseListen(value: string): ListenAddress {
+export function parseListen(value: string, flag = '--listen'): ListenAddress {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65535)
     throw new PortalformError(
-      `--listen ${JSON.stringify(value)} is not HOST:PORT (like 127.0.0.1:8080, [::1]:8080 or :8080)`,
+      `${flag} ${JSON.stringify(value)} is not HOST:PORT (like 127.0.0.1:8080, [::1]:8080 or :8080)`,
     );
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }

@@ -17,7 +17,6 @@ import {
   startAccessListener,
   startService,
   startSignUpExpiry,
-  type RunningService,
 } from '../../service/serve.js';
 import { errorMessage } from '../../util/errors.js';
 
@@ -61,37 +60,30 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const consoleTokens = consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN);
   const pages = pagesFor({ consoleTokens, store, ...(loginAttempts ? { loginAttempts } : {}) });
   process.stderr.write(consoleWarning(consoleTokens) ?? '');
-  const accessListen = flags.accessListen ?? process.env.PORTALFORM_ACCESS_LISTEN;
-  const clients = parseAccessClients(flags.accessClients ?? process.env.PORTALFORM_ACCESS_CLIENTS);
-  const access = await openAccessChecker({
-    ...(flags.state ? { state: flags.state } : {}),
-    ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
-    ...(loginAttempts ? { loginAttempts } : {}),
-    poolSize,
+  const access = await openAccess(flags, poolSize, loginAttempts).catch(async (error: unknown) => {
+    await Promise.all([engine.close(), store.close(), mailStore.close()]);
+    throw error;
   });
-  process.stderr.write(unrecoverableWarning(access));
-  const checks = { checker: access.checker, clients, separate: Boolean(accessListen) };
-  let accessService: RunningService | null = null;
   const service = await startService(engine, listen, {
     publicUrl,
     rateLimit,
     trustProxy,
     logLevel: flags.logLevel,
     pages,
-    access: checks,
-  })
-    .then(async (started) => {
-      if (accessListen)
-        accessService = await startAccessListener(checks, parseListen(accessListen), {
-          logLevel: flags.logLevel,
-          rateLimit,
-        });
-      return started;
-    })
-    .catch(async (error: unknown) => {
-      await Promise.all([store.close(), mailStore.close(), access.close()]);
-      throw error;
-    });
+    access: access.checks,
+  }).catch(async (error: unknown) => {
+    await Promise.all([store.close(), mailStore.close(), access.opened.close()]);
+    throw error;
+  });
+  const accessService = access.listen
+    ? await startAccessListener(access.checks, access.listen, { logLevel: flags.logLevel, rateLimit }).catch(
+        async (error: unknown) => {
+          await service.app.close();
+          await Promise.all([store.close(), mailStore.close(), access.opened.close()]);
+          throw error;
+        },
+      )
+    : null;
   const log: MailLogger = {
     info: (message) => service.app.log.info(message),
     warn: (message) => service.app.log.warn(message),
@@ -105,15 +97,14 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   process.stderr.write(
     `portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`,
   );
-  if (accessService)
-    process.stderr.write(`portalform serve: access checks on ${(accessService as RunningService).url}\n`);
+  if (accessService) process.stderr.write(`portalform serve: access checks on ${accessService.url}\n`);
   const stopJobs = async () => {
     await expiry.stop();
-    await (accessService as RunningService | null)?.app.close();
+    await accessService?.app.close();
   };
   const signal = await drainOnSignal(service, stopJobs).finally(async () => {
     await sender?.stop();
-    await Promise.all([store.close(), mailStore.close(), access.close()]);
+    await Promise.all([store.close(), mailStore.close(), access.opened.close()]);
   });
   process.stderr.write(`portalform serve: stopped on ${signal}, every request answered\n`);
 }
@@ -131,6 +122,21 @@ async function startMail(
     log.error(`mail: could not write the first verification messages: ${errorMessage(error)}`);
   }
   return startMailSender(options);
+}
+
+/** The access checks (docs/access-checks.md): their checker on a state handle of its own, who may ask, and where. */
+async function openAccess(flags: ServeFlags, poolSize: number, loginAttempts: number | undefined) {
+  const accessListen = flags.accessListen ?? process.env.PORTALFORM_ACCESS_LISTEN;
+  const listen = accessListen ? parseListen(accessListen, '--access-listen') : null;
+  const clients = parseAccessClients(flags.accessClients ?? process.env.PORTALFORM_ACCESS_CLIENTS);
+  const opened = await openAccessChecker({
+    ...(flags.state ? { state: flags.state } : {}),
+    ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
+    ...(loginAttempts ? { loginAttempts } : {}),
+    poolSize,
+  });
+  process.stderr.write(unrecoverableWarning(opened));
+  return { opened, listen, checks: { checker: opened.checker, clients, separate: listen !== null } };
 }
 
 /** hmac-auth and HS* jwt credentials need the secret itself (docs/access-checks.md). */
