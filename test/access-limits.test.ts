@@ -5,6 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { buildService } from '../src/service/app.js';
 import { buildAccessService, parseAccessClients } from '../src/service/routes/access.js';
 import { openPortal } from '../src/portal/index.js';
+import { AccessChecker } from '../src/access/checker.js';
+import { AccessCache } from '../src/access/state-cache.js';
+import { stateReads } from '../src/access/state-reads.js';
+import { FailureThrottle } from '../src/access/throttle.js';
+import { openPortalState } from '../src/portal/state-access.js';
+import { Vault } from '../src/secrets/vault.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
 import { accessCase, basic, hmacHeaders, SECRETS, type AccessCase } from './helpers/access.js';
 import { withStateDb } from './helpers/state-db.js';
@@ -44,6 +50,37 @@ describe.each(BACKENDS)('access check limits on $name', (backend) => {
       (await c.check('/api/v1/access/payments', { ...basic('ada', RIGHT), ...from('198.51.100.7') })).statusCode,
     ).toBe(200);
     expect(c.logs.join('')).toContain('too many failed checks');
+  });
+
+  it('reads no credential, so computes no hash, for a check past the limit', async () => {
+    const state = await openPortalState({ state: c.ws.state, cwd: c.ws.dir, env: {} });
+    try {
+      const reads = stateReads(state.db);
+      const looked: string[] = [];
+      const counting = {
+        ...reads,
+        credential: (type: string, value: string) => {
+          looked.push(type);
+          return reads.credential(type, value);
+        },
+      };
+      const checker = new AccessChecker({
+        cache: new AccessCache(counting, null),
+        vault: Vault.open(state.lineage, state.meta, c.stateKey),
+        throttle: new FailureThrottle(2, Date.now),
+        now: Date.now,
+      });
+      const ask = (headers: Record<string, string>) =>
+        checker.check({ method: 'GET', headers, api: 'payments', trailingPath: '', peerAddress: '127.0.0.1' });
+      expect((await ask(basic('nobody', 'x'))).status).toBe(401);
+      expect((await ask(basic('ada', 'wrong'))).status).toBe(401);
+      expect((await ask(basic('ada', 'wrong'))).status).toBe(401);
+      expect(looked).toHaveLength(3);
+      expect((await ask(basic('ada', RIGHT))).status).toBe(429);
+      expect(looked).toHaveLength(3);
+    } finally {
+      await state.store.close();
+    }
   });
 
   it('exempts checks from access clients from --rate-limit, and only them', async () => {
