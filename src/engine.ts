@@ -32,6 +32,9 @@ import { Vault } from './secrets/vault.js';
 import type { WriteSession } from './store/index.js';
 import type { LockInfo, ReadScope, StateSnapshot } from './store/types.js';
 import { plural } from './util/plural.js';
+import { unrecoverableSecretsWarning } from './plan/secret-checks.js';
+import { secretCheckedCredentials } from './store/access-rows.js';
+import { APPLICATIONS_VERSION } from './store/schema.js';
 
 export interface ApplyResult {
   plan: Plan;
@@ -81,6 +84,7 @@ export async function planWithState(options: PlanOptions = {}): Promise<{ plan: 
       state.lineage === null ? null : (opened ?? Vault.open(state.lineage, state.meta, stateKeyOf(options)));
     const result = makePlan(desired, state, existing ?? Vault.ephemeral(), options);
     result.warnings.unshift(...warnings, ...store.warnings);
+    if (state.lineage !== null) result.warnings.push(...(await secretCheckWarnings(store, result.changes)));
     if (result.errors.length > 0) {
       throw new PortalformError(`the plan has ${plural(result.errors.length, 'error')}; nothing was changed`, [
         ...result.errors,
@@ -92,6 +96,13 @@ export async function planWithState(options: PlanOptions = {}): Promise<{ plan: 
   } finally {
     await store.close();
   }
+}
+
+/** hmac-auth and HS* jwt credentials no access check can verify (docs/access-checks.md), read across the whole state. */
+async function secretCheckWarnings(store: ReturnType<typeof storeOf>, changes: Plan['changes']): Promise<Diagnostic[]> {
+  const opened = await store.openExisting();
+  if (!opened?.migrations.includes(APPLICATIONS_VERSION)) return [];
+  return unrecoverableSecretsWarning(await secretCheckedCredentials(opened.db), changes);
 }
 
 /**

@@ -250,4 +250,19 @@ export interface PortalSettings {
   };
   /** Whether a requested registration starts approved (an API's own setting overrides it). */
   autoApproveRegistrations: boolean;
+  /** How access checks read credentials (docs/access-checks.md); absent: ACCESS_DEFAULTS. */
+  access?: AccessSettings;
 }
+
+/** The credential types an access check may read (docs/access-checks.md): oauth2 and acl never. */
+export const ACCESS_CREDENTIAL_TYPES = ['key-auth', 'basic-auth', 'hmac-auth', 'jwt'] as const;
+export type AccessCredentialType = (typeof ACCESS_CREDENTIAL_TYPES)[number];
+
+export interface AccessSettings {
+  /** Header names (any case) and query parameters (exactly) that carry a key-auth key. */
+  keyNames: string[];
+  /** What a check reads, in this order: the first present in the request decides. */
+  credentialTypes: AccessCredentialType[];
+}
+
+export const ACCESS_DEFAULTS: AccessSettings = { keyNames: ['apikey'], credentialTypes: [...ACCESS_CREDENTIAL_TYPES] };

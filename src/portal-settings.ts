@@ -1,8 +1,8 @@
 // The portal's settings (docs/portal-service.md#settings): their defaults, and how the state keeps them. apply writes
 // them to the state's meta under PORTAL_SETTINGS_KEY as JSON; the service reads them from there.
 import { PortalformError } from './errors.js';
-import { CREDENTIAL_TYPES, type CredentialType } from './model.js';
-import type { PortalSettings } from './model.js';
+import { ACCESS_CREDENTIAL_TYPES, ACCESS_DEFAULTS, CREDENTIAL_TYPES, type CredentialType } from './model.js';
+import type { AccessCredentialType, AccessSettings, PortalSettings } from './model.js';
 
 /** The meta key under which apply stores the settings. Absent: the defaults. */
 export const PORTAL_SETTINGS_KEY = 'portal_settings';
@@ -24,6 +24,7 @@ export interface GivenPortalSettings {
     maxCredentials?: number;
     maxApplications?: number;
   };
+  access?: { keyNames?: readonly string[]; credentialTypes?: readonly AccessCredentialType[] };
 }
 
 /** The settings of a manifest set without a `portal:` block, or of a block that omits a field. */
@@ -51,7 +52,22 @@ export function completePortalSettings(given: GivenPortalSettings = {}): PortalS
       maxApplications: given.selfService?.maxApplications ?? DEFAULT_MAX_APPLICATIONS,
     },
     autoApproveRegistrations: given.autoApproveRegistrations ?? false,
+    // Written only when given, so a state whose settings predate access checks compares equal.
+    ...(given.access ? { access: completeAccess(given.access) } : {}),
   };
+}
+
+function completeAccess(given: NonNullable<GivenPortalSettings['access']>): AccessSettings {
+  return {
+    keyNames: [...(given.keyNames ?? ACCESS_DEFAULTS.keyNames)],
+    // The order is the precedence of a check: kept as given.
+    credentialTypes: [...(given.credentialTypes ?? ACCESS_DEFAULTS.credentialTypes)],
+  };
+}
+
+/** What access checks read (docs/access-checks.md): the settings' `access`, else the defaults. */
+export function accessSettingsOf(settings: PortalSettings): AccessSettings {
+  return settings.access ?? ACCESS_DEFAULTS;
 }
 
 function canonicalTypes(types: readonly CredentialType[]): CredentialType[] {
@@ -95,6 +111,8 @@ export function portalSettingsProblem(value: unknown): string | undefined {
   const { autoApproveRegistrations } = value;
   if (autoApproveRegistrations !== undefined && typeof autoApproveRegistrations !== 'boolean')
     return 'autoApproveRegistrations is not a boolean';
+  const accessProblem = accessSettingsProblem(value.access);
+  if (accessProblem) return accessProblem;
   if (selfService === undefined) return undefined;
   if (!isRecord(selfService)) return 'selfService is not a mapping';
   if (selfService.enabled !== undefined && typeof selfService.enabled !== 'boolean')
@@ -121,6 +139,29 @@ export function portalSettingsProblem(value: unknown): string | undefined {
   const enabled = (credentialTypes as CredentialType[] | undefined) ?? CREDENTIAL_TYPES;
   const extra = selfTypes.find((type) => !enabled.includes(type));
   return extra ? `selfService.credentialTypes holds ${extra}, which credentialTypes does not enable` : undefined;
+}
+
+function accessSettingsProblem(access: unknown): string | undefined {
+  if (access === undefined) return undefined;
+  if (!isRecord(access)) return 'access is not a mapping';
+  const { keyNames, credentialTypes } = access;
+  const names = Array.isArray(keyNames) ? keyNames : [];
+  if (
+    keyNames !== undefined &&
+    (names.length === 0 ||
+      new Set(names).size !== names.length ||
+      !names.every((name) => typeof name === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(name)))
+  )
+    return 'access.keyNames is not a list of distinct header names';
+  const types = Array.isArray(credentialTypes) ? credentialTypes : [];
+  if (
+    credentialTypes !== undefined &&
+    (types.length === 0 ||
+      new Set(types).size !== types.length ||
+      !types.every((type) => (ACCESS_CREDENTIAL_TYPES as readonly unknown[]).includes(type)))
+  )
+    return 'access.credentialTypes is not a list of distinct key-auth, basic-auth, hmac-auth and jwt';
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import type { CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
+import type { AccessCredentialType, CredentialType, Diagnostic, JwtAlgorithm, Status } from '../model.js';
 import { locate, pointerSegment } from './positions.js';
 import { quoteForMessage } from '../util/strings.js';
 import type { ParsedDocument } from './parse.js';
@@ -35,6 +35,7 @@ export interface ManifestPortal {
     maxApplications?: number;
   };
   autoApproveRegistrations?: boolean;
+  access?: { keyNames?: string[]; credentialTypes?: AccessCredentialType[] };
 }
 
 /** An API the portal publishes (docs/applications.md). */

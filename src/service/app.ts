@@ -22,6 +22,7 @@ import { credentialRoutes } from './routes/credentials.js';
 import { healthRoutes } from './routes/health.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { sessionRoutes } from './routes/session.js';
+import { accessRoutes, isAccessPath, isExemptCheck, type AccessRouteOptions } from './routes/access.js';
 import { verificationRoutes } from './routes/verification.js';
 import type { RouteContext } from './routes/context.js';
 import { AJV_SERVICE_OPTIONS, BODY_LIMIT, useStrictJson } from './validation.js';
@@ -41,6 +42,8 @@ export interface ServiceOptions {
   logLevel?: string;
   /** Registers the web pages (docs/portal-service.md#pages, src/pages/ `pagesFor`) beside the API. */
   pages?: (app: FastifyInstance, engine: PortalEngine, publicUrl: string | undefined) => Promise<void>;
+  /** The access checks (docs/access-checks.md); without it their paths are a 404. */
+  access?: AccessRouteOptions;
 }
 
 /** The service on `engine`; the caller listens (or injects) and closes it, which closes the engine. */
@@ -70,6 +73,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
     max: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     timeWindow: 60_000,
     keyGenerator: (request) => request.ip,
+    ...(options.access ? { allowList: exemptChecks(options.access) } : {}),
     errorResponseBuilder: (_request, context) =>
       new PortalError(
         429,
@@ -115,8 +119,29 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   credentialRoutes(app, context);
   applicationRoutes(app, context);
   applicationCredentialRoutes(app, context);
+  if (options.access) {
+    await accessRoutes(app, options.access);
+    forgetAfterWrites(app, options.access);
+  }
   if (options.pages) await options.pages(app, engine, options.publicUrl);
   return app;
+}
+
+/**
+ * A request of this service that may have written (a developer's rotation, deletion, …) drops what
+ * the checks keep once it is answered, after its commit: the next check reads the state, with no
+ * wait for the change feed. Dropping more than needed only costs a read.
+ */
+function forgetAfterWrites(app: FastifyInstance, access: AccessRouteOptions): void {
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !isAccessPath(request.url)) access.checker.forget();
+    done();
+  });
+}
+
+/** Checks from the access clients skip --rate-limit; on a listener of their own (`separate`) none reach this one. */
+function exemptChecks(access: AccessRouteOptions) {
+  return (request: Parameters<typeof isExemptCheck>[0]) => !access.separate && isExemptCheck(request, access.clients);
 }
 
 /** openapi.json describes the JSON API (and /healthz): the pages, the console and their assets are left out. */
@@ -126,7 +151,7 @@ function onlyTheApi({ schema, url }: { schema: FastifySchema; url: string }): { 
 }
 
 /** A request id: the proxy's X-Request-Id when it looks like one, else a fresh UUID. */
-function requestId(request: IncomingMessage): string {
+export function requestId(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
@@ -147,7 +172,7 @@ export const REDACTED_PATHS = [
   'body.*.password',
 ];
 
-function loggerOptions(options: ServiceOptions): FastifyServerOptions['logger'] {
+export function loggerOptions(options: Pick<ServiceOptions, 'log' | 'logLevel'>): FastifyServerOptions['logger'] {
   if (options.log === false) return false;
   return {
     level: options.logLevel ?? 'info',
@@ -156,7 +181,8 @@ function loggerOptions(options: ServiceOptions): FastifyServerOptions['logger'] 
     serializers: {
       req: (request: { method: string; url: string; host?: string; ip?: string; hostname?: string }) => ({
         method: request.method,
-        url: withoutTokens(request.url),
+        // A check's URL may carry the original query, and a key in it: the log keeps its path only.
+        url: isAccessPath(request.url) ? request.url.split('?')[0] : withoutTokens(request.url),
         host: request.host ?? request.hostname,
         remoteAddress: request.ip,
       }),

@@ -5,7 +5,8 @@ import { PortalformError } from '../errors.js';
 import { intervalTick, type MailLogger } from '../mail/sender.js';
 import { errorMessage } from '../util/errors.js';
 import type { PortalEngine } from '../portal/contract.js';
-import { buildService, type ServiceOptions } from './app.js';
+import { buildService, DEFAULT_RATE_LIMIT, loggerOptions, requestId, type ServiceOptions } from './app.js';
+import { buildAccessService, type AccessRouteOptions } from './routes/access.js';
 import { SIGN_UP_SWEEP_MS } from './defaults.js';
 
 export { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from './defaults.js';
@@ -18,12 +19,12 @@ export interface ListenAddress {
 }
 
 /** `HOST:PORT`, `[::1]:PORT` or `:PORT` (all addresses). */
-export function parseListen(value: string): ListenAddress {
+export function parseListen(value: string, flag = '--listen'): ListenAddress {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value.trim());
   const port = match ? Number(match[3]) : NaN;
   if (!match || port > 65535)
     throw new PortalformError(
-      `--listen ${JSON.stringify(value)} is not HOST:PORT (like 127.0.0.1:8080, [::1]:8080 or :8080)`,
+      `${flag} ${JSON.stringify(value)} is not HOST:PORT (like 127.0.0.1:8080, [::1]:8080 or :8080)`,
     );
   return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
 }
@@ -69,6 +70,24 @@ export async function startService(
     await engine.close();
     throw error;
   }
+  return listenOn(app, listen);
+}
+
+/** The listener of --access-listen: the access checks and nothing else. */
+export async function startAccessListener(
+  access: AccessRouteOptions,
+  listen: ListenAddress,
+  options: Pick<ServiceOptions, 'log' | 'logLevel' | 'rateLimit'>,
+): Promise<RunningService> {
+  const app = await buildAccessService(
+    access,
+    { logger: loggerOptions(options), genReqId: requestId },
+    options.rateLimit ?? DEFAULT_RATE_LIMIT,
+  );
+  return listenOn(app, listen);
+}
+
+async function listenOn(app: FastifyInstance, listen: ListenAddress): Promise<RunningService> {
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (error) {

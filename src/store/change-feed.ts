@@ -8,7 +8,9 @@ export interface ChangeFeed {
   /**
    * A number that moves whenever another connection has committed a change since the last call,
    * or null when the feed cannot tell (its connection is gone): then nothing may be kept.
+   * `exact` asks the source itself now (SQLite), where the feed may otherwise reuse an answer a
+   * millisecond old: access checks must see every commit made before they began.
    */
-  generation(): number | null;
+  generation(exact?: boolean): number | null;
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 // What `portalform serve` runs (flags in serve.ts): opens the portal engine on the state, starts the
 // HTTP service with its pages, the mail sender and the sign-up sweep, and drains on SIGTERM or SIGINT.
+import { openAccessChecker, type OpenAccessChecker } from '../../access/index.js';
+import { parseAccessClients } from '../../service/routes/access.js';
 import { checkMailOptions, startMailSender, type MailLogger, type MailSender } from '../../mail/index.js';
 import { storeOf } from '../../options.js';
 import { consoleTokensFrom, consoleWarning, pagesFor } from '../../pages/index.js';
@@ -12,6 +14,7 @@ import {
   parseListen,
   parsePositive,
   parsePublicUrl,
+  startAccessListener,
   startService,
   startSignUpExpiry,
 } from '../../service/serve.js';
@@ -29,6 +32,8 @@ export interface ServeFlags {
   poolSize?: string;
   smtpUrl?: string;
   mailFrom?: string;
+  accessListen?: string;
+  accessClients?: string;
 }
 
 export async function runServe(flags: ServeFlags): Promise<void> {
@@ -55,16 +60,30 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   const consoleTokens = consoleTokensFrom(process.env.PORTALFORM_CONSOLE_TOKEN);
   const pages = pagesFor({ consoleTokens, store, ...(loginAttempts ? { loginAttempts } : {}) });
   process.stderr.write(consoleWarning(consoleTokens) ?? '');
+  const access = await openAccess(flags, poolSize, loginAttempts).catch(async (error: unknown) => {
+    await Promise.all([engine.close(), store.close(), mailStore.close()]);
+    throw error;
+  });
   const service = await startService(engine, listen, {
     publicUrl,
     rateLimit,
     trustProxy,
     logLevel: flags.logLevel,
     pages,
+    access: access.checks,
   }).catch(async (error: unknown) => {
-    await Promise.all([store.close(), mailStore.close()]);
+    await Promise.all([store.close(), mailStore.close(), access.opened.close()]);
     throw error;
   });
+  const accessService = access.listen
+    ? await startAccessListener(access.checks, access.listen, { logLevel: flags.logLevel, rateLimit }).catch(
+        async (error: unknown) => {
+          await service.app.close();
+          await Promise.all([store.close(), mailStore.close(), access.opened.close()]);
+          throw error;
+        },
+      )
+    : null;
   const log: MailLogger = {
     info: (message) => service.app.log.info(message),
     warn: (message) => service.app.log.warn(message),
@@ -78,9 +97,14 @@ export async function runServe(flags: ServeFlags): Promise<void> {
   process.stderr.write(
     `portalform serve: listening on ${service.url}${publicUrl ? ` (public URL ${publicUrl})` : ''}\n`,
   );
-  const signal = await drainOnSignal(service, () => expiry.stop()).finally(async () => {
+  if (accessService) process.stderr.write(`portalform serve: access checks on ${accessService.url}\n`);
+  const stopJobs = async () => {
+    await expiry.stop();
+    await accessService?.app.close();
+  };
+  const signal = await drainOnSignal(service, stopJobs).finally(async () => {
     await sender?.stop();
-    await Promise.all([store.close(), mailStore.close()]);
+    await Promise.all([store.close(), mailStore.close(), access.opened.close()]);
   });
   process.stderr.write(`portalform serve: stopped on ${signal}, every request answered\n`);
 }
@@ -98,6 +122,31 @@ async function startMail(
     log.error(`mail: could not write the first verification messages: ${errorMessage(error)}`);
   }
   return startMailSender(options);
+}
+
+/** The access checks (docs/access-checks.md): their checker on a state handle of its own, who may ask, and where. */
+async function openAccess(flags: ServeFlags, poolSize: number, loginAttempts: number | undefined) {
+  const accessListen = flags.accessListen ?? process.env.PORTALFORM_ACCESS_LISTEN;
+  const listen = accessListen ? parseListen(accessListen, '--access-listen') : null;
+  const clients = parseAccessClients(flags.accessClients ?? process.env.PORTALFORM_ACCESS_CLIENTS);
+  const opened = await openAccessChecker({
+    ...(flags.state ? { state: flags.state } : {}),
+    ...(flags.stateKeyFile ? { stateKey: readStateKeyFile(flags.stateKeyFile) } : {}),
+    ...(loginAttempts ? { loginAttempts } : {}),
+    poolSize,
+  });
+  process.stderr.write(unrecoverableWarning(opened));
+  return { opened, listen, checks: { checker: opened.checker, clients, separate: listen !== null } };
+}
+
+/** hmac-auth and HS* jwt credentials need the secret itself (docs/access-checks.md). */
+function unrecoverableWarning(access: OpenAccessChecker): string {
+  if (access.unrecoverable === 0) return '';
+  return (
+    `portalform serve: warning: ${access.unrecoverable} hmac-auth or HS* jwt credential(s) cannot pass an access check ` +
+    '(secret not recoverable): serve needs the state key and each needs an encrypted copy; `portalform plan` lists them, ' +
+    'and `apply --rotate ADDR` (a rotation in the portal for a self-made one) gives each one\n'
+  );
 }
 
 function trustProxyOf(value: string | undefined): boolean | string | undefined {

@@ -38,6 +38,16 @@ export function registerServe(program: Command): void {
       '--pool-size <n>',
       `PostgreSQL: connections to the state at most (env PORTALFORM_POOL_SIZE, default ${DEFAULT_SERVICE_POOL_SIZE})`,
     )
+    .option(
+      '--access-listen <host:port>',
+      'serve the access checks (docs/access-checks.md) on a listener of their own; the main one then answers 404 ' +
+        'to them (env PORTALFORM_ACCESS_LISTEN)',
+    )
+    .option(
+      '--access-clients <list>',
+      'the addresses or CIDRs, comma-separated, that may ask for access checks; any other gets a 404 (env ' +
+        'PORTALFORM_ACCESS_CLIENTS, default loopback)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (default info)')
     .addHelpText(
       'after',

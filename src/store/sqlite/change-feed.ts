@@ -18,10 +18,10 @@ export function dataVersionFeed(database: SqliteDatabase.Database): ChangeFeed {
   let askedAt = Number.NEGATIVE_INFINITY;
   let version = 0;
   return {
-    generation() {
+    generation(exact = false) {
       if (!open || !database.open) return null;
       const now = performance.now(); // the global: node:perf_hooks loads on first use, in `serve` only
-      if (now - askedAt >= RECHECK_MS) {
+      if (exact || now - askedAt >= RECHECK_MS) {
         version = statement.get() as number;
         askedAt = now;
       }
