@@ -82,7 +82,9 @@ describe('the npm package', () => {
       },
     );
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/^Success! \d+ developers(, \d+ APIs?)?( and \d+ applications?)? in \d+ files are valid\.\n$/);
+    expect(result.stdout).toMatch(
+      /^Success! \d+ developers(, \d+ APIs?)?( and \d+ applications?)? in \d+ files are valid\.\n$/,
+    );
     expect(result.status).toBe(0);
   });
 });
