@@ -96,6 +96,19 @@ describe.each(BACKENDS)('access check limits on $name', (backend) => {
     expect(health).toContain(429);
   });
 
+  it('answers a check with no body even where the service refuses the URL itself', async () => {
+    // A repeated query parameter is the original request's business, not a problem to answer.
+    const repeated = await c.check('/api/v1/access/payments/v1/charges?a=1&a=2', KEY);
+    expect(repeated.statusCode).toBe(200);
+    expect(repeated.body).toBe('');
+    const tooLong = await c.check(`/api/v1/access/payments/${'x'.repeat(9000)}`, KEY);
+    expect(tooLong.statusCode).toBe(414);
+    expect(tooLong.body).toBe('');
+    expect(tooLong.headers['content-length']).toBe('0');
+    // Elsewhere the same refusals stay problems.
+    expect((await c.app.inject({ url: '/api/v1/apis?a=1&a=2' })).headers['content-type']).toMatch(/problem\+json/);
+  });
+
   it('serves the checks on a listener of their own with --access-listen, the main one answering 404 to them', async () => {
     const engine = await openPortal({ state: c.ws.state, cwd: c.ws.dir, env: {}, stateKey: c.stateKey });
     const clients = parseAccessClients('127.0.0.1');

@@ -23,7 +23,6 @@ import {
   readApiRegistrations,
   readApiSummaries,
   readApiSummary,
-  readApplicationCredentialCounts,
   readDeveloperApplications,
   readRegistrationRequests,
 } from '../store/console-applications.js';
@@ -167,13 +166,7 @@ export class ConsoleReadModel {
    * Each counts its own credentials, as its page lists them: its applications' are theirs.
    */
   async developers(query: DeveloperQuery): Promise<{ developers: DeveloperRow[]; next: string | null }> {
-    const page = await readDeveloperPage(this.db(), this.store.backend.kind, query);
-    const held = await readApplicationCredentialCounts(
-      this.db(),
-      page.developers.map((d) => d.email),
-    );
-    const developers = page.developers.map((d) => ({ ...d, credentials: d.credentials - (held.get(d.email) ?? 0) }));
-    return { developers, next: page.next };
+    return readDeveloperPage(this.db(), this.store.backend.kind, query);
   }
 
   /** One developer; the credentials its applications hold are shown under them, not among its own. */
@@ -183,9 +176,7 @@ export class ConsoleReadModel {
       readDeveloperApplications(this.db(), email),
     ]);
     if (!detail) return null;
-    const held = new Set(applications.flatMap((a) => a.credentials.map((c) => c.id)));
-    const credentials = detail.credentials.filter((c) => !held.has(c.id));
-    return { developer: { ...detail.developer, credentials: credentials.length }, credentials, applications };
+    return { ...detail, applications };
   }
 
   /** The portal's `autoApproveRegistrations`, which decides for an API that does not set its own. */

@@ -50,14 +50,18 @@ export function clientError(error: NodeJS.ErrnoException, socket: Socket): void 
 
 /**
  * A URL over MAX_URL_LENGTH is answered 414 at once; a query parameter given more than once is a
- * 400 naming it, thrown so that the pages answer it as a page and the API as a problem.
+ * 400 naming it, thrown so that the pages answer it as a page and the API as a problem. URLs that
+ * `isBodiless` picks (the access checks, which answer a proxy with a status and headers only) get the 414
+ * without a body and keep their query as the route reads it.
  */
-export function useRequestGuards(app: FastifyInstance): void {
+export function useRequestGuards(app: FastifyInstance, isBodiless: (url: string) => boolean = () => false): void {
   app.addHook('onRequest', (request, reply, done) => {
     if (request.url.length > MAX_URL_LENGTH) {
-      sendProblem(reply, tooLong);
+      if (isBodiless(request.url)) reply.code(414).header('content-length', '0').send();
+      else sendProblem(reply, tooLong);
       return;
     }
+    if (isBodiless(request.url)) return done();
     const query = request.query as Record<string, unknown> | undefined;
     const repeated = query ? Object.keys(query).find((name) => Array.isArray(query[name])) : undefined;
     if (repeated === undefined) return done();

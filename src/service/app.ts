@@ -67,7 +67,7 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   useStrictJson(app);
 
   useSecurityHeaders(app);
-  useRequestGuards(app);
+  useRequestGuards(app, isAccessPath);
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     max: options.rateLimit ?? DEFAULT_RATE_LIMIT,

@@ -151,20 +151,6 @@ export async function readDeveloperApplications(conn: Conn, email: string): Prom
   }));
 }
 
-/** How many credentials the developers' applications hold, by developer email (none: absent). */
-export async function readApplicationCredentialCounts(conn: Conn, emails: string[]): Promise<Map<string, number>> {
-  if (emails.length === 0) return new Map();
-  const rows = await conn
-    .selectFrom('pf_credentials as c')
-    .innerJoin('pf_developers as d', 'd.id', 'c.developer_id')
-    .select(['d.email', sql<number>`count(*)`.as('n')])
-    .where('c.application_id', 'is not', null)
-    .where('d.email', 'in', emails)
-    .groupBy('d.email')
-    .execute();
-  return new Map(rows.map((r) => [r.email, Number(r.n)]));
-}
-
 /** Every API by name, with how many registrations it holds in each status. */
 export async function readApiSummaries(conn: Conn): Promise<ApiSummary[]> {
   const [apis, counts] = await Promise.all([
