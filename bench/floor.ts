@@ -12,6 +12,9 @@ import { parseAllDocuments } from 'yaml';
 
 const [command, ...args] = process.argv.slice(2);
 
+/** The tables a plan reads and a first apply writes, parents first (foreign keys). */
+const TABLES = ['pf_developers', 'pf_apis', 'pf_applications', 'pf_credentials', 'pf_registrations'];
+
 function manifestFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
@@ -39,21 +42,21 @@ function parseAll(dir: string): { ms: number; documents: number } {
 function sqliteRead(file: string): { ms: number; rows: number } {
   const start = performance.now();
   const db = new Database(file, { readonly: true, fileMustExist: true });
-  const developers = db.prepare('select * from pf_developers').all();
-  const credentials = db.prepare('select * from pf_credentials').all();
+  let rows = 0;
+  for (const table of TABLES) rows += db.prepare(`select * from ${table}`).all().length;
   db.close();
-  return { ms: performance.now() - start, rows: developers.length + credentials.length };
+  return { ms: performance.now() - start, rows };
 }
 
 function sqliteBulkInsert(source: string, target: string): { ms: number; rows: number } {
   const from = new Database(source, { readonly: true, fileMustExist: true });
-  const schema = from
-    .prepare(
-      "select sql from sqlite_master where type = 'table' and name in ('pf_developers', 'pf_credentials') order by name desc",
-    )
-    .all() as Array<{ sql: string }>;
-  const developers = from.prepare('select * from pf_developers').raw().all() as unknown[][];
-  const credentials = from.prepare('select * from pf_credentials').raw().all() as unknown[][];
+  const schemaOf = from.prepare(
+    "select sql from sqlite_master where tbl_name = ? and type in ('table', 'index') and sql is not null order by type desc",
+  );
+  const schema = TABLES.flatMap((table) => schemaOf.all(table) as Array<{ sql: string }>);
+  const data = TABLES.map(
+    (table) => [table, from.prepare(`select * from ${table}`).raw().all() as unknown[][]] as const,
+  );
   from.close();
   for (const suffix of ['', '-wal', '-shm']) rmSync(target + suffix, { force: true });
   const db = new Database(target);
@@ -68,12 +71,11 @@ function sqliteBulkInsert(source: string, target: string): { ms: number; rows: n
     for (const row of rows) statement.run(row);
   };
   db.transaction(() => {
-    insert('pf_developers', developers);
-    insert('pf_credentials', credentials);
+    for (const [table, rows] of data) insert(table, rows);
   })();
   const ms = performance.now() - start;
   db.close();
-  return { ms, rows: developers.length + credentials.length };
+  return { ms, rows: data.reduce((n, [, rows]) => n + rows.length, 0) };
 }
 
 async function pgClient(url: string, schema: string): Promise<pg.Client> {
@@ -85,26 +87,24 @@ async function pgClient(url: string, schema: string): Promise<pg.Client> {
 async function pgRead(url: string, schema: string): Promise<{ ms: number; rows: number }> {
   const start = performance.now();
   const client = await pgClient(url, schema);
-  const developers = await client.query('select * from pf_developers');
-  const credentials = await client.query('select * from pf_credentials');
+  let rows = 0;
+  for (const table of TABLES) rows += (await client.query(`select * from ${table}`)).rowCount!;
   await client.end();
-  return { ms: performance.now() - start, rows: developers.rowCount! + credentials.rowCount! };
+  return { ms: performance.now() - start, rows };
 }
 
 async function pgBulkInsert(url: string, schema: string, scratch: string): Promise<{ ms: number; rows: number }> {
   const client = await pgClient(url, schema);
-  const developers = await client.query({ text: 'select * from pf_developers', rowMode: 'array' });
-  const credentials = await client.query({ text: 'select * from pf_credentials', rowMode: 'array' });
+  const data: Array<[string, pg.QueryResult]> = [];
+  for (const table of TABLES)
+    data.push([table, await client.query({ text: `select * from ${table}`, rowMode: 'array' })]);
   await client.query(`drop schema if exists "${scratch}" cascade`);
   await client.query(`create schema "${scratch}"`);
-  await client.query(`create table "${scratch}".pf_developers (like "${schema}".pf_developers including all)`);
-  await client.query(`create table "${scratch}".pf_credentials (like "${schema}".pf_credentials including all)`);
+  for (const table of TABLES)
+    await client.query(`create table "${scratch}".${table} (like "${schema}".${table} including all)`);
   const start = performance.now();
   await client.query('begin');
-  for (const [table, result] of [
-    ['pf_developers', developers],
-    ['pf_credentials', credentials],
-  ] as const) {
+  for (const [table, result] of data) {
     const rows = result.rows as unknown[][];
     const columns = result.fields.length;
     const per = Math.floor(60_000 / columns);
@@ -120,7 +120,7 @@ async function pgBulkInsert(url: string, schema: string, scratch: string): Promi
   const ms = performance.now() - start;
   await client.query(`drop schema "${scratch}" cascade`);
   await client.end();
-  return { ms, rows: developers.rowCount! + credentials.rowCount! };
+  return { ms, rows: data.reduce((n, [, result]) => n + result.rowCount!, 0) };
 }
 
 async function main(): Promise<void> {

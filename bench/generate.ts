@@ -1,5 +1,7 @@
 // Generates a synthetic portal for the benchmark: deterministic (seeded), every status, all six
-// credential types, ~2.9 credentials per developer, secrets as references or omitted.
+// credential types, ~2.9 credentials per developer, secrets as references or omitted, a few APIs,
+// and one application per approved developer holding a quarter of the portal's credentials and
+// one registration (docs/applications.md).
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -70,7 +72,28 @@ export interface Developer {
   customId?: string;
   meta?: Record<string, string>;
   credentials: Array<Record<string, unknown>>;
+  applications?: Application[];
 }
+
+export interface Application {
+  name: string;
+  description?: string;
+  credentials: Array<Record<string, unknown>>;
+  registrations: Array<{ api: string; status: string }>;
+}
+
+/** The APIs the generated portal declares (in its first manifest file). */
+export const APIS = ['payments', 'search', 'analytics', 'orders'] as const;
+const REGISTRATION_STATUSES = [
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'approved',
+  'pending',
+  'rejected',
+];
 
 export interface Generated {
   developers: Developer[];
@@ -88,7 +111,56 @@ export function generatePortal(shape: PortalShape): Generated {
   const secretFiles = new Map<string, string>();
   const developers: Developer[] = [];
   for (let i = 0; i < shape.developers; i++) developers.push(makeDeveloper(i, shape, secretFiles));
+  addApplications(developers);
   return { developers, secretFiles, pems };
+}
+
+/**
+ * Gives every approved developer one application with one registration, and moves a quarter of all
+ * credentials into them: every k-th non-acl credential of the approved developers (an application
+ * holds no acl), so the count is exact and the choice needs no random draws (the developers above
+ * stay as they were before applications). A moved credential keeps its values, so the values Kong
+ * needs unique stay unique; its identity is unique within the application as it was within the
+ * developer.
+ */
+function addApplications(developers: Developer[]): void {
+  const total = developers.reduce((n, d) => n + d.credentials.length, 0);
+  const eligible = developers
+    .filter((d) => d.status === 'approved')
+    .reduce((n, d) => n + d.credentials.filter((c) => c.type !== 'acl').length, 0);
+  const stride = eligible / Math.floor(total / 4);
+  let seen = 0;
+  let next = 0;
+  for (const [i, d] of developers.entries()) {
+    if (d.status !== 'approved') continue;
+    const application: Application = {
+      name: i % 3 === 0 ? 'billing' : 'main',
+      credentials: [],
+      registrations: [
+        { api: APIS[i % APIS.length]!, status: REGISTRATION_STATUSES[i % REGISTRATION_STATUSES.length]! },
+      ],
+    };
+    if (i % 2 === 0) application.description = `Application of developer ${i}`;
+    const kept: Array<Record<string, unknown>> = [];
+    for (const c of d.credentials) {
+      if (c.type !== 'acl' && seen++ >= next) {
+        application.credentials.push(c);
+        next += stride;
+      } else kept.push(c);
+    }
+    d.credentials = kept;
+    d.applications = [application];
+  }
+}
+
+/** Credentials held by a developer and its applications. */
+export function credentialCount(d: Developer): number {
+  return d.credentials.length + (d.applications ?? []).reduce((n, a) => n + a.credentials.length, 0);
+}
+
+/** Every credential of a developer, its applications' included. */
+export function allCredentials(d: Developer): Array<Record<string, unknown>> {
+  return [...d.credentials, ...(d.applications ?? []).flatMap((a) => a.credentials)];
 }
 
 function makeDeveloper(i: number, shape: PortalShape, secretFiles: Map<string, string>): Developer {
@@ -151,6 +223,12 @@ function makeDeveloper(i: number, shape: PortalShape, secretFiles: Map<string, s
  */
 export function changeDeveloper(d: Developer, i: number, variant = 0): Developer | null {
   const copy: Developer = { ...d, credentials: d.credentials.map((c) => ({ ...c })) };
+  if (d.applications)
+    copy.applications = d.applications.map((a) => ({
+      ...a,
+      credentials: a.credentials.map((c) => ({ ...c })),
+      registrations: a.registrations.map((r) => ({ ...r })),
+    }));
   switch (((i / 100 + variant) % 6) | 0) {
     case 0:
       copy.fullName = `${d.fullName} (renamed${variant})`;
@@ -201,7 +279,10 @@ export function withChanges(developers: Developer[], changed: (i: number) => boo
 /** YAML for a list of developers, written by hand: fast and stable. */
 export function manifestYaml(developers: Developer[], withPortal: boolean): string {
   const lines: string[] = ['# yaml-language-server: $schema=../schemas/manifest.schema.json', 'version: 1'];
-  if (withPortal) lines.push('portal:', '  credentialTypes: [key-auth, basic-auth, oauth2, hmac-auth, jwt, acl]');
+  if (withPortal) {
+    lines.push('portal:', '  credentialTypes: [key-auth, basic-auth, oauth2, hmac-auth, jwt, acl]', 'apis:');
+    for (const name of APIS) lines.push(`  - name: ${name}`, `    title: ${JSON.stringify(`${name} API`)}`);
+  }
   lines.push('developers:');
   for (const d of developers) {
     lines.push(`  - email: ${d.email}`, `    fullName: ${JSON.stringify(d.fullName)}`, `    status: ${d.status}`);
@@ -212,14 +293,27 @@ export function manifestYaml(developers: Developer[], withPortal: boolean): stri
           .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
           .join(', ')} }`,
       );
-    if (d.credentials.length === 0) continue;
-    lines.push('    credentials:');
-    for (const c of d.credentials) {
-      const entries = Object.entries(c);
-      lines.push(`      - ${entries.map(([k, v]) => `${k}: ${flow(v)}`).join('\n        ')}`);
+    if (d.credentials.length > 0) lines.push('    credentials:', ...credentialLines(d.credentials, '      '));
+    if (!d.applications?.length) continue;
+    lines.push('    applications:');
+    for (const a of d.applications) {
+      lines.push(`      - name: ${a.name}`);
+      if (a.description) lines.push(`        description: ${JSON.stringify(a.description)}`);
+      if (a.credentials.length > 0) lines.push('        credentials:', ...credentialLines(a.credentials, '          '));
+      lines.push('        registrations:');
+      for (const r of a.registrations) lines.push(`          - { api: ${r.api}, status: ${r.status} }`);
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function credentialLines(credentials: Array<Record<string, unknown>>, indent: string): string[] {
+  return credentials.map(
+    (c) =>
+      `${indent}- ${Object.entries(c)
+        .map(([k, v]) => `${k}: ${flow(v)}`)
+        .join(`\n${indent}  `)}`,
+  );
 }
 
 function flow(value: unknown): string {

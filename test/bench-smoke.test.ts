@@ -56,6 +56,14 @@ it('runs the benchmark at 1k developers and writes its results', () => {
     expect(scale.layouts['100-files'].steps.oneChangePlanUnmanaged.medianMs).toBeGreaterThan(0);
     expect(scale.layouts['100-files'].steps.noopPlanUnmanaged.medianMs).toBeGreaterThan(0);
     expect(Object.keys(results.ratios).length).toBeGreaterThan(0);
+    // Applications: one per approved developer with one registration, a quarter of the credentials.
+    const apps = scale.applications;
+    expect(apps.applications).toBeGreaterThan(700);
+    expect(apps.registrations).toBe(apps.applications);
+    expect(apps.credentials).toBe(Math.floor(scale.credentials / 4));
+    // The state the first apply wrote holds them: the floor reads every row of the five tables.
+    const rows = scale.developers + scale.credentials + apps.apis + apps.applications + apps.registrations;
+    expect(scale.layouts['100-files'].steps.floor.inner.rows).toBe(rows);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
