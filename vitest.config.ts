@@ -36,6 +36,7 @@ const UNIT = [
 const SCALE = [
   'bench-portal-smoke',
   'bench-smoke',
+  'bench-terraform-smoke',
   'console-history-scale',
   'console-scale',
   'crash',
