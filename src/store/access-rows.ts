@@ -86,6 +86,8 @@ export interface SecretCheckedRow {
   identity: string;
   origin: string;
   encrypted: boolean;
+  /** Whether portalform generated the secret (else the manifests or the developer gave it). */
+  generated: boolean;
 }
 
 /** Every hmac-auth and HS* jwt credential, for `plan`'s warning about those no check can verify. */
@@ -106,5 +108,6 @@ export async function secretCheckedCredentials(conn: Conn): Promise<SecretChecke
       ...row,
       application: row.application ?? null,
       encrypted: Boolean(JSON.parse(secrets).secret?.ciphertext),
+      generated: JSON.parse(secrets).secret?.generated === true,
     }));
 }
