@@ -5,7 +5,7 @@
 import { canonicalEmail } from '../util/canonical-email.js';
 import { STATUSES, type Status } from '../model.js';
 import type { Conn } from './backend.js';
-import type { CredentialRow } from './developer-listing.js';
+import { type CredentialRow, credentialRowOf } from './developer-listing.js';
 import { sql } from './kysely.js';
 import { toApi } from './api-rows.js';
 import type { StoredApi } from './types.js';
@@ -134,17 +134,7 @@ export async function readDeveloperApplications(conn: Conn, email: string): Prom
     descriptionManaged: Number(a.description_managed) === 1,
     origin: a.origin,
     createdAt: a.created_at,
-    credentials: credentials
-      .filter((c) => c.application_id === a.id)
-      .map((c) => ({
-        id: c.id,
-        type: c.type,
-        identity: c.identity,
-        fields: JSON.parse(c.fields),
-        active: Number(c.active) === 1,
-        origin: c.origin,
-        createdAt: c.created_at,
-      })),
+    credentials: credentials.filter((c) => c.application_id === a.id).map(credentialRowOf),
     registrations: registrations
       .filter((r) => r.application_id === a.id)
       .map((r) => ({ api: r.api, status: r.status as Status, origin: r.origin, createdAt: r.created_at })),

@@ -151,14 +151,27 @@ export async function readDeveloperDetail(conn: Conn, email: string): Promise<De
       meta: JSON.parse(row.meta),
       credentials: credentials.length,
     },
-    credentials: credentials.map((c) => ({
-      id: c.id,
-      type: c.type,
-      identity: c.identity,
-      fields: JSON.parse(c.fields),
-      active: Number(c.active) === 1,
-      origin: c.origin,
-      createdAt: c.created_at,
-    })),
+    credentials: credentials.map(credentialRowOf),
+  };
+}
+
+/** A credential's row as the console lists it: non-secret fields only. */
+export function credentialRowOf(c: {
+  id: string;
+  type: string;
+  identity: string;
+  fields: string;
+  active: number;
+  origin: string;
+  created_at: string;
+}): CredentialRow {
+  return {
+    id: c.id,
+    type: c.type,
+    identity: c.identity,
+    fields: JSON.parse(c.fields),
+    active: Number(c.active) === 1,
+    origin: c.origin,
+    createdAt: c.created_at,
   };
 }
