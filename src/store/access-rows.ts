@@ -1,6 +1,7 @@
 // The reads an access check makes (docs/access-checks.md): one credential by its type and unique
 // value (the index of pf_credentials_unique_value), what its owner may call, the APIs and the
 // portal's settings. Read only: an access check never writes the state.
+import { sql } from './kysely.js';
 import type { Conn } from './backend.js';
 
 /** A credential as a check needs it, with its developer and, for an application's, the application's name. */
@@ -48,17 +49,25 @@ export async function accessCredential(
     .executeTakeFirst() as Promise<AccessCredentialRow | undefined>;
 }
 
-/** The developer's acl groups (its own acl credentials, never an application's). */
+/**
+ * The developer's acl groups (its own acl credentials, never an application's). The application
+ * is matched as pf_credentials_identity indexes it, so the read is one range of that index: with
+ * `application_id is null` the planner may walk every acl credential of the portal instead.
+ */
 export async function aclGroupsOf(conn: Conn, developerId: string): Promise<string[]> {
-  const rows = await conn
+  const rows = await aclGroupsQuery(conn, developerId).execute();
+  return rows.map((row) => row.identity);
+}
+
+/** The query of aclGroupsOf, for a test to see how the database plans it. */
+export function aclGroupsQuery(conn: Conn, developerId: string) {
+  return conn
     .selectFrom('pf_credentials')
     .select('identity')
     .where('developer_id', '=', developerId)
+    .where(sql`coalesce(application_id, '')`, '=', '')
     .where('type', '=', 'acl')
-    .where('application_id', 'is', null)
-    .orderBy('identity')
-    .execute();
-  return rows.map((row) => row.identity);
+    .orderBy('identity');
 }
 
 /** The APIs to which the application holds an approved registration. */
