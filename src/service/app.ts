@@ -3,7 +3,7 @@
 // only parse input and call the engine.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifySchema, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifySchema, type FastifyServerOptions } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -51,6 +51,10 @@ export async function buildService(engine: PortalEngine, options: ServiceOptions
   const app = Fastify({
     logger: loggerOptions(options),
     genReqId: requestId,
+    // Access checks log their refusals themselves (routes/access.ts), as on their own listener.
+    logController: new LogController({
+      disableRequestLogging: (request: { url?: string }) => isAccessPath(request.url ?? ''),
+    }),
     bodyLimit: BODY_LIMIT,
     trustProxy: options.trustProxy ?? false,
     ajv: { customOptions: AJV_SERVICE_OPTIONS },

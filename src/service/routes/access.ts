@@ -4,6 +4,7 @@
 // never reads a session, a cookie or a CSRF token: it only hands the request to the checker.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import Fastify, {
+  LogController,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
@@ -13,6 +14,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import { PortalformError } from '../../errors.js';
 import { unavailable, type AccessAnswer, type AccessChecker } from '../../access/index.js';
 import { handleNotFound } from '../../http/problem.js';
+import { lazyChildLogger } from '../../http/request-logger.js';
 
 export const ACCESS_PREFIX = '/api/v1/access';
 
@@ -147,7 +149,15 @@ export async function buildAccessService(
   server: Pick<FastifyServerOptions, 'logger' | 'genReqId'>,
   rateLimit = 600,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ ...server, return503OnClosing: true, forceCloseConnections: 'idle' });
+  const app = Fastify({
+    ...server,
+    // A check is logged when it is refused, with its reason (answerCheck): the proxy's own access
+    // log has every request, and a child logger per check would be made for nothing.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
   app.setNotFoundHandler(handleNotFound);
   // Any other address is held to --rate-limit here too, its 404s included. An access client's check
   // skips the limiter altogether: on this listener that is nearly every request.
