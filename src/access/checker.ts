@@ -64,7 +64,13 @@ export class AccessChecker {
     if (verified.kind === 'throttled') return throttled(verified.retryAfter);
     if (verified.kind === 'refused')
       return unauthorized(`${presented.type}: ${verified.reason}`, readsBasic, verified.credentialId);
-    return authorize(verified.credential, verified.identifier, request.api, apis);
+    const { credential, identifier } = verified;
+    // The answer a credential earns is the same until the cache drops the credential with its memo.
+    const known = credential.memo.allowed?.get(request.api);
+    if (known) return known;
+    const answer = authorize(credential, identifier, request.api, apis);
+    if (answer.status === 200) (credential.memo.allowed ??= new Map()).set(request.api, answer);
+    return answer;
   }
 
   private verify(presented: PresentedCredential, context: VerifyContext): Promise<Verified> {

@@ -7,6 +7,7 @@
 import type { PortalSettings } from '../model.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { StoredSecret } from '../store/types.js';
+import type { AccessAnswer } from './answer.js';
 
 /** Past this many credentials kept, the cache starts over: memory stays bounded. */
 const MAX_CREDENTIALS = 200_000;
@@ -19,6 +20,8 @@ export interface CredentialMemo {
   jwtKey?: unknown;
   /** An hmac-auth or HS* jwt secret, decrypted once. */
   secret?: string;
+  /** The answers that let it call, by the API asked about (null: `/api/v1/access`). */
+  allowed?: Map<string | null, AccessAnswer>;
 }
 
 /** A credential and what its owner may call, as one check needs it. */
