@@ -93,6 +93,16 @@ const ownImportMetaUrl = {
   },
 };
 
+/**
+ * Smaller code reads and deserializes faster at every start; names are kept for messages that show
+ * them (an error's type in a log record is its class's name). `keepNames` keeps them by a call that
+ * names each function as it is made, closures included: in the server, which makes closures on every
+ * request, that cost more than the rest of an access check (docs/performance.md). The server's
+ * bundle keeps names by not renaming identifiers instead, and is larger for it; it is read once.
+ */
+const KEEP_NAMES = { minify: true, keepNames: true };
+const OWN_NAMES = { minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: false, keepNames: false };
+
 /** The CLI's bundle leaves the server out: the launcher runs `serve` from the server's bundle, so this is never called. */
 const withoutServer = {
   name: 'without-server',
@@ -105,7 +115,7 @@ const withoutServer = {
   },
 };
 
-async function bundle(name, plugins) {
+async function bundle(name, plugins, naming = KEEP_NAMES) {
   const result = await build({
     stdin: {
       contents: "export { main } from './src/cli/program.js';\n",
@@ -125,9 +135,7 @@ async function bundle(name, plugins) {
       js: "const __pfUrl = (relative) => new URL(relative, require('node:url').pathToFileURL(__filename)).href;",
     },
     legalComments: 'none',
-    // Smaller code reads and deserializes faster at every start; names are kept for messages that show them.
-    minify: true,
-    keepNames: true,
+    ...naming,
     logLevel: 'warning',
     metafile: true,
   });
@@ -137,7 +145,7 @@ async function bundle(name, plugins) {
 for (const name of await readdir(CMD)) {
   if (name.startsWith('portalform-')) await rm(path.join(CMD, name)); // bundles, chunks and caches of an earlier build
 }
-const sizes = { cli: await bundle('cli', [withoutServer]), serve: await bundle('serve', []) };
+const sizes = { cli: await bundle('cli', [withoutServer]), serve: await bundle('serve', [], OWN_NAMES) };
 
 // Trained with the V8 flags a plain `portalform` run has: a cache made under other flags is rejected.
 const { NODE_OPTIONS: _flags, ...env } = process.env;
