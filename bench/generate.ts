@@ -43,7 +43,8 @@ const STATUSES = [
   'revoked',
   'rejected',
 ] as const;
-const GROUPS = ['partners', 'internal', 'beta', 'gold', 'silver', 'analytics', 'payments', 'search'];
+/** The acl groups the developers are given, one or two each. */
+export const GROUPS = ['partners', 'internal', 'beta', 'gold', 'silver', 'analytics', 'payments', 'search'];
 const COMPANIES = [
   'Analytical Engines',
   'Difference Works',
@@ -277,11 +278,15 @@ export function withChanges(developers: Developer[], changed: (i: number) => boo
 }
 
 /** YAML for a list of developers, written by hand: fast and stable. */
-export function manifestYaml(developers: Developer[], withPortal: boolean): string {
+/** `apiGroups`: the acl groups every API lets call (none by default: only applications' registrations may). */
+export function manifestYaml(developers: Developer[], withPortal: boolean, apiGroups: readonly string[] = []): string {
   const lines: string[] = ['# yaml-language-server: $schema=../schemas/manifest.schema.json', 'version: 1'];
   if (withPortal) {
     lines.push('portal:', '  credentialTypes: [key-auth, basic-auth, oauth2, hmac-auth, jwt, acl]', 'apis:');
-    for (const name of APIS) lines.push(`  - name: ${name}`, `    title: ${JSON.stringify(`${name} API`)}`);
+    for (const name of APIS) {
+      lines.push(`  - name: ${name}`, `    title: ${JSON.stringify(`${name} API`)}`);
+      if (apiGroups.length > 0) lines.push(`    aclGroups: [${apiGroups.join(', ')}]`);
+    }
   }
   lines.push('developers:');
   for (const d of developers) {
@@ -332,22 +337,33 @@ function flow(value: unknown): string {
 }
 
 /** Writes the portal as `files` manifests (developers split evenly) plus its secret and key files. */
-export function writePortal(dir: string, developers: Developer[], generated: Generated, files: number): string[] {
+export function writePortal(
+  dir: string,
+  developers: Developer[],
+  generated: Generated,
+  files: number,
+  apiGroups: readonly string[] = [],
+): string[] {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'secrets'), { recursive: true });
   mkdirSync(path.join(dir, 'keys'), { recursive: true });
   for (const [file, content] of generated.secretFiles) writeFileSync(path.join(dir, file), content);
   for (const [i, pem] of generated.pems.entries()) writeFileSync(path.join(dir, `keys/bench-${i}.pem`), pem);
-  return writeManifests(dir, developers, files);
+  return writeManifests(dir, developers, files, apiGroups);
 }
 
 /** (Re)writes the manifest files: `files` of them, developers split evenly, the portal block in the first. */
-export function writeManifests(dir: string, developers: Developer[], files: number): string[] {
+export function writeManifests(
+  dir: string,
+  developers: Developer[],
+  files: number,
+  apiGroups: readonly string[] = [],
+): string[] {
   const written: string[] = [];
   const per = Math.ceil(developers.length / files);
   for (let f = 0; f < files; f++) {
     const file = path.join(dir, files === 1 ? 'portal.yaml' : `portal-${String(f).padStart(3, '0')}.yaml`);
-    writeFileSync(file, manifestYaml(developers.slice(f * per, (f + 1) * per), f === 0));
+    writeFileSync(file, manifestYaml(developers.slice(f * per, (f + 1) * per), f === 0, apiGroups));
     written.push(file);
   }
   return written;
