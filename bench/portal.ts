@@ -127,6 +127,31 @@ function cannon(options: autocannon.Options): { result: Promise<autocannon.Resul
   return { result, stop: () => instance?.stop() };
 }
 
+/**
+ * RATIO_ROUNDS rounds of the bare route and of the measured one, alternating, at 32 connections:
+ * this machine's speed drifts within a run, and a ratio of two measurements taken one after the
+ * other would carry the drift. The median round of each, and the median of the rounds' ratios.
+ */
+async function alternatingRounds(
+  bare: autocannon.Options,
+  measured: autocannon.Options,
+  seconds: number,
+): Promise<{ bare: Load; measured: Load; ratios: number[]; ratio: number }> {
+  const bareRounds: Load[] = [];
+  const measuredRounds: Load[] = [];
+  const round = async (target: autocannon.Options) =>
+    summarize(
+      await cannon({ connections: 32, duration: seconds, maxOverallRequests: 2_000_000, ...target }).result,
+      (s) => s === 200,
+    );
+  for (let i = 0; i < RATIO_ROUNDS; i++) {
+    bareRounds.push(await round(bare));
+    measuredRounds.push(await round(measured));
+  }
+  const ratios = measuredRounds.map((r, i) => r.requestsPerSecond / bareRounds[i]!.requestsPerSecond);
+  return { bare: medianLoad(bareRounds), measured: medianLoad(measuredRounds), ratios, ratio: median(ratios) };
+}
+
 // --- processes ----------------------------------------------------------------------------------
 
 interface Server {
@@ -386,37 +411,13 @@ async function benchBackend(
       await post(`${server.url}/api/v1/credentials`, { type: 'key-auth', name }, auth);
     const credentialsUrl = `${server.url}/api/v1/credentials`;
     log('GET /api/v1/credentials and the bare route, 32 connections');
-    // Alternating rounds, the median of each: this machine's speed drifts within a run, and a
-    // ratio of two measurements taken one after the other would carry the drift.
-    const bareRounds: Load[] = [];
-    const credentialRounds: Load[] = [];
-    for (let round = 0; round < RATIO_ROUNDS; round++) {
-      bareRounds.push(
-        summarize(
-          await cannon({
-            url: `${bare.url}/bare`,
-            connections: 32,
-            duration: options.seconds,
-            maxOverallRequests: 2_000_000,
-          }).result,
-          (s) => s === 200,
-        ),
-      );
-      credentialRounds.push(
-        summarize(
-          await cannon({
-            url: credentialsUrl,
-            connections: 32,
-            duration: options.seconds,
-            headers: auth,
-            maxOverallRequests: 2_000_000,
-          }).result,
-          (s) => s === 200,
-        ),
-      );
-    }
-    const bareLoad = medianLoad(bareRounds);
-    const credentials = medianLoad(credentialRounds);
+    const credentialRatio = await alternatingRounds(
+      { url: `${bare.url}/bare` },
+      { url: credentialsUrl, headers: auth },
+      options.seconds,
+    );
+    const bareLoad = credentialRatio.bare;
+    const credentials = credentialRatio.measured;
 
     // The idle figure carries the same sign-ups as the run during the apply: both compare reads
     // under one load, with and without the apply.
@@ -525,7 +526,7 @@ async function benchBackend(
       logins: { ...logins, ofScryptLimit: logins.requestsPerSecond / limit },
       credentials: {
         ...credentials,
-        ofBare: median(credentialRounds.map((r, i) => r.requestsPerSecond / bareRounds[i]!.requestsPerSecond)),
+        ofBare: credentialRatio.ratio,
       },
       bare: bareLoad,
       duringApply: {
@@ -624,30 +625,19 @@ async function benchChecks(
     // kept credentials) before the rounds that are, as a proxy's long-lived backend would be.
     for (const url of [bare.url, checker.url])
       await cannon({ url, connections: 32, duration: Math.min(4, options.seconds), requests }).result;
-    const bareRounds: Load[] = [];
-    const checkRounds: Load[] = [];
-    for (let round = 0; round < RATIO_ROUNDS; round++) {
-      for (const [url, rounds] of [
-        [bare.url, bareRounds],
-        [checker.url, checkRounds],
-      ] as const)
-        rounds.push(
-          summarize(
-            await cannon({ url, connections: 32, duration: options.seconds, requests, maxOverallRequests: 2_000_000 })
-              .result,
-            (s) => s === 200,
-          ),
-        );
-    }
-    const ratios = checkRounds.map((r, i) => r.requestsPerSecond / bareRounds[i]!.requestsPerSecond);
+    const rounds = await alternatingRounds(
+      { url: bare.url, requests },
+      { url: checker.url, requests },
+      options.seconds,
+    );
     return {
       developers: generated.developers.length + accounts.length + 1,
       credentials: generated.developers.reduce((n, d) => n + credentialCount(d), 0),
       applySeconds,
       keys: keys.length,
       firstPass,
-      bare: medianLoad(bareRounds),
-      checks: { ...medianLoad(checkRounds), ofBare: median(ratios), ratios },
+      bare: rounds.bare,
+      checks: { ...rounds.measured, ofBare: rounds.ratio, ratios: rounds.ratios },
     };
   } finally {
     await stop(checker);
