@@ -2,11 +2,10 @@
 // with its reason and its request id; nothing for a check that lets the request through (the
 // proxy's own access log has it), on the main listener and on --access-listen alike; the other
 // routes keep their request lines; and building either listener warns of nothing.
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions, requestId } from '../src/service/app.js';
 import { buildAccessService, parseAccessClients } from '../src/service/routes/access.js';
-import { accessCase, SECRETS, type AccessCase } from './helpers/access.js';
+import { accessCase, logSink, SECRETS, type AccessCase } from './helpers/access.js';
 import { BACKENDS } from './helpers/backends.js';
 
 const KEY = { apikey: SECRETS.PORTALFORM_SECRET_KEY };
@@ -50,13 +49,7 @@ describe('access checks in the log', () => {
   });
 
   it('on --access-listen: the same, and no deprecation or other warning from building either listener', async () => {
-    const lines: string[] = [];
-    const log = new Writable({
-      write: (chunk, _encoding, done) => {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const { log, logs: lines } = logSink();
     const app = await buildAccessService(
       { checker: c.access.checker, clients: parseAccessClients(undefined) },
       { logger: loggerOptions({ log, logLevel: 'info' }), genReqId: requestId },

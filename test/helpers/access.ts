@@ -110,13 +110,7 @@ export async function accessCase(
     loginAttempts: options.loginAttempts ?? 3,
     ...(options.now ? { now: options.now } : {}),
   });
-  const logs: string[] = [];
-  const log = new Writable({
-    write: (chunk, _encoding, done) => {
-      logs.push(String(chunk));
-      done();
-    },
-  });
+  const { log, logs } = logSink();
   const app = await buildService(engine, {
     log,
     access: { checker: access.checker, clients: parseAccessClients(undefined) },
@@ -141,6 +135,18 @@ export async function accessCase(
       await access.close();
     },
   };
+}
+
+/** A stream for the service's log records, and what it was given, one chunk per record. */
+export function logSink(): { log: Writable; logs: string[] } {
+  const logs: string[] = [];
+  const log = new Writable({
+    write: (chunk, _encoding, done) => {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  return { log, logs };
 }
 
 export function basic(username: string, password: string): Record<string, string> {
