@@ -162,6 +162,55 @@ describe.each(BACKENDS)('access check consistency on $name', (backend) => {
     },
   );
 
+  it('answers a key it already admitted without a read, until the next change; an answer decided across a change is not kept', async () => {
+    await withStateDb(c.ws, (query) => query(SET_STATUS('approved')));
+    const state = await openPortalState({ state: c.ws.state, cwd: c.ws.dir, env: {} });
+    try {
+      const reads = stateReads(state.db);
+      let generation = 0;
+      let gate: Promise<void> = Promise.resolve();
+      const gated = {
+        ...reads,
+        credential: async (type: string, value: string) => {
+          await gate;
+          return reads.credential(type, value);
+        },
+      };
+      const checker = new AccessChecker({
+        cache: new AccessCache(gated, { generation: () => generation, close: async () => undefined }),
+        vault: Vault.open(state.lineage, state.meta, STATE_KEY),
+        throttle: new FailureThrottle(3, Date.now),
+        now: Date.now,
+      });
+      const ask = () => checker.check(request('payments', APP_KEY));
+      expect(ask()).toBeInstanceOf(Promise);
+      expect((await ask()).status).toBe(200);
+      const kept = ask();
+      expect(kept).not.toBeInstanceOf(Promise);
+      expect((kept as { status: number }).status).toBe(200);
+      // Another API, another credential type first, or another key: decided from the state.
+      expect(checker.check(request('search', APP_KEY))).toBeInstanceOf(Promise);
+      expect(checker.check(request('payments', { apikey: 'x' }))).toBeInstanceOf(Promise);
+      generation++;
+      expect(ask()).toBeInstanceOf(Promise);
+      expect((await ask()).status).toBe(200);
+
+      // A check that began before a change and ends after it leaves nothing for later checks.
+      let open = (): void => undefined;
+      gate = new Promise((resolve) => (open = resolve));
+      generation++;
+      const before = ask();
+      generation++;
+      const other = checker.check(request('payments', KEY));
+      open();
+      expect((await before).status).toBe(200);
+      expect((await other).status).toBe(200);
+      expect(ask()).toBeInstanceOf(Promise);
+    } finally {
+      await state.store.close();
+    }
+  });
+
   it('reads the state on every check when the change feed is gone', async () => {
     const state = await openPortalState({ state: c.ws.state, cwd: c.ws.dir, env: {} });
     try {

@@ -3,14 +3,16 @@
 // the request decides (a wrong one is a 401 even if a later type would match); then who may call
 // what (docs/applications.md). Reads go through the cache, which the change feed keeps current;
 // nothing here ever writes the state.
+import { hash, randomBytes } from 'node:crypto';
 import type { Vault } from '../secrets/vault.js';
+import type { AccessSettings } from '../model.js';
 import { accessSettingsOf } from '../portal-settings.js';
 import { allowed, forbidden, throttled, unauthorized, unavailable, type AccessAnswer } from './answer.js';
 import { checkHmac } from './hmac.js';
 import { checkJwt } from './jwt.js';
 import { checkBasic, checkKey } from './key-basic.js';
 import { clientAddress, presentedCredential, type AccessRequest, type PresentedCredential } from './request.js';
-import type { AccessCache, AccessCredential, AccessReads } from './state-cache.js';
+import type { AccessCache, AccessCredential, AccessReads, KeptAnswers } from './state-cache.js';
 import { StateUnreadable } from './state-reads.js';
 import type { FailureThrottle } from './throttle.js';
 import type { Verified, VerifyContext } from './verify.js';
@@ -21,6 +23,9 @@ export interface CheckerParts {
   throttle: FailureThrottle;
   now: () => number;
 }
+
+/** Salts the names of kept key-auth answers: no key is kept in memory as it was presented. */
+const KEPT_KEY_SALT = randomBytes(32).toString('base64');
 
 export class AccessChecker {
   constructor(private readonly parts: CheckerParts) {}
@@ -33,9 +38,30 @@ export class AccessChecker {
     this.parts.cache.clear();
   }
 
-  async check(request: AccessRequest): Promise<AccessAnswer> {
+  /**
+   * The answer to one check. A key-auth key that already earned its answer since the last change
+   * is answered at once, without a read or a promise; anything else is decided from the state.
+   */
+  check(request: AccessRequest): AccessAnswer | Promise<AccessAnswer> {
+    const reads = this.parts.cache.begin();
+    const kept = this.parts.cache.keptAnswers();
+    const name = kept?.settings && keptAnswerName(request, accessSettingsOf(kept.settings));
+    return (name && kept?.answers.get(name)) || this.decideOrUnavailable(request, reads, kept, name);
+  }
+
+  private async decideOrUnavailable(
+    request: AccessRequest,
+    reads: AccessReads,
+    kept: KeptAnswers | null,
+    name: string | undefined,
+  ): Promise<AccessAnswer> {
     try {
-      return await this.decide(request, this.parts.cache.begin());
+      const answer = await this.decide(request, reads);
+      // Only an allowed answer is kept: a refusal is logged with its reason each time. The settings
+      // this check read are known by now, unless a change came in between (then nothing is kept).
+      const keptName = name ?? (kept?.settings && keptAnswerName(request, accessSettingsOf(kept.settings)));
+      if (kept && keptName && answer.status === 200) kept.answers.set(keptName, answer);
+      return answer;
     } catch (error) {
       if (error instanceof StateUnreadable) return unavailable(error.message);
       throw error;
@@ -85,6 +111,17 @@ export class AccessChecker {
         return checkJwt(presented.token, context);
     }
   }
+}
+
+/**
+ * The name a key-auth check's answer is kept under: the API and a salted digest of the key, when
+ * key-auth is the credential the request presents (the settings' order decides); else undefined.
+ */
+function keptAnswerName(request: AccessRequest, access: AccessSettings): string | undefined {
+  const presented = presentedCredential(request, access);
+  if (presented?.type !== 'key-auth' || presented.key === '') return undefined;
+  const api = request.api === null ? '' : `/${request.api}`;
+  return `${api} ${hash('sha256', KEPT_KEY_SALT + presented.key, 'base64')}`;
 }
 
 /** Who may call what (docs/applications.md): an application by its approved registrations, a developer's own credential by its acl groups. */

@@ -9,7 +9,7 @@ import type { ChangeFeed } from '../store/change-feed.js';
 import type { StoredSecret } from '../store/types.js';
 import type { AccessAnswer } from './answer.js';
 
-/** Past this many credentials kept, the cache starts over: memory stays bounded. */
+/** Past this many credentials (or key-auth answers) kept, the cache starts over: memory stays bounded. */
 const MAX_CREDENTIALS = 200_000;
 
 /** What a check derives from a credential once and then reuses, dropped with the credential. */
@@ -38,6 +38,18 @@ export interface AccessCredential {
   memo: CredentialMemo;
 }
 
+/**
+ * What one check may reuse without a read: the settings once read, and the answers key-auth keys
+ * earned. A key-auth answer depends on nothing but the key, the API and the state, so it stands
+ * until the next change; the other types verify a password, a signature or a clock on every check.
+ */
+export interface KeptAnswers {
+  /** The settings, when a read of them has completed since the last change. */
+  settings: PortalSettings | undefined;
+  /** Key-auth answers by keyName(…) and API, dropped with everything else at the next change. */
+  answers: Map<string, AccessAnswer>;
+}
+
 /** The reads of the state a check may make (state-reads.ts); each throws StateUnreadable when it cannot. */
 export interface AccessReads {
   settings(): Promise<PortalSettings>;
@@ -50,6 +62,7 @@ export class AccessCache {
   private settings: Promise<PortalSettings> | null = null;
   private apis: Promise<ReadonlyMap<string, readonly string[]>> | null = null;
   private readonly credentials = new Map<string, Promise<AccessCredential | null>>();
+  private kept: KeptAnswers = { settings: undefined, answers: new Map() };
   private seen: number | null = null;
 
   constructor(
@@ -70,13 +83,26 @@ export class AccessCache {
     return generation === null ? this.reads : this.view;
   }
 
+  /**
+   * What the last begin() lets a check reuse without a read; null when nothing may be kept (a feed
+   * that lost its connection). Call it right after begin(), in the same synchronous step.
+   */
+  keptAnswers(): KeptAnswers | null {
+    if (this.seen === null) return null;
+    if (this.kept.answers.size >= MAX_CREDENTIALS) this.kept.answers.clear();
+    return this.kept;
+  }
+
   private readonly view: AccessReads = {
     settings: () => {
       if (!this.settings) {
         const read = this.reads.settings();
         this.settings = read;
-        // A read that failed is not kept (unless a newer one took its place): the next check tries again.
-        read.catch(() => this.settings === read && (this.settings = null));
+        read.then(
+          (settings) => this.settings === read && (this.kept.settings = settings),
+          // A read that failed is not kept (unless a newer one took its place): the next check tries again.
+          () => this.settings === read && (this.settings = null),
+        );
       }
       return this.settings;
     },
@@ -106,5 +132,8 @@ export class AccessCache {
     this.settings = null;
     this.apis = null;
     this.credentials.clear();
+    // A new object, not the old one emptied: a check decided before the change and finishing after
+    // it keeps its answer in the old one, which nothing reads any more.
+    this.kept = { settings: undefined, answers: new Map() };
   }
 }

@@ -107,13 +107,17 @@ function notHere(request: FastifyRequest, reply: FastifyReply): FastifyReply {
 }
 
 function answerCheck(options: AccessRouteOptions) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+  return (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
     const peer = request.raw.socket.remoteAddress;
     if (!isAccessClient(options.clients, peer)) return handleNotFound(request, reply);
     const { api, trailingPath } = splitCheckPath(request.url);
-    let answer: AccessAnswer;
+    const failed = (error: unknown): AccessAnswer => {
+      request.log.error({ err: error }, 'access check failed');
+      return unavailable('the check failed');
+    };
+    let answer: AccessAnswer | Promise<AccessAnswer>;
     try {
-      answer = await options.checker.check({
+      answer = options.checker.check({
         method: request.method,
         headers: request.headers,
         api,
@@ -121,17 +125,23 @@ function answerCheck(options: AccessRouteOptions) {
         peerAddress: peer ?? '',
       });
     } catch (error) {
-      request.log.error({ err: error }, 'access check failed');
-      answer = unavailable('the check failed');
+      answer = failed(error);
     }
-    if (answer.status !== 200) {
-      const detail = { status: answer.status, api, reason: answer.reason, credential: answer.credentialId };
-      if (answer.status === 503) request.log.error({ access: detail }, 'access check refused');
-      else request.log.info({ access: detail }, 'access check refused');
-    }
-    reply.code(answer.status).headers(answer.headers).header('content-length', '0');
-    return reply.send();
+    // A kept answer is sent in this very step; one decided from the state, when its reads are done.
+    if (answer instanceof Promise)
+      return answer.catch(failed).then((decided) => sendAnswer(request, reply, api, decided));
+    return sendAnswer(request, reply, api, answer);
   };
+}
+
+function sendAnswer(request: FastifyRequest, reply: FastifyReply, api: string | null, answer: AccessAnswer) {
+  if (answer.status !== 200) {
+    const detail = { status: answer.status, api, reason: answer.reason, credential: answer.credentialId };
+    if (answer.status === 503) request.log.error({ access: detail }, 'access check refused');
+    else request.log.info({ access: detail }, 'access check refused');
+  }
+  reply.code(answer.status).headers(answer.headers).header('content-length', '0');
+  return reply.send();
 }
 
 /** `/api/v1/access/payments/v1/charges?x=1` → api `payments`, trailing path `/v1/charges?x=1`. */
@@ -167,14 +177,12 @@ export async function buildAccessService(
     timeWindow: 60_000,
     keyGenerator: (request) => request.raw.socket.remoteAddress ?? '',
   });
-  app.addHook('onRequest', (request, reply, done) => {
-    if (isAccessClient(options.clients, request.raw.socket.remoteAddress)) return done();
-    limit.call(app, request, reply).then(() => done(), done);
-  });
-  // No security headers: an answer without a body, to a proxy that copies none of them to its client.
+  // One hook, as it runs on every check. No security headers: an answer without a body, to a proxy
+  // that copies none of them to its client.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id).header('cache-control', 'no-store');
-    done();
+    if (isAccessClient(options.clients, request.raw.socket.remoteAddress)) return done();
+    limit.call(app, request, reply).then(() => done(), done);
   });
   await accessRoutes(app, { ...options, separate: false });
   return app;
