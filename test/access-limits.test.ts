@@ -2,8 +2,9 @@
 // 429 per username and client address, the --rate-limit exemption for access clients only, the
 // listener of their own, the 503 when the state cannot be read, and no write after thousands of checks.
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildService } from '../src/service/app.js';
-import { buildAccessService, parseAccessClients } from '../src/service/routes/access.js';
+import { buildService, requestId } from '../src/service/app.js';
+import { buildAccessService } from '../src/service/access-listener.js';
+import { parseAccessClients } from '../src/service/routes/access.js';
 import { openPortal } from '../src/portal/index.js';
 import { AccessChecker } from '../src/access/checker.js';
 import { AccessCache } from '../src/access/state-cache.js';
@@ -12,7 +13,7 @@ import { FailureThrottle } from '../src/access/throttle.js';
 import { openPortalState } from '../src/portal/state-access.js';
 import { Vault } from '../src/secrets/vault.js';
 import { BACKENDS, dropTestSchemas } from './helpers/backends.js';
-import { accessCase, basic, hmacHeaders, SECRETS, type AccessCase } from './helpers/access.js';
+import { accessCase, basic, CONSUMER, hmacHeaders, SECRETS, type AccessCase } from './helpers/access.js';
 import { withStateDb } from './helpers/state-db.js';
 
 afterAll(dropTestSchemas);
@@ -117,23 +118,52 @@ describe.each(BACKENDS)('access check limits on $name', (backend) => {
       access: { checker: c.access.checker, clients, separate: true },
     });
     const own = await buildAccessService({ checker: c.access.checker, clients }, { logger: false });
+    const limited = await buildAccessService({ checker: c.access.checker, clients }, { logger: false }, 3);
     try {
       const inject = (app: typeof main, url: string) => app.inject({ url, headers: KEY, remoteAddress: '127.0.0.1' });
       expect((await inject(main, '/api/v1/access/payments')).statusCode).toBe(404);
-      expect((await inject(own, '/api/v1/access/payments')).statusCode).toBe(200);
-      expect((await inject(own, '/healthz')).statusCode).toBe(404);
+      const ownUrl = await listening(own);
+      expect((await fetch(`${ownUrl}/api/v1/access/payments`, { headers: KEY })).status).toBe(200);
+      expect((await fetch(`${ownUrl}/healthz`, { headers: KEY })).status).toBe(404);
       expect((await inject(main, '/healthz')).statusCode).toBe(200);
+      // Not an access client (::1 is not in the list): a 404 like any unknown path.
       expect((await own.inject({ url: '/api/v1/access', headers: KEY, remoteAddress: '::1' })).statusCode).toBe(404);
-      const limited = await buildAccessService({ checker: c.access.checker, clients }, { logger: false }, 3);
+      const limitedUrl = await listening(limited);
       const outside = [];
       for (let i = 0; i < 5; i++) {
-        expect((await inject(limited, '/api/v1/access/payments')).statusCode).toBe(200);
+        expect((await fetch(`${limitedUrl}/api/v1/access/payments`, { headers: KEY })).status).toBe(200);
         outside.push((await limited.inject({ url: '/api/v1/access', remoteAddress: '203.0.113.5' })).statusCode);
       }
-      await limited.close();
       expect(outside).toEqual([404, 404, 404, 429, 429]);
     } finally {
-      await Promise.all([main.close(), own.close()]);
+      await Promise.all([main.close(), own.close(), limited.close()]);
+    }
+  });
+
+  it('answers on its own listener, over a socket, with the same status and headers as the main one', async () => {
+    const clients = parseAccessClients(undefined);
+    const own = await buildAccessService(
+      { checker: c.access.checker, clients },
+      { logger: false, genReqId: requestId },
+    );
+    try {
+      const url = await listening(own);
+      const asked: Record<string, string>[] = [KEY, { apikey: 'nobody' }, {}, { ...KEY, 'x-request-id': 'proxy-7' }];
+      for (const headers of asked) {
+        const mine = await fetch(`${url}/api/v1/access/payments/v1/x`, { headers });
+        const main = await c.check('/api/v1/access/payments/v1/x', headers);
+        expect(mine.status).toBe(main.statusCode);
+        expect(await mine.text()).toBe('');
+        expect(mine.headers.get('content-length')).toBe('0');
+        expect(mine.headers.get('cache-control')).toBe('no-store');
+        expect(mine.headers.get('x-request-id')).toMatch(headers['x-request-id'] ?? /^[\w-]+$/);
+        for (const name of [...CONSUMER, 'www-authenticate', 'retry-after']) {
+          const given = main.headers[name];
+          expect(mine.headers.get(name), name).toBe(given === undefined ? null : [given].flat().join(', '));
+        }
+      }
+    } finally {
+      await own.close();
     }
   });
 
@@ -185,4 +215,9 @@ async function dumpState(c: AccessCase): Promise<Record<string, unknown[]>> {
     }
     return dump;
   });
+}
+
+/** The base URL of a listener of --access-listen started on a free loopback port. */
+async function listening(app: { listen(options: { host: string; port: number }): Promise<string> }): Promise<string> {
+  return app.listen({ host: '127.0.0.1', port: 0 });
 }

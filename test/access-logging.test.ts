@@ -4,7 +4,8 @@
 // routes keep their request lines; and building either listener warns of nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions, requestId } from '../src/service/app.js';
-import { buildAccessService, parseAccessClients } from '../src/service/routes/access.js';
+import { buildAccessService } from '../src/service/access-listener.js';
+import { parseAccessClients } from '../src/service/routes/access.js';
 import { accessCase, logSink, SECRETS, type AccessCase } from './helpers/access.js';
 import { BACKENDS } from './helpers/backends.js';
 
@@ -55,11 +56,12 @@ describe('access checks in the log', () => {
       { logger: loggerOptions({ log, logLevel: 'info' }), genReqId: requestId },
     );
     try {
-      const inject = (headers: Record<string, string>) =>
-        app.inject({ method: 'GET', url: '/api/v1/access/payments/v1/charges', headers, remoteAddress: '127.0.0.1' });
-      expect((await inject(KEY)).statusCode).toBe(200);
-      expect(lines).toEqual([]);
-      expect((await inject({ apikey: 'nobody', 'x-request-id': 'check-18' })).statusCode).toBe(401);
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const ask = (headers: Record<string, string>) => fetch(`${url}/api/v1/access/payments/v1/charges`, { headers });
+      expect((await ask(KEY)).status).toBe(200);
+      expect(lines.filter((line) => !line.includes('Server listening'))).toEqual([]);
+      lines.length = 0;
+      expect((await ask({ apikey: 'nobody', 'x-request-id': 'check-18' })).status).toBe(401);
       expect(records(lines)).toEqual([
         expect.objectContaining({ reqId: 'check-18', msg: 'access check refused', level: 30 }),
       ]);

@@ -6,7 +6,8 @@ import { intervalTick, type MailLogger } from '../mail/sender.js';
 import { errorMessage } from '../util/errors.js';
 import type { PortalEngine } from '../portal/contract.js';
 import { buildService, DEFAULT_RATE_LIMIT, loggerOptions, requestId, type ServiceOptions } from './app.js';
-import { buildAccessService, type AccessRouteOptions } from './routes/access.js';
+import { buildAccessService } from './access-listener.js';
+import type { AccessRouteOptions } from './routes/access.js';
 import { SIGN_UP_SWEEP_MS } from './defaults.js';
 
 export { DEFAULT_LISTEN, DEFAULT_SERVICE_POOL_SIZE } from './defaults.js';

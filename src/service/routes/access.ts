@@ -3,18 +3,11 @@
 // --access-clients are answered; to any other address it is a 404 like an unknown path. The route
 // never reads a session, a cookie or a CSRF token: it only hands the request to the checker.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import Fastify, {
-  LogController,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  type FastifyServerOptions,
-} from 'fastify';
-import fastifyRateLimit from '@fastify/rate-limit';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PortalformError } from '../../errors.js';
 import { unavailable, type AccessAnswer, type AccessChecker } from '../../access/index.js';
 import { handleNotFound } from '../../http/problem.js';
-import { lazyChildLogger } from '../../http/request-logger.js';
 
 export const ACCESS_PREFIX = '/api/v1/access';
 
@@ -110,38 +103,51 @@ function answerCheck(options: AccessRouteOptions) {
   return (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
     const peer = request.raw.socket.remoteAddress;
     if (!isAccessClient(options.clients, peer)) return handleNotFound(request, reply);
-    const { api, trailingPath } = splitCheckPath(request.url);
-    const failed = (error: unknown): AccessAnswer => {
-      request.log.error({ err: error }, 'access check failed');
-      return unavailable('the check failed');
+    const { api, answer } = askChecker(options.checker, request.raw, request.log);
+    const send = (decided: AccessAnswer) => {
+      logRefusal(request.log, api, decided);
+      reply.code(decided.status).headers(decided.headers).header('content-length', '0');
+      return reply.send();
     };
-    let answer: AccessAnswer | Promise<AccessAnswer>;
-    try {
-      answer = options.checker.check({
-        method: request.method,
-        headers: request.headers,
-        api,
-        trailingPath,
-        peerAddress: peer ?? '',
-      });
-    } catch (error) {
-      answer = failed(error);
-    }
     // A kept answer is sent in this very step; one decided from the state, when its reads are done.
-    if (answer instanceof Promise)
-      return answer.catch(failed).then((decided) => sendAnswer(request, reply, api, decided));
-    return sendAnswer(request, reply, api, answer);
+    return answer instanceof Promise ? answer.then(send) : send(answer);
   };
 }
 
-function sendAnswer(request: FastifyRequest, reply: FastifyReply, api: string | null, answer: AccessAnswer) {
-  if (answer.status !== 200) {
-    const detail = { status: answer.status, api, reason: answer.reason, credential: answer.credentialId };
-    if (answer.status === 503) request.log.error({ access: detail }, 'access check refused');
-    else request.log.info({ access: detail }, 'access check refused');
+/**
+ * The check a request asks for, by its URL, method and headers, and its answer: at once when the
+ * checker keeps one, else a promise that never rejects (a failure is a logged 503).
+ */
+export function askChecker(
+  checker: AccessChecker,
+  request: IncomingMessage,
+  log: FastifyBaseLogger,
+): { api: string | null; answer: AccessAnswer | Promise<AccessAnswer> } {
+  const { api, trailingPath } = splitCheckPath(request.url ?? '');
+  const failed = (error: unknown): AccessAnswer => {
+    log.error({ err: error }, 'access check failed');
+    return unavailable('the check failed');
+  };
+  try {
+    const answer = checker.check({
+      method: request.method ?? 'GET',
+      headers: request.headers,
+      api,
+      trailingPath,
+      peerAddress: request.socket.remoteAddress ?? '',
+    });
+    return { api, answer: answer instanceof Promise ? answer.catch(failed) : answer };
+  } catch (error) {
+    return { api, answer: failed(error) };
   }
-  reply.code(answer.status).headers(answer.headers).header('content-length', '0');
-  return reply.send();
+}
+
+/** Each refusal is one record, with its reason, never a secret; an allowed check writes none. */
+export function logRefusal(log: FastifyBaseLogger, api: string | null, answer: AccessAnswer): void {
+  if (answer.status === 200) return;
+  const detail = { status: answer.status, api, reason: answer.reason, credential: answer.credentialId };
+  if (answer.status === 503) log.error({ access: detail }, 'access check refused');
+  else log.info({ access: detail }, 'access check refused');
 }
 
 /** `/api/v1/access/payments/v1/charges?x=1` → api `payments`, trailing path `/v1/charges?x=1`. */
@@ -151,39 +157,4 @@ export function splitCheckPath(url: string): { api: string | null; trailingPath:
   const match = /^\/([^/?#]*)(.*)$/s.exec(rest);
   const api = match?.[1] ?? '';
   return api === '' ? { api: null, trailingPath: match?.[2] ?? '' } : { api, trailingPath: match?.[2] ?? '' };
-}
-
-/** The listener of --access-listen: the checks and nothing else (any other path is a 404). */
-export async function buildAccessService(
-  options: AccessRouteOptions,
-  server: Pick<FastifyServerOptions, 'logger' | 'genReqId'>,
-  rateLimit = 600,
-): Promise<FastifyInstance> {
-  const app = Fastify({
-    ...server,
-    // A check is logged when it is refused, with its reason (answerCheck): the proxy's own access
-    // log has every request, and a child logger per check would be made for nothing.
-    logController: new LogController({ disableRequestLogging: true }),
-    childLoggerFactory: lazyChildLogger,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-  });
-  app.setNotFoundHandler(handleNotFound);
-  // Any other address is held to --rate-limit here too, its 404s included. An access client's check
-  // skips the limiter altogether: on this listener that is nearly every request.
-  await app.register(fastifyRateLimit, { global: false });
-  const limit = app.rateLimit({
-    max: rateLimit,
-    timeWindow: 60_000,
-    keyGenerator: (request) => request.raw.socket.remoteAddress ?? '',
-  });
-  // One hook, as it runs on every check. No security headers: an answer without a body, to a proxy
-  // that copies none of them to its client.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id).header('cache-control', 'no-store');
-    if (isAccessClient(options.clients, request.raw.socket.remoteAddress)) return done();
-    limit.call(app, request, reply).then(() => done(), done);
-  });
-  await accessRoutes(app, { ...options, separate: false });
-  return app;
 }
