@@ -167,6 +167,28 @@ describe.each(BACKENDS)('access check limits on $name', (backend) => {
     }
   });
 
+  it('sends a custom id beyond ASCII as its UTF-8 bytes, on both listeners, and never fails the answer for it', async () => {
+    await c.apply({ bobCustomId: 'Zoë 日本' });
+    const own = await buildAccessService(
+      { checker: c.access.checker, clients: parseAccessClients(undefined) },
+      {
+        logger: false,
+      },
+    );
+    try {
+      const url = await listening(own);
+      const bob = { apikey: SECRETS.PORTALFORM_SECRET_BOB_KEY };
+      const main = await c.check('/api/v1/access', bob);
+      const mine = await fetch(`${url}/api/v1/access`, { headers: bob });
+      expect([main.statusCode, mine.status]).toEqual([200, 200]);
+      const utf8 = (bytes: string) => Buffer.from(bytes, 'latin1').toString('utf8');
+      expect(utf8(String(main.headers['x-consumer-custom-id']))).toBe('Zoë 日本');
+      expect(utf8(mine.headers.get('x-consumer-custom-id') ?? '')).toBe('Zoë 日本');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('writes nothing to the state in thousands of checks', async () => {
     const before = await dumpState(c);
     const headers = [KEY, { apikey: 'unknown' }, basic('ada', RIGHT), basic('nobody', 'x'), {}];

@@ -45,14 +45,24 @@ function emptyHeaders(): Record<string, string | string[]> {
 
 export function allowed(consumer: Consumer): AccessAnswer {
   const headers = emptyHeaders();
-  headers['x-consumer-id'] = consumer.developerId;
-  headers['x-consumer-username'] = consumer.email;
-  headers['x-consumer-custom-id'] = consumer.customId ?? '';
-  headers['x-credential-identifier'] = consumer.credentialIdentifier;
-  headers['x-consumer-groups'] = consumer.groups.join(',');
-  headers['x-consumer-apis'] = consumer.apis.join(',');
-  headers['x-application'] = consumer.application ?? '';
+  headers['x-consumer-id'] = headerValue(consumer.developerId);
+  headers['x-consumer-username'] = headerValue(consumer.email);
+  headers['x-consumer-custom-id'] = headerValue(consumer.customId ?? '');
+  headers['x-credential-identifier'] = headerValue(consumer.credentialIdentifier);
+  headers['x-consumer-groups'] = headerValue(consumer.groups.join(','));
+  headers['x-consumer-apis'] = headerValue(consumer.apis.join(','));
+  headers['x-application'] = headerValue(consumer.application ?? '');
   return { status: 200, headers, reason: '' };
+}
+
+/**
+ * A value a header line can carry: text beyond ASCII (a custom id, an address, a name of one's
+ * own) as its UTF-8 bytes, which a proxy copies upstream as they are; control characters, which
+ * no header line may hold, left out.
+ */
+export function headerValue(text: string): string {
+  if (/^[\x20-\x7e]*$/.test(text)) return text;
+  return Buffer.from(text.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, ''), 'utf8').toString('latin1');
 }
 
 /** One answer for every missing, unknown or wrong credential: nothing tells them apart. */

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { AccessAnswer } from '../access/index.js';
+import { unavailable, type AccessAnswer } from '../access/index.js';
 import { handleNotFound } from '../http/problem.js';
 import { lazyChildLogger } from '../http/request-logger.js';
 import { askChecker, isAccessClient, isAccessPath, logRefusal, type AccessRouteOptions } from './routes/access.js';
@@ -41,7 +41,13 @@ export async function buildAccessService(
     const { api, answer } = askChecker(options.checker, request, log);
     const send = (decided: AccessAnswer) => {
       logRefusal(log, api, decided);
-      response.writeHead(decided.status, headerLines(decided).concat('x-request-id', id));
+      try {
+        response.writeHead(decided.status, headerLines(decided).concat('x-request-id', id));
+      } catch (error) {
+        // Nothing was sent yet: a 503 rather than an exception out of the server's request event.
+        log.error({ err: error }, 'access check failed');
+        response.writeHead(503, headerLines(unavailable('the answer could not be written')));
+      }
       response.end();
     };
     // A kept answer is sent in this very step; one decided from the state, when its reads are done.

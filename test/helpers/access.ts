@@ -33,6 +33,7 @@ export interface ManifestParts {
   billingPayments?: string;
   billingSearch?: string;
   bobKey?: boolean;
+  bobCustomId?: string;
   portal?: string;
   apis?: string;
 }
@@ -63,7 +64,7 @@ developers:
   - email: bob@example.com
     fullName: Bob
     status: approved
-    credentials:
+${parts.bobCustomId ? `    customId: ${JSON.stringify(parts.bobCustomId)}\n` : ''}    credentials:
 ${parts.bobKey === false ? '      []' : '      - { type: key-auth, name: main, key: { fromEnv: PORTALFORM_SECRET_BOB_KEY } }'}
 `;
 }
