@@ -1,4 +1,5 @@
-// A smoke run of the portal bench on SQLite with tiny sizes: it completes and writes every figure.
+// A smoke run of the portal bench on SQLite with tiny sizes (the check scenario's state too, which is
+// 100,000 developers in `npm run bench:portal`): it completes and writes every figure.
 // Benchmarks are not tests: nothing here looks at a time.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +15,10 @@ it('runs bench:portal briefly on SQLite and writes its results', () => {
     const out = path.join(dir, 'results.json');
     const run = spawnSync(
       process.execPath,
-      [path.join(ROOT, 'dist/bench/portal.js'), '--seconds', '1', '--developers', '30', '--no-postgres', '--out', out],
+      [
+        path.join(ROOT, 'dist/bench/portal.js'),
+        ...['--seconds', '1', '--developers', '30', '--access-developers', '300', '--no-postgres', '--out', out],
+      ],
       {
         encoding: 'utf8',
         env: { PATH: process.env.PATH ?? '', HOME: dir },
@@ -33,6 +37,13 @@ it('runs bench:portal briefly on SQLite and writes its results', () => {
     expect(sqlite.credentials.ok).toBeGreaterThan(0);
     expect(sqlite.duringApply.serverErrors).toBe(0);
     expect(sqlite.duringApply.writes.lost).toBe(0);
+    // The check scenario, at 300 developers rather than its 100,000. At this size a few keys of the
+    // bench's first, smaller apply no longer exist (401); at 100,000 every key is admitted.
+    expect(sqlite.checks.developers).toBeGreaterThan(300);
+    expect(sqlite.checks.firstPass.ok).toBeGreaterThan(sqlite.checks.keys / 2);
+    expect(sqlite.checks.checks.ok).toBeGreaterThan(0);
+    for (const checks of [sqlite.checks.firstPass, sqlite.checks.checks])
+      expect(Object.keys(checks.statuses).filter((status) => status !== '200' && status !== '401')).toEqual([]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
