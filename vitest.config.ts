@@ -56,11 +56,16 @@ export default defineConfig({
     // more workers than cores keep the two cores of a CI machine busy (vitest's default is cores − 1).
     maxWorkers: 4,
     projects: [
-      { extends: true, test: { name: 'unit', include: files(UNIT) } },
+      { extends: true, test: { name: 'unit', include: files(UNIT), isolate: false } },
       { extends: true, test: { name: 'scale', include: files(SCALE) } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...files(UNIT), ...files(SCALE)] },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...files(UNIT), ...files(SCALE)],
+          isolate: false,
+        },
       },
     ],
   },
