@@ -5,7 +5,6 @@
 // nothing here ever writes the state.
 import { hash, randomBytes } from 'node:crypto';
 import type { Vault } from '../secrets/vault.js';
-import type { AccessSettings } from '../model.js';
 import { accessSettingsOf } from '../portal-settings.js';
 import { allowed, forbidden, throttled, unauthorized, unavailable, type AccessAnswer } from './answer.js';
 import { checkHmac } from './hmac.js';
@@ -45,7 +44,7 @@ export class AccessChecker {
   check(request: AccessRequest): AccessAnswer | Promise<AccessAnswer> {
     const reads = this.parts.cache.begin();
     const kept = this.parts.cache.keptAnswers();
-    const name = kept?.settings && keptAnswerName(request, accessSettingsOf(kept.settings));
+    const name = keptAnswerName(request, kept);
     return (name && kept?.answers.get(name)) || this.decideOrUnavailable(request, reads, kept, name);
   }
 
@@ -59,7 +58,7 @@ export class AccessChecker {
       const answer = await this.decide(request, reads);
       // Only an allowed answer is kept: a refusal is logged with its reason each time. The settings
       // this check read are known by now, unless a change came in between (then nothing is kept).
-      const keptName = name ?? (kept?.settings && keptAnswerName(request, accessSettingsOf(kept.settings)));
+      const keptName = name ?? keptAnswerName(request, kept);
       if (kept && keptName && answer.status === 200) kept.answers.set(keptName, answer);
       return answer;
     } catch (error) {
@@ -115,10 +114,12 @@ export class AccessChecker {
 
 /**
  * The name a key-auth check's answer is kept under: the API and a salted digest of the key, when
- * key-auth is the credential the request presents (the settings' order decides); else undefined.
+ * key-auth is the credential the request presents (the settings' order decides); else undefined,
+ * as it is while the settings are not known yet or nothing may be kept.
  */
-function keptAnswerName(request: AccessRequest, access: AccessSettings): string | undefined {
-  const presented = presentedCredential(request, access);
+function keptAnswerName(request: AccessRequest, kept: KeptAnswers | null): string | undefined {
+  if (!kept?.settings) return undefined;
+  const presented = presentedCredential(request, accessSettingsOf(kept.settings));
   if (presented?.type !== 'key-auth' || presented.key === '') return undefined;
   const api = request.api === null ? '' : `/${request.api}`;
   return `${api} ${hash('sha256', KEPT_KEY_SALT + presented.key, 'base64')}`;

@@ -46,7 +46,7 @@ export interface AccessCredential {
 export interface KeptAnswers {
   /** The settings, when a read of them has completed since the last change. */
   settings: PortalSettings | undefined;
-  /** Key-auth answers by keyName(…) and API, dropped with everything else at the next change. */
+  /** Allowed key-auth answers by API and salted key digest (checker.ts), dropped at the next change. */
   answers: Map<string, AccessAnswer>;
 }
 
