@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The `portalform` command, the package's `bin` (CommonJS: cmd/package.json). It runs one of the two
 // bundles scripts/build-bundle.mjs writes beside it — the server's for `serve`, the CLI's (every
-// other command, without the server) otherwise — through V8's code cache that the build made
-// beside the CLI's bundle: a start then reads compiled code instead of parsing and compiling the
-// bundle and every function a plan runs. A cache that does not fit this Node (another version, other
+// other command, without the server) otherwise — through the V8 code cache that the build made
+// beside each bundle: a start then reads compiled code instead of parsing and compiling the
+// bundle and every function a plan (or serve's start) runs. A cache that does not fit this Node (another version, other
 // V8 flags) is rejected by V8 and the bundle is compiled as usual.
 //
 // (Young-generation sizes cannot be changed here: V8 fixes them when the heap is set up, before

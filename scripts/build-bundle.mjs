@@ -2,7 +2,7 @@
 // code), into two CommonJS files beside the launcher dist/cmd/portalform.js (cmd/portalform.ts, the
 // package's `bin`): portalform-serve.js, the whole program, for `serve`, and portalform-cli.js,
 // every other command, without the server (its 900 KB would be read at every start). Then it
-// trains the CLI's bundle (scripts/train-code-cache.mjs) and writes V8's code cache beside it.
+// trains each bundle (scripts/train-code-cache.mjs) and writes V8's code cache beside it.
 // Node then reads two files and V8 deserializes what a plan runs instead of resolving, parsing and
 // compiling a few hundred modules at every start.
 //
@@ -149,18 +149,25 @@ const sizes = { cli: await bundle('cli', [withoutServer]), serve: await bundle('
 
 // Trained with the V8 flags a plain `portalform` run has: a cache made under other flags is rejected.
 const { NODE_OPTIONS: _flags, ...env } = process.env;
-const trained = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'train-code-cache.mjs')], {
-  env,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-// Without a cache the CLI still runs, only slower to start: say so rather than fail the install.
-const cached = trained.status === 0;
-if (!cached)
-  process.stderr.write(
-    `build-bundle: training the code cache failed (exit ${trained.status ?? trained.signal}); the CLI will start without one\n`,
-  );
+const train = (name) =>
+  spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'train-code-cache.mjs'), name], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+// Without a cache a bundle still runs, only slower to start: say so rather than fail the install.
+const trained = Object.fromEntries(
+  ['cli', 'serve'].map((name) => {
+    const run = train(name);
+    if (run.status !== 0)
+      process.stderr.write(
+        `build-bundle: training the ${name} bundle's code cache failed (exit ${run.status ?? run.signal}); ` +
+          `it will start without one\n`,
+      );
+    return [name, run.status === 0];
+  }),
+);
 const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;
 process.stdout.write(
-  `bundled the CLI into dist/cmd/portalform-cli.js (${kib(sizes.cli)}, ${cached ? 'with' : 'WITHOUT'} its ` +
-    `code cache) and the server into portalform-serve.js (${kib(sizes.serve)})\n`,
+  `bundled the CLI into dist/cmd/portalform-cli.js (${kib(sizes.cli)}, ${trained.cli ? 'with' : 'WITHOUT'} its ` +
+    `code cache) and the server into portalform-serve.js (${kib(sizes.serve)}, ${trained.serve ? 'with' : 'WITHOUT'} its code cache)\n`,
 );
