@@ -9,7 +9,7 @@ import { apply, listState, plan, verifyHistory } from '../src/index.js';
 import type { StateListing } from '../src/inspect.js';
 import { mapLimit, runCli, startCli } from './helpers/cli.js';
 
-const DEVELOPERS = 3000;
+const DEVELOPERS = 1500;
 /** Kills that must land while the apply process is still running. */
 const REQUIRED_KILLS = 20;
 /** A kill whose moment comes after the process ended does not count; give up after this many tries. */
