@@ -5,6 +5,7 @@
 //   integration: everything else (real SQLite and PostgreSQL states, CLI processes, the service,
 //   Chromium). A new test file lands here unless it is listed in one of the other two.
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const UNIT = [
   'canonical-json',
@@ -47,11 +48,25 @@ const SCALE = [
 
 const files = (names: string[]) => names.map((name) => `test/${name}.test.ts`);
 
+/**
+ * Vitest's order (by project name, then longest or largest file first), except that the scale
+ * tier starts first: its files are few, small and long (one test of a minute or more each), so
+ * started last they would run on alone at the end while everything else has finished.
+ */
+class ScaleTierFirst extends BaseSequencer {
+  override async sort(specs: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(specs);
+    const rank = (spec: TestSpecification) => (spec.project.name === 'scale' ? 0 : 1);
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    sequence: { sequencer: ScaleTierFirst },
     // Most suites wait on child processes, PostgreSQL, SMTP and Chromium rather than compute, so
     // more workers than cores keep the two cores of a CI machine busy (vitest's default is cores − 1).
     maxWorkers: 4,
